@@ -1,0 +1,46 @@
+//! A rate-limiter Durable Object: one instance per limited key (e.g. `auth-ip:{ip}`,
+//! `starts:{user_id}`), holding a token bucket in its storage. Being a single-threaded object
+//! makes the check-and-take atomic without any global registry.
+//!
+//! Internal API: `POST /take` with `{"capacity": u32, "refill_per_minute": f64}` →
+//! `{"allowed": bool, "retry_after_secs": u32?}`.
+
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use crate::domain::rate_limit::{Rule, Take, TokenBucket};
+use crate::platform::now_ms;
+
+#[durable_object]
+pub struct LimiterDo {
+    state: State,
+    #[allow(dead_code)]
+    env: Env,
+}
+
+impl DurableObject for LimiterDo {
+    fn new(state: State, env: Env) -> Self {
+        Self { state, env }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if req.path() != "/take" {
+            return Response::error("not found", 404);
+        }
+        let rule: Rule = req.json().await?;
+        let storage = self.state.storage();
+        let now = now_ms();
+        let mut bucket = storage
+            .get::<TokenBucket>("bucket")
+            .await?
+            .unwrap_or_else(|| TokenBucket::full(rule, now));
+        let outcome = bucket.take(rule, now);
+        storage.put("bucket", bucket).await?;
+        let body = match outcome {
+            Take::Allowed => serde_json::json!({ "allowed": true }),
+            Take::Limited { retry_after_secs } => {
+                serde_json::json!({ "allowed": false, "retry_after_secs": retry_after_secs })
+            }
+        };
+        Response::from_json(&body)
+    }
+}

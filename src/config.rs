@@ -1,0 +1,271 @@
+//! One typed configuration, built once per request from `wrangler.toml` `[vars]` and secrets.
+//!
+//! Parsing is pure (`Config::from_lookup`) so it unit-tests natively; the wasm glue passes a
+//! lookup over `worker::Env`. A malformed value is a deployment error: it is reported by name
+//! (never by value, which may be a secret) and the request fails with 500.
+
+/// Every setting of the service (SPEC.md §2), with the defaults of `wrangler.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub allowed_origins: Vec<String>,
+    /// `None` when `JWT_SECRET` is absent or shorter than 32 bytes: auth then refuses to work.
+    pub jwt_secret: Option<String>,
+    pub jwt_ttl_minutes: u32,
+    pub login_max_failures: u32,
+    pub login_lockout_minutes: u32,
+    pub auth_ip_rate_per_minute: u32,
+    pub min_questions: u32,
+    pub max_questions: u32,
+    pub min_boundaries: u32,
+    pub abandon_after_minutes: f64,
+    pub answer_rate_burst: u32,
+    pub answer_rate_per_minute: u32,
+    pub starts_per_hour: u32,
+    pub interview_cost_cap_micros: u64,
+    pub show_live_feedback: bool,
+    pub openai_api_key: Option<String>,
+    pub openai_base_url: String,
+    pub openai_realtime_url: String,
+    pub openai_model: String,
+    pub realtime_model: String,
+    pub transcription_model: String,
+    pub tts_model: String,
+    pub video_max_bytes: u64,
+    pub video_retention_days: u32,
+    pub feedback_auto_send_hours: f64,
+    pub feedback_webhook_url: Option<String>,
+    pub feedback_webhook_secret: Option<String>,
+}
+
+/// A configuration value that cannot be used; carries the variable's name only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub name: &'static str,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "configuration variable {} is malformed", self.name)
+    }
+}
+
+/// Which AI provider serves interviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AiProviderKind {
+    Builtin,
+    Openai,
+}
+
+impl AiProviderKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AiProviderKind::Builtin => "builtin",
+            AiProviderKind::Openai => "openai",
+        }
+    }
+}
+
+/// Minimum JWT secret length in bytes (SPEC.md §4.2).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Builds the configuration from a lookup of variable names; absent or empty values take
+    /// their defaults.
+    ///
+    /// # Errors
+    /// A present value that does not parse (e.g. `MAX_QUESTIONS = "many"`), or limits that
+    /// contradict each other.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let num = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            get(name).map_or(Ok(default), |v| {
+                v.parse::<u64>().map_err(|_| ConfigError { name })
+            })
+        };
+        let small = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+            u32::try_from(num(name, u64::from(default))?).map_err(|_| ConfigError { name })
+        };
+        let float = |name: &'static str, default: f64| -> Result<f64, ConfigError> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => match v.parse::<f64>() {
+                    Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+                    _ => Err(ConfigError { name }),
+                },
+            }
+        };
+        let flag = |name: &'static str| -> Result<bool, ConfigError> {
+            match get(name).as_deref() {
+                None | Some("false" | "0" | "no") => Ok(false),
+                Some("true" | "1" | "yes") => Ok(true),
+                Some(_) => Err(ConfigError { name }),
+            }
+        };
+        let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
+
+        let cost_cap_usd = get("INTERVIEW_COST_CAP_USD").unwrap_or_else(|| "5.00".to_owned());
+        let config = Config {
+            allowed_origins: text("ALLOWED_ORIGINS", "")
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            jwt_secret: get("JWT_SECRET").filter(|s| s.len() >= MIN_JWT_SECRET_BYTES),
+            jwt_ttl_minutes: small("JWT_TTL_MINUTES", 1440)?,
+            login_max_failures: small("LOGIN_MAX_FAILURES", 5)?,
+            login_lockout_minutes: small("LOGIN_LOCKOUT_MINUTES", 15)?,
+            auth_ip_rate_per_minute: small("AUTH_IP_RATE_PER_MINUTE", 30)?,
+            min_questions: small("MIN_QUESTIONS", 12)?,
+            max_questions: small("MAX_QUESTIONS", 20)?,
+            min_boundaries: small("MIN_BOUNDARIES", 2)?,
+            abandon_after_minutes: float("ABANDON_AFTER_MINUTES", 30.0)?,
+            answer_rate_burst: small("ANSWER_RATE_BURST", 5)?,
+            answer_rate_per_minute: small("ANSWER_RATE_PER_MINUTE", 20)?,
+            starts_per_hour: small("STARTS_PER_HOUR", 10)?,
+            interview_cost_cap_micros: usd_to_micros(&cost_cap_usd).ok_or(ConfigError {
+                name: "INTERVIEW_COST_CAP_USD",
+            })?,
+            show_live_feedback: flag("SHOW_LIVE_FEEDBACK")?,
+            openai_api_key: get("OPENAI_API_KEY"),
+            openai_base_url: text("OPENAI_BASE_URL", "https://api.openai.com/v1")
+                .trim_end_matches('/')
+                .to_owned(),
+            openai_realtime_url: text(
+                "OPENAI_REALTIME_URL",
+                "wss://api.openai.com/v1/realtime?model=gpt-realtime",
+            ),
+            openai_model: text("OPENAI_MODEL", "gpt-4o-mini"),
+            realtime_model: text("REALTIME_MODEL", "gpt-realtime"),
+            transcription_model: text("TRANSCRIPTION_MODEL", "whisper-1"),
+            tts_model: text("TTS_MODEL", "tts-1"),
+            video_max_bytes: num("VIDEO_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
+            video_retention_days: small("VIDEO_RETENTION_DAYS", 90)?,
+            feedback_auto_send_hours: float("FEEDBACK_AUTO_SEND_HOURS", 4.0)?,
+            feedback_webhook_url: get("FEEDBACK_WEBHOOK_URL"),
+            feedback_webhook_secret: get("FEEDBACK_WEBHOOK_SECRET"),
+        };
+        if config.min_questions == 0 || config.min_questions > config.max_questions {
+            return Err(ConfigError {
+                name: "MIN_QUESTIONS",
+            });
+        }
+        if config.answer_rate_burst == 0 {
+            return Err(ConfigError {
+                name: "ANSWER_RATE_BURST",
+            });
+        }
+        Ok(config)
+    }
+
+    /// `openai` when an API key is configured, else the built-in interviewer.
+    #[must_use]
+    pub fn ai_provider(&self) -> AiProviderKind {
+        if self.openai_api_key.is_some() {
+            AiProviderKind::Openai
+        } else {
+            AiProviderKind::Builtin
+        }
+    }
+}
+
+/// Parses a non-negative USD amount with at most 6 decimals ("5", "5.00", "0.000001") into
+/// micro-USD, without floating point.
+#[must_use]
+pub fn usd_to_micros(text: &str) -> Option<u64> {
+    let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 6 {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: u64 = whole.parse().ok()?;
+    let frac_micros: u64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<6}").parse().ok()?
+    };
+    whole.checked_mul(1_000_000)?.checked_add(frac_micros)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let c = config(&[]).expect("defaults parse");
+        assert_eq!(
+            (c.min_questions, c.max_questions, c.min_boundaries),
+            (12, 20, 2)
+        );
+        assert_eq!(c.jwt_ttl_minutes, 1440);
+        assert_eq!(c.interview_cost_cap_micros, 5_000_000);
+        assert_eq!(c.ai_provider(), AiProviderKind::Builtin);
+        assert!(c.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn short_jwt_secret_is_treated_as_absent() {
+        let c = config(&[("JWT_SECRET", "too-short")]).expect("parses");
+        assert!(c.jwt_secret.is_none());
+        let long = "x".repeat(32);
+        let c = config(&[("JWT_SECRET", &long)]).expect("parses");
+        assert_eq!(c.jwt_secret.as_deref(), Some(long.as_str()));
+    }
+
+    #[test]
+    fn malformed_values_are_reported_by_name_only() {
+        for (name, value) in [
+            ("MAX_QUESTIONS", "many"),
+            ("SHOW_LIVE_FEEDBACK", "perhaps"),
+            ("INTERVIEW_COST_CAP_USD", "-1"),
+            ("ABANDON_AFTER_MINUTES", "NaN"),
+        ] {
+            let err = config(&[(name, value)]).expect_err(name);
+            assert_eq!(err.name, name);
+            assert!(!err.to_string().contains(value));
+        }
+        assert_eq!(
+            config(&[("MIN_QUESTIONS", "30")])
+                .expect_err("min > max")
+                .name,
+            "MIN_QUESTIONS"
+        );
+    }
+
+    #[test]
+    fn an_api_key_selects_openai_and_origins_are_normalised() {
+        let c = config(&[
+            ("OPENAI_API_KEY", "sk-test"),
+            ("ALLOWED_ORIGINS", " http://a.test/ , ,http://b.test"),
+        ])
+        .expect("parses");
+        assert_eq!(c.ai_provider(), AiProviderKind::Openai);
+        assert_eq!(c.allowed_origins, vec!["http://a.test", "http://b.test"]);
+    }
+
+    #[test]
+    fn usd_parsing_is_exact() {
+        assert_eq!(usd_to_micros("5.00"), Some(5_000_000));
+        assert_eq!(usd_to_micros("0.000001"), Some(1));
+        assert_eq!(usd_to_micros("12"), Some(12_000_000));
+        for bad in ["", "-1", "1.2345678", "1e3", "abc", ".5", "1.x"] {
+            assert_eq!(usd_to_micros(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Pure domain logic: no `worker`, no `wasm_bindgen`, no I/O. Everything here compiles and is
+//! unit-tested natively with plain `cargo test`.
+
+pub mod bank;
+pub mod engine;
+pub mod enums;
+pub mod evaluation;
+pub mod rate_limit;
+pub mod time;

@@ -1,0 +1,209 @@
+//! The Worker's fetch entry: request id, CORS, routing, error envelope, security headers and the
+//! request log line. Stateless: handlers authenticate, validate and forward to a Durable Object,
+//! D1 or R2. wasm32 only.
+
+use worker::{event, Context, Env, Headers, Method, Request, Response};
+
+use crate::config::Config;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::routes::{match_route, Matched, NoMatch, Route};
+use crate::http::{cors, request_log_line, SECURITY_HEADERS};
+use crate::platform::{self, error_response, json, log_error, now_ms};
+
+/// The OpenAPI document, kept in the repo and served as is.
+const OPENAPI: &str = include_str!("../docs/openapi.json");
+
+/// What the request log line reports besides method and status.
+#[derive(Default)]
+struct LogFields {
+    route: &'static str,
+    user_id: Option<String>,
+    interview_id: Option<String>,
+}
+
+/// Per-request context handed to handlers.
+pub struct Ctx<'a> {
+    pub env: &'a Env,
+    pub config: &'a Config,
+    pub request_id: &'a str,
+    #[allow(dead_code)]
+    pub worker_ctx: &'a Context,
+}
+
+type HandlerResult = Result<Response, ApiError>;
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Response> {
+    let started = now_ms();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = req.method();
+    let origin = req.headers().get("Origin").ok().flatten();
+    let mut log = LogFields {
+        route: "unmatched",
+        ..LogFields::default()
+    };
+
+    let (result, allowed_origins) = match platform::config(&env) {
+        Ok(config) => {
+            let ctx = Ctx {
+                env: &env,
+                config: &config,
+                request_id: &request_id,
+                worker_ctx: &worker_ctx,
+            };
+            (
+                handle(req, &ctx, &mut log).await,
+                config.allowed_origins.clone(),
+            )
+        }
+        Err(e) => {
+            log_error("config", &e);
+            (Err(ApiError::internal()), Vec::new())
+        }
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(e) => error_response(&e, &request_id),
+    };
+    let status = response.status_code();
+    let response = finish(
+        response,
+        &request_id,
+        origin.as_deref(),
+        &allowed_origins,
+        method == Method::Options,
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let duration = (now_ms() - started) as f64;
+    worker::console_log!(
+        "{}",
+        request_log_line(
+            &request_id,
+            method.as_ref(),
+            log.route,
+            status,
+            duration,
+            log.user_id.as_deref(),
+            log.interview_id.as_deref(),
+        )
+    );
+    Ok(response)
+}
+
+/// Adds `X-Request-Id`, the security headers and the CORS grant to any response.
+fn finish(
+    response: Response,
+    request_id: &str,
+    origin: Option<&str>,
+    allowed: &[String],
+    preflight: bool,
+) -> Response {
+    let headers = Headers::new();
+    for (k, v) in response.headers().entries() {
+        let _ = headers.set(&k, &v);
+    }
+    let _ = headers.set("X-Request-Id", request_id);
+    for (k, v) in SECURITY_HEADERS {
+        let _ = headers.set(k, v);
+    }
+    for (k, v) in cors::grant(origin, allowed, preflight) {
+        let _ = headers.set(k, &v);
+    }
+    response.with_headers(headers)
+}
+
+async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResult {
+    let path = req.path();
+    if req.method() == Method::Options {
+        // Preflight: the grant itself is added by `finish`; unknown paths stay 404.
+        return match match_route("GET", &path).or_else(|_| match_route("POST", &path)) {
+            Err(NoMatch::NotFound) => Err(ApiError::not_found()),
+            _ => Ok(Response::empty()
+                .map_err(internal("preflight"))?
+                .with_status(204)),
+        };
+    }
+    let matched = match match_route(req.method().as_ref(), &path) {
+        Ok(m) => m,
+        Err(NoMatch::NotFound) => return Err(ApiError::not_found()),
+        Err(NoMatch::MethodNotAllowed(allowed)) => {
+            return Err(ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "Method not allowed on this route.",
+            )
+            .with_extra("allowed_methods", serde_json::json!(allowed)));
+        }
+    };
+    log.route = matched.pattern;
+    log.interview_id = matched.param("id").map(str::to_owned);
+    dispatch(req, ctx, &matched).await
+}
+
+async fn dispatch(_req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResult {
+    match matched.route {
+        Route::Health => health(ctx).await,
+        Route::OpenApi => {
+            let headers = Headers::new();
+            let _ = headers.set("Content-Type", "application/json");
+            Ok(Response::ok(OPENAPI)
+                .map_err(internal("openapi"))?
+                .with_headers(headers))
+        }
+    }
+}
+
+/// Maps a platform error to a 500 after logging its cause.
+pub fn internal(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
+    move |e| {
+        log_error(context, &e);
+        ApiError::internal()
+    }
+}
+
+/// `GET /health`: D1, R2 and the interview Durable Object namespace, and the AI provider in use.
+async fn health(ctx: &Ctx<'_>) -> HandlerResult {
+    let d1_ok = match ctx.env.d1("DB") {
+        Ok(db) => db
+            .prepare("SELECT 1 AS ok")
+            .first::<serde_json::Value>(None)
+            .await
+            .is_ok(),
+        Err(_) => false,
+    };
+    let r2_ok = match ctx.env.bucket("MEDIA") {
+        Ok(bucket) => bucket.head("health/probe").await.is_ok(),
+        Err(_) => false,
+    };
+    let do_ok = interview_do_ping(ctx.env).await.is_ok();
+    let status = |ok: bool| if ok { "ok" } else { "error" };
+    let all_ok = d1_ok && r2_ok && do_ok;
+    json(
+        if all_ok { 200 } else { 503 },
+        &serde_json::json!({
+            "status": if all_ok { "ok" } else { "degraded" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "ai_provider": ctx.config.ai_provider().as_str(),
+            "storage": { "d1": status(d1_ok), "r2": status(r2_ok), "durable_objects": status(do_ok) },
+        }),
+    )
+    .map_err(internal("health"))
+}
+
+/// Round trip to a dedicated interview DO instance's internal ping (writes and reads its SQLite).
+async fn interview_do_ping(env: &Env) -> worker::Result<()> {
+    let stub = env
+        .durable_object("INTERVIEW")?
+        .id_from_name("__health")?
+        .get_stub()?;
+    let resp = stub
+        .fetch_with_str("https://interview.internal/internal/ping")
+        .await?;
+    if resp.status_code() == 200 {
+        Ok(())
+    } else {
+        Err(worker::Error::RustError(format!(
+            "ping answered {}",
+            resp.status_code()
+        )))
+    }
+}

@@ -1,0 +1,281 @@
+//! The error envelope of SPEC.md §3, mapped to HTTP status in exactly one place.
+//!
+//! `{"error": {"code", "message", "request_id", "details"?}}`. Messages are written for the
+//! client; causes (SQL, upstream text, panics) are logged by the caller and never put here.
+
+use serde::Serialize;
+
+/// Every error code the API can answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    ValidationError,
+    MalformedJson,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Unauthorized,
+    TokenExpired,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    EmailTaken,
+    AccountLocked,
+    RateLimited,
+    InterviewCompleted,
+    InterviewAbandoned,
+    AiResponsePending,
+    IdempotencyKeyReused,
+    AiUnavailable,
+    VoiceUnavailable,
+    VideoConsentRequired,
+    UploadIncomplete,
+    RangeNotSatisfiable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation checks.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::ValidationError,
+        ErrorCode::MalformedJson,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Unauthorized,
+        ErrorCode::TokenExpired,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::EmailTaken,
+        ErrorCode::AccountLocked,
+        ErrorCode::RateLimited,
+        ErrorCode::InterviewCompleted,
+        ErrorCode::InterviewAbandoned,
+        ErrorCode::AiResponsePending,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::AiUnavailable,
+        ErrorCode::VoiceUnavailable,
+        ErrorCode::VideoConsentRequired,
+        ErrorCode::UploadIncomplete,
+        ErrorCode::RangeNotSatisfiable,
+        ErrorCode::Internal,
+    ];
+
+    /// The SNAKE_CASE code sent to clients.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationError => "VALIDATION_ERROR",
+            ErrorCode::MalformedJson => "MALFORMED_JSON",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::TokenExpired => "TOKEN_EXPIRED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::EmailTaken => "EMAIL_TAKEN",
+            ErrorCode::AccountLocked => "ACCOUNT_LOCKED",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::InterviewCompleted => "INTERVIEW_COMPLETED",
+            ErrorCode::InterviewAbandoned => "INTERVIEW_ABANDONED",
+            ErrorCode::AiResponsePending => "AI_RESPONSE_PENDING",
+            ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            ErrorCode::AiUnavailable => "AI_UNAVAILABLE",
+            ErrorCode::VoiceUnavailable => "VOICE_UNAVAILABLE",
+            ErrorCode::VideoConsentRequired => "VIDEO_CONSENT_REQUIRED",
+            ErrorCode::UploadIncomplete => "UPLOAD_INCOMPLETE",
+            ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status for the code (SPEC.md §3).
+    #[must_use]
+    pub const fn status(self) -> u16 {
+        match self {
+            ErrorCode::ValidationError | ErrorCode::IdempotencyKeyReused => 422,
+            ErrorCode::MalformedJson => 400,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::Unauthorized | ErrorCode::TokenExpired => 401,
+            ErrorCode::Forbidden | ErrorCode::VideoConsentRequired => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::EmailTaken
+            | ErrorCode::InterviewCompleted
+            | ErrorCode::InterviewAbandoned
+            | ErrorCode::AiResponsePending
+            | ErrorCode::UploadIncomplete => 409,
+            ErrorCode::RangeNotSatisfiable => 416,
+            ErrorCode::AccountLocked | ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::AiUnavailable | ErrorCode::VoiceUnavailable => 503,
+        }
+    }
+}
+
+/// One field-level validation problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// An error answer: code, client-facing message, optional field details and `Retry-After`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Vec<FieldError>,
+    /// Seconds, sent as `Retry-After` (429, 503).
+    pub retry_after: Option<u32>,
+    /// Extra members merged into the `error` object (e.g. `missing_chunks`).
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ApiError {
+    #[must_use]
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            details: Vec::new(),
+            retry_after: None,
+            extra: None,
+        }
+    }
+
+    #[must_use]
+    pub fn validation(details: Vec<FieldError>) -> Self {
+        let mut e = Self::new(ErrorCode::ValidationError, "The request is invalid.");
+        e.details = details;
+        e
+    }
+
+    /// A single-field validation error.
+    #[must_use]
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    #[must_use]
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound, "Not found.")
+    }
+
+    #[must_use]
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorCode::Unauthorized, "Authentication required.")
+    }
+
+    #[must_use]
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden, "You are not allowed to do this.")
+    }
+
+    #[must_use]
+    pub fn internal() -> Self {
+        Self::new(
+            ErrorCode::Internal,
+            "Something went wrong on our side. Please retry.",
+        )
+    }
+
+    #[must_use]
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    #[must_use]
+    pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.extra
+            .get_or_insert_with(serde_json::Map::new)
+            .insert(key.to_owned(), value);
+        self
+    }
+
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// The JSON body of the envelope.
+    #[must_use]
+    pub fn body(&self, request_id: &str) -> serde_json::Value {
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), self.code.as_str().into());
+        error.insert("message".into(), self.message.clone().into());
+        error.insert("request_id".into(), request_id.into());
+        if !self.details.is_empty() {
+            error.insert("details".into(), serde_json::json!(self.details));
+        }
+        if let Some(extra) = &self.extra {
+            for (k, v) in extra {
+                error.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        serde_json::json!({ "error": error })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_the_documented_statuses() {
+        let expected = [
+            ("VALIDATION_ERROR", 422),
+            ("MALFORMED_JSON", 400),
+            ("PAYLOAD_TOO_LARGE", 413),
+            ("UNSUPPORTED_MEDIA_TYPE", 415),
+            ("UNAUTHORIZED", 401),
+            ("TOKEN_EXPIRED", 401),
+            ("FORBIDDEN", 403),
+            ("NOT_FOUND", 404),
+            ("EMAIL_TAKEN", 409),
+            ("ACCOUNT_LOCKED", 429),
+            ("RATE_LIMITED", 429),
+            ("INTERVIEW_COMPLETED", 409),
+            ("INTERVIEW_ABANDONED", 409),
+            ("AI_RESPONSE_PENDING", 409),
+            ("IDEMPOTENCY_KEY_REUSED", 422),
+            ("AI_UNAVAILABLE", 503),
+            ("VOICE_UNAVAILABLE", 503),
+            ("VIDEO_CONSENT_REQUIRED", 403),
+            ("UPLOAD_INCOMPLETE", 409),
+            ("INTERNAL", 500),
+        ];
+        for (code, status) in expected {
+            let found = ErrorCode::ALL
+                .iter()
+                .find(|c| c.as_str() == code)
+                .expect(code);
+            assert_eq!(found.status(), status, "{code}");
+        }
+    }
+
+    #[test]
+    fn the_envelope_has_details_only_for_validation() {
+        let body = ApiError::not_found().body("req-1");
+        assert_eq!(body["error"]["code"], "NOT_FOUND");
+        assert_eq!(body["error"]["request_id"], "req-1");
+        assert!(body["error"].get("details").is_none());
+
+        let body = ApiError::field("password", "too short").body("req-2");
+        assert_eq!(body["error"]["details"][0]["field"], "password");
+    }
+
+    #[test]
+    fn extra_members_never_override_the_standard_ones() {
+        let e = ApiError::new(ErrorCode::UploadIncomplete, "missing")
+            .with_extra("missing_chunks", serde_json::json!([1, 2]))
+            .with_extra("code", "HIJACK".into());
+        let body = e.body("r");
+        assert_eq!(body["error"]["missing_chunks"], serde_json::json!([1, 2]));
+        assert_eq!(body["error"]["code"], "UPLOAD_INCOMPLETE");
+    }
+}

@@ -1,0 +1,61 @@
+//! The platform-neutral half of the HTTP surface: the route table, the error envelope, JSON body
+//! validation, CORS and security-header decisions, and the request log line. All of it is pure
+//! and unit-tested natively; `crate::frontend_worker` (wasm32) adapts it to `worker` types.
+
+pub mod cors;
+pub mod error;
+pub mod json;
+pub mod routes;
+
+/// JSON bodies larger than this are refused with 413 (SPEC.md §3).
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+
+/// Headers every response carries (SPEC.md §8), besides `X-Request-Id`.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cache-Control", "no-store"),
+];
+
+/// One JSON log line per request: ids, route pattern, status and timing — never bodies, tokens,
+/// emails or query strings.
+#[must_use]
+pub fn request_log_line(
+    request_id: &str,
+    method: &str,
+    route: &str,
+    status: u16,
+    duration_ms: f64,
+    user_id: Option<&str>,
+    interview_id: Option<&str>,
+) -> String {
+    serde_json::json!({
+        "event": "request",
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": status,
+        "duration_ms": (duration_ms * 100.0).round() / 100.0,
+        "user_id": user_id,
+        "interview_id": interview_id,
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_line_is_json_with_the_documented_fields() {
+        let line = request_log_line("r1", "GET", "/health", 200, 1.234_56, None, Some("i1"));
+        let v: serde_json::Value = serde_json::from_str(&line).expect("json");
+        assert_eq!(v["request_id"], "r1");
+        assert_eq!(v["route"], "/health");
+        assert_eq!(v["status"], 200);
+        assert_eq!(v["duration_ms"], 1.23);
+        assert!(v["user_id"].is_null());
+        assert_eq!(v["interview_id"], "i1");
+    }
+}

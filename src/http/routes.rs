@@ -1,0 +1,168 @@
+//! The route table: every (method, path pattern) the API answers, in one place. The wasm router
+//! dispatches on [`Route`]; `tests/openapi.rs` checks the table and `docs/openapi.json` agree.
+//!
+//! Patterns use `{name}` for one path segment. Matching is exact (no trailing-slash folding), so
+//! an unknown path is a 404 and a known path with another method is a 405.
+
+/// Every route, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    Health,
+    OpenApi,
+}
+
+/// One entry of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDef {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    pub route: Route,
+    /// Whether the route requires a bearer token.
+    pub authenticated: bool,
+}
+
+const fn def(
+    method: &'static str,
+    pattern: &'static str,
+    route: Route,
+    authenticated: bool,
+) -> RouteDef {
+    RouteDef {
+        method,
+        pattern,
+        route,
+        authenticated,
+    }
+}
+
+/// The table. Order matters only for readability: patterns never overlap.
+pub const ROUTES: &[RouteDef] = &[
+    def("GET", "/health", Route::Health, false),
+    def("GET", "/api/v1/openapi.json", Route::OpenApi, false),
+];
+
+/// A matched route with its path parameters, in pattern order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matched {
+    pub def_index: usize,
+    pub route: Route,
+    pub pattern: &'static str,
+    pub params: Vec<(&'static str, String)>,
+    pub authenticated: bool,
+}
+
+impl Matched {
+    /// A path parameter by name.
+    #[must_use]
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request matched no route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoMatch {
+    NotFound,
+    /// The path exists with these other methods.
+    MethodNotAllowed(Vec<&'static str>),
+}
+
+fn match_pattern(pattern: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
+    let mut params = Vec::new();
+    let mut pat = pattern.split('/');
+    let mut segs = path.split('/');
+    loop {
+        match (pat.next(), segs.next()) {
+            (None, None) => return Some(params),
+            (Some(p), Some(s)) => {
+                if let Some(name) = p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    if s.is_empty() {
+                        return None;
+                    }
+                    params.push((name, s.to_owned()));
+                } else if p != s {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Finds the route for a method and path (`HEAD` is served as `GET`).
+///
+/// # Errors
+/// [`NoMatch::NotFound`] for an unknown path, [`NoMatch::MethodNotAllowed`] for a known path.
+pub fn match_route(method: &str, path: &str) -> Result<Matched, NoMatch> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    let mut allowed = Vec::new();
+    for (i, d) in ROUTES.iter().enumerate() {
+        if let Some(params) = match_pattern(d.pattern, path) {
+            if d.method == method {
+                return Ok(Matched {
+                    def_index: i,
+                    route: d.route,
+                    pattern: d.pattern,
+                    params,
+                    authenticated: d.authenticated,
+                });
+            }
+            allowed.push(d.method);
+        }
+    }
+    if allowed.is_empty() {
+        Err(NoMatch::NotFound)
+    } else {
+        Err(NoMatch::MethodNotAllowed(allowed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_paths_match_and_others_do_not() {
+        assert_eq!(
+            match_route("GET", "/health").map(|m| m.route),
+            Ok(Route::Health)
+        );
+        assert_eq!(
+            match_route("HEAD", "/health").map(|m| m.route),
+            Ok(Route::Health)
+        );
+        assert_eq!(match_route("GET", "/health/"), Err(NoMatch::NotFound));
+        assert_eq!(match_route("GET", "/nope"), Err(NoMatch::NotFound));
+        assert_eq!(
+            match_route("POST", "/health"),
+            Err(NoMatch::MethodNotAllowed(vec!["GET"]))
+        );
+    }
+
+    #[test]
+    fn parameters_capture_one_non_empty_segment() {
+        assert_eq!(
+            match_pattern("/a/{id}/b", "/a/x1/b"),
+            Some(vec![("id", "x1".to_owned())])
+        );
+        assert_eq!(match_pattern("/a/{id}/b", "/a//b"), None);
+        assert_eq!(match_pattern("/a/{id}/b", "/a/x/y/b"), None);
+    }
+
+    #[test]
+    fn no_two_routes_share_method_and_pattern() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.pattern == b.pattern),
+                    "{} {}",
+                    a.method,
+                    a.pattern
+                );
+            }
+        }
+    }
+}

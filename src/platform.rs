@@ -1,0 +1,63 @@
+//! Thin helpers over `worker` types shared by the Worker and the Durable Objects: the clock,
+//! configuration from `Env`, JSON responses and structured logging. wasm32 only.
+
+use worker::{Date, Env, Headers, Response};
+
+use crate::config::{Config, ConfigError};
+use crate::http::error::ApiError;
+
+/// Milliseconds since the Unix epoch, from the runtime's clock.
+#[must_use]
+pub fn now_ms() -> i64 {
+    // Date::now() is an f64 of whole milliseconds well below 2^53.
+    #[allow(clippy::cast_possible_truncation)]
+    let ms = Date::now().as_millis() as i64;
+    ms
+}
+
+/// Builds the typed configuration from `[vars]` and secrets.
+///
+/// # Errors
+/// A malformed variable, reported by name.
+pub fn config(env: &Env) -> Result<Config, ConfigError> {
+    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
+}
+
+/// A JSON response with a status.
+///
+/// # Errors
+/// Serialization failures (never for `serde_json::Value`).
+pub fn json(status: u16, value: &serde_json::Value) -> worker::Result<Response> {
+    Ok(Response::from_json(value)?.with_status(status))
+}
+
+/// The error envelope as a response, with `Retry-After` when set.
+#[must_use]
+pub fn error_response(err: &ApiError, request_id: &str) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    if let Some(secs) = err.retry_after {
+        let _ = headers.set("Retry-After", &secs.to_string());
+    }
+    Response::builder()
+        .with_status(err.status())
+        .with_headers(headers)
+        .fixed(err.body(request_id).to_string().into_bytes())
+}
+
+/// Logs one structured event as a JSON line. Callers pass ids and numbers, never content.
+pub fn log_event(event: &str, fields: serde_json::Value) {
+    let mut line = serde_json::json!({ "event": event });
+    if let (Some(obj), serde_json::Value::Object(extra)) = (line.as_object_mut(), fields) {
+        obj.extend(extra);
+    }
+    worker::console_log!("{line}");
+}
+
+/// Logs an internal error's cause for operators (the client only sees a generic message).
+pub fn log_error(context: &str, cause: &dyn std::fmt::Display) {
+    worker::console_error!(
+        "{}",
+        serde_json::json!({ "event": "error", "context": context, "cause": cause.to_string() })
+    );
+}

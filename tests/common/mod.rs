@@ -1,0 +1,253 @@
+//! The integration-test harness: one `wrangler dev` per test binary, on a free loopback port,
+//! with its own `--persist-to` directory and migrated local D1. Started lazily by the first test
+//! that asks for it, shared by every test in the binary, and killed (its whole process group:
+//! npm, node, esbuild and workerd) when the binary exits.
+//!
+//! The Worker must already be built (`scripts/test` builds it once); the harness runs wrangler
+//! with `SKIP_WASM_BUILD=1` so parallel test binaries never rebuild concurrently.
+#![allow(dead_code)]
+
+pub mod fake_openai;
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A running `wrangler dev`.
+pub struct Server {
+    pub base_url: String,
+    pub port: u16,
+    pub state_dir: PathBuf,
+    child: Mutex<Option<Child>>,
+    /// Everything the server printed (stdout and stderr), for log assertions.
+    pub logs: Arc<Mutex<String>>,
+    vars: Vec<(String, String)>,
+}
+
+/// Settings for a server.
+#[derive(Default, Clone)]
+pub struct ServerOptions {
+    /// `--var NAME:VALUE` overrides.
+    pub vars: Vec<(String, String)>,
+}
+
+fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn wrangler(root: &Path) -> Command {
+    let mut cmd = Command::new(root.join("node_modules/.bin/wrangler"));
+    let path = format!(
+        "{}:{}",
+        root.join("node_modules/.bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    cmd.current_dir(root)
+        .env("PATH", path)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("SKIP_WASM_BUILD", "1")
+        .env("NO_COLOR", "1")
+        .env("FORCE_COLOR", "0");
+    cmd
+}
+
+impl Server {
+    /// Starts a server with a fresh state directory named after `name`.
+    pub fn start(name: &str, options: ServerOptions) -> Server {
+        let root = project_root();
+        assert!(
+            root.join("build/index.js").exists(),
+            "build/index.js is missing: run `bash scripts/build` (scripts/test does) before cargo test"
+        );
+        let state_dir = root.join("tests/.state").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&state_dir);
+        std::fs::create_dir_all(&state_dir).expect("state dir");
+        let status = wrangler(&root)
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&state_dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("wrangler d1 migrations apply");
+        assert!(status.success(), "applying D1 migrations failed");
+        let port = free_port();
+        let server = Server {
+            base_url: format!("http://127.0.0.1:{port}"),
+            port,
+            state_dir,
+            child: Mutex::new(None),
+            logs: Arc::new(Mutex::new(String::new())),
+            vars: options.vars,
+        };
+        server.launch();
+        server
+    }
+
+    /// Spawns `wrangler dev` on `self.port` and `self.state_dir`, and waits until it is ready.
+    fn launch(&self) {
+        let root = project_root();
+        let mut cmd = wrangler(&root);
+        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--inspector-port", "0", "--show-interactive-dev-session=false", "--test-scheduled"])
+            .arg("--persist-to")
+            .arg(&self.state_dir)
+            .args(["--var", &format!("JWT_SECRET:{}", test_jwt_secret())]);
+        for (k, v) in &self.vars {
+            cmd.args(["--var", &format!("{k}:{v}")]);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+        // Own process group, so killing the group takes workerd down with wrangler.
+        cmd.process_group(0);
+        let mut child = cmd.spawn().expect("spawn wrangler dev");
+        spawn_watchdog(std::process::id(), child.id(), &self.state_dir);
+        pump(child.stdout.take(), self.logs.clone());
+        pump(child.stderr.take(), self.logs.clone());
+        *self.child.lock().expect("lock") = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let url = format!("{}/health", self.base_url);
+        while Instant::now() < deadline {
+            if let Ok(status) = blocking_status(&url) {
+                if status == 200 {
+                    return;
+                }
+            }
+            if let Some(child) = self.child.lock().expect("lock").as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("wrangler dev exited early ({status}):\n{}", self.logs.lock().expect("lock"));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("wrangler dev not ready after 120 s:\n{}", self.logs.lock().expect("lock"));
+    }
+
+    /// Kills the server (the whole process group) with `signal`, and waits for it.
+    pub fn kill(&self, signal: i32) {
+        if let Some(mut child) = self.child.lock().expect("lock").take() {
+            let pgid = child.id() as i32;
+            // `kill(1)` rather than libc keeps the tests free of `unsafe`.
+            let _ = Command::new("kill").arg(format!("-{signal}")).arg(format!("-{pgid}")).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = Command::new("kill").arg("-9").arg(format!("-{pgid}")).status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills the server with `signal` and starts it again on the same port and state directory.
+    pub fn restart(&self, signal: i32) {
+        self.kill(signal);
+        self.launch();
+    }
+
+    /// The server's output so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().expect("lock").clone()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill(15);
+        let _ = std::fs::remove_dir_all(&self.state_dir);
+    }
+}
+
+fn pump(stream: Option<impl Read + Send + 'static>, sink: Arc<Mutex<String>>) {
+    if let Some(stream) = stream {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Ok(mut s) = sink.lock() {
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            }
+        });
+    }
+}
+
+/// A minimal blocking GET returning the status code (no async runtime needed for readiness).
+fn blocking_status(url: &str) -> std::io::Result<u16> {
+    use std::io::Write;
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line)?;
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))
+}
+
+/// The JWT secret the test servers use (tests may mint tokens with it).
+pub fn test_jwt_secret() -> &'static str {
+    "integration-tests-secret-0123456789abcdef0123456789"
+}
+
+/// The shared default server of this test binary, started on first use. Statics are never
+/// dropped, so each spawn also starts a watchdog that kills the server's process group when this
+/// test process exits (normally or not).
+pub fn server() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| Server::start(&binary_name(), ServerOptions::default()))
+}
+
+/// The name of the running test binary (without the hash suffix).
+pub fn binary_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().and_then(|s| s.to_str()).map(str::to_owned))
+        .map(|s| s.split('-').next().unwrap_or("tests").to_owned())
+        .unwrap_or_else(|| "tests".to_owned())
+}
+
+/// Kills process group `pgid` (and removes `state_dir`) once process `owner` has exited.
+fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
+    let script = format!(
+        "while kill -0 {owner} 2>/dev/null; do sleep 0.5; done; \
+         kill -TERM -{pgid} 2>/dev/null; sleep 2; kill -KILL -{pgid} 2>/dev/null; rm -rf '{}'",
+        state_dir.display()
+    );
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0);
+    let _ = cmd.spawn();
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("reqwest client")
+}
