@@ -34,21 +34,13 @@ struct PingRow {
 impl InterviewDo {
     fn ping(&self) -> Result<Response> {
         let sql = self.state.storage().sql();
-        sql.exec(
-            "CREATE TABLE IF NOT EXISTS do_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-            None,
-        )?;
+        sql.exec("CREATE TABLE IF NOT EXISTS do_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)", None)?;
         sql.exec(
             "INSERT INTO do_meta (key, value) VALUES ('pings', 1) \
              ON CONFLICT (key) DO UPDATE SET value = value + 1",
             None,
         )?;
-        let row: PingRow = sql
-            .exec(
-                "SELECT value AS pings FROM do_meta WHERE key = 'pings'",
-                None,
-            )?
-            .one()?;
+        let row: PingRow = sql.exec("SELECT value AS pings FROM do_meta WHERE key = 'pings'", None)?.one()?;
         Response::from_json(&serde_json::json!({ "ok": true, "pings": row.pings }))
     }
 }

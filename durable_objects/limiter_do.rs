@@ -29,10 +29,8 @@ impl DurableObject for LimiterDo {
         let rule: Rule = req.json().await?;
         let storage = self.state.storage();
         let now = now_ms();
-        let mut bucket = storage
-            .get::<TokenBucket>("bucket")
-            .await?
-            .unwrap_or_else(|| TokenBucket::full(rule, now));
+        let mut bucket =
+            storage.get::<TokenBucket>("bucket").await?.unwrap_or_else(|| TokenBucket::full(rule, now));
         let outcome = bucket.take(rule, now);
         storage.put("bucket", bucket).await?;
         let body = match outcome {

@@ -12,7 +12,7 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub jwt_ttl_minutes: u32,
     pub login_max_failures: u32,
-    pub login_lockout_minutes: u32,
+    pub login_lockout_minutes: f64,
     pub auth_ip_rate_per_minute: u32,
     pub min_questions: u32,
     pub max_questions: u32,
@@ -77,15 +77,9 @@ impl Config {
     /// A present value that does not parse (e.g. `MAX_QUESTIONS = "many"`), or limits that
     /// contradict each other.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let num = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            get(name).map_or(Ok(default), |v| {
-                v.parse::<u64>().map_err(|_| ConfigError { name })
-            })
+            get(name).map_or(Ok(default), |v| v.parse::<u64>().map_err(|_| ConfigError { name }))
         };
         let small = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
             u32::try_from(num(name, u64::from(default))?).map_err(|_| ConfigError { name })
@@ -118,7 +112,7 @@ impl Config {
             jwt_secret: get("JWT_SECRET").filter(|s| s.len() >= MIN_JWT_SECRET_BYTES),
             jwt_ttl_minutes: small("JWT_TTL_MINUTES", 1440)?,
             login_max_failures: small("LOGIN_MAX_FAILURES", 5)?,
-            login_lockout_minutes: small("LOGIN_LOCKOUT_MINUTES", 15)?,
+            login_lockout_minutes: float("LOGIN_LOCKOUT_MINUTES", 15.0)?,
             auth_ip_rate_per_minute: small("AUTH_IP_RATE_PER_MINUTE", 30)?,
             min_questions: small("MIN_QUESTIONS", 12)?,
             max_questions: small("MAX_QUESTIONS", 20)?,
@@ -127,9 +121,8 @@ impl Config {
             answer_rate_burst: small("ANSWER_RATE_BURST", 5)?,
             answer_rate_per_minute: small("ANSWER_RATE_PER_MINUTE", 20)?,
             starts_per_hour: small("STARTS_PER_HOUR", 10)?,
-            interview_cost_cap_micros: usd_to_micros(&cost_cap_usd).ok_or(ConfigError {
-                name: "INTERVIEW_COST_CAP_USD",
-            })?,
+            interview_cost_cap_micros: usd_to_micros(&cost_cap_usd)
+                .ok_or(ConfigError { name: "INTERVIEW_COST_CAP_USD" })?,
             show_live_feedback: flag("SHOW_LIVE_FEEDBACK")?,
             openai_api_key: get("OPENAI_API_KEY"),
             openai_base_url: text("OPENAI_BASE_URL", "https://api.openai.com/v1")
@@ -150,14 +143,10 @@ impl Config {
             feedback_webhook_secret: get("FEEDBACK_WEBHOOK_SECRET"),
         };
         if config.min_questions == 0 || config.min_questions > config.max_questions {
-            return Err(ConfigError {
-                name: "MIN_QUESTIONS",
-            });
+            return Err(ConfigError { name: "MIN_QUESTIONS" });
         }
         if config.answer_rate_burst == 0 {
-            return Err(ConfigError {
-                name: "ANSWER_RATE_BURST",
-            });
+            return Err(ConfigError { name: "ANSWER_RATE_BURST" });
         }
         Ok(config)
     }
@@ -185,11 +174,7 @@ pub fn usd_to_micros(text: &str) -> Option<u64> {
         return None;
     }
     let whole: u64 = whole.parse().ok()?;
-    let frac_micros: u64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<6}").parse().ok()?
-    };
+    let frac_micros: u64 = if frac.is_empty() { 0 } else { format!("{frac:0<6}").parse().ok()? };
     whole.checked_mul(1_000_000)?.checked_add(frac_micros)
 }
 
@@ -199,20 +184,15 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
     #[test]
     fn defaults_match_the_spec() {
         let c = config(&[]).expect("defaults parse");
-        assert_eq!(
-            (c.min_questions, c.max_questions, c.min_boundaries),
-            (12, 20, 2)
-        );
+        assert_eq!((c.min_questions, c.max_questions, c.min_boundaries), (12, 20, 2));
         assert_eq!(c.jwt_ttl_minutes, 1440);
         assert_eq!(c.interview_cost_cap_micros, 5_000_000);
         assert_eq!(c.ai_provider(), AiProviderKind::Builtin);
@@ -240,21 +220,14 @@ mod tests {
             assert_eq!(err.name, name);
             assert!(!err.to_string().contains(value));
         }
-        assert_eq!(
-            config(&[("MIN_QUESTIONS", "30")])
-                .expect_err("min > max")
-                .name,
-            "MIN_QUESTIONS"
-        );
+        assert_eq!(config(&[("MIN_QUESTIONS", "30")]).expect_err("min > max").name, "MIN_QUESTIONS");
     }
 
     #[test]
     fn an_api_key_selects_openai_and_origins_are_normalised() {
-        let c = config(&[
-            ("OPENAI_API_KEY", "sk-test"),
-            ("ALLOWED_ORIGINS", " http://a.test/ , ,http://b.test"),
-        ])
-        .expect("parses");
+        let c =
+            config(&[("OPENAI_API_KEY", "sk-test"), ("ALLOWED_ORIGINS", " http://a.test/ , ,http://b.test")])
+                .expect("parses");
         assert_eq!(c.ai_provider(), AiProviderKind::Openai);
         assert_eq!(c.allowed_origins, vec!["http://a.test", "http://b.test"]);
     }

@@ -4,11 +4,12 @@
 
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
-use crate::config::Config;
+use crate::handlers::{self, internal, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
 use crate::http::{cors, request_log_line, SECURITY_HEADERS};
 use crate::platform::{self, error_response, json, log_error, now_ms};
+use std::cell::RefCell;
 
 /// The OpenAPI document, kept in the repo and served as is.
 const OPENAPI: &str = include_str!("../docs/openapi.json");
@@ -21,40 +22,21 @@ struct LogFields {
     interview_id: Option<String>,
 }
 
-/// Per-request context handed to handlers.
-pub struct Ctx<'a> {
-    pub env: &'a Env,
-    pub config: &'a Config,
-    pub request_id: &'a str,
-    #[allow(dead_code)]
-    pub worker_ctx: &'a Context,
-}
-
-type HandlerResult = Result<Response, ApiError>;
-
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Response> {
     let started = now_ms();
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method();
     let origin = req.headers().get("Origin").ok().flatten();
-    let mut log = LogFields {
-        route: "unmatched",
-        ..LogFields::default()
-    };
+    let mut log = LogFields { route: "unmatched", ..LogFields::default() };
 
     let (result, allowed_origins) = match platform::config(&env) {
         Ok(config) => {
-            let ctx = Ctx {
-                env: &env,
-                config: &config,
-                request_id: &request_id,
-                worker_ctx: &worker_ctx,
-            };
-            (
-                handle(req, &ctx, &mut log).await,
-                config.allowed_origins.clone(),
-            )
+            let ctx =
+                Ctx { env: &env, config: &config, worker_ctx: &worker_ctx, user_id: RefCell::new(None) };
+            let result = handle(req, &ctx, &mut log).await;
+            log.user_id = ctx.user_id.take();
+            (result, config.allowed_origins.clone())
         }
         Err(e) => {
             log_error("config", &e);
@@ -66,13 +48,8 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
         Err(e) => error_response(&e, &request_id),
     };
     let status = response.status_code();
-    let response = finish(
-        response,
-        &request_id,
-        origin.as_deref(),
-        &allowed_origins,
-        method == Method::Options,
-    );
+    let response =
+        finish(response, &request_id, origin.as_deref(), &allowed_origins, method == Method::Options);
     #[allow(clippy::cast_precision_loss)]
     let duration = (now_ms() - started) as f64;
     worker::console_log!(
@@ -118,20 +95,15 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
         // Preflight: the grant itself is added by `finish`; unknown paths stay 404.
         return match match_route("GET", &path).or_else(|_| match_route("POST", &path)) {
             Err(NoMatch::NotFound) => Err(ApiError::not_found()),
-            _ => Ok(Response::empty()
-                .map_err(internal("preflight"))?
-                .with_status(204)),
+            _ => Ok(Response::empty().map_err(internal("preflight"))?.with_status(204)),
         };
     }
     let matched = match match_route(req.method().as_ref(), &path) {
         Ok(m) => m,
         Err(NoMatch::NotFound) => return Err(ApiError::not_found()),
         Err(NoMatch::MethodNotAllowed(allowed)) => {
-            return Err(ApiError::new(
-                ErrorCode::MethodNotAllowed,
-                "Method not allowed on this route.",
-            )
-            .with_extra("allowed_methods", serde_json::json!(allowed)));
+            return Err(ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed on this route.")
+                .with_extra("allowed_methods", serde_json::json!(allowed)));
         }
     };
     log.route = matched.pattern;
@@ -139,35 +111,29 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
     dispatch(req, ctx, &matched).await
 }
 
-async fn dispatch(_req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResult {
+async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResult {
+    let id = matched.param("id").unwrap_or_default();
     match matched.route {
+        Route::Register => handlers::auth::register(req, ctx).await,
+        Route::Login => handlers::auth::login(req, ctx).await,
+        Route::Logout => handlers::auth::logout(req, ctx).await,
+        Route::Refresh => handlers::auth::refresh(req, ctx).await,
+        Route::Me => handlers::auth::me(req, ctx).await,
+        Route::AdminCreateUser => handlers::admin::create(req, ctx).await,
+        Route::AdminUpdateUser => handlers::admin::update(req, ctx, id).await,
         Route::Health => health(ctx).await,
         Route::OpenApi => {
             let headers = Headers::new();
             let _ = headers.set("Content-Type", "application/json");
-            Ok(Response::ok(OPENAPI)
-                .map_err(internal("openapi"))?
-                .with_headers(headers))
+            Ok(Response::ok(OPENAPI).map_err(internal("openapi"))?.with_headers(headers))
         }
-    }
-}
-
-/// Maps a platform error to a 500 after logging its cause.
-pub fn internal(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
-    move |e| {
-        log_error(context, &e);
-        ApiError::internal()
     }
 }
 
 /// `GET /health`: D1, R2 and the interview Durable Object namespace, and the AI provider in use.
 async fn health(ctx: &Ctx<'_>) -> HandlerResult {
     let d1_ok = match ctx.env.d1("DB") {
-        Ok(db) => db
-            .prepare("SELECT 1 AS ok")
-            .first::<serde_json::Value>(None)
-            .await
-            .is_ok(),
+        Ok(db) => db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok(),
         Err(_) => false,
     };
     let r2_ok = match ctx.env.bucket("MEDIA") {
@@ -191,19 +157,11 @@ async fn health(ctx: &Ctx<'_>) -> HandlerResult {
 
 /// Round trip to a dedicated interview DO instance's internal ping (writes and reads its SQLite).
 async fn interview_do_ping(env: &Env) -> worker::Result<()> {
-    let stub = env
-        .durable_object("INTERVIEW")?
-        .id_from_name("__health")?
-        .get_stub()?;
-    let resp = stub
-        .fetch_with_str("https://interview.internal/internal/ping")
-        .await?;
+    let stub = env.durable_object("INTERVIEW")?.id_from_name("__health")?.get_stub()?;
+    let resp = stub.fetch_with_str("https://interview.internal/internal/ping").await?;
     if resp.status_code() == 200 {
         Ok(())
     } else {
-        Err(worker::Error::RustError(format!(
-            "ping answered {}",
-            resp.status_code()
-        )))
+        Err(worker::Error::RustError(format!("ping answered {}", resp.status_code())))
     }
 }

@@ -12,7 +12,13 @@ pub mod http;
 #[cfg(target_arch = "wasm32")]
 mod frontend_worker;
 #[cfg(target_arch = "wasm32")]
+mod handlers;
+#[cfg(target_arch = "wasm32")]
 mod platform;
+#[cfg(target_arch = "wasm32")]
+mod store;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;
 
 #[cfg(target_arch = "wasm32")]
 #[path = "../durable_objects/interview_do.rs"]

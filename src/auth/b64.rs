@@ -110,17 +110,9 @@ mod tests {
     #[test]
     fn decodes_rfc4648_vectors_with_and_without_padding() {
         for (plain, encoded) in VECTORS {
-            assert_eq!(
-                decode(encoded).as_deref(),
-                Some(plain.as_bytes()),
-                "{encoded:?}"
-            );
+            assert_eq!(decode(encoded).as_deref(), Some(plain.as_bytes()), "{encoded:?}");
             let padded = format!("{encoded}{}", "=".repeat((4 - encoded.len() % 4) % 4));
-            assert_eq!(
-                decode(&padded).as_deref(),
-                Some(plain.as_bytes()),
-                "{padded:?}"
-            );
+            assert_eq!(decode(&padded).as_deref(), Some(plain.as_bytes()), "{padded:?}");
         }
     }
 
@@ -135,11 +127,7 @@ mod tests {
         let data: Vec<u8> = (0..=255u8).collect();
         for len in 0..data.len() {
             let slice = &data[..len];
-            assert_eq!(
-                decode(&encode(slice)).as_deref(),
-                Some(slice),
-                "length {len}"
-            );
+            assert_eq!(decode(&encode(slice)).as_deref(), Some(slice), "length {len}");
         }
     }
 

@@ -36,22 +36,15 @@ pub const MAX_TOKEN_BYTES: usize = 4096;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthConfigError {
     /// `JWT_SECRET` is shorter than [`MIN_SECRET_BYTES`] (lengths only, never the secret).
-    SecretTooShort {
-        min_bytes: usize,
-        actual_bytes: usize,
-    },
+    SecretTooShort { min_bytes: usize, actual_bytes: usize },
 }
 
 impl std::fmt::Display for AuthConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AuthConfigError::SecretTooShort {
-                min_bytes,
-                actual_bytes,
-            } => write!(
-                f,
-                "JWT_SECRET must be at least {min_bytes} bytes long (it has {actual_bytes})"
-            ),
+            AuthConfigError::SecretTooShort { min_bytes, actual_bytes } => {
+                write!(f, "JWT_SECRET must be at least {min_bytes} bytes long (it has {actual_bytes})")
+            }
         }
     }
 }
@@ -165,9 +158,7 @@ impl JwtKeys {
                 actual_bytes: secret.len(),
             });
         }
-        Ok(JwtKeys {
-            key: Hs256Key::new(secret),
-        })
+        Ok(JwtKeys { key: Hs256Key::new(secret) })
     }
 
     /// Signs a token for `user_id` with `role`, valid for `ttl_minutes` from `now_ms`.
@@ -188,15 +179,12 @@ impl JwtKeys {
         if ttl_minutes == 0 {
             return Err(IssueError::ZeroTtl);
         }
-        let issued_at = DateTime::<Utc>::from_timestamp(now_ms.div_euclid(1000), 0)
-            .ok_or(IssueError::TimeOutOfRange)?;
+        let issued_at =
+            DateTime::<Utc>::from_timestamp(now_ms.div_euclid(1000), 0).ok_or(IssueError::TimeOutOfRange)?;
         let options = TimeOptions::new(leeway(), move || issued_at);
-        let lifetime =
-            TimeDelta::try_minutes(i64::from(ttl_minutes)).ok_or(IssueError::TimeOutOfRange)?;
+        let lifetime = TimeDelta::try_minutes(i64::from(ttl_minutes)).ok_or(IssueError::TimeOutOfRange)?;
         // `set_duration_and_issuance` adds with `+`, which panics on overflow: check first.
-        let expires_at = issued_at
-            .checked_add_signed(lifetime)
-            .ok_or(IssueError::TimeOutOfRange)?;
+        let expires_at = issued_at.checked_add_signed(lifetime).ok_or(IssueError::TimeOutOfRange)?;
         let claims = Claims::new(CustomClaims {
             sub: user_id.to_owned(),
             role: role.as_str().to_owned(),
@@ -204,14 +192,8 @@ impl JwtKeys {
         })
         .set_duration_and_issuance(&options, lifetime);
         let header = Header::empty().with_token_type("JWT");
-        let token = Hs256
-            .token(&header, &claims, &self.key)
-            .map_err(|_| IssueError::Encoding)?;
-        Ok(IssuedToken {
-            token,
-            jti: jti.to_owned(),
-            expires_at_ms: expires_at.timestamp_millis(),
-        })
+        let token = Hs256.token(&header, &claims, &self.key).map_err(|_| IssueError::Encoding)?;
+        Ok(IssuedToken { token, jti: jti.to_owned(), expires_at_ms: expires_at.timestamp_millis() })
     }
 
     /// Verifies a token at `now_ms`. Signature and algorithm first, then time, then claims.
@@ -233,16 +215,12 @@ impl JwtKeys {
         let claims = verified.claims();
 
         let options = TimeOptions::new(leeway(), move || now);
-        claims
-            .validate_expiration(&options)
-            .map_err(|error| match error {
-                ValidationError::Expired => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })?;
+        claims.validate_expiration(&options).map_err(|error| match error {
+            ValidationError::Expired => TokenError::Expired,
+            _ => TokenError::Invalid,
+        })?;
         if claims.not_before.is_some() {
-            claims
-                .validate_maturity(&options)
-                .map_err(|_| TokenError::Invalid)?;
+            claims.validate_maturity(&options).map_err(|_| TokenError::Invalid)?;
         }
         let expiration = claims.expiration.ok_or(TokenError::Invalid)?;
         let issued_at = claims.issued_at.ok_or(TokenError::Invalid)?;
@@ -289,9 +267,7 @@ mod tests {
     }
 
     fn issue(now_ms: i64, ttl_minutes: u32) -> IssuedToken {
-        keys()
-            .issue(USER, UserRole::Recruiter, now_ms, ttl_minutes, JTI)
-            .expect("issues")
+        keys().issue(USER, UserRole::Recruiter, now_ms, ttl_minutes, JTI).expect("issues")
     }
 
     fn b64url_encode(bytes: &[u8]) -> String {
@@ -306,19 +282,13 @@ mod tests {
         let mut it = token.split('.');
         let (h, p, s) = (it.next(), it.next(), it.next());
         assert!(it.next().is_none(), "three parts");
-        (
-            h.expect("header").to_owned(),
-            p.expect("payload").to_owned(),
-            s.expect("signature").to_owned(),
-        )
+        (h.expect("header").to_owned(), p.expect("payload").to_owned(), s.expect("signature").to_owned())
     }
 
     /// Signs arbitrary JSON claims with our secret, bypassing `issue`'s checks.
     fn sign_custom(claims: serde_json::Value) -> String {
         let claims = Claims::new(claims);
-        Hs256
-            .token(&Header::empty(), &claims, &Hs256Key::new(SECRET))
-            .expect("signs")
+        Hs256.token(&Header::empty(), &claims, &Hs256Key::new(SECRET)).expect("signs")
     }
 
     fn standard_claims() -> serde_json::Value {
@@ -363,8 +333,7 @@ mod tests {
     fn token_uses_standard_claim_names_in_seconds_and_hs256_header() {
         let issued = issue(NOW_MS, 60);
         let (header, payload, _) = parts(&issued.token);
-        let header: serde_json::Value =
-            serde_json::from_slice(&b64url_decode(&header)).expect("json header");
+        let header: serde_json::Value = serde_json::from_slice(&b64url_decode(&header)).expect("json header");
         assert_eq!(header["alg"], "HS256");
         assert_eq!(header["typ"], "JWT");
         let payload: serde_json::Value =
@@ -382,14 +351,8 @@ mod tests {
         let keys = keys();
         assert!(keys.verify(&issued.token, issued.expires_at_ms - 1).is_ok());
         assert!(keys.verify(&issued.token, issued.expires_at_ms).is_ok());
-        assert_eq!(
-            keys.verify(&issued.token, issued.expires_at_ms + 1),
-            Err(TokenError::Expired)
-        );
-        assert_eq!(
-            keys.verify(&issued.token, NOW_MS + 25 * 3600 * 1000),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(keys.verify(&issued.token, issued.expires_at_ms + 1), Err(TokenError::Expired));
+        assert_eq!(keys.verify(&issued.token, NOW_MS + 25 * 3600 * 1000), Err(TokenError::Expired));
     }
 
     #[test]
@@ -398,35 +361,24 @@ mod tests {
             .expect("secret")
             .issue(USER, UserRole::Admin, NOW_MS - 10 * 3600 * 1000, 60, JTI)
             .expect("issues");
-        assert_eq!(
-            keys().verify(&forged.token, NOW_MS),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(keys().verify(&forged.token, NOW_MS), Err(TokenError::Invalid));
     }
 
     #[test]
     fn wrong_secret_is_invalid() {
         let issued = issue(NOW_MS, 60);
         let other = JwtKeys::new(OTHER_SECRET).expect("secret");
-        assert_eq!(
-            other.verify(&issued.token, NOW_MS),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(other.verify(&issued.token, NOW_MS), Err(TokenError::Invalid));
     }
 
     #[test]
     fn tampered_payload_is_invalid() {
-        let issued = keys()
-            .issue(USER, UserRole::Candidate, NOW_MS, 60, JTI)
-            .expect("issues");
+        let issued = keys().issue(USER, UserRole::Candidate, NOW_MS, 60, JTI).expect("issues");
         let (header, payload, signature) = parts(&issued.token);
         let text = String::from_utf8(b64url_decode(&payload)).expect("utf-8");
         let promoted = text.replace("\"candidate\"", "\"admin\"");
         assert_ne!(text, promoted);
-        let tampered = format!(
-            "{header}.{}.{signature}",
-            b64url_encode(promoted.as_bytes())
-        );
+        let tampered = format!("{header}.{}.{signature}", b64url_encode(promoted.as_bytes()));
         assert_eq!(keys().verify(&tampered, NOW_MS), Err(TokenError::Invalid));
 
         let extended = text.replace(
@@ -434,10 +386,7 @@ mod tests {
             &format!("\"exp\":{}", issued.expires_at_ms / 1000 + 86_400),
         );
         assert_ne!(text, extended);
-        let tampered = format!(
-            "{header}.{}.{signature}",
-            b64url_encode(extended.as_bytes())
-        );
+        let tampered = format!("{header}.{}.{signature}", b64url_encode(extended.as_bytes()));
         assert_eq!(
             keys().verify(&tampered, issued.expires_at_ms + 1000),
             Err(TokenError::Invalid),
@@ -465,24 +414,13 @@ mod tests {
         let issued = issue(NOW_MS, 60);
         let (_, payload, signature) = parts(&issued.token);
         let none = b64url_encode(br#"{"alg":"none","typ":"JWT"}"#);
-        for token in [
-            format!("{none}.{payload}."),
-            format!("{none}.{payload}.{signature}"),
-        ] {
-            assert_eq!(
-                keys().verify(&token, NOW_MS),
-                Err(TokenError::Invalid),
-                "{token}"
-            );
+        for token in [format!("{none}.{payload}."), format!("{none}.{payload}.{signature}")] {
+            assert_eq!(keys().verify(&token, NOW_MS), Err(TokenError::Invalid), "{token}");
         }
         for alg in ["None", "NONE", "hs256", "HS384", "HS512", "ES256"] {
             let header = b64url_encode(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#).as_bytes());
             let token = format!("{header}.{payload}.{signature}");
-            assert_eq!(
-                keys().verify(&token, NOW_MS),
-                Err(TokenError::Invalid),
-                "{alg}"
-            );
+            assert_eq!(keys().verify(&token, NOW_MS), Err(TokenError::Invalid), "{alg}");
         }
     }
 
@@ -490,17 +428,14 @@ mod tests {
     fn rs256_header_with_a_valid_hs256_signature_is_invalid() {
         // The classic key-confusion shape: the HMAC over the header and payload is correct for
         // our secret, only the header claims another algorithm.
-        let claims = Claims::new(CustomClaims {
-            sub: USER.to_owned(),
-            role: "admin".to_owned(),
-            jti: JTI.to_owned(),
-        })
-        .set_duration_and_issuance(
-            &TimeOptions::new(TimeDelta::zero(), || {
-                DateTime::<Utc>::from_timestamp(NOW_MS / 1000, 0).unwrap_or_default()
-            }),
-            TimeDelta::hours(1),
-        );
+        let claims =
+            Claims::new(CustomClaims { sub: USER.to_owned(), role: "admin".to_owned(), jti: JTI.to_owned() })
+                .set_duration_and_issuance(
+                    &TimeOptions::new(TimeDelta::zero(), || {
+                        DateTime::<Utc>::from_timestamp(NOW_MS / 1000, 0).unwrap_or_default()
+                    }),
+                    TimeDelta::hours(1),
+                );
         let token = Renamed::new(Hs256, "RS256")
             .token(&Header::empty(), &claims, &Hs256Key::new(SECRET))
             .expect("signs");
@@ -513,9 +448,7 @@ mod tests {
     #[test]
     fn genuine_signature_with_missing_or_bad_claims_is_invalid() {
         // Sanity check: the hand-built claims are accepted as they are.
-        assert!(keys()
-            .verify(&sign_custom(standard_claims()), NOW_MS)
-            .is_ok());
+        assert!(keys().verify(&sign_custom(standard_claims()), NOW_MS).is_ok());
         let invalid = Err(TokenError::Invalid);
         let cases: &[(&str, serde_json::Value, Result<(), TokenError>)] = &[
             ("sub", serde_json::Value::Null, invalid),
@@ -534,16 +467,8 @@ mod tests {
             ("iat", serde_json::json!(NOW_MS / 1000 + 3600), invalid),
             ("nbf", serde_json::json!(NOW_MS / 1000 + 600), invalid),
             // Genuine but past exp (even when exp is not after iat): the time check comes first.
-            (
-                "exp",
-                serde_json::json!(NOW_MS / 1000),
-                Err(TokenError::Expired),
-            ),
-            (
-                "exp",
-                serde_json::json!(NOW_MS / 1000 - 1_000_000),
-                Err(TokenError::Expired),
-            ),
+            ("exp", serde_json::json!(NOW_MS / 1000), Err(TokenError::Expired)),
+            ("exp", serde_json::json!(NOW_MS / 1000 - 1_000_000), Err(TokenError::Expired)),
         ];
         for (claim, value, expected) in cases {
             let mut claims = standard_claims();
@@ -582,11 +507,7 @@ mod tests {
             long,
         ];
         for token in &cases {
-            assert_eq!(
-                keys().verify(token, NOW_MS),
-                Err(TokenError::Invalid),
-                "{token:?}"
-            );
+            assert_eq!(keys().verify(token, NOW_MS), Err(TokenError::Invalid), "{token:?}");
         }
     }
 
@@ -596,51 +517,28 @@ mod tests {
             let secret = vec![b'x'; len];
             assert_eq!(
                 JwtKeys::new(&secret).map(|_| ()),
-                Err(AuthConfigError::SecretTooShort {
-                    min_bytes: 32,
-                    actual_bytes: len
-                }),
+                Err(AuthConfigError::SecretTooShort { min_bytes: 32, actual_bytes: len }),
                 "{len} bytes"
             );
         }
         assert!(JwtKeys::new(&[b'x'; 32]).is_ok());
-        assert!(
-            JwtKeys::new(&[b'x'; 200]).is_ok(),
-            "longer than the HMAC block"
-        );
+        assert!(JwtKeys::new(&[b'x'; 200]).is_ok(), "longer than the HMAC block");
     }
 
     #[test]
     fn issue_refuses_bad_inputs() {
         let keys = keys();
-        assert_eq!(
-            keys.issue("", UserRole::Candidate, NOW_MS, 60, JTI),
-            Err(IssueError::EmptyClaim)
-        );
-        assert_eq!(
-            keys.issue(USER, UserRole::Candidate, NOW_MS, 60, ""),
-            Err(IssueError::EmptyClaim)
-        );
-        assert_eq!(
-            keys.issue(USER, UserRole::Candidate, NOW_MS, 0, JTI),
-            Err(IssueError::ZeroTtl)
-        );
-        assert_eq!(
-            keys.issue(USER, UserRole::Candidate, i64::MAX, 60, JTI),
-            Err(IssueError::TimeOutOfRange)
-        );
-        assert!(keys
-            .issue(USER, UserRole::Candidate, NOW_MS, u32::MAX, JTI)
-            .is_ok());
+        assert_eq!(keys.issue("", UserRole::Candidate, NOW_MS, 60, JTI), Err(IssueError::EmptyClaim));
+        assert_eq!(keys.issue(USER, UserRole::Candidate, NOW_MS, 60, ""), Err(IssueError::EmptyClaim));
+        assert_eq!(keys.issue(USER, UserRole::Candidate, NOW_MS, 0, JTI), Err(IssueError::ZeroTtl));
+        assert_eq!(keys.issue(USER, UserRole::Candidate, i64::MAX, 60, JTI), Err(IssueError::TimeOutOfRange));
+        assert!(keys.issue(USER, UserRole::Candidate, NOW_MS, u32::MAX, JTI).is_ok());
     }
 
     #[test]
     fn verify_with_an_impossible_clock_is_invalid() {
         let issued = issue(NOW_MS, 60);
-        assert_eq!(
-            keys().verify(&issued.token, i64::MAX),
-            Err(TokenError::Invalid)
-        );
+        assert_eq!(keys().verify(&issued.token, i64::MAX), Err(TokenError::Invalid));
     }
 
     #[test]

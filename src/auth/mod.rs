@@ -5,6 +5,7 @@
 //! Everything here is pure Rust (no `worker`, no wasm, no system clock) so it unit-tests natively;
 //! the HTTP layer maps these errors to the SPEC.md §3 codes in one place.
 
+pub mod access;
 pub mod b64;
 pub mod jwt;
 pub mod password;
@@ -15,7 +16,7 @@ pub use jwt::{
     MIN_SECRET_BYTES,
 };
 pub use password::{
-    constant_time_eq, needs_rehash, validate_password, PasswordHash, HASH_LEN,
-    MAX_PBKDF2_ITERATIONS, PBKDF2_ITERATIONS, SALT_LEN,
+    constant_time_eq, needs_rehash, validate_password, PasswordHash, HASH_LEN, MAX_PBKDF2_ITERATIONS,
+    PBKDF2_ITERATIONS, SALT_LEN,
 };
 pub use validate::{validate_full_name, validate_optional_phone, validate_phone, Email};

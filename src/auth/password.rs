@@ -82,11 +82,7 @@ impl PasswordHash {
     /// A hash made now, with the current iteration count.
     #[must_use]
     pub fn with_current_params(salt: Vec<u8>, hash: Vec<u8>) -> Self {
-        Self {
-            iterations: PBKDF2_ITERATIONS,
-            salt,
-            hash,
-        }
+        Self { iterations: PBKDF2_ITERATIONS, salt, hash }
     }
 
     /// Parses `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`. `None` when the scheme is
@@ -95,8 +91,7 @@ impl PasswordHash {
     #[must_use]
     pub fn parse(stored: &str) -> Option<Self> {
         let mut parts = stored.split('$');
-        let (scheme, iterations, salt, hash) =
-            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (scheme, iterations, salt, hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || scheme != SCHEME {
             return None;
         }
@@ -116,22 +111,13 @@ impl PasswordHash {
         if !STORED_SALT_LEN.contains(&salt.len()) || !STORED_HASH_LEN.contains(&hash.len()) {
             return None;
         }
-        Some(Self {
-            iterations,
-            salt,
-            hash,
-        })
+        Some(Self { iterations, salt, hash })
     }
 
     /// The stored form, base64 without padding.
     #[must_use]
     pub fn encode(&self) -> String {
-        format!(
-            "{SCHEME}${}${}${}",
-            self.iterations,
-            b64::encode(&self.salt),
-            b64::encode(&self.hash)
-        )
+        format!("{SCHEME}${}${}${}", self.iterations, b64::encode(&self.salt), b64::encode(&self.hash))
     }
 
     /// Whether `derived` (the glue's PBKDF2 output for the candidate password, with this hash's
@@ -156,9 +142,7 @@ impl std::fmt::Debug for PasswordHash {
 /// hash); the glue then re-hashes the password after a successful login.
 #[must_use]
 pub fn needs_rehash(stored: &PasswordHash) -> bool {
-    stored.iterations < PBKDF2_ITERATIONS
-        || stored.salt.len() < SALT_LEN
-        || stored.hash.len() < HASH_LEN
+    stored.iterations < PBKDF2_ITERATIONS || stored.salt.len() < SALT_LEN || stored.hash.len() < HASH_LEN
 }
 
 /// Compares two byte strings without an early exit: the loop always runs over the longer length
@@ -191,15 +175,9 @@ mod tests {
             assert!(PBKDF2_ITERATIONS <= MAX_PBKDF2_ITERATIONS);
         };
         // A stored hash above the limit is refused, since production could never verify it.
-        let over = PasswordHash {
-            iterations: 100_001,
-            ..sample()
-        };
+        let over = PasswordHash { iterations: 100_001, ..sample() };
         assert_eq!(PasswordHash::parse(&over.encode()), None);
-        let at = PasswordHash {
-            iterations: 100_000,
-            ..sample()
-        };
+        let at = PasswordHash { iterations: 100_000, ..sample() };
         assert!(PasswordHash::parse(&at.encode()).is_some());
     }
 
@@ -217,11 +195,7 @@ mod tests {
         }
         let longest = format!("A1!{}", "a".repeat(125));
         assert_eq!(longest.chars().count(), 128);
-        assert_eq!(
-            validate_password(&longest),
-            Ok(()),
-            "exactly 128 characters"
-        );
+        assert_eq!(validate_password(&longest), Ok(()), "exactly 128 characters");
     }
 
     #[test]
@@ -235,11 +209,7 @@ mod tests {
             ("Password!!", "digit", "no digit"),
             ("Password٣!", "digit", "a non-ASCII digit does not count"),
             ("Password1", "special", "no special character"),
-            (
-                "Pass word1",
-                "special",
-                "a space is not a special character",
-            ),
+            ("Pass word1", "special", "a space is not a special character"),
             ("Passw0rd!\n", "control", "control character"),
             ("Passw0rd!\0", "control", "NUL"),
         ];
@@ -297,49 +267,22 @@ mod tests {
         let hash = "ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1+f4CBgoM";
         let cases: Vec<(String, &str)> = vec![
             (String::new(), "empty"),
-            (
-                format!("pbkdf2-sha512$100000${salt}${hash}"),
-                "other scheme",
-            ),
-            (
-                format!("PBKDF2-SHA256$100000${salt}${hash}"),
-                "scheme is case-sensitive",
-            ),
+            (format!("pbkdf2-sha512$100000${salt}${hash}"), "other scheme"),
+            (format!("PBKDF2-SHA256$100000${salt}${hash}"), "scheme is case-sensitive"),
             (format!("pbkdf2-sha256$100000${salt}"), "missing hash"),
-            (
-                format!("pbkdf2-sha256$100000${salt}${hash}$x"),
-                "extra field",
-            ),
+            (format!("pbkdf2-sha256$100000${salt}${hash}$x"), "extra field"),
             (format!("pbkdf2-sha256$${salt}${hash}"), "empty iterations"),
             (format!("pbkdf2-sha256$0${salt}${hash}"), "zero iterations"),
             (format!("pbkdf2-sha256$0100${salt}${hash}"), "leading zero"),
             (format!("pbkdf2-sha256$+100${salt}${hash}"), "sign"),
             (format!("pbkdf2-sha256$-100${salt}${hash}"), "negative"),
             (format!("pbkdf2-sha256$1e5${salt}${hash}"), "not decimal"),
-            (
-                format!("pbkdf2-sha256$100001${salt}${hash}"),
-                "above the production limit",
-            ),
-            (
-                format!("pbkdf2-sha256$99999999999${salt}${hash}"),
-                "u32 overflow",
-            ),
-            (
-                format!("pbkdf2-sha256$100000$!!!!${hash}"),
-                "salt not base64",
-            ),
-            (
-                format!("pbkdf2-sha256$100000${salt}$ZGVm-2hp"),
-                "hash not standard base64",
-            ),
-            (
-                format!("pbkdf2-sha256$100000$AAECAw${hash}"),
-                "salt too short",
-            ),
-            (
-                format!("pbkdf2-sha256$100000${salt}$AAECAwQFBgcI"),
-                "hash too short",
-            ),
+            (format!("pbkdf2-sha256$100001${salt}${hash}"), "above the production limit"),
+            (format!("pbkdf2-sha256$99999999999${salt}${hash}"), "u32 overflow"),
+            (format!("pbkdf2-sha256$100000$!!!!${hash}"), "salt not base64"),
+            (format!("pbkdf2-sha256$100000${salt}$ZGVm-2hp"), "hash not standard base64"),
+            (format!("pbkdf2-sha256$100000$AAECAw${hash}"), "salt too short"),
+            (format!("pbkdf2-sha256$100000${salt}$AAECAwQFBgcI"), "hash too short"),
             (format!("pbkdf2-sha256$100000$${hash}"), "empty salt"),
         ];
         for (stored, why) in &cases {
@@ -349,10 +292,7 @@ mod tests {
 
     #[test]
     fn parse_keeps_older_parameters_and_flags_them_for_rehash() {
-        let old = PasswordHash {
-            iterations: 10_000,
-            ..sample()
-        };
+        let old = PasswordHash { iterations: 10_000, ..sample() };
         let parsed = PasswordHash::parse(&old.encode());
         assert_eq!(parsed.as_ref(), Some(&old));
         assert!(needs_rehash(&old));
@@ -361,15 +301,9 @@ mod tests {
     #[test]
     fn needs_rehash_only_when_weaker_than_current() {
         assert!(!needs_rehash(&sample()));
-        let short_salt = PasswordHash {
-            salt: vec![1; 8],
-            ..sample()
-        };
+        let short_salt = PasswordHash { salt: vec![1; 8], ..sample() };
         assert!(needs_rehash(&short_salt));
-        let short_hash = PasswordHash {
-            hash: vec![1; 16],
-            ..sample()
-        };
+        let short_hash = PasswordHash { hash: vec![1; 16], ..sample() };
         assert!(needs_rehash(&short_hash));
     }
 
@@ -402,12 +336,7 @@ mod tests {
             (b"abc", b"ab", false, "prefix"),
             (b"ab", b"abc", false, "longer second"),
             (b"", b"a", false, "empty vs one byte"),
-            (
-                b"ab\0",
-                b"ab",
-                false,
-                "trailing zero byte is still a difference",
-            ),
+            (b"ab\0", b"ab", false, "trailing zero byte is still a difference"),
             (b"\0", b"", false, "zero byte vs empty"),
         ];
         for (a, b, expected, why) in cases {

@@ -98,9 +98,7 @@ fn validate_local_part(local: &str) -> Result<(), &'static str> {
         return Err("the part of the email before the '@' must be at most 64 characters long");
     }
     if !local.bytes().all(|b| is_atext(b) || b == b'.') {
-        return Err(
-            "the part of the email before the '@' contains a character that is not allowed",
-        );
+        return Err("the part of the email before the '@' contains a character that is not allowed");
     }
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Err("the part of the email before the '@' must not start or end with a dot or contain two dots in a row");
@@ -124,9 +122,7 @@ fn validate_domain(domain: &str) -> Result<(), &'static str> {
     for label in &labels {
         let sane = !label.is_empty()
             && label.len() <= DOMAIN_LABEL_MAX_LEN
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !sane {
@@ -136,8 +132,7 @@ fn validate_domain(domain: &str) -> Result<(), &'static str> {
     // A top-level domain is alphabetic ("com") or punycode ("xn--p1ai"); all-numeric means an IP.
     let tld = labels.last().copied().unwrap_or_default();
     let tld_ok = tld.len() >= 2
-        && (tld.bytes().all(|b| b.is_ascii_alphabetic())
-            || tld.to_ascii_lowercase().starts_with("xn--"));
+        && (tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.to_ascii_lowercase().starts_with("xn--"));
     if !tld_ok {
         return Err("email domain is not valid");
     }
@@ -190,10 +185,7 @@ pub fn validate_phone(input: &str) -> Result<&str, &'static str> {
     if chars > PHONE_MAX_CHARS {
         return Err("phone must be at most 32 characters long");
     }
-    if !phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'))
-    {
+    if !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.')) {
         return Err("phone may contain only digits, spaces and + - ( ) .");
     }
     if phone.chars().skip(1).any(|c| c == '+') {
@@ -226,43 +218,15 @@ mod tests {
     fn valid_emails_are_trimmed_and_lower_cased() {
         let cases: &[(&str, &str, &str)] = &[
             ("user@example.com", "user@example.com", "plain"),
-            (
-                "  User@Example.COM \n",
-                "user@example.com",
-                "trimmed and lower-cased",
-            ),
-            (
-                "first.last@sub.example.co.uk",
-                "first.last@sub.example.co.uk",
-                "dots and subdomains",
-            ),
+            ("  User@Example.COM \n", "user@example.com", "trimmed and lower-cased"),
+            ("first.last@sub.example.co.uk", "first.last@sub.example.co.uk", "dots and subdomains"),
             ("a+tag@example.io", "a+tag@example.io", "plus addressing"),
             ("o'brien@example.ie", "o'brien@example.ie", "apostrophe"),
-            (
-                "x_y-z!#$%&*/=?^`{|}~@example.org",
-                "x_y-z!#$%&*/=?^`{|}~@example.org",
-                "all atext",
-            ),
-            (
-                "u@xn--80ak6aa92e.com",
-                "u@xn--80ak6aa92e.com",
-                "punycode label",
-            ),
-            (
-                "u@example.xn--p1ai",
-                "u@example.xn--p1ai",
-                "punycode top-level domain",
-            ),
-            (
-                "u@my-host.example.com",
-                "u@my-host.example.com",
-                "hyphen inside a label",
-            ),
-            (
-                "u@123.example.com",
-                "u@123.example.com",
-                "numeric label that is not the TLD",
-            ),
+            ("x_y-z!#$%&*/=?^`{|}~@example.org", "x_y-z!#$%&*/=?^`{|}~@example.org", "all atext"),
+            ("u@xn--80ak6aa92e.com", "u@xn--80ak6aa92e.com", "punycode label"),
+            ("u@example.xn--p1ai", "u@example.xn--p1ai", "punycode top-level domain"),
+            ("u@my-host.example.com", "u@my-host.example.com", "hyphen inside a label"),
+            ("u@123.example.com", "u@123.example.com", "numeric label that is not the TLD"),
         ];
         for (input, expected, why) in cases {
             let email = Email::parse(input).unwrap_or_else(|e| panic!("{why}: rejected with {e}"));
@@ -273,22 +237,11 @@ mod tests {
     #[test]
     fn email_length_limits() {
         let local64 = "a".repeat(64);
-        assert!(
-            Email::parse(&format!("{local64}@example.com")).is_ok(),
-            "64-char local part"
-        );
+        assert!(Email::parse(&format!("{local64}@example.com")).is_ok(), "64-char local part");
         let local65 = "a".repeat(65);
-        assert!(
-            Email::parse(&format!("{local65}@example.com")).is_err(),
-            "65-char local part"
-        );
+        assert!(Email::parse(&format!("{local65}@example.com")).is_err(), "65-char local part");
         // 64 + 1 + 189 = 254 characters: allowed; one more is not.
-        let domain189 = format!(
-            "{}.{}.{}.com",
-            "b".repeat(60),
-            "c".repeat(60),
-            "d".repeat(63)
-        );
+        let domain189 = format!("{}.{}.{}.com", "b".repeat(60), "c".repeat(60), "d".repeat(63));
         assert_eq!(domain189.len(), 189);
         let longest = format!("{local64}@{domain189}");
         assert_eq!(longest.len(), 254);
@@ -317,26 +270,14 @@ mod tests {
             ("user@exämple.com", "ASCII", "non-ASCII domain"),
             (".user@example.com", "dot", "leading dot in local part"),
             ("user.@example.com", "dot", "trailing dot in local part"),
-            (
-                "us..er@example.com",
-                "dot",
-                "consecutive dots in local part",
-            ),
+            ("us..er@example.com", "dot", "consecutive dots in local part"),
             ("\"quoted\"@example.com", "not allowed", "quoted local part"),
             ("us(er)@example.com", "not allowed", "parentheses"),
             ("user@example..com", "not valid", "empty label"),
             ("user@.example.com", "not valid", "leading dot in domain"),
             ("user@example.com.", "not valid", "trailing dot in domain"),
-            (
-                "user@-example.com",
-                "not valid",
-                "label starting with a hyphen",
-            ),
-            (
-                "user@example-.com",
-                "not valid",
-                "label ending with a hyphen",
-            ),
+            ("user@-example.com", "not valid", "label starting with a hyphen"),
+            ("user@example-.com", "not valid", "label ending with a hyphen"),
             ("user@exa_mple.com", "not valid", "underscore in domain"),
             ("user@example.c", "not valid", "one-letter TLD"),
             ("user@127.0.0.1", "not valid", "IP address"),
@@ -365,10 +306,7 @@ mod tests {
     fn email_serde_is_the_normalised_string_and_validates_on_input() {
         let email: Email = serde_json::from_str("\" A@B.CO \"").expect("valid email");
         assert_eq!(email.as_str(), "a@b.co");
-        assert_eq!(
-            serde_json::to_string(&email).expect("serialises"),
-            "\"a@b.co\""
-        );
+        assert_eq!(serde_json::to_string(&email).expect("serialises"), "\"a@b.co\"");
         assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
     }
 
@@ -379,11 +317,7 @@ mod tests {
         let ok: &[(&str, &str, &str)] = &[
             ("Jo", "Jo", "two characters"),
             ("  Ada Lovelace  ", "Ada Lovelace", "trimmed"),
-            (
-                "Zoë O'Connor-Smith",
-                "Zoë O'Connor-Smith",
-                "accents and punctuation",
-            ),
+            ("Zoë O'Connor-Smith", "Zoë O'Connor-Smith", "accents and punctuation"),
             ("李雷", "李雷", "two CJK characters (6 bytes)"),
             (&max, &max, "255 two-byte characters"),
         ];
@@ -409,19 +343,11 @@ mod tests {
     fn phones() {
         let ok: &[(&str, &str, &str)] = &[
             ("5551234", "5551234", "seven digits"),
-            (
-                "+1 (555) 123-4567",
-                "+1 (555) 123-4567",
-                "formatted international",
-            ),
+            ("+1 (555) 123-4567", "+1 (555) 123-4567", "formatted international"),
             (" 020 7946 0958 ", "020 7946 0958", "trimmed"),
             ("555.123.4567", "555.123.4567", "dots"),
             ("+44-20-7946-0958", "+44-20-7946-0958", "hyphens"),
-            (
-                "+1 234 567 890 123 456 789 01234",
-                "+1 234 567 890 123 456 789 01234",
-                "32 characters",
-            ),
+            ("+1 234 567 890 123 456 789 01234", "+1 234 567 890 123 456 789 01234", "32 characters"),
         ];
         for (input, expected, why) in ok {
             assert_eq!(validate_phone(input), Ok(*expected), "{why}");
@@ -429,11 +355,7 @@ mod tests {
         let bad: &[(&str, &str, &str)] = &[
             ("", "at least 7", "empty"),
             ("123456", "at least 7", "six characters"),
-            (
-                "+1 234 567 890 123 456 789 012345",
-                "at most 32",
-                "33 characters",
-            ),
+            ("+1 234 567 890 123 456 789 012345", "at most 32", "33 characters"),
             ("555-12-ab", "only digits", "letters"),
             ("555 1234 x12", "only digits", "extension letter"),
             ("555/123/4567", "only digits", "slash"),
@@ -454,10 +376,7 @@ mod tests {
         assert_eq!(validate_optional_phone(None), Ok(None));
         assert_eq!(validate_optional_phone(Some("   ")), Ok(None));
         assert_eq!(validate_optional_phone(Some("")), Ok(None));
-        assert_eq!(
-            validate_optional_phone(Some(" 5551234 ")),
-            Ok(Some("5551234"))
-        );
+        assert_eq!(validate_optional_phone(Some(" 5551234 ")), Ok(Some("5551234")));
         assert!(validate_optional_phone(Some("12")).is_err());
     }
 }

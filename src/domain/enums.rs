@@ -162,32 +162,17 @@ mod tests {
         {
             for &v in all {
                 assert_eq!(parse(as_str(v)), Some(v));
-                assert_eq!(
-                    serde_json::to_value(v).ok(),
-                    Some(serde_json::Value::from(as_str(v)))
-                );
+                assert_eq!(serde_json::to_value(v).ok(), Some(serde_json::Value::from(as_str(v))));
             }
             assert_eq!(parse("not-a-value"), None);
         }
         check(UserRole::ALL, UserRole::as_str, UserRole::parse);
         check(RoleType::ALL, RoleType::as_str, RoleType::parse);
         check(Difficulty::ALL, Difficulty::as_str, Difficulty::parse);
-        check(
-            InterviewStatus::ALL,
-            InterviewStatus::as_str,
-            InterviewStatus::parse,
-        );
-        check(
-            CompletionReason::ALL,
-            CompletionReason::as_str,
-            CompletionReason::parse,
-        );
+        check(InterviewStatus::ALL, InterviewStatus::as_str, InterviewStatus::parse);
+        check(CompletionReason::ALL, CompletionReason::as_str, CompletionReason::parse);
         check(MessageType::ALL, MessageType::as_str, MessageType::parse);
-        check(
-            AnswerQuality::ALL,
-            AnswerQuality::as_str,
-            AnswerQuality::parse,
-        );
+        check(AnswerQuality::ALL, AnswerQuality::as_str, AnswerQuality::parse);
         check(VideoStatus::ALL, VideoStatus::as_str, VideoStatus::parse);
     }
 

@@ -32,10 +32,7 @@ impl TokenBucket {
     /// A full bucket.
     #[must_use]
     pub fn full(rule: Rule, now_ms: i64) -> Self {
-        Self {
-            tokens: f64::from(rule.capacity),
-            updated_ms: now_ms,
-        }
+        Self { tokens: f64::from(rule.capacity), updated_ms: now_ms }
     }
 
     /// Refills for the time elapsed, then takes one token if there is one.
@@ -50,9 +47,7 @@ impl TokenBucket {
             return Take::Allowed;
         }
         if rule.refill_per_minute <= 0.0 {
-            return Take::Limited {
-                retry_after_secs: u32::MAX,
-            };
+            return Take::Limited { retry_after_secs: u32::MAX };
         }
         let secs = ((1.0 - self.tokens) / rule.refill_per_minute * 60.0).ceil();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -65,10 +60,7 @@ impl TokenBucket {
 mod tests {
     use super::*;
 
-    const ANSWERS: Rule = Rule {
-        capacity: 5,
-        refill_per_minute: 20.0,
-    };
+    const ANSWERS: Rule = Rule { capacity: 5, refill_per_minute: 20.0 };
 
     #[test]
     fn a_burst_then_one_every_three_seconds() {
@@ -76,18 +68,8 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(b.take(ANSWERS, 0), Take::Allowed);
         }
-        assert_eq!(
-            b.take(ANSWERS, 0),
-            Take::Limited {
-                retry_after_secs: 3
-            }
-        );
-        assert_eq!(
-            b.take(ANSWERS, 1_000),
-            Take::Limited {
-                retry_after_secs: 2
-            }
-        );
+        assert_eq!(b.take(ANSWERS, 0), Take::Limited { retry_after_secs: 3 });
+        assert_eq!(b.take(ANSWERS, 1_000), Take::Limited { retry_after_secs: 2 });
         assert_eq!(b.take(ANSWERS, 3_000), Take::Allowed);
         assert!(matches!(b.take(ANSWERS, 3_000), Take::Limited { .. }));
     }
@@ -105,19 +87,11 @@ mod tests {
 
     #[test]
     fn an_hourly_rule_reports_a_long_wait() {
-        let hourly = Rule {
-            capacity: 10,
-            refill_per_minute: 10.0 / 60.0,
-        };
+        let hourly = Rule { capacity: 10, refill_per_minute: 10.0 / 60.0 };
         let mut b = TokenBucket::full(hourly, 0);
         for _ in 0..10 {
             assert_eq!(b.take(hourly, 0), Take::Allowed);
         }
-        assert_eq!(
-            b.take(hourly, 0),
-            Take::Limited {
-                retry_after_secs: 360
-            }
-        );
+        assert_eq!(b.take(hourly, 0), Take::Limited { retry_after_secs: 360 });
     }
 }

@@ -15,9 +15,7 @@ pub fn rfc3339_ms(epoch_ms: i64) -> String {
 /// Parses an RFC 3339 timestamp (any offset) into epoch milliseconds.
 #[must_use]
 pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|dt| dt.timestamp_millis())
+    chrono::DateTime::parse_from_rfc3339(text).ok().map(|dt| dt.timestamp_millis())
 }
 
 #[cfg(test)]

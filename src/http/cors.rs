@@ -10,11 +10,7 @@ pub const EXPOSED_HEADERS: &str = "X-Request-Id, Retry-After, Content-Range";
 
 /// The CORS headers for a request from `origin`, or none when the origin is not allowed.
 #[must_use]
-pub fn grant(
-    origin: Option<&str>,
-    allowed: &[String],
-    preflight: bool,
-) -> Vec<(&'static str, String)> {
+pub fn grant(origin: Option<&str>, allowed: &[String], preflight: bool) -> Vec<(&'static str, String)> {
     let Some(origin) = origin else {
         return Vec::new();
     };
@@ -45,29 +41,19 @@ mod tests {
     #[test]
     fn an_allowed_origin_is_echoed_exactly() {
         let h = grant(Some("http://127.0.0.1:8787"), &allowed(), false);
-        assert!(h.contains(&(
-            "Access-Control-Allow-Origin",
-            "http://127.0.0.1:8787".to_owned()
-        )));
+        assert!(h.contains(&("Access-Control-Allow-Origin", "http://127.0.0.1:8787".to_owned())));
         assert!(!h.iter().any(|(k, _)| *k == "Access-Control-Allow-Methods"));
     }
 
     #[test]
     fn preflight_adds_methods_and_headers() {
         let h = grant(Some("http://127.0.0.1:8787"), &allowed(), true);
-        assert!(h
-            .iter()
-            .any(|(k, v)| *k == "Access-Control-Allow-Headers" && v.contains("Idempotency-Key")));
+        assert!(h.iter().any(|(k, v)| *k == "Access-Control-Allow-Headers" && v.contains("Idempotency-Key")));
     }
 
     #[test]
     fn other_origins_and_lookalikes_get_nothing() {
-        for origin in [
-            "http://evil.test",
-            "http://127.0.0.1:8787.evil.test",
-            "null",
-            "",
-        ] {
+        for origin in ["http://evil.test", "http://127.0.0.1:8787.evil.test", "null", ""] {
             assert!(grant(Some(origin), &allowed(), true).is_empty(), "{origin}");
         }
         assert!(grant(None, &allowed(), true).is_empty());

@@ -135,13 +135,7 @@ pub struct ApiError {
 impl ApiError {
     #[must_use]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-            details: Vec::new(),
-            retry_after: None,
-            extra: None,
-        }
+        Self { code, message: message.into(), details: Vec::new(), retry_after: None, extra: None }
     }
 
     #[must_use]
@@ -154,10 +148,7 @@ impl ApiError {
     /// A single-field validation error.
     #[must_use]
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError {
-            field: field.to_owned(),
-            message: message.into(),
-        }])
+        Self::validation(vec![FieldError { field: field.to_owned(), message: message.into() }])
     }
 
     #[must_use]
@@ -177,10 +168,7 @@ impl ApiError {
 
     #[must_use]
     pub fn internal() -> Self {
-        Self::new(
-            ErrorCode::Internal,
-            "Something went wrong on our side. Please retry.",
-        )
+        Self::new(ErrorCode::Internal, "Something went wrong on our side. Please retry.")
     }
 
     #[must_use]
@@ -191,9 +179,7 @@ impl ApiError {
 
     #[must_use]
     pub fn with_extra(mut self, key: &str, value: serde_json::Value) -> Self {
-        self.extra
-            .get_or_insert_with(serde_json::Map::new)
-            .insert(key.to_owned(), value);
+        self.extra.get_or_insert_with(serde_json::Map::new).insert(key.to_owned(), value);
         self
     }
 
@@ -250,10 +236,7 @@ mod tests {
             ("INTERNAL", 500),
         ];
         for (code, status) in expected {
-            let found = ErrorCode::ALL
-                .iter()
-                .find(|c| c.as_str() == code)
-                .expect(code);
+            let found = ErrorCode::ALL.iter().find(|c| c.as_str() == code).expect(code);
             assert_eq!(found.status(), status, "{code}");
         }
     }

@@ -22,10 +22,7 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 /// # Errors
 /// 415 for another content type, 413 above 64 KiB, 400 `MALFORMED_JSON` for invalid JSON,
 /// 422 when the JSON is not an object.
-pub fn parse_object(
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<Map<String, Value>, ApiError> {
+pub fn parse_object(content_type: Option<&str>, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if !is_json_content_type(content_type) {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
@@ -38,20 +35,14 @@ pub fn parse_object(
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::field("body", "The body must be a JSON object.")),
-        Err(_) => Err(ApiError::new(
-            ErrorCode::MalformedJson,
-            "The body is not valid JSON.",
-        )),
+        Err(_) => Err(ApiError::new(ErrorCode::MalformedJson, "The body is not valid JSON.")),
     }
 }
 
 /// The 413 for JSON bodies.
 #[must_use]
 pub fn too_large() -> ApiError {
-    ApiError::new(
-        ErrorCode::PayloadTooLarge,
-        "The body is larger than 64 KiB.",
-    )
+    ApiError::new(ErrorCode::PayloadTooLarge, "The body is larger than 64 KiB.")
 }
 
 /// Typed access to a JSON object's fields with accumulated validation errors.
@@ -65,11 +56,7 @@ pub struct Fields {
 impl Fields {
     #[must_use]
     pub fn new(map: Map<String, Value>) -> Self {
-        Self {
-            map,
-            prefix: String::new(),
-            errors: Vec::new(),
-        }
+        Self { map, prefix: String::new(), errors: Vec::new() }
     }
 
     fn name(&self, field: &str) -> String {
@@ -79,10 +66,7 @@ impl Fields {
     /// Records a problem with a field (for checks the caller makes itself).
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
         let field = self.name(field);
-        self.errors.push(FieldError {
-            field,
-            message: message.into(),
-        });
+        self.errors.push(FieldError { field, message: message.into() });
     }
 
     fn take(&mut self, field: &str) -> Option<Value> {
@@ -130,10 +114,7 @@ impl Fields {
         let s = if trim { s.trim().to_owned() } else { s };
         let n = s.chars().count();
         if !len.contains(&n) {
-            self.error(
-                field,
-                format!("Must be {} to {} characters long.", len.start(), len.end()),
-            );
+            self.error(field, format!("Must be {} to {} characters long.", len.start(), len.end()));
             return None;
         }
         Some(s)
@@ -166,19 +147,12 @@ impl Fields {
     }
 
     /// An optional non-negative integer within `range`.
-    pub fn optional_u64(
-        &mut self,
-        field: &str,
-        range: std::ops::RangeInclusive<u64>,
-    ) -> Option<u64> {
+    pub fn optional_u64(&mut self, field: &str, range: std::ops::RangeInclusive<u64>) -> Option<u64> {
         let v = self.take(field)?;
         match v.as_u64() {
             Some(n) if range.contains(&n) => Some(n),
             Some(_) => {
-                self.error(
-                    field,
-                    format!("Must be between {} and {}.", range.start(), range.end()),
-                );
+                self.error(field, format!("Must be between {} and {}.", range.start(), range.end()));
                 None
             }
             None => {
@@ -240,11 +214,7 @@ impl Fields {
             self.error(field, "Must be an object.");
             return None;
         };
-        let mut nested = Fields {
-            map,
-            prefix: format!("{}.", self.name(field)),
-            errors: Vec::new(),
-        };
+        let mut nested = Fields { map, prefix: format!("{}.", self.name(field)), errors: Vec::new() };
         let out = inner(&mut nested);
         nested.reject_unknown();
         self.errors.append(&mut nested.errors);
@@ -287,29 +257,14 @@ mod tests {
 
     #[test]
     fn content_type_size_and_syntax_are_checked_in_order() {
-        assert_eq!(
-            parse_object(Some("text/plain"), b"{}")
-                .expect_err("415")
-                .status(),
-            415
-        );
+        assert_eq!(parse_object(Some("text/plain"), b"{}").expect_err("415").status(), 415);
         assert_eq!(parse_object(None, b"{}").expect_err("415").status(), 415);
         assert!(parse_object(Some("application/json; charset=utf-8"), b"{}").is_ok());
         let big = vec![b' '; MAX_JSON_BODY_BYTES + 1];
-        assert_eq!(
-            parse_object(Some("application/json"), &big)
-                .expect_err("413")
-                .status(),
-            413
-        );
+        assert_eq!(parse_object(Some("application/json"), &big).expect_err("413").status(), 413);
         let err = parse_object(Some("application/json"), b"{\"a\":").expect_err("400");
         assert_eq!(err.code, ErrorCode::MalformedJson);
-        assert_eq!(
-            parse_object(Some("application/json"), b"[1]")
-                .expect_err("422")
-                .status(),
-            422
-        );
+        assert_eq!(parse_object(Some("application/json"), b"[1]").expect_err("422").status(), 422);
     }
 
     #[test]
@@ -322,10 +277,7 @@ mod tests {
             (r#"{"name": "valid", "flag": "yes"}"#, "flag"),
             (r#"{"name": "valid", "count": -1}"#, "count"),
             (r#"{"name": "valid", "count": 1000}"#, "count"),
-            (
-                r#"{"name": "valid", "meta": {"typing_ms": "x"}}"#,
-                "meta.typing_ms",
-            ),
+            (r#"{"name": "valid", "meta": {"typing_ms": "x"}}"#, "meta.typing_ms"),
             (r#"{"name": "valid", "meta": {"bogus": 1}}"#, "meta.bogus"),
             (r#"{"name": "valid", "meta": 3}"#, "meta"),
         ];
@@ -352,11 +304,8 @@ mod tests {
     #[test]
     fn enums_list_the_allowed_values() {
         let mut f = fields(r#"{"role_type": "cobol"}"#);
-        let parsed = f.required_enum(
-            "role_type",
-            crate::domain::enums::RoleType::parse,
-            &["react", "python"],
-        );
+        let parsed =
+            f.required_enum("role_type", crate::domain::enums::RoleType::parse, &["react", "python"]);
         assert!(parsed.is_none());
         let err = f.finish().expect_err("bad enum");
         assert!(err.details[0].message.contains("react"));

@@ -9,6 +9,13 @@
 pub enum Route {
     Health,
     OpenApi,
+    Register,
+    Login,
+    Logout,
+    Refresh,
+    Me,
+    AdminCreateUser,
+    AdminUpdateUser,
 }
 
 /// One entry of the table.
@@ -21,24 +28,21 @@ pub struct RouteDef {
     pub authenticated: bool,
 }
 
-const fn def(
-    method: &'static str,
-    pattern: &'static str,
-    route: Route,
-    authenticated: bool,
-) -> RouteDef {
-    RouteDef {
-        method,
-        pattern,
-        route,
-        authenticated,
-    }
+const fn def(method: &'static str, pattern: &'static str, route: Route, authenticated: bool) -> RouteDef {
+    RouteDef { method, pattern, route, authenticated }
 }
 
 /// The table. Order matters only for readability: patterns never overlap.
 pub const ROUTES: &[RouteDef] = &[
     def("GET", "/health", Route::Health, false),
     def("GET", "/api/v1/openapi.json", Route::OpenApi, false),
+    def("POST", "/api/v1/auth/register", Route::Register, false),
+    def("POST", "/api/v1/auth/login", Route::Login, false),
+    def("POST", "/api/v1/auth/logout", Route::Logout, true),
+    def("POST", "/api/v1/auth/refresh", Route::Refresh, true),
+    def("GET", "/api/v1/auth/me", Route::Me, true),
+    def("POST", "/api/v1/admin/users", Route::AdminCreateUser, true),
+    def("PATCH", "/api/v1/admin/users/{id}", Route::AdminUpdateUser, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.
@@ -55,10 +59,7 @@ impl Matched {
     /// A path parameter by name.
     #[must_use]
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -126,28 +127,16 @@ mod tests {
 
     #[test]
     fn exact_paths_match_and_others_do_not() {
-        assert_eq!(
-            match_route("GET", "/health").map(|m| m.route),
-            Ok(Route::Health)
-        );
-        assert_eq!(
-            match_route("HEAD", "/health").map(|m| m.route),
-            Ok(Route::Health)
-        );
+        assert_eq!(match_route("GET", "/health").map(|m| m.route), Ok(Route::Health));
+        assert_eq!(match_route("HEAD", "/health").map(|m| m.route), Ok(Route::Health));
         assert_eq!(match_route("GET", "/health/"), Err(NoMatch::NotFound));
         assert_eq!(match_route("GET", "/nope"), Err(NoMatch::NotFound));
-        assert_eq!(
-            match_route("POST", "/health"),
-            Err(NoMatch::MethodNotAllowed(vec!["GET"]))
-        );
+        assert_eq!(match_route("POST", "/health"), Err(NoMatch::MethodNotAllowed(vec!["GET"])));
     }
 
     #[test]
     fn parameters_capture_one_non_empty_segment() {
-        assert_eq!(
-            match_pattern("/a/{id}/b", "/a/x1/b"),
-            Some(vec![("id", "x1".to_owned())])
-        );
+        assert_eq!(match_pattern("/a/{id}/b", "/a/x1/b"), Some(vec![("id", "x1".to_owned())]));
         assert_eq!(match_pattern("/a/{id}/b", "/a//b"), None);
         assert_eq!(match_pattern("/a/{id}/b", "/a/x/y/b"), None);
     }
@@ -156,12 +145,7 @@ mod tests {
     fn no_two_routes_share_method_and_pattern() {
         for (i, a) in ROUTES.iter().enumerate() {
             for b in &ROUTES[i + 1..] {
-                assert!(
-                    !(a.method == b.method && a.pattern == b.pattern),
-                    "{} {}",
-                    a.method,
-                    a.pattern
-                );
+                assert!(!(a.method == b.method && a.pattern == b.pattern), "{} {}", a.method, a.pattern);
             }
         }
     }

@@ -48,11 +48,8 @@ fn free_port() -> u16 {
 
 fn wrangler(root: &Path) -> Command {
     let mut cmd = Command::new(root.join("node_modules/.bin/wrangler"));
-    let path = format!(
-        "{}:{}",
-        root.join("node_modules/.bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path =
+        format!("{}:{}", root.join("node_modules/.bin").display(), std::env::var("PATH").unwrap_or_default());
     cmd.current_dir(root)
         .env("PATH", path)
         .env("WRANGLER_SEND_METRICS", "false")
@@ -246,8 +243,5 @@ fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("reqwest client")
+    reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("reqwest client")
 }

@@ -1,7 +1,9 @@
 //! The fullstack question bank: 6 skill areas × 5 levels × 2 questions.
 //!
-//! Synonyms are lower-case phrases a competent spoken or written answer would use; matching is
-//! case-insensitive and word-boundary aware, so plurals and common variants are listed explicitly.
+//! Synonyms are lower-case phrases a competent spoken or written answer would use (common
+//! variants and abbreviations included). `score.rs` matches them as whole, lightly stemmed tokens
+//! with punctuation ignored. Concept names and synonyms avoid repeating the question's own key
+//! terms, so restating the question earns no credit.
 use super::{Concept, Question, RoleBank};
 use crate::domain::enums::{Difficulty, RoleType};
 

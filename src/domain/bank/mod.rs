@@ -60,10 +60,7 @@ pub fn for_role(role: RoleType) -> &'static RoleBank {
 /// Looks a question up by id in any role's bank.
 #[must_use]
 pub fn find(id: &str) -> Option<&'static Question> {
-    RoleType::ALL
-        .iter()
-        .flat_map(|r| for_role(*r).questions.iter())
-        .find(|q| q.id == id)
+    RoleType::ALL.iter().flat_map(|r| for_role(*r).questions.iter()).find(|q| q.id == id)
 }
 
 impl RoleBank {
@@ -73,8 +70,6 @@ impl RoleBank {
         skill_area: &'a str,
         level: Difficulty,
     ) -> impl Iterator<Item = &'static Question> + 'a {
-        self.questions
-            .iter()
-            .filter(move |q| q.skill_area == skill_area && q.level == level)
+        self.questions.iter().filter(move |q| q.skill_area == skill_area && q.level == level)
     }
 }

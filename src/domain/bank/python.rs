@@ -1,7 +1,9 @@
 //! The python question bank: 6 skill areas × 5 levels × 2 questions.
 //!
-//! Synonyms are lower-case phrases a competent spoken or written answer would use; matching is
-//! case-insensitive and word-boundary aware, so plurals and common variants are listed explicitly.
+//! Synonyms are lower-case phrases a competent spoken or written answer would use (common
+//! variants and abbreviations included). `score.rs` matches them as whole, lightly stemmed tokens
+//! with punctuation ignored. Concept names and synonyms avoid repeating the question's own key
+//! terms, so restating the question earns no credit.
 use super::{Concept, Question, RoleBank};
 use crate::domain::enums::{Difficulty, RoleType};
 
@@ -132,7 +134,7 @@ static QUESTIONS: &[Question] = &[
             Concept { name: "__get__, __set__ and __delete__", synonyms: &["__get__", "__set__", "__delete__"], weight: 1.0 },
             Concept { name: "data versus non-data descriptors", synonyms: &["data descriptor", "data descriptors", "non-data descriptor", "non-data descriptors", "precedence", "takes precedence", "overrides the instance dict"], weight: 1.0 },
             Concept { name: "functions as descriptors producing bound methods", synonyms: &["function.__get__", "functions are descriptors", "binds self", "method object", "functions are non-data descriptors", "binding", "method binding"], weight: 1.0 },
-            Concept { name: "property as a data descriptor", synonyms: &["getter", "setter", "fget", "fset", "defines __set__"], weight: 0.6 },
+            Concept { name: "property as a data descriptor", synonyms: &["getter", "setter", "fget", "fset", "defines __set__", "property is a data descriptor", "properties are data descriptors"], weight: 0.6 },
             Concept { name: "attribute lookup in __getattribute__", synonyms: &["__getattribute__", "object.__getattribute__", "type(obj).__mro__", "looks up the type", "lookup order", "attribute lookup"], weight: 0.8 },
             Concept { name: "__set_name__", synonyms: &["set_name", "owner class"], weight: 0.4 },
         ],
@@ -612,7 +614,7 @@ static QUESTIONS: &[Question] = &[
         level: Difficulty::Intermediate,
         text: "How do you use mocking in Python tests, and what's the classic mistake people make with `unittest.mock.patch`?",
         rubric: &[
-            Concept { name: "patch where the name is looked up", synonyms: &["where it is looked up", "where it's looked up", "where it is used", "where it's used", "not where it is defined", "not where it's defined", "module under test", "imported name"], weight: 1.0 },
+            Concept { name: "patch where the name is looked up", synonyms: &["where it is looked up", "where it is used", "not where it is defined", "module under test", "imported name", "where its looked up", "where its used", "the importing module"], weight: 1.0 },
             Concept { name: "Mock and MagicMock", synonyms: &["magicmock", "return_value", "side_effect", "mock object", "mock objects"], weight: 0.8 },
             Concept { name: "autospec", synonyms: &["create_autospec", "spec", "spec_set", "signature"], weight: 0.8 },
             Concept { name: "over-mocking", synonyms: &["overmocking", "too many mocks", "implementation details", "brittle", "coupled to implementation"], weight: 0.8 },

@@ -26,7 +26,12 @@ use super::EngineLimits;
 /// Whether the interview is complete after its `questions_asked`-th answer, and why.
 /// `cost_micros` is everything charged so far, this turn included.
 #[must_use]
-pub fn check_completion(questions_asked: u32, boundaries: u32, cost_micros: u64, limits: &EngineLimits) -> Option<CompletionReason> {
+pub fn check_completion(
+    questions_asked: u32,
+    boundaries: u32,
+    cost_micros: u64,
+    limits: &EngineLimits,
+) -> Option<CompletionReason> {
     let limits = limits.normalized();
     if questions_asked >= limits.min_questions && boundaries >= limits.min_boundaries {
         Some(CompletionReason::CriteriaMet)
@@ -68,7 +73,8 @@ mod tests {
     use super::*;
     use CompletionReason::{CostLimit, CriteriaMet, MaxQuestions};
 
-    const DEFAULTS: EngineLimits = EngineLimits { min_questions: 12, max_questions: 20, min_boundaries: 2, cost_cap_micros: 5_000_000 };
+    const DEFAULTS: EngineLimits =
+        EngineLimits { min_questions: 12, max_questions: 20, min_boundaries: 2, cost_cap_micros: 5_000_000 };
 
     #[test]
     fn completion_table() {
@@ -88,7 +94,11 @@ mod tests {
             (12, 2, 9_000_000, Some(CriteriaMet)),
         ];
         for (asked, boundaries, cost, expected) in cases {
-            assert_eq!(check_completion(asked, boundaries, cost, &DEFAULTS), expected, "{asked} {boundaries} {cost}");
+            assert_eq!(
+                check_completion(asked, boundaries, cost, &DEFAULTS),
+                expected,
+                "{asked} {boundaries} {cost}"
+            );
         }
     }
 
@@ -101,10 +111,12 @@ mod tests {
     #[test]
     fn nonsensical_limits_are_normalised() {
         // min above max: max wins; zero max: one question; zero min: at least one answer.
-        let limits = EngineLimits { min_questions: 30, max_questions: 10, min_boundaries: 0, cost_cap_micros: 0 };
+        let limits =
+            EngineLimits { min_questions: 30, max_questions: 10, min_boundaries: 0, cost_cap_micros: 0 };
         assert_eq!(check_completion(9, 0, 0, &limits), None);
         assert_eq!(check_completion(10, 0, 0, &limits), Some(CriteriaMet));
-        let limits = EngineLimits { min_questions: 0, max_questions: 0, min_boundaries: 0, cost_cap_micros: 0 };
+        let limits =
+            EngineLimits { min_questions: 0, max_questions: 0, min_boundaries: 0, cost_cap_micros: 0 };
         assert_eq!(check_completion(0, 0, 0, &limits), None);
         assert_eq!(check_completion(1, 0, 0, &limits), Some(CriteriaMet));
         assert_eq!(estimate_total_questions(0, 0, &limits), 1);
@@ -129,7 +141,11 @@ mod tests {
             (23, 0, 23),
         ];
         for (asked, boundaries, expected) in cases {
-            assert_eq!(estimate_total_questions(asked, boundaries, &DEFAULTS), expected, "{asked} {boundaries}");
+            assert_eq!(
+                estimate_total_questions(asked, boundaries, &DEFAULTS),
+                expected,
+                "{asked} {boundaries}"
+            );
         }
     }
 
@@ -148,11 +164,20 @@ mod tests {
             let asked = rng.below(u64::from(max)) as u32; // in progress: fewer than max answers
             let boundaries = rng.below(8) as u32;
             let estimate = estimate_total_questions(asked, boundaries, &limits);
-            assert!(estimate >= asked + 1, "{limits:?} {asked} {boundaries}: {estimate} below the current question");
+            assert!(
+                estimate > asked, // the current question is asked + 1
+                "{limits:?} {asked} {boundaries}: {estimate} below the current question"
+            );
             assert!(estimate <= max, "{limits:?} {asked} {boundaries}: {estimate} above max");
-            assert!(estimate_total_questions(asked, boundaries + 1, &limits) <= estimate, "a boundary never adds questions");
+            assert!(
+                estimate_total_questions(asked, boundaries + 1, &limits) <= estimate,
+                "a boundary never adds questions"
+            );
             if asked + 1 < max {
-                assert!(estimate_total_questions(asked + 1, boundaries, &limits) >= estimate, "time alone never shrinks it");
+                assert!(
+                    estimate_total_questions(asked + 1, boundaries, &limits) >= estimate,
+                    "time alone never shrinks it"
+                );
             }
             // Once the criteria can be met, the estimate is exactly when they will be.
             let n = limits.normalized();

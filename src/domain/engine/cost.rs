@@ -209,7 +209,12 @@ impl CostBreakdown {
 
     /// Adds one chat completion; returns the micro-USD it cost.
     pub fn add_chat(&mut self, prices: &PriceTable, model: &str, usage: &ChatUsage) -> u64 {
-        let cost = token_cost(&prices.chat_prices(model), usage.input_tokens, usage.cached_input_tokens, usage.output_tokens);
+        let cost = token_cost(
+            &prices.chat_prices(model),
+            usage.input_tokens,
+            usage.cached_input_tokens,
+            usage.output_tokens,
+        );
         self.llm_micros = self.llm_micros.saturating_add(cost);
         self.tokens_in = self.tokens_in.saturating_add(usage.input_tokens);
         self.tokens_out = self.tokens_out.saturating_add(usage.output_tokens);
@@ -236,12 +241,25 @@ impl CostBreakdown {
     /// audio durations are reported separately with [`CostBreakdown::add_realtime_audio`].
     pub fn add_realtime(&mut self, prices: &PriceTable, model: &str, usage: &RealtimeUsage) -> u64 {
         let p = prices.realtime_prices(model);
-        let text = token_cost(&p.text, usage.text_input_tokens, usage.cached_text_input_tokens, usage.text_output_tokens);
-        let audio = token_cost(&p.audio, usage.audio_input_tokens, usage.cached_audio_input_tokens, usage.audio_output_tokens);
+        let text = token_cost(
+            &p.text,
+            usage.text_input_tokens,
+            usage.cached_text_input_tokens,
+            usage.text_output_tokens,
+        );
+        let audio = token_cost(
+            &p.audio,
+            usage.audio_input_tokens,
+            usage.cached_audio_input_tokens,
+            usage.audio_output_tokens,
+        );
         let cost = text.saturating_add(audio);
         self.realtime_micros = self.realtime_micros.saturating_add(cost);
-        self.tokens_in = self.tokens_in.saturating_add(usage.text_input_tokens.saturating_add(usage.audio_input_tokens));
-        self.tokens_out = self.tokens_out.saturating_add(usage.text_output_tokens.saturating_add(usage.audio_output_tokens));
+        self.tokens_in =
+            self.tokens_in.saturating_add(usage.text_input_tokens.saturating_add(usage.audio_input_tokens));
+        self.tokens_out = self
+            .tokens_out
+            .saturating_add(usage.text_output_tokens.saturating_add(usage.audio_output_tokens));
         cost
     }
 
@@ -352,7 +370,7 @@ mod tests {
         assert_eq!((rt.audio.input, rt.audio.output), (32_000_000, 64_000_000));
         // whisper $0.006/min, tts $0.015 per 1K chars.
         assert_eq!(t.transcription_per_minute("whisper-1"), 6_000);
-        assert_eq!(t.speech_per_million_chars("tts-1") / 1_000, 15);
+        assert_eq!(t.speech_per_million_chars("tts-1") / 1_000, 15_000); // µUSD per 1K chars
     }
 
     #[test]

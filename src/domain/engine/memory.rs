@@ -71,7 +71,8 @@ pub fn context_budget_tokens(model: &str, percent: u32) -> u32 {
 /// token per character). It errs high rather than low, because an under-estimate fails the call.
 #[must_use]
 pub fn estimate_text_tokens(text: &str) -> u32 {
-    let (ascii, other) = text.chars().fold((0u64, 0u64), |(a, o), c| if c.is_ascii() { (a + 1, o) } else { (a, o + 1) });
+    let (ascii, other) =
+        text.chars().fold((0u64, 0u64), |(a, o), c| if c.is_ascii() { (a + 1, o) } else { (a, o + 1) });
     u32::try_from(ascii.div_ceil(4) + other).unwrap_or(u32::MAX)
 }
 
@@ -190,7 +191,10 @@ pub fn fit_memory(system_prompt: &str, log: &[ChatMessage], budget_tokens: u32) 
         tail_start = candidate;
     }
     // A gap before the tail and an orphan answer at its head: drop the answer.
-    if tail_start > first && tail_start + 1 < n && log.get(tail_start).is_some_and(|m| m.role == ChatRole::User) {
+    if tail_start > first
+        && tail_start + 1 < n
+        && log.get(tail_start).is_some_and(|m| m.role == ChatRole::User)
+    {
         if let Some(slot) = keep.get_mut(tail_start) {
             *slot = false;
             total -= costs.get(tail_start).copied().unwrap_or(0);

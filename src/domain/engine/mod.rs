@@ -62,7 +62,7 @@ impl EngineLimits {
 /// What one answer did to the interview, and what comes next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnDecision {
-    /// The answer's composite score (SPEC.md §6.1).
+    /// The answer's composite score (SPEC.md §6.1), to 4 decimals.
     pub composite: f64,
     pub reason: ProgressionReason,
     /// Level of the answered question.
@@ -93,10 +93,15 @@ pub struct TurnDecision {
 /// The answer is attributed to the area the engine asked about (`state.current_skill_area()`),
 /// not to the evaluator's free-text `skill_area` label, which a model may phrase differently
 /// every time and which would split one area's history.
-pub fn apply_answer(state: &mut InterviewState, eval: &Evaluation, answer_seq: u32, limits: &EngineLimits) -> TurnDecision {
+pub fn apply_answer(
+    state: &mut InterviewState,
+    eval: &Evaluation,
+    answer_seq: u32,
+    limits: &EngineLimits,
+) -> TurnDecision {
     state.repair();
     let limits = limits.normalized();
-    let composite = eval.composite();
+    let composite = progression::round_composite(eval.composite());
     let quality = eval.answer_quality;
     let before = state.current_difficulty;
     let skill_area = state.current_skill_area().to_owned();
@@ -111,7 +116,8 @@ pub fn apply_answer(state: &mut InterviewState, eval: &Evaluation, answer_seq: u
     });
 
     let question_number = state.record_answer(&skill_area, answer_seq, composite, quality);
-    let boundary = if step.boundary { state.record_boundary(&skill_area, before, question_number) } else { None };
+    let boundary =
+        if step.boundary { state.record_boundary(&skill_area, before, question_number) } else { None };
     state.advance(step.next_level, step.boundary, composite, quality, question_number);
 
     let probe_deeper = progression::probe_deeper(quality, step.boundary, state.answers_in_visit);
@@ -119,7 +125,8 @@ pub fn apply_answer(state: &mut InterviewState, eval: &Evaluation, answer_seq: u
         state.move_to_next_skill_area();
     }
 
-    let completion = check_completion(state.questions_asked, state.boundary_count(), state.cost.total_micros(), &limits);
+    let completion =
+        check_completion(state.questions_asked, state.boundary_count(), state.cost.total_micros(), &limits);
     let (question_number, total_questions) = match completion {
         Some(_) => (state.questions_asked, state.questions_asked),
         None => (state.next_question_number(), state.total_questions(&limits)),
@@ -154,7 +161,14 @@ mod tests {
     }
 
     fn react() -> InterviewState {
-        InterviewState::new(areas(&["hooks", "state_management", "performance", "testing", "components", "routing"]))
+        InterviewState::new(areas(&[
+            "hooks",
+            "state_management",
+            "performance",
+            "testing",
+            "components",
+            "routing",
+        ]))
     }
 
     /// Seed test `test_update_after_excellent_response` [002 L1963-2005]: at `fundamental`, an
@@ -278,7 +292,15 @@ mod tests {
         }
         assert_eq!(
             areas_asked,
-            areas(&["hooks", "hooks", "hooks", "state_management", "state_management", "state_management", "performance"])
+            areas(&[
+                "hooks",
+                "hooks",
+                "hooks",
+                "state_management",
+                "state_management",
+                "state_management",
+                "performance"
+            ])
         );
         assert_eq!(s.skills_explored, areas(&["hooks", "state_management", "performance"]));
         assert_eq!(s.skills_pending, areas(&["testing", "components", "routing"]));
@@ -308,7 +330,20 @@ mod tests {
         // Two warmup answers, then two strong answers per level (the window restarts at each).
         assert_eq!(
             levels,
-            vec![Warmup, Fundamental, Fundamental, Intermediate, Intermediate, Advanced, Advanced, Expert, Expert, Expert, Expert, Expert]
+            vec![
+                Warmup,
+                Fundamental,
+                Fundamental,
+                Intermediate,
+                Intermediate,
+                Advanced,
+                Advanced,
+                Expert,
+                Expert,
+                Expert,
+                Expert,
+                Expert
+            ]
         );
         assert!(s.skill_boundaries.is_empty());
     }
@@ -428,7 +463,10 @@ mod tests {
                     assert!(d.composite > 0.8, "up only on a strong answer");
                 }
                 if step < 0 {
-                    assert!(matches!(d.reason, ProgressionReason::SkillBoundary | ProgressionReason::RepeatedPoor));
+                    assert!(matches!(
+                        d.reason,
+                        ProgressionReason::SkillBoundary | ProgressionReason::RepeatedPoor
+                    ));
                 }
                 // Boundaries.
                 if let Some(b) = &d.boundary {
@@ -456,20 +494,27 @@ mod tests {
                 if area_count > 1 {
                     assert!(run_length <= progression::MAX_QUESTIONS_PER_VISIT, "visit too long");
                 }
-                let mut all: Vec<String> = s.skills_explored.iter().chain(&s.skills_pending).cloned().collect();
+                let mut all: Vec<String> =
+                    s.skills_explored.iter().chain(&s.skills_pending).cloned().collect();
                 all.sort();
                 let mut expected = names.clone();
                 expected.sort();
                 assert_eq!(all, expected, "explored and pending partition the areas");
                 assert!(s.recent_composites.len() <= progression::RECENT_WINDOW);
                 // Completion and estimates.
-                assert_eq!(d.completion, check_completion(s.questions_asked, s.boundary_count(), s.cost.total_micros(), &limits));
+                assert_eq!(
+                    d.completion,
+                    check_completion(s.questions_asked, s.boundary_count(), s.cost.total_micros(), &limits)
+                );
                 assert!(s.questions_asked <= n.max_questions);
                 if d.completion.is_none() {
                     assert_eq!(d.question_number, s.questions_asked + 1);
                     assert!(d.total_questions >= d.question_number && d.total_questions <= n.max_questions);
                 } else {
-                    assert_eq!((d.question_number, d.total_questions), (s.questions_asked, s.questions_asked));
+                    assert_eq!(
+                        (d.question_number, d.total_questions),
+                        (s.questions_asked, s.questions_asked)
+                    );
                     completed = d.completion;
                     break;
                 }

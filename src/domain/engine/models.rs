@@ -19,9 +19,7 @@ pub(crate) fn in_family(model: &str, family: &str) -> bool {
     }
     // `None` when the model is shorter or the cut falls inside a multi-byte character.
     match model.split_at_checked(family.len()) {
-        Some((head, rest)) => {
-            head.eq_ignore_ascii_case(family) && (rest.is_empty() || rest.starts_with('-'))
-        }
+        Some((head, rest)) => head.eq_ignore_ascii_case(family) && (rest.is_empty() || rest.starts_with('-')),
         None => false,
     }
 }

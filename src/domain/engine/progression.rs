@@ -60,6 +60,15 @@ pub const RECENT_WINDOW: usize = 3;
 /// Consecutive questions on one skill area before moving on.
 pub const MAX_QUESTIONS_PER_VISIT: u32 = 3;
 
+/// A composite kept to 4 decimals. The state is stored as JSON after every turn, and a float with
+/// more digits does not always survive serde_json's text round trip bit for bit; 4-decimal values
+/// do (both directions are exact for them), so a rule sees the same numbers live and after the
+/// Durable Object reloads its state. 1e-4 is far below any threshold's meaning.
+#[must_use]
+pub fn round_composite(composite: f64) -> f64 {
+    (composite * 10_000.0).round() / 10_000.0
+}
+
 /// The level above `level` (`expert` stays `expert`).
 #[must_use]
 pub fn next_level(level: Difficulty) -> Difficulty {
@@ -113,7 +122,9 @@ impl ProgressionReason {
             ProgressionReason::ConsistentlyStrong => "Consistently strong performance",
             ProgressionReason::StrongAtTopLevel => "Consistently strong performance at the highest level",
             ProgressionReason::SkillBoundary => "Skill boundary detected",
-            ProgressionReason::RepeatedPoor => "Skill boundary detected: two consecutive poor answers at this level",
+            ProgressionReason::RepeatedPoor => {
+                "Skill boundary detected: two consecutive poor answers at this level"
+            }
             ProgressionReason::ContinueAtLevel => "Continue exploring at current level",
         }
     }
@@ -177,7 +188,8 @@ pub fn decide(input: &ProgressionInput<'_>) -> ProgressionStep {
         return ProgressionStep::new(lower_level(level), true, reason);
     }
 
-    let strong = input.composite > UP_COMPOSITE && !previous.is_empty() && previous.iter().all(|&c| c > UP_RECENT);
+    let strong =
+        input.composite > UP_COMPOSITE && !previous.is_empty() && previous.iter().all(|&c| c > UP_RECENT);
     if strong {
         let next = next_level(level);
         let reason = if next == level { R::StrongAtTopLevel } else { R::ConsistentlyStrong };
@@ -230,8 +242,27 @@ mod tests {
     use Difficulty::{Advanced, Expert, Fundamental, Intermediate, Warmup};
     use ProgressionReason as R;
 
-    fn input(level: Difficulty, previous: &[f64], composite: f64, quality: AnswerQuality) -> ProgressionInput<'_> {
+    fn input(
+        level: Difficulty,
+        previous: &[f64],
+        composite: f64,
+        quality: AnswerQuality,
+    ) -> ProgressionInput<'_> {
         ProgressionInput { level, warmup_answered: 0, previous, consecutive_poor: 0, composite, quality }
+    }
+
+    #[test]
+    fn composites_are_kept_to_four_decimals_and_survive_json() {
+        let table = [(0.48769999999999997, 0.4877), (0.895, 0.895), (0.80004, 0.8), (0.0, 0.0), (1.0, 1.0)];
+        for (raw, rounded) in table {
+            assert_eq!(round_composite(raw), rounded);
+        }
+        let mut rng = crate::domain::engine::testutil::Lcg::new(11);
+        for _ in 0..2_000 {
+            let c = round_composite(rng.evaluation(0.0).composite());
+            let text = serde_json::to_string(&c).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<f64>(&text).ok(), Some(c), "{text}");
+        }
     }
 
     #[test]
@@ -253,7 +284,11 @@ mod tests {
     fn warmup_lasts_two_questions_whatever_the_answers() {
         for quality in AnswerQuality::ALL.iter().copied() {
             for composite in [0.0, 0.3, 0.9, 1.0] {
-                let first = ProgressionInput { warmup_answered: 0, consecutive_poor: 1, ..input(Warmup, &[0.1, 0.2], composite, quality) };
+                let first = ProgressionInput {
+                    warmup_answered: 0,
+                    consecutive_poor: 1,
+                    ..input(Warmup, &[0.1, 0.2], composite, quality)
+                };
                 assert_eq!(decide(&first), ProgressionStep::new(Warmup, false, R::WarmupContinues));
                 let second = ProgressionInput { warmup_answered: 1, ..first };
                 assert_eq!(decide(&second), ProgressionStep::new(Fundamental, false, R::WarmupCompleted));
@@ -261,45 +296,52 @@ mod tests {
         }
     }
 
-    /// Table of (level, previous window, composite, quality, consecutive poor) → step.
+    /// Table: (level, previous window, composite, quality, consecutive poor) → step.
     #[test]
     fn rules_table() {
-        let cases: &[(Difficulty, &[f64], f64, AnswerQuality, u32, Difficulty, bool, ProgressionReason)] = &[
-            // Up needs a previous composite in the window, all of them > 0.75.
-            (Fundamental, &[], 0.95, Excellent, 0, Fundamental, false, R::ContinueAtLevel),
-            (Fundamental, &[0.76], 0.81, Excellent, 0, Intermediate, false, R::ConsistentlyStrong),
-            (Fundamental, &[0.75], 0.95, Excellent, 0, Fundamental, false, R::ContinueAtLevel),
-            (Fundamental, &[0.9, 0.76], 0.81, Good, 0, Intermediate, false, R::ConsistentlyStrong),
-            (Fundamental, &[0.7, 0.9], 0.95, Excellent, 0, Fundamental, false, R::ContinueAtLevel),
-            // Only the last two previous composites count.
-            (Fundamental, &[0.1, 0.9, 0.9], 0.95, Excellent, 0, Intermediate, false, R::ConsistentlyStrong),
-            (Fundamental, &[0.76], 0.8, Excellent, 0, Fundamental, false, R::ContinueAtLevel),
-            (Expert, &[0.9, 0.9], 0.95, Excellent, 0, Expert, false, R::StrongAtTopLevel),
-            // Down needs corroboration from a previous composite < 0.55.
-            (Intermediate, &[], 0.1, Fair, 0, Intermediate, false, R::ContinueAtLevel),
-            (Intermediate, &[0.6, 0.55], 0.2, Fair, 0, Intermediate, false, R::ContinueAtLevel),
-            (Intermediate, &[0.54], 0.49, Fair, 0, Fundamental, true, R::SkillBoundary),
-            (Intermediate, &[0.2], 0.5, Fair, 0, Intermediate, false, R::ContinueAtLevel),
-            (Intermediate, &[0.2, 0.9, 0.9], 0.3, Fair, 0, Intermediate, false, R::ContinueAtLevel),
-            (Expert, &[0.3], 0.3, Poor, 0, Advanced, true, R::SkillBoundary),
-            (Advanced, &[0.3], 0.3, Poor, 0, Intermediate, true, R::SkillBoundary),
-            (Fundamental, &[0.3], 0.3, Poor, 0, Fundamental, true, R::SkillBoundary),
-            // Two consecutive poor answers at one level: boundary even with a middling composite.
-            (Advanced, &[0.6], 0.56, Poor, 1, Intermediate, true, R::RepeatedPoor),
-            (Advanced, &[0.6], 0.56, Poor, 0, Advanced, false, R::ContinueAtLevel),
-            (Advanced, &[0.6], 0.56, Fair, 1, Advanced, false, R::ContinueAtLevel),
-            // Contradictory "poor but strong": the boundary wins.
-            (Advanced, &[0.9], 0.92, Poor, 1, Intermediate, true, R::RepeatedPoor),
-            // Middle ground stays.
-            (Advanced, &[0.7, 0.7], 0.7, Good, 0, Advanced, false, R::ContinueAtLevel),
-            // NaN in a corrupt window neither corroborates nor supports.
-            (Advanced, &[f64::NAN], 0.3, Fair, 0, Advanced, false, R::ContinueAtLevel),
-            (Advanced, &[f64::NAN], 0.95, Excellent, 0, Advanced, false, R::ContinueAtLevel),
-        ];
-        for &(level, previous, composite, quality, poor, next, boundary, reason) in cases {
-            let got = decide(&ProgressionInput { consecutive_poor: poor, ..input(level, previous, composite, quality) });
-            assert_eq!(got, ProgressionStep::new(next, boundary, reason), "{level} {previous:?} {composite} {quality} poor={poor}");
-        }
+        let step = |level, previous: &[f64], composite, quality, poor| {
+            decide(&ProgressionInput { consecutive_poor: poor, ..input(level, previous, composite, quality) })
+        };
+        let stay = |level| ProgressionStep::new(level, false, R::ContinueAtLevel);
+        let up = |level| ProgressionStep::new(level, false, R::ConsistentlyStrong);
+        let down = |level| ProgressionStep::new(level, true, R::SkillBoundary);
+        let poor_down = |level| ProgressionStep::new(level, true, R::RepeatedPoor);
+        let top = ProgressionStep::new(Expert, false, R::StrongAtTopLevel);
+
+        // Up needs a previous composite in the window, all of them > 0.75, and > 0.8 now.
+        assert_eq!(step(Fundamental, &[], 0.95, Excellent, 0), stay(Fundamental));
+        assert_eq!(step(Fundamental, &[0.76], 0.81, Excellent, 0), up(Intermediate));
+        assert_eq!(step(Fundamental, &[0.75], 0.95, Excellent, 0), stay(Fundamental));
+        assert_eq!(step(Fundamental, &[0.9, 0.76], 0.81, Good, 0), up(Intermediate));
+        assert_eq!(step(Fundamental, &[0.7, 0.9], 0.95, Excellent, 0), stay(Fundamental));
+        assert_eq!(step(Fundamental, &[0.76], 0.8, Excellent, 0), stay(Fundamental));
+        // Only the last two previous composites count.
+        assert_eq!(step(Fundamental, &[0.1, 0.9, 0.9], 0.95, Excellent, 0), up(Intermediate));
+        assert_eq!(step(Expert, &[0.9, 0.9], 0.95, Excellent, 0), top);
+
+        // Down needs corroboration from a previous composite < 0.55, and < 0.5 now.
+        assert_eq!(step(Intermediate, &[], 0.1, Fair, 0), stay(Intermediate));
+        assert_eq!(step(Intermediate, &[0.6, 0.55], 0.2, Fair, 0), stay(Intermediate));
+        assert_eq!(step(Intermediate, &[0.54], 0.49, Fair, 0), down(Fundamental));
+        assert_eq!(step(Intermediate, &[0.2], 0.5, Fair, 0), stay(Intermediate));
+        assert_eq!(step(Intermediate, &[0.2, 0.9, 0.9], 0.3, Fair, 0), stay(Intermediate));
+        assert_eq!(step(Expert, &[0.3], 0.3, Poor, 0), down(Advanced));
+        assert_eq!(step(Advanced, &[0.3], 0.3, Poor, 0), down(Intermediate));
+        // At the floor the boundary is recorded and the level stays.
+        assert_eq!(step(Fundamental, &[0.3], 0.3, Poor, 0), down(Fundamental));
+
+        // Two consecutive poor answers at one level: a boundary even with a middling composite.
+        assert_eq!(step(Advanced, &[0.6], 0.56, Poor, 1), poor_down(Intermediate));
+        assert_eq!(step(Advanced, &[0.6], 0.56, Poor, 0), stay(Advanced));
+        assert_eq!(step(Advanced, &[0.6], 0.56, Fair, 1), stay(Advanced));
+        // Contradictory "poor but strong": the boundary wins.
+        assert_eq!(step(Advanced, &[0.9], 0.92, Poor, 1), poor_down(Intermediate));
+
+        // Middle ground stays.
+        assert_eq!(step(Advanced, &[0.7, 0.7], 0.7, Good, 0), stay(Advanced));
+        // NaN in a corrupt window neither corroborates nor supports.
+        assert_eq!(step(Advanced, &[f64::NAN], 0.3, Fair, 0), stay(Advanced));
+        assert_eq!(step(Advanced, &[f64::NAN], 0.95, Excellent, 0), stay(Advanced));
     }
 
     #[test]

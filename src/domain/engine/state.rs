@@ -208,7 +208,13 @@ impl InterviewState {
 
     /// Records an evaluated answer on `skill_area` at the current level; returns its question
     /// number. Does not apply any rule.
-    pub(super) fn record_answer(&mut self, skill_area: &str, answer_seq: u32, composite: f64, quality: AnswerQuality) -> u32 {
+    pub(super) fn record_answer(
+        &mut self,
+        skill_area: &str,
+        answer_seq: u32,
+        composite: f64,
+        quality: AnswerQuality,
+    ) -> u32 {
         self.questions_asked = self.questions_asked.saturating_add(1);
         let question_number = self.questions_asked;
         if self.current_difficulty == Difficulty::Warmup {
@@ -232,7 +238,12 @@ impl InterviewState {
     /// Records a boundary at `level` on `skill_area`. An area keeps one boundary: a new one
     /// replaces it only if it is at a lower level (the limit turned out lower). Returns the
     /// boundary as recorded if anything changed.
-    pub(super) fn record_boundary(&mut self, skill_area: &str, level: Difficulty, at_question: u32) -> Option<SkillBoundary> {
+    pub(super) fn record_boundary(
+        &mut self,
+        skill_area: &str,
+        level: Difficulty,
+        at_question: u32,
+    ) -> Option<SkillBoundary> {
         let boundary = SkillBoundary {
             skill_area: skill_area.to_owned(),
             boundary_level: level,
@@ -255,9 +266,20 @@ impl InterviewState {
     /// Moves to `level` after the answer with `composite`/`quality` (question `at_question`),
     /// keeping the recent window and the poor-answer run: both restart when the level changes or
     /// a boundary was found, and otherwise take in this answer.
-    pub(super) fn advance(&mut self, level: Difficulty, boundary: bool, composite: f64, quality: AnswerQuality, at_question: u32) {
+    pub(super) fn advance(
+        &mut self,
+        level: Difficulty,
+        boundary: bool,
+        composite: f64,
+        quality: AnswerQuality,
+        at_question: u32,
+    ) {
         if level != self.current_difficulty {
-            self.level_transitions.push(LevelTransition { from: self.current_difficulty, to: level, at_question });
+            self.level_transitions.push(LevelTransition {
+                from: self.current_difficulty,
+                to: level,
+                at_question,
+            });
             self.current_difficulty = level;
             self.recent_composites.clear();
             self.consecutive_poor = 0;
@@ -268,7 +290,8 @@ impl InterviewState {
             self.recent_composites.push(composite);
             let excess = self.recent_composites.len().saturating_sub(RECENT_WINDOW);
             self.recent_composites.drain(..excess);
-            self.consecutive_poor = if quality == AnswerQuality::Poor { self.consecutive_poor.saturating_add(1) } else { 0 };
+            self.consecutive_poor =
+                if quality == AnswerQuality::Poor { self.consecutive_poor.saturating_add(1) } else { 0 };
         }
     }
 
@@ -320,7 +343,10 @@ mod tests {
     fn boundaries_are_one_per_area_and_only_ever_lowered() {
         let mut s = InterviewState::new(areas(&["a", "b"]));
         let first = s.record_boundary("a", Difficulty::Advanced, 5);
-        assert_eq!(first.map(|b| (b.boundary_level, b.boundary_type, b.at_question)), Some((Difficulty::Advanced, BoundaryType::UpperLimit, 5)));
+        assert_eq!(
+            first.map(|b| (b.boundary_level, b.boundary_type, b.at_question)),
+            Some((Difficulty::Advanced, BoundaryType::UpperLimit, 5))
+        );
         assert_eq!(s.record_boundary("a", Difficulty::Advanced, 7), None);
         assert_eq!(s.record_boundary("a", Difficulty::Expert, 8), None);
         let lowered = s.record_boundary("a", Difficulty::Intermediate, 9);
@@ -333,7 +359,13 @@ mod tests {
     #[test]
     fn memory_truncations_count_calls_not_messages() {
         let mut s = InterviewState::default();
-        let fit = |dropped| FittedMemory { kept: vec![], dropped, estimated_tokens: 0, budget_tokens: 0, over_budget: false };
+        let fit = |dropped| FittedMemory {
+            kept: vec![],
+            dropped,
+            estimated_tokens: 0,
+            budget_tokens: 0,
+            over_budget: false,
+        };
         s.record_memory_fit(&fit(0));
         s.record_memory_fit(&fit(12));
         s.record_memory_fit(&fit(3));

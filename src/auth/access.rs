@@ -1,0 +1,139 @@
+//! The authorization rules every route uses, in one place: who is authenticated, who is staff,
+//! who may write staff data, and "owner or staff" access that answers 404 (not 403) for someone
+//! else's resource so ids cannot be probed (SPEC.md §1).
+
+use crate::domain::enums::UserRole;
+use crate::http::error::ApiError;
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub role: UserRole,
+    /// The token's id and expiry, for logout/refresh.
+    pub jti: String,
+    pub token_exp_ms: i64,
+}
+
+impl Principal {
+    /// Staff-only routes: 403 for candidates.
+    ///
+    /// # Errors
+    /// 403 `FORBIDDEN` for a candidate.
+    pub fn require_staff(&self) -> Result<(), ApiError> {
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Staff routes that change data: recruiters and admins (viewers are read-only).
+    ///
+    /// # Errors
+    /// 403 `FORBIDDEN` for candidates and viewers.
+    pub fn require_staff_writer(&self) -> Result<(), ApiError> {
+        if self.role.can_write_staff_data() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Admin-only routes.
+    ///
+    /// # Errors
+    /// 403 `FORBIDDEN` for anyone but an admin.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.role == UserRole::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Reading a resource owned by `owner_id`: the owner and staff may; anyone else gets the
+    /// same 404 as for a resource that does not exist.
+    ///
+    /// # Errors
+    /// 404 `NOT_FOUND` for another candidate's resource.
+    pub fn can_read(&self, owner_id: &str) -> Result<(), ApiError> {
+        if self.user_id == owner_id || self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+
+    /// Acting as the owner (answering, uploading, deleting): only the owner; staff get 403,
+    /// others 404.
+    ///
+    /// # Errors
+    /// 404 for another candidate, 403 for staff.
+    pub fn require_owner(&self, owner_id: &str) -> Result<(), ApiError> {
+        if self.user_id == owner_id {
+            Ok(())
+        } else if self.role.is_staff() {
+            Err(ApiError::forbidden())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+#[must_use]
+pub fn bearer_token(header: Option<&str>) -> Option<&str> {
+    let header = header?.trim();
+    let (scheme, token) = header.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::error::ErrorCode;
+
+    fn who(role: UserRole) -> Principal {
+        Principal { user_id: "me".into(), role, jti: "j".into(), token_exp_ms: 0 }
+    }
+
+    #[test]
+    fn role_gates() {
+        let table = [
+            (UserRole::Candidate, false, false, false),
+            (UserRole::Viewer, true, false, false),
+            (UserRole::Recruiter, true, true, false),
+            (UserRole::Admin, true, true, true),
+        ];
+        for (role, staff, writer, admin) in table {
+            let p = who(role);
+            assert_eq!(p.require_staff().is_ok(), staff, "{role}");
+            assert_eq!(p.require_staff_writer().is_ok(), writer, "{role}");
+            assert_eq!(p.require_admin().is_ok(), admin, "{role}");
+            if !staff {
+                assert_eq!(p.require_staff().expect_err("403").code, ErrorCode::Forbidden);
+            }
+        }
+    }
+
+    #[test]
+    fn other_candidates_get_not_found_and_staff_may_read() {
+        let c = who(UserRole::Candidate);
+        assert!(c.can_read("me").is_ok());
+        assert_eq!(c.can_read("someone-else").expect_err("404").code, ErrorCode::NotFound);
+        assert!(who(UserRole::Viewer).can_read("someone-else").is_ok());
+        assert_eq!(c.require_owner("someone-else").expect_err("404").code, ErrorCode::NotFound);
+        assert_eq!(who(UserRole::Admin).require_owner("x").expect_err("403").code, ErrorCode::Forbidden);
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(bearer_token(Some("Bearer abc")), Some("abc"));
+        assert_eq!(bearer_token(Some("bearer   abc ")), Some("abc"));
+        for bad in [None, Some(""), Some("Bearer"), Some("Bearer "), Some("Basic abc"), Some("abc")] {
+            assert_eq!(bearer_token(bad), None, "{bad:?}");
+        }
+    }
+}

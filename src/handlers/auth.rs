@@ -1,0 +1,266 @@
+//! `/api/v1/auth`: register, login, logout, refresh, me (SPEC.md §4.2).
+//!
+//! Wrong email and wrong password answer the same 401 after the same PBKDF2 work, so neither
+//! the message nor the timing tells whether an account exists. Logs carry user ids only.
+
+use worker::Request;
+
+use super::{client_ip, internal, json, read_json, Ctx, HandlerResult};
+use crate::auth::{validate_full_name, validate_optional_phone, validate_password, Email, PasswordHash};
+use crate::auth::{HASH_LEN, PBKDF2_ITERATIONS, SALT_LEN};
+use crate::domain::enums::{UserRole, UserStatus};
+use crate::domain::rate_limit::Rule;
+use crate::domain::time::{parse_rfc3339_ms, rfc3339_ms};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::platform::{log_event, now_ms};
+use crate::store::{self, users::NewUser};
+use crate::webcrypto;
+
+/// The one message for every failed login.
+const BAD_CREDENTIALS: &str = "Invalid email or password.";
+
+/// Per-IP throttle shared by login and register.
+async fn throttle(ctx: &Ctx<'_>, req: &Request, action: &str) -> Result<(), ApiError> {
+    let per_minute = ctx.config.auth_ip_rate_per_minute;
+    let rule = Rule { capacity: per_minute.max(1), refill_per_minute: f64::from(per_minute.max(1)) };
+    ctx.rate_limit(&format!("auth-ip:{action}:{}", client_ip(req)), rule, ErrorCode::RateLimited).await
+}
+
+/// Hashes a password with a fresh salt at the current parameters.
+pub async fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = webcrypto::random_bytes(SALT_LEN).map_err(|e| {
+        crate::platform::log_error("random", &e);
+        ApiError::internal()
+    })?;
+    let hash = derive(password, &salt, PBKDF2_ITERATIONS, HASH_LEN).await?;
+    Ok(PasswordHash::with_current_params(salt, hash).encode())
+}
+
+async fn derive(password: &str, salt: &[u8], iterations: u32, len: usize) -> Result<Vec<u8>, ApiError> {
+    webcrypto::pbkdf2_sha256(password.as_bytes(), salt, iterations, len).await.map_err(|e| {
+        crate::platform::log_error("pbkdf2", &format!("{e:?}"));
+        ApiError::internal()
+    })
+}
+
+/// A salt for the dummy derivation done when the email is unknown (equal work, no account).
+const DUMMY_SALT: [u8; SALT_LEN] = [0x5a; SALT_LEN];
+
+/// The token answer shared by register, login and refresh.
+fn token_body(
+    ctx: &Ctx<'_>,
+    user_id: &str,
+    role: UserRole,
+    email: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let jti = uuid::Uuid::new_v4().to_string();
+    let issued =
+        ctx.jwt()?.issue(user_id, role, now_ms(), ctx.config.jwt_ttl_minutes, &jti).map_err(|e| {
+            crate::platform::log_error("jwt issue", &format!("{e:?}"));
+            ApiError::internal()
+        })?;
+    Ok(serde_json::json!({
+        "token": issued.token,
+        "token_type": "Bearer",
+        "user_id": user_id,
+        "candidate_id": (role == UserRole::Candidate).then_some(user_id),
+        "role": role,
+        "email": email,
+        "expires_at": rfc3339_ms(issued.expires_at_ms),
+    }))
+}
+
+/// Validated fields of a new account.
+pub struct AccountFields {
+    pub email: String,
+    pub password: String,
+    pub full_name: String,
+    pub phone: Option<String>,
+}
+
+/// Reads and validates `{email, password, full_name, phone?}`, naming every bad field.
+pub fn account_fields(f: &mut crate::http::json::Fields) -> Option<AccountFields> {
+    let email = f.required_str("email", 1..=254, true);
+    let password = f.required_str("password", 1..=1024, false);
+    let full_name = f.required_str("full_name", 0..=10_000, true);
+    let phone = f.optional_str("phone", 0..=64, true);
+    let email = email.and_then(|e| Email::parse(&e).map_err(|m| f.error("email", m)).ok());
+    let password =
+        password.and_then(|p| validate_password(&p).map_err(|m| f.error("password", m)).ok().map(|()| p));
+    let full_name = full_name
+        .and_then(|n| validate_full_name(&n).map(str::to_owned).map_err(|m| f.error("full_name", m)).ok());
+    let phone = match validate_optional_phone(phone.as_deref()) {
+        Ok(p) => p.map(str::to_owned),
+        Err(m) => {
+            f.error("phone", m);
+            None
+        }
+    };
+    Some(AccountFields { email: email?.into_string(), password: password?, full_name: full_name?, phone })
+}
+
+/// Inserts a user; 409 `EMAIL_TAKEN` when the (lower-cased) email exists.
+pub async fn create_user(
+    ctx: &Ctx<'_>,
+    a: &AccountFields,
+    role: UserRole,
+) -> Result<(String, String), ApiError> {
+    let db = ctx.db()?;
+    if store::users::by_email(&db, &a.email).await.map_err(internal("user lookup"))?.is_some() {
+        return Err(email_taken());
+    }
+    let password_hash = hash_password(&a.password).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = rfc3339_ms(now_ms());
+    let new = NewUser {
+        id: &id,
+        email: &a.email,
+        password_hash: &password_hash,
+        full_name: &a.full_name,
+        phone: a.phone.as_deref(),
+        role,
+        now: &now,
+    };
+    match store::users::insert(&db, &new).await {
+        Ok(()) => Ok((id, now)),
+        // Two registrations racing for one email: the UNIQUE index decides.
+        Err(e) if store::is_unique_violation(&e) => Err(email_taken()),
+        Err(e) => Err(internal("user insert")(e)),
+    }
+}
+
+fn email_taken() -> ApiError {
+    ApiError::new(ErrorCode::EmailTaken, "An account with this email already exists.")
+}
+
+/// `POST /api/v1/auth/register` → 201 with a token.
+pub async fn register(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    throttle(ctx, &req, "register").await?;
+    let mut f = read_json(&mut req).await?;
+    let account = account_fields(&mut f);
+    f.finish()?;
+    let account = account.ok_or_else(ApiError::internal)?;
+    let (id, _) = create_user(ctx, &account, UserRole::Candidate).await?;
+    *ctx.user_id.borrow_mut() = Some(id.clone());
+    log_event("user_registered", serde_json::json!({ "user_id": id, "role": "candidate" }));
+    json(201, &token_body(ctx, &id, UserRole::Candidate, &account.email)?)
+}
+
+/// `POST /api/v1/auth/login`.
+pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    throttle(ctx, &req, "login").await?;
+    let mut f = read_json(&mut req).await?;
+    let email = f.required_str("email", 1..=254, true);
+    let password = f.required_str("password", 1..=1024, false);
+    f.finish()?;
+    let (Some(email), Some(password)) = (email, password) else { return Err(ApiError::internal()) };
+    let ip = client_ip(&req);
+    let db = ctx.db()?;
+    let now = now_ms();
+    let now_text = rfc3339_ms(now);
+    let bad = || ApiError::new(ErrorCode::Unauthorized, BAD_CREDENTIALS);
+
+    let user = match Email::parse(&email) {
+        Ok(e) => store::users::by_email(&db, e.as_str()).await.map_err(internal("login lookup"))?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        // Same KDF work as a real check, then the same answer.
+        let _ = derive(&password, &DUMMY_SALT, PBKDF2_ITERATIONS, HASH_LEN).await?;
+        let _ = store::users::log_attempt(&db, None, &ip, false, &now_text).await;
+        return Err(bad());
+    };
+    if let Some(until) = user.locked_until.as_deref().and_then(parse_rfc3339_ms) {
+        if until > now {
+            let secs = u32::try_from((until - now + 999) / 1000).unwrap_or(u32::MAX);
+            return Err(ApiError::new(
+                ErrorCode::AccountLocked,
+                "Too many failed logins. The account is locked for a while.",
+            )
+            .with_retry_after(secs));
+        }
+    }
+    let stored = PasswordHash::parse(&user.password_hash);
+    let ok = match &stored {
+        Some(h) => h.matches(&derive(&password, &h.salt, h.iterations, h.hash.len()).await?),
+        None => {
+            crate::platform::log_error("login", &format!("unreadable password hash for user {}", user.id));
+            let _ = derive(&password, &DUMMY_SALT, PBKDF2_ITERATIONS, HASH_LEN).await?;
+            false
+        }
+    };
+    if !ok {
+        #[allow(clippy::cast_possible_truncation)]
+        let lock_ms = (ctx.config.login_lockout_minutes * 60_000.0) as i64;
+        store::users::record_failure(
+            &db,
+            &user.id,
+            ctx.config.login_max_failures.max(1),
+            &rfc3339_ms(now + lock_ms),
+            &now_text,
+        )
+        .await
+        .map_err(internal("login failure"))?;
+        let _ = store::users::log_attempt(&db, Some(&user.id), &ip, false, &now_text).await;
+        log_event("login_failed", serde_json::json!({ "user_id": user.id }));
+        return Err(bad());
+    }
+    if user.status != UserStatus::Active {
+        let _ = store::users::log_attempt(&db, Some(&user.id), &ip, false, &now_text).await;
+        return Err(ApiError::new(ErrorCode::Forbidden, "This account is deactivated."));
+    }
+    store::users::record_success(&db, &user.id, &now_text).await.map_err(internal("login success"))?;
+    let _ = store::users::log_attempt(&db, Some(&user.id), &ip, true, &now_text).await;
+    *ctx.user_id.borrow_mut() = Some(user.id.clone());
+    json(200, &token_body(ctx, &user.id, user.role, &user.email)?)
+}
+
+/// `POST /api/v1/auth/logout`: revokes the token's `jti` until it expires.
+pub async fn logout(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let now = rfc3339_ms(now_ms());
+    store::users::revoke(&ctx.db()?, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
+        .await
+        .map_err(internal("logout"))?;
+    json(200, &serde_json::json!({ "message": "Logged out." }))
+}
+
+/// `POST /api/v1/auth/refresh`: a fresh token; the presented one is revoked.
+pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let db = ctx.db()?;
+    let user = store::users::by_id(&db, &me.user_id)
+        .await
+        .map_err(internal("refresh lookup"))?
+        .ok_or_else(ApiError::unauthorized)?;
+    let body = token_body(ctx, &user.id, user.role, &user.email)?;
+    let now = rfc3339_ms(now_ms());
+    store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
+        .await
+        .map_err(internal("refresh revoke"))?;
+    json(200, &body)
+}
+
+/// `GET /api/v1/auth/me`.
+pub async fn me(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let user = store::users::by_id(&ctx.db()?, &me.user_id)
+        .await
+        .map_err(internal("me"))?
+        .ok_or_else(ApiError::unauthorized)?;
+    json(200, &user_body(&user))
+}
+
+/// The public view of a user.
+pub fn user_body(user: &store::users::UserRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "role": user.role,
+        "is_active": user.status == UserStatus::Active,
+        "created_at": user.created_at,
+        "last_login_at": user.last_login_at,
+    })
+}

@@ -1,0 +1,161 @@
+//! Route handlers (wasm32): each authenticates, validates, then calls D1, R2 or a Durable Object.
+//! Shared request plumbing lives here: the auth guard, JSON bodies, rate limits, client IP.
+
+pub mod admin;
+pub mod auth;
+
+use std::cell::RefCell;
+
+use worker::{Context, Env, Request, Response};
+
+use crate::auth::access::{bearer_token, Principal};
+use crate::auth::{JwtKeys, TokenError};
+use crate::config::Config;
+use crate::domain::enums::UserStatus;
+use crate::domain::rate_limit::Rule;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::json::{self, Fields};
+use crate::http::MAX_JSON_BODY_BYTES;
+use crate::platform::{log_error, now_ms};
+use crate::store;
+
+/// Per-request context handed to handlers.
+pub struct Ctx<'a> {
+    pub env: &'a Env,
+    pub config: &'a Config,
+    /// For `wait_until` work that outlives the response.
+    #[allow(dead_code)]
+    pub worker_ctx: &'a Context,
+    /// Set by the auth guard, reported in the request log line.
+    pub user_id: RefCell<Option<String>>,
+}
+
+pub type HandlerResult = Result<Response, ApiError>;
+
+/// Maps a platform error to a 500 after logging its cause.
+pub fn internal(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
+    move |e| {
+        log_error(context, &e);
+        ApiError::internal()
+    }
+}
+
+/// A JSON response.
+///
+/// # Errors
+/// Never in practice (serializing a `Value`).
+pub fn json(status: u16, value: &serde_json::Value) -> HandlerResult {
+    crate::platform::json(status, value).map_err(internal("json response"))
+}
+
+impl Ctx<'_> {
+    pub fn db(&self) -> Result<worker::D1Database, ApiError> {
+        self.env.d1("DB").map_err(internal("d1 binding"))
+    }
+
+    /// The JWT keys, or a 500 when `JWT_SECRET` is missing or shorter than 32 bytes.
+    pub fn jwt(&self) -> Result<JwtKeys, ApiError> {
+        let secret = self.config.jwt_secret.as_deref().ok_or_else(|| {
+            log_error("auth", &"JWT_SECRET is missing or shorter than 32 bytes; auth is disabled");
+            ApiError::internal()
+        })?;
+        JwtKeys::new(secret.as_bytes()).map_err(|e| {
+            log_error("auth", &e);
+            ApiError::internal()
+        })
+    }
+
+    /// The auth guard: a valid, unrevoked bearer token of an active user. The role comes from
+    /// the database, so a demotion applies at once.
+    ///
+    /// # Errors
+    /// 401 `UNAUTHORIZED` or `TOKEN_EXPIRED`.
+    pub async fn authenticate(&self, req: &Request) -> Result<Principal, ApiError> {
+        let header = req.headers().get("Authorization").ok().flatten();
+        let token = bearer_token(header.as_deref()).ok_or_else(ApiError::unauthorized)?;
+        let claims = self.jwt()?.verify(token, now_ms()).map_err(|e| match e {
+            TokenError::Expired => ApiError::new(ErrorCode::TokenExpired, "The token has expired."),
+            TokenError::Invalid => ApiError::unauthorized(),
+        })?;
+        let user = store::users::token_user(&self.db()?, &claims.sub, &claims.jti)
+            .await
+            .map_err(internal("auth lookup"))?
+            .ok_or_else(ApiError::unauthorized)?;
+        if user.revoked != 0 || user.status != UserStatus::Active {
+            return Err(ApiError::unauthorized());
+        }
+        *self.user_id.borrow_mut() = Some(claims.sub.clone());
+        Ok(Principal { user_id: claims.sub, role: user.role, jti: claims.jti, token_exp_ms: claims.exp_ms })
+    }
+
+    /// Takes a token from the rate-limit bucket `key`.
+    ///
+    /// # Errors
+    /// 429 `code` with `Retry-After` when the bucket is empty. A limiter failure is logged and
+    /// lets the request through (availability over strictness for a throttle).
+    pub async fn rate_limit(&self, key: &str, rule: Rule, code: ErrorCode) -> Result<(), ApiError> {
+        match take(self.env, key, rule).await {
+            Ok(None) => Ok(()),
+            Ok(Some(retry_after)) => {
+                Err(ApiError::new(code, "Too many requests. Please retry later.")
+                    .with_retry_after(retry_after))
+            }
+            Err(e) => {
+                log_error("rate limiter", &e);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Asks the limiter DO for one token; `Some(retry_after_secs)` when refused.
+async fn take(env: &Env, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
+    #[derive(serde::Deserialize)]
+    struct Taken {
+        allowed: bool,
+        retry_after_secs: Option<u32>,
+    }
+    let stub = env.durable_object("LIMITER")?.id_from_name(key)?.get_stub()?;
+    let init = worker::RequestInit {
+        method: worker::Method::Post,
+        body: Some(serde_json::to_string(&rule)?.into()),
+        ..worker::RequestInit::default()
+    };
+    let req = Request::new_with_init("https://limiter.internal/take", &init)?;
+    let taken: Taken = stub.fetch_with_request(req).await?.json().await?;
+    Ok((!taken.allowed).then(|| taken.retry_after_secs.unwrap_or(1)))
+}
+
+/// The client's IP as Cloudflare reports it (`CF-Connecting-IP`), for throttling and audit.
+pub fn client_ip(req: &Request) -> String {
+    req.headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .filter(|ip| !ip.is_empty() && ip.len() <= 64)
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Reads a JSON object body: 415 for another content type, 413 above 64 KiB (by
+/// `Content-Length` before reading, and by size after), 400 for invalid JSON.
+///
+/// # Errors
+/// As above.
+pub async fn read_json(req: &mut Request) -> Result<Fields, ApiError> {
+    let content_type = req.headers().get("Content-Type").ok().flatten();
+    if !json::is_json_content_type(content_type.as_deref()) {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "This route accepts application/json only.",
+        ));
+    }
+    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_JSON_BODY_BYTES) {
+        return Err(json::too_large());
+    }
+    let body = req
+        .bytes()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::MalformedJson, "The body could not be read."))?;
+    json::parse_object(content_type.as_deref(), &body).map(Fields::new)
+}

@@ -1,0 +1,161 @@
+//! The `users`, `revoked_tokens` and `login_attempts` tables.
+
+use serde::Deserialize;
+use worker::D1Database;
+
+use super::{int, opt_text, text};
+use crate::domain::enums::{UserRole, UserStatus};
+
+/// A user row as the service needs it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub phone: Option<String>,
+    pub role: UserRole,
+    pub status: UserStatus,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, full_name, phone, role, status, \
+                            locked_until, created_at, last_login_at";
+
+/// The fields of a new user.
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub full_name: &'a str,
+    pub phone: Option<&'a str>,
+    pub role: UserRole,
+    pub now: &'a str,
+}
+
+pub async fn insert(db: &D1Database, u: &NewUser<'_>) -> worker::Result<()> {
+    db.prepare(
+        "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7)",
+    )
+    .bind(&[
+        text(u.id),
+        text(u.email),
+        text(u.password_hash),
+        text(u.full_name),
+        opt_text(u.phone),
+        text(u.role.as_str()),
+        text(u.now),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+pub async fn by_email(db: &D1Database, email: &str) -> worker::Result<Option<UserRow>> {
+    db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"))
+        .bind(&[text(email)])?
+        .first::<UserRow>(None)
+        .await
+}
+
+pub async fn by_id(db: &D1Database, id: &str) -> worker::Result<Option<UserRow>> {
+    db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
+        .bind(&[text(id)])?
+        .first::<UserRow>(None)
+        .await
+}
+
+/// The facts the auth guard needs about a token's user, in one query.
+#[derive(Debug, Deserialize)]
+pub struct TokenUser {
+    pub role: UserRole,
+    pub status: UserStatus,
+    pub revoked: i64,
+}
+
+pub async fn token_user(db: &D1Database, user_id: &str, jti: &str) -> worker::Result<Option<TokenUser>> {
+    db.prepare(
+        "SELECT role, status, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked \
+         FROM users WHERE id = ?1",
+    )
+    .bind(&[text(user_id), text(jti)])?
+    .first::<TokenUser>(None)
+    .await
+}
+
+/// Records a failed login; locks the account when `max_failures` is reached.
+pub async fn record_failure(
+    db: &D1Database,
+    id: &str,
+    max_failures: u32,
+    lock_until: &str,
+    now: &str,
+) -> worker::Result<()> {
+    db.prepare(
+        "UPDATE users SET \
+           locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END, \
+           failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END, \
+           updated_at = ?4 \
+         WHERE id = ?1",
+    )
+    .bind(&[text(id), int(i64::from(max_failures)), text(lock_until), text(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Records a successful login: clears failures and the lock, stamps `last_login_at`.
+pub async fn record_success(db: &D1Database, id: &str, now: &str) -> worker::Result<()> {
+    db.prepare(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?2, updated_at = ?2 WHERE id = ?1",
+    )
+    .bind(&[text(id), text(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Audit row for a login attempt (no email stored).
+pub async fn log_attempt(
+    db: &D1Database,
+    user_id: Option<&str>,
+    ip: &str,
+    succeeded: bool,
+    now: &str,
+) -> worker::Result<()> {
+    db.prepare("INSERT INTO login_attempts (user_id, ip, succeeded, attempted_at) VALUES (?1, ?2, ?3, ?4)")
+        .bind(&[opt_text(user_id), text(ip), int(i64::from(succeeded)), text(now)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Revokes a token id until `expires_at` (idempotent).
+pub async fn revoke(
+    db: &D1Database,
+    jti: &str,
+    user_id: &str,
+    expires_at: &str,
+    now: &str,
+) -> worker::Result<()> {
+    db.prepare(
+        "INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (jti) DO NOTHING",
+    )
+    .bind(&[text(jti), text(user_id), text(expires_at), text(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Sets a user's status (admin).
+pub async fn set_status(db: &D1Database, id: &str, status: UserStatus, now: &str) -> worker::Result<()> {
+    db.prepare("UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(&[text(id), text(status.as_str()), text(now)])?
+        .run()
+        .await?;
+    Ok(())
+}
