@@ -49,7 +49,8 @@ impl TokenBucket {
         if rule.refill_per_minute <= 0.0 {
             return Take::Limited { retry_after_secs: u32::MAX };
         }
-        let secs = ((1.0 - self.tokens) / rule.refill_per_minute * 60.0).ceil();
+        // The epsilon keeps float noise (2.0000000001 s) from adding a whole second.
+        let secs = ((1.0 - self.tokens) / rule.refill_per_minute * 60.0 - 1e-6).ceil();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let retry_after_secs = secs.clamp(1.0, f64::from(u32::MAX)) as u32;
         Take::Limited { retry_after_secs }
