@@ -213,8 +213,39 @@ pub fn test_jwt_secret() -> &'static str {
 /// dropped, so each spawn also starts a watchdog that kills the server's process group when this
 /// test process exits (normally or not).
 pub fn server() -> &'static Server {
+    server_with(&[])
+}
+
+/// The shared server of this test binary with `--var` overrides; the first call's overrides
+/// win, so a binary always passes the same ones.
+pub fn server_with(vars: &[(&str, &str)]) -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| Server::start(&binary_name(), ServerOptions::default()))
+    SERVER.get_or_init(|| {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Server::start(&binary_name(), ServerOptions { vars })
+    })
+}
+
+/// Runs a project script (e.g. `scripts/create-admin`) with `args` and extra environment.
+pub fn run_script(script: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let root = project_root();
+    let mut cmd = Command::new("bash");
+    cmd.arg(root.join(script)).args(args).current_dir(&root).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run script")
+}
+
+/// A unique suffix for emails, IPs and names so tests never collide.
+pub fn unique() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A unique documentation-range IP (for the per-IP throttles).
+pub fn unique_ip() -> String {
+    let b = uuid::Uuid::new_v4().into_bytes();
+    format!("198.{}.{}.{}", 18 + (b[0] % 2), b[1], b[2])
 }
 
 /// The name of the running test binary (without the hash suffix).
