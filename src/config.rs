@@ -35,6 +35,8 @@ pub struct Config {
     pub feedback_auto_send_hours: f64,
     pub feedback_webhook_url: Option<String>,
     pub feedback_webhook_secret: Option<String>,
+    /// Test-only fault injection switches (comma-separated; empty in every real deployment).
+    pub test_faults: Vec<String>,
 }
 
 /// A configuration value that cannot be used; carries the variable's name only.
@@ -141,6 +143,11 @@ impl Config {
             feedback_auto_send_hours: float("FEEDBACK_AUTO_SEND_HOURS", 4.0)?,
             feedback_webhook_url: get("FEEDBACK_WEBHOOK_URL"),
             feedback_webhook_secret: get("FEEDBACK_WEBHOOK_SECRET"),
+            test_faults: text("TEST_FAULTS", "")
+                .split(',')
+                .map(|f| f.trim().to_owned())
+                .filter(|f| !f.is_empty())
+                .collect(),
         };
         if config.min_questions == 0 || config.min_questions > config.max_questions {
             return Err(ConfigError { name: "MIN_QUESTIONS" });
@@ -197,6 +204,7 @@ mod tests {
         assert_eq!(c.interview_cost_cap_micros, 5_000_000);
         assert_eq!(c.ai_provider(), AiProviderKind::Builtin);
         assert!(c.jwt_secret.is_none());
+        assert!(c.test_faults.is_empty(), "fault injection is off unless configured");
     }
 
     #[test]

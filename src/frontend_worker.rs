@@ -111,6 +111,10 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
     dispatch(req, ctx, &matched).await
 }
 
+fn query_is(req: &Request, query: &str) -> bool {
+    req.url().is_ok_and(|u| u.query() == Some(query))
+}
+
 async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResult {
     let id = matched.param("id").unwrap_or_default();
     match matched.route {
@@ -121,7 +125,13 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::Me => handlers::auth::me(req, ctx).await,
         Route::AdminCreateUser => handlers::admin::create(req, ctx).await,
         Route::AdminUpdateUser => handlers::admin::update(req, ctx, id).await,
-        Route::Health => health(ctx).await,
+        Route::Health => {
+            if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
+                // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).
+                panic!("deliberate panic (TEST_FAULTS)");
+            }
+            health(ctx).await
+        }
         Route::OpenApi => {
             let headers = Headers::new();
             let _ = headers.set("Content-Type", "application/json");

@@ -4,6 +4,7 @@
 //! (routing table, error envelope, JSON validation, CORS decisions); the `worker` glue, the
 //! Durable Objects and the cron jobs compile only for wasm32.
 
+pub mod ai;
 pub mod auth;
 pub mod config;
 pub mod domain;

@@ -5,9 +5,18 @@
 
 mod common;
 
-use common::{client, server};
+use common::client;
 use reqwest::StatusCode;
 use serde_json::Value;
+
+/// This binary's server: the panic probe is armed (inert without `?panic=1`).
+fn server() -> &'static common::Server {
+    common::server_with(&[("TEST_FAULTS", "panic")])
+}
+
+/// The panic test resets the Worker's wasm instance, failing whatever else is in flight on it:
+/// it takes this gate exclusively, every other test shares it.
+static GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 const REGISTER: &str = "/api/v1/auth/register";
 
@@ -22,6 +31,7 @@ async fn error_code(resp: reqwest::Response) -> (StatusCode, String, Value) {
 
 #[tokio::test]
 async fn health_reports_ok_storage_and_the_builtin_provider() {
+    let _gate = GATE.read().await;
     let resp = client().get(server().url("/health")).send().await.expect("send");
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("json");
@@ -34,6 +44,7 @@ async fn health_reports_ok_storage_and_the_builtin_provider() {
 
 #[tokio::test]
 async fn the_openapi_document_is_served() {
+    let _gate = GATE.read().await;
     let resp = client().get(server().url("/api/v1/openapi.json")).send().await.expect("send");
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("json");
@@ -42,6 +53,7 @@ async fn the_openapi_document_is_served() {
 
 #[tokio::test]
 async fn unknown_routes_are_404_with_or_without_a_token() {
+    let _gate = GATE.read().await;
     for auth in [None, Some("Bearer not-a-token")] {
         let mut req = client().get(server().url("/api/v1/nothing-here"));
         if let Some(a) = auth {
@@ -54,6 +66,7 @@ async fn unknown_routes_are_404_with_or_without_a_token() {
 
 #[tokio::test]
 async fn a_known_path_with_the_wrong_method_is_405() {
+    let _gate = GATE.read().await;
     let (status, code, _) =
         error_code(client().delete(server().url("/health")).send().await.expect("send")).await;
     assert_eq!((status.as_u16(), code.as_str()), (405, "METHOD_NOT_ALLOWED"));
@@ -61,6 +74,7 @@ async fn a_known_path_with_the_wrong_method_is_405() {
 
 #[tokio::test]
 async fn malformed_json_is_400() {
+    let _gate = GATE.read().await;
     let resp = client()
         .post(server().url(REGISTER))
         .header("Content-Type", "application/json")
@@ -74,6 +88,7 @@ async fn malformed_json_is_400() {
 
 #[tokio::test]
 async fn a_body_over_64_kib_is_413() {
+    let _gate = GATE.read().await;
     let big = format!("{{\"email\": \"{}\"}}", "a".repeat(70 * 1024));
     let resp = client()
         .post(server().url(REGISTER))
@@ -88,6 +103,7 @@ async fn a_body_over_64_kib_is_413() {
 
 #[tokio::test]
 async fn a_wrong_content_type_is_415() {
+    let _gate = GATE.read().await;
     for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
         let mut req = client().post(server().url(REGISTER)).body("{}");
         if let Some(ct) = ct {
@@ -100,6 +116,7 @@ async fn a_wrong_content_type_is_415() {
 
 #[tokio::test]
 async fn every_response_carries_the_request_id_and_security_headers() {
+    let _gate = GATE.read().await;
     let requests = [
         client().get(server().url("/health")),
         client().get(server().url("/nope")),
@@ -119,6 +136,7 @@ async fn every_response_carries_the_request_id_and_security_headers() {
 
 #[tokio::test]
 async fn cors_grants_allowed_origins_only() {
+    let _gate = GATE.read().await;
     let allowed = "http://127.0.0.1:8787";
     let resp = client()
         .request(reqwest::Method::OPTIONS, server().url(REGISTER))
@@ -149,6 +167,7 @@ async fn cors_grants_allowed_origins_only() {
 
 #[tokio::test]
 async fn request_logs_are_json_lines_without_query_strings() {
+    let _gate = GATE.read().await;
     let resp = client().get(server().url("/health?secret=do-not-log")).send().await.expect("send");
     let rid = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     // The log line is written after the response; give the pump a moment.
@@ -167,4 +186,15 @@ async fn request_logs_are_json_lines_without_query_strings() {
     assert_eq!(v["status"], 200);
     // Our own JSON lines never carry the query (wrangler's dev banner lines are not ours).
     assert!(!server().logs().lines().filter(|l| l.contains("\"event\"")).any(|l| l.contains("do-not-log")));
+}
+
+#[tokio::test]
+async fn a_rust_panic_answers_the_500_envelope_and_the_next_request_works() {
+    let _gate = GATE.write().await;
+    // The shared server runs with TEST_FAULTS=panic, which arms `GET /health?panic=1` only.
+    let resp = client().get(server().url("/health?panic=1")).send().await.expect("send");
+    let (status, code, _) = error_code(resp).await;
+    assert_eq!((status.as_u16(), code.as_str()), (500, "INTERNAL"));
+    let resp = client().get(server().url("/health")).send().await.expect("send");
+    assert_eq!(resp.status(), 200, "a fresh instance serves the next request");
 }

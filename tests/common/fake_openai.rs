@@ -1,30 +1,135 @@
-//! A fake OpenAI-compatible server for the integration tests (scaffold: later issues add chat
-//! completions with structured output, transcription, speech and the Realtime WebSocket).
+//! A fake OpenAI-compatible server for the integration tests: `POST /v1/chat/completions` with
+//! structured output (the interview turn schema of `interview_edge::ai::chat`) and `GET
+//! /v1/models`; later issues add transcription, speech and the Realtime WebSocket.
 //!
-//! It listens on a free loopback port, counts requests per path, and can inject latency and
-//! failures, so tests point the Worker at it with `--var OPENAI_BASE_URL:http://127.0.0.1:P/v1`.
+//! It listens on a free loopback port (tests point the Worker at it with
+//! `--var OPENAI_BASE_URL:http://127.0.0.1:P/v1`) and speaks enough HTTP/1.1 for real clients:
+//! headers up to `\r\n\r\n`, then exactly `Content-Length` body bytes (or a chunked body), however
+//! the bytes are split across TCP reads, with keep-alive (a connection serves requests until the
+//! client closes it or sends `Connection: close`).
+//!
+//! Answers are steerable from the candidate's text: the latest `user` message containing `STRONG`
+//! is evaluated excellent (accuracy 0.95, clarity 0.9), `WEAK` poor (0.1, 0.2), anything else
+//! fair (0.5, 0.5). Every answer carries four distinct next questions and a `usage` block.
+//!
+//! Behaviour injection, shared and mutable from tests while the server runs: a fixed latency; a
+//! queue of [`Failure`]s served (to any API path) before normal answers; a [`FaultMode`] (every
+//! Nth call, or with probability p from a seeded LCG) for fault tests. Counters (total and per
+//! path) and every request (method, path, headers, body) are recorded, so tests can assert one
+//! model call per turn and the grounding it carried. The fake also checks what the real API
+//! checks and a client could get wrong: a bearer token, a JSON body with `model` and `messages`,
+//! and strict-mode schema rules (every object `additionalProperties: false`, every key required).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
-/// What the fake answers and how.
-#[derive(Debug, Default)]
-pub struct Behaviour {
-    /// Added before every answer.
-    pub latency: Duration,
-    /// Statuses to answer with, in order, before answering normally (e.g. `[429, 500]`).
-    pub fail_with: Vec<u16>,
+/// The chat-completions path.
+pub const CHAT_PATH: &str = "/v1/chat/completions";
+
+/// Largest request head or body the fake accepts.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// One injected failure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// This HTTP status with an OpenAI error body, and a `Retry-After` (seconds) if given.
+    Status { status: u16, retry_after: Option<u32> },
+    /// 200 with a chat completion whose `message.content` is not JSON.
+    Malformed,
+    /// 200 with `finish_reason: "length"` and cut-off JSON content.
+    Truncated,
+    /// 200 with `content: null` and a `refusal`.
+    Refusal,
+    /// Never answers (the connection stays open until the client gives up and closes it).
+    Hang,
 }
 
-/// A running fake.
+impl Failure {
+    /// A plain error status.
+    pub fn status(status: u16) -> Failure {
+        Failure::Status { status, retry_after: None }
+    }
+
+    /// 429 `rate_limit_exceeded` with `Retry-After: {seconds}`.
+    pub fn rate_limited(seconds: u32) -> Failure {
+        Failure::Status { status: 429, retry_after: Some(seconds) }
+    }
+}
+
+/// A standing fault pattern, applied after the failure queue is empty.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum FaultMode {
+    #[default]
+    None,
+    /// API calls number n, 2n, 3n, … (counting every request since start) fail with `failure`.
+    EveryNth { n: u64, failure: Failure },
+    /// Each API call fails with `failure` with this probability, drawn from an LCG seeded with
+    /// `seed` (the same seed and call sequence always fail the same calls).
+    Random { probability: f64, seed: u64, failure: Failure },
+}
+
+/// What the fake answers and how. Mutate it through [`FakeOpenAi::behaviour`] or the helpers.
+#[derive(Debug, Default)]
+pub struct Behaviour {
+    /// Added before every answer (failures included; a hang never answers).
+    pub latency: Duration,
+    /// Served in order, one per API call, before normal answers.
+    pub failures: VecDeque<Failure>,
+    pub fault_mode: FaultMode,
+    /// When set, the bearer token must equal it (else 401); when not, any bearer token passes.
+    pub api_key: Option<String>,
+}
+
+/// One request as received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// Path without the query string.
+    pub path: String,
+    /// Request target as sent (with the query string).
+    pub target: String,
+    /// Header names lower-cased, in arrival order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (`Value::Null` if it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// Counters and records.
+#[derive(Debug, Default)]
+struct Records {
+    total: usize,
+    per_path: HashMap<String, usize>,
+    requests: Vec<RecordedRequest>,
+    lcg: Option<u64>,
+}
+
+/// A running fake. Dropping it does not stop the listener task; it ends with the test's runtime.
 pub struct FakeOpenAi {
     pub base_url: String,
+    pub port: u16,
     pub behaviour: Arc<Mutex<Behaviour>>,
-    pub calls: Arc<Mutex<HashMap<String, usize>>>,
+    records: Arc<Mutex<Records>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A test that panicked while holding the lock must not hide the real failure behind a poison.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl FakeOpenAi {
@@ -33,41 +138,503 @@ impl FakeOpenAi {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
         let port = listener.local_addr().expect("addr").port();
         let behaviour = Arc::new(Mutex::new(Behaviour::default()));
-        let calls = Arc::new(Mutex::new(HashMap::new()));
-        let (b, c) = (behaviour.clone(), calls.clone());
+        let records = Arc::new(Mutex::new(Records::default()));
+        let (b, r) = (behaviour.clone(), records.clone());
         tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let (b, c) = (b.clone(), c.clone());
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    let Ok(n) = socket.read(&mut buf).await else { return };
-                    let head = String::from_utf8_lossy(&buf[..n]).to_string();
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                    *c.lock().expect("lock").entry(path).or_default() += 1;
-                    let (latency, status) = {
-                        let mut b = b.lock().expect("lock");
-                        let status = if b.fail_with.is_empty() { 200 } else { b.fail_with.remove(0) };
-                        (b.latency, status)
-                    };
-                    tokio::time::sleep(latency).await;
-                    let body = if status == 200 {
-                        r#"{"object":"list","data":[]}"#.to_owned()
-                    } else {
-                        format!(r#"{{"error":{{"message":"injected {status}","type":"server_error"}}}}"#)
-                    };
-                    let response = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = socket.write_all(response.as_bytes()).await;
-                });
+            while let Ok((socket, _)) = listener.accept().await {
+                let _ = socket.set_nodelay(true);
+                tokio::spawn(serve_connection(socket, b.clone(), r.clone()));
             }
         });
-        FakeOpenAi { base_url: format!("http://127.0.0.1:{port}/v1"), behaviour, calls }
+        FakeOpenAi { base_url: format!("http://127.0.0.1:{port}/v1"), port, behaviour, records }
     }
 
-    /// How many requests reached `path` (e.g. `/v1/models`).
+    /// How many requests reached `path` (e.g. `/v1/chat/completions`), query strings ignored.
     pub fn calls_to(&self, path: &str) -> usize {
-        self.calls.lock().expect("lock").get(path).copied().unwrap_or(0)
+        lock(&self.records).per_path.get(path).copied().unwrap_or(0)
     }
+
+    /// How many requests arrived in all.
+    pub fn total_calls(&self) -> usize {
+        lock(&self.records).total
+    }
+
+    /// Every request to `path`, oldest first.
+    pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
+        lock(&self.records).requests.iter().filter(|r| r.path == path).cloned().collect()
+    }
+
+    /// The JSON bodies of the chat-completions requests, oldest first.
+    pub fn chat_bodies(&self) -> Vec<Value> {
+        self.requests_to(CHAT_PATH).iter().map(RecordedRequest::json).collect()
+    }
+
+    /// The last chat-completions request body.
+    pub fn last_chat_body(&self) -> Option<Value> {
+        self.chat_bodies().pop()
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.behaviour).latency = latency;
+    }
+
+    /// Queues failures to serve before normal answers.
+    pub fn push_failures(&self, failures: impl IntoIterator<Item = Failure>) {
+        lock(&self.behaviour).failures.extend(failures);
+    }
+
+    pub fn set_fault_mode(&self, mode: FaultMode) {
+        lock(&self.records).lcg = None;
+        lock(&self.behaviour).fault_mode = mode;
+    }
+
+    pub fn set_api_key(&self, key: Option<&str>) {
+        lock(&self.behaviour).api_key = key.map(str::to_owned);
+    }
+
+    /// Back to normal answers with no latency, and counters and records cleared.
+    pub fn reset(&self) {
+        *lock(&self.behaviour) = Behaviour::default();
+        *lock(&self.records) = Records::default();
+    }
+}
+
+/// A parsed request.
+struct Request {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn wants_close(&self) -> bool {
+        self.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
+    }
+}
+
+/// Reads more bytes into `buf`; `false` at end of stream or on an error.
+async fn fill(socket: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 16 * 1024];
+    match socket.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Reads one request from `socket`, keeping any bytes after it in `buf` (pipelining).
+/// `Err(())` when the connection ended or the request is unreadable.
+async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Request, ()> {
+    let head_end = loop {
+        if let Some(i) = find(buf, b"\r\n\r\n") {
+            break i;
+        }
+        if buf.len() > MAX_REQUEST_BYTES || !fill(socket, buf).await {
+            return Err(());
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    buf.drain(..head_end + 4);
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next().unwrap_or_default().split_whitespace();
+    let method = request_line.next().ok_or(())?.to_owned();
+    let target = request_line.next().ok_or(())?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut request = Request { method, target, headers, body: Vec::new() };
+
+    if request.header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        socket.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.map_err(|_| ())?;
+    }
+    let chunked =
+        request.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        request.body = read_chunked(socket, buf).await?;
+    } else {
+        let length: usize = match request.header("content-length") {
+            Some(v) => v.parse().map_err(|_| ())?,
+            None => 0,
+        };
+        if length > MAX_REQUEST_BYTES {
+            return Err(());
+        }
+        while buf.len() < length {
+            if !fill(socket, buf).await {
+                return Err(());
+            }
+        }
+        request.body = buf.drain(..length).collect();
+    }
+    Ok(request)
+}
+
+/// Decodes a chunked body (trailers are skipped).
+async fn read_chunked(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u8>, ()> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = loop {
+            if let Some(i) = find(buf, b"\r\n") {
+                break i;
+            }
+            if !fill(socket, buf).await {
+                return Err(());
+            }
+        };
+        let line = String::from_utf8_lossy(&buf[..line_end]).into_owned();
+        buf.drain(..line_end + 2);
+        let size_text = line.split(';').next().unwrap_or_default().trim();
+        let size = usize::from_str_radix(size_text, 16).map_err(|_| ())?;
+        if size == 0 {
+            // Trailers, then an empty line.
+            loop {
+                let end = loop {
+                    if let Some(i) = find(buf, b"\r\n") {
+                        break i;
+                    }
+                    if !fill(socket, buf).await {
+                        return Err(());
+                    }
+                };
+                buf.drain(..end + 2);
+                if end == 0 {
+                    return Ok(body);
+                }
+            }
+        }
+        if body.len() + size > MAX_REQUEST_BYTES {
+            return Err(());
+        }
+        while buf.len() < size + 2 {
+            if !fill(socket, buf).await {
+                return Err(());
+            }
+        }
+        body.extend(buf.drain(..size));
+        buf.drain(..2);
+    }
+}
+
+/// A response to write.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn json(status: u16, body: &Value) -> Response {
+        Response { status, headers: Vec::new(), body: body.to_string() }
+    }
+
+    fn to_bytes(&self, close: bool, request_number: usize) -> Vec<u8> {
+        let reason = match self.status {
+            200 => "OK",
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            404 => "Not Found",
+            429 => "Too Many Requests",
+            500 => "Internal Server Error",
+            502 => "Bad Gateway",
+            503 => "Service Unavailable",
+            _ => "Status",
+        };
+        let mut out = format!(
+            "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nx-request-id: req_fake_{request_number}\r\n",
+            self.status,
+            self.body.len()
+        );
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str(if close { "Connection: close\r\n\r\n" } else { "Connection: keep-alive\r\n\r\n" });
+        out.push_str(&self.body);
+        out.into_bytes()
+    }
+}
+
+/// What to do with one request.
+enum Plan {
+    Answer(Response),
+    Hang,
+}
+
+async fn serve_connection(
+    mut socket: TcpStream,
+    behaviour: Arc<Mutex<Behaviour>>,
+    records: Arc<Mutex<Records>>,
+) {
+    let mut buf = Vec::new();
+    while let Ok(request) = read_request(&mut socket, &mut buf).await {
+        let close = request.wants_close();
+        let (plan, latency, number) = plan(&request, &behaviour, &records);
+        match plan {
+            Plan::Hang => {
+                // Hold the connection until the client gives up; then drop it.
+                let mut sink = [0u8; 1024];
+                while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
+                return;
+            }
+            Plan::Answer(response) => {
+                tokio::time::sleep(latency).await;
+                if socket.write_all(&response.to_bytes(close, number)).await.is_err() || close {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Records the request and decides its answer (no lock is held across an await).
+fn plan(
+    request: &Request,
+    behaviour: &Mutex<Behaviour>,
+    records: &Mutex<Records>,
+) -> (Plan, Duration, usize) {
+    let path = request.target.split('?').next().unwrap_or("/").to_owned();
+    let number = {
+        let mut r = lock(records);
+        r.total += 1;
+        *r.per_path.entry(path.clone()).or_default() += 1;
+        r.requests.push(RecordedRequest {
+            method: request.method.clone(),
+            path: path.clone(),
+            target: request.target.clone(),
+            headers: request.headers.clone(),
+            body: request.body.clone(),
+        });
+        r.total
+    };
+    let mut b = lock(behaviour);
+    let latency = b.latency;
+
+    let bearer = request.header("authorization").and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    let authorized = match (&b.api_key, bearer) {
+        (_, None) => false,
+        (None, Some(token)) => !token.is_empty(),
+        (Some(key), Some(token)) => key == token,
+    };
+    if !authorized {
+        let body =
+            error_body("Incorrect API key provided.", "invalid_request_error", None, Some("invalid_api_key"));
+        return (Plan::Answer(Response::json(401, &body)), latency, number);
+    }
+
+    let failure = b.failures.pop_front().or_else(|| match b.fault_mode.clone() {
+        FaultMode::None => None,
+        FaultMode::EveryNth { n, failure } => (n > 0 && (number as u64).is_multiple_of(n)).then_some(failure),
+        FaultMode::Random { probability, seed, failure } => {
+            let mut r = lock(records);
+            let state = r.lcg.get_or_insert(seed);
+            *state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let draw = (*state >> 11) as f64 / (1u64 << 53) as f64;
+            (draw < probability).then_some(failure)
+        }
+    });
+    drop(b);
+
+    let plan = match failure {
+        Some(Failure::Hang) => Plan::Hang,
+        Some(Failure::Status { status, retry_after }) => Plan::Answer(injected_status(status, retry_after)),
+        Some(other) => Plan::Answer(route(request, &path, number, Some(&other))),
+        None => Plan::Answer(route(request, &path, number, None)),
+    };
+    (plan, latency, number)
+}
+
+fn error_body(message: &str, error_type: &str, param: Option<&str>, code: Option<&str>) -> Value {
+    json!({"error": {"message": message, "type": error_type, "param": param, "code": code}})
+}
+
+fn injected_status(status: u16, retry_after: Option<u32>) -> Response {
+    let (error_type, code) = match status {
+        429 => ("requests", Some("rate_limit_exceeded")),
+        400 => ("invalid_request_error", None),
+        401 => ("invalid_request_error", Some("invalid_api_key")),
+        404 => ("invalid_request_error", Some("model_not_found")),
+        503 => ("server_error", Some("server_is_overloaded")),
+        s if s >= 500 => ("server_error", None),
+        _ => ("invalid_request_error", None),
+    };
+    let body = error_body(&format!("injected {status}"), error_type, None, code);
+    let mut response = Response::json(status, &body);
+    if let Some(seconds) = retry_after {
+        response.headers.push(("Retry-After".into(), seconds.to_string()));
+    }
+    response
+}
+
+fn route(request: &Request, path: &str, number: usize, failure: Option<&Failure>) -> Response {
+    match (request.method.as_str(), path) {
+        ("POST", CHAT_PATH) => chat_completion(request, number, failure),
+        ("GET", "/v1/models") => Response::json(
+            200,
+            &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}),
+        ),
+        (method, path) => Response::json(
+            404,
+            &error_body(
+                &format!("Unknown request URL: {method} {path}."),
+                "invalid_request_error",
+                None,
+                Some("unknown_url"),
+            ),
+        ),
+    }
+}
+
+/// The text of the latest `user` message (string content, or the text parts of an array).
+fn latest_user_text(messages: &[Value]) -> String {
+    let Some(message) = messages.iter().rev().find(|m| m["role"] == "user") else { return String::new() };
+    match &message["content"] {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(" "),
+        _ => String::new(),
+    }
+}
+
+/// The first strict-mode violation in a schema, if any.
+fn strict_violation(node: &Value, path: &str) -> Option<String> {
+    if node.get("type") == Some(&json!("object")) {
+        if node.get("additionalProperties") != Some(&json!(false)) {
+            return Some(format!(
+                "In context={path}, 'additionalProperties' is required to be supplied and to be false."
+            ));
+        }
+        let props = node.get("properties").and_then(Value::as_object)?;
+        let required: Vec<&str> = node
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())?;
+        if let Some(missing) = props.keys().find(|k| !required.contains(&k.as_str())) {
+            return Some(format!(
+                "In context={path}, 'required' is required to be supplied and to be an array including every key in properties. Missing '{missing}'."
+            ));
+        }
+        for (k, v) in props {
+            if let Some(violation) = strict_violation(v, &format!("{path}.{k}")) {
+                return Some(violation);
+            }
+        }
+    }
+    if let Some(items) = node.get("items") {
+        return strict_violation(items, &format!("{path}[]"));
+    }
+    None
+}
+
+fn chat_completion(request: &Request, number: usize, failure: Option<&Failure>) -> Response {
+    let invalid = |message: &str, param: Option<&str>| {
+        Response::json(400, &error_body(message, "invalid_request_error", param, None))
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return invalid("We could not parse the JSON body of your request.", None);
+    };
+    let Some(model) = body["model"].as_str() else {
+        return invalid("you must provide a model parameter", Some("model"));
+    };
+    let Some(messages) = body["messages"].as_array().filter(|m| !m.is_empty()) else {
+        return invalid("Invalid 'messages': empty array.", Some("messages"));
+    };
+    let format = &body["response_format"];
+    if format["type"] == "json_schema" {
+        let spec = &format["json_schema"];
+        let name = spec["name"].as_str().unwrap_or_default();
+        if name.is_empty() {
+            return invalid(
+                "Missing required parameter: 'response_format.json_schema.name'.",
+                Some("response_format"),
+            );
+        }
+        if spec["strict"] == true {
+            let schema = &spec["schema"];
+            let violation = if schema["type"] == "object" {
+                strict_violation(schema, "(root)")
+            } else {
+                Some("schema must be a JSON Schema of 'type: \"object\"'".to_owned())
+            };
+            if let Some(v) = violation {
+                return invalid(
+                    &format!("Invalid schema for response_format '{name}': {v}"),
+                    Some("response_format"),
+                );
+            }
+        }
+    }
+
+    let answer = latest_user_text(messages);
+    let (quality, accuracy, clarity, missed) = if answer.contains("STRONG") {
+        ("excellent", 0.95, 0.9, json!([]))
+    } else if answer.contains("WEAK") {
+        ("poor", 0.1, 0.2, json!(["core concept", "trade-offs"]))
+    } else {
+        ("fair", 0.5, 0.5, json!(["trade-offs"]))
+    };
+    let content = json!({
+        "evaluation": {
+            "answer_quality": quality,
+            "technical_accuracy": accuracy,
+            "explanation_clarity": clarity,
+            "identified_skills": ["fake skill"],
+            "missed_concepts": missed,
+        },
+        "next_questions": {
+            "probe": format!("Fake probe {number}: which part of your last answer would you explain in more depth?"),
+            "easier": format!("Fake easier {number}: what is the basic idea behind this topic?"),
+            "same": format!("Fake same {number}: how would you apply this topic in a typical project?"),
+            "harder": format!("Fake harder {number}: what trade-offs appear when this topic meets scale?"),
+        }
+    })
+    .to_string();
+
+    let (content, finish_reason, refusal) = match failure {
+        Some(Failure::Malformed) => {
+            (json!("Sure! Here is my evaluation: it was fine {not json"), "stop", Value::Null)
+        }
+        Some(Failure::Truncated) => {
+            let cut: String = content.chars().take(content.len() / 2).collect();
+            (json!(cut), "length", Value::Null)
+        }
+        Some(Failure::Refusal) => (Value::Null, "stop", json!("I'm sorry, I can't help with that.")),
+        _ => (json!(content), "stop", Value::Null),
+    };
+    let prompt_chars: usize = messages.iter().filter_map(|m| m["content"].as_str()).map(str::len).sum();
+    let prompt_tokens = prompt_chars / 4 + 4 * messages.len() + 3;
+    let completion_tokens = content.as_str().map_or(12, |c| c.len() / 4 + 1);
+    Response::json(
+        200,
+        &json!({
+            "id": format!("chatcmpl-fake{number}"),
+            "object": "chat.completion",
+            "created": 1_767_225_600,
+            "model": model,
+            "service_tier": "default",
+            "choices": [{
+                "index": 0,
+                "finish_reason": finish_reason,
+                "logprobs": null,
+                "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []}
+            }],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                    "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}
+            }
+        }),
+    )
 }

@@ -46,6 +46,17 @@ use crate::domain::evaluation::{clamp01, Evaluation};
 /// Evaluates `answer` against `question`'s rubric (see the module docs for the scoring rules).
 #[must_use]
 pub fn evaluate(question: &Question, answer: &str) -> Evaluation {
+    evaluate_focused(question, answer, &[])
+}
+
+/// Like [`evaluate`], but only the rubric concepts named in `focus` (case-insensitive) count: a
+/// follow-up that probes one concept an earlier answer missed is graded on that concept, not on
+/// the whole rubric again. An empty `focus`, or one naming no concept of the rubric, grades the
+/// whole rubric.
+#[must_use]
+pub fn evaluate_focused(question: &Question, answer: &str, focus: &[String]) -> Evaluation {
+    let in_focus = |c: &Concept| focus.iter().any(|f| f.trim().eq_ignore_ascii_case(c.name));
+    let focused = question.rubric.iter().any(in_focus);
     let normalised = normalise(answer);
     let tokens: Vec<&str> = normalised.split_whitespace().map(stem).collect();
 
@@ -53,7 +64,7 @@ pub fn evaluate(question: &Question, answer: &str) -> Evaluation {
     let mut covered = 0.0;
     let mut identified_skills = Vec::new();
     let mut missed: Vec<&Concept> = Vec::new();
-    for concept in question.rubric {
+    for concept in question.rubric.iter().filter(|c| !focused || in_focus(c)) {
         let weight = concept.weight.max(0.0);
         total += weight;
         if covers(answer, &tokens, concept) {
