@@ -5,5 +5,6 @@ pub mod bank;
 pub mod engine;
 pub mod enums;
 pub mod evaluation;
+pub mod interviewer;
 pub mod rate_limit;
 pub mod time;

@@ -126,7 +126,7 @@ pub fn follow_up_seeded(question: &Question, eval: &Evaluation, seed: u64) -> Op
     // sets the name off as a topic rather than splicing it into a sentence.
     let text = match (seed ^ fnv1a(concept.as_bytes())) % 6 {
         0 if started_well => {
-            format!("Good so far. One thing you didn't get to: {concept}. How does that fit in?")
+            format!("One thing we haven't touched on yet: {concept}. How does that fit in?")
         }
         0 => format!("One thing you didn't touch on: {concept}. How does that come into play here?"),
         1 => {
