@@ -1,46 +1,1159 @@
 //! The interview Durable Object: one instance per interview (`id_from_name(interview_id)`), the
-//! single writer of its interview. It keeps its live state in its own SQLite storage.
+//! single writer of its interview. Every turn, completion and abandonment runs here, one at a
+//! time, against the DO's own SQLite storage:
 //!
-//! So far it answers the internal `/internal/ping` route, which proves the namespace binding and
-//! SQLite storage work end to end (used by `GET /health`).
+//! - `kv`: the interview record and the interviewer `Session` (JSON);
+//! - `messages`: the message log (sequence numbers are the primary key, so never duplicated);
+//! - `idempotency`: `Idempotency-Key` → (body fingerprint, answer sequence number);
+//! - `turn_results`: the stored answer of every finished turn (replays return it);
+//! - `evaluations`: each answer's evaluation (for the assessment);
+//! - `outbox`: rows still to project into D1, flushed by the alarm and retried until they land;
+//! - `schedule`: the deadlines the one alarm multiplexes (inactivity, outbox).
+//!
+//! All writes of one state change happen without an intervening `await`, so the runtime commits
+//! them atomically. The candidate's answer is stored before the model is called; a model failure
+//! leaves the turn pending (503, resumable), never loses the answer. Decisions live in the pure
+//! modules (`domain::interviewer`, `domain::interview`, `ai`); this file is storage and flow.
 
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use std::cell::Cell;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+};
+
+use crate::ai::breaker::CircuitBreaker;
+use crate::ai::errors::AiError;
+use crate::auth::access::Principal;
+use crate::config::{AiProviderKind, Config};
+use crate::domain::engine::cost::PriceTable;
+use crate::domain::engine::EngineLimits;
+use crate::domain::enums::{
+    CompletionReason, InterviewMode, InterviewStatus, MessageType, RoleType, UserRole, VideoStatus,
+};
+use crate::domain::evaluation::Evaluation;
+use crate::domain::interview::{body_fingerprint, InterviewRecord, PendingTurn, StoredMessage};
+use crate::domain::interviewer::{ModelQuestions, Session};
+use crate::domain::rate_limit::{Rule, Take, TokenBucket};
+use crate::domain::time::rfc3339_ms;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::platform::{log_error, log_event, now_ms};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, message_type TEXT NOT NULL,
+    content_text TEXT NOT NULL, audio_url TEXT, metadata TEXT NOT NULL,
+    response_time_ms INTEGER, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, answer_seq INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS turn_results (answer_seq INTEGER PRIMARY KEY, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evaluations (answer_seq INTEGER PRIMARY KEY, evaluation TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS schedule (name TEXT PRIMARY KEY, due_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS do_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+";
+
+/// Deadlines the alarm serves.
+const INACTIVITY: &str = "inactivity";
+const OUTBOX: &str = "outbox";
 
 #[durable_object]
 pub struct InterviewDo {
     state: State,
-    #[allow(dead_code)]
     env: Env,
+    schema_ready: Cell<bool>,
+    /// The answer whose model call is in flight in this instance (a duplicate waits its turn).
+    in_flight: Cell<Option<u32>>,
 }
 
 impl DurableObject for InterviewDo {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self { state, env, schema_ready: Cell::new(false), in_flight: Cell::new(None) }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        match req.path().as_str() {
-            "/internal/ping" => self.ping(),
-            _ => Response::error("not found", 404),
+        if let Err(e) = self.ensure_schema() {
+            log_error("interview do schema", &e);
+            return internal_response(&ApiError::internal());
+        }
+        match self.route(req).await {
+            Ok((status, body)) => Ok(Response::from_json(&body)?.with_status(status)),
+            Err(e) => internal_response(&e),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.ensure_schema()?;
+        if let Err(e) = self.run_alarm().await {
+            log_error("interview alarm", &e.message);
+        }
+        Response::ok("ok")
+    }
+}
+
+fn internal_response(err: &ApiError) -> Result<Response> {
+    Ok(Response::from_json(&err.to_internal())?.with_status(err.status()))
+}
+
+/// Maps a storage failure to a 500 after logging its cause.
+fn storage(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
+    move |e| {
+        log_error(context, &e);
+        ApiError::internal()
+    }
+}
+
+type Outcome = std::result::Result<(u16, Value), ApiError>;
+
+/// The caller as the Worker vouched for it (the DO is reachable only through the binding).
+fn caller(req: &Request) -> std::result::Result<Principal, ApiError> {
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let user_id = header("X-User-Id").ok_or_else(ApiError::unauthorized)?;
+    let role = header("X-User-Role").and_then(|r| UserRole::parse(&r)).ok_or_else(ApiError::unauthorized)?;
+    Ok(Principal { user_id, role, jti: String::new(), token_exp_ms: 0 })
+}
+
+fn config(env: &Env) -> std::result::Result<Config, ApiError> {
+    crate::platform::config(env).map_err(|e| {
+        log_error("config", &e);
+        ApiError::internal()
+    })
+}
+
+/// The engine's limits from the configuration.
+pub fn limits(c: &Config) -> EngineLimits {
+    EngineLimits {
+        min_questions: c.min_questions,
+        max_questions: c.max_questions,
+        min_boundaries: c.min_boundaries,
+        cost_cap_micros: c.interview_cost_cap_micros,
+    }
+    .normalized()
+}
+
+#[derive(Deserialize)]
+struct StartBody {
+    interview_id: String,
+    candidate_id: String,
+    role_type: RoleType,
+    mode: InterviewMode,
+    resume_id: Option<String>,
+    skill_areas: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct TurnBody {
+    message_text: String,
+    #[serde(default)]
+    client_metadata: Value,
+    idempotency_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct MessageRow {
+    seq: u32,
+    id: String,
+    message_type: MessageType,
+    content_text: String,
+    audio_url: Option<String>,
+    metadata: String,
+    response_time_ms: Option<i64>,
+    created_ms: i64,
+}
+
+impl From<MessageRow> for StoredMessage {
+    fn from(r: MessageRow) -> Self {
+        StoredMessage {
+            seq: r.seq,
+            id: r.id,
+            message_type: r.message_type,
+            content_text: r.content_text,
+            audio_url: r.audio_url,
+            metadata: serde_json::from_str(&r.metadata).unwrap_or(Value::Null),
+            response_time_ms: r.response_time_ms,
+            created_ms: r.created_ms,
         }
     }
 }
 
-#[derive(serde::Deserialize)]
-struct PingRow {
-    pings: f64,
+#[derive(Deserialize)]
+struct TextRow {
+    v: String,
 }
 
 impl InterviewDo {
-    fn ping(&self) -> Result<Response> {
-        let sql = self.state.storage().sql();
-        sql.exec("CREATE TABLE IF NOT EXISTS do_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)", None)?;
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn ensure_schema(&self) -> Result<()> {
+        if !self.schema_ready.get() {
+            self.sql().exec(SCHEMA, None)?;
+            self.schema_ready.set(true);
+        }
+        Ok(())
+    }
+
+    async fn route(&self, mut req: Request) -> Outcome {
+        let path = req.path();
+        if path == "/internal/ping" {
+            return self.ping().map_err(storage("ping"));
+        }
+        let who = caller(&req)?;
+        let cfg = config(&self.env)?;
+        let method = req.method();
+        let body: Value = if method == worker::Method::Post {
+            req.json().await.map_err(|_| ApiError::new(ErrorCode::MalformedJson, "Bad internal body."))?
+        } else {
+            Value::Null
+        };
+        let query =
+            req.url().ok().map(|u| u.query_pairs().into_owned().collect::<Vec<_>>()).unwrap_or_default();
+        let q = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        match (method, path.as_str()) {
+            (worker::Method::Post, "/start") => self.start(&who, body, &cfg).await,
+            (worker::Method::Get, "/view") => self.view(&who, &cfg),
+            (worker::Method::Get, "/status") => self.status(&who),
+            (worker::Method::Get, "/messages") => self.messages(&who, q("skip"), q("limit"), q("after_seq")),
+            (worker::Method::Get, "/latest") => self.latest(&who),
+            (worker::Method::Get, "/transcript") => self.transcript(&who),
+            (worker::Method::Post, "/turn") => self.turn(&who, body, &cfg).await,
+            (worker::Method::Post, "/retry") => self.retry(&who, &cfg).await,
+            (worker::Method::Post, "/complete") => self.complete(&who, &cfg).await,
+            (worker::Method::Post, "/tech-check") => self.tech_check(&who, body, &cfg).await,
+            (worker::Method::Post, "/video-consent") => self.video_consent(&who, body, &cfg).await,
+            _ => Err(ApiError::not_found()),
+        }
+    }
+
+    fn ping(&self) -> Result<(u16, Value)> {
+        let sql = self.sql();
         sql.exec(
-            "INSERT INTO do_meta (key, value) VALUES ('pings', 1) \
-             ON CONFLICT (key) DO UPDATE SET value = value + 1",
+            "INSERT INTO do_meta (key, value) VALUES ('pings', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1",
             None,
         )?;
-        let row: PingRow = sql.exec("SELECT value AS pings FROM do_meta WHERE key = 'pings'", None)?.one()?;
-        Response::from_json(&serde_json::json!({ "ok": true, "pings": row.pings }))
+        #[derive(Deserialize)]
+        struct Row {
+            value: f64,
+        }
+        let row: Row = sql.exec("SELECT value FROM do_meta WHERE key = 'pings'", None)?.one()?;
+        Ok((200, json!({ "ok": true, "pings": row.value })))
     }
+
+    // ----- storage --------------------------------------------------------------------------
+
+    fn kv_get<T: serde::de::DeserializeOwned>(&self, key: &str) -> std::result::Result<Option<T>, ApiError> {
+        let rows: Vec<TextRow> = self
+            .sql()
+            .exec("SELECT v FROM kv WHERE k = ?", vec![key.into()])
+            .and_then(|c| c.to_array())
+            .map_err(storage("kv read"))?;
+        match rows.into_iter().next() {
+            None => Ok(None),
+            Some(r) => serde_json::from_str(&r.v).map(Some).map_err(|e| {
+                log_error("kv decode", &e);
+                ApiError::internal()
+            }),
+        }
+    }
+
+    fn kv_put<T: serde::Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), ApiError> {
+        let text = serde_json::to_string(value).map_err(|e| {
+            log_error("kv encode", &e);
+            ApiError::internal()
+        })?;
+        self.sql()
+            .exec(
+                "INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                vec![key.into(), text.into()],
+            )
+            .map(|_| ())
+            .map_err(storage("kv write"))
+    }
+
+    fn load(&self) -> std::result::Result<(InterviewRecord, Session), ApiError> {
+        let record: InterviewRecord = self.kv_get("record")?.ok_or_else(ApiError::not_found)?;
+        let session: Session = self.kv_get("session")?.ok_or_else(ApiError::internal)?;
+        Ok((record, session))
+    }
+
+    /// Saves the record and session and queues their projection (same synchronous batch).
+    fn save(
+        &self,
+        record: &InterviewRecord,
+        session: &Session,
+        cfg: &Config,
+    ) -> std::result::Result<(), ApiError> {
+        self.kv_put("record", record)?;
+        self.kv_put("session", session)?;
+        let projection = record.projection(session, &limits(cfg), now_ms());
+        self.enqueue("interview", &projection)
+    }
+
+    fn enqueue(&self, kind: &str, payload: &Value) -> std::result::Result<(), ApiError> {
+        self.sql()
+            .exec(
+                "INSERT INTO outbox (kind, payload) VALUES (?, ?)",
+                vec![kind.into(), payload.to_string().into()],
+            )
+            .map(|_| ())
+            .map_err(storage("outbox write"))
+    }
+
+    fn insert_message(&self, interview_id: &str, m: &StoredMessage) -> std::result::Result<(), ApiError> {
+        self.sql()
+            .exec(
+                "INSERT INTO messages (seq, id, message_type, content_text, audio_url, metadata, response_time_ms, created_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    SqlStorageValue::Integer(i64::from(m.seq)),
+                    m.id.clone().into(),
+                    m.message_type.as_str().into(),
+                    m.content_text.clone().into(),
+                    m.audio_url.clone().map_or(SqlStorageValue::Null, Into::into),
+                    m.metadata.to_string().into(),
+                    m.response_time_ms.map_or(SqlStorageValue::Null, SqlStorageValue::Integer),
+                    SqlStorageValue::Integer(m.created_ms),
+                ],
+            )
+            .map_err(storage("message write"))?;
+        self.enqueue(
+            "message",
+            &json!({
+                "id": m.id,
+                "interview_id": interview_id,
+                "sequence_number": m.seq,
+                "message_type": m.message_type,
+                "content_text": m.content_text,
+                "audio_url": m.audio_url,
+                "metadata": m.metadata.to_string(),
+                "response_time_ms": m.response_time_ms,
+                "created_at": rfc3339_ms(m.created_ms),
+            }),
+        )
+    }
+
+    fn query_messages(
+        &self,
+        sql: &str,
+        bindings: Vec<SqlStorageValue>,
+    ) -> std::result::Result<Vec<StoredMessage>, ApiError> {
+        let rows: Vec<MessageRow> =
+            self.sql().exec(sql, bindings).and_then(|c| c.to_array()).map_err(storage("message read"))?;
+        Ok(rows.into_iter().map(StoredMessage::from).collect())
+    }
+
+    fn message(&self, seq: u32) -> std::result::Result<Option<StoredMessage>, ApiError> {
+        Ok(self
+            .query_messages(
+                "SELECT * FROM messages WHERE seq = ?",
+                vec![SqlStorageValue::Integer(i64::from(seq))],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    fn last_message(
+        &self,
+        kind: Option<MessageType>,
+    ) -> std::result::Result<Option<StoredMessage>, ApiError> {
+        let rows = match kind {
+            Some(k) => self.query_messages(
+                "SELECT * FROM messages WHERE message_type = ? ORDER BY seq DESC LIMIT 1",
+                vec![k.as_str().into()],
+            )?,
+            None => self.query_messages("SELECT * FROM messages ORDER BY seq DESC LIMIT 1", vec![])?,
+        };
+        Ok(rows.into_iter().next())
+    }
+
+    fn stored_result(&self, answer_seq: u32) -> std::result::Result<Option<Value>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            result: String,
+        }
+        let rows: Vec<Row> = self
+            .sql()
+            .exec(
+                "SELECT result FROM turn_results WHERE answer_seq = ?",
+                vec![SqlStorageValue::Integer(i64::from(answer_seq))],
+            )
+            .and_then(|c| c.to_array())
+            .map_err(storage("result read"))?;
+        Ok(rows.into_iter().next().and_then(|r| serde_json::from_str(&r.result).ok()))
+    }
+
+    // ----- the schedule and the alarm ---------------------------------------------------------
+
+    fn schedule(&self, name: &str, due_ms: i64) -> std::result::Result<(), ApiError> {
+        self.sql()
+            .exec(
+                "INSERT INTO schedule (name, due_ms) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due_ms = excluded.due_ms",
+                vec![name.into(), SqlStorageValue::Integer(due_ms)],
+            )
+            .map(|_| ())
+            .map_err(storage("schedule write"))
+    }
+
+    fn unschedule(&self, name: &str) -> std::result::Result<(), ApiError> {
+        self.sql()
+            .exec("DELETE FROM schedule WHERE name = ?", vec![name.into()])
+            .map(|_| ())
+            .map_err(storage("schedule delete"))
+    }
+
+    fn earliest_due(&self) -> std::result::Result<Option<i64>, ApiError> {
+        #[derive(Deserialize)]
+        struct Row {
+            due: Option<f64>,
+        }
+        let row: Row = self
+            .sql()
+            .exec("SELECT MIN(due_ms) AS due FROM schedule", None)
+            .and_then(|c| c.one())
+            .map_err(storage("schedule read"))?;
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(row.due.map(|d| d as i64))
+    }
+
+    /// Points the one alarm at the earliest deadline.
+    async fn arm(&self) {
+        let result = async {
+            match self.earliest_due().map_err(|_| worker::Error::RustError("schedule".into()))? {
+                // An i64 is an offset from now for `set_alarm`, not an absolute time.
+                Some(due) => self.state.storage().set_alarm((due - now_ms()).max(0)).await,
+                None => self.state.storage().delete_alarm().await,
+            }
+        }
+        .await;
+        if let Err(e) = result {
+            log_error("arm alarm", &e);
+        }
+    }
+
+    /// Schedules inactivity and an immediate outbox flush after a state change, then arms.
+    async fn after_change(
+        &self,
+        record: &InterviewRecord,
+        cfg: &Config,
+    ) -> std::result::Result<(), ApiError> {
+        if record.status == InterviewStatus::InProgress {
+            #[allow(clippy::cast_possible_truncation)]
+            let window = (cfg.abandon_after_minutes * 60_000.0) as i64;
+            self.schedule(INACTIVITY, record.last_activity_ms + window)?;
+        } else {
+            self.unschedule(INACTIVITY)?;
+        }
+        self.schedule(OUTBOX, now_ms())?;
+        self.arm().await;
+        Ok(())
+    }
+
+    async fn run_alarm(&self) -> std::result::Result<(), ApiError> {
+        let cfg = config(&self.env)?;
+        let now = now_ms();
+        #[derive(Deserialize)]
+        struct Row {
+            name: String,
+        }
+        let due: Vec<Row> = self
+            .sql()
+            .exec("SELECT name FROM schedule WHERE due_ms <= ?", vec![SqlStorageValue::Integer(now + 5)])
+            .and_then(|c| c.to_array())
+            .map_err(storage("schedule read"))?;
+        for Row { name } in due {
+            match name.as_str() {
+                INACTIVITY => self.check_inactivity(&cfg, now)?,
+                OUTBOX => {
+                    self.unschedule(OUTBOX)?;
+                    if let Err(attempts) = self.flush_outbox().await {
+                        // Retry with backoff: 1 s, 2 s, 4 s … capped at 5 minutes.
+                        let delay = 1000_i64 << attempts.min(8);
+                        self.schedule(OUTBOX, now_ms() + delay.min(300_000))?;
+                    }
+                }
+                _ => self.unschedule(&name)?,
+            }
+        }
+        self.arm().await;
+        Ok(())
+    }
+
+    fn check_inactivity(&self, cfg: &Config, now: i64) -> std::result::Result<(), ApiError> {
+        let Ok((mut record, session)) = self.load() else { return self.unschedule(INACTIVITY) };
+        #[allow(clippy::cast_possible_truncation)]
+        let window = (cfg.abandon_after_minutes * 60_000.0) as i64;
+        if record.status != InterviewStatus::InProgress {
+            return self.unschedule(INACTIVITY);
+        }
+        if record.last_activity_ms + window > now {
+            return self.schedule(INACTIVITY, record.last_activity_ms + window);
+        }
+        record.status = InterviewStatus::Abandoned;
+        record.pending = None;
+        record.version += 1;
+        self.save(&record, &session, cfg)?;
+        self.unschedule(INACTIVITY)?;
+        self.schedule(OUTBOX, now)?;
+        log_event(
+            "interview_abandoned",
+            json!({ "interview_id": record.id, "questions_asked": session.state.questions_asked }),
+        );
+        Ok(())
+    }
+
+    /// Projects every queued row into D1 in one batch; `Err(attempts)` when D1 refused.
+    async fn flush_outbox(&self) -> std::result::Result<(), u32> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: i64,
+            kind: String,
+            payload: String,
+            attempts: u32,
+        }
+        let rows: Vec<Row> = match self
+            .sql()
+            .exec("SELECT * FROM outbox ORDER BY id LIMIT 200", None)
+            .and_then(|c| c.to_array())
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                log_error("outbox read", &e);
+                return Err(0);
+            }
+        };
+        let Some(last_id) = rows.last().map(|r| r.id) else { return Ok(()) };
+        let attempts = rows.iter().map(|r| r.attempts).max().unwrap_or(0);
+        let result = async {
+            let db = self.env.d1("DB")?;
+            let mut statements = Vec::new();
+            for row in &rows {
+                let payload: Value = serde_json::from_str(&row.payload)?;
+                statements.extend(crate::store::interviews::projection_statements(&db, &row.kind, &payload)?);
+            }
+            db.batch(statements).await?;
+            Ok::<(), worker::Error>(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                if let Err(e) = self
+                    .sql()
+                    .exec("DELETE FROM outbox WHERE id <= ?", vec![SqlStorageValue::Integer(last_id)])
+                {
+                    log_error("outbox delete", &e);
+                }
+                let more = self
+                    .sql()
+                    .exec("SELECT id FROM outbox LIMIT 1", None)
+                    .map(|c| c.to_array::<Value>().map(|v| !v.is_empty()));
+                if matches!(more, Ok(Ok(true))) {
+                    let _ = self.schedule(OUTBOX, now_ms());
+                }
+                Ok(())
+            }
+            Err(e) => {
+                log_error("outbox flush", &e);
+                let _ = self.sql().exec(
+                    "UPDATE outbox SET attempts = attempts + 1 WHERE id <= ?",
+                    vec![SqlStorageValue::Integer(last_id)],
+                );
+                Err(attempts + 1)
+            }
+        }
+    }
+
+    // ----- routes -----------------------------------------------------------------------------
+
+    async fn start(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
+        let body: StartBody = serde_json::from_value(body).map_err(|_| ApiError::internal())?;
+        if who.user_id != body.candidate_id {
+            return Err(ApiError::forbidden());
+        }
+        if self.kv_get::<InterviewRecord>("record")?.is_some() {
+            return Err(ApiError::new(ErrorCode::ValidationError, "This interview already exists."));
+        }
+        let now = now_ms();
+        let session = Session::start(&body.interview_id, body.role_type, body.skill_areas);
+        let provider = cfg.ai_provider();
+        let record = InterviewRecord {
+            id: body.interview_id.clone(),
+            candidate_id: body.candidate_id,
+            resume_id: body.resume_id,
+            role_type: body.role_type,
+            mode: body.mode,
+            status: InterviewStatus::InProgress,
+            started_ms: now,
+            completed_ms: None,
+            completion_reason: None,
+            last_activity_ms: now,
+            version: 1,
+            pending: None,
+            answers_bucket: None,
+            ai_provider: provider.as_str().to_owned(),
+            ai_model: (provider == AiProviderKind::Openai).then(|| cfg.openai_model.clone()),
+            tech_check_metadata: None,
+            video_recording_consent: false,
+            video_recording_status: VideoStatus::NotStarted,
+            model_fallbacks: 0,
+        };
+        let first = StoredMessage {
+            seq: 1,
+            id: uuid::Uuid::new_v4().to_string(),
+            message_type: MessageType::AiQuestion,
+            content_text: session.opening_message(),
+            audio_url: None,
+            metadata: question_metadata(&session),
+            response_time_ms: None,
+            created_ms: now,
+        };
+        // One synchronous batch: record, session, first question, outbox rows.
+        self.save(&record, &session, cfg)?;
+        self.insert_message(&record.id, &first)?;
+        self.after_change(&record, cfg).await?;
+        // Project right away so the interview lists at once; the alarm retries on failure.
+        if self.flush_outbox().await.is_ok() {
+            let _ = self.unschedule(OUTBOX);
+            self.arm().await;
+        }
+        log_event(
+            "interview_started",
+            json!({ "interview_id": record.id, "user_id": record.candidate_id, "role_type": record.role_type,
+                    "provider": record.ai_provider }),
+        );
+        let limits = limits(cfg);
+        Ok((
+            201,
+            json!({
+                "id": record.id,
+                "candidate_id": record.candidate_id,
+                "role_type": record.role_type,
+                "status": record.status,
+                "mode": record.mode,
+                "started_at": rfc3339_ms(record.started_ms),
+                "current_difficulty": session.state.current_difficulty,
+                "question_number": 1,
+                "total_questions": session.total_questions(&limits),
+                "first_question": {
+                    "message_id": first.id,
+                    "text": first.content_text,
+                    "skill_area": session.current.skill_area,
+                    "difficulty": session.current.difficulty,
+                },
+                "realtime_url": format!("/api/v1/realtime/{}", record.id),
+            }),
+        ))
+    }
+
+    fn view(&self, who: &Principal, cfg: &Config) -> Outcome {
+        let (record, session) = self.load()?;
+        who.can_read(&record.candidate_id)?;
+        Ok((200, record.view(&session, &limits(cfg), who.role.is_staff(), now_ms())))
+    }
+
+    fn status(&self, who: &Principal) -> Outcome {
+        let (record, session) = self.load()?;
+        who.can_read(&record.candidate_id)?;
+        let last = self.last_message(None)?;
+        Ok((200, record.status_view(&session, last.as_ref())))
+    }
+
+    fn messages(
+        &self,
+        who: &Principal,
+        skip: Option<String>,
+        limit: Option<String>,
+        after: Option<String>,
+    ) -> Outcome {
+        let (record, _) = self.load()?;
+        who.can_read(&record.candidate_id)?;
+        let parse =
+            |v: Option<String>, name: &str, default: i64, max: i64| -> std::result::Result<i64, ApiError> {
+                match v {
+                    None => Ok(default),
+                    Some(s) => match s.parse::<i64>() {
+                        Ok(n) if (0..=max).contains(&n) => Ok(n),
+                        _ => Err(ApiError::field(name, format!("Must be an integer between 0 and {max}."))),
+                    },
+                }
+            };
+        let skip = parse(skip, "skip", 0, 1_000_000)?;
+        let limit = parse(limit, "limit", 50, 100)?;
+        let after = parse(after, "after_seq", 0, 1_000_000)?;
+        #[derive(Deserialize)]
+        struct Count {
+            n: f64,
+        }
+        let total: Count = self
+            .sql()
+            .exec("SELECT COUNT(*) AS n FROM messages", None)
+            .and_then(|c| c.one())
+            .map_err(storage("count"))?;
+        let page = self.query_messages(
+            "SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ? OFFSET ?",
+            vec![
+                SqlStorageValue::Integer(after),
+                SqlStorageValue::Integer(limit),
+                SqlStorageValue::Integer(skip),
+            ],
+        )?;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let total_count = total.n.max(0.0) as u64;
+        Ok((
+            200,
+            json!({
+                "interview_id": record.id,
+                "total_count": total_count,
+                "messages": page.iter().map(StoredMessage::view).collect::<Vec<_>>(),
+            }),
+        ))
+    }
+
+    fn latest(&self, who: &Principal) -> Outcome {
+        let (record, _) = self.load()?;
+        who.can_read(&record.candidate_id)?;
+        let m = self.last_message(Some(MessageType::AiQuestion))?.ok_or_else(ApiError::not_found)?;
+        Ok((
+            200,
+            json!({ "message_id": m.id, "sequence_number": m.seq, "text": m.content_text, "audio_url": m.audio_url }),
+        ))
+    }
+
+    fn transcript(&self, who: &Principal) -> Outcome {
+        let (record, _) = self.load()?;
+        who.can_read(&record.candidate_id)?;
+        let all = self.query_messages("SELECT * FROM messages ORDER BY seq", vec![])?;
+        let now = now_ms();
+        Ok((
+            200,
+            json!({
+                "interview_id": record.id,
+                "started_at": rfc3339_ms(record.started_ms),
+                "completed_at": record.completed_ms.map(rfc3339_ms),
+                "duration_seconds": record.duration_seconds(now),
+                "messages": all.iter().map(StoredMessage::view).collect::<Vec<_>>(),
+            }),
+        ))
+    }
+
+    fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
+        match record.status {
+            InterviewStatus::InProgress => Ok(()),
+            InterviewStatus::Completed => {
+                Err(ApiError::new(ErrorCode::InterviewCompleted, "This interview is already completed."))
+            }
+            InterviewStatus::Abandoned => Err(ApiError::new(
+                ErrorCode::InterviewAbandoned,
+                "This interview was abandoned after inactivity; start a new one.",
+            )),
+        }
+    }
+
+    async fn turn(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
+        let body: TurnBody = serde_json::from_value(body).map_err(|_| ApiError::internal())?;
+        let (mut record, session) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        let fingerprint = body_fingerprint(&body.message_text, &body.client_metadata);
+        if let Some(key) = &body.idempotency_key {
+            #[derive(Deserialize)]
+            struct Row {
+                fingerprint: String,
+                answer_seq: u32,
+            }
+            let rows: Vec<Row> = self
+                .sql()
+                .exec(
+                    "SELECT fingerprint, answer_seq FROM idempotency WHERE key = ?",
+                    vec![key.clone().into()],
+                )
+                .and_then(|c| c.to_array())
+                .map_err(storage("idempotency read"))?;
+            if let Some(row) = rows.into_iter().next() {
+                if row.fingerprint != fingerprint {
+                    return Err(ApiError::new(
+                        ErrorCode::IdempotencyKeyReused,
+                        "This Idempotency-Key was used with a different request.",
+                    ));
+                }
+                if let Some(result) = self.stored_result(row.answer_seq)? {
+                    return Ok((200, result));
+                }
+                return self.finish_pending(who, cfg, Some(row.answer_seq)).await;
+            }
+        }
+        Self::refuse_if_closed(&record)?;
+        if record.pending.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::AiResponsePending,
+                "The interviewer has not answered your previous message yet. Retry it or use /messages/retry.",
+            )
+            .with_extra("pending_ai_response", true.into()));
+        }
+        let now = now_ms();
+        let rule = Rule {
+            capacity: cfg.answer_rate_burst,
+            refill_per_minute: f64::from(cfg.answer_rate_per_minute),
+        };
+        let mut bucket = record.answers_bucket.unwrap_or_else(|| TokenBucket::full(rule, now));
+        if let Take::Limited { retry_after_secs } = bucket.take(rule, now) {
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                "You are answering too fast. Please wait a moment.",
+            )
+            .with_retry_after(retry_after_secs));
+        }
+        let last = self.last_message(None)?;
+        let seq = last.as_ref().map_or(1, |m| m.seq + 1);
+        let answer = StoredMessage {
+            seq,
+            id: uuid::Uuid::new_v4().to_string(),
+            message_type: MessageType::CandidateResponse,
+            content_text: body.message_text,
+            audio_url: None,
+            metadata: json!({ "client_metadata": body.client_metadata, "question_number": session.current.question_number }),
+            response_time_ms: last.as_ref().map(|m| (now - m.created_ms).max(0)),
+            created_ms: now,
+        };
+        record.answers_bucket = Some(bucket);
+        record.pending = Some(PendingTurn {
+            answer_seq: seq,
+            idempotency_key: body.idempotency_key.clone(),
+            since_ms: now,
+        });
+        record.last_activity_ms = now;
+        record.version += 1;
+        // One synchronous batch: the answer, the pending mark, the key, the outbox rows.
+        self.insert_message(&record.id, &answer)?;
+        if let Some(key) = &body.idempotency_key {
+            self.sql()
+                .exec(
+                    "INSERT INTO idempotency (key, fingerprint, answer_seq, created_ms) VALUES (?, ?, ?, ?)",
+                    vec![
+                        key.clone().into(),
+                        fingerprint.into(),
+                        SqlStorageValue::Integer(i64::from(seq)),
+                        SqlStorageValue::Integer(now),
+                    ],
+                )
+                .map_err(storage("idempotency write"))?;
+        }
+        self.save(&record, &session, cfg)?;
+        self.after_change(&record, cfg).await?;
+        self.finish_pending(who, cfg, Some(seq)).await
+    }
+
+    async fn retry(&self, who: &Principal, cfg: &Config) -> Outcome {
+        let (record, _) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        match &record.pending {
+            Some(p) => {
+                let seq = p.answer_seq;
+                self.finish_pending(who, cfg, Some(seq)).await
+            }
+            None => {
+                // Nothing pending: replay the latest finished turn, if any.
+                Self::refuse_if_closed(&record)?;
+                let last_answer = self.last_message(Some(MessageType::CandidateResponse))?;
+                match last_answer.map(|m| m.seq).map(|s| self.stored_result(s)).transpose()?.flatten() {
+                    Some(result) => Ok((200, result)),
+                    None => {
+                        Err(ApiError::new(ErrorCode::ValidationError, "There is no pending answer to retry."))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Produces the interviewer's reply to the pending answer `answer_seq`: one provider call,
+    /// then the engine's decision, the reply message and the stored result.
+    async fn finish_pending(&self, who: &Principal, cfg: &Config, answer_seq: Option<u32>) -> Outcome {
+        let (record, session) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        let Some(pending) = record.pending.clone() else {
+            if let Some(result) = answer_seq.map(|s| self.stored_result(s)).transpose()?.flatten() {
+                return Ok((200, result));
+            }
+            Self::refuse_if_closed(&record)?;
+            return Err(ApiError::new(ErrorCode::ValidationError, "There is no pending answer."));
+        };
+        if answer_seq.is_some_and(|s| s != pending.answer_seq) {
+            if let Some(result) = answer_seq.map(|s| self.stored_result(s)).transpose()?.flatten() {
+                return Ok((200, result));
+            }
+        }
+        if self.in_flight.get() == Some(pending.answer_seq) {
+            return Err(ApiError::new(ErrorCode::AiResponsePending, "The interviewer is still answering.")
+                .with_retry_after(1)
+                .with_extra("pending_ai_response", true.into()));
+        }
+        let answer = self.message(pending.answer_seq)?.ok_or_else(ApiError::internal)?;
+        let started = now_ms();
+        self.in_flight.set(Some(pending.answer_seq));
+        let provided = self.evaluate(&record, &session, cfg, &answer.content_text).await;
+        self.in_flight.set(None);
+
+        // Other requests may have run during the model call: continue from the stored state.
+        let (mut record, mut session) = self.load()?;
+        if record.pending.as_ref() != Some(&pending) {
+            return match self.stored_result(pending.answer_seq)? {
+                Some(result) => Ok((200, result)),
+                None => {
+                    Self::refuse_if_closed(&record)?;
+                    Err(ApiError::new(ErrorCode::AiResponsePending, "The interviewer is still answering.")
+                        .with_retry_after(1))
+                }
+            };
+        }
+        let (mut evaluation, questions, breaker) = match provided {
+            Ok(p) => p,
+            Err((err, breaker)) => {
+                if let Some(b) = breaker {
+                    self.kv_put("breaker", &b)?;
+                }
+                let retry_after = err.retry_after_secs();
+                log_event("turn_failed", json!({ "interview_id": record.id, "reason": err.to_string() }));
+                return Err(ApiError::new(
+                    ErrorCode::AiUnavailable,
+                    "The interviewer is temporarily unavailable. Your answer is saved; retry shortly.",
+                )
+                .with_retry_after(u32::try_from(retry_after).unwrap_or(u32::MAX))
+                .with_extra("pending_ai_response", true.into())
+                .with_extra("message_id", answer.id.clone().into()));
+            }
+        };
+        if let Some(b) = breaker {
+            self.kv_put("breaker", &b)?;
+        }
+        evaluation.skill_area = session.current.skill_area.clone();
+        let limits = limits(cfg);
+        let difficulty_before = session.state.current_difficulty;
+        let decision = match session.apply_evaluation(&evaluation, pending.answer_seq, &limits) {
+            Ok(d) => d,
+            Err(_) => {
+                return Err(ApiError::new(
+                    ErrorCode::InterviewCompleted,
+                    "This interview is already completed.",
+                ))
+            }
+        };
+        let next = session.plan_next(&decision, &evaluation, questions.as_ref());
+        if next.as_ref().is_some_and(|n| n.model_fallback.is_some()) {
+            record.model_fallbacks += 1;
+        }
+        let reply_text = next.as_ref().map_or_else(|| session.closing_text(), |n| n.reply_text.clone());
+        let now = now_ms();
+        let reply = StoredMessage {
+            seq: pending.answer_seq + 1,
+            id: uuid::Uuid::new_v4().to_string(),
+            message_type: MessageType::AiQuestion,
+            content_text: reply_text,
+            audio_url: None,
+            metadata: if next.is_some() { question_metadata(&session) } else { json!({ "closing": true }) },
+            response_time_ms: Some(now - started),
+            created_ms: now,
+        };
+        if let Some(reason) = decision.completion {
+            record.status = InterviewStatus::Completed;
+            record.completed_ms = Some(now);
+            record.completion_reason = Some(reason);
+        }
+        record.pending = None;
+        record.last_activity_ms = now;
+        record.version += 1;
+        let mut result = json!({
+            "message_id": answer.id,
+            "ai_message_id": reply.id,
+            "ai_response": reply.content_text,
+            "question_number": decision.question_number,
+            "total_questions": decision.total_questions,
+            "interview_complete": decision.completion.is_some(),
+            "session_state": InterviewRecord::session_state(&session),
+        });
+        if let Some(reason) = decision.completion {
+            result["completion_reason"] = json!(reason);
+        }
+        if cfg.show_live_feedback {
+            result["evaluation"] = json!(evaluation);
+        }
+        // One synchronous batch: reply, evaluation, result, state, outbox rows.
+        self.insert_message(&record.id, &reply)?;
+        self.sql()
+            .exec(
+                "INSERT OR REPLACE INTO evaluations (answer_seq, evaluation) VALUES (?, ?)",
+                vec![
+                    SqlStorageValue::Integer(i64::from(pending.answer_seq)),
+                    json!(evaluation).to_string().into(),
+                ],
+            )
+            .map_err(storage("evaluation write"))?;
+        self.sql()
+            .exec(
+                "INSERT INTO turn_results (answer_seq, result) VALUES (?, ?)",
+                vec![SqlStorageValue::Integer(i64::from(pending.answer_seq)), result.to_string().into()],
+            )
+            .map_err(storage("result write"))?;
+        self.save(&record, &session, cfg)?;
+        self.after_change(&record, cfg).await?;
+        log_event(
+            "turn",
+            json!({ "interview_id": record.id, "question_number": decision.question_number,
+                    "difficulty_before": difficulty_before, "difficulty_after": decision.difficulty_after,
+                    "server_ms": now - started, "provider": record.ai_provider }),
+        );
+        if decision.difficulty_changed {
+            log_event(
+                "difficulty_changed",
+                json!({ "interview_id": record.id, "from": difficulty_before, "to": decision.difficulty_after }),
+            );
+        }
+        if let Some(b) = &decision.boundary {
+            log_event(
+                "skill_boundary",
+                json!({ "interview_id": record.id, "skill_area": b.skill_area, "level": b.boundary_level }),
+            );
+        }
+        if let Some(reason) = decision.completion {
+            log_event("interview_completed", json!({ "interview_id": record.id, "reason": reason }));
+        }
+        Ok((200, result))
+    }
+
+    /// The provider's evaluation of `answer` and, for a model, its proposed questions; on
+    /// failure the error and the breaker to save.
+    async fn evaluate(
+        &self,
+        record: &InterviewRecord,
+        session: &Session,
+        cfg: &Config,
+        answer: &str,
+    ) -> std::result::Result<
+        (Evaluation, Option<ModelQuestions>, Option<CircuitBreaker>),
+        (AiError, Option<CircuitBreaker>),
+    > {
+        let Some(settings) = crate::ai::openai_http::OpenAiSettings::from_config(cfg)
+            .filter(|_| record.ai_provider == "openai")
+        else {
+            return Ok((session.evaluate_builtin(answer), None, None));
+        };
+        let model = record.ai_model.clone().unwrap_or_else(|| cfg.openai_model.clone());
+        let log: Vec<(MessageType, String)> =
+            match self.query_messages("SELECT * FROM messages ORDER BY seq", vec![]) {
+                Ok(all) => all.into_iter().map(|m| (m.message_type, m.content_text)).collect(),
+                Err(_) => vec![(MessageType::CandidateResponse, answer.to_owned())],
+            };
+        let prepared = crate::ai::turn::prepare_turn(session, &model, &log, answer);
+        let mut breaker: CircuitBreaker = self.kv_get("breaker").ok().flatten().unwrap_or_default();
+        let (result, _report) =
+            crate::ai::openai_http::chat_completion(&settings, &prepared.body, &mut breaker, &record.id)
+                .await;
+        match result {
+            Ok(parsed) => {
+                let questions = crate::ai::turn::session_questions(&parsed.questions, session);
+                // Cost and memory are recorded on the session the caller reloads: stash them.
+                self.stash_usage(&model, &parsed.usage, prepared.memory.truncated());
+                Ok((parsed.evaluation, Some(questions), Some(breaker)))
+            }
+            Err(e) => {
+                let usage = e.usage();
+                if usage.input_tokens + usage.output_tokens > 0 {
+                    self.stash_usage(&model, &usage, false);
+                }
+                Err((e, Some(breaker)))
+            }
+        }
+    }
+
+    /// Adds a model call's cost (and a memory truncation) to the stored session at once, so a
+    /// failed turn's tokens are billed too.
+    fn stash_usage(&self, model: &str, usage: &crate::domain::engine::cost::ChatUsage, truncated: bool) {
+        let Ok(Some(mut session)) = self.kv_get::<Session>("session") else { return };
+        session.state.cost.add_chat(&PriceTable::default(), model, usage);
+        if truncated {
+            session.state.memory_truncations += 1;
+        }
+        if let Err(e) = self.kv_put("session", &session) {
+            log_error("usage write", &e.message);
+        }
+    }
+
+    async fn complete(&self, who: &Principal, cfg: &Config) -> Outcome {
+        let (mut record, session) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        let now = now_ms();
+        match record.status {
+            InterviewStatus::Abandoned => {
+                return Self::refuse_if_closed(&record).map(|()| (200, Value::Null))
+            }
+            InterviewStatus::Completed => {}
+            InterviewStatus::InProgress => {
+                record.status = InterviewStatus::Completed;
+                record.completed_ms = Some(now);
+                record.completion_reason = Some(CompletionReason::CandidateRequest);
+                record.pending = None;
+                record.last_activity_ms = now;
+                record.version += 1;
+                self.save(&record, &session, cfg)?;
+                self.after_change(&record, cfg).await?;
+                log_event(
+                    "interview_completed",
+                    json!({ "interview_id": record.id, "reason": "candidate_request" }),
+                );
+            }
+        }
+        Ok((
+            200,
+            json!({
+                "interview_id": record.id,
+                "completed_at": record.completed_ms.map(rfc3339_ms),
+                "duration_seconds": record.duration_seconds(now),
+                "questions_answered": session.state.questions_asked,
+                "skill_boundaries_identified": session.state.skill_boundaries.len(),
+                "completion_reason": record.completion_reason,
+                "message": "The interview is complete. Your assessment is being prepared.",
+            }),
+        ))
+    }
+
+    async fn tech_check(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
+        let (mut record, session) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        let mut metadata = body;
+        metadata["checked_at"] = json!(rfc3339_ms(now_ms()));
+        record.tech_check_metadata = Some(metadata.clone());
+        record.version += 1;
+        self.save(&record, &session, cfg)?;
+        self.after_change(&record, cfg).await?;
+        Ok((200, json!({ "interview_id": record.id, "tech_check_metadata": metadata })))
+    }
+
+    async fn video_consent(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
+        let (mut record, session) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        let consent = body.get("consent").and_then(Value::as_bool).ok_or_else(ApiError::internal)?;
+        record.video_recording_consent = consent;
+        record.version += 1;
+        self.save(&record, &session, cfg)?;
+        self.after_change(&record, cfg).await?;
+        Ok((
+            200,
+            json!({ "interview_id": record.id, "video_recording_consent": consent,
+                    "video_recording_status": record.video_recording_status }),
+        ))
+    }
+}
+
+/// Metadata of a question message: what was asked, for the transcript and the assessment.
+fn question_metadata(session: &Session) -> Value {
+    let q = &session.current;
+    json!({
+        "question_number": q.question_number,
+        "skill_area": q.skill_area,
+        "difficulty": q.difficulty,
+        "question_id": q.question_id,
+        "is_follow_up": q.is_follow_up,
+    })
 }

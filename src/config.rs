@@ -27,6 +27,10 @@ pub struct Config {
     pub openai_base_url: String,
     pub openai_realtime_url: String,
     pub openai_model: String,
+    /// Per-attempt timeout of a chat call (SPEC.md §6.4: 45 s).
+    pub openai_timeout_ms: u64,
+    /// First retry delay; later ones double (1 s, 2 s, 4 s by default).
+    pub openai_retry_base_ms: u64,
     pub realtime_model: String,
     pub transcription_model: String,
     pub tts_model: String,
@@ -135,6 +139,8 @@ impl Config {
                 "wss://api.openai.com/v1/realtime?model=gpt-realtime",
             ),
             openai_model: text("OPENAI_MODEL", "gpt-4o-mini"),
+            openai_timeout_ms: num("OPENAI_TIMEOUT_MS", 45_000)?,
+            openai_retry_base_ms: num("OPENAI_RETRY_BASE_MS", 1_000)?,
             realtime_model: text("REALTIME_MODEL", "gpt-realtime"),
             transcription_model: text("TRANSCRIPTION_MODEL", "whisper-1"),
             tts_model: text("TTS_MODEL", "tts-1"),

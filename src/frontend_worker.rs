@@ -4,7 +4,7 @@
 
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
-use crate::handlers::{self, internal, Ctx, HandlerResult};
+use crate::handlers::{self, internal, interviews, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
 use crate::http::{cors, request_log_line, SECURITY_HEADERS};
@@ -125,6 +125,18 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::Me => handlers::auth::me(req, ctx).await,
         Route::AdminCreateUser => handlers::admin::create(req, ctx).await,
         Route::AdminUpdateUser => handlers::admin::update(req, ctx, id).await,
+        Route::InterviewStart | Route::InterviewCreate => interviews::start(req, ctx).await,
+        Route::InterviewList => interviews::list(req, ctx).await,
+        Route::InterviewGet => interviews::read(req, ctx, id, "/view").await,
+        Route::InterviewStatus => interviews::read(req, ctx, id, "/status").await,
+        Route::MessageList => interviews::read(req, ctx, id, "/messages").await,
+        Route::MessageLatest => interviews::read(req, ctx, id, "/latest").await,
+        Route::Transcript => interviews::read(req, ctx, id, "/transcript").await,
+        Route::MessagePost => interviews::answer(req, ctx, id).await,
+        Route::MessageRetry => interviews::action(req, ctx, id, "/retry").await,
+        Route::InterviewComplete => interviews::action(req, ctx, id, "/complete").await,
+        Route::TechCheck => interviews::tech_check(req, ctx, id).await,
+        Route::VideoConsent => interviews::video_consent(req, ctx, id).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

@@ -94,6 +94,17 @@ pub struct Permit {
     pub transition: Option<Transition>,
 }
 
+/// How one call's result is reported to the breaker (see [`CircuitBreaker::record`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallResult {
+    /// The provider answered usably: [`CircuitBreaker::on_success`].
+    Success,
+    /// The provider looks unhealthy: [`CircuitBreaker::on_failure`].
+    Failure,
+    /// The result says nothing about the provider's health: [`CircuitBreaker::on_release`].
+    Neutral,
+}
+
 /// Refusal: the breaker is open (or all half-open trials are in flight).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenFor {
@@ -209,6 +220,18 @@ impl CircuitBreaker {
                 trials_in_flight: trials_in_flight.saturating_sub(1),
                 last_trial_ms,
             };
+        }
+    }
+
+    /// Reports one allowed call's result; returns the state change to log, if any.
+    pub fn record(&mut self, result: CallResult, now_ms: u64) -> Option<Transition> {
+        match result {
+            CallResult::Success => self.on_success(now_ms),
+            CallResult::Failure => self.on_failure(now_ms),
+            CallResult::Neutral => {
+                self.on_release(now_ms);
+                None
+            }
         }
     }
 }
@@ -355,6 +378,22 @@ mod tests {
         assert!(b.allow(10).is_ok());
         // Zero trials is treated as one.
         assert!(b.allow(11).is_err());
+    }
+
+    #[test]
+    fn record_dispatches_on_the_call_result() {
+        let mut b = open_breaker();
+        assert!(b.allow(T0 + 60_000).is_ok());
+        assert!(b.allow(T0 + 60_001).is_ok());
+        assert_eq!(b.record(CallResult::Neutral, T0 + 60_002), None);
+        assert_eq!(b.state, BreakerState::HalfOpen { trials_in_flight: 1, last_trial_ms: T0 + 60_001 });
+        let closed = b.record(CallResult::Success, T0 + 60_003);
+        assert_eq!(closed, Some(Transition { from: BreakerStatus::HalfOpen, to: BreakerStatus::Closed }));
+        for i in 0..4 {
+            assert_eq!(b.record(CallResult::Failure, T0 + 70_000 + i), None);
+        }
+        let opened = b.record(CallResult::Failure, T0 + 70_010);
+        assert_eq!(opened, Some(Transition { from: BreakerStatus::Closed, to: BreakerStatus::Open }));
     }
 
     #[test]

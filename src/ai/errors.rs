@@ -10,7 +10,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::retry::{classify, parse_retry_after_ms, Outcome};
+use super::breaker::CallResult;
+use super::retry::{classify, parse_retry_after_ms, parse_retry_after_ms_header, Outcome};
 use crate::domain::engine::cost::ChatUsage;
 
 /// `Retry-After` (seconds) suggested to the client when nothing better is known.
@@ -28,7 +29,8 @@ pub struct UpstreamError {
     pub param: Option<String>,
     /// The provider's human text: for debugging only, never for clients (it may echo a masked key).
     pub message: Option<String>,
-    /// The server's `Retry-After`, in milliseconds, if it sent one in seconds.
+    /// The server's `Retry-After` in milliseconds, if it sent one in seconds, or its
+    /// `retry-after-ms` (see [`UpstreamError::with_retry_after_ms_header`]).
     pub retry_after_ms: Option<u64>,
 }
 
@@ -54,6 +56,16 @@ impl UpstreamError {
             message: field("message"),
             retry_after_ms: retry_after.and_then(parse_retry_after_ms),
         }
+    }
+
+    /// Applies OpenAI's non-standard `retry-after-ms` header, which wins over `Retry-After` when
+    /// it parses (as in the official SDKs).
+    #[must_use]
+    pub fn with_retry_after_ms_header(mut self, value: Option<&str>) -> Self {
+        if let Some(ms) = value.and_then(parse_retry_after_ms_header) {
+            self.retry_after_ms = Some(ms);
+        }
+        self
     }
 
     /// Whether retrying can help: the status's class, except that an exhausted quota or credit
@@ -205,8 +217,9 @@ impl AiError {
     }
 
     /// Whether the failure counts against the circuit breaker. Everything does except an open
-    /// breaker (no call was made) and the fatal request errors that say nothing about the
-    /// provider's health (a 400 for one oversized prompt must not lock every interview out).
+    /// breaker (no call was made) and the fatal errors that say nothing about the provider's
+    /// health: a 400 for one oversized prompt must not lock every interview out, and a refusal,
+    /// filtered or truncated answer is a healthy provider answering one request.
     #[must_use]
     pub fn counts_for_breaker(&self) -> bool {
         match self {
@@ -214,7 +227,41 @@ impl AiError {
             AiError::Upstream(e) => {
                 e.outcome() == Outcome::Retryable || matches!(e.status, 401 | 403 | 404 | 429)
             }
-            AiError::Network { .. } | AiError::Parse(_) => true,
+            AiError::Network { .. } => true,
+            AiError::Parse(e) => e.outcome() == Outcome::Retryable,
+        }
+    }
+
+    /// Whether another attempt of the same request may succeed (an open breaker: no).
+    #[must_use]
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            AiError::BreakerOpen { .. } => Outcome::Fatal,
+            AiError::Upstream(e) => e.outcome(),
+            AiError::Network { .. } => Outcome::Retryable,
+            AiError::Parse(e) => e.outcome(),
+        }
+    }
+
+    /// The delay the server asked for before another attempt, in milliseconds.
+    #[must_use]
+    pub fn server_delay_ms(&self) -> Option<u64> {
+        match self {
+            AiError::Upstream(e) => e.retry_after_ms,
+            AiError::BreakerOpen { .. } | AiError::Network { .. } | AiError::Parse(_) => None,
+        }
+    }
+
+    /// A short, content-free label for logs: the HTTP status (`"429"`), `"timeout"`,
+    /// `"network"`, `"parse"` or `"breaker_open"`.
+    #[must_use]
+    pub fn log_reason(&self) -> String {
+        match self {
+            AiError::BreakerOpen { .. } => "breaker_open".to_owned(),
+            AiError::Upstream(e) => e.status.to_string(),
+            AiError::Network { timed_out: true } => "timeout".to_owned(),
+            AiError::Network { timed_out: false } => "network".to_owned(),
+            AiError::Parse(_) => "parse".to_owned(),
         }
     }
 
@@ -245,6 +292,18 @@ impl fmt::Display for AiError {
 }
 
 impl std::error::Error for AiError {}
+
+/// How one attempt's result is reported to the circuit breaker; `None` when no call was made
+/// (an open breaker), so there is nothing to report.
+#[must_use]
+pub fn breaker_result<T>(result: &Result<T, AiError>) -> Option<CallResult> {
+    match result {
+        Ok(_) => Some(CallResult::Success),
+        Err(AiError::BreakerOpen { .. }) => None,
+        Err(e) if e.counts_for_breaker() => Some(CallResult::Failure),
+        Err(_) => Some(CallResult::Neutral),
+    }
+}
 
 impl From<ParseError> for AiError {
     fn from(e: ParseError) -> Self {
@@ -313,8 +372,52 @@ mod tests {
         assert!(!AiError::from(UpstreamError::from_response(400, "", None)).counts_for_breaker());
         assert!(AiError::from(ParseError::new(ParseErrorKind::ContentNotJson)).counts_for_breaker());
 
+        assert!(!AiError::from(ParseError::new(ParseErrorKind::Truncated)).counts_for_breaker());
+        assert!(!AiError::from(ParseError::new(ParseErrorKind::Refusal("no".into()))).counts_for_breaker());
+
         let mut parse = ParseError::new(ParseErrorKind::Truncated);
         parse.usage.output_tokens = 9;
         assert_eq!(AiError::from(parse).usage().output_tokens, 9);
+    }
+
+    #[test]
+    fn retry_after_ms_wins_over_retry_after() {
+        let e = UpstreamError::from_response(429, "{}", Some("7")).with_retry_after_ms_header(Some("250"));
+        assert_eq!(e.retry_after_ms, Some(250));
+        let e = UpstreamError::from_response(429, "{}", Some("7")).with_retry_after_ms_header(Some("x"));
+        assert_eq!(e.retry_after_ms, Some(7_000));
+        let e = UpstreamError::from_response(503, "", None).with_retry_after_ms_header(None);
+        assert_eq!(e.retry_after_ms, None);
+    }
+
+    #[test]
+    fn attempt_results_map_to_outcomes_delays_reasons_and_breaker_reports() {
+        let limited = AiError::from(UpstreamError::from_response(429, "{}", Some("3")));
+        let bad_request = AiError::from(UpstreamError::from_response(400, "{}", None));
+        let timeout = AiError::Network { timed_out: true };
+        let malformed = AiError::from(ParseError::new(ParseErrorKind::ContentNotJson));
+        let refusal = AiError::from(ParseError::new(ParseErrorKind::Refusal("no".into())));
+        let open = AiError::BreakerOpen { retry_after_ms: 5 };
+
+        let outcomes: Vec<Outcome> =
+            [&limited, &bad_request, &timeout, &malformed, &refusal, &open].map(AiError::outcome).into();
+        use Outcome::{Fatal, Retryable};
+        assert_eq!(outcomes, [Retryable, Fatal, Retryable, Retryable, Fatal, Fatal]);
+
+        assert_eq!(limited.server_delay_ms(), Some(3_000));
+        assert_eq!(timeout.server_delay_ms(), None);
+        assert_eq!(open.server_delay_ms(), None, "not a delay between attempts");
+
+        let reasons = [&limited, &bad_request, &timeout, &malformed, &open].map(AiError::log_reason);
+        assert_eq!(reasons, ["429", "400", "timeout", "parse", "breaker_open"]);
+        assert_eq!(AiError::Network { timed_out: false }.log_reason(), "network");
+
+        assert_eq!(breaker_result::<()>(&Ok(())), Some(CallResult::Success));
+        assert_eq!(breaker_result::<()>(&Err(limited)), Some(CallResult::Failure));
+        assert_eq!(breaker_result::<()>(&Err(timeout)), Some(CallResult::Failure));
+        assert_eq!(breaker_result::<()>(&Err(malformed)), Some(CallResult::Failure));
+        assert_eq!(breaker_result::<()>(&Err(bad_request)), Some(CallResult::Neutral));
+        assert_eq!(breaker_result::<()>(&Err(refusal)), Some(CallResult::Neutral));
+        assert_eq!(breaker_result::<()>(&Err(open)), None);
     }
 }

@@ -42,4 +42,7 @@
 pub mod breaker;
 pub mod chat;
 pub mod errors;
+#[cfg(target_arch = "wasm32")]
+pub mod openai_http;
 pub mod retry;
+pub mod turn;

@@ -101,13 +101,20 @@ impl RetryPolicy {
     /// `jitter01` a uniform draw in `0.0..=1.0` (clamped; NaN counts as 0).
     #[must_use]
     pub fn backoff_ms(&self, attempt: u32, retry_after: Option<&str>, jitter01: f64) -> u64 {
+        self.backoff_with_server_delay(attempt, retry_after.and_then(parse_retry_after_ms), jitter01)
+    }
+
+    /// [`RetryPolicy::backoff_ms`] with the server's delay already in milliseconds (see
+    /// [`server_delay_ms`]): it wins when longer than the backoff, capped at `max_retry_after_ms`.
+    #[must_use]
+    pub fn backoff_with_server_delay(&self, attempt: u32, server_ms: Option<u64>, jitter01: f64) -> u64 {
         let exponent = attempt.saturating_sub(1).min(32);
         let nominal = self.base_ms.saturating_mul(1u64 << exponent).min(self.max_delay_ms.max(self.base_ms));
         let jitter = if jitter01.is_nan() { 0.0 } else { jitter01.clamp(0.0, 1.0) };
         // `nominal` is at most a few minutes, far inside f64's exact integer range.
         #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let jittered = (nominal as f64 * (1.0 - JITTER_SHARE * jitter)).round() as u64;
-        let server = retry_after.and_then(parse_retry_after_ms).map(|ms| ms.min(self.max_retry_after_ms));
+        let server = server_ms.map(|ms| ms.min(self.max_retry_after_ms));
         server.map_or(jittered, |ms| ms.max(jittered))
     }
 
@@ -121,9 +128,22 @@ impl RetryPolicy {
         retry_after: Option<&str>,
         jitter01: f64,
     ) -> RetryDecision {
+        self.decide_with_server_delay(attempt, outcome, retry_after.and_then(parse_retry_after_ms), jitter01)
+    }
+
+    /// [`RetryPolicy::decide`] with the server's delay already in milliseconds (see
+    /// [`server_delay_ms`]).
+    #[must_use]
+    pub fn decide_with_server_delay(
+        &self,
+        attempt: u32,
+        outcome: Outcome,
+        server_ms: Option<u64>,
+        jitter01: f64,
+    ) -> RetryDecision {
         match outcome {
             Outcome::Retryable if attempt < self.max_attempts.max(1) => {
-                RetryDecision::RetryAfterMs(self.backoff_ms(attempt, retry_after, jitter01))
+                RetryDecision::RetryAfterMs(self.backoff_with_server_delay(attempt, server_ms, jitter01))
             }
             Outcome::Success | Outcome::Retryable | Outcome::Fatal => RetryDecision::GiveUp,
         }
@@ -173,6 +193,16 @@ pub fn parse_retry_after_ms_header(value: &str) -> Option<u64> {
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Some(ms.min(86_400_000.0).ceil() as u64)
+}
+
+/// The delay a server asked for, in milliseconds, from its `retry-after-ms` (OpenAI's
+/// non-standard header, preferred as the SDKs do) or else its `Retry-After` (seconds). A value
+/// that does not parse counts as absent.
+#[must_use]
+pub fn server_delay_ms(retry_after: Option<&str>, retry_after_ms: Option<&str>) -> Option<u64> {
+    retry_after_ms
+        .and_then(parse_retry_after_ms_header)
+        .or_else(|| retry_after.and_then(parse_retry_after_ms))
 }
 
 #[cfg(test)]
@@ -272,6 +302,25 @@ mod tests {
         assert_eq!(p.decide(1, Outcome::Success, None, 0.0), RetryDecision::GiveUp);
         let once = RetryPolicy { max_attempts: 0, ..p };
         assert_eq!(once.decide(1, Outcome::Retryable, None, 0.0), RetryDecision::GiveUp);
+    }
+
+    #[test]
+    fn server_delays_prefer_retry_after_ms_and_feed_the_decision() {
+        assert_eq!(server_delay_ms(Some("2"), Some("1500")), Some(1_500));
+        assert_eq!(server_delay_ms(Some("2"), None), Some(2_000));
+        assert_eq!(server_delay_ms(Some("2"), Some("soon")), Some(2_000));
+        assert_eq!(server_delay_ms(Some("Wed, 21 Oct 2026 07:28:00 GMT"), None), None);
+        assert_eq!(server_delay_ms(None, None), None);
+
+        let p = RetryPolicy::default();
+        let retry = |attempt, outcome, server| p.decide_with_server_delay(attempt, outcome, server, 0.0);
+        assert_eq!(retry(1, Outcome::Retryable, Some(1_500)), RetryDecision::RetryAfterMs(1_500));
+        assert_eq!(retry(2, Outcome::Retryable, Some(1_500)), RetryDecision::RetryAfterMs(2_000));
+        assert_eq!(retry(1, Outcome::Retryable, Some(3_600_000)), RetryDecision::RetryAfterMs(20_000));
+        assert_eq!(retry(1, Outcome::Retryable, None), RetryDecision::RetryAfterMs(1_000));
+        assert_eq!(retry(3, Outcome::Retryable, Some(10)), RetryDecision::GiveUp);
+        assert_eq!(retry(1, Outcome::Fatal, Some(10)), RetryDecision::GiveUp);
+        assert_eq!(p.backoff_with_server_delay(1, None, 1.0), p.backoff_ms(1, None, 1.0));
     }
 
     /// A whole call against a server failing 429, 500, 200: two waits, three attempts.

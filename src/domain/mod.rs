@@ -5,6 +5,7 @@ pub mod bank;
 pub mod engine;
 pub mod enums;
 pub mod evaluation;
+pub mod interview;
 pub mod interviewer;
 pub mod rate_limit;
 pub mod time;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod interviews;
 
 use std::cell::RefCell;
 

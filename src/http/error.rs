@@ -88,6 +88,12 @@ impl ErrorCode {
         }
     }
 
+    /// Parses the SNAKE_CASE code.
+    #[must_use]
+    pub fn parse(code: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
+    }
+
     /// The HTTP status for the code (SPEC.md §3).
     #[must_use]
     pub const fn status(self) -> u16 {
@@ -207,6 +213,55 @@ impl ApiError {
     }
 }
 
+/// The form an error travels in between a Durable Object and the Worker (which adds the
+/// request id): the envelope's members plus `retry_after`.
+impl ApiError {
+    #[must_use]
+    pub fn to_internal(&self) -> serde_json::Value {
+        serde_json::json!({
+            "error": {
+                "code": self.code.as_str(),
+                "message": self.message,
+                "details": self.details,
+                "retry_after": self.retry_after,
+                "extra": self.extra,
+            }
+        })
+    }
+
+    /// Reads [`ApiError::to_internal`]'s form; `None` when `value` is not one.
+    #[must_use]
+    pub fn from_internal(value: &serde_json::Value) -> Option<ApiError> {
+        let e = value.get("error")?;
+        let code = ErrorCode::parse(e.get("code")?.as_str()?)?;
+        let details = e
+            .get("details")
+            .and_then(|d| d.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|d| {
+                        Some(FieldError {
+                            field: d.get("field")?.as_str()?.to_owned(),
+                            message: d.get("message")?.as_str()?.to_owned(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(ApiError {
+            code,
+            message: e.get("message").and_then(|m| m.as_str()).unwrap_or_default().to_owned(),
+            details,
+            retry_after: e
+                .get("retry_after")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|n| u32::try_from(n).ok()),
+            extra: e.get("extra").and_then(|x| x.as_object()).cloned(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +305,17 @@ mod tests {
 
         let body = ApiError::field("password", "too short").body("req-2");
         assert_eq!(body["error"]["details"][0]["field"], "password");
+    }
+
+    #[test]
+    fn the_internal_form_round_trips() {
+        let e = ApiError::new(ErrorCode::AiUnavailable, "later")
+            .with_retry_after(7)
+            .with_extra("pending_ai_response", true.into());
+        assert_eq!(ApiError::from_internal(&e.to_internal()), Some(e));
+        let v = ApiError::field("message_text", "too long");
+        assert_eq!(ApiError::from_internal(&v.to_internal()), Some(v));
+        assert_eq!(ApiError::from_internal(&serde_json::json!({"ok": true})), None);
     }
 
     #[test]

@@ -16,6 +16,19 @@ pub enum Route {
     Me,
     AdminCreateUser,
     AdminUpdateUser,
+    InterviewStart,
+    InterviewCreate,
+    InterviewList,
+    InterviewGet,
+    InterviewStatus,
+    MessagePost,
+    MessageList,
+    MessageLatest,
+    MessageRetry,
+    Transcript,
+    InterviewComplete,
+    TechCheck,
+    VideoConsent,
 }
 
 /// One entry of the table.
@@ -43,6 +56,19 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/auth/me", Route::Me, true),
     def("POST", "/api/v1/admin/users", Route::AdminCreateUser, true),
     def("PATCH", "/api/v1/admin/users/{id}", Route::AdminUpdateUser, true),
+    def("POST", "/api/v1/interviews/start", Route::InterviewStart, true),
+    def("POST", "/api/v1/interviews", Route::InterviewCreate, true),
+    def("GET", "/api/v1/interviews", Route::InterviewList, true),
+    def("GET", "/api/v1/interviews/{id}", Route::InterviewGet, true),
+    def("GET", "/api/v1/interviews/{id}/status", Route::InterviewStatus, true),
+    def("POST", "/api/v1/interviews/{id}/messages", Route::MessagePost, true),
+    def("GET", "/api/v1/interviews/{id}/messages", Route::MessageList, true),
+    def("GET", "/api/v1/interviews/{id}/messages/latest", Route::MessageLatest, true),
+    def("POST", "/api/v1/interviews/{id}/messages/retry", Route::MessageRetry, true),
+    def("GET", "/api/v1/interviews/{id}/transcript", Route::Transcript, true),
+    def("POST", "/api/v1/interviews/{id}/complete", Route::InterviewComplete, true),
+    def("POST", "/api/v1/interviews/{id}/tech-check", Route::TechCheck, true),
+    def("POST", "/api/v1/interviews/{id}/video-consent", Route::VideoConsent, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.

@@ -1,5 +1,6 @@
 //! D1 repositories: parameterised SQL only, one file per aggregate. wasm32 only.
 
+pub mod interviews;
 pub mod users;
 
 use wasm_bindgen::JsValue;

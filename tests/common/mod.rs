@@ -273,6 +273,32 @@ fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
     let _ = cmd.spawn();
 }
 
+/// Runs `sql` against `server`'s local D1 with `wrangler d1 execute --json` and returns the
+/// result rows of every statement, in order. Blocking (a wrangler process per call).
+pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
+    let out = wrangler(&project_root())
+        .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+        .arg(&server.state_dir)
+        .args(["--command", sql])
+        .stdin(Stdio::null())
+        .output()
+        .expect("wrangler d1 execute");
+    assert!(
+        out.status.success(),
+        "wrangler d1 execute failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("wrangler d1 execute --json output");
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|statement| statement["results"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("reqwest client")
 }

@@ -1,0 +1,247 @@
+//! The interview engine with the OpenAI provider, against the in-repo fake OpenAI server:
+//! exactly one model call per turn, retries on 429/5xx/malformed/timeout, `AI_UNAVAILABLE` with
+//! the answer kept, idempotent completion of a pending turn, and the circuit breaker.
+//!
+//! The fake is shared by the binary's tests and its failure queue is global, so the tests take
+//! a lock and run one at a time.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::fake_openai::{Failure, FakeOpenAi};
+use common::{client, server_with, unique, unique_ip, Server};
+use serde_json::{json, Value};
+
+const CHAT: &str = "/v1/chat/completions";
+const PASSWORD: &str = "Correct-Horse-9";
+
+/// The fake, on a runtime of its own so it outlives every test's runtime.
+fn fake() -> &'static FakeOpenAi {
+    static FAKE: OnceLock<FakeOpenAi> = OnceLock::new();
+    FAKE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                tx.send(FakeOpenAi::start().await).expect("send fake");
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().expect("fake started")
+    })
+}
+
+fn srv() -> &'static Server {
+    let base = fake().base_url.clone();
+    let base: &'static str = Box::leak(base.into_boxed_str());
+    server_with(&[
+        ("OPENAI_API_KEY", "sk-test-fake"),
+        ("OPENAI_BASE_URL", base),
+        ("OPENAI_RETRY_BASE_MS", "50"),
+        ("OPENAI_TIMEOUT_MS", "1500"),
+        ("ANSWER_RATE_BURST", "1000"),
+        ("ANSWER_RATE_PER_MINUTE", "100000"),
+    ])
+}
+
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn candidate() -> String {
+    let resp = client()
+        .post(srv().url("/api/v1/auth/register"))
+        .header("CF-Connecting-IP", unique_ip())
+        .json(&json!({"email": format!("oa-{}@example.com", unique()), "password": PASSWORD, "full_name": "Open Ai"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(resp.status(), 201);
+    resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+async fn start(token: &str) -> String {
+    let resp = client()
+        .post(srv().url("/api/v1/interviews/start"))
+        .bearer_auth(token)
+        .json(&json!({"role_type": "python"}))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(resp.status(), 201);
+    resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+async fn answer(token: &str, id: &str, text: &str, key: Option<&str>) -> reqwest::Response {
+    let mut req = client()
+        .post(srv().url(&format!("/api/v1/interviews/{id}/messages")))
+        .bearer_auth(token)
+        .json(&json!({ "message_text": text }));
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    req.send().await.expect("answer")
+}
+
+async fn messages(token: &str, id: &str) -> Vec<Value> {
+    let v: Value = client()
+        .get(srv().url(&format!("/api/v1/interviews/{id}/messages?limit=100")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["messages"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn health_reports_the_openai_provider() {
+    let _serial = SERIAL.lock().await;
+    let v: Value = client().get(srv().url("/health")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(v["ai_provider"], "openai");
+}
+
+#[tokio::test]
+async fn a_full_interview_makes_exactly_one_model_call_per_turn() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let token = candidate().await;
+    let id = start(&token).await;
+    assert_eq!(fake().calls_to(CHAT), 0, "starting makes no model call");
+    let mut levels = Vec::new();
+    for turn in 1..=30 {
+        let before = fake().calls_to(CHAT);
+        let text =
+            format!("STRONG answer number {turn}: generators are lazy because they yield values on demand.");
+        let resp = answer(&token, &id, &text, None).await;
+        assert_eq!(resp.status(), 200, "turn {turn}");
+        assert_eq!(fake().calls_to(CHAT) - before, 1, "turn {turn} made exactly one model call");
+        let body: Value = fake().last_chat_body().expect("a chat body");
+        assert!(body.to_string().contains(&text), "the answer is in the prompt");
+        assert!(body["response_format"]["json_schema"]["strict"].as_bool().unwrap_or(false));
+        let v: Value = resp.json().await.unwrap();
+        levels.push(v["session_state"]["current_difficulty"].as_str().unwrap().to_owned());
+        if v["interview_complete"] == true {
+            let asked = v["session_state"]["questions_asked"].as_u64().unwrap();
+            assert!((12..=20).contains(&asked), "completed after {asked} answers");
+            break;
+        }
+        assert!(turn < 30, "the interview never completed");
+    }
+    assert!(levels.iter().any(|l| l == "advanced" || l == "expert"), "strong answers climb: {levels:?}");
+    let view: Value = client()
+        .get(srv().url(&format!("/api/v1/interviews/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "completed");
+}
+
+#[tokio::test]
+async fn a_429_then_success_is_retried_within_the_turn() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let token = candidate().await;
+    let id = start(&token).await;
+    fake().push_failures([Failure::rate_limited(1)]);
+    let resp = answer(&token, &id, "A first answer about decorators and closures.", None).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(fake().calls_to(CHAT), 2, "one 429, one success");
+}
+
+#[tokio::test]
+async fn malformed_output_and_timeouts_are_retried() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let token = candidate().await;
+    let id = start(&token).await;
+    fake().push_failures([Failure::Malformed, Failure::Hang]);
+    let resp = answer(&token, &id, "An answer about context managers.", None).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(fake().calls_to(CHAT), 3, "malformed, timed out, then success");
+}
+
+#[tokio::test]
+async fn repeated_500s_keep_the_answer_and_a_keyed_retry_completes_the_turn() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let token = candidate().await;
+    let id = start(&token).await;
+    fake().push_failures([Failure::status(500), Failure::status(500), Failure::status(500)]);
+    let key = format!("key-{}", unique());
+    let text = "My answer that must not be lost.";
+    let resp = answer(&token, &id, text, Some(&key)).await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "AI_UNAVAILABLE");
+    assert_eq!(fake().calls_to(CHAT), 3, "three attempts");
+
+    let log = messages(&token, &id).await;
+    assert_eq!(log.len(), 2, "the answer is stored before the model call");
+    assert_eq!(log[1]["content_text"], text);
+    let status: Value = client()
+        .get(srv().url(&format!("/api/v1/interviews/{id}/status")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["pending_ai_response"], true);
+
+    // A different answer while one is pending is refused.
+    let resp = answer(&token, &id, "Something else", None).await;
+    assert_eq!(resp.status(), 409);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "AI_RESPONSE_PENDING");
+
+    // The same key finishes the pending turn without duplicating the answer.
+    let resp = answer(&token, &id, text, Some(&key)).await;
+    assert_eq!(resp.status(), 200);
+    let first: Value = resp.json().await.unwrap();
+    let log = messages(&token, &id).await;
+    assert_eq!(log.len(), 3, "answer once, reply once");
+    assert_eq!(log.iter().filter(|m| m["content_text"] == text).count(), 1);
+    // Replaying the key returns the stored result without another model call.
+    let calls = fake().calls_to(CHAT);
+    let again: Value = answer(&token, &id, text, Some(&key)).await.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(fake().calls_to(CHAT), calls);
+}
+
+#[tokio::test]
+async fn the_breaker_opens_and_then_answers_at_once() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let token = candidate().await;
+    let id = start(&token).await;
+    fake().push_failures(std::iter::repeat_n(Failure::status(500), 10));
+    let key = format!("key-{}", unique());
+    let text = "An answer while the provider is down.";
+    assert_eq!(answer(&token, &id, text, Some(&key)).await.status(), 503);
+    // /messages/retry drives the pending turn; the breaker opens after 5 consecutive failures.
+    let retry = || {
+        client()
+            .post(srv().url(&format!("/api/v1/interviews/{id}/messages/retry")))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(retry().await.unwrap().status(), 503);
+    let calls = fake().calls_to(CHAT);
+    assert!(calls >= 5, "{calls} calls before the breaker opened");
+    let started = Instant::now();
+    let resp = retry().await.unwrap();
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "AI_UNAVAILABLE");
+    assert_eq!(fake().calls_to(CHAT), calls, "an open breaker makes no call");
+    assert!(started.elapsed() < Duration::from_millis(1500), "an open breaker answers at once");
+}
