@@ -754,6 +754,7 @@ impl InterviewDo {
     }
 
     async fn turn(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
+        let received = now_ms();
         let body: TurnBody = serde_json::from_value(body).map_err(|_| ApiError::internal())?;
         let (mut record, session) = self.load()?;
         who.require_owner(&record.candidate_id)?;
@@ -782,7 +783,7 @@ impl InterviewDo {
                 if let Some(result) = self.stored_result(row.answer_seq)? {
                     return Ok((200, result));
                 }
-                return self.finish_pending(who, cfg, Some(row.answer_seq)).await;
+                return self.finish_pending(who, cfg, Some(row.answer_seq), received).await;
             }
         }
         Self::refuse_if_closed(&record)?;
@@ -842,8 +843,13 @@ impl InterviewDo {
                 .map_err(storage("idempotency write"))?;
         }
         self.save(&record, &session, cfg)?;
-        self.after_change(&record, cfg).await?;
-        self.finish_pending(who, cfg, Some(seq)).await
+        if record.ai_provider != AiProviderKind::Builtin.as_str() {
+            // A model call can take seconds: arm the alarm now so the answer reaches D1 and
+            // inactivity is tracked even if this instance is evicted meanwhile. The built-in
+            // provider answers at once and arms below.
+            self.after_change(&record, cfg).await?;
+        }
+        self.finish_pending(who, cfg, Some(seq), received).await
     }
 
     async fn retry(&self, who: &Principal, cfg: &Config) -> Outcome {
@@ -852,7 +858,7 @@ impl InterviewDo {
         match &record.pending {
             Some(p) => {
                 let seq = p.answer_seq;
-                self.finish_pending(who, cfg, Some(seq)).await
+                self.finish_pending(who, cfg, Some(seq), now_ms()).await
             }
             None => {
                 // Nothing pending: replay the latest finished turn, if any.
@@ -870,7 +876,13 @@ impl InterviewDo {
 
     /// Produces the interviewer's reply to the pending answer `answer_seq`: one provider call,
     /// then the engine's decision, the reply message and the stored result.
-    async fn finish_pending(&self, who: &Principal, cfg: &Config, answer_seq: Option<u32>) -> Outcome {
+    async fn finish_pending(
+        &self,
+        who: &Principal,
+        cfg: &Config,
+        answer_seq: Option<u32>,
+        received_ms: i64,
+    ) -> Outcome {
         let (record, session) = self.load()?;
         who.require_owner(&record.candidate_id)?;
         let Some(pending) = record.pending.clone() else {
@@ -914,6 +926,7 @@ impl InterviewDo {
                 if let Some(b) = breaker {
                     self.kv_put("breaker", &b)?;
                 }
+                self.after_change(&record, cfg).await?;
                 let retry_after = err.retry_after_secs();
                 log_event("turn_failed", json!({ "interview_id": record.id, "reason": err.to_string() }));
                 return Err(ApiError::new(
@@ -1002,7 +1015,8 @@ impl InterviewDo {
             "turn",
             json!({ "interview_id": record.id, "question_number": decision.question_number,
                     "difficulty_before": difficulty_before, "difficulty_after": decision.difficulty_after,
-                    "server_ms": now - started, "provider": record.ai_provider }),
+                    "server_ms": now_ms() - received_ms, "model_ms": now - started,
+                    "provider": record.ai_provider }),
         );
         if decision.difficulty_changed {
             log_event(

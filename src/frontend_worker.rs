@@ -4,7 +4,7 @@
 
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
-use crate::handlers::{self, internal, interviews, Ctx, HandlerResult};
+use crate::handlers::{self, internal, interviews, recruiter, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
 use crate::http::{cors, request_log_line, SECURITY_HEADERS};
@@ -137,6 +137,10 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::InterviewComplete => interviews::action(req, ctx, id, "/complete").await,
         Route::TechCheck => interviews::tech_check(req, ctx, id).await,
         Route::VideoConsent => interviews::video_consent(req, ctx, id).await,
+        Route::RecruiterCandidates => recruiter::candidates(req, ctx).await,
+        Route::RecruiterCandidate => recruiter::candidate(req, ctx, id).await,
+        Route::RecruiterInterviews => recruiter::interviews(req, ctx).await,
+        Route::RecruiterStats => recruiter::stats(req, ctx).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

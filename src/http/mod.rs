@@ -5,6 +5,7 @@
 pub mod cors;
 pub mod error;
 pub mod json;
+pub mod listing;
 pub mod routes;
 
 /// JSON bodies larger than this are refused with 413 (SPEC.md §3).

@@ -29,6 +29,10 @@ pub enum Route {
     InterviewComplete,
     TechCheck,
     VideoConsent,
+    RecruiterCandidates,
+    RecruiterCandidate,
+    RecruiterInterviews,
+    RecruiterStats,
 }
 
 /// One entry of the table.
@@ -69,6 +73,10 @@ pub const ROUTES: &[RouteDef] = &[
     def("POST", "/api/v1/interviews/{id}/complete", Route::InterviewComplete, true),
     def("POST", "/api/v1/interviews/{id}/tech-check", Route::TechCheck, true),
     def("POST", "/api/v1/interviews/{id}/video-consent", Route::VideoConsent, true),
+    def("GET", "/api/v1/recruiter/candidates", Route::RecruiterCandidates, true),
+    def("GET", "/api/v1/recruiter/candidates/{id}", Route::RecruiterCandidate, true),
+    def("GET", "/api/v1/recruiter/interviews", Route::RecruiterInterviews, true),
+    def("GET", "/api/v1/recruiter/stats", Route::RecruiterStats, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.

@@ -1,6 +1,7 @@
 //! D1 repositories: parameterised SQL only, one file per aggregate. wasm32 only.
 
 pub mod interviews;
+pub mod recruiter;
 pub mod users;
 
 use wasm_bindgen::JsValue;

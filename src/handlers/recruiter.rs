@@ -1,0 +1,146 @@
+//! `/api/v1/recruiter`: staff views over every candidate and interview (SPEC.md §4.6). Staff only
+//! (candidates get 403); everything here is read-only, so viewers may use it too.
+
+use serde_json::{json, Value};
+use worker::Request;
+
+use super::{internal, json, Ctx, HandlerResult};
+use crate::domain::engine::cost::micros_to_usd;
+use crate::http::error::ApiError;
+use crate::http::listing::{encode_cursor, CandidateFilters, InterviewFilters, Param};
+use crate::store::recruiter::{rows, stats as stats_rows};
+
+fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    Ok(req
+        .url()
+        .map_err(internal("url"))?
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// Splits `limit + 1` rows into the page and the next cursor.
+fn page(mut rows: Vec<Value>, limit: u32, key: &str) -> (Vec<Value>, Option<String>) {
+    let limit = limit as usize;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().and_then(|r| Some(encode_cursor(r.get(key)?.as_str()?, r.get("id")?.as_str()?)))
+    } else {
+        None
+    };
+    (rows, next)
+}
+
+fn with_cost(mut row: Value) -> Value {
+    let micros = row.get("total_cost_micros").and_then(Value::as_f64).unwrap_or(0.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let usd = micros_to_usd(micros.max(0.0) as u64);
+    if let Some(obj) = row.as_object_mut() {
+        obj.remove("total_cost_micros");
+        obj.insert("cost_usd".into(), json!(usd));
+    }
+    row
+}
+
+/// `GET /recruiter/candidates?q=&limit=&cursor=`.
+pub async fn candidates(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    ctx.authenticate(&req).await?.require_staff()?;
+    let filters = CandidateFilters::parse(&query_pairs(&req)?)?;
+    let (sql, params) = filters.sql();
+    let found = rows(&ctx.db()?, &sql, &params).await.map_err(internal("candidates"))?;
+    let (items, next) = page(found, filters.limit, "created_at");
+    json(200, &json!({ "candidates": items, "next_cursor": next }))
+}
+
+/// `GET /recruiter/candidates/{id}`: profile, resumes and interviews.
+pub async fn candidate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.authenticate(&req).await?.require_staff()?;
+    let db = ctx.db()?;
+    let id = vec![Param::Text(id.to_owned())];
+    let profile = rows(
+        &db,
+        "SELECT id, email, full_name, phone, status, created_at, last_login_at FROM users \
+         WHERE id = ?1 AND role = 'candidate'",
+        &id,
+    )
+    .await
+    .map_err(internal("candidate"))?
+    .into_iter()
+    .next()
+    .ok_or_else(ApiError::not_found)?;
+    let resumes = rows(
+        &db,
+        "SELECT id, file_name, content_type, size_bytes, parsing_status, uploaded_at, parsed_at FROM resumes \
+         WHERE candidate_id = ?1 ORDER BY uploaded_at DESC LIMIT 100",
+        &id,
+    )
+    .await
+    .map_err(internal("candidate resumes"))?;
+    let interviews = rows(
+        &db,
+        "SELECT id, role_type, mode, status, started_at, completed_at, questions_asked, completion_reason, \
+         overall_score, total_cost_micros FROM interviews WHERE candidate_id = ?1 \
+         ORDER BY started_at DESC, id DESC LIMIT 100",
+        &id,
+    )
+    .await
+    .map_err(internal("candidate interviews"))?;
+    json(
+        200,
+        &json!({ "candidate": profile, "resumes": resumes,
+                 "interviews": interviews.into_iter().map(with_cost).collect::<Vec<_>>() }),
+    )
+}
+
+/// `GET /recruiter/interviews?status=&role_type=&from=&to=&min_score=&max_score=&limit=&cursor=`.
+pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    ctx.authenticate(&req).await?.require_staff()?;
+    let filters = InterviewFilters::parse(&query_pairs(&req)?)?;
+    let (sql, params) = filters.sql();
+    let found = rows(&ctx.db()?, &sql, &params).await.map_err(internal("recruiter interviews"))?;
+    let (items, next) = page(found, filters.limit, "started_at");
+    json(
+        200,
+        &json!({ "interviews": items.into_iter().map(with_cost).collect::<Vec<_>>(), "next_cursor": next }),
+    )
+}
+
+/// `GET /recruiter/stats`.
+pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    ctx.authenticate(&req).await?.require_staff()?;
+    let groups = stats_rows(&ctx.db()?).await.map_err(internal("stats"))?;
+    let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
+    let total: f64 = groups.iter().filter_map(|g| num(g, "n")).sum();
+    let mut by_status = serde_json::Map::new();
+    for status in ["in_progress", "completed", "abandoned"] {
+        by_status.insert(status.into(), json!(0));
+    }
+    let (mut questions, mut score_sum, mut score_n, mut cost_sum) = (0.0, 0.0, 0.0, 0.0);
+    for g in &groups {
+        let n = num(g, "n").unwrap_or(0.0);
+        if let Some(s) = g.get("status").and_then(Value::as_str) {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            by_status.insert(s.to_owned(), json!(n as u64));
+        }
+        questions += num(g, "avg_questions").unwrap_or(0.0) * n;
+        cost_sum += num(g, "avg_cost_micros").unwrap_or(0.0) * n;
+        if let Some(avg) = num(g, "avg_score") {
+            // Only completed (and partial) interviews carry a score.
+            score_sum += avg * n;
+            score_n += n;
+        }
+    }
+    let completed = by_status.get("completed").and_then(Value::as_f64).unwrap_or(0.0);
+    let round = |x: f64, places: i32| (x * 10f64.powi(places)).round() / 10f64.powi(places);
+    json(
+        200,
+        &json!({
+            "total_interviews": total,
+            "by_status": by_status,
+            "average_questions_per_interview": if total > 0.0 { round(questions / total, 2) } else { 0.0 },
+            "completion_rate": if total > 0.0 { round(completed / total, 4) } else { 0.0 },
+            "average_score": if score_n > 0.0 { Some(round(score_sum / score_n, 2)) } else { None },
+            "average_cost_usd": if total > 0.0 { round(cost_sum / total / 1_000_000.0, 4) } else { 0.0 },
+        }),
+    )
+}

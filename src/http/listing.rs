@@ -1,0 +1,322 @@
+//! Recruiter list queries, built from validated filters: opaque keyset cursors and parameterised
+//! SQL with only the active filters (so SQLite can pick the matching index; see
+//! `tests/query_plans.rs`, which checks the plans against the real schema).
+//!
+//! Interviews are listed newest first by `(started_at, id)`; candidates by `(created_at, id)`.
+//! A cursor carries the last row's key, so pages never skip or repeat rows while new interviews
+//! arrive.
+
+use crate::domain::enums::{InterviewStatus, RoleType};
+use crate::domain::time::{parse_rfc3339_ms, rfc3339_ms};
+use crate::http::error::{ApiError, FieldError};
+
+/// A bound SQL parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    Real(f64),
+    Int(i64),
+}
+
+/// Default and maximum page sizes (SPEC.md §3).
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 100;
+
+/// Encodes a keyset position as an opaque, URL-safe cursor.
+#[must_use]
+pub fn encode_cursor(sort_key: &str, id: &str) -> String {
+    let raw = format!("{sort_key}\n{id}");
+    crate::auth::b64::encode(raw.as_bytes()).replace('+', "-").replace('/', "_")
+}
+
+/// Decodes a cursor made by [`encode_cursor`].
+#[must_use]
+pub fn decode_cursor(cursor: &str) -> Option<(String, String)> {
+    let std = cursor.replace('-', "+").replace('_', "/");
+    let bytes = crate::auth::b64::decode(&std)?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (key, id) = text.split_once('\n')?;
+    (!key.is_empty() && !id.is_empty() && key.len() <= 64 && id.len() <= 64)
+        .then(|| (key.to_owned(), id.to_owned()))
+}
+
+/// Validated filters of `GET /recruiter/interviews`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InterviewFilters {
+    pub status: Option<InterviewStatus>,
+    pub role_type: Option<RoleType>,
+    /// Inclusive lower bound on `started_at` (RFC 3339, normalised).
+    pub from: Option<String>,
+    /// Exclusive upper bound on `started_at`.
+    pub to: Option<String>,
+    pub min_score: Option<f64>,
+    pub max_score: Option<f64>,
+    pub limit: u32,
+    pub cursor: Option<(String, String)>,
+}
+
+fn limit_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> u32 {
+    match value {
+        None => DEFAULT_LIMIT,
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                errors.push(field("limit", "Must be an integer between 1 and 100."));
+                DEFAULT_LIMIT
+            }
+        },
+    }
+}
+
+fn field(name: &str, message: &str) -> FieldError {
+    FieldError { field: name.to_owned(), message: message.to_owned() }
+}
+
+fn cursor_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<(String, String)> {
+    let v = value?;
+    let decoded = decode_cursor(v);
+    if decoded.is_none() {
+        errors.push(field("cursor", "Invalid cursor."));
+    }
+    decoded
+}
+
+impl InterviewFilters {
+    /// Parses query parameters; every bad one is named in the 422. Unknown parameters are
+    /// refused too, so a typo (`min_scor`) is not silently ignored.
+    ///
+    /// # Errors
+    /// 422 `VALIDATION_ERROR` naming each bad parameter.
+    pub fn parse(query: &[(String, String)]) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        for (k, _) in query {
+            if !["status", "role_type", "from", "to", "min_score", "max_score", "limit", "cursor"]
+                .contains(&k.as_str())
+            {
+                errors.push(field(k, "Unknown parameter."));
+            }
+        }
+        let status = get("status").and_then(|v| {
+            let s = InterviewStatus::parse(v);
+            if s.is_none() {
+                errors.push(field("status", "Must be one of: in_progress, completed, abandoned."));
+            }
+            s
+        });
+        let role_type = get("role_type").and_then(|v| {
+            let r = RoleType::parse(v);
+            if r.is_none() {
+                errors.push(field("role_type", "Must be one of: react, python, javascript, fullstack."));
+            }
+            r
+        });
+        let mut time = |name: &str| {
+            get(name).and_then(|v| {
+                let t = parse_rfc3339_ms(v)
+                    .or_else(|| parse_rfc3339_ms(&format!("{v}T00:00:00Z")))
+                    .map(rfc3339_ms);
+                if t.is_none() {
+                    errors.push(field(name, "Must be an RFC 3339 time or a YYYY-MM-DD date."));
+                }
+                t
+            })
+        };
+        let from = time("from");
+        let to = time("to");
+        let mut score = |name: &str| {
+            get(name).and_then(|v| match v.parse::<f64>() {
+                Ok(x) if (0.0..=100.0).contains(&x) => Some(x),
+                _ => {
+                    errors.push(field(name, "Must be a number between 0 and 100."));
+                    None
+                }
+            })
+        };
+        let min_score = score("min_score");
+        let max_score = score("max_score");
+        let limit = limit_of(get("limit"), &mut errors);
+        let cursor = cursor_of(get("cursor"), &mut errors);
+        if let (Some(a), Some(b)) = (min_score, max_score) {
+            if a > b {
+                errors.push(field("min_score", "Must not exceed max_score."));
+            }
+        }
+        if errors.is_empty() {
+            Ok(InterviewFilters { status, role_type, from, to, min_score, max_score, limit, cursor })
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// The page query: one row more than `limit` tells whether a next page exists.
+    #[must_use]
+    pub fn sql(&self) -> (String, Vec<Param>) {
+        let mut clauses = Vec::new();
+        let mut params = Vec::new();
+        let mut push = |clause: &str, p: Param| {
+            params.push(p);
+            clauses.push(clause.replace('?', &format!("?{}", params.len())));
+        };
+        if let Some(s) = self.status {
+            push("i.status = ?", Param::Text(s.as_str().to_owned()));
+        }
+        if let Some(r) = self.role_type {
+            push("i.role_type = ?", Param::Text(r.as_str().to_owned()));
+        }
+        if let Some(f) = &self.from {
+            push("i.started_at >= ?", Param::Text(f.clone()));
+        }
+        if let Some(t) = &self.to {
+            push("i.started_at < ?", Param::Text(t.clone()));
+        }
+        if let Some(m) = self.min_score {
+            push("i.overall_score >= ?", Param::Real(m));
+        }
+        if let Some(m) = self.max_score {
+            push("i.overall_score <= ?", Param::Real(m));
+        }
+        if let Some((key, id)) = &self.cursor {
+            params.push(Param::Text(key.clone()));
+            params.push(Param::Text(id.clone()));
+            let (a, b) = (params.len() - 1, params.len());
+            clauses.push(format!("(i.started_at < ?{a} OR (i.started_at = ?{a} AND i.id < ?{b}))"));
+        }
+        params.push(Param::Int(i64::from(self.limit) + 1));
+        let where_sql =
+            if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let sql = format!(
+            "SELECT i.id, i.candidate_id, u.full_name AS candidate_name, i.role_type, i.mode, i.status, \
+             i.started_at, i.completed_at, i.duration_seconds, i.questions_asked, i.completion_reason, \
+             i.total_cost_micros, i.overall_score \
+             FROM interviews i JOIN users u ON u.id = i.candidate_id {where_sql} \
+             ORDER BY i.started_at DESC, i.id DESC LIMIT ?{}",
+            params.len()
+        );
+        (sql, params)
+    }
+}
+
+/// Validated parameters of `GET /recruiter/candidates`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CandidateFilters {
+    pub q: Option<String>,
+    pub limit: u32,
+    pub cursor: Option<(String, String)>,
+}
+
+impl CandidateFilters {
+    /// # Errors
+    /// 422 naming each bad parameter.
+    pub fn parse(query: &[(String, String)]) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        for (k, _) in query {
+            if !["q", "limit", "cursor"].contains(&k.as_str()) {
+                errors.push(field(k, "Unknown parameter."));
+            }
+        }
+        let q = get("q").map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
+        if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+            errors.push(field("q", "At most 100 characters."));
+        }
+        let limit = limit_of(get("limit"), &mut errors);
+        let cursor = cursor_of(get("cursor"), &mut errors);
+        if errors.is_empty() {
+            Ok(CandidateFilters { q, limit, cursor })
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// The page query (name or email contains `q`, case-insensitively; LIKE wildcards escaped).
+    #[must_use]
+    pub fn sql(&self) -> (String, Vec<Param>) {
+        let mut clauses = vec!["role = 'candidate'".to_owned()];
+        let mut params = Vec::new();
+        if let Some(q) = &self.q {
+            let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            params.push(Param::Text(format!("%{escaped}%")));
+            let n = params.len();
+            clauses.push(format!("(lower(full_name) LIKE ?{n} ESCAPE '\\' OR email LIKE ?{n} ESCAPE '\\')"));
+        }
+        if let Some((key, id)) = &self.cursor {
+            params.push(Param::Text(key.clone()));
+            params.push(Param::Text(id.clone()));
+            let (a, b) = (params.len() - 1, params.len());
+            clauses.push(format!("(created_at < ?{a} OR (created_at = ?{a} AND id < ?{b}))"));
+        }
+        params.push(Param::Int(i64::from(self.limit) + 1));
+        let sql = format!(
+            "SELECT id, email, full_name, phone, status, created_at, last_login_at FROM users WHERE {} \
+             ORDER BY created_at DESC, id DESC LIMIT ?{}",
+            clauses.join(" AND "),
+            params.len()
+        );
+        (sql, params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let c = encode_cursor("2026-11-22T01:02:03.456Z", "abc");
+        assert_eq!(decode_cursor(&c), Some(("2026-11-22T01:02:03.456Z".into(), "abc".into())));
+        for bad in ["", "!!!", "bm90aGluZw"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_bad_filter_is_named() {
+        let cases = [
+            ("status", "done"),
+            ("role_type", "cobol"),
+            ("from", "yesterday"),
+            ("to", "2026-13-40"),
+            ("min_score", "-1"),
+            ("max_score", "101"),
+            ("limit", "0"),
+            ("limit", "101"),
+            ("cursor", "zzz"),
+            ("sort", "asc"),
+        ];
+        for (k, v) in cases {
+            let err = InterviewFilters::parse(&q(&[(k, v)])).expect_err(k);
+            assert_eq!(err.details[0].field, k, "{k}={v}");
+        }
+        let err =
+            InterviewFilters::parse(&q(&[("min_score", "80"), ("max_score", "20")])).expect_err("range");
+        assert_eq!(err.details[0].field, "min_score");
+    }
+
+    #[test]
+    fn only_active_filters_reach_the_sql_and_params_line_up() {
+        let f = InterviewFilters::parse(&q(&[("status", "completed"), ("min_score", "50"), ("limit", "10")]))
+            .expect("valid");
+        let (sql, params) = f.sql();
+        assert!(
+            sql.contains("i.status = ?1")
+                && sql.contains("i.overall_score >= ?2")
+                && sql.ends_with("LIMIT ?3")
+        );
+        assert!(!sql.contains("role_type ="));
+        assert_eq!(params, vec![Param::Text("completed".into()), Param::Real(50.0), Param::Int(11)]);
+        let f = InterviewFilters::parse(&q(&[("from", "2026-11-01")])).expect("date");
+        assert_eq!(f.from.as_deref(), Some("2026-11-01T00:00:00.000Z"));
+    }
+
+    #[test]
+    fn candidate_search_escapes_like_wildcards() {
+        let f = CandidateFilters::parse(&q(&[("q", "50%_off")])).expect("valid");
+        let (_, params) = f.sql();
+        assert_eq!(params[0], Param::Text("%50\\%\\_off%".into()));
+    }
+}

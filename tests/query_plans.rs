@@ -1,0 +1,131 @@
+//! The recruiter list queries use the D1 indexes they were designed for: checked with
+//! `EXPLAIN QUERY PLAN` against the real schema in SQLite (the engine D1 runs), so a schema or
+//! query change that falls back to a full scan plus a sort fails here.
+//!
+//! The plans relied on:
+//! - newest-first lists walk `idx_interviews_started` (or the status/role variants) in index
+//!   order, so `ORDER BY started_at DESC, id DESC LIMIT n` needs no sort and stops after n rows;
+//! - the keyset cursor is a range on the same index;
+//! - candidate search walks `idx_users_role_created` for `role = 'candidate'` newest first.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use interview_edge::http::listing::{CandidateFilters, InterviewFilters, Param};
+use rusqlite::{params_from_iter, Connection};
+
+fn db() -> Connection {
+    let conn = Connection::open_in_memory().expect("sqlite");
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    for f in files {
+        conn.execute_batch(&std::fs::read_to_string(f).expect("read")).expect("migration");
+    }
+    // Statistics as a populated database would have them, so the planner sees selectivity.
+    conn.execute_batch("ANALYZE;").expect("analyze");
+    conn
+}
+
+fn plan(conn: &Connection, sql: &str, params: &[Param]) -> String {
+    let values: Vec<rusqlite::types::Value> = params
+        .iter()
+        .map(|p| match p {
+            Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+            Param::Real(x) => rusqlite::types::Value::Real(*x),
+            Param::Int(n) => rusqlite::types::Value::Integer(*n),
+        })
+        .collect();
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("prepare");
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3)).expect("query");
+    rows.map(|r| r.expect("row")).collect::<Vec<_>>().join("\n")
+}
+
+fn filters(pairs: &[(&str, &str)]) -> InterviewFilters {
+    let q: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    InterviewFilters::parse(&q).expect("valid filters")
+}
+
+#[test]
+fn interview_lists_walk_an_index_without_sorting() {
+    let conn = db();
+    let cursor = interview_edge::http::listing::encode_cursor("2026-11-22T00:00:00.000Z", "x");
+    for pairs in [
+        vec![],
+        vec![("status", "completed")],
+        vec![("role_type", "react")],
+        vec![("status", "completed"), ("cursor", cursor.as_str())],
+        vec![("from", "2026-11-01"), ("to", "2026-11-30")],
+    ] {
+        let (sql, params) = filters(&pairs).sql();
+        let p = plan(&conn, &sql, &params);
+        assert!(p.contains("USING INDEX") || p.contains("USING COVERING INDEX"), "{pairs:?}:\n{p}");
+        assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{pairs:?} sorts:\n{p}");
+        assert!(p.contains("idx_interviews_"), "{pairs:?}:\n{p}");
+    }
+}
+
+#[test]
+fn candidate_search_walks_the_role_index() {
+    let conn = db();
+    for q in [vec![], vec![("q", "ada")]] {
+        let pairs: Vec<(String, String)> =
+            q.iter().map(|(k, v): &(&str, &str)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (sql, params) = CandidateFilters::parse(&pairs).expect("valid").sql();
+        let p = plan(&conn, &sql, &params);
+        assert!(p.contains("idx_users_role_created"), "{q:?}:\n{p}");
+        assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{q:?} sorts:\n{p}");
+    }
+}
+
+#[test]
+fn the_queries_run_and_page_by_keyset() {
+    let conn = db();
+    conn.execute_batch(
+        "INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at)
+           VALUES ('u1', 'a@example.com', 'h', 'Ada', 'candidate', 't', 't');",
+    )
+    .expect("user");
+    for i in 0..7 {
+        conn.execute(
+            "INSERT INTO interviews (id, candidate_id, role_type, status, started_at, last_activity_at, created_at, updated_at, overall_score)
+             VALUES (?1, 'u1', 'react', 'completed', ?2, 't', 't', 't', ?3)",
+            rusqlite::params![format!("i{i}"), format!("2026-11-2{i}T00:00:00.000Z"), f64::from(i) * 10.0],
+        )
+        .expect("interview");
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut pairs = vec![("limit", "3".to_owned()), ("min_score", "10".to_owned())];
+        if let Some(c) = &cursor {
+            pairs.push(("cursor", c.clone()));
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let f = filters(&pairs);
+        let (sql, params) = f.sql();
+        let values: Vec<rusqlite::types::Value> = params
+            .iter()
+            .map(|p| match p {
+                Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+                Param::Real(x) => rusqlite::types::Value::Real(*x),
+                Param::Int(n) => rusqlite::types::Value::Integer(*n),
+            })
+            .collect();
+        let mut stmt = conn.prepare(&sql).expect("prepare");
+        let rows: Vec<(String, String)> = stmt
+            .query_map(params_from_iter(values), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(6)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect();
+        let page: Vec<_> = rows.iter().take(3).cloned().collect();
+        seen.extend(page.iter().map(|(id, _)| id.clone()));
+        if rows.len() <= 3 {
+            break;
+        }
+        let (id, started) = page.last().cloned().expect("row");
+        cursor = Some(interview_edge::http::listing::encode_cursor(&started, &id));
+    }
+    assert_eq!(seen, vec!["i6", "i5", "i4", "i3", "i2", "i1"], "newest first, score ≥ 10, no repeats");
+}
