@@ -27,6 +27,7 @@ use crate::ai::breaker::CircuitBreaker;
 use crate::ai::errors::AiError;
 use crate::auth::access::Principal;
 use crate::config::{AiProviderKind, Config};
+use crate::domain::assessment::{candidate_view, generate_builtin, staff_view, Assessment, AssessmentInput};
 use crate::domain::engine::cost::PriceTable;
 use crate::domain::engine::EngineLimits;
 use crate::domain::enums::{
@@ -60,6 +61,7 @@ CREATE TABLE IF NOT EXISTS do_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL
 /// Deadlines the alarm serves.
 const INACTIVITY: &str = "inactivity";
 const OUTBOX: &str = "outbox";
+const ASSESSMENT: &str = "assessment";
 
 #[durable_object]
 pub struct InterviewDo {
@@ -221,6 +223,8 @@ impl InterviewDo {
             (worker::Method::Get, "/messages") => self.messages(&who, q("skip"), q("limit"), q("after_seq")),
             (worker::Method::Get, "/latest") => self.latest(&who),
             (worker::Method::Get, "/transcript") => self.transcript(&who),
+            (worker::Method::Get, "/assessment") => self.assessment(&who),
+            (worker::Method::Get, "/detail") => self.detail(&who, &cfg),
             (worker::Method::Post, "/turn") => self.turn(&who, body, &cfg).await,
             (worker::Method::Post, "/retry") => self.retry(&who, &cfg).await,
             (worker::Method::Post, "/complete") => self.complete(&who, &cfg).await,
@@ -468,6 +472,15 @@ impl InterviewDo {
         for Row { name } in due {
             match name.as_str() {
                 INACTIVITY => self.check_inactivity(&cfg, now)?,
+                ASSESSMENT => {
+                    if let Err(e) = self.generate_assessment(&cfg).await {
+                        log_error("assessment", &e.message);
+                        let attempts: u32 = self.kv_get("assessment_attempts")?.unwrap_or(0) + 1;
+                        self.kv_put("assessment_attempts", &attempts)?;
+                        let delay = 1000_i64 << attempts.min(8);
+                        self.schedule(ASSESSMENT, now_ms() + delay.min(300_000))?;
+                    }
+                }
                 OUTBOX => {
                     self.unschedule(OUTBOX)?;
                     if let Err(attempts) = self.flush_outbox().await {
@@ -499,6 +512,9 @@ impl InterviewDo {
         self.save(&record, &session, cfg)?;
         self.unschedule(INACTIVITY)?;
         self.schedule(OUTBOX, now)?;
+        if session.state.questions_asked > 0 {
+            self.schedule(ASSESSMENT, now)?;
+        }
         log_event(
             "interview_abandoned",
             json!({ "interview_id": record.id, "questions_asked": session.state.questions_asked }),
@@ -740,6 +756,145 @@ impl InterviewDo {
         ))
     }
 
+    /// `GET /assessment`: 202 while pending or generating, then the view for the caller's role.
+    fn assessment(&self, who: &Principal) -> Outcome {
+        let (record, session) = self.load()?;
+        who.can_read(&record.candidate_id)?;
+        if let Some(a) = self.kv_get::<Assessment>("assessment")? {
+            let view = if who.role.is_staff() { staff_view(&a) } else { candidate_view(&a) };
+            return Ok((200, view));
+        }
+        match record.status {
+            InterviewStatus::InProgress => Ok((202, json!({ "status": "pending" }))),
+            InterviewStatus::Abandoned if session.state.questions_asked == 0 => Err(ApiError::new(
+                ErrorCode::NotFound,
+                "This interview was abandoned before any answer, so it has no assessment.",
+            )),
+            _ => Ok((202, json!({ "status": "generating" }))),
+        }
+    }
+
+    /// `GET /detail` (staff): everything a recruiter reviews about one interview.
+    fn detail(&self, who: &Principal, cfg: &Config) -> Outcome {
+        who.require_staff()?;
+        let (record, session) = self.load()?;
+        let now = now_ms();
+        let messages = self.query_messages("SELECT * FROM messages ORDER BY seq", vec![])?;
+        let cost = &session.state.cost;
+        let usd = crate::domain::engine::cost::micros_to_usd;
+        Ok((
+            200,
+            json!({
+                "interview": record.view(&session, &limits(cfg), true, now),
+                "session_state": InterviewRecord::session_state(&session),
+                "progression": {
+                    "level_transitions": session.state.level_transitions,
+                    "skills_pending": session.state.skills_pending,
+                    "memory_truncations": session.state.memory_truncations,
+                    "model_fallbacks": record.model_fallbacks,
+                },
+                "transcript": messages.iter().map(StoredMessage::view).collect::<Vec<_>>(),
+                "assessment": self.kv_get::<Assessment>("assessment")?.map(|a| staff_view(&a)),
+                "cost": {
+                    "llm_usd": usd(cost.llm_micros),
+                    "speech_usd": usd(cost.speech_micros),
+                    "realtime_usd": usd(cost.realtime_micros),
+                    "total_usd": usd(cost.total_micros()),
+                    "tokens_in": cost.tokens_in,
+                    "tokens_out": cost.tokens_out,
+                    "audio_in_s": cost.audio_in_ms / 1000,
+                    "audio_out_s": cost.audio_out_ms / 1000,
+                },
+                "ai_provider": record.ai_provider,
+                "ai_model": record.ai_model,
+            }),
+        ))
+    }
+
+    /// Generates and stores the assessment (alarm-driven, at least once, idempotent: a rerun
+    /// replaces the stored one and upserts the same D1 row).
+    async fn generate_assessment(&self, cfg: &Config) -> std::result::Result<(), ApiError> {
+        let started = now_ms();
+        let (record, session) = self.load()?;
+        if record.status == InterviewStatus::InProgress {
+            return self.unschedule(ASSESSMENT);
+        }
+        let messages = self.query_messages("SELECT * FROM messages ORDER BY seq", vec![])?;
+        #[derive(Deserialize)]
+        struct Row {
+            answer_seq: u32,
+            evaluation: String,
+        }
+        let rows: Vec<Row> = self
+            .sql()
+            .exec("SELECT answer_seq, evaluation FROM evaluations ORDER BY answer_seq", None)
+            .and_then(|c| c.to_array())
+            .map_err(storage("evaluations read"))?;
+        let evaluations: Vec<(u32, Evaluation)> = rows
+            .into_iter()
+            .filter_map(|r| serde_json::from_str(&r.evaluation).ok().map(|e| (r.answer_seq, e)))
+            .collect();
+        let input = AssessmentInput {
+            interview_id: &record.id,
+            role: record.role_type,
+            session: &session,
+            messages: &messages,
+            evaluations: &evaluations,
+            partial: record.status == InterviewStatus::Abandoned,
+            now_ms: started,
+        };
+        let builtin = generate_builtin(&input);
+        let assessment = match crate::ai::openai_http::OpenAiSettings::from_config(cfg)
+            .filter(|_| record.ai_provider == AiProviderKind::Openai.as_str())
+        {
+            None => builtin,
+            Some(settings) => {
+                let model = record.ai_model.clone().unwrap_or_else(|| cfg.openai_model.clone());
+                let body = crate::ai::assessment::build_assessment_request(&model, &input, &builtin);
+                let mut breaker: CircuitBreaker = self.kv_get("breaker").ok().flatten().unwrap_or_default();
+                let parse =
+                    |text: &str| crate::ai::assessment::parse_assessment_response(text, &input, &builtin);
+                let (result, _) = crate::ai::openai_http::chat_completion_with(
+                    &settings,
+                    &body,
+                    &mut breaker,
+                    &record.id,
+                    &parse,
+                    &|p: &crate::ai::assessment::ParsedAssessment| p.usage,
+                )
+                .await;
+                let _ = self.kv_put("breaker", &breaker);
+                match result {
+                    Ok(parsed) => {
+                        self.stash_usage(&model, &parsed.usage, false);
+                        parsed.assessment
+                    }
+                    Err(e) => {
+                        let usage = e.usage();
+                        if usage.input_tokens + usage.output_tokens > 0 {
+                            self.stash_usage(&model, &usage, false);
+                        }
+                        log_event(
+                            "assessment_fallback",
+                            json!({ "interview_id": record.id, "reason": e.to_string() }),
+                        );
+                        builtin
+                    }
+                }
+            }
+        };
+        self.kv_put("assessment", &assessment)?;
+        self.enqueue("assessment", &assessment_projection(&record.id, &assessment))?;
+        self.unschedule(ASSESSMENT)?;
+        self.schedule(OUTBOX, now_ms())?;
+        log_event(
+            "assessment_generated",
+            json!({ "interview_id": record.id, "generator": assessment.generator, "partial": assessment.partial,
+                    "ms": now_ms() - started }),
+        );
+        Ok(())
+    }
+
     fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
         match record.status {
             InterviewStatus::InProgress => Ok(()),
@@ -973,6 +1128,7 @@ impl InterviewDo {
             record.status = InterviewStatus::Completed;
             record.completed_ms = Some(now);
             record.completion_reason = Some(reason);
+            self.schedule(ASSESSMENT, now)?;
         }
         record.pending = None;
         record.last_activity_ms = now;
@@ -1111,6 +1267,7 @@ impl InterviewDo {
                 record.last_activity_ms = now;
                 record.version += 1;
                 self.save(&record, &session, cfg)?;
+                self.schedule(ASSESSMENT, now)?;
                 self.after_change(&record, cfg).await?;
                 log_event(
                     "interview_completed",
@@ -1158,6 +1315,28 @@ impl InterviewDo {
                     "video_recording_status": record.video_recording_status }),
         ))
     }
+}
+
+/// The `assessment_results` row (and the interview's score) for D1.
+fn assessment_projection(interview_id: &str, a: &Assessment) -> Value {
+    let text = |v: Value| v.to_string();
+    json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "interview_id": interview_id,
+        "overall_score": a.overall_score,
+        "skill_scores": text(json!(a.skill_scores)),
+        "skill_boundary_map": text(json!(a.skill_boundary_map)),
+        "strengths": text(json!(a.strengths)),
+        "weaknesses": text(json!(a.weaknesses)),
+        "integrity_score": a.integrity_score,
+        "integrity_flags": text(json!(a.integrity_flags)),
+        "ai_reasoning": text(json!(a.ai_reasoning)),
+        "recommended_actions": text(json!(a.recommended_actions)),
+        "summary": a.summary,
+        "generator": a.generator,
+        "partial": a.partial,
+        "generated_at": a.generated_at,
+    })
 }
 
 /// Metadata of a question message: what was asked, for the transcript and the assessment.

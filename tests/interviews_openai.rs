@@ -245,3 +245,113 @@ async fn the_breaker_opens_and_then_answers_at_once() {
     assert_eq!(fake().calls_to(CHAT), calls, "an open breaker makes no call");
     assert!(started.elapsed() < Duration::from_millis(1500), "an open breaker answers at once");
 }
+
+async fn admin_token() -> String {
+    let email = format!("admin-{}@example.com", unique());
+    let state = srv().state_dir.to_str().unwrap().to_owned();
+    let out = common::run_script(
+        "scripts/create-admin",
+        &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
+        &[("ADMIN_PASSWORD", PASSWORD)],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let resp = client()
+        .post(srv().url("/api/v1/auth/login"))
+        .header("CF-Connecting-IP", unique_ip())
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+}
+
+/// Answers twice, completes, and returns the staff view of the assessment.
+async fn short_interview_assessment(admin: &str) -> Value {
+    let token = candidate().await;
+    let id = start(&token).await;
+    for text in ["STRONG first answer about generators.", "A second answer about decorators."] {
+        assert_eq!(answer(&token, &id, text, None).await.status(), 200);
+    }
+    let resp = client()
+        .post(srv().url(&format!("/api/v1/interviews/{id}/complete")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let started = Instant::now();
+    loop {
+        let resp = client()
+            .get(srv().url(&format!("/api/v1/interviews/{id}/assessment")))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 200 {
+            return resp.json().await.unwrap();
+        }
+        assert_eq!(resp.status(), 202);
+        if started.elapsed() > Duration::from_secs(30) {
+            let logs: Vec<String> = srv()
+                .logs()
+                .lines()
+                .filter(|l| l.contains("assessment") || l.contains("\"error\"") || l.contains("ai_call"))
+                .map(str::to_owned)
+                .collect();
+            panic!("no assessment within 30 s; server said:\n{}", logs.join("\n"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let admin = admin_token().await;
+    let a = short_interview_assessment(&admin).await;
+    assert_eq!(a["generator"], "openai");
+    let strengths = a["strengths"].as_array().unwrap();
+    assert!(strengths.iter().any(|s| s["text"] == "Fake strength from the model."));
+    assert!(
+        strengths.iter().all(|s| s["evidence"].as_array().unwrap().iter().all(|n| n.as_u64() != Some(9999))),
+        "invented evidence is dropped"
+    );
+    let bodies = fake().chat_bodies();
+    assert!(bodies.iter().any(|b| b["response_format"]["json_schema"]["name"] == "interview_assessment"));
+
+    // The model failing: the built-in generator stands in.
+    fake().reset();
+    let token_calls_before = fake().calls_to(CHAT);
+    // Fail every model call after the turn: the assessment's attempts all fail.
+    let a = {
+        let token = candidate().await;
+        let id = start(&token).await;
+        assert_eq!(answer(&token, &id, "An answer.", None).await.status(), 200);
+        fake().push_failures(std::iter::repeat_n(Failure::status(500), 10));
+        let resp = client()
+            .post(srv().url(&format!("/api/v1/interviews/{id}/complete")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let started = Instant::now();
+        loop {
+            let resp = client()
+                .get(srv().url(&format!("/api/v1/interviews/{id}/assessment")))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            if resp.status() == 200 {
+                break resp.json::<Value>().await.unwrap();
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "no assessment within 30 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(a["generator"], "builtin", "fell back to the built-in generator");
+    assert!(fake().calls_to(CHAT) > token_calls_before + 1, "the model was tried");
+    fake().reset();
+}

@@ -39,6 +39,7 @@
 //!
 //! [`Evaluation`]: crate::domain::evaluation::Evaluation
 
+pub mod assessment;
 pub mod breaker;
 pub mod chat;
 pub mod errors;

@@ -19,9 +19,10 @@ use worker::{
 
 use super::breaker::{CircuitBreaker, Transition};
 use super::chat::{parse_turn_response, ParsedTurn};
-use super::errors::{breaker_result, AiError, UpstreamError};
+use super::errors::{breaker_result, AiError, ParseError, UpstreamError};
 use super::retry::{classify, Outcome, RetryDecision, RetryPolicy};
 use crate::config::Config;
+use crate::domain::engine::cost::ChatUsage;
 use crate::platform::{log_event, now_ms};
 
 /// What a chat call needs from the configuration.
@@ -67,6 +68,22 @@ pub async fn chat_completion(
     breaker: &mut CircuitBreaker,
     interview_id: &str,
 ) -> (Result<ParsedTurn, AiError>, CallReport) {
+    chat_completion_with(settings, body, breaker, interview_id, &parse_turn_response, &|t: &ParsedTurn| {
+        t.usage
+    })
+    .await
+}
+
+/// [`chat_completion`] for any structured-output request: `parse` reads a 2xx body, `usage`
+/// tells the billed tokens of a parsed answer (for the log line).
+pub async fn chat_completion_with<T>(
+    settings: &OpenAiSettings,
+    body: &Value,
+    breaker: &mut CircuitBreaker,
+    interview_id: &str,
+    parse: &dyn Fn(&str) -> Result<T, ParseError>,
+    usage: &dyn Fn(&T) -> ChatUsage,
+) -> (Result<T, AiError>, CallReport) {
     let started = now_ms();
     let model = body.get("model").and_then(Value::as_str).unwrap_or_default();
     let body = body.to_string();
@@ -78,8 +95,8 @@ pub async fn chat_completion(
         }
         report.attempts = report.attempts.saturating_add(1);
         let attempt_started = now_ms();
-        let (status, result) = attempt(settings, &body).await;
-        log_call(interview_id, model, status, report.attempts, now_ms() - attempt_started, &result);
+        let (status, result) = attempt(settings, &body, parse).await;
+        log_call(interview_id, model, status, report.attempts, now_ms() - attempt_started, &result, usage);
         if let Some(call_result) = breaker_result(&result) {
             note_transition(&mut report, breaker.record(call_result, clock()), interview_id);
         }
@@ -103,11 +120,15 @@ pub async fn chat_completion(
 }
 
 /// One attempt within the timeout: the HTTP status if one arrived, and the attempt's result.
-async fn attempt(settings: &OpenAiSettings, body: &str) -> (Option<u16>, Result<ParsedTurn, AiError>) {
+async fn attempt<T>(
+    settings: &OpenAiSettings,
+    body: &str,
+    parse: &dyn Fn(&str) -> Result<T, ParseError>,
+) -> (Option<u16>, Result<T, AiError>) {
     let controller = AbortController::default();
     let signal = controller.signal();
     let answered = {
-        let mut exchange = pin!(exchange(settings, body, &signal));
+        let mut exchange = pin!(exchange(settings, body, &signal, parse));
         let mut timer = pin!(sleep(settings.timeout_ms));
         poll_fn(|cx| match exchange.as_mut().poll(cx) {
             Poll::Ready(answer) => Poll::Ready(Some(answer)),
@@ -122,11 +143,12 @@ async fn attempt(settings: &OpenAiSettings, body: &str) -> (Option<u16>, Result<
 }
 
 /// Sends the request and reads the whole answer.
-async fn exchange(
+async fn exchange<T>(
     settings: &OpenAiSettings,
     body: &str,
     signal: &AbortSignal,
-) -> (Option<u16>, Result<ParsedTurn, AiError>) {
+    parse: &dyn Fn(&str) -> Result<T, ParseError>,
+) -> (Option<u16>, Result<T, AiError>) {
     let network = Err(AiError::Network { timed_out: false });
     let Ok(request) = build_request(settings, body) else { return (None, network) };
     let Ok(mut response) = Fetch::Request(request).send_with_signal(signal).await else {
@@ -137,7 +159,7 @@ async fn exchange(
     let (retry_after, retry_after_ms) = (header("retry-after"), header("retry-after-ms"));
     let Ok(text) = response.text().await else { return (Some(status), network) };
     let result = if classify(status) == Outcome::Success {
-        parse_turn_response(&text).map_err(AiError::Parse)
+        parse(&text).map_err(AiError::Parse)
     } else {
         let error = UpstreamError::from_response(status, &text, retry_after.as_deref());
         Err(AiError::Upstream(error.with_retry_after_ms_header(retry_after_ms.as_deref())))
@@ -159,16 +181,17 @@ fn build_request(settings: &OpenAiSettings, body: &str) -> worker::Result<Reques
 }
 
 /// `ai_call`: one attempt, with its HTTP status (`null` without an answer) and billed tokens.
-fn log_call(
+fn log_call<T>(
     interview_id: &str,
     model: &str,
     status: Option<u16>,
     attempt: u32,
     latency_ms: i64,
-    result: &Result<ParsedTurn, AiError>,
+    result: &Result<T, AiError>,
+    usage_of: &dyn Fn(&T) -> ChatUsage,
 ) {
     let (usage, error) = match result {
-        Ok(turn) => (turn.usage, None),
+        Ok(answer) => (usage_of(answer), None),
         Err(err) => (err.usage(), Some(err.log_reason())),
     };
     log_event(

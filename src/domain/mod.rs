@@ -1,6 +1,7 @@
 //! Pure domain logic: no `worker`, no `wasm_bindgen`, no I/O. Everything here compiles and is
 //! unit-tested natively with plain `cargo test`.
 
+pub mod assessment;
 pub mod bank;
 pub mod engine;
 pub mod enums;

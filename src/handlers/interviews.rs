@@ -20,12 +20,12 @@ const ROLE_TYPES: &[&str] = &["react", "python", "javascript", "fullstack"];
 const MODES: &[&str] = &["text", "voice"];
 
 /// Interview ids are UUIDs; anything else cannot exist (and never reaches a Durable Object).
-fn interview_id(id: &str) -> Result<String, ApiError> {
+pub fn interview_id(id: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::not_found())
 }
 
 /// Calls the interview's DO at `path` on behalf of `who`, mapping its answer back.
-async fn forward(
+pub async fn forward(
     ctx: &Ctx<'_>,
     who: &Principal,
     id: &str,

@@ -144,3 +144,25 @@ pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         }),
     )
 }
+
+/// `GET /recruiter/interviews/{id}`: the interview, session state, transcript, full assessment,
+/// cost breakdown (from its Durable Object) and video metadata (D1).
+pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    me.require_staff()?;
+    let id = super::interviews::interview_id(id)?;
+    let mut resp = super::interviews::forward(ctx, &me, &id, worker::Method::Get, "/detail", None).await?;
+    let mut detail: Value = resp.json().await.map_err(internal("detail body"))?;
+    let video = rows(
+        &ctx.db()?,
+        "SELECT id, interview_id, storage_path, content_type, file_size_bytes, duration_seconds, chunk_count, \
+         total_chunks, status, uploaded_at FROM video_recordings WHERE interview_id = ?1",
+        &[Param::Text(id.clone())],
+    )
+    .await
+    .map_err(internal("video metadata"))?
+    .into_iter()
+    .next();
+    detail["video"] = video.unwrap_or(Value::Null);
+    json(200, &detail)
+}

@@ -33,6 +33,8 @@ pub enum Route {
     RecruiterCandidate,
     RecruiterInterviews,
     RecruiterStats,
+    InterviewAssessment,
+    RecruiterInterview,
 }
 
 /// One entry of the table.
@@ -77,6 +79,8 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/recruiter/candidates/{id}", Route::RecruiterCandidate, true),
     def("GET", "/api/v1/recruiter/interviews", Route::RecruiterInterviews, true),
     def("GET", "/api/v1/recruiter/stats", Route::RecruiterStats, true),
+    def("GET", "/api/v1/interviews/{id}/assessment", Route::InterviewAssessment, true),
+    def("GET", "/api/v1/recruiter/interviews/{id}", Route::RecruiterInterview, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.

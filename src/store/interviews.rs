@@ -119,6 +119,43 @@ pub fn projection_statements(
                 ])?;
             Ok(vec![stmt])
         }
+        "assessment" => {
+            const COLUMNS: &[&str] = &[
+                "id",
+                "interview_id",
+                "overall_score",
+                "skill_scores",
+                "skill_boundary_map",
+                "strengths",
+                "weaknesses",
+                "integrity_score",
+                "integrity_flags",
+                "ai_reasoning",
+                "recommended_actions",
+                "summary",
+                "generator",
+                "partial",
+                "generated_at",
+            ];
+            let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+            let updates: Vec<String> = COLUMNS
+                .iter()
+                .filter(|c| !matches!(**c, "id" | "interview_id"))
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect();
+            let sql = format!(
+                "INSERT INTO assessment_results ({}) VALUES ({}) ON CONFLICT (interview_id) DO UPDATE SET {}",
+                COLUMNS.join(", "),
+                placeholders.join(", "),
+                updates.join(", ")
+            );
+            let binds: Vec<JsValue> = COLUMNS.iter().map(|c| val(&p[*c])).collect();
+            let upsert = db.prepare(sql).bind(&binds)?;
+            let score = db
+                .prepare("UPDATE interviews SET overall_score = ?2 WHERE id = ?1")
+                .bind(&[val(&p["interview_id"]), val(&p["overall_score"])])?;
+            Ok(vec![upsert, score])
+        }
         _ => Ok(Vec::new()),
     }
 }

@@ -575,29 +575,12 @@ fn chat_completion(request: &Request, number: usize, failure: Option<&Failure>) 
     }
 
     let answer = latest_user_text(messages);
-    let (quality, accuracy, clarity, missed) = if answer.contains("STRONG") {
-        ("excellent", 0.95, 0.9, json!([]))
-    } else if answer.contains("WEAK") {
-        ("poor", 0.1, 0.2, json!(["core concept", "trade-offs"]))
+    let schema_name = format["json_schema"]["name"].as_str().unwrap_or_default();
+    let content = if schema_name == "interview_assessment" {
+        assessment_content(&format["json_schema"]["schema"])
     } else {
-        ("fair", 0.5, 0.5, json!(["trade-offs"]))
+        turn_content(&answer, number)
     };
-    let content = json!({
-        "evaluation": {
-            "answer_quality": quality,
-            "technical_accuracy": accuracy,
-            "explanation_clarity": clarity,
-            "identified_skills": ["fake skill"],
-            "missed_concepts": missed,
-        },
-        "next_questions": {
-            "probe": format!("Fake probe {number}: which part of your last answer would you explain in more depth?"),
-            "easier": format!("Fake easier {number}: what is the basic idea behind this topic?"),
-            "same": format!("Fake same {number}: how would you apply this topic in a typical project?"),
-            "harder": format!("Fake harder {number}: what trade-offs appear when this topic meets scale?"),
-        }
-    })
-    .to_string();
 
     let (content, finish_reason, refusal) = match failure {
         Some(Failure::Malformed) => {
@@ -637,4 +620,54 @@ fn chat_completion(request: &Request, number: usize, failure: Option<&Failure>) 
             }
         }),
     )
+}
+
+/// The structured turn answer, steered by the candidate's text: "STRONG" → excellent, "WEAK" →
+/// poor, anything else fair.
+fn turn_content(answer: &str, number: usize) -> String {
+    let (quality, accuracy, clarity, missed) = if answer.contains("STRONG") {
+        ("excellent", 0.95, 0.9, json!([]))
+    } else if answer.contains("WEAK") {
+        ("poor", 0.1, 0.2, json!(["core concept", "trade-offs"]))
+    } else {
+        ("fair", 0.5, 0.5, json!(["trade-offs"]))
+    };
+    json!({
+        "evaluation": {
+            "answer_quality": quality,
+            "technical_accuracy": accuracy,
+            "explanation_clarity": clarity,
+            "identified_skills": ["fake skill"],
+            "missed_concepts": missed,
+        },
+        "next_questions": {
+            "probe": format!("Fake probe {number}: which part of your last answer would you explain in more depth?"),
+            "easier": format!("Fake easier {number}: what is the basic idea behind this topic?"),
+            "same": format!("Fake same {number}: how would you apply this topic in a typical project?"),
+            "harder": format!("Fake harder {number}: what trade-offs appear when this topic meets scale?"),
+        }
+    })
+    .to_string()
+}
+
+/// A narrative for an assessment request, citing the first answer number the schema allows and
+/// reasoning for every skill area the schema lists.
+fn assessment_content(schema: &Value) -> String {
+    let seqs = &schema["properties"]["strengths"]["items"]["properties"]["evidence"]["items"]["enum"];
+    let first = seqs.get(0).cloned().unwrap_or(json!(2));
+    let areas: Vec<String> = schema["properties"]["ai_reasoning"]["properties"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let reasoning: serde_json::Map<String, Value> =
+        areas.into_iter().map(|a| (a, json!(format!("Fake reasoning, see answer #{first}.")))).collect();
+    json!({
+        "strengths": [{"text": "Fake strength from the model.", "evidence": [first]},
+                      {"text": "An invented claim.", "evidence": [9999]}],
+        "weaknesses": [{"text": "Fake weakness from the model.", "evidence": [first]}],
+        "ai_reasoning": reasoning,
+        "recommended_actions": ["Fake action from the model."],
+        "summary": "Fake model summary. It is neutral.",
+    })
+    .to_string()
 }
