@@ -851,7 +851,7 @@ impl InterviewDo {
             Some(settings) => {
                 let model = record.ai_model.clone().unwrap_or_else(|| cfg.openai_model.clone());
                 let body = crate::ai::assessment::build_assessment_request(&model, &input, &builtin);
-                let mut breaker: CircuitBreaker = self.kv_get("breaker").ok().flatten().unwrap_or_default();
+                let mut breaker = self.breaker(cfg);
                 let parse =
                     |text: &str| crate::ai::assessment::parse_assessment_response(text, &input, &builtin);
                 let (result, _) = crate::ai::openai_http::chat_completion_with(
@@ -1216,7 +1216,7 @@ impl InterviewDo {
                 Err(_) => vec![(MessageType::CandidateResponse, answer.to_owned())],
             };
         let prepared = crate::ai::turn::prepare_turn(session, &model, &log, answer);
-        let mut breaker: CircuitBreaker = self.kv_get("breaker").ok().flatten().unwrap_or_default();
+        let mut breaker = self.breaker(cfg);
         let (result, _report) =
             crate::ai::openai_http::chat_completion(&settings, &prepared.body, &mut breaker, &record.id)
                 .await;
@@ -1235,6 +1235,13 @@ impl InterviewDo {
                 Err((e, Some(breaker)))
             }
         }
+    }
+
+    /// The stored circuit breaker, with the configured open time.
+    fn breaker(&self, cfg: &Config) -> CircuitBreaker {
+        let mut breaker: CircuitBreaker = self.kv_get("breaker").ok().flatten().unwrap_or_default();
+        breaker.config.open_ms = cfg.openai_breaker_open_ms;
+        breaker
     }
 
     /// Adds a model call's cost (and a memory truncation) to the stored session at once, so a

@@ -31,6 +31,8 @@ pub struct Config {
     pub openai_timeout_ms: u64,
     /// First retry delay; later ones double (1 s, 2 s, 4 s by default).
     pub openai_retry_base_ms: u64,
+    /// How long the circuit breaker stays open after 5 consecutive failures (SPEC.md §6.4: 60 s).
+    pub openai_breaker_open_ms: u64,
     pub realtime_model: String,
     pub transcription_model: String,
     pub tts_model: String,
@@ -141,6 +143,7 @@ impl Config {
             openai_model: text("OPENAI_MODEL", "gpt-4o-mini"),
             openai_timeout_ms: num("OPENAI_TIMEOUT_MS", 45_000)?,
             openai_retry_base_ms: num("OPENAI_RETRY_BASE_MS", 1_000)?,
+            openai_breaker_open_ms: num("OPENAI_BREAKER_OPEN_MS", 60_000)?,
             realtime_model: text("REALTIME_MODEL", "gpt-realtime"),
             transcription_model: text("TRANSCRIPTION_MODEL", "whisper-1"),
             tts_model: text("TTS_MODEL", "tts-1"),

@@ -12,7 +12,7 @@ mod common;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::fake_openai::{Failure, FakeOpenAi};
+use common::fake_openai::{Failure, FakeOpenAi, FaultMode};
 use common::{client, server_with, unique, unique_ip, Server};
 use serde_json::{json, Value};
 
@@ -43,6 +43,7 @@ fn srv() -> &'static Server {
         ("OPENAI_BASE_URL", base),
         ("OPENAI_RETRY_BASE_MS", "50"),
         ("OPENAI_TIMEOUT_MS", "1500"),
+        ("OPENAI_BREAKER_OPEN_MS", "1500"),
         ("ANSWER_RATE_BURST", "1000"),
         ("ANSWER_RATE_PER_MINUTE", "100000"),
     ])
@@ -353,5 +354,54 @@ async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
     };
     assert_eq!(a["generator"], "builtin", "fell back to the built-in generator");
     assert!(fake().calls_to(CHAT) > token_calls_before + 1, "the model was tried");
+    fake().reset();
+}
+
+#[tokio::test]
+async fn with_half_of_the_model_calls_failing_no_answer_is_lost_and_every_turn_completes() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    fake().set_fault_mode(FaultMode::Random { probability: 0.5, seed: 7, failure: Failure::status(500) });
+    let token = candidate().await;
+    let id = start(&token).await;
+    let mut answers = Vec::new();
+    for turn in 0..8 {
+        let text = format!("Answer {turn} under a flaky model: iterators are lazy.");
+        let key = format!("flaky-{}", unique());
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            assert!(attempts <= 40, "turn {turn} never completed");
+            let resp = answer(&token, &id, &text, Some(&key)).await;
+            match resp.status().as_u16() {
+                200 => break,
+                // AI_UNAVAILABLE (answer kept) or the breaker: wait as told and retry the same key.
+                503 => {
+                    let wait = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(1);
+                    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "AI_UNAVAILABLE");
+                    tokio::time::sleep(Duration::from_millis(wait.min(2) * 200)).await;
+                }
+                other => panic!("turn {turn}: unexpected {other}"),
+            }
+        }
+        answers.push(text);
+    }
+    fake().set_fault_mode(FaultMode::None);
+    let log = messages(&token, &id).await;
+    for text in &answers {
+        assert_eq!(
+            log.iter().filter(|m| m["content_text"] == text.as_str()).count(),
+            1,
+            "{text} exactly once"
+        );
+    }
+    let seqs: Vec<u64> = log.iter().map(|m| m["sequence_number"].as_u64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(log.len(), 1 + 2 * answers.len(), "one reply per answer");
     fake().reset();
 }

@@ -139,7 +139,7 @@ impl Server {
         if let Some(mut child) = self.child.lock().expect("lock").take() {
             let pgid = child.id() as i32;
             // `kill(1)` rather than libc keeps the tests free of `unsafe`.
-            let _ = Command::new("kill").arg(format!("-{signal}")).arg(format!("-{pgid}")).status();
+            kill_group(signal, pgid);
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {
@@ -147,7 +147,7 @@ impl Server {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = Command::new("kill").arg("-9").arg(format!("-{pgid}")).status();
+            kill_group(9, pgid);
             let _ = child.wait();
         }
     }
@@ -166,6 +166,17 @@ impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
+}
+
+/// Sends `signal` to process group `pgid`. The group must come after `--` with `-s`: procps-ng's
+/// `kill -9 -1234` parses `-1234` as an option and signals pid -1, i.e. every process.
+fn kill_group(signal: i32, pgid: i32) {
+    assert!(pgid > 1, "refusing to signal process group {pgid}");
+    // Only while the group still holds a wrangler/workerd process: once all its members have
+    // exited, its number is free and the OS may give it to an unrelated process group (it once
+    // was the shell running these tests).
+    let script = format!("pgrep -g {pgid} -f 'wrangler|workerd' >/dev/null && kill -s {signal} -- -{pgid}");
+    let _ = Command::new("sh").args(["-c", &script]).stdout(Stdio::null()).stderr(Stdio::null()).status();
 }
 
 impl Drop for Server {
@@ -260,8 +271,10 @@ pub fn binary_name() -> String {
 /// Kills process group `pgid` (and removes `state_dir`) once process `owner` has exited.
 fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
     let script = format!(
-        "while kill -0 {owner} 2>/dev/null; do sleep 0.5; done; \
-         kill -TERM -{pgid} 2>/dev/null; sleep 2; kill -KILL -{pgid} 2>/dev/null; rm -rf '{}'",
+        "ours() {{ pgrep -g {pgid} -f 'wrangler|workerd' >/dev/null; }}; \
+         while kill -0 {owner} 2>/dev/null && ours; do sleep 0.5; done; \
+         if ours; then kill -TERM -- -{pgid} 2>/dev/null; sleep 2; ours && kill -KILL -- -{pgid} 2>/dev/null; fi; \
+         kill -0 {owner} 2>/dev/null || rm -rf '{}'",
         state_dir.display()
     );
     let mut cmd = Command::new("sh");
