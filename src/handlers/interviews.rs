@@ -163,6 +163,12 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     let id = interview_id(id)?;
     let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        if !content_type.to_ascii_lowercase().contains("boundary=") {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "A multipart body needs a boundary parameter in its Content-Type.",
+            ));
+        }
         return Err(ApiError::new(
             ErrorCode::VoiceUnavailable,
             "Voice answers are not available on this server; answer by text.",
