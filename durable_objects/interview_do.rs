@@ -884,7 +884,7 @@ impl InterviewDo {
             }
         };
         self.kv_put("assessment", &assessment)?;
-        self.enqueue("assessment", &assessment_projection(&record.id, &assessment))?;
+        self.enqueue("assessment", &crate::domain::projection::assessment_row(&record.id, &assessment))?;
         self.unschedule(ASSESSMENT)?;
         self.schedule(OUTBOX, now_ms())?;
         log_event(
@@ -1322,28 +1322,6 @@ impl InterviewDo {
                     "video_recording_status": record.video_recording_status }),
         ))
     }
-}
-
-/// The `assessment_results` row (and the interview's score) for D1.
-fn assessment_projection(interview_id: &str, a: &Assessment) -> Value {
-    let text = |v: Value| v.to_string();
-    json!({
-        "id": uuid::Uuid::new_v4().to_string(),
-        "interview_id": interview_id,
-        "overall_score": a.overall_score,
-        "skill_scores": text(json!(a.skill_scores)),
-        "skill_boundary_map": text(json!(a.skill_boundary_map)),
-        "strengths": text(json!(a.strengths)),
-        "weaknesses": text(json!(a.weaknesses)),
-        "integrity_score": a.integrity_score,
-        "integrity_flags": text(json!(a.integrity_flags)),
-        "ai_reasoning": text(json!(a.ai_reasoning)),
-        "recommended_actions": text(json!(a.recommended_actions)),
-        "summary": a.summary,
-        "generator": a.generator,
-        "partial": a.partial,
-        "generated_at": a.generated_at,
-    })
 }
 
 /// Metadata of a question message: what was asked, for the transcript and the assessment.

@@ -8,5 +8,6 @@ pub mod enums;
 pub mod evaluation;
 pub mod interview;
 pub mod interviewer;
+pub mod projection;
 pub mod rate_limit;
 pub mod time;

@@ -1,0 +1,153 @@
+//! The D1 projection replayed natively against the real schema (SQLite): applying an outbox row
+//! twice changes nothing, an older interview snapshot never overwrites a newer one, and a
+//! regenerated assessment updates its one row instead of adding another.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use interview_edge::domain::assessment::{generate_builtin, AssessmentInput};
+use interview_edge::domain::engine::EngineLimits;
+use interview_edge::domain::enums::{InterviewMode, InterviewStatus, MessageType, RoleType, VideoStatus};
+use interview_edge::domain::interview::{InterviewRecord, StoredMessage};
+use interview_edge::domain::interviewer::Session;
+use interview_edge::domain::projection::{assessment_row, statements};
+use rusqlite::{params_from_iter, Connection};
+use serde_json::{json, Value};
+
+fn db() -> Connection {
+    let conn = Connection::open_in_memory().expect("sqlite");
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files {
+        conn.execute_batch(&std::fs::read_to_string(f).unwrap()).unwrap();
+    }
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at)
+         VALUES ('u1', 'a@example.com', 'h', 'Ada', 'candidate', 't', 't');",
+    )
+    .unwrap();
+    conn
+}
+
+fn apply(conn: &Connection, kind: &str, payload: &Value) {
+    for (sql, params) in statements(kind, payload) {
+        let values: Vec<rusqlite::types::Value> = params
+            .iter()
+            .map(|v| match v {
+                Value::Null => rusqlite::types::Value::Null,
+                Value::Number(n) if n.is_i64() => rusqlite::types::Value::Integer(n.as_i64().unwrap()),
+                Value::Number(n) => rusqlite::types::Value::Real(n.as_f64().unwrap()),
+                Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+                other => rusqlite::types::Value::Text(other.to_string()),
+            })
+            .collect();
+        conn.execute(&sql, params_from_iter(values)).unwrap_or_else(|e| panic!("{kind}: {e}\n{sql}"));
+    }
+}
+
+fn record(version: u64, status: InterviewStatus) -> InterviewRecord {
+    InterviewRecord {
+        id: "i1".into(),
+        candidate_id: "u1".into(),
+        resume_id: None,
+        role_type: RoleType::React,
+        mode: InterviewMode::Text,
+        status,
+        started_ms: 1_000,
+        completed_ms: (status == InterviewStatus::Completed).then_some(90_000),
+        completion_reason: None,
+        last_activity_ms: 2_000,
+        version,
+        pending: None,
+        answers_bucket: None,
+        ai_provider: "builtin".into(),
+        ai_model: None,
+        tech_check_metadata: Some(json!({"microphone_ok": true})),
+        video_recording_consent: true,
+        video_recording_status: VideoStatus::NotStarted,
+        model_fallbacks: 0,
+    }
+}
+
+fn count(conn: &Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn replays_are_idempotent_and_older_snapshots_lose() {
+    let conn = db();
+    let session = Session::start("i1", RoleType::React, None);
+    let limits = EngineLimits::default();
+    let newer = record(3, InterviewStatus::Completed).projection(&session, &limits, 100_000);
+    let older = record(2, InterviewStatus::InProgress).projection(&session, &limits, 50_000);
+    apply(&conn, "interview", &newer);
+    apply(&conn, "interview", &newer);
+    apply(&conn, "interview", &older);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM interviews"), 1);
+    let status: String = conn.query_row("SELECT status FROM interviews", [], |r| r.get(0)).unwrap();
+    assert_eq!(status, "completed", "the older snapshot did not overwrite the newer one");
+    assert_eq!(count(&conn, "SELECT state_version FROM interview_sessions"), 3);
+
+    let message = json!({"id": "m1", "interview_id": "i1", "sequence_number": 1, "message_type": MessageType::AiQuestion,
+        "content_text": "Hello?", "audio_url": null, "metadata": "{}", "response_time_ms": null, "created_at": "t"});
+    apply(&conn, "message", &message);
+    apply(&conn, "message", &message);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM interview_messages"), 1);
+}
+
+#[test]
+fn a_regenerated_assessment_updates_its_single_row() {
+    let conn = db();
+    let mut session = Session::start("i1", RoleType::React, None);
+    let limits = EngineLimits::default();
+    let mut messages = vec![StoredMessage {
+        seq: 1,
+        id: "m1".into(),
+        message_type: MessageType::AiQuestion,
+        content_text: session.opening_message(),
+        audio_url: None,
+        metadata: json!({}),
+        response_time_ms: None,
+        created_ms: 1_000,
+    }];
+    let turn = session
+        .answer_builtin("Props flow down and state is local because of ownership.", 2, &limits)
+        .unwrap();
+    messages.push(StoredMessage {
+        seq: 2,
+        id: "m2".into(),
+        message_type: MessageType::CandidateResponse,
+        content_text: "Props flow down and state is local because of ownership.".into(),
+        audio_url: None,
+        metadata: json!({}),
+        response_time_ms: Some(20_000),
+        created_ms: 21_000,
+    });
+    apply(&conn, "interview", &record(1, InterviewStatus::Completed).projection(&session, &limits, 30_000));
+    let evaluations = vec![(2, turn.evaluation.clone())];
+    let input = |partial| AssessmentInput {
+        interview_id: "i1",
+        role: RoleType::React,
+        session: &session,
+        messages: &messages,
+        evaluations: &evaluations,
+        partial,
+        now_ms: 40_000,
+    };
+    let first = generate_builtin(&input(false));
+    let second = generate_builtin(&input(true));
+    apply(&conn, "assessment", &assessment_row("i1", &first));
+    apply(&conn, "assessment", &assessment_row("i1", &second));
+    apply(&conn, "assessment", &assessment_row("i1", &second));
+    assert_eq!(
+        count(&conn, "SELECT COUNT(*) FROM assessment_results"),
+        1,
+        "one row however often it is regenerated"
+    );
+    assert_eq!(count(&conn, "SELECT partial FROM assessment_results"), 1, "the latest generation wins");
+    let score: f64 = conn.query_row("SELECT overall_score FROM interviews", [], |r| r.get(0)).unwrap();
+    assert!((score - second.overall_score).abs() < 1e-9, "the interview carries the score");
+}
