@@ -45,5 +45,6 @@ pub mod chat;
 pub mod errors;
 #[cfg(target_arch = "wasm32")]
 pub mod openai_http;
+pub mod realtime;
 pub mod retry;
 pub mod turn;
