@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use super::chat::parse_usage;
+use super::chat::completion_content;
 use super::errors::{ParseError, ParseErrorKind};
 use crate::domain::assessment::answers::{self, Answer};
 use crate::domain::assessment::{answer_seqs, integrity_action, Assessment, AssessmentInput, EvidenceItem};
@@ -278,50 +278,6 @@ numbers you may cite: {}. ai_reasoning needs one entry per skill area: {}. {}",
 }
 
 /// Strips a Markdown code fence some compatible servers wrap JSON in.
-fn strip_fence(content: &str) -> &str {
-    let t = content.trim();
-    match t.strip_prefix("```") {
-        Some(rest) => {
-            let rest = rest.strip_prefix("json").unwrap_or(rest);
-            rest.strip_suffix("```").unwrap_or(rest).trim()
-        }
-        None => t,
-    }
-}
-
-/// The structured content of a 200 chat completion, with its usage and model.
-fn completion_content(body: &str) -> Result<(Map<String, Value>, ChatUsage, String), ParseError> {
-    let root: Value = serde_json::from_str(body).map_err(|_| ParseError::new(ParseErrorKind::InvalidBody))?;
-    let Some(root) = root.as_object() else { return Err(ParseError::new(ParseErrorKind::InvalidBody)) };
-    let usage = parse_usage(root.get("usage"));
-    let model = root.get("model").and_then(Value::as_str).map(str::to_owned);
-    let fail = |kind: ParseErrorKind| ParseError { kind, usage, model: model.clone() };
-    if root.contains_key("error") && !root.contains_key("choices") {
-        return Err(fail(ParseErrorKind::InvalidBody));
-    }
-    let choice = root.get("choices").and_then(|c| c.get(0));
-    let message = choice.and_then(|c| c.get("message")).and_then(Value::as_object);
-    let (Some(choice), Some(message)) = (choice, message) else {
-        return Err(fail(ParseErrorKind::NoChoices));
-    };
-    if let Some(refusal) = message.get("refusal").and_then(Value::as_str).filter(|r| !r.trim().is_empty()) {
-        return Err(fail(ParseErrorKind::Refusal(refusal.to_owned())));
-    }
-    match choice.get("finish_reason").and_then(Value::as_str) {
-        Some("length") => return Err(fail(ParseErrorKind::Truncated)),
-        Some("content_filter") => return Err(fail(ParseErrorKind::ContentFiltered)),
-        _ => {}
-    }
-    let content = message.get("content").and_then(Value::as_str).map(strip_fence).unwrap_or_default();
-    if content.is_empty() {
-        return Err(fail(ParseErrorKind::EmptyContent));
-    }
-    match serde_json::from_str(content) {
-        Ok(Value::Object(content)) => Ok((content, usage, model.clone().unwrap_or_default())),
-        _ => Err(fail(ParseErrorKind::ContentNotJson)),
-    }
-}
-
 /// The `#n` numbers a text cites.
 fn citations(text: &str) -> Vec<u64> {
     text.split('#')

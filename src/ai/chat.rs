@@ -479,13 +479,14 @@ fn parse_questions(content: &Map<String, Value>) -> ModelQuestions {
     }
 }
 
-/// Reads the HTTP body of a 200 chat completion.
+/// The structured content of a 200 chat completion (its first choice's JSON object), with the
+/// billed usage and the answering model. Shared by every structured-output call.
 ///
 /// # Errors
 /// [`ParseError`] when the body is not a chat completion, the model refused, the output was cut
-/// off (`finish_reason: "length"`) or filtered, or the content does not match the schema (missing
-/// or mistyped fields, an unknown `answer_quality`). The error carries the reported usage.
-pub fn parse_turn_response(body: &str) -> Result<ParsedTurn, ParseError> {
+/// off (`finish_reason: "length"`) or filtered, or the content is not a JSON object. The error
+/// carries the reported usage.
+pub fn completion_content(body: &str) -> Result<(Map<String, Value>, ChatUsage, String), ParseError> {
     let root: Value = serde_json::from_str(body).map_err(|_| ParseError::new(ParseErrorKind::InvalidBody))?;
     let Some(root) = root.as_object() else { return Err(ParseError::new(ParseErrorKind::InvalidBody)) };
     let usage = parse_usage(root.get("usage"));
@@ -494,7 +495,6 @@ pub fn parse_turn_response(body: &str) -> Result<ParsedTurn, ParseError> {
     if root.contains_key("error") && !root.contains_key("choices") {
         return Err(fail(ParseErrorKind::InvalidBody));
     }
-
     let choice = root.get("choices").and_then(|c| c.get(0));
     let message = choice.and_then(|c| c.get("message")).and_then(Value::as_object);
     let (Some(choice), Some(message)) = (choice, message) else {
@@ -512,16 +512,22 @@ pub fn parse_turn_response(body: &str) -> Result<ParsedTurn, ParseError> {
     if content.is_empty() {
         return Err(fail(ParseErrorKind::EmptyContent));
     }
-    let content: Value = serde_json::from_str(content).map_err(|_| fail(ParseErrorKind::ContentNotJson))?;
-    let Some(content) = content.as_object() else { return Err(fail(ParseErrorKind::ContentNotJson)) };
+    match serde_json::from_str(content) {
+        Ok(Value::Object(content)) => Ok((content, usage, model.clone().unwrap_or_default())),
+        _ => Err(fail(ParseErrorKind::ContentNotJson)),
+    }
+}
 
-    let evaluation = parse_evaluation(content).map_err(&fail)?;
-    Ok(ParsedTurn {
-        evaluation,
-        questions: parse_questions(content),
-        usage,
-        model: model.unwrap_or_default(),
-    })
+/// Reads the HTTP body of a 200 chat completion.
+///
+/// # Errors
+/// [`ParseError`] as [`completion_content`], or when the content does not match the schema
+/// (missing or mistyped fields, an unknown `answer_quality`). The error carries the usage.
+pub fn parse_turn_response(body: &str) -> Result<ParsedTurn, ParseError> {
+    let (content, usage, model) = completion_content(body)?;
+    let evaluation =
+        parse_evaluation(&content).map_err(|kind| ParseError { kind, usage, model: Some(model.clone()) })?;
+    Ok(ParsedTurn { evaluation, questions: parse_questions(&content), usage, model })
 }
 
 #[cfg(test)]
