@@ -10,12 +10,12 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{client, run_script, server_with, unique, unique_ip, Server};
+use common::{client, server_with, unique, Server};
 use interview_edge::domain::bank::for_role;
 use interview_edge::domain::enums::{Difficulty, RoleType};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "Correct-Horse-9";
+use common::PASSWORD;
 
 fn srv() -> &'static Server {
     server_with(&[
@@ -29,40 +29,15 @@ fn srv() -> &'static Server {
 }
 
 async fn register(name: &str) -> (String, String) {
-    let resp = client()
-        .post(srv().url("/api/v1/auth/register"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&json!({"email": format!("as-{}@example.com", unique()), "password": PASSWORD, "full_name": name}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(resp.status(), 201);
-    let v: Value = resp.json().await.unwrap();
-    (v["token"].as_str().unwrap().to_owned(), v["user_id"].as_str().unwrap().to_owned())
+    common::register_candidate(srv(), name).await
 }
 
 async fn admin() -> String {
-    let email = format!("admin-{}@example.com", unique());
-    let state = srv().state_dir.to_str().unwrap().to_owned();
-    let out = run_script(
-        "scripts/create-admin",
-        &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-        &[("ADMIN_PASSWORD", PASSWORD)],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    login(&email).await
+    common::create_admin(srv()).await
 }
 
 async fn login(email: &str) -> String {
-    let resp = client()
-        .post(srv().url("/api/v1/auth/login"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    common::login(srv(), email).await
 }
 
 async fn staff(admin: &str, role: &str) -> String {

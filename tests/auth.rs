@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, run_script, server_with, test_jwt_secret, unique, unique_ip, Server};
+use common::{client, server_with, test_jwt_secret, unique, unique_ip, Server};
 use interview_edge::auth::JwtKeys;
 use interview_edge::domain::enums::UserRole;
 use reqwest::StatusCode;
@@ -67,17 +67,7 @@ async fn login(email: &str, password: &str, ip: &str) -> reqwest::Response {
 
 /// Creates an admin with the documented command and logs in.
 async fn admin_token() -> String {
-    let email = format!("admin-{}@example.com", unique());
-    let state = srv().state_dir.to_str().expect("utf-8 path").to_owned();
-    let out = run_script(
-        "scripts/create-admin",
-        &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-        &[("ADMIN_PASSWORD", PASSWORD)],
-    );
-    assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
-    let resp = login(&email, PASSWORD, &unique_ip()).await;
-    assert_eq!(resp.status(), 200, "admin login");
-    resp.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+    common::create_admin(srv()).await
 }
 
 #[tokio::test]

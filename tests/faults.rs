@@ -9,11 +9,9 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{client, server_with, unique, unique_ip, Server};
+use common::{client, server_with, Server};
 use interview_edge::http::routes::{Route, ROUTES};
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "Correct-Horse-9";
 
 fn srv() -> &'static Server {
     server_with(&[
@@ -29,27 +27,11 @@ fn srv() -> &'static Server {
 static GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
 async fn candidate() -> String {
-    let resp = client()
-        .post(srv().url("/api/v1/auth/register"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&json!({"email": format!("f-{}@example.com", unique()), "password": PASSWORD, "full_name": "Fault Tester"}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(resp.status(), 201);
-    resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    common::register_candidate(srv(), "Fault Tester").await.0
 }
 
 async fn start(token: &str) -> String {
-    let resp = client()
-        .post(srv().url("/api/v1/interviews/start"))
-        .bearer_auth(token)
-        .json(&json!({"role_type": "javascript"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    common::start_interview(srv(), token, "javascript").await
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{client, d1_query, run_script, server_with, unique, unique_ip, Server};
+use common::{client, d1_query, server_with, unique, unique_ip, Server};
 use interview_edge::domain::bank;
 use interview_edge::domain::enums::{Difficulty, RoleType};
 use serde_json::{json, Value};
@@ -81,23 +81,7 @@ async fn register() -> (String, String) {
 
 /// Creates an admin with the documented command and logs in; returns the token.
 async fn admin_token() -> String {
-    let email = format!("admin-{}@example.com", unique());
-    let state = srv().state_dir.to_str().expect("utf-8 path").to_owned();
-    let out = run_script(
-        "scripts/create-admin",
-        &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-        &[("ADMIN_PASSWORD", PASSWORD)],
-    );
-    assert!(out.status.success(), "create-admin failed: {}", String::from_utf8_lossy(&out.stderr));
-    let (status, body) = send(
-        client()
-            .post(srv().url("/api/v1/auth/login"))
-            .header("CF-Connecting-IP", unique_ip())
-            .json(&json!({"email": email, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "admin login: {body}");
-    body["token"].as_str().expect("token").to_owned()
+    common::create_admin(srv()).await
 }
 
 /// Starts an interview; returns the 201 body.

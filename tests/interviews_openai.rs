@@ -13,11 +13,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::fake_openai::{Failure, FakeOpenAi, FaultMode};
-use common::{client, server_with, unique, unique_ip, Server};
+use common::{client, server_with, unique, Server};
 use serde_json::{json, Value};
 
 const CHAT: &str = "/v1/chat/completions";
-const PASSWORD: &str = "Correct-Horse-9";
 
 /// The fake, on a runtime of its own so it outlives every test's runtime.
 fn fake() -> &'static FakeOpenAi {
@@ -52,27 +51,11 @@ fn srv() -> &'static Server {
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn candidate() -> String {
-    let resp = client()
-        .post(srv().url("/api/v1/auth/register"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&json!({"email": format!("oa-{}@example.com", unique()), "password": PASSWORD, "full_name": "Open Ai"}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(resp.status(), 201);
-    resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    common::register_candidate(srv(), "Open Ai").await.0
 }
 
 async fn start(token: &str) -> String {
-    let resp = client()
-        .post(srv().url("/api/v1/interviews/start"))
-        .bearer_auth(token)
-        .json(&json!({"role_type": "python"}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(resp.status(), 201);
-    resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    common::start_interview(srv(), token, "python").await
 }
 
 async fn answer(token: &str, id: &str, text: &str, key: Option<&str>) -> reqwest::Response {
@@ -248,22 +231,7 @@ async fn the_breaker_opens_and_then_answers_at_once() {
 }
 
 async fn admin_token() -> String {
-    let email = format!("admin-{}@example.com", unique());
-    let state = srv().state_dir.to_str().unwrap().to_owned();
-    let out = common::run_script(
-        "scripts/create-admin",
-        &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-        &[("ADMIN_PASSWORD", PASSWORD)],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let resp = client()
-        .post(srv().url("/api/v1/auth/login"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    resp.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned()
+    common::create_admin(srv()).await
 }
 
 /// Answers twice, completes, and returns the staff view of the assessment.

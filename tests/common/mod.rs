@@ -289,13 +289,24 @@ fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
 /// Runs `sql` against `server`'s local D1 with `wrangler d1 execute --json` and returns the
 /// result rows of every statement, in order. Blocking (a wrangler process per call).
 pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
-    let out = wrangler(&project_root())
-        .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
-        .arg(&server.state_dir)
-        .args(["--command", sql])
-        .stdin(Stdio::null())
-        .output()
-        .expect("wrangler d1 execute");
+    let run = || {
+        wrangler(&project_root())
+            .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
+            .arg(&server.state_dir)
+            .args(["--command", sql])
+            .stdin(Stdio::null())
+            .output()
+            .expect("wrangler d1 execute")
+    };
+    // The running server may hold the local database's lock for a moment: retry.
+    let mut out = run();
+    for _ in 0..8 {
+        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("SQLITE_BUSY") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        out = run();
+    }
     assert!(
         out.status.success(),
         "wrangler d1 execute failed:\n{}\n{}",
@@ -314,4 +325,75 @@ pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("reqwest client")
+}
+
+/// The password every test account uses (it satisfies the policy).
+pub const PASSWORD: &str = "Correct-Horse-9";
+
+/// Registers a candidate with a unique email and client IP; returns (token, user id).
+pub async fn register_candidate(server: &Server, full_name: &str) -> (String, String) {
+    let resp = client()
+        .post(server.url("/api/v1/auth/register"))
+        .header("CF-Connecting-IP", unique_ip())
+        .json(&serde_json::json!({
+            "email": format!("t-{}@example.com", unique()),
+            "password": PASSWORD,
+            "full_name": full_name,
+        }))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(resp.status(), 201, "register");
+    let v: serde_json::Value = resp.json().await.expect("json");
+    (v["token"].as_str().expect("token").to_owned(), v["user_id"].as_str().expect("user id").to_owned())
+}
+
+/// Logs in with [`PASSWORD`]; returns the token.
+pub async fn login(server: &Server, email: &str) -> String {
+    let resp = client()
+        .post(server.url("/api/v1/auth/login"))
+        .header("CF-Connecting-IP", unique_ip())
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status(), 200, "login");
+    resp.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+}
+
+/// Creates an admin with the documented command (`scripts/create-admin`) on `server`'s state
+/// and logs in; returns the token.
+pub async fn create_admin(server: &Server) -> String {
+    let email = format!("admin-{}@example.com", unique());
+    let state = server.state_dir.to_str().expect("utf-8 path").to_owned();
+    // The running server may hold the local D1 file's write lock for a moment (SQLITE_BUSY):
+    // retry the documented command a few times.
+    let mut last = String::new();
+    for _ in 0..8 {
+        let out = run_script(
+            "scripts/create-admin",
+            &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
+            &[("ADMIN_PASSWORD", PASSWORD)],
+        );
+        if out.status.success() {
+            return login(server, &email).await;
+        }
+        last = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(last.contains("SQLITE_BUSY"), "create-admin failed: {last}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    panic!("create-admin kept finding the database locked: {last}");
+}
+
+/// Starts an interview for `role`; returns its id.
+pub async fn start_interview(server: &Server, token: &str, role: &str) -> String {
+    let resp = client()
+        .post(server.url("/api/v1/interviews/start"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"role_type": role}))
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(resp.status(), 201, "start");
+    resp.json::<serde_json::Value>().await.expect("json")["id"].as_str().expect("id").to_owned()
 }
