@@ -8,6 +8,8 @@ pub mod enums;
 pub mod evaluation;
 pub mod interview;
 pub mod interviewer;
+pub mod media;
 pub mod projection;
 pub mod rate_limit;
+pub mod resume;
 pub mod time;

@@ -1,0 +1,7 @@
+//! Media groundwork for interview video (SPEC.md §4.4): the resumable chunked-upload state
+//! machine an interview's Durable Object stores ([`video`]), and HTTP `Range` parsing for
+//! streaming the finished object ([`range`]). Pure: no I/O, no clock, no randomness; callers
+//! pass the time in and do the R2 calls themselves.
+
+pub mod range;
+pub mod video;
