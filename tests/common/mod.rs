@@ -175,7 +175,9 @@ fn kill_group(signal: i32, pgid: i32) {
     // Only while the group still holds a wrangler/workerd process: once all its members have
     // exited, its number is free and the OS may give it to an unrelated process group (it once
     // was the shell running these tests).
-    let script = format!("pgrep -g {pgid} -f 'wrangler|workerd' >/dev/null && kill -s {signal} -- -{pgid}");
+    // dash's builtin `kill -SIG -PGID` signals the group (procps' /bin/kill would read `-PGID`
+    // as -1, every process; dash's builtin rejects `--`).
+    let script = format!("pgrep -g {pgid} -f 'wrangler|workerd' >/dev/null && kill -{signal} -{pgid}");
     let _ = Command::new("sh").args(["-c", &script]).stdout(Stdio::null()).stderr(Stdio::null()).status();
 }
 
@@ -273,7 +275,7 @@ fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
     let script = format!(
         "ours() {{ pgrep -g {pgid} -f 'wrangler|workerd' >/dev/null; }}; \
          while kill -0 {owner} 2>/dev/null && ours; do sleep 0.5; done; \
-         if ours; then kill -TERM -- -{pgid} 2>/dev/null; sleep 2; ours && kill -KILL -- -{pgid} 2>/dev/null; fi; \
+         if ours; then kill -TERM -{pgid} 2>/dev/null; sleep 2; ours && kill -KILL -{pgid} 2>/dev/null; fi; \
          kill -0 {owner} 2>/dev/null || rm -rf '{}'",
         state_dir.display()
     );
