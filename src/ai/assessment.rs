@@ -424,6 +424,8 @@ mod tests {
 
     use std::fmt::Write as _;
 
+    use crate::ai::chat::test_support::assert_strict;
+
     use super::*;
     use crate::domain::assessment::generate_builtin;
     use crate::domain::bank::find;
@@ -530,30 +532,6 @@ mod tests {
             "recommended_actions": ["Probe iteration further.", "Review the integrity flags on #2."],
             "summary": "The candidate answered six questions. Answers alternated between thorough and empty."
         })
-    }
-
-    /// Walks every schema node and checks the strict-mode rules on each object.
-    fn assert_strict(node: &Value, path: &str, objects: &mut usize) {
-        if node.get("type") == Some(&json!("object")) {
-            *objects += 1;
-            assert_eq!(node["additionalProperties"], json!(false), "{path}: additionalProperties");
-            let props = node["properties"].as_object().expect("properties");
-            let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
-            let mut required: Vec<&str> =
-                node["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
-            keys.sort_unstable();
-            required.sort_unstable();
-            assert_eq!(keys, required, "{path}: required lists every key");
-            for (k, v) in props {
-                assert_strict(v, &format!("{path}.{k}"), objects);
-            }
-        }
-        if let Some(items) = node.get("items") {
-            assert_strict(items, &format!("{path}[]"), objects);
-        }
-        for banned in ["default", "allOf", "not", "if", "oneOf"] {
-            assert!(node.get(banned).is_none(), "{path}: `{banned}` is not allowed in strict mode");
-        }
     }
 
     #[test]

@@ -530,8 +530,39 @@ pub fn parse_turn_response(body: &str) -> Result<ParsedTurn, ParseError> {
     Ok(ParsedTurn { evaluation, questions: parse_questions(&content), usage, model })
 }
 
+/// Test helpers shared by the structured-output modules' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use serde_json::{json, Value};
+
+    /// Walks every schema node and checks the strict-mode rules on each object.
+    pub(crate) fn assert_strict(node: &Value, path: &str, objects: &mut usize) {
+        if node.get("type") == Some(&json!("object")) {
+            *objects += 1;
+            assert_eq!(node["additionalProperties"], json!(false), "{path}: additionalProperties");
+            let props = node["properties"].as_object().unwrap_or_else(|| panic!("{path}: properties"));
+            let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
+            let mut required: Vec<&str> =
+                node["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
+            keys.sort_unstable();
+            required.sort_unstable();
+            assert_eq!(keys, required, "{path}: required lists every key");
+            for (k, v) in props {
+                assert_strict(v, &format!("{path}.{k}"), objects);
+            }
+        }
+        if let Some(items) = node.get("items") {
+            assert_strict(items, &format!("{path}[]"), objects);
+        }
+        for banned in ["default", "allOf", "not", "if", "oneOf"] {
+            assert!(node.get(banned).is_none(), "{path}: `{banned}` is not allowed in strict mode");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_support::assert_strict;
     use super::*;
     use crate::domain::bank;
     use crate::domain::engine::progression::ProgressionReason;
@@ -566,30 +597,6 @@ mod tests {
     }
 
     const ANSWER: &str = "It re-runs the effect when a listed value changes.";
-
-    /// Walks every schema node and checks the strict-mode rules on each object.
-    fn assert_strict(node: &Value, path: &str, objects: &mut usize) {
-        if node.get("type") == Some(&json!("object")) {
-            *objects += 1;
-            assert_eq!(node["additionalProperties"], json!(false), "{path}: additionalProperties");
-            let props = node["properties"].as_object().unwrap_or_else(|| panic!("{path}: properties"));
-            let mut keys: Vec<&str> = props.keys().map(String::as_str).collect();
-            let mut required: Vec<&str> =
-                node["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
-            keys.sort_unstable();
-            required.sort_unstable();
-            assert_eq!(keys, required, "{path}: required lists every key");
-            for (k, v) in props {
-                assert_strict(v, &format!("{path}.{k}"), objects);
-            }
-        }
-        if let Some(items) = node.get("items") {
-            assert_strict(items, &format!("{path}[]"), objects);
-        }
-        for banned in ["default", "allOf", "not", "if", "oneOf"] {
-            assert!(node.get(banned).is_none(), "{path}: `{banned}` is not allowed in strict mode");
-        }
-    }
 
     #[test]
     fn the_schema_is_strict_everywhere() {
