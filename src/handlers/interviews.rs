@@ -3,7 +3,7 @@
 //! candidate's list comes from D1.
 
 use serde_json::{json, Value};
-use worker::{Headers, Method, Request, RequestInit};
+use worker::{Headers, Method, Request, RequestInit, Response};
 
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::auth::access::Principal;
@@ -46,11 +46,15 @@ pub async fn forward(
         .map_err(internal("do request"))?;
     let mut resp = stub.fetch_with_request(req).await.map_err(internal("interview do"))?;
     let status = resp.status_code();
-    let value: Value = resp.json().await.map_err(internal("interview do body"))?;
+    let body = resp.text().await.map_err(internal("interview do body"))?;
     if status >= 400 {
+        let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         return Err(ApiError::from_internal(&value).unwrap_or_else(ApiError::internal));
     }
-    json(status, &value)
+    // The DO already wrote JSON: pass it through instead of parsing and re-serialising it.
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    Ok(Response::ok(body).map_err(internal("interview response"))?.with_status(status).with_headers(headers))
 }
 
 /// `POST /api/v1/interviews/start` (and `POST /api/v1/interviews`).
