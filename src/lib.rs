@@ -15,6 +15,8 @@ mod frontend_worker;
 #[cfg(target_arch = "wasm32")]
 mod handlers;
 #[cfg(target_arch = "wasm32")]
+mod jobs;
+#[cfg(target_arch = "wasm32")]
 mod platform;
 #[cfg(target_arch = "wasm32")]
 mod store;

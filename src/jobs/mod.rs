@@ -1,0 +1,60 @@
+//! Cron Triggers: one `scheduled` entry dispatching by cron expression to the periodic jobs.
+//! Each job records what it did in D1 `job_runs` (started, finished, details as JSON). wasm32 only.
+//!
+//! - `*/5 * * * *` — frequent jobs: resume parsing retries, due feedback delivery;
+//! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads).
+
+mod resumes;
+mod video_retention;
+
+use serde_json::{json, Value};
+use worker::{event, Env, ScheduleContext, ScheduledEvent};
+
+use crate::domain::time::rfc3339_ms;
+use crate::platform::{log_error, log_event, now_ms};
+
+/// The cron expressions of `wrangler.toml`.
+pub const FREQUENT: &str = "*/5 * * * *";
+pub const DAILY: &str = "17 3 * * *";
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let cron = event.cron();
+    if cron == FREQUENT {
+        run(&env, "resume_jobs", resumes::run(&env).await).await;
+    } else if cron == DAILY {
+        run(&env, "video_retention", video_retention::run(&env).await).await;
+    } else {
+        log_event("cron_unknown", json!({ "cron": cron }));
+    }
+}
+
+/// Records one job's outcome in `job_runs` and the log.
+async fn run(env: &Env, job: &str, outcome: (i64, worker::Result<Value>)) {
+    let (started_ms, result) = outcome;
+    let details = match result {
+        Ok(details) => details,
+        Err(e) => {
+            log_error(job, &e);
+            json!({ "error": "job failed" })
+        }
+    };
+    log_event("job_run", json!({ "job": job, "details": details }));
+    let recorded = async {
+        let db = env.d1("DB")?;
+        db.prepare("INSERT INTO job_runs (job, started_at, finished_at, details) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&[
+                job.into(),
+                rfc3339_ms(started_ms).into(),
+                rfc3339_ms(now_ms()).into(),
+                details.to_string().into(),
+            ])?
+            .run()
+            .await?;
+        Ok::<(), worker::Error>(())
+    }
+    .await;
+    if let Err(e) = recorded {
+        log_error("job_runs insert", &e);
+    }
+}
