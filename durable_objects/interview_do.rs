@@ -15,12 +15,17 @@
 //! leaves the turn pending (503, resumable), never loses the answer. Decisions live in the pure
 //! modules (`domain::interviewer`, `domain::interview`, `ai`); this file is storage and flow.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+#[path = "interview_realtime.rs"]
+mod realtime;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue, State,
+    WebSocket, WebSocketIncomingMessage,
 };
 
 use crate::ai::breaker::CircuitBreaker;
@@ -67,20 +72,31 @@ const ASSESSMENT: &str = "assessment";
 pub struct InterviewDo {
     state: State,
     env: Env,
-    schema_ready: Cell<bool>,
+    schema_ready: Rc<Cell<bool>>,
     /// The answer whose model call is in flight in this instance (a duplicate waits its turn).
-    in_flight: Cell<Option<u32>>,
+    in_flight: Rc<Cell<Option<u32>>>,
+    /// The realtime relay's in-memory state (the upstream socket lives as long as the instance).
+    relay: realtime::SharedRelay,
 }
 
 impl DurableObject for InterviewDo {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env, schema_ready: Cell::new(false), in_flight: Cell::new(None) }
+        Self {
+            state,
+            env,
+            schema_ready: Rc::default(),
+            in_flight: Rc::default(),
+            relay: Rc::new(RefCell::new(realtime::Relay::default())),
+        }
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         if let Err(e) = self.ensure_schema() {
             log_error("interview do schema", &e);
             return internal_response(&ApiError::internal());
+        }
+        if req.path() == "/realtime/connect" {
+            return self.open_socket(&req).await;
         }
         match self.route(req).await {
             Ok((status, body)) => Ok(Response::from_json(&body)?.with_status(status)),
@@ -94,6 +110,29 @@ impl DurableObject for InterviewDo {
             log_error("interview alarm", &e.message);
         }
         Response::ok("ok")
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        self.ensure_schema()?;
+        self.on_client_message(ws, message).await;
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        _ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
+        self.on_client_close();
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> Result<()> {
+        log_error("client socket", &error);
+        self.on_client_close();
+        Ok(())
     }
 }
 
@@ -147,6 +186,14 @@ struct StartBody {
     skill_areas: Option<Vec<String>>,
 }
 
+/// What [`InterviewDo::accept_answer`] found.
+enum Accepted {
+    /// A replayed key whose turn already finished: its stored result.
+    Done(Value),
+    /// The pending answer's sequence number, to finish.
+    Pending(u32),
+}
+
 #[derive(Deserialize)]
 struct TurnBody {
     message_text: String,
@@ -188,6 +235,22 @@ struct TextRow {
 }
 
 impl InterviewDo {
+    /// Another handle on this instance (same storage, same in-memory state) for tasks that
+    /// outlive one event, like the upstream socket's reader.
+    fn handle(&self) -> InterviewDo {
+        InterviewDo {
+            state: State::from(
+                wasm_bindgen::JsCast::unchecked_into::<worker::worker_sys::DurableObjectState>(
+                    AsRef::<wasm_bindgen::JsValue>::as_ref(self.state.as_raw()).clone(),
+                ),
+            ),
+            env: self.env.clone(),
+            schema_ready: Rc::clone(&self.schema_ready),
+            in_flight: Rc::clone(&self.in_flight),
+            relay: Rc::clone(&self.relay),
+        }
+    }
+
     fn sql(&self) -> SqlStorage {
         self.state.storage().sql()
     }
@@ -195,6 +258,7 @@ impl InterviewDo {
     fn ensure_schema(&self) -> Result<()> {
         if !self.schema_ready.get() {
             self.sql().exec(SCHEMA, None)?;
+            self.ensure_ticket_schema()?;
             self.schema_ready.set(true);
         }
         Ok(())
@@ -225,11 +289,26 @@ impl InterviewDo {
             (worker::Method::Get, "/transcript") => self.transcript(&who),
             (worker::Method::Get, "/assessment") => self.assessment(&who),
             (worker::Method::Get, "/detail") => self.detail(&who, &cfg),
-            (worker::Method::Post, "/turn") => self.turn(&who, body, &cfg).await,
-            (worker::Method::Post, "/retry") => self.retry(&who, &cfg).await,
-            (worker::Method::Post, "/complete") => self.complete(&who, &cfg).await,
+            (worker::Method::Post, "/turn") => {
+                let outcome = self.turn(&who, body, &cfg).await;
+                self.notify_sockets(&outcome, &cfg);
+                outcome
+            }
+            (worker::Method::Post, "/retry") => {
+                let outcome = self.retry(&who, &cfg).await;
+                self.notify_sockets(&outcome, &cfg);
+                outcome
+            }
+            (worker::Method::Post, "/complete") => {
+                let outcome = self.complete(&who, &cfg).await;
+                if outcome.is_ok() {
+                    self.finish_sockets(CompletionReason::CandidateRequest);
+                }
+                outcome
+            }
             (worker::Method::Post, "/tech-check") => self.tech_check(&who, body, &cfg).await,
             (worker::Method::Post, "/video-consent") => self.video_consent(&who, body, &cfg).await,
+            (worker::Method::Post, "/realtime-ticket") => self.issue_ticket(&who, &cfg),
             _ => Err(ApiError::not_found()),
         }
     }
@@ -911,6 +990,20 @@ impl InterviewDo {
     async fn turn(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
         let received = now_ms();
         let body: TurnBody = serde_json::from_value(body).map_err(|_| ApiError::internal())?;
+        match self.accept_answer(who, body, cfg).await? {
+            Accepted::Done(result) => Ok((200, result)),
+            Accepted::Pending(seq) => self.finish_pending(who, cfg, Some(seq), received, None).await,
+        }
+    }
+
+    /// Stores a candidate's answer as the pending turn (after the idempotency, status, pending
+    /// and rate checks), or finds the stored result of a replayed key.
+    async fn accept_answer(
+        &self,
+        who: &Principal,
+        body: TurnBody,
+        cfg: &Config,
+    ) -> std::result::Result<Accepted, ApiError> {
         let (mut record, session) = self.load()?;
         who.require_owner(&record.candidate_id)?;
         let fingerprint = body_fingerprint(&body.message_text, &body.client_metadata);
@@ -936,9 +1029,9 @@ impl InterviewDo {
                     ));
                 }
                 if let Some(result) = self.stored_result(row.answer_seq)? {
-                    return Ok((200, result));
+                    return Ok(Accepted::Done(result));
                 }
-                return self.finish_pending(who, cfg, Some(row.answer_seq), received).await;
+                return Ok(Accepted::Pending(row.answer_seq));
             }
         }
         Self::refuse_if_closed(&record)?;
@@ -1004,7 +1097,7 @@ impl InterviewDo {
             // provider answers at once and arms below.
             self.after_change(&record, cfg).await?;
         }
-        self.finish_pending(who, cfg, Some(seq), received).await
+        Ok(Accepted::Pending(seq))
     }
 
     async fn retry(&self, who: &Principal, cfg: &Config) -> Outcome {
@@ -1013,7 +1106,7 @@ impl InterviewDo {
         match &record.pending {
             Some(p) => {
                 let seq = p.answer_seq;
-                self.finish_pending(who, cfg, Some(seq), now_ms()).await
+                self.finish_pending(who, cfg, Some(seq), now_ms(), None).await
             }
             None => {
                 // Nothing pending: replay the latest finished turn, if any.
@@ -1037,6 +1130,7 @@ impl InterviewDo {
         cfg: &Config,
         answer_seq: Option<u32>,
         received_ms: i64,
+        provided_evaluation: Option<Evaluation>,
     ) -> Outcome {
         let (record, session) = self.load()?;
         who.require_owner(&record.candidate_id)?;
@@ -1060,7 +1154,11 @@ impl InterviewDo {
         let answer = self.message(pending.answer_seq)?.ok_or_else(ApiError::internal)?;
         let started = now_ms();
         self.in_flight.set(Some(pending.answer_seq));
-        let provided = self.evaluate(&record, &session, cfg, &answer.content_text).await;
+        let provided = match provided_evaluation {
+            // A realtime turn: the voice model already evaluated the answer through its tool.
+            Some(evaluation) => Ok((evaluation, None, None)),
+            None => self.evaluate(&record, &session, cfg, &answer.content_text).await,
+        };
         self.in_flight.set(None);
 
         // Other requests may have run during the model call: continue from the stored state.

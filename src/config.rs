@@ -34,6 +34,8 @@ pub struct Config {
     /// How long the circuit breaker stays open after 5 consecutive failures (SPEC.md §6.4: 60 s).
     pub openai_breaker_open_ms: u64,
     pub realtime_model: String,
+    /// How long a realtime ticket opens the socket (default 60 s, SPEC.md §4.3).
+    pub realtime_ticket_ttl_secs: u64,
     pub transcription_model: String,
     pub tts_model: String,
     pub video_max_bytes: u64,
@@ -145,6 +147,7 @@ impl Config {
             openai_retry_base_ms: num("OPENAI_RETRY_BASE_MS", 1_000)?,
             openai_breaker_open_ms: num("OPENAI_BREAKER_OPEN_MS", 60_000)?,
             realtime_model: text("REALTIME_MODEL", "gpt-realtime"),
+            realtime_ticket_ttl_secs: num("REALTIME_TICKET_TTL_SECS", 60)?,
             transcription_model: text("TRANSCRIPTION_MODEL", "whisper-1"),
             tts_model: text("TTS_MODEL", "tts-1"),
             video_max_bytes: num("VIDEO_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,

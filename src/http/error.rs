@@ -29,6 +29,7 @@ pub enum ErrorCode {
     VideoConsentRequired,
     UploadIncomplete,
     RangeNotSatisfiable,
+    UpgradeRequired,
     Internal,
 }
 
@@ -56,6 +57,7 @@ impl ErrorCode {
         ErrorCode::VideoConsentRequired,
         ErrorCode::UploadIncomplete,
         ErrorCode::RangeNotSatisfiable,
+        ErrorCode::UpgradeRequired,
         ErrorCode::Internal,
     ];
 
@@ -83,6 +85,7 @@ impl ErrorCode {
             ErrorCode::VoiceUnavailable => "VOICE_UNAVAILABLE",
             ErrorCode::VideoConsentRequired => "VIDEO_CONSENT_REQUIRED",
             ErrorCode::UploadIncomplete => "UPLOAD_INCOMPLETE",
+            ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -112,6 +115,7 @@ impl ErrorCode {
             | ErrorCode::AiResponsePending
             | ErrorCode::UploadIncomplete => 409,
             ErrorCode::RangeNotSatisfiable => 416,
+            ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
             ErrorCode::AiUnavailable | ErrorCode::VoiceUnavailable => 503,

@@ -35,6 +35,8 @@ pub enum Route {
     RecruiterStats,
     InterviewAssessment,
     RecruiterInterview,
+    RealtimeTicket,
+    RealtimeConnect,
 }
 
 /// One entry of the table.
@@ -81,6 +83,9 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/recruiter/stats", Route::RecruiterStats, true),
     def("GET", "/api/v1/interviews/{id}/assessment", Route::InterviewAssessment, true),
     def("GET", "/api/v1/recruiter/interviews/{id}", Route::RecruiterInterview, true),
+    def("POST", "/api/v1/interviews/{id}/realtime-ticket", Route::RealtimeTicket, true),
+    // Authenticated by its single-use ticket (a browser cannot send a header on a WebSocket).
+    def("GET", "/api/v1/realtime/{id}", Route::RealtimeConnect, false),
 ];
 
 /// A matched route with its path parameters, in pattern order.
