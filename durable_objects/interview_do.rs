@@ -200,6 +200,9 @@ struct TurnBody {
     #[serde(default)]
     client_metadata: Value,
     idempotency_key: Option<String>,
+    /// The stored recording of a legacy voice answer.
+    #[serde(default)]
+    audio_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -309,6 +312,7 @@ impl InterviewDo {
             (worker::Method::Post, "/tech-check") => self.tech_check(&who, body, &cfg).await,
             (worker::Method::Post, "/video-consent") => self.video_consent(&who, body, &cfg).await,
             (worker::Method::Post, "/realtime-ticket") => self.issue_ticket(&who, &cfg),
+            (worker::Method::Post, "/voice-audio") => self.voice_audio(&who, body, &cfg).await,
             _ => Err(ApiError::not_found()),
         }
     }
@@ -1062,7 +1066,7 @@ impl InterviewDo {
             id: uuid::Uuid::new_v4().to_string(),
             message_type: MessageType::CandidateResponse,
             content_text: body.message_text,
-            audio_url: None,
+            audio_url: body.audio_url,
             metadata: json!({ "client_metadata": body.client_metadata, "question_number": session.current.question_number }),
             response_time_ms: last.as_ref().map(|m| (now - m.created_ms).max(0)),
             created_ms: now,
@@ -1392,6 +1396,39 @@ impl InterviewDo {
                 "message": "The interview is complete. Your assessment is being prepared.",
             }),
         ))
+    }
+
+    /// After a legacy voice turn: the reply's synthesized audio and the speech costs.
+    async fn voice_audio(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {
+        #[derive(Deserialize)]
+        struct VoiceAudio {
+            ai_message_id: String,
+            ai_audio_url: Option<String>,
+            audio_ms: u64,
+            tts_chars: u64,
+        }
+        let body: VoiceAudio = serde_json::from_value(body).map_err(|_| ApiError::internal())?;
+        let (record, mut session) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        let prices = PriceTable::default();
+        session.state.cost.add_transcription(&prices, &cfg.transcription_model, body.audio_ms);
+        if body.tts_chars > 0 {
+            session.state.cost.add_speech(&prices, &cfg.tts_model, body.tts_chars);
+        }
+        if let Some(url) = &body.ai_audio_url {
+            self.sql()
+                .exec(
+                    "UPDATE messages SET audio_url = ? WHERE id = ?",
+                    vec![url.clone().into(), body.ai_message_id.clone().into()],
+                )
+                .map_err(storage("message audio"))?;
+            self.enqueue("message_audio", &json!({ "id": body.ai_message_id, "audio_url": url }))?;
+        }
+        let mut record = record;
+        record.version += 1;
+        self.save(&record, &session, cfg)?;
+        self.after_change(&record, cfg).await?;
+        Ok((200, json!({ "ok": true })))
     }
 
     async fn tech_check(&self, who: &Principal, body: Value, cfg: &Config) -> Outcome {

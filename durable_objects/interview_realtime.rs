@@ -386,6 +386,7 @@ impl InterviewDo {
                 message_text: answer.trim().to_owned(),
                 client_metadata: json!({ "channel": "realtime" }),
                 idempotency_key: None,
+                audio_url: None,
             };
             if let Err(e) = self.accept_answer(who, body, cfg).await {
                 self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message));
@@ -578,6 +579,7 @@ impl InterviewDo {
             message_text: if trimmed.is_empty() { "(silence)".to_owned() } else { trimmed },
             client_metadata: json!({ "channel": "voice" }),
             idempotency_key: None,
+            audio_url: None,
         };
         match self.accept_answer(&who, body, cfg).await {
             Ok(Accepted::Pending(_) | Accepted::Done(_)) => {

@@ -145,6 +145,9 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::RecruiterInterview => recruiter::interview(req, ctx, id).await,
         Route::RealtimeTicket => handlers::realtime::ticket(req, ctx, id).await,
         Route::RealtimeConnect => handlers::realtime::connect(req, ctx, id).await,
+        Route::InterviewAudio => {
+            handlers::voice::audio(req, ctx, id, matched.param("file").unwrap_or_default()).await
+        }
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

@@ -47,4 +47,7 @@ pub mod errors;
 pub mod openai_http;
 pub mod realtime;
 pub mod retry;
+pub mod speech;
+#[cfg(target_arch = "wasm32")]
+pub mod speech_http;
 pub mod turn;

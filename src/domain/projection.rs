@@ -135,6 +135,10 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
                 p,
             ),
         )],
+        "message_audio" => vec![(
+            "UPDATE interview_messages SET audio_url = ?2 WHERE id = ?1".to_owned(),
+            values(&["id", "audio_url"], p),
+        )],
         "assessment" => vec![
             (
                 format!(

@@ -173,10 +173,7 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
                 "A multipart body needs a boundary parameter in its Content-Type.",
             ));
         }
-        return Err(ApiError::new(
-            ErrorCode::VoiceUnavailable,
-            "Voice answers are not available on this server; answer by text.",
-        ));
+        return super::voice::answer(req, ctx, &me, &id).await;
     }
     let key = req.headers().get("Idempotency-Key").ok().flatten();
     let mut f = read_json(&mut req).await?;

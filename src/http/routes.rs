@@ -37,6 +37,7 @@ pub enum Route {
     RecruiterInterview,
     RealtimeTicket,
     RealtimeConnect,
+    InterviewAudio,
 }
 
 /// One entry of the table.
@@ -86,6 +87,7 @@ pub const ROUTES: &[RouteDef] = &[
     def("POST", "/api/v1/interviews/{id}/realtime-ticket", Route::RealtimeTicket, true),
     // Authenticated by its single-use ticket (a browser cannot send a header on a WebSocket).
     def("GET", "/api/v1/realtime/{id}", Route::RealtimeConnect, false),
+    def("GET", "/api/v1/interviews/{id}/audio/{file}", Route::InterviewAudio, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.
