@@ -245,6 +245,36 @@ async fn typed_turn_calls_the_tool_and_the_output_is_spoken() {
 }
 
 #[tokio::test]
+async fn respond_to_items_answers_without_response_create() {
+    let fake = fake().await;
+    fake.realtime(|r| r.respond_to_items = true);
+    let mut client = configured(&fake, false).await;
+    client.send_json(&typed("I would lift state up. STRONG")).await;
+    let (done, events) = response(&mut client).await;
+    let (call_id, args) = function_call(&done, &events);
+    assert_eq!(args["answer_quality"], "excellent");
+    let output = json!({"next_question": "Next?", "interview_complete": false}).to_string();
+    client
+        .send_json(&json!({"type": "conversation.item.create",
+            "item": {"type": "function_call_output", "call_id": call_id, "output": output}}))
+        .await;
+    let (_, events) = response(&mut client).await;
+    assert_eq!(joined(&events, "response.output_audio_transcript.delta"), "Next?");
+    assert!(fake.realtime_client_events_of_type("response.create").is_empty());
+}
+
+#[tokio::test]
+async fn an_injected_status_refuses_the_upgrade() {
+    let fake = fake().await;
+    fake.push_failures([common::fake_openai::Failure::status(503)]);
+    let auth = format!("Bearer {KEY}");
+    let refused = ws::connect_with_headers(&fake.realtime_url, &[("authorization", &auth)]).await;
+    assert_eq!(refused.err().and_then(|e| e.status()), Some(503));
+    open(&fake).await;
+    assert_eq!(fake.realtime_connections(), 1);
+}
+
+#[tokio::test]
 async fn committed_audio_is_transcribed_and_evaluated() {
     let fake = fake().await;
     let mut client = configured(&fake, true).await;
@@ -379,13 +409,11 @@ fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let mut body = Vec::new();
     for (name, filename, data) in parts {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match filename {
-            Some(f) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: audio/webm\r\n\r\n")
-                    .as_bytes(),
-            ),
-            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
-        }
+        let disposition = match filename {
+            Some(f) => format!("name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: audio/webm"),
+            None => format!("name=\"{name}\""),
+        };
+        body.extend_from_slice(format!("Content-Disposition: form-data; {disposition}\r\n\r\n").as_bytes());
         body.extend_from_slice(data);
         body.extend_from_slice(b"\r\n");
     }

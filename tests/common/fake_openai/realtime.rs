@@ -40,7 +40,10 @@
 //!
 //! Knobs ([`RealtimeBehaviour`]): latency before every server event, a one-shot drop (after N
 //! server events on a connection, or in the middle of the Nth audio response), with a close frame
-//! or as an abrupt TCP close, and an echo mode for latency measurements. Records
+//! or as an abrupt TCP close, an echo mode for latency measurements, and `respond_to_items` (answer
+//! typed items and function outputs without waiting for `response.create`). The HTTP fake's
+//! failure queue and fault mode also apply to the handshake (e.g. `Failure::status(503)` refuses
+//! the upgrade). Records
 //! ([`RealtimeConnection`]): the handshake, every client and server event, the appended byte count.
 
 use std::collections::VecDeque;
@@ -58,8 +61,10 @@ use tokio_tungstenite::WebSocketStream;
 use super::{error_body, lock, Behaviour, Records, Request, Response};
 
 /// What a committed audio turn transcribes to when no transcript is queued (evaluated excellent).
-pub const DEFAULT_AUDIO_TRANSCRIPT: &str =
-    "I would use useMemo to memoize the expensive computation and useCallback to keep the handler identity stable. STRONG";
+pub const DEFAULT_AUDIO_TRANSCRIPT: &str = concat!(
+    "I would use useMemo to memoize the expensive computation ",
+    "and useCallback to keep the handler identity stable. STRONG"
+);
 
 /// The tool the fake calls when the session declares it (else the session's first function tool).
 pub const TOOL_NAME: &str = "evaluate_candidate_answer";
@@ -99,6 +104,10 @@ pub struct RealtimeBehaviour {
     /// "echo_<client event_id, or n>"}`, n counting appends from 1 on the connection; server VAD
     /// is off while echoing.
     pub echo: bool,
+    /// Answer a user `conversation.item.create` (typed answer) or a `function_call_output` at once,
+    /// as if `response.create` had followed. Off by default: the real API waits for
+    /// `response.create`.
+    pub respond_to_items: bool,
 }
 
 /// One Realtime connection as recorded (a snapshot; the live one keeps growing).
@@ -452,7 +461,10 @@ impl Conn<'_> {
             "input_audio_buffer.commit" => {
                 if self.buffered < MIN_COMMIT_BYTES {
                     let ms = self.buffered * 1000 / BYTES_PER_SECOND;
-                    let message = format!("Error committing input audio buffer: buffer too small. Expected at least 100ms of audio, but buffer only has {ms}.00ms of audio.");
+                    let message = format!(
+                        "Error committing input audio buffer: buffer too small. \
+                         Expected at least 100ms of audio, but buffer only has {ms}.00ms of audio."
+                    );
                     return self
                         .error(
                             "invalid_request_error",
@@ -492,7 +504,12 @@ impl Conn<'_> {
                 self.send(json!({"type": "conversation.item.deleted", "item_id": event["item_id"]})).await
             }
             other => {
-                let message = format!("Invalid value: '{other}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'conversation.item.create', 'conversation.item.truncate', 'conversation.item.delete', 'response.create', and 'response.cancel'.");
+                let message = format!(
+                    "Invalid value: '{other}'. Supported values are: 'session.update', \
+                     'input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', \
+                     'conversation.item.create', 'conversation.item.truncate', 'conversation.item.delete', \
+                     'response.create', and 'response.cancel'."
+                );
                 self.error("invalid_request_error", "invalid_value", &message, Some("type"), eid).await
             }
         }
@@ -563,7 +580,8 @@ impl Conn<'_> {
             let n = self.appends;
             let item_id = format!("echo_{}", eid.map_or_else(|| n.to_string(), str::to_owned));
             return self
-                .send_now(json!({"type": "input_audio_buffer.speech_started", "audio_start_ms": n, "item_id": item_id}))
+                .send_now(json!({"type": "input_audio_buffer.speech_started",
+                    "audio_start_ms": n, "item_id": item_id}))
                 .await;
         }
         if !self.server_vad() {
@@ -575,13 +593,15 @@ impl Conn<'_> {
             (None, false) => {
                 let item_id = self.id("item");
                 self.speaking = Some(item_id.clone());
-                self.send(json!({"type": "input_audio_buffer.speech_started", "audio_start_ms": at_ms, "item_id": item_id}))
+                self.send(json!({"type": "input_audio_buffer.speech_started",
+                    "audio_start_ms": at_ms, "item_id": item_id}))
                     .await
             }
             (Some(item_id), true) => {
                 let item_id = item_id.clone();
                 self.speaking = None;
-                self.send(json!({"type": "input_audio_buffer.speech_stopped", "audio_end_ms": at_ms, "item_id": item_id}))
+                self.send(json!({"type": "input_audio_buffer.speech_stopped",
+                    "audio_end_ms": at_ms, "item_id": item_id}))
                     .await?;
                 self.commit(item_id).await?;
                 if self.session["audio"]["input"]["turn_detection"]["create_response"] != false {
@@ -651,7 +671,10 @@ impl Conn<'_> {
                 Some(Pending::FunctionOutput(output["next_question"].as_str().map(str::to_owned)))
             }
             other => {
-                let message = format!("Invalid value: '{other}'. Supported values are: 'message', 'function_call', and 'function_call_output'.");
+                let message = format!(
+                    "Invalid value: '{other}'. Supported values are: 'message', 'function_call', \
+                     and 'function_call_output'."
+                );
                 return self
                     .error("invalid_request_error", "invalid_value", &message, Some("item.type"), eid)
                     .await;
@@ -671,6 +694,9 @@ impl Conn<'_> {
             .await?;
         if let Some(p) = pending {
             self.pending = p;
+            if self.knobs().respond_to_items {
+                return self.respond().await;
+            }
         }
         Ok(())
     }
@@ -710,7 +736,8 @@ impl Conn<'_> {
     fn response_object(&self, id: &str, status: &str, output: Value, usage: Value) -> Value {
         json!({"id": id, "object": "realtime.response", "status": status, "status_details": null,
             "output": output, "conversation_id": format!("conv_fake{}", self.index),
-            "output_modalities": self.session["output_modalities"], "max_output_tokens": self.session["max_output_tokens"],
+            "output_modalities": self.session["output_modalities"],
+            "max_output_tokens": self.session["max_output_tokens"],
             "audio": {"output": {"format": self.session["audio"]["output"]["format"],
                 "voice": self.session["audio"]["output"]["voice"]}},
             "usage": usage, "metadata": null})
@@ -723,7 +750,8 @@ impl Conn<'_> {
         let output = text_out + audio_out;
         json!({"total_tokens": input + output, "input_tokens": input, "output_tokens": output,
             "input_token_details": {"text_tokens": text_in, "audio_tokens": audio_in, "image_tokens": 0,
-                "cached_tokens": 0, "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 0, "image_tokens": 0}},
+                "cached_tokens": 0,
+                "cached_tokens_details": {"text_tokens": 0, "audio_tokens": 0, "image_tokens": 0}},
             "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out}})
     }
 
@@ -755,7 +783,8 @@ impl Conn<'_> {
         let mut item = json!({"id": item_id, "object": "realtime.item", "type": "function_call",
             "status": "in_progress", "name": name, "call_id": call_id, "arguments": ""});
         let previous = self.last_item.replace(item_id.clone());
-        self.send(json!({"type": "response.output_item.added", "response_id": response_id, "output_index": 0, "item": item}))
+        self.send(json!({"type": "response.output_item.added", "response_id": response_id,
+            "output_index": 0, "item": item}))
             .await?;
         self.send(json!({"type": "conversation.item.added", "previous_item_id": previous, "item": item}))
             .await?;
@@ -771,7 +800,8 @@ impl Conn<'_> {
         item["arguments"] = json!(arguments);
         self.send(json!({"type": "conversation.item.done", "previous_item_id": previous, "item": item}))
             .await?;
-        self.send(json!({"type": "response.output_item.done", "response_id": response_id, "output_index": 0, "item": item}))
+        self.send(json!({"type": "response.output_item.done", "response_id": response_id,
+            "output_index": 0, "item": item}))
             .await?;
         let usage = self.usage(arguments.len() / 4 + 1, 0);
         let response = self.response_object(&response_id, "completed", json!([item]), usage);
@@ -787,10 +817,11 @@ impl Conn<'_> {
             !text_only && self.knobs().drop == RealtimeDrop::MidAudioResponse(self.audio_responses);
         let response_id = self.response_start().await?;
         let item_id = self.id("item");
-        let mut item = json!({"id": item_id, "object": "realtime.item", "type": "message", "status": "in_progress",
-            "role": "assistant", "content": []});
+        let mut item = json!({"id": item_id, "object": "realtime.item", "type": "message",
+            "status": "in_progress", "role": "assistant", "content": []});
         let previous = self.last_item.replace(item_id.clone());
-        self.send(json!({"type": "response.output_item.added", "response_id": response_id, "output_index": 0, "item": item}))
+        self.send(json!({"type": "response.output_item.added", "response_id": response_id,
+            "output_index": 0, "item": item}))
             .await?;
         self.send(json!({"type": "conversation.item.added", "previous_item_id": previous, "item": item}))
             .await?;
@@ -840,7 +871,8 @@ impl Conn<'_> {
         item["content"] = json!([{"type": content_type, field: transcript}]);
         self.send(json!({"type": "conversation.item.done", "previous_item_id": previous, "item": item}))
             .await?;
-        self.send(json!({"type": "response.output_item.done", "response_id": response_id, "output_index": 0, "item": item}))
+        self.send(json!({"type": "response.output_item.done", "response_id": response_id,
+            "output_index": 0, "item": item}))
             .await?;
         let audio_out = if text_only { 0 } else { 2 * 2 }; // 2 × 100 ms at 20 tokens/s
         let usage = self.usage(transcript.len() / 4 + 1, audio_out);
