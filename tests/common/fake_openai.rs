@@ -1,6 +1,7 @@
 //! A fake OpenAI-compatible server for the integration tests: `POST /v1/chat/completions` with
-//! structured output (the interview turn schema of `interview_edge::ai::chat`) and `GET
-//! /v1/models`; later issues add transcription, speech and the Realtime WebSocket.
+//! structured output (the interview turn schema of `interview_edge::ai::chat`), `GET /v1/models`,
+//! `POST /v1/audio/transcriptions` (multipart), `POST /v1/audio/speech`, and the Realtime
+//! WebSocket `GET /v1/realtime?model=…` on the same listener (GA events; see [`realtime`]).
 //!
 //! It listens on a free loopback port (tests point the Worker at it with
 //! `--var OPENAI_BASE_URL:http://127.0.0.1:P/v1`) and speaks enough HTTP/1.1 for real clients:
@@ -28,8 +29,23 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod realtime;
+
+#[allow(unused_imports)] // re-exported for the tests that use them
+pub use realtime::{RealtimeBehaviour, RealtimeConnection, RealtimeDrop};
+
 /// The chat-completions path.
 pub const CHAT_PATH: &str = "/v1/chat/completions";
+/// The Realtime WebSocket path (`?model=…` required).
+pub const REALTIME_PATH: &str = "/v1/realtime";
+/// The speech-to-text path (multipart).
+pub const TRANSCRIPTIONS_PATH: &str = "/v1/audio/transcriptions";
+/// The text-to-speech path (JSON in, audio bytes out).
+pub const SPEECH_PATH: &str = "/v1/audio/speech";
+/// What `/v1/audio/transcriptions` answers when no text is queued: a fair answer (neither
+/// `STRONG` nor `WEAK`).
+pub const DEFAULT_TRANSCRIPTION: &str =
+    "I would use useMemo to cache an expensive computed value between renders, but I am not sure about the dependencies.";
 
 /// Largest request head or body the fake accepts.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -82,7 +98,12 @@ pub struct Behaviour {
     pub failures: VecDeque<Failure>,
     pub fault_mode: FaultMode,
     /// When set, the bearer token must equal it (else 401); when not, any bearer token passes.
+    /// Applies to every path, the Realtime handshake included.
     pub api_key: Option<String>,
+    /// Texts `/v1/audio/transcriptions` answers, one per call, before [`DEFAULT_TRANSCRIPTION`].
+    pub transcriptions: VecDeque<String>,
+    /// The Realtime WebSocket's knobs.
+    pub realtime: RealtimeBehaviour,
 }
 
 /// One request as received.
@@ -108,6 +129,27 @@ impl RecordedRequest {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or(Value::Null)
     }
+
+    /// The parts of a multipart body (`/v1/audio/transcriptions`), if the request is multipart.
+    pub fn multipart_parts(&self) -> Vec<MultipartPart> {
+        let content_type = self.header("content-type").unwrap_or_default();
+        multipart_parts(content_type, &self.body).unwrap_or_default()
+    }
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone)]
+pub struct MultipartPart {
+    pub name: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+impl MultipartPart {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
 }
 
 /// Counters and records.
@@ -117,11 +159,16 @@ struct Records {
     per_path: HashMap<String, usize>,
     requests: Vec<RecordedRequest>,
     lcg: Option<u64>,
+    /// One entry per accepted Realtime WebSocket, in connection order.
+    realtime: Vec<RealtimeConnection>,
 }
 
 /// A running fake. Dropping it does not stop the listener task; it ends with the test's runtime.
 pub struct FakeOpenAi {
+    /// `http://127.0.0.1:P/v1` (the Worker's `OPENAI_BASE_URL`).
     pub base_url: String,
+    /// `ws://127.0.0.1:P/v1/realtime?model=gpt-realtime` (the Worker's `OPENAI_REALTIME_URL`).
+    pub realtime_url: String,
     pub port: u16,
     pub behaviour: Arc<Mutex<Behaviour>>,
     records: Arc<Mutex<Records>>,
@@ -146,7 +193,13 @@ impl FakeOpenAi {
                 tokio::spawn(serve_connection(socket, b.clone(), r.clone()));
             }
         });
-        FakeOpenAi { base_url: format!("http://127.0.0.1:{port}/v1"), port, behaviour, records }
+        FakeOpenAi {
+            base_url: format!("http://127.0.0.1:{port}/v1"),
+            realtime_url: format!("ws://127.0.0.1:{port}{REALTIME_PATH}?model=gpt-realtime"),
+            port,
+            behaviour,
+            records,
+        }
     }
 
     /// How many requests reached `path` (e.g. `/v1/chat/completions`), query strings ignored.
@@ -190,6 +243,53 @@ impl FakeOpenAi {
 
     pub fn set_api_key(&self, key: Option<&str>) {
         lock(&self.behaviour).api_key = key.map(str::to_owned);
+    }
+
+    /// Queues texts for `/v1/audio/transcriptions` (one per call, then the default).
+    pub fn push_transcriptions<S: Into<String>>(&self, texts: impl IntoIterator<Item = S>) {
+        lock(&self.behaviour).transcriptions.extend(texts.into_iter().map(Into::into));
+    }
+
+    /// Changes the Realtime knobs in place, e.g. `fake.realtime(|r| r.event_latency = ms(5))`.
+    pub fn realtime(&self, change: impl FnOnce(&mut RealtimeBehaviour)) {
+        change(&mut lock(&self.behaviour).realtime);
+    }
+
+    /// Queues user transcripts for the Realtime input-audio commits (one per commit, then the
+    /// default [`realtime::DEFAULT_AUDIO_TRANSCRIPT`]).
+    pub fn push_realtime_transcripts<S: Into<String>>(&self, texts: impl IntoIterator<Item = S>) {
+        lock(&self.behaviour).realtime.transcripts.extend(texts.into_iter().map(Into::into));
+    }
+
+    /// How many Realtime WebSockets were accepted (refused handshakes are not counted; they are in
+    /// `calls_to(REALTIME_PATH)`).
+    pub fn realtime_connections(&self) -> usize {
+        lock(&self.records).realtime.len()
+    }
+
+    /// A snapshot of the Realtime connection number `index` (0-based, connection order).
+    pub fn realtime_connection(&self, index: usize) -> Option<RealtimeConnection> {
+        lock(&self.records).realtime.get(index).cloned()
+    }
+
+    /// The client events received on connection `index`, oldest first (empty if no such
+    /// connection).
+    pub fn realtime_client_events(&self, index: usize) -> Vec<Value> {
+        self.realtime_connection(index).map(|c| c.client_events).unwrap_or_default()
+    }
+
+    /// Every client event of type `event_type`, over all connections, oldest first.
+    pub fn realtime_client_events_of_type(&self, event_type: &str) -> Vec<Value> {
+        lock(&self.records)
+            .realtime
+            .iter()
+            .flat_map(|c| c.client_events.iter().filter(|e| e["type"] == event_type).cloned())
+            .collect()
+    }
+
+    /// The server events sent on connection `index`, oldest first.
+    pub fn realtime_server_events(&self, index: usize) -> Vec<Value> {
+        self.realtime_connection(index).map(|c| c.server_events).unwrap_or_default()
     }
 
     /// Back to normal answers with no latency, and counters and records cleared.
@@ -330,13 +430,19 @@ async fn read_chunked(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u
 /// A response to write.
 struct Response {
     status: u16,
+    content_type: &'static str,
     headers: Vec<(String, String)>,
-    body: String,
+    body: Vec<u8>,
 }
 
 impl Response {
     fn json(status: u16, body: &Value) -> Response {
-        Response { status, headers: Vec::new(), body: body.to_string() }
+        Response {
+            status,
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: body.to_string().into_bytes(),
+        }
     }
 
     fn to_bytes(&self, close: bool, request_number: usize) -> Vec<u8> {
@@ -345,6 +451,7 @@ impl Response {
             400 => "Bad Request",
             401 => "Unauthorized",
             404 => "Not Found",
+            426 => "Upgrade Required",
             429 => "Too Many Requests",
             500 => "Internal Server Error",
             502 => "Bad Gateway",
@@ -352,16 +459,18 @@ impl Response {
             _ => "Status",
         };
         let mut out = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nx-request-id: req_fake_{request_number}\r\n",
+            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-request-id: req_fake_{request_number}\r\n",
             self.status,
+            self.content_type,
             self.body.len()
         );
         for (k, v) in &self.headers {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
         out.push_str(if close { "Connection: close\r\n\r\n" } else { "Connection: keep-alive\r\n\r\n" });
-        out.push_str(&self.body);
-        out.into_bytes()
+        let mut out = out.into_bytes();
+        out.extend_from_slice(&self.body);
+        out
     }
 }
 
@@ -369,6 +478,8 @@ impl Response {
 enum Plan {
     Answer(Response),
     Hang,
+    /// Accept the Realtime WebSocket (the request passed the bearer and model checks).
+    Upgrade,
 }
 
 async fn serve_connection(
@@ -392,6 +503,20 @@ async fn serve_connection(
                 if socket.write_all(&response.to_bytes(close, number)).await.is_err() || close {
                     return;
                 }
+            }
+            Plan::Upgrade => {
+                tokio::time::sleep(latency).await;
+                let key = request.header("sec-websocket-key").unwrap_or_default();
+                let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+                let head = format!(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nx-request-id: req_fake_{number}\r\n\r\n"
+                );
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let leftover = std::mem::take(&mut buf);
+                realtime::serve(socket, leftover, &request.target, request.headers, behaviour, records).await;
+                return;
             }
         }
     }
@@ -445,11 +570,16 @@ fn plan(
     });
     drop(b);
 
+    let upgrade = request.header("upgrade").is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     let plan = match failure {
         Some(Failure::Hang) => Plan::Hang,
         Some(Failure::Status { status, retry_after }) => Plan::Answer(injected_status(status, retry_after)),
-        Some(other) => Plan::Answer(route(request, &path, number, Some(&other))),
-        None => Plan::Answer(route(request, &path, number, None)),
+        _ if path == REALTIME_PATH => match realtime::handshake_problem(request, upgrade) {
+            Some(response) => Plan::Answer(response),
+            None => Plan::Upgrade,
+        },
+        Some(other) => Plan::Answer(route(request, &path, number, Some(&other), behaviour)),
+        None => Plan::Answer(route(request, &path, number, None, behaviour)),
     };
     (plan, latency, number)
 }
@@ -476,9 +606,17 @@ fn injected_status(status: u16, retry_after: Option<u32>) -> Response {
     response
 }
 
-fn route(request: &Request, path: &str, number: usize, failure: Option<&Failure>) -> Response {
+fn route(
+    request: &Request,
+    path: &str,
+    number: usize,
+    failure: Option<&Failure>,
+    behaviour: &Mutex<Behaviour>,
+) -> Response {
     match (request.method.as_str(), path) {
         ("POST", CHAT_PATH) => chat_completion(request, number, failure),
+        ("POST", TRANSCRIPTIONS_PATH) => transcription(request, behaviour),
+        ("POST", SPEECH_PATH) => speech(request),
         ("GET", "/v1/models") => Response::json(
             200,
             &json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model"}]}),
@@ -670,4 +808,166 @@ fn assessment_content(schema: &Value) -> String {
         "summary": "Fake model summary. It is neutral.",
     })
     .to_string()
+}
+
+/// Splits a `multipart/form-data` body into its parts (`None` if the content type has no boundary
+/// or the body does not start with it).
+fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<MultipartPart>> {
+    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return None;
+    }
+    let boundary = content_type
+        .split(';')
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim_matches('"').to_owned())?;
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut rest = body.get(find(body, &delimiter)? + delimiter.len()..)?;
+    let mut parts = Vec::new();
+    loop {
+        if rest.starts_with(b"--") {
+            return Some(parts);
+        }
+        rest = rest.strip_prefix(b"\r\n")?;
+        let head_end = find(rest, b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&rest[..head_end]).into_owned();
+        let after_head = &rest[head_end + 4..];
+        let mut closing = b"\r\n".to_vec();
+        closing.extend_from_slice(&delimiter);
+        let data_end = find(after_head, &closing)?;
+        let mut part =
+            MultipartPart { name: String::new(), filename: None, content_type: None, data: Vec::new() };
+        for line in head.split("\r\n") {
+            let Some((k, v)) = line.split_once(':') else { continue };
+            if k.trim().eq_ignore_ascii_case("content-type") {
+                part.content_type = Some(v.trim().to_owned());
+            } else if k.trim().eq_ignore_ascii_case("content-disposition") {
+                for param in v.split(';').skip(1) {
+                    if let Some((pk, pv)) = param.trim().split_once('=') {
+                        let pv = pv.trim().trim_matches('"').to_owned();
+                        match pk.trim() {
+                            "name" => part.name = pv,
+                            "filename" => part.filename = Some(pv),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        part.data = after_head[..data_end].to_vec();
+        parts.push(part);
+        rest = &after_head[data_end + closing.len()..];
+    }
+}
+
+/// `POST /v1/audio/transcriptions`: needs a multipart body with a non-empty `file` part (with a
+/// filename) and a `model`; answers `{"text", "usage"}` with the next queued text or the default.
+fn transcription(request: &Request, behaviour: &Mutex<Behaviour>) -> Response {
+    let invalid = |message: &str, param: Option<&str>| {
+        Response::json(400, &error_body(message, "invalid_request_error", param, None))
+    };
+    let content_type = request.header("content-type").unwrap_or_default();
+    let Some(parts) = multipart_parts(content_type, &request.body) else {
+        return invalid("Invalid Content-Type header: expected multipart/form-data with a boundary.", None);
+    };
+    let Some(model) = parts.iter().find(|p| p.name == "model").map(MultipartPart::text) else {
+        return invalid("you must provide a model parameter", Some("model"));
+    };
+    let Some(file) = parts.iter().find(|p| p.name == "file") else {
+        return invalid("Missing required parameter: 'file'.", Some("file"));
+    };
+    if file.filename.as_deref().is_none_or(|f| !f.contains('.')) || file.data.is_empty() {
+        return invalid(
+            "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']",
+            Some("file"),
+        );
+    }
+    let text = lock(behaviour).transcriptions.pop_front().unwrap_or_else(|| DEFAULT_TRANSCRIPTION.to_owned());
+    let usage = if model == "whisper-1" {
+        json!({"type": "duration", "seconds": (file.data.len() / 16_000).max(1)})
+    } else {
+        let audio_tokens = file.data.len() / 1_600 + 1;
+        let output_tokens = text.len() / 4 + 1;
+        json!({"type": "tokens", "input_tokens": audio_tokens,
+               "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
+               "output_tokens": output_tokens, "total_tokens": audio_tokens + output_tokens})
+    };
+    Response::json(200, &json!({"text": text, "usage": usage}))
+}
+
+/// `POST /v1/audio/speech`: needs JSON `model`, `input` (1–4096 chars) and `voice`; answers audio
+/// bytes in `response_format` (default mp3): valid MP3 frames (`audio/mpeg`), a RIFF/WAVE file of
+/// PCM16 24 kHz mono (`audio/wav`), raw PCM16 (`audio/pcm`), or bytes with the right magic for
+/// opus/aac/flac. The length grows with the input (about 60 ms per character, capped at 10 s).
+fn speech(request: &Request) -> Response {
+    let invalid = |message: &str, param: Option<&str>| {
+        Response::json(400, &error_body(message, "invalid_request_error", param, None))
+    };
+    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+        return invalid("We could not parse the JSON body of your request.", None);
+    };
+    if body["model"].as_str().is_none_or(str::is_empty) {
+        return invalid("you must provide a model parameter", Some("model"));
+    }
+    let Some(input) = body["input"].as_str().filter(|i| !i.is_empty()) else {
+        return invalid("Missing required parameter: 'input'.", Some("input"));
+    };
+    if input.chars().count() > 4096 {
+        return invalid(
+            "Invalid 'input': string too long. Expected a maximum length of 4096.",
+            Some("input"),
+        );
+    }
+    if body["voice"].as_str().is_none() && body["voice"]["id"].as_str().is_none() {
+        return invalid("Missing required parameter: 'voice'.", Some("voice"));
+    }
+    let millis = (input.chars().count() * 60).clamp(200, 10_000);
+    let format = body["response_format"].as_str().unwrap_or("mp3");
+    let pcm = || realtime::pcm16_tone(millis);
+    let (content_type, bytes) = match format {
+        "mp3" => ("audio/mpeg", mp3_frames(millis)),
+        "wav" => ("audio/wav", wav_file(&pcm())),
+        "pcm" => ("audio/pcm", pcm()),
+        "opus" => ("audio/ogg", [b"OggS".as_slice(), &[0u8; 60]].concat()),
+        "aac" => ("audio/aac", [[0xFF, 0xF1, 0x50, 0x80].as_slice(), &[0u8; 60]].concat()),
+        "flac" => ("audio/flac", [b"fLaC".as_slice(), &[0u8; 60]].concat()),
+        other => {
+            return invalid(
+                &format!("Invalid value: '{other}'. Supported values are: 'mp3', 'opus', 'aac', 'flac', 'wav', and 'pcm'."),
+                Some("response_format"),
+            )
+        }
+    };
+    Response { status: 200, content_type, headers: Vec::new(), body: bytes }
+}
+
+/// Silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz, 417 bytes, about 26 ms each).
+fn mp3_frames(millis: usize) -> Vec<u8> {
+    let frames = millis / 26 + 1;
+    let mut out = Vec::with_capacity(frames * 417);
+    for _ in 0..frames {
+        out.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+        out.extend(std::iter::repeat_n(0u8, 413));
+    }
+    out
+}
+
+/// A RIFF/WAVE file around PCM16 mono 24 kHz samples.
+fn wav_file(pcm: &[u8]) -> Vec<u8> {
+    let data_len = pcm.len() as u32;
+    let mut out = Vec::with_capacity(44 + pcm.len());
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&24_000u32.to_le_bytes());
+    out.extend_from_slice(&48_000u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    out.extend_from_slice(pcm);
+    out
 }

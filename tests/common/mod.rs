@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod fake_openai;
+pub mod ws;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
