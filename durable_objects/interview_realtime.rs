@@ -397,6 +397,10 @@ impl InterviewDo {
             return;
         }
         self.upstream_send(&text, cfg);
+        if matches!(frame, ClientFrame::AudioCommit) {
+            // An explicit commit (hold-to-speak) does not start a response by itself.
+            self.upstream_send(&crate::ai::realtime::session::response_create(), cfg);
+        }
     }
 
     fn upstream_send(&self, text: &str, cfg: &Config) {

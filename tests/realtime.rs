@@ -394,3 +394,24 @@ async fn a_hundred_bad_tickets_are_refused_and_the_server_stays_healthy() {
     welcome(&mut ws).await;
     let _ = CloseCode::Normal;
 }
+
+#[tokio::test]
+async fn legacy_voice_answers_need_a_speech_provider() {
+    let token = candidate().await;
+    let id = start(&token).await;
+    let mut webm = vec![0x1A, 0x45, 0xDF, 0xA3];
+    webm.extend(std::iter::repeat_n(7_u8, 4_000));
+    let form = reqwest::multipart::Form::new()
+        .part("audio_file", reqwest::multipart::Part::bytes(webm).file_name("answer.webm"));
+    let resp = client()
+        .post(srv().url(&format!("/api/v1/interviews/{id}/messages")))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "VOICE_UNAVAILABLE");
+    assert_eq!(messages(&token, &id).await.len(), 1, "nothing was stored");
+}

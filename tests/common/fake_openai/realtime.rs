@@ -85,6 +85,9 @@ pub enum RealtimeDrop {
     /// In the Nth audio response of a connection (1 = the first), after its first transcript
     /// delta and first audio delta: the transcript is never completed.
     MidAudioResponse(usize),
+    /// Right after the first server event of this type (e.g. the candidate's transcript, so the
+    /// tool call never comes).
+    AfterEventType(String),
 }
 
 /// The Realtime knobs. Change them with `FakeOpenAi::realtime(|r| …)`.
@@ -378,11 +381,12 @@ impl Conn<'_> {
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
         }
+        let kind = event["type"].as_str().unwrap_or_default().to_owned();
         self.send_now(event).await?;
-        if let RealtimeDrop::AfterServerEvents(n) = self.knobs().drop {
-            if self.sent >= n {
-                return self.fire_drop().await;
-            }
+        match self.knobs().drop {
+            RealtimeDrop::AfterServerEvents(n) if self.sent >= n => return self.fire_drop().await,
+            RealtimeDrop::AfterEventType(t) if t == kind => return self.fire_drop().await,
+            _ => {}
         }
         Ok(())
     }
