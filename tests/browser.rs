@@ -83,6 +83,15 @@ async fn text_interview_results_and_recruiter_in_chromium() {
     run_scenario("text_interview.mjs", server, &[("RECRUITER_TOKEN", &admin)]);
 }
 
+/// The voice and video clients against mocked realtime/video endpoints (playwright routing; the
+/// rest is the real server): ticket then WebSocket without the token, hold-to-speak PCM16 at
+/// 24 kHz from the AudioWorklet, commit, captions, reconnect with a new ticket; a recording from
+/// the fake camera uploaded after one dropped attempt (resumed via /upload-status), finalized.
+#[tokio::test]
+async fn voice_and_video_clients_against_mocked_endpoints_in_chromium() {
+    run_scenario("media_mocked.mjs", srv(), &[]);
+}
+
 /// A video recorded with the fake camera during an interview (with consent), uploaded in chunks
 /// with progress and finalised, then played back in the recruiter view. Needs the video API
 /// (SPEC §4.4): until it is merged the client says "not available" and this test fails, so it is

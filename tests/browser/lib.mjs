@@ -29,8 +29,9 @@ export async function launch() {
   });
 }
 
-/** A new context+page whose console errors and page errors are collected into `errors`. */
-export async function newPage(browser, errors, name, token) {
+/** A new context+page whose console errors, page errors and failed requests are collected into
+ * `errors`, except messages matching one of `allow` (failures a scenario injects on purpose). */
+export async function newPage(browser, errors, name, token, allow = []) {
   const context = await browser.newContext({
     viewport: DESKTOP,
     permissions: ["microphone", "camera"],
@@ -42,14 +43,17 @@ export async function newPage(browser, errors, name, token) {
   }
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  const report = (text) => {
+    if (!allow.some((re) => re.test(text))) errors.push(text);
+  };
   page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(`[${name}] console error: ${msg.text()} (${msg.location().url ?? ""})`);
+    if (msg.type() === "error") report(`[${name}] console error: ${msg.text()} (${msg.location().url ?? ""})`);
   });
-  page.on("pageerror", (err) => errors.push(`[${name}] page error: ${err.message}`));
+  page.on("pageerror", (err) => report(`[${name}] page error: ${err.message}`));
   page.on("requestfailed", (req) => {
     const failure = req.failure()?.errorText ?? "";
     // Navigations away abort in-flight fetches; those are not failures of the app.
-    if (!failure.includes("ERR_ABORTED")) errors.push(`[${name}] request failed: ${req.url()} ${failure}`);
+    if (!failure.includes("ERR_ABORTED")) report(`[${name}] request failed: ${req.url()} ${failure}`);
   });
   return page;
 }
