@@ -58,14 +58,16 @@ export async function newPage(browser, errors, name, token, allow = []) {
   return page;
 }
 
-/** Saves a desktop and a phone screenshot of the current page when WEB_SCREENSHOTS is set. */
+/** Checks the page fits a phone (no horizontal scrolling at 390 px) and, when WEB_SCREENSHOTS is
+ * set, saves a desktop and a phone screenshot of it. */
 export async function shot(page, name) {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   for (const [suffix, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
     await page.setViewportSize(size);
     await page.waitForTimeout(150);
-    await page.screenshot({ path: join(SHOTS, `${name}-${suffix}.png`), animations: "disabled", caret: "hide" });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 0, `${name} fits the ${suffix} width (overflow ${overflow} px)`);
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}-${suffix}.png`), animations: "disabled", caret: "hide" });
   }
   await page.setViewportSize(DESKTOP);
 }

@@ -24,7 +24,10 @@ export async function recruiterPage(main: HTMLElement): Promise<void> {
   const more = h("button", { type: "button", class: "secondary", id: "load-more", hidden: true }, "Load more");
   const tbody = h("tbody");
 
+  let seq = 0;
   const load = async (append: boolean) => {
+    const mine = ++seq;
+    results.setAttribute("aria-busy", "true");
     const q = new URLSearchParams();
     if (status.value) q.set("status", status.value);
     if (role.value) q.set("role_type", role.value);
@@ -35,6 +38,9 @@ export async function recruiterPage(main: HTMLElement): Promise<void> {
     if (append && cursor) q.set("cursor", cursor);
     try {
       const r = await api<any>("GET", `/api/v1/recruiter/interviews?${q}`);
+      if (mine !== seq) return; // a newer query superseded this one
+      results.setAttribute("data-query", q.toString());
+      results.setAttribute("aria-busy", "false");
       if (!append) {
         clear(results);
         clear(tbody);
@@ -49,7 +55,7 @@ export async function recruiterPage(main: HTMLElement): Promise<void> {
             h("td", {}, roleName(i.role_type)),
             h("td", {}, h("span", { class: `badge ${i.status}` }, label(i.status))),
             h("td", { class: "hide-phone" }, fmtDate(i.started_at)),
-            h("td", {}, String(i.questions_asked ?? "—")),
+            h("td", { class: "hide-phone" }, String(i.questions_asked ?? "—")),
             h("td", {}, fmtScore(i.overall_score)),
             h("td", { class: "hide-phone" }, fmtUsd(i.cost_usd)),
           ),
@@ -64,7 +70,7 @@ export async function recruiterPage(main: HTMLElement): Promise<void> {
                   h("caption", { class: "visually-hidden" }, "Interviews"),
                   h("thead", {}, h("tr", {},
                     h("th", { scope: "col" }, "Candidate"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Status"),
-                    h("th", { scope: "col", class: "hide-phone" }, "Started"), h("th", { scope: "col" }, "Questions"),
+                    h("th", { scope: "col", class: "hide-phone" }, "Started"), h("th", { scope: "col", class: "hide-phone" }, "Questions"),
                     h("th", { scope: "col" }, "Score"), h("th", { scope: "col", class: "hide-phone" }, "Cost"))),
                   tbody,
                 ),
@@ -72,6 +78,8 @@ export async function recruiterPage(main: HTMLElement): Promise<void> {
         );
       }
     } catch (e) {
+      if (mine !== seq) return;
+      results.setAttribute("aria-busy", "false");
       clear(results);
       results.append(alertBox("error", errorText(e)));
     }
@@ -148,7 +156,7 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
   main.append(
     h("p", {}, h("a", { href: "#/recruiter" }, "← Interviews")),
     h("h1", {}, `${roleName(i.role_type)} interview`),
-    h("div", { class: "grid" },
+    h("div", { class: "grid wide" },
       h("div", { class: "card" }, h("h2", {}, "Interview"), h("dl", { class: "kv" },
         h("dt", {}, "Status"), h("dd", { id: "detail-status" }, label(i.status ?? "")),
         h("dt", {}, "Started"), h("dd", {}, fmtDate(i.started_at)),

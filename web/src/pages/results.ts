@@ -10,7 +10,7 @@ export function assessmentView(a: any, linkBase: string, staff = false): HTMLEle
   const evidenceList = (items: any[], id: string) =>
     h("ul", { id, class: "evidence" }, (items ?? []).map((it: any) =>
       h("li", {}, String(it.text ?? ""),
-        (it.evidence ?? []).map((seq: number) => h("a", { href: `#${linkBase}/answer/${seq}`, "data-seq": seq }, `answer #${seq}`)),
+        (it.evidence ?? []).flatMap((seq: number) => [" ", h("a", { href: `#${linkBase}/answer/${seq}`, "data-seq": seq }, `answer #${seq}`)]),
       ),
     ));
   return h("section", { id: "assessment", "aria-labelledby": "assessment-title" },
@@ -22,7 +22,7 @@ export function assessmentView(a: any, linkBase: string, staff = false): HTMLEle
       h("p", { id: "summary" }, String(a.summary ?? "")),
     ),
     h("div", { class: "card" }, h("h3", {}, "Skill scores"), skillChart(a.skill_scores ?? {})),
-    h("div", { class: "grid" },
+    h("div", { class: "grid wide" },
       h("div", { class: "card" }, h("h3", {}, "Strengths"), evidenceList(a.strengths, "strengths")),
       h("div", { class: "card" }, h("h3", {}, "Areas to improve"), evidenceList(a.weaknesses, "weaknesses")),
     ),

@@ -108,7 +108,7 @@ export async function techCheckPage(main: HTMLElement, [id]: string[]): Promise<
     h("p", {}, "Check your microphone and camera before the interview. Speak to see the level move."),
     messages,
     h("div", { class: "card" },
-      h("div", { class: "grid" },
+      h("div", { class: "grid wide" },
         h("div", {}, h("h2", {}, "Camera"), video, h("p", {}, camStatus)),
         h("div", {}, h("h2", {}, "Microphone"), meter, h("p", {}, micStatus)),
       ),
