@@ -3,6 +3,8 @@
 //   - voice: ticket → WebSocket with the ticket in the query (never the token), hold-to-speak
 //     (keyboard) streams base64 PCM16 at 24 kHz via the AudioWorklet, commit on release,
 //     interviewer audio and captions, reconnect with a fresh ticket after an abnormal close;
+//   - text answers: a 503 AI_UNAVAILABLE (Retry-After: 1) is retried with the same
+//     Idempotency-Key and a notice, then the real server answers;
 //   - video: consent, MediaRecorder with the fake camera, a dropped chunk upload retried after
 //     asking /upload-status, progress to 100 %, /finalize.
 // The real server answers everything else (auth, interview, tech check, video consent).
@@ -17,7 +19,12 @@ if (!base) {
 
 await run(async (browser, errors) => {
   // The one injected failure: the first chunk upload's connection is reset.
-  const page = await newPage(browser, errors, "candidate", null, [/upload-chunk.*(ERR_CONNECTION_RESET|ERR_FAILED)|net::ERR_CONNECTION_RESET|net::ERR_FAILED/]);
+  // The injected failures: the first chunk upload's connection is reset, and the first answer
+  // gets a 503 (the browser logs both as failed resources).
+  const page = await newPage(browser, errors, "candidate", null, [
+    /upload-chunk.*(ERR_CONNECTION_RESET|ERR_FAILED)|net::ERR_CONNECTION_RESET|net::ERR_FAILED/,
+    /status of 503/,
+  ]);
   const log = { tickets: [], sockets: [], events: [], appendBytes: 0, appendCount: 0, chunks: [], statusCalls: 0, finalized: 0, authHeaders: [] };
 
   // The server's OpenAPI document, plus the endpoints this scenario mocks.
@@ -53,6 +60,22 @@ await run(async (browser, errors) => {
   await page.route("**/api/v1/videos/*/finalize", async (route) => {
     log.finalized++;
     await route.fulfill({ json: { video_recording_url: "videos/x.webm", total_chunks: 1, file_size_bytes: 1 } });
+  });
+  const answerKeys = [];
+  let unavailableOnce = true;
+  await page.route("**/api/v1/interviews/*/messages", async (route) => {
+    if (route.request().method() !== "POST") return route.fallback();
+    answerKeys.push(route.request().headers()["idempotency-key"]);
+    if (unavailableOnce) {
+      unavailableOnce = false;
+      await route.fulfill({
+        status: 503,
+        headers: { "Retry-After": "1" },
+        json: { error: { code: "AI_UNAVAILABLE", message: "The AI service is temporarily unavailable.", request_id: "r" } },
+      });
+      return;
+    }
+    await route.fallback();
   });
   let dropFirst = true;
   await page.routeWebSocket(/\/api\/v1\/realtime\//, (ws) => {
@@ -91,6 +114,15 @@ await run(async (browser, errors) => {
   await page.getByRole("button", { name: "Save and continue" }).click();
   await page.waitForURL(new RegExp(`#/interview/${id}$`));
   await page.locator("#transcript li.ai_question").first().waitFor();
+
+  // A text answer whose first attempt meets 503 AI_UNAVAILABLE: retried with the same key.
+  await page.getByLabel("Your answer").fill("Hooks let function components hold state with useState and run effects with useEffect.");
+  await page.getByRole("button", { name: "Send answer" }).click();
+  await page.locator("#notices", { hasText: "temporarily unavailable" }).waitFor();
+  await page.locator("#transcript li.ai_question").nth(1).waitFor();
+  check(answerKeys.length === 2 && answerKeys[0] && answerKeys[0] === answerKeys[1], `the retry reuses the Idempotency-Key (${answerKeys})`);
+  check((await page.locator("#transcript li.candidate_response").count()) === 1, "the answer is not duplicated");
+  check(await page.locator("#notices").textContent() === "", "the notice clears after the retry");
 
   // Voice: connect, hold Space on the button for ~1.5 s, release.
   await page.getByRole("button", { name: "Use voice mode" }).click();

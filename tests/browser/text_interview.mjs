@@ -80,6 +80,11 @@ await run(async (browser, errors) => {
   await answer(page, ANSWERS[0]);
   check((await aiCount(page)) === 2, "the second question arrived");
   check((await page.locator("#question-number").textContent()).startsWith("Question 2 "), "question number 2");
+  const box = page.getByLabel("Your answer");
+  check((await box.getAttribute("maxlength")) === "2000", "the answer box is limited to 2000 characters");
+  await box.fill("x".repeat(2000));
+  check((await page.locator("#answer-counter").textContent()) === "2000 / 2000", "the counter shows the limit");
+  check((await page.locator("#answer-counter").getAttribute("class")).includes("over"), "the counter flags the limit");
   await page.getByLabel("Your answer").fill("A draft answer that is only half written");
   await shot(page, "interview");
   await page.getByLabel("Your answer").fill("");
