@@ -119,6 +119,7 @@ await run(async (browser, errors) => {
   await page.getByLabel("Your answer").fill("Hooks let function components hold state with useState and run effects with useEffect.");
   await page.getByRole("button", { name: "Send answer" }).click();
   await page.locator("#notices", { hasText: "temporarily unavailable" }).waitFor();
+  check(await page.locator("#thinking").isVisible(), "the thinking indicator shows while the turn is pending");
   await page.locator("#transcript li.ai_question").nth(1).waitFor();
   check(answerKeys.length === 2 && answerKeys[0] && answerKeys[0] === answerKeys[1], `the retry reuses the Idempotency-Key (${answerKeys})`);
   check((await page.locator("#transcript li.candidate_response").count()) === 1, "the answer is not duplicated");

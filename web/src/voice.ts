@@ -183,7 +183,8 @@ export class VoiceSession {
         const src = this.captureCtx.createMediaStreamSource(this.mic);
         this.node = new AudioWorkletNode(this.captureCtx, "pcm16-capture");
         this.node.port.onmessage = (e: MessageEvent<ArrayBuffer>) => {
-          if (this.holding || e.data.byteLength > 0) {
+          // Frames arrive only while the context runs (held), plus the final flush on release.
+          if (e.data.byteLength > 0) {
             this.send({ type: "input_audio_buffer.append", audio: base64FromBytes(new Uint8Array(e.data)) });
           }
         };
