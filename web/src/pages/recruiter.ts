@@ -181,10 +181,14 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
       h("ol", { class: "transcript", id: "transcript" }, (d.transcript ?? []).map((m: any) => messageItem(m)))),
   );
   const video = d.video;
+  const videoStatus = String(video?.status ?? i.video_recording_status ?? "not_started");
   if (!features.video) {
     videoBox.append(h("p", { class: "muted" }, "Video is not available on this server."));
-  } else if (!video || video.status === "deleted") {
+  } else if (!video || videoStatus === "not_started" || videoStatus === "deleted") {
     videoBox.append(h("p", { class: "muted" }, "No video for this interview."));
+  } else if (videoStatus !== "completed") {
+    // Only a finalized upload can be streamed (asking earlier would be a failing request).
+    videoBox.append(h("p", { class: "muted" }, `Video ${label(videoStatus)}.`));
   } else {
     await loadVideo(id, videoBox);
     const v = videoBox.querySelector("video");
