@@ -28,6 +28,7 @@ pub enum ErrorCode {
     VoiceUnavailable,
     VideoConsentRequired,
     UploadIncomplete,
+    UploadConflict,
     RangeNotSatisfiable,
     Internal,
 }
@@ -55,6 +56,7 @@ impl ErrorCode {
         ErrorCode::VoiceUnavailable,
         ErrorCode::VideoConsentRequired,
         ErrorCode::UploadIncomplete,
+        ErrorCode::UploadConflict,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::Internal,
     ];
@@ -83,6 +85,7 @@ impl ErrorCode {
             ErrorCode::VoiceUnavailable => "VOICE_UNAVAILABLE",
             ErrorCode::VideoConsentRequired => "VIDEO_CONSENT_REQUIRED",
             ErrorCode::UploadIncomplete => "UPLOAD_INCOMPLETE",
+            ErrorCode::UploadConflict => "UPLOAD_CONFLICT",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -110,7 +113,8 @@ impl ErrorCode {
             | ErrorCode::InterviewCompleted
             | ErrorCode::InterviewAbandoned
             | ErrorCode::AiResponsePending
-            | ErrorCode::UploadIncomplete => 409,
+            | ErrorCode::UploadIncomplete
+            | ErrorCode::UploadConflict => 409,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::AccountLocked | ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
@@ -288,6 +292,8 @@ mod tests {
             ("VOICE_UNAVAILABLE", 503),
             ("VIDEO_CONSENT_REQUIRED", 403),
             ("UPLOAD_INCOMPLETE", 409),
+            ("UPLOAD_CONFLICT", 409),
+            ("RANGE_NOT_SATISFIABLE", 416),
             ("INTERNAL", 500),
         ];
         for (code, status) in expected {
