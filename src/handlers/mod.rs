@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod interviews;
 pub mod recruiter;
+pub mod videos;
 
 use std::cell::RefCell;
 

@@ -35,6 +35,12 @@ pub enum Route {
     RecruiterStats,
     InterviewAssessment,
     RecruiterInterview,
+    VideoUploadChunk,
+    VideoUploadStatus,
+    VideoFinalize,
+    VideoGet,
+    VideoStream,
+    VideoDelete,
 }
 
 /// One entry of the table.
@@ -81,6 +87,12 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/recruiter/stats", Route::RecruiterStats, true),
     def("GET", "/api/v1/interviews/{id}/assessment", Route::InterviewAssessment, true),
     def("GET", "/api/v1/recruiter/interviews/{id}", Route::RecruiterInterview, true),
+    def("POST", "/api/v1/videos/{id}/upload-chunk", Route::VideoUploadChunk, true),
+    def("GET", "/api/v1/videos/{id}/upload-status", Route::VideoUploadStatus, true),
+    def("POST", "/api/v1/videos/{id}/finalize", Route::VideoFinalize, true),
+    def("GET", "/api/v1/videos/{id}", Route::VideoGet, true),
+    def("GET", "/api/v1/videos/{id}/stream", Route::VideoStream, true),
+    def("DELETE", "/api/v1/videos/{id}", Route::VideoDelete, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.
