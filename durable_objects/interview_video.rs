@@ -30,6 +30,7 @@ use crate::domain::interview::InterviewRecord;
 use crate::domain::media::recording::{object_key, stream_url, RetentionAction, VideoRecording};
 use crate::domain::media::video::{
     plan_chunk, verify_first_chunk, ChunkError, ChunkRequest, UploadLimits, UploadState, VideoContentType,
+    MAX_CHUNK_REQUEST_BYTES,
 };
 use crate::http::error::{ApiError, ErrorCode};
 use crate::platform::{log_error, log_event, now_ms};
@@ -168,6 +169,15 @@ impl InterviewDo {
         }
         let bytes =
             req.bytes().await.map_err(|_| ApiError::field("video_chunk", "The chunk could not be read."))?;
+        // The Worker refuses oversized requests by their declared length; a body without one
+        // is measured here.
+        let max = MAX_CHUNK_REQUEST_BYTES.min(cfg.video_max_bytes);
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max {
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("The chunk has {} bytes; one request may carry at most {max} bytes.", bytes.len()),
+            ));
+        }
         let chunk = ChunkRequest {
             chunk_index,
             total_chunks,

@@ -233,6 +233,11 @@ async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
     assert!(meta["storage_path"].as_str().is_some_and(|p| p.starts_with(&format!("videos/{id}/"))));
 
     // The whole video, then ranges: plain, across the part boundary, suffix, open-ended, several.
+    let resp = client().get(video_url(srv, &id, "/stream")).bearer_auth(&token).send().await.unwrap();
+    let header = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header("Content-Type").as_deref(), Some("video/webm"));
+    assert_eq!(header("Accept-Ranges").as_deref(), Some("bytes"));
+    assert_eq!(header("Content-Length"), Some(video.len().to_string()));
     let (status, range, body) = stream(srv, &token, &id, None).await;
     assert_eq!((status, range), (200, None));
     assert!(body == video, "the streamed video equals the uploaded bytes");

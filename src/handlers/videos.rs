@@ -12,11 +12,8 @@ use super::interviews::interview_id;
 use super::{internal, json, Ctx, HandlerResult};
 use crate::auth::access::Principal;
 use crate::domain::media::range::{parse_range, RangeOutcome};
-use crate::domain::media::video::{VideoContentType, MIB};
+use crate::domain::media::video::{VideoContentType, MAX_CHUNK_REQUEST_BYTES};
 use crate::http::error::{ApiError, ErrorCode, FieldError};
-
-/// Largest chunk one request may carry: Cloudflare's request body limit (Free/Pro plans).
-pub const MAX_CHUNK_REQUEST_BYTES: u64 = 100 * MIB;
 
 /// One chunk as the request described it; the body stays a JS value (stream or Blob).
 struct Chunk {
