@@ -121,6 +121,14 @@ impl InterviewDo {
             .map_err(storage("kv delete"))
     }
 
+    /// 409 once the video is finalized: it must be deleted before a new recording starts.
+    fn refuse_if_finalized(&self) -> VResult<()> {
+        if self.kv_get::<VideoRecording>(RECORDING)?.is_some_and(|r| r.status == VideoStatus::Completed) {
+            return Err(conflict("The video was already finalized; delete it to record a new one."));
+        }
+        Ok(())
+    }
+
     fn bucket(&self) -> VResult<worker::Bucket> {
         self.env.bucket("MEDIA").map_err(storage("r2 binding"))
     }
@@ -164,9 +172,7 @@ impl InterviewDo {
         ) else {
             return Err(ApiError::internal());
         };
-        if self.kv_get::<VideoRecording>(RECORDING)?.is_some_and(|r| r.status == VideoStatus::Completed) {
-            return Err(conflict("The video was already finalized; delete it to record a new one."));
-        }
+        self.refuse_if_finalized()?;
         let bytes =
             req.bytes().await.map_err(|_| ApiError::field("video_chunk", "The chunk could not be read."))?;
         // The Worker refuses oversized requests by their declared length; a body without one
@@ -185,6 +191,8 @@ impl InterviewDo {
             content_type,
         };
         let limits = UploadLimits::new(cfg.video_max_bytes);
+        // Again after the await: a finalize may have completed meanwhile.
+        self.refuse_if_finalized()?;
         let state: Option<UploadState> = self.kv_get(UPLOAD)?;
         let plan = plan_chunk(state.as_ref(), &chunk, &limits).map_err(|e| chunk_error(&e))?;
         if chunk_index == 0 {
@@ -254,6 +262,13 @@ impl InterviewDo {
             .execute()
             .await
             .map_err(storage("r2 create upload"))?;
+        if let Err(e) = self.refuse_if_finalized() {
+            // Finalized while this upload was being created: it must not replace the video.
+            if let Err(abort) = upload.abort().await {
+                log_error("r2 abort late upload", &abort);
+            }
+            return Err(e);
+        }
         if let Some(winner) = self.kv_get::<UploadState>(UPLOAD)? {
             if let Err(e) = upload.abort().await {
                 log_error("r2 abort duplicate upload", &e);
@@ -289,6 +304,8 @@ impl InterviewDo {
         };
         self.set_video_status(VideoStatus::Uploading, cfg)?;
         self.put_recording(&rec)?;
+        self.schedule(OUTBOX, now)?;
+        self.arm().await;
         log_event(
             "video_upload_started",
             json!({ "interview_id": record.id, "total_chunks": chunk.total_chunks }),
