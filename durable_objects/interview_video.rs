@@ -66,6 +66,18 @@ fn finalized(rec: &VideoRecording) -> Value {
     })
 }
 
+/// Aborts a multipart upload (its parts are deleted); a failure is logged (R2 also expires
+/// abandoned uploads itself).
+async fn abort_upload(bucket: &worker::Bucket, state: &UploadState) {
+    let aborted = match bucket.resume_multipart_upload(state.key.clone(), state.upload_id.clone()) {
+        Ok(upload) => upload.abort().await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = aborted {
+        log_error("r2 abort upload", &e);
+    }
+}
+
 #[derive(Deserialize)]
 struct RetentionBody {
     retention_ms: i64,
@@ -438,16 +450,15 @@ impl InterviewDo {
         // Chunks still in flight find no upload and are refused.
         self.kv_delete(UPLOAD)?;
         if let Some(state) = state {
-            let aborted = match bucket.resume_multipart_upload(state.key.clone(), state.upload_id.clone()) {
-                Ok(upload) => upload.abort().await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = aborted {
-                log_error("r2 abort upload", &e);
-            }
+            abort_upload(&bucket, &state).await;
         }
         if let Some(key) = key {
             bucket.delete(key).await.map_err(storage("r2 delete"))?;
+        }
+        // A chunk may have started a new upload while this awaited R2: the deletion covers it.
+        if let Some(late) = self.kv_get::<UploadState>(UPLOAD)? {
+            self.kv_delete(UPLOAD)?;
+            abort_upload(&bucket, &late).await;
         }
         let mut rec: VideoRecording = self.kv_get(RECORDING)?.ok_or_else(ApiError::internal)?;
         rec.mark_deleted(now_ms());
