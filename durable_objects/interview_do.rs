@@ -46,6 +46,10 @@ use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::platform::{log_error, log_event, now_ms};
 
+/// The video recording routes (`/video…`): chunk upload to R2, finalize, delete, retention.
+#[path = "interview_video.rs"]
+mod video;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS messages (
@@ -271,6 +275,10 @@ impl InterviewDo {
         let path = req.path();
         if path == "/internal/ping" {
             return self.ping().map_err(storage("ping"));
+        }
+        if path == "/video" || path.starts_with("/video/") {
+            // Before the JSON parse: chunk bodies are binary.
+            return self.video_route(req, &path).await;
         }
         let who = caller(&req)?;
         let cfg = config(&self.env)?;

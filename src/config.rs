@@ -39,7 +39,10 @@ pub struct Config {
     pub transcription_model: String,
     pub tts_model: String,
     pub video_max_bytes: u64,
-    pub video_retention_days: u32,
+    /// Videos older than this are deleted by the daily job (fractional days allowed, for tests).
+    pub video_retention_days: f64,
+    /// Multipart uploads with no chunk for this long are aborted by the daily job (default 24 h).
+    pub video_upload_idle_hours: f64,
     pub feedback_auto_send_hours: f64,
     pub feedback_webhook_url: Option<String>,
     pub feedback_webhook_secret: Option<String>,
@@ -151,7 +154,8 @@ impl Config {
             transcription_model: text("TRANSCRIPTION_MODEL", "whisper-1"),
             tts_model: text("TTS_MODEL", "tts-1"),
             video_max_bytes: num("VIDEO_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
-            video_retention_days: small("VIDEO_RETENTION_DAYS", 90)?,
+            video_retention_days: float("VIDEO_RETENTION_DAYS", 90.0)?,
+            video_upload_idle_hours: float("VIDEO_UPLOAD_IDLE_HOURS", 24.0)?,
             feedback_auto_send_hours: float("FEEDBACK_AUTO_SEND_HOURS", 4.0)?,
             feedback_webhook_url: get("FEEDBACK_WEBHOOK_URL"),
             feedback_webhook_secret: get("FEEDBACK_WEBHOOK_SECRET"),
@@ -217,6 +221,14 @@ mod tests {
         assert_eq!(c.ai_provider(), AiProviderKind::Builtin);
         assert!(c.jwt_secret.is_none());
         assert!(c.test_faults.is_empty(), "fault injection is off unless configured");
+        assert_eq!((c.video_retention_days, c.video_upload_idle_hours), (90.0, 24.0));
+        let c = config(&[("VIDEO_RETENTION_DAYS", "0.00001"), ("VIDEO_UPLOAD_IDLE_HOURS", "0.5")])
+            .expect("parses");
+        assert_eq!((c.video_retention_days, c.video_upload_idle_hours), (0.00001, 0.5));
+        assert_eq!(
+            config(&[("VIDEO_RETENTION_DAYS", "-1")]).expect_err("negative").name,
+            "VIDEO_RETENTION_DAYS"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
-use crate::handlers::{self, internal, interviews, recruiter, Ctx, HandlerResult};
+use crate::handlers::{self, internal, interviews, recruiter, videos, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
 use crate::http::{cors, request_log_line, SECURITY_HEADERS};
@@ -148,6 +148,12 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::InterviewAudio => {
             handlers::voice::audio(req, ctx, id, matched.param("file").unwrap_or_default()).await
         }
+        Route::VideoUploadChunk => videos::upload_chunk(req, ctx, id).await,
+        Route::VideoUploadStatus => videos::simple(req, ctx, id, Method::Get, "/video/status").await,
+        Route::VideoFinalize => videos::simple(req, ctx, id, Method::Post, "/video/finalize").await,
+        Route::VideoGet => videos::simple(req, ctx, id, Method::Get, "/video").await,
+        Route::VideoStream => videos::stream(req, ctx, id).await,
+        Route::VideoDelete => videos::simple(req, ctx, id, Method::Delete, "/video").await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

@@ -39,6 +39,16 @@ pub fn error_response(err: &ApiError, request_id: &str) -> Response {
     if let Some(secs) = err.retry_after {
         let _ = headers.set("Retry-After", &secs.to_string());
     }
+    // A 416 names the object's size (`bytes */SIZE`), as RFC 9110 §15.5.17 asks.
+    if let Some(range) = err
+        .extra
+        .as_ref()
+        .filter(|_| err.code == crate::http::error::ErrorCode::RangeNotSatisfiable)
+        .and_then(|x| x.get("content_range"))
+        .and_then(serde_json::Value::as_str)
+    {
+        let _ = headers.set("Content-Range", range);
+    }
     Response::builder()
         .with_status(err.status())
         .with_headers(headers)

@@ -151,3 +151,62 @@ fn a_regenerated_assessment_updates_its_single_row() {
     let score: f64 = conn.query_row("SELECT overall_score FROM interviews", [], |r| r.get(0)).unwrap();
     assert!((score - second.overall_score).abs() < 1e-9, "the interview carries the score");
 }
+
+#[test]
+fn the_video_row_follows_the_recording_and_the_interview_carries_its_status() {
+    use interview_edge::domain::media::recording::{object_key, VideoRecording};
+    use interview_edge::domain::media::video::VideoContentType;
+    let conn = db();
+    let session = Session::start("i1", RoleType::React, None);
+    apply(
+        &conn,
+        "interview",
+        &record(1, InterviewStatus::InProgress).projection(&session, &EngineLimits::default(), 1),
+    );
+    let mut v = VideoRecording {
+        id: "v1".into(),
+        interview_id: "i1".into(),
+        candidate_id: "u1".into(),
+        key: object_key("i1", "n1", VideoContentType::Webm),
+        content_type: VideoContentType::Webm,
+        upload_id: Some("up-1".into()),
+        total_chunks: 3,
+        chunk_count: 1,
+        file_size_bytes: 6,
+        status: VideoStatus::Uploading,
+        created_ms: 1_000,
+        last_chunk_ms: 1_000,
+        uploaded_ms: None,
+        deleted_ms: None,
+    };
+    apply(&conn, "video", &v.projection(2_000));
+    apply(&conn, "video", &v.projection(2_000));
+    v.status = VideoStatus::Completed;
+    v.chunk_count = 3;
+    v.file_size_bytes = 30;
+    v.uploaded_ms = Some(3_000);
+    apply(&conn, "video", &v.projection(3_000));
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM video_recordings"), 1);
+    assert_eq!(count(&conn, "SELECT file_size_bytes FROM video_recordings"), 30);
+    let url: Option<String> =
+        conn.query_row("SELECT video_recording_url FROM interviews", [], |r| r.get(0)).unwrap();
+    assert_eq!(url.as_deref(), Some("/api/v1/videos/i1/stream"));
+    // A stale replay (an older flush landing late) changes nothing.
+    let mut stale = v.clone();
+    stale.status = VideoStatus::Uploading;
+    apply(&conn, "video", &stale.projection(2_500));
+    let status: String = conn.query_row("SELECT status FROM video_recordings", [], |r| r.get(0)).unwrap();
+    assert_eq!(status, "completed");
+    v.mark_deleted(4_000);
+    apply(&conn, "video", &v.projection(4_000));
+    let row: (String, Option<String>, Option<String>) = conn
+        .query_row("SELECT status, deleted_at, upload_id FROM video_recordings", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(row.0, "deleted");
+    assert!(row.1.is_some() && row.2.is_none());
+    let url: Option<String> =
+        conn.query_row("SELECT video_recording_url FROM interviews", [], |r| r.get(0)).unwrap();
+    assert_eq!(url, None, "a deleted video has no URL");
+}

@@ -63,6 +63,25 @@ const ASSESSMENT_COLUMNS: &[&str] = &[
     "generated_at",
 ];
 
+const VIDEO_COLUMNS: &[&str] = &[
+    "id",
+    "interview_id",
+    "candidate_id",
+    "storage_path",
+    "content_type",
+    "upload_id",
+    "total_chunks",
+    "chunk_count",
+    "file_size_bytes",
+    "duration_seconds",
+    "status",
+    "uploaded_at",
+    "last_chunk_at",
+    "deleted_at",
+    "created_at",
+    "updated_at",
+];
+
 fn placeholders(n: usize) -> String {
     (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
@@ -89,7 +108,10 @@ fn normalise(v: &Value) -> Value {
     }
 }
 
-/// The statements for one outbox row of `kind` (`interview`, `message`, `assessment`).
+/// Video rows are guarded by `updated_at` (the DO's clock): two flushes racing to D1 cannot
+/// leave an older state behind.
+///
+/// The statements for one outbox row of `kind` (`interview`, `message`, `assessment`, `video`).
 #[must_use]
 pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
     match kind {
@@ -152,6 +174,28 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
             (
                 "UPDATE interviews SET overall_score = ?2 WHERE id = ?1".to_owned(),
                 values(&["interview_id", "overall_score"], p),
+            ),
+        ],
+        "video" => vec![
+            (
+                format!(
+                    "INSERT INTO video_recordings ({}) VALUES ({}) ON CONFLICT (interview_id) DO UPDATE SET {} \
+                     WHERE excluded.updated_at >= video_recordings.updated_at",
+                    VIDEO_COLUMNS.join(", "),
+                    placeholders(VIDEO_COLUMNS.len()),
+                    updates(VIDEO_COLUMNS, &["id", "interview_id", "candidate_id", "created_at"])
+                ),
+                values(VIDEO_COLUMNS, p),
+            ),
+            // The status comes with the (versioned) interview row; the URL follows the video row
+            // as it stands after the guarded upsert above, so a stale replay cannot bring it back.
+            (
+                "UPDATE interviews SET video_recording_url = CASE WHEN (SELECT status FROM video_recordings \
+                 WHERE interview_id = ?1) = 'completed' THEN ?2 END WHERE id = ?1"
+                    .to_owned(),
+                vec![p["interview_id"].clone(), Value::from(super::media::recording::stream_url(
+                    p["interview_id"].as_str().unwrap_or_default(),
+                ))],
             ),
         ],
         _ => Vec::new(),

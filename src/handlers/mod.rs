@@ -6,6 +6,7 @@ pub mod auth;
 pub mod interviews;
 pub mod realtime;
 pub mod recruiter;
+pub mod videos;
 pub mod voice;
 
 use std::cell::RefCell;

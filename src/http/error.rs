@@ -28,6 +28,7 @@ pub enum ErrorCode {
     VoiceUnavailable,
     VideoConsentRequired,
     UploadIncomplete,
+    UploadConflict,
     RangeNotSatisfiable,
     UpgradeRequired,
     Internal,
@@ -56,6 +57,7 @@ impl ErrorCode {
         ErrorCode::VoiceUnavailable,
         ErrorCode::VideoConsentRequired,
         ErrorCode::UploadIncomplete,
+        ErrorCode::UploadConflict,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::UpgradeRequired,
         ErrorCode::Internal,
@@ -86,6 +88,7 @@ impl ErrorCode {
             ErrorCode::VideoConsentRequired => "VIDEO_CONSENT_REQUIRED",
             ErrorCode::UploadIncomplete => "UPLOAD_INCOMPLETE",
             ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
+            ErrorCode::UploadConflict => "UPLOAD_CONFLICT",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -113,7 +116,8 @@ impl ErrorCode {
             | ErrorCode::InterviewCompleted
             | ErrorCode::InterviewAbandoned
             | ErrorCode::AiResponsePending
-            | ErrorCode::UploadIncomplete => 409,
+            | ErrorCode::UploadIncomplete
+            | ErrorCode::UploadConflict => 409,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited => 429,
@@ -292,6 +296,8 @@ mod tests {
             ("VOICE_UNAVAILABLE", 503),
             ("VIDEO_CONSENT_REQUIRED", 403),
             ("UPLOAD_INCOMPLETE", 409),
+            ("UPLOAD_CONFLICT", 409),
+            ("RANGE_NOT_SATISFIABLE", 416),
             ("INTERNAL", 500),
         ];
         for (code, status) in expected {

@@ -38,6 +38,12 @@ pub enum Route {
     RealtimeTicket,
     RealtimeConnect,
     InterviewAudio,
+    VideoUploadChunk,
+    VideoUploadStatus,
+    VideoFinalize,
+    VideoGet,
+    VideoStream,
+    VideoDelete,
 }
 
 /// One entry of the table.
@@ -88,6 +94,12 @@ pub const ROUTES: &[RouteDef] = &[
     // Authenticated by its single-use ticket (a browser cannot send a header on a WebSocket).
     def("GET", "/api/v1/realtime/{id}", Route::RealtimeConnect, false),
     def("GET", "/api/v1/interviews/{id}/audio/{file}", Route::InterviewAudio, true),
+    def("POST", "/api/v1/videos/{id}/upload-chunk", Route::VideoUploadChunk, true),
+    def("GET", "/api/v1/videos/{id}/upload-status", Route::VideoUploadStatus, true),
+    def("POST", "/api/v1/videos/{id}/finalize", Route::VideoFinalize, true),
+    def("GET", "/api/v1/videos/{id}", Route::VideoGet, true),
+    def("GET", "/api/v1/videos/{id}/stream", Route::VideoStream, true),
+    def("DELETE", "/api/v1/videos/{id}", Route::VideoDelete, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.

@@ -1,12 +1,86 @@
-//! The daily video retention job (filled in by the media work).
+//! The daily video retention job (SPEC.md §4.4): deletes completed videos older than
+//! `VIDEO_RETENTION_DAYS` and aborts multipart uploads with no chunk for more than
+//! `VIDEO_UPLOAD_IDLE_HOURS` (24 h by default). D1 finds the candidates (indexed by status and
+//! time); each interview's Durable Object, the recording's single writer, then decides again from
+//! its own state and does the R2 work, so D1 and the DO stay consistent (status `deleted`,
+//! projected through its outbox).
 
 use serde_json::{json, Value};
-use worker::Env;
+use worker::{Env, Method, Request, RequestInit};
 
-use crate::platform::now_ms;
+use crate::domain::media::recording::{window_ms, DAY_MS, HOUR_MS};
+use crate::domain::time::rfc3339_ms;
+use crate::platform::{log_error, now_ms};
+
+/// At most this many recordings of each kind per run (the next run continues).
+const BATCH: u32 = 500;
 
 /// Runs video retention; returns when it started and what it did.
-pub async fn run(_env: &Env) -> (i64, worker::Result<Value>) {
+pub async fn run(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
-    (started, Ok(json!({})))
+    (started, retention(env, started).await)
+}
+
+#[derive(serde::Deserialize)]
+struct Row {
+    interview_id: String,
+}
+
+async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
+    let cfg = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    let retention_ms = window_ms(cfg.video_retention_days, DAY_MS);
+    let idle_ms = window_ms(cfg.video_upload_idle_hours, HOUR_MS);
+    let db = env.d1("DB")?;
+    let expired = db
+        .prepare(
+            "SELECT interview_id FROM video_recordings WHERE status = 'completed' AND uploaded_at < ?1 \
+             ORDER BY uploaded_at LIMIT ?2",
+        )
+        .bind(&[rfc3339_ms(now - retention_ms).into(), BATCH.into()])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    let idle = db
+        .prepare(
+            "SELECT interview_id FROM video_recordings WHERE status = 'uploading' AND last_chunk_at < ?1 \
+             ORDER BY last_chunk_at LIMIT ?2",
+        )
+        .bind(&[rfc3339_ms(now - idle_ms).into(), BATCH.into()])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    let (mut deleted, mut aborted, mut kept, mut failed) = (0u32, 0u32, 0u32, 0u32);
+    for row in expired.iter().chain(idle.iter()) {
+        match ask_do(env, &row.interview_id, retention_ms, idle_ms).await {
+            Ok(action) if action == "deleted" => deleted += 1,
+            Ok(action) if action == "aborted" => aborted += 1,
+            Ok(_) => kept += 1,
+            Err(e) => {
+                log_error("video retention", &e);
+                failed += 1;
+            }
+        }
+    }
+    Ok(json!({
+        "videos_deleted": deleted,
+        "uploads_aborted": aborted,
+        "kept": kept,
+        "failed": failed,
+        "retention_days": cfg.video_retention_days,
+        "upload_idle_hours": cfg.video_upload_idle_hours,
+    }))
+}
+
+/// Asks the interview's DO to apply retention; its action (`deleted`, `aborted`, `none`).
+async fn ask_do(env: &Env, interview_id: &str, retention_ms: i64, idle_ms: i64) -> worker::Result<String> {
+    let stub = env.durable_object("INTERVIEW")?.id_from_name(interview_id)?.get_stub()?;
+    let body = json!({ "retention_ms": retention_ms, "idle_ms": idle_ms }).to_string();
+    let init = RequestInit { method: Method::Post, body: Some(body.into()), ..RequestInit::default() };
+    let req = Request::new_with_init("https://interview.internal/video/retention", &init)?;
+    let mut resp = stub.fetch_with_request(req).await?;
+    if resp.status_code() != 200 {
+        return Err(worker::Error::RustError(format!("retention answered {}", resp.status_code())));
+    }
+    let v: Value = resp.json().await?;
+    Ok(v.get("action").and_then(Value::as_str).unwrap_or("none").to_owned())
 }

@@ -36,6 +36,8 @@ pub const MIN_PART_BYTES: u64 = 5 * MIB;
 pub const MAX_PART_BYTES: u64 = 5 * 1024 * MIB;
 /// R2's maximum number of parts in one multipart upload.
 pub const MAX_PARTS: u32 = 10_000;
+/// Largest chunk one request may carry: Cloudflare's request body limit (Free/Pro plans).
+pub const MAX_CHUNK_REQUEST_BYTES: u64 = 100 * MIB;
 /// The default of `VIDEO_MAX_BYTES` (2 GiB).
 pub const DEFAULT_MAX_BYTES: u64 = 2 * 1024 * MIB;
 /// A multipart upload with no chunk for this long is aborted by the retention job (24 h).
