@@ -93,11 +93,8 @@ async fn voice_and_video_clients_against_mocked_endpoints_in_chromium() {
 }
 
 /// A video recorded with the fake camera during an interview (with consent), uploaded in chunks
-/// with progress and finalised, then played back in the recruiter view. Needs the video API
-/// (SPEC §4.4): until it is merged the client says "not available" and this test fails, so it is
-/// ignored; run it with `cargo test --test browser -- --ignored video`.
+/// with progress and finalised, then played back in the recruiter view.
 #[tokio::test]
-#[ignore = "needs the video API (SPEC §4.4); remove this once it is merged"]
 async fn video_record_upload_and_recruiter_playback_in_chromium() {
     let server = srv();
     let admin = create_admin(server).await;
