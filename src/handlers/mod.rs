@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod interviews;
 pub mod recruiter;
+pub mod resumes;
 
 use std::cell::RefCell;
 
@@ -26,7 +27,6 @@ pub struct Ctx<'a> {
     pub env: &'a Env,
     pub config: &'a Config,
     /// For `wait_until` work that outlives the response.
-    #[allow(dead_code)]
     pub worker_ctx: &'a Context,
     /// Set by the auth guard, reported in the request log line.
     pub user_id: RefCell<Option<String>>,

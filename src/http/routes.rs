@@ -35,6 +35,12 @@ pub enum Route {
     RecruiterStats,
     InterviewAssessment,
     RecruiterInterview,
+    ResumeUpload,
+    ResumeList,
+    ResumeGet,
+    ResumeFeedback,
+    ResumeFeedbackApprove,
+    RecruiterFeedback,
 }
 
 /// One entry of the table.
@@ -81,6 +87,12 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/recruiter/stats", Route::RecruiterStats, true),
     def("GET", "/api/v1/interviews/{id}/assessment", Route::InterviewAssessment, true),
     def("GET", "/api/v1/recruiter/interviews/{id}", Route::RecruiterInterview, true),
+    def("POST", "/api/v1/resumes", Route::ResumeUpload, true),
+    def("GET", "/api/v1/resumes", Route::ResumeList, true),
+    def("GET", "/api/v1/resumes/{id}", Route::ResumeGet, true),
+    def("GET", "/api/v1/resumes/{id}/feedback", Route::ResumeFeedback, true),
+    def("POST", "/api/v1/resumes/{id}/feedback/approve", Route::ResumeFeedbackApprove, true),
+    def("GET", "/api/v1/recruiter/feedback", Route::RecruiterFeedback, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.
