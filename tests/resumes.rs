@@ -415,6 +415,20 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     );
     let (status, _) = get(server, &admin, "/api/v1/recruiter/feedback?status=bogus").await;
     assert_eq!(status, 422);
+    // Viewers read staff views but cannot approve.
+    let viewer_email = format!("viewer-{}@example.com", unique());
+    let (status, _) = post_json(
+        server,
+        &admin,
+        "/api/v1/admin/users",
+        &json!({"email": viewer_email, "password": common::PASSWORD, "full_name": "Vic Viewer", "role": "viewer"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let viewer = common::login(server, &viewer_email).await;
+    assert_eq!(get(server, &viewer, &path).await.0, 200);
+    let (status, _) = post_json(server, &viewer, &format!("{path}/approve"), &json!({})).await;
+    assert_eq!(status, 403, "viewers are read-only");
     // A cron run before approval sends nothing (not due for 4 h).
     run_cron(server).await;
     assert_eq!(get(server, &token, &path).await.0, 404);
@@ -496,6 +510,42 @@ async fn a_failing_webhook_is_retried_and_the_candidate_sees_the_feedback_meanwh
     let delivery_ids: Vec<_> = hooks.iter().map(|h| h.headers.get("x-feedback-delivery").cloned()).collect();
     assert!(delivery_ids.windows(2).all(|w| w[0] == w[1]), "one delivery id across retries");
     hooks.iter().for_each(verify_signature);
+}
+
+#[tokio::test]
+async fn a_webhook_that_keeps_failing_is_given_up_after_five_attempts() {
+    let server = server();
+    let (token, _) = register_candidate(server, "Gus Giveup").await;
+    let admin = create_admin(server).await;
+    let id = upload_ok(server, &token, b"Gus Giveup\nGo developer\nSkills: Go, Redis\n", "g.txt").await;
+    wait_parsed(server, &token, &id).await;
+    let path = format!("/api/v1/resumes/{id}/feedback");
+    let feedback = wait_ok(server, &admin, &path).await;
+    let fid = feedback["id"].as_str().unwrap();
+    receiver().fail_next(&id, 100);
+    assert_eq!(post_json(server, &admin, &format!("{path}/approve"), &json!({})).await.0, 200);
+    for attempt in 1..=4 {
+        wait_delivery(server, &admin, &path, |d| d["attempts"] == attempt && !d["last_error"].is_null())
+            .await;
+        d1_query(
+            server,
+            &format!(
+                "UPDATE feedback_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE feedback_id = '{fid}'"
+            ),
+        );
+        run_cron(server).await;
+    }
+    let delivery = wait_delivery(server, &admin, &path, |d| d["status"] == "failed").await;
+    assert_eq!(delivery["attempts"], 5);
+    assert_eq!(delivery["last_error"], "HTTP 500");
+    d1_query(
+        server,
+        &format!("UPDATE feedback_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE feedback_id = '{fid}'"),
+    );
+    run_cron(server).await;
+    assert_eq!(receiver().hooks_for(&id).len(), 5, "no sixth attempt");
+    let seen = wait_ok(server, &token, &path).await;
+    assert_eq!(seen["status"], "sent", "the candidate sees it whatever the webhook does");
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use worker::{FormEntry, HttpMetadata, Request};
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::domain::enums::FeedbackStatus;
 use crate::domain::resume::delivery::MAX_PARSE_ATTEMPTS;
-use crate::domain::resume::{detect, ResumeKind, MAX_RESUME_BYTES};
+use crate::domain::resume::{detect, MAX_RESUME_BYTES};
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::jobs::resumes as jobs;
@@ -33,26 +33,6 @@ fn resume_id(id: &str) -> Result<String, ApiError> {
 
 fn too_large() -> ApiError {
     ApiError::new(ErrorCode::PayloadTooLarge, "The resume is larger than 10 MiB.")
-}
-
-/// The content type stored in D1 (its CHECK lists bare MIME types).
-const fn stored_content_type(kind: ResumeKind) -> &'static str {
-    match kind {
-        ResumeKind::Text => "text/plain",
-        other => other.content_type(),
-    }
-}
-
-/// A file name safe to store and show: no path, no control characters, at most 255 chars.
-fn clean_file_name(name: &str, kind: ResumeKind) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
-    let cleaned = cleaned.trim();
-    if cleaned.is_empty() {
-        format!("resume.{}", kind.extension())
-    } else {
-        cleaned.to_owned()
-    }
 }
 
 /// `POST /api/v1/resumes`: multipart `file` → 202 `{resume_id, parsing_status:"pending"}`.
@@ -110,12 +90,12 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         .await
         .map_err(internal("resume put"))?;
     let now = rfc3339_ms(now_ms());
-    let file_name = clean_file_name(&file.name(), kind);
+    let file_name = kind.display_file_name(&file.name());
     let row = store::NewResume {
         id: &id,
         candidate_id: &me.user_id,
         file_name: &file_name,
-        content_type: stored_content_type(kind),
+        content_type: kind.stored_content_type(),
         size_bytes: size,
         storage_path: &storage_path,
         now: &now,
