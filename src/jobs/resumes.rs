@@ -14,12 +14,15 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
+use crate::ai::breaker::CircuitBreaker;
+use crate::ai::openai_http::{chat_completion_with, OpenAiSettings};
+use crate::ai::resume::{build_resume_request, merge, parse_resume_response, ModelResume};
 use crate::config::Config;
 use crate::domain::resume::delivery::{
     delivery_backoff_ms, signature_header_value, signed_string, year_of, DELIVERY_HEADER, DELIVERY_LEASE_MS,
     MAX_DELIVERY_ATTEMPTS, PARSE_STALE_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_TIMEOUT_MS,
 };
-use crate::domain::resume::{detect, extract_text, generate_feedback, parse_resume};
+use crate::domain::resume::{detect, extract_text, generate_feedback, parse_resume, ParsedResume};
 use crate::domain::time::rfc3339_ms;
 use crate::platform::{log_error, log_event, now_ms};
 use crate::store::resumes as store;
@@ -150,6 +153,10 @@ async fn attempt_parse(
     let now = now_ms();
     let now_text = rfc3339_ms(now);
     let parsed = parse_resume(&text, year_of(&now_text));
+    let parsed = match OpenAiSettings::from_config(config) {
+        None => parsed,
+        Some(settings) => model_extraction(&settings, config, id, &text, parsed).await,
+    };
     let name = store::candidate_name(db, &claim.candidate_id).await?;
     let feedback = generate_feedback(&parsed, None, name.as_deref());
     let parsed_json = serde_json::to_string(&parsed).map_err(|e| Failure::Platform(e.into()))?;
@@ -167,6 +174,36 @@ async fn attempt_parse(
         auto_send_at: &rfc3339_ms(now + auto_send_ms),
     };
     Ok(store::complete_parse(db, id, attempt, &parsed_json, &new, &now_text).await?)
+}
+
+/// The OpenAI structured extraction merged into the built-in parse; the built-in parse alone
+/// when the call fails (after its retries) or its answer is unusable.
+async fn model_extraction(
+    settings: &OpenAiSettings,
+    config: &Config,
+    id: &str,
+    text: &str,
+    builtin: ParsedResume,
+) -> ParsedResume {
+    let body = build_resume_request(&config.openai_model, text);
+    let mut breaker = CircuitBreaker::default();
+    let context = format!("resume:{id}");
+    let (result, _report) = chat_completion_with(
+        settings,
+        &body,
+        &mut breaker,
+        &context,
+        &parse_resume_response,
+        &|m: &ModelResume| m.usage,
+    )
+    .await;
+    match result {
+        Ok(model) => merge(builtin, model.parsed),
+        Err(e) => {
+            log_event("resume_extraction_fallback", json!({ "resume_id": id, "reason": e.log_reason() }));
+            builtin
+        }
+    }
 }
 
 /// What one delivery attempt did.

@@ -578,6 +578,8 @@ fn chat_completion(request: &Request, number: usize, failure: Option<&Failure>) 
     let schema_name = format["json_schema"]["name"].as_str().unwrap_or_default();
     let content = if schema_name == "interview_assessment" {
         assessment_content(&format["json_schema"]["schema"])
+    } else if schema_name == "resume_extraction" {
+        resume_content()
     } else {
         turn_content(&answer, number)
     };
@@ -668,6 +670,19 @@ fn assessment_content(schema: &Value) -> String {
         "ai_reasoning": reasoning,
         "recommended_actions": ["Fake action from the model."],
         "summary": "Fake model summary. It is neutral.",
+    })
+    .to_string()
+}
+
+/// A structured résumé extraction with values the built-in parser never produces, so a test can
+/// tell the model's contribution apart.
+fn resume_content() -> String {
+    json!({
+        "skills": ["Fake Model Skill"],
+        "experience_years": 9,
+        "education": ["Fake University"],
+        "previous_roles": ["Fake Staff Engineer"],
+        "technical_domains": [{"domain": "backend", "skills": ["Fake Model Skill"]}],
     })
     .to_string()
 }
