@@ -4,7 +4,7 @@
 
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
-use crate::handlers::{self, internal, interviews, recruiter, videos, Ctx, HandlerResult};
+use crate::handlers::{self, internal, interviews, recruiter, resumes, videos, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
 use crate::http::{cors, request_log_line, SECURITY_HEADERS};
@@ -107,7 +107,9 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
         }
     };
     log.route = matched.pattern;
-    log.interview_id = matched.param("id").map(str::to_owned);
+    if !matched.pattern.starts_with("/api/v1/resumes") {
+        log.interview_id = matched.param("id").map(str::to_owned);
+    }
     dispatch(req, ctx, &matched).await
 }
 
@@ -154,6 +156,12 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::VideoGet => videos::simple(req, ctx, id, Method::Get, "/video").await,
         Route::VideoStream => videos::stream(req, ctx, id).await,
         Route::VideoDelete => videos::simple(req, ctx, id, Method::Delete, "/video").await,
+        Route::ResumeUpload => resumes::upload(req, ctx).await,
+        Route::ResumeList => resumes::list(req, ctx).await,
+        Route::ResumeGet => resumes::get(req, ctx, id).await,
+        Route::ResumeFeedback => resumes::feedback(req, ctx, id).await,
+        Route::ResumeFeedbackApprove => resumes::approve(req, ctx, id).await,
+        Route::RecruiterFeedback => resumes::recruiter_list(req, ctx).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

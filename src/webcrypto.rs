@@ -1,4 +1,4 @@
-//! PBKDF2-SHA256 through WebCrypto, which is native code in workerd (~8× faster than a pure-Rust
+//! PBKDF2-SHA256 and HMAC-SHA256 through WebCrypto, which is native code in workerd (~8× faster than a pure-Rust
 //! PBKDF2 compiled to wasm). wasm32 only; the stored-hash format and comparison are pure
 //! (`crate::auth::password`).
 
@@ -43,4 +43,22 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, getrandom::Error> {
     let mut buf = vec![0u8; n];
     getrandom::fill(&mut buf)?;
     Ok(buf)
+}
+
+/// HMAC-SHA256 of `data` under `key` (the feedback webhook's signature).
+///
+/// # Errors
+/// The runtime refused the key or the operation.
+pub async fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let subtle = subtle()?;
+    let algorithm = js_sys::Object::new();
+    js_sys::Reflect::set(&algorithm, &"name".into(), &"HMAC".into())?;
+    js_sys::Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into())?;
+    let usages = js_sys::Array::of1(&JsValue::from_str("sign"));
+    let key_data = js_sys::Uint8Array::from(key);
+    let key =
+        JsFuture::from(subtle.import_key_with_object("raw", &key_data, &algorithm, false, &usages)?).await?;
+    let signature =
+        JsFuture::from(subtle.sign_with_str_and_u8_array("HMAC", &key.unchecked_into(), data)?).await?;
+    Ok(js_sys::Uint8Array::new(&signature).to_vec())
 }

@@ -46,6 +46,7 @@ pub mod errors;
 #[cfg(target_arch = "wasm32")]
 pub mod openai_http;
 pub mod realtime;
+pub mod resume;
 pub mod retry;
 pub mod speech;
 #[cfg(target_arch = "wasm32")]

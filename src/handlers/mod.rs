@@ -6,6 +6,7 @@ pub mod auth;
 pub mod interviews;
 pub mod realtime;
 pub mod recruiter;
+pub mod resumes;
 pub mod videos;
 pub mod voice;
 
@@ -29,7 +30,6 @@ pub struct Ctx<'a> {
     pub env: &'a Env,
     pub config: &'a Config,
     /// For `wait_until` work that outlives the response.
-    #[allow(dead_code)]
     pub worker_ctx: &'a Context,
     /// Set by the auth guard, reported in the request log line.
     pub user_id: RefCell<Option<String>>,

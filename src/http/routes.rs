@@ -44,6 +44,12 @@ pub enum Route {
     VideoGet,
     VideoStream,
     VideoDelete,
+    ResumeUpload,
+    ResumeList,
+    ResumeGet,
+    ResumeFeedback,
+    ResumeFeedbackApprove,
+    RecruiterFeedback,
 }
 
 /// One entry of the table.
@@ -100,6 +106,12 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/videos/{id}", Route::VideoGet, true),
     def("GET", "/api/v1/videos/{id}/stream", Route::VideoStream, true),
     def("DELETE", "/api/v1/videos/{id}", Route::VideoDelete, true),
+    def("POST", "/api/v1/resumes", Route::ResumeUpload, true),
+    def("GET", "/api/v1/resumes", Route::ResumeList, true),
+    def("GET", "/api/v1/resumes/{id}", Route::ResumeGet, true),
+    def("GET", "/api/v1/resumes/{id}/feedback", Route::ResumeFeedback, true),
+    def("POST", "/api/v1/resumes/{id}/feedback/approve", Route::ResumeFeedbackApprove, true),
+    def("GET", "/api/v1/recruiter/feedback", Route::RecruiterFeedback, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.

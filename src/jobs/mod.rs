@@ -4,7 +4,7 @@
 //! - `*/5 * * * *` — frequent jobs: resume parsing retries, due feedback delivery;
 //! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads).
 
-mod resumes;
+pub(crate) mod resumes;
 mod video_retention;
 
 use serde_json::{json, Value};

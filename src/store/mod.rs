@@ -2,6 +2,7 @@
 
 pub mod interviews;
 pub mod recruiter;
+pub mod resumes;
 pub mod users;
 
 use wasm_bindgen::JsValue;

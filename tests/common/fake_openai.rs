@@ -716,6 +716,8 @@ fn chat_completion(request: &Request, number: usize, failure: Option<&Failure>) 
     let schema_name = format["json_schema"]["name"].as_str().unwrap_or_default();
     let content = if schema_name == "interview_assessment" {
         assessment_content(&format["json_schema"]["schema"])
+    } else if schema_name == "resume_extraction" {
+        resume_content()
     } else {
         turn_content(&answer, number)
     };
@@ -970,4 +972,17 @@ fn wav_file(pcm: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&data_len.to_le_bytes());
     out.extend_from_slice(pcm);
     out
+}
+
+/// A structured résumé extraction with values the built-in parser never produces, so a test can
+/// tell the model's contribution apart.
+fn resume_content() -> String {
+    json!({
+        "skills": ["Fake Model Skill"],
+        "experience_years": 9,
+        "education": ["Fake University"],
+        "previous_roles": ["Fake Staff Engineer"],
+        "technical_domains": [{"domain": "backend", "skills": ["Fake Model Skill"]}],
+    })
+    .to_string()
 }

@@ -47,6 +47,29 @@ impl ResumeKind {
         }
     }
 
+    /// The MIME type stored in D1 (its CHECK lists bare types, without parameters).
+    #[must_use]
+    pub const fn stored_content_type(self) -> &'static str {
+        match self {
+            ResumeKind::Text => "text/plain",
+            other => other.content_type(),
+        }
+    }
+
+    /// A file name safe to store and show: the last path segment of `name` without control
+    /// characters, trimmed, at most 255 characters; `resume.<ext>` when nothing is left.
+    #[must_use]
+    pub fn display_file_name(self, name: &str) -> String {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+        let cleaned: String = base.chars().filter(|c| !c.is_control()).take(255).collect();
+        let cleaned = cleaned.trim();
+        if cleaned.is_empty() {
+            format!("resume.{}", self.extension())
+        } else {
+            cleaned.to_owned()
+        }
+    }
+
     /// The lower-case name (`pdf`, `docx`, `text`).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -115,6 +138,20 @@ pub fn detect(bytes: &[u8]) -> Option<ResumeKind> {
 mod tests {
     use super::*;
     use crate::domain::resume::fixtures::{tiny_docx, tiny_pdf};
+
+    #[test]
+    fn file_names_are_cleaned() {
+        let k = ResumeKind::Pdf;
+        assert_eq!(k.display_file_name("cv.pdf"), "cv.pdf");
+        assert_eq!(k.display_file_name("C:\\Users\\me\\cv final.pdf"), "cv final.pdf");
+        assert_eq!(k.display_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(k.display_file_name(" a\u{0}b\n.pdf "), "ab.pdf");
+        assert_eq!(k.display_file_name("dir/"), "resume.pdf");
+        assert_eq!(ResumeKind::Text.display_file_name(""), "resume.txt");
+        assert_eq!(k.display_file_name(&"x".repeat(300)).chars().count(), 255);
+        assert_eq!(ResumeKind::Text.stored_content_type(), "text/plain");
+        assert_eq!(ResumeKind::Pdf.stored_content_type(), "application/pdf");
+    }
 
     #[test]
     fn real_documents_are_recognised() {

@@ -6,6 +6,7 @@
 //!
 //! [`fixtures`] builds small real PDF and DOCX files for tests.
 
+pub mod delivery;
 pub mod detect;
 pub mod extract;
 pub mod feedback;

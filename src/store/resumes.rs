@@ -1,0 +1,510 @@
+//! D1 side of résumés, their feedback and the feedback delivery outbox (SPEC.md §4.5).
+//! Every state change is a conditional `UPDATE`, so concurrent attempts (the upload's
+//! `wait_until`, the cron, an approval) never both win.
+
+use serde::Deserialize;
+use serde_json::Value;
+use worker::D1Database;
+
+use super::{int, opt_text, text};
+use crate::domain::resume::delivery::{MAX_DELIVERY_ATTEMPTS, MAX_PARSE_ATTEMPTS};
+
+/// Columns a résumé is shown with.
+const RESUME_COLUMNS: &str = "id, candidate_id, file_name, content_type, size_bytes, parsing_status, \
+     parse_attempts, parse_error_code, parse_error, parsed_data, uploaded_at, parsed_at, updated_at";
+
+/// Columns feedback is shown with.
+const FEEDBACK_COLUMNS: &str = "id, resume_id, candidate_id, feedback_content, identified_gaps, \
+     recommended_resources, status, generator, auto_send_at, approved_at, approved_by, sent_at, created_at, \
+     updated_at";
+
+/// A new résumé row.
+pub struct NewResume<'a> {
+    pub id: &'a str,
+    pub candidate_id: &'a str,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub storage_path: &'a str,
+    pub now: &'a str,
+}
+
+/// Inserts a résumé in `pending`.
+///
+/// # Errors
+/// D1 failures.
+pub async fn insert(db: &D1Database, r: &NewResume<'_>) -> worker::Result<()> {
+    db.prepare(
+        "INSERT INTO resumes (id, candidate_id, file_name, content_type, size_bytes, storage_path, \
+         parsing_status, parse_attempts, uploaded_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)",
+    )
+    .bind(&[
+        text(r.id),
+        text(r.candidate_id),
+        text(r.file_name),
+        text(r.content_type),
+        int(r.size_bytes),
+        text(r.storage_path),
+        text(r.now),
+    ])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// One résumé (any owner), as stored.
+///
+/// # Errors
+/// D1 failures.
+pub async fn get(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
+    db.prepare(format!("SELECT {RESUME_COLUMNS} FROM resumes WHERE id = ?1"))
+        .bind(&[text(id)])?
+        .first::<Value>(None)
+        .await
+}
+
+/// A candidate's résumés, newest first, and their total count.
+///
+/// # Errors
+/// D1 failures.
+pub async fn list_for_candidate(
+    db: &D1Database,
+    candidate_id: &str,
+    skip: u32,
+    limit: u32,
+) -> worker::Result<(Vec<Value>, u64)> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {RESUME_COLUMNS} FROM resumes WHERE candidate_id = ?1 \
+             ORDER BY uploaded_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+        ))
+        .bind(&[text(candidate_id), int(i64::from(limit)), int(i64::from(skip))])?
+        .all()
+        .await?
+        .results::<Value>()?;
+    let total = count(db, "SELECT COUNT(*) AS n FROM resumes WHERE candidate_id = ?1", candidate_id).await?;
+    Ok((rows, total))
+}
+
+async fn count(db: &D1Database, sql: &str, param: &str) -> worker::Result<u64> {
+    #[derive(Deserialize)]
+    struct Count {
+        n: f64,
+    }
+    let n = db.prepare(sql).bind(&[text(param)])?.first::<Count>(None).await?.map_or(0.0, |c| c.n);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(n.max(0.0) as u64)
+}
+
+/// What a parsing attempt needs, returned by [`claim_parse`].
+#[derive(Debug, Deserialize)]
+pub struct ParseClaim {
+    pub candidate_id: String,
+    pub storage_path: String,
+    pub parse_attempts: f64,
+}
+
+/// Claims the next parsing attempt of a résumé: one that is `pending`, `failed` with attempts
+/// left, or stuck in `processing` since before `stale_before`. Moves it to `processing` and
+/// counts the attempt; `None` when there is nothing to do or another worker won.
+///
+/// # Errors
+/// D1 failures.
+pub async fn claim_parse(
+    db: &D1Database,
+    id: &str,
+    now: &str,
+    stale_before: &str,
+) -> worker::Result<Option<ParseClaim>> {
+    db.prepare(
+        "UPDATE resumes SET parsing_status = 'processing', parse_attempts = parse_attempts + 1, updated_at = ?2 \
+         WHERE id = ?1 AND parse_attempts < ?4 AND (parsing_status IN ('pending', 'failed') \
+         OR (parsing_status = 'processing' AND updated_at < ?3)) \
+         RETURNING candidate_id, storage_path, parse_attempts",
+    )
+    .bind(&[text(id), text(now), text(stale_before), int(MAX_PARSE_ATTEMPTS)])?
+    .first::<ParseClaim>(None)
+    .await
+}
+
+/// Résumés whose parsing should be (re)tried, oldest first.
+///
+/// # Errors
+/// D1 failures.
+pub async fn parse_candidates(
+    db: &D1Database,
+    stale_before: &str,
+    limit: u32,
+) -> worker::Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+    }
+    let rows = db
+        .prepare(
+            "SELECT id FROM resumes WHERE parse_attempts < ?2 AND (parsing_status IN ('pending', 'failed') \
+             OR (parsing_status = 'processing' AND updated_at < ?1)) ORDER BY uploaded_at LIMIT ?3",
+        )
+        .bind(&[text(stale_before), int(MAX_PARSE_ATTEMPTS), int(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Résumés stuck in `processing` with no attempt left end `failed`; returns how many.
+///
+/// # Errors
+/// D1 failures.
+pub async fn fail_abandoned(db: &D1Database, now: &str, stale_before: &str) -> worker::Result<usize> {
+    let result = db
+        .prepare(
+            "UPDATE resumes SET parsing_status = 'failed', parse_error_code = 'timeout', \
+             parse_error = 'parsing did not finish', updated_at = ?1 \
+             WHERE parsing_status = 'processing' AND updated_at < ?2 AND parse_attempts >= ?3",
+        )
+        .bind(&[text(now), text(stale_before), int(MAX_PARSE_ATTEMPTS)])?
+        .run()
+        .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+}
+
+/// Records a failed attempt (only by the worker that holds `attempt`).
+///
+/// # Errors
+/// D1 failures.
+pub async fn fail_parse(
+    db: &D1Database,
+    id: &str,
+    attempt: i64,
+    code: &str,
+    reason: &str,
+    now: &str,
+) -> worker::Result<()> {
+    db.prepare(
+        "UPDATE resumes SET parsing_status = 'failed', parse_error_code = ?3, parse_error = ?4, updated_at = ?5 \
+         WHERE id = ?1 AND parsing_status = 'processing' AND parse_attempts = ?2",
+    )
+    .bind(&[text(id), int(attempt), text(code), text(reason), text(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// New feedback for a parsed résumé.
+pub struct NewFeedback<'a> {
+    pub id: &'a str,
+    pub content: &'a str,
+    pub gaps_json: &'a str,
+    pub resources_json: &'a str,
+    pub auto_send_at: &'a str,
+}
+
+/// Completes an attempt: stores `parsed_data` and creates the feedback in `pending_approval`,
+/// atomically (a D1 batch), only if this worker still holds `attempt`. Returns whether it did.
+///
+/// # Errors
+/// D1 failures.
+pub async fn complete_parse(
+    db: &D1Database,
+    id: &str,
+    attempt: i64,
+    parsed_json: &str,
+    feedback: &NewFeedback<'_>,
+    now: &str,
+) -> worker::Result<bool> {
+    let update = db
+        .prepare(
+            "UPDATE resumes SET parsing_status = 'completed', parsed_data = ?3, parsed_at = ?4, \
+             parse_error_code = NULL, parse_error = NULL, updated_at = ?4 \
+             WHERE id = ?1 AND parsing_status = 'processing' AND parse_attempts = ?2",
+        )
+        .bind(&[text(id), int(attempt), text(parsed_json), text(now)])?;
+    let insert = db
+        .prepare(
+            "INSERT INTO resume_feedback (id, resume_id, candidate_id, feedback_content, identified_gaps, \
+             recommended_resources, status, generator, auto_send_at, created_at, updated_at) \
+             SELECT ?1, r.id, r.candidate_id, ?3, ?4, ?5, 'pending_approval', 'builtin', ?6, ?7, ?7 \
+             FROM resumes r WHERE r.id = ?2 AND r.parsing_status = 'completed' AND r.parsed_at = ?7 \
+             ON CONFLICT (resume_id) DO NOTHING",
+        )
+        .bind(&[
+            text(feedback.id),
+            text(id),
+            text(feedback.content),
+            text(feedback.gaps_json),
+            text(feedback.resources_json),
+            text(feedback.auto_send_at),
+            text(now),
+        ])?;
+    let results = db.batch(vec![update, insert]).await?;
+    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    Ok(changed > 0)
+}
+
+/// A candidate's display name (for the feedback greeting).
+///
+/// # Errors
+/// D1 failures.
+pub async fn candidate_name(db: &D1Database, candidate_id: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        full_name: String,
+    }
+    Ok(db
+        .prepare("SELECT full_name FROM users WHERE id = ?1")
+        .bind(&[text(candidate_id)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| r.full_name))
+}
+
+/// The feedback of a résumé, as stored.
+///
+/// # Errors
+/// D1 failures.
+pub async fn feedback_for_resume(db: &D1Database, resume_id: &str) -> worker::Result<Option<Value>> {
+    db.prepare(format!("SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE resume_id = ?1"))
+        .bind(&[text(resume_id)])?
+        .first::<Value>(None)
+        .await
+}
+
+/// Feedback by id, as stored.
+///
+/// # Errors
+/// D1 failures.
+pub async fn feedback(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
+    db.prepare(format!("SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE id = ?1"))
+        .bind(&[text(id)])?
+        .first::<Value>(None)
+        .await
+}
+
+/// Staff list of feedback, optionally by status, soonest auto-send first.
+///
+/// # Errors
+/// D1 failures.
+pub async fn list_feedback(
+    db: &D1Database,
+    status: Option<&str>,
+    skip: u32,
+    limit: u32,
+) -> worker::Result<(Vec<Value>, u64)> {
+    let rows = db
+        .prepare(format!(
+            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) \
+             ORDER BY auto_send_at, id LIMIT ?2 OFFSET ?3"
+        ))
+        .bind(&[opt_text(status), int(i64::from(limit)), int(i64::from(skip))])?
+        .all()
+        .await?
+        .results::<Value>()?;
+    #[derive(Deserialize)]
+    struct Count {
+        n: f64,
+    }
+    let n = db
+        .prepare("SELECT COUNT(*) AS n FROM resume_feedback WHERE (?1 IS NULL OR status = ?1)")
+        .bind(&[opt_text(status)])?
+        .first::<Count>(None)
+        .await?
+        .map_or(0.0, |c| c.n);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok((rows, n.max(0.0) as u64))
+}
+
+/// Approves feedback that is not yet sent, optionally replacing its content, and enqueues its
+/// delivery (atomically). Returns whether it was approved now.
+///
+/// # Errors
+/// D1 failures.
+pub async fn approve(
+    db: &D1Database,
+    feedback_id: &str,
+    content: Option<&str>,
+    staff_id: &str,
+    delivery_id: &str,
+    now: &str,
+) -> worker::Result<bool> {
+    let update = db
+        .prepare(
+            "UPDATE resume_feedback SET status = 'approved', feedback_content = COALESCE(?2, feedback_content), \
+             approved_at = ?4, approved_by = ?3, updated_at = ?4 WHERE id = ?1 AND status != 'sent'",
+        )
+        .bind(&[text(feedback_id), opt_text(content), text(staff_id), text(now)])?;
+    let enqueue = enqueue_statement(db, delivery_id, feedback_id, now)?;
+    let results = db.batch(vec![update, enqueue]).await?;
+    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    Ok(changed > 0)
+}
+
+fn enqueue_statement(
+    db: &D1Database,
+    delivery_id: &str,
+    feedback_id: &str,
+    now: &str,
+) -> worker::Result<worker::D1PreparedStatement> {
+    db.prepare(
+        "INSERT INTO feedback_deliveries (id, feedback_id, status, attempts, next_attempt_at, created_at) \
+         SELECT ?1, f.id, 'pending', 0, ?3, ?3 FROM resume_feedback f WHERE f.id = ?2 AND f.status != 'sent' \
+         ON CONFLICT (feedback_id) DO NOTHING",
+    )
+    .bind(&[text(delivery_id), text(feedback_id), text(now)])
+}
+
+/// Feedback that is due (approved, or past its auto-send time) and has no delivery yet.
+///
+/// # Errors
+/// D1 failures.
+pub async fn due_without_delivery(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+    }
+    let rows = db
+        .prepare(
+            "SELECT f.id FROM resume_feedback f WHERE (f.status = 'approved' \
+             OR (f.status = 'pending_approval' AND f.auto_send_at <= ?1)) \
+             AND NOT EXISTS (SELECT 1 FROM feedback_deliveries d WHERE d.feedback_id = f.id) \
+             ORDER BY f.auto_send_at LIMIT ?2",
+        )
+        .bind(&[text(now), int(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Enqueues deliveries (one per feedback; existing ones are kept).
+///
+/// # Errors
+/// D1 failures.
+pub async fn enqueue(db: &D1Database, items: &[(String, String)], now: &str) -> worker::Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let statements = items
+        .iter()
+        .map(|(delivery_id, feedback_id)| enqueue_statement(db, delivery_id, feedback_id, now))
+        .collect::<worker::Result<Vec<_>>>()?;
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// Feedback ids whose pending delivery is due.
+///
+/// # Errors
+/// D1 failures.
+pub async fn due_deliveries(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        feedback_id: String,
+    }
+    let rows = db
+        .prepare(
+            "SELECT feedback_id FROM feedback_deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 \
+             ORDER BY next_attempt_at LIMIT ?2",
+        )
+        .bind(&[text(now), int(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| r.feedback_id).collect())
+}
+
+/// A claimed delivery attempt.
+#[derive(Debug, Deserialize)]
+pub struct DeliveryClaim {
+    pub id: String,
+    pub attempts: f64,
+}
+
+/// Claims the next attempt of a feedback's pending, due delivery and leases it until
+/// `lease_until`; `None` when not due or another worker holds it.
+///
+/// # Errors
+/// D1 failures.
+pub async fn claim_delivery(
+    db: &D1Database,
+    feedback_id: &str,
+    now: &str,
+    lease_until: &str,
+) -> worker::Result<Option<DeliveryClaim>> {
+    db.prepare(
+        "UPDATE feedback_deliveries SET attempts = attempts + 1, next_attempt_at = ?3 \
+         WHERE feedback_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND attempts < ?4 \
+         RETURNING id, attempts",
+    )
+    .bind(&[text(feedback_id), text(now), text(lease_until), int(MAX_DELIVERY_ATTEMPTS)])?
+    .first::<DeliveryClaim>(None)
+    .await
+}
+
+/// Makes feedback visible to its candidate (`sent`), once.
+///
+/// # Errors
+/// D1 failures.
+pub async fn mark_sent(db: &D1Database, feedback_id: &str, now: &str) -> worker::Result<()> {
+    db.prepare(
+        "UPDATE resume_feedback SET status = 'sent', sent_at = ?2, updated_at = ?2 WHERE id = ?1 AND status != 'sent'",
+    )
+    .bind(&[text(feedback_id), text(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// What the webhook payload carries besides the feedback itself.
+///
+/// # Errors
+/// D1 failures.
+pub async fn candidate_contact(db: &D1Database, candidate_id: &str) -> worker::Result<Option<Value>> {
+    db.prepare("SELECT email, full_name FROM users WHERE id = ?1")
+        .bind(&[text(candidate_id)])?
+        .first::<Value>(None)
+        .await
+}
+
+/// Records a delivery's outcome: delivered, or failed with the next attempt time (`None` when
+/// no attempt is left: the row ends `failed`).
+///
+/// # Errors
+/// D1 failures.
+pub async fn finish_delivery(
+    db: &D1Database,
+    delivery_id: &str,
+    outcome: Result<(), (&str, Option<&str>)>,
+    now: &str,
+) -> worker::Result<()> {
+    let statement = match outcome {
+        Ok(()) => db
+            .prepare(
+                "UPDATE feedback_deliveries SET status = 'delivered', delivered_at = ?2, last_error = NULL \
+                 WHERE id = ?1",
+            )
+            .bind(&[text(delivery_id), text(now)])?,
+        Err((error, Some(next))) => db
+            .prepare("UPDATE feedback_deliveries SET last_error = ?2, next_attempt_at = ?3 WHERE id = ?1")
+            .bind(&[text(delivery_id), text(error), text(next)])?,
+        Err((error, None)) => db
+            .prepare("UPDATE feedback_deliveries SET status = 'failed', last_error = ?2 WHERE id = ?1")
+            .bind(&[text(delivery_id), text(error)])?,
+    };
+    statement.run().await?;
+    Ok(())
+}
+
+/// A feedback's delivery row, for staff.
+///
+/// # Errors
+/// D1 failures.
+pub async fn delivery_for(db: &D1Database, feedback_id: &str) -> worker::Result<Option<Value>> {
+    db.prepare(
+        "SELECT status, attempts, next_attempt_at, last_error, delivered_at FROM feedback_deliveries \
+         WHERE feedback_id = ?1",
+    )
+    .bind(&[text(feedback_id)])?
+    .first::<Value>(None)
+    .await
+}

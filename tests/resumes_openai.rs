@@ -1,0 +1,113 @@
+//! Résumé parsing with an OpenAI key (SPEC.md §4.5): the structured extraction of the in-repo
+//! fake OpenAI server is merged into the built-in taxonomy parse, and a failing model falls back
+//! to the built-in parse alone.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::fake_openai::{Failure, FakeOpenAi, CHAT_PATH};
+use common::{client, register_candidate, server_with, unique, Server};
+use serde_json::Value;
+
+/// The fake, on a runtime of its own so it outlives every test's runtime.
+fn fake() -> &'static FakeOpenAi {
+    static FAKE: OnceLock<FakeOpenAi> = OnceLock::new();
+    FAKE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                tx.send(FakeOpenAi::start().await).expect("send fake");
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().expect("fake started")
+    })
+}
+
+fn srv() -> &'static Server {
+    let base: &'static str = Box::leak(fake().base_url.clone().into_boxed_str());
+    server_with(&[
+        ("OPENAI_API_KEY", "sk-test-fake"),
+        ("OPENAI_BASE_URL", base),
+        ("OPENAI_RETRY_BASE_MS", "50"),
+    ])
+}
+
+async fn upload_and_parse(server: &Server, token: &str, text: &str) -> Value {
+    let boundary = format!("----resume{}", unique());
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cv.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(text.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let resp = client()
+        .post(server.url("/api/v1/resumes"))
+        .bearer_auth(token)
+        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let id = resp.json::<Value>().await.unwrap()["resume_id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v: Value = client()
+            .get(server.url(&format!("/api/v1/resumes/{id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["parsing_status"] == "completed" {
+            return v;
+        }
+        assert_ne!(v["parsing_status"], "failed", "{v}");
+        assert!(Instant::now() < deadline, "never parsed: {v}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+fn skills(v: &Value) -> Vec<String> {
+    serde_json::from_value(v["parsed_data"]["skills"].clone()).unwrap()
+}
+
+/// One test: both cases share the fake's failure queue, so they run in order.
+#[tokio::test]
+async fn the_model_extraction_is_merged_and_a_failing_model_falls_back_to_the_taxonomy() {
+    let server = srv();
+    let (token, _) = register_candidate(server, "Mo Model").await;
+    let marker = unique();
+    let before = fake().calls_to(CHAT_PATH);
+    let v =
+        upload_and_parse(server, &token, &format!("Mo Model {marker}\nBackend: Django, PostgreSQL\n")).await;
+    let found = skills(&v);
+    assert_eq!(&found[..2], ["Django", "PostgreSQL"], "taxonomy names first: {found:?}");
+    assert!(found.iter().any(|s| s == "Fake Model Skill"), "the model's skill is merged: {found:?}");
+    assert_eq!(v["parsed_data"]["experience_years"], 9);
+    assert_eq!(v["parsed_data"]["previous_roles"][0], "Fake Staff Engineer");
+    assert!(fake().calls_to(CHAT_PATH) > before);
+    let sent = fake()
+        .chat_bodies()
+        .into_iter()
+        .find(|b| b["messages"][1]["content"].as_str().is_some_and(|c| c.contains(&marker)))
+        .expect("the résumé text went to the model");
+    assert_eq!(sent["response_format"]["json_schema"]["name"], "resume_extraction");
+
+    // A 400 is not retried: the built-in parse stands alone.
+    fake().push_failures([Failure::status(400)]);
+    let v = upload_and_parse(server, &token, "Mo Model\nFrontend: React, Jest\n").await;
+    let found = skills(&v);
+    assert!(found.iter().any(|s| s == "React") && found.iter().any(|s| s == "Jest"), "{found:?}");
+    assert!(!found.iter().any(|s| s == "Fake Model Skill"), "fallback has no model output: {found:?}");
+    assert_ne!(v["parsed_data"]["experience_years"], 9);
+}
