@@ -499,7 +499,9 @@ async fn other_candidates_unknown_ids_and_anonymous_callers_get_nothing() {
 
     // None of it touched the owner's interview, and it is not in the intruder's list.
     let v = view(&owner, &id).await;
-    assert_eq!(v["status"], "in_progress");
+    // This binary's server abandons interviews idle for 6 s, which a loaded machine can reach
+    // during the probes above; either way nothing else changed.
+    assert!(v["status"] == "in_progress" || v["status"] == "abandoned", "{v}");
     assert_eq!(v["questions_asked"], 0);
     assert_eq!(v["video_recording_consent"], false);
     assert!(v["tech_check_metadata"].is_null(), "{v}");
