@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::fake_openai::{Failure, FakeOpenAi, FaultMode};
@@ -18,20 +17,9 @@ use serde_json::{json, Value};
 
 const CHAT: &str = "/v1/chat/completions";
 
-/// The fake, on a runtime of its own so it outlives every test's runtime.
+/// The binary's fake OpenAI server (see [`FakeOpenAi::shared`]).
 fn fake() -> &'static FakeOpenAi {
-    static FAKE: OnceLock<FakeOpenAi> = OnceLock::new();
-    FAKE.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(async {
-                tx.send(FakeOpenAi::start().await).expect("send fake");
-                std::future::pending::<()>().await;
-            });
-        });
-        rx.recv().expect("fake started")
-    })
+    FakeOpenAi::shared()
 }
 
 fn srv() -> &'static Server {

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::fake_openai::realtime::DEFAULT_AUDIO_TRANSCRIPT;
@@ -20,19 +19,9 @@ use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// The binary's fake OpenAI server (see [`FakeOpenAi::shared`]).
 fn fake() -> &'static FakeOpenAi {
-    static FAKE: OnceLock<FakeOpenAi> = OnceLock::new();
-    FAKE.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(async {
-                tx.send(FakeOpenAi::start().await).expect("send fake");
-                std::future::pending::<()>().await;
-            });
-        });
-        rx.recv().expect("fake started")
-    })
+    FakeOpenAi::shared()
 }
 
 fn leak(s: String) -> &'static str {

@@ -180,6 +180,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl FakeOpenAi {
+    /// The test binary's one fake, started on a runtime of its own (a thread that lives as long
+    /// as the process) so it outlives every test's runtime.
+    pub fn shared() -> &'static FakeOpenAi {
+        static FAKE: std::sync::OnceLock<FakeOpenAi> = std::sync::OnceLock::new();
+        FAKE.get_or_init(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Runtime::new().expect("runtime");
+                rt.block_on(async {
+                    tx.send(FakeOpenAi::start().await).expect("send fake");
+                    std::future::pending::<()>().await;
+                });
+            });
+            rx.recv().expect("fake started")
+        })
+    }
+
     /// Starts the fake on a free loopback port, on the current tokio runtime.
     pub async fn start() -> FakeOpenAi {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
