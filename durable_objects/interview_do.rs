@@ -8,7 +8,12 @@
 //! - `turn_results`: the stored answer of every finished turn (replays return it);
 //! - `evaluations`: each answer's evaluation (for the assessment);
 //! - `outbox`: rows still to project into D1, flushed by the alarm and retried until they land;
-//! - `schedule`: the deadlines the one alarm multiplexes (inactivity, outbox).
+//! - `schedule`: the deadlines the one alarm multiplexes (inactivity, outbox);
+//! - `tickets`: the realtime socket's single-use tickets.
+//!
+//! Two child modules keep the media flows apart: `interview_realtime.rs` (tickets, the
+//! hibernatable browser socket, the built-in typed turns and the OpenAI Realtime relay) and
+//! `interview_video.rs` (the resumable R2 multipart upload of the interview's video).
 //!
 //! All writes of one state change happen without an intervening `await`, so the runtime commits
 //! them atomically. The candidate's answer is stored before the model is called; a model failure
