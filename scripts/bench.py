@@ -423,15 +423,101 @@ def relay_markdown(relay):
     voice = relay.get("voice_sessions")
     if voice:
         lines += ["", "| voice sessions (24 kHz PCM16, 20 ms frames, both ways) | s | frames sent | received | "
-                  "dropped | upstream bytes / sent | frame RTT median ms | p99 ms |", "|---|---|---|---|---|---|---|---|"]
+                  "dropped | upstream bytes / sent | frame RTT median ms | p99 ms | last second median ms | "
+                  "workerd cores | load generator cores | load average |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for v in voice:
             lines.append(f"| {v['sessions']} | {v['seconds_per_session']} | {v['frames_sent']} | "
                          f"{v['frames_received']} | {v['dropped']} | {v['bytes_appended_upstream']} / "
-                         f"{v['bytes_sent']} | {v['rtt'].get('median_ms', '-')} | {v['rtt'].get('p99_ms', '-')} |")
+                         f"{v['bytes_sent']} | {v['rtt'].get('median_ms', '-')} | {v['rtt'].get('p99_ms', '-')} | "
+                         f"{v.get('rtt_last_second', {}).get('median_ms', '-')} | {v.get('server_cpu_cores', '-')} | "
+                         f"{v.get('clients_and_fake_cpu_cores', '-')} | "
+                         f"{' → '.join(str(x) for x in v.get('load_average_before_after', []))} |")
+        lines += ["", "- Frames carry their index, so a lost, duplicated or reordered frame is counted; the "
+                  "upstream's byte count is the fake's. A median round trip that grows into the last second "
+                  "means the relay fell behind real time (a backlog, not a loss); the load average shows "
+                  "neighbours on the shared machine."]
     return lines
 
 
+README_BEGIN = "<!-- bench-summary:begin (written by scripts/bench) -->"
+README_END = "<!-- bench-summary:end -->"
+
+
+def readme_summary(r):
+    """The README's benchmark summary, from a results dict (keys a run lacks are left out)."""
+    ms = lambda x: f"{round(x, 1):g} ms"
+    lines = [f"One run on this {r['machine']['cpus']}-core shared machine ({r['date'][:10]}; loopback; noisy, so "
+             "compare ratios within the run — full table in",
+             "[`docs/benchmarks/results.md`](docs/benchmarks/results.md)):", "",
+             "| measurement | median | p95 | p99 |", "|---|---|---|---|"]
+    row = lambda name, s_: lines.append(f"| {name} | {ms(s_['median_ms'])} | {ms(s_['p95_ms'])} | {ms(s_['p99_ms'])} |")
+    row("`GET /health` (D1 + R2 + DO checks)", r["health"])
+    row("text turn, built-in, client round trip", r["turn_builtin"])
+    row("… Worker time (auth + DO round trip)", r["turn_builtin_worker_ms"])
+    row("… interview DO time (engine + storage)", r["turn_builtin_do_ms"])
+    models = r.get("turn_model", [])
+    if models:
+        row(f"text turn with a fake model at {int(models[-1]['model_latency_ms'])} ms", models[-1])
+    lat = r.get("relay", {}).get("relay_latency")
+    if lat:
+        row("realtime event, direct to the fake upstream", lat["direct"])
+        row("… the same event through the relay", lat["relay"])
+    if "assessment_ready" in r:
+        row("assessment ready after the completing turn", r["assessment_ready"])
+    lines.append("")
+    if models:
+        ratios = " and ".join(f"{m['median_over_model_latency']} at {int(m['model_latency_ms'])} ms"
+                              for m in reversed(models))
+        calls = sum(m["model_calls"] for m in models)
+        turns = sum(m["n"] for m in models)
+        lines.append(f"- One model round trip per turn: turn / model latency = **{ratios}** (medians; "
+                     f"{calls} model calls for {turns} turns).")
+    conc = r.get("concurrency", [])
+    if conc:
+        levels_ = " / ".join(str(c["concurrent_interviews"]) for c in conc)
+        rates = " / ".join(f"{c['turns_per_s']:g}" for c in conc)
+        medians = " / ".join(f"{c['median_ms']:.0f}" for c in conc)
+        failed = sum(c.get("failed_interviews", 0) for c in conc)
+        lines.append(f"- {levels_} concurrent interviews: {rates} turns/s (medians {medians} ms; "
+                     f"{failed} failed interviews): the single local workerd process shares the "
+                     f"{r['machine']['cpus']} cores with the load generator.")
+    if lat:
+        lines.append(f"- The realtime relay adds **{lat['added_median_ms']} ms** per event (median; "
+                     f"{lat['added_p99_ms']} ms at p99) over a direct connection to the upstream.")
+    voice = r.get("relay", {}).get("voice_sessions")
+    if voice:
+        join = lambda f: " / ".join(str(f(v)) for v in voice)
+        lines.append(f"- {join(lambda v: v['sessions'])} concurrent voice sessions, "
+                     f"{voice[0]['seconds_per_session']} s of 24 kHz PCM16 both ways each: "
+                     f"**{join(lambda v: v['dropped'])} frames dropped** of {join(lambda v: v['frames_sent'])}; "
+                     f"frame round trip medians {join(lambda v: v['rtt'].get('median_ms', '-'))} ms, p99 "
+                     f"{join(lambda v: v['rtt'].get('p99_ms', '-'))} ms; workerd CPU "
+                     f"{join(lambda v: v.get('server_cpu_cores', '-'))} cores.")
+    lines.append(f"- Login (one PBKDF2-SHA256, 100k iterations): ≈ {r['kdf_ms_estimate']:g} ms of server time.")
+    lines.append(f"- Release wasm {r['wasm_bytes'] / 1e6:.2f} MB raw, {r['wasm_gzip_bytes'] // 1000} KB gzip; "
+                 f"cold start (wrangler dev process start to first 200) {r['cold_start_s']:g} s.")
+    return "\n".join(lines)
+
+
+def update_readme(results):
+    path = os.path.join(ROOT, "README.md")
+    with open(path) as f:
+        text = f.read()
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        print("README.md has no benchmark summary markers; not updated", file=sys.stderr)
+        return
+    text = text[:start + len(README_BEGIN)] + "\n" + readme_summary(results) + "\n" + text[end:]
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def main():
+    if sys.argv[1:] == ["--readme"]:
+        # Rewrites the README summary from the committed results (no measurements).
+        with open(os.path.join(OUT, "results.json")) as f:
+            update_readme(json.load(f))
+        return
     os.makedirs(OUT, exist_ok=True)
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                "machine": {"cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}"}}
@@ -446,6 +532,7 @@ def main():
     md = markdown(results)
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(md)
+    update_readme(results)
     print(md)
 
 

@@ -215,7 +215,7 @@ struct SessionResult {
 }
 
 /// Streams `frames` tagged frames at real-time pace on an open relay socket, reading the echoed
-/// audio concurrently; waits up to 10 s for stragglers after the last frame.
+/// audio concurrently, until every frame is back or none arrives for 20 s.
 async fn stream_session(
     url: String,
     session: u32,
@@ -298,9 +298,21 @@ async fn stream_session(
         sink.send(Message::text(text)).await.expect("send a frame");
         lag = ms(began.elapsed()) - f64::from(index) * FRAME_MS as f64;
     }
-    // Stragglers: up to 10 s after the last frame.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while state.lock().unwrap().received < frames as usize && Instant::now() < deadline {
+    // A backlog drains at its own pace: wait while frames keep arriving (a frame counts as dropped
+    // only after 20 s without progress, or 120 s in all: an overloaded relay may hold the downlink
+    // while it works through queued uplink frames); the round trips show the delay.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut seen, mut progress_at) = (0, Instant::now());
+    loop {
+        let received = state.lock().unwrap().received;
+        if received == frames as usize || Instant::now() > deadline {
+            break;
+        }
+        if received != seen {
+            (seen, progress_at) = (received, Instant::now());
+        } else if progress_at.elapsed() > Duration::from_secs(20) {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     reader.abort();
