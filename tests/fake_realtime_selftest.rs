@@ -400,6 +400,32 @@ async fn latency_and_echo_mode() {
     assert!(rtts[10] < Duration::from_millis(50), "median echo {:?}", rtts[10]);
 }
 
+#[tokio::test]
+async fn audio_echo_mode_returns_the_same_bytes_as_output_audio() {
+    let fake = fake().await;
+    fake.realtime(|r| r.echo_audio = true);
+    let mut client = configured(&fake, false).await;
+    for i in 0..10u8 {
+        // 20 ms of PCM16 at 24 kHz, tagged so each echo is told apart.
+        let mut frame = pcm16_tone(20);
+        frame[0] = i;
+        client.append_audio(&frame).await;
+        let echo = client.next_json(WAIT).await.expect("audio echo");
+        assert_eq!(echo["type"], "response.output_audio.delta", "{echo}");
+        assert_eq!(b64_decode(echo["delta"].as_str().unwrap()).unwrap(), frame);
+    }
+    // No VAD turn was started by the tone, and every byte was counted.
+    let connection = fake.realtime_connection(0).unwrap();
+    assert!(connection.server_events_of_type("input_audio_buffer.speech_started").is_empty());
+    assert_eq!(connection.appended_bytes, 10 * 960);
+
+    // Both echoes: speech_started first, then the audio.
+    fake.realtime(|r| r.echo = true);
+    client.append_audio(&pcm16_tone(20)).await;
+    assert_eq!(client.next_json(WAIT).await.unwrap()["type"], "input_audio_buffer.speech_started");
+    assert_eq!(client.next_json(WAIT).await.unwrap()["type"], "response.output_audio.delta");
+}
+
 fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
 }

@@ -40,7 +40,7 @@
 //!
 //! Knobs ([`RealtimeBehaviour`]): latency before every server event, a one-shot drop (after N
 //! server events on a connection, or in the middle of the Nth audio response), with a close frame
-//! or as an abrupt TCP close, an echo mode for latency measurements, and `respond_to_items` (answer
+//! or as an abrupt TCP close, echo modes for latency and load measurements (`echo`, `echo_audio`), and `respond_to_items` (answer
 //! typed items and function outputs without waiting for `response.create`). The HTTP fake's
 //! failure queue and fault mode also apply to the handshake (e.g. `Failure::status(503)` refuses
 //! the upgrade). Records
@@ -107,6 +107,11 @@ pub struct RealtimeBehaviour {
     /// "echo_<client event_id, or n>"}`, n counting appends from 1 on the connection; server VAD
     /// is off while echoing.
     pub echo: bool,
+    /// Audio echo for load measurements: every `input_audio_buffer.append` is answered at once
+    /// (no latency) with `response.output_audio.delta` carrying the same base64 audio (the
+    /// relay's audio fast path back to the client); server VAD is off while echoing. With
+    /// [`RealtimeBehaviour::echo`] too, the `speech_started` echo comes first.
+    pub echo_audio: bool,
     /// Answer a user `conversation.item.create` (typed answer) or a `function_call_output` at once,
     /// as if `response.create` had followed. Off by default: the real API waits for
     /// `response.create`.
@@ -580,13 +585,21 @@ impl Conn<'_> {
         self.appends += 1;
         let bytes = audio.len();
         self.record(|c| c.appended_bytes += bytes);
-        if self.knobs().echo {
+        let knobs = self.knobs();
+        if knobs.echo {
             let n = self.appends;
             let item_id = format!("echo_{}", eid.map_or_else(|| n.to_string(), str::to_owned));
-            return self
-                .send_now(json!({"type": "input_audio_buffer.speech_started",
-                    "audio_start_ms": n, "item_id": item_id}))
-                .await;
+            self.send_now(json!({"type": "input_audio_buffer.speech_started",
+                "audio_start_ms": n, "item_id": item_id}))
+                .await?;
+        }
+        if knobs.echo_audio {
+            self.send_now(json!({"type": "response.output_audio.delta", "response_id": "resp_echo",
+                "item_id": "item_echo", "output_index": 0, "content_index": 0, "delta": event["audio"]}))
+                .await?;
+        }
+        if knobs.echo || knobs.echo_audio {
+            return Ok(());
         }
         if !self.server_vad() {
             return Ok(());
