@@ -21,7 +21,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::fake_openai::FakeOpenAi;
@@ -44,18 +44,7 @@ fn quick() -> bool {
 }
 
 fn fake() -> &'static FakeOpenAi {
-    static FAKE: OnceLock<FakeOpenAi> = OnceLock::new();
-    FAKE.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(async {
-                tx.send(FakeOpenAi::start().await).expect("send fake");
-                std::future::pending::<()>().await;
-            });
-        });
-        rx.recv().expect("fake started")
-    })
+    FakeOpenAi::shared()
 }
 
 fn leak(s: String) -> &'static str {
