@@ -86,6 +86,8 @@ pub struct InterviewDo {
     in_flight: Rc<Cell<Option<u32>>>,
     /// The realtime relay's in-memory state (the upstream socket lives as long as the instance).
     relay: realtime::SharedRelay,
+    /// The configuration, once read (the socket's hot path must not re-read the environment).
+    config_cache: Rc<RefCell<Option<Config>>>,
 }
 
 impl DurableObject for InterviewDo {
@@ -96,6 +98,7 @@ impl DurableObject for InterviewDo {
             schema_ready: Rc::default(),
             in_flight: Rc::default(),
             relay: Rc::new(RefCell::new(realtime::Relay::default())),
+            config_cache: Rc::default(),
         }
     }
 
@@ -260,6 +263,7 @@ impl InterviewDo {
             schema_ready: Rc::clone(&self.schema_ready),
             in_flight: Rc::clone(&self.in_flight),
             relay: Rc::clone(&self.relay),
+            config_cache: Rc::clone(&self.config_cache),
         }
     }
 
@@ -606,6 +610,7 @@ impl InterviewDo {
         record.pending = None;
         record.version += 1;
         self.save(&record, &session, cfg)?;
+        self.abandon_sockets();
         self.unschedule(INACTIVITY)?;
         self.schedule(OUTBOX, now)?;
         if session.state.questions_asked > 0 {

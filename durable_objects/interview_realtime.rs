@@ -279,7 +279,10 @@ impl InterviewDo {
             send(&ws, &rejection);
             return;
         }
-        let Ok(cfg) = config(&self.env) else {
+        if self.forward_if_open(&frame) {
+            return;
+        }
+        let Ok(cfg) = self.cached_config() else {
             send(&ws, &error_event("internal_error", "Something went wrong."));
             return;
         };
@@ -374,6 +377,59 @@ impl InterviewDo {
     }
 
     // ----- the upstream relay ------------------------------------------------------------------
+
+    /// The hot path (audio arrives 50 frames a second): with the upstream open, audio and
+    /// `response.cancel` frames go straight through, without reading the configuration, the
+    /// socket's attachment or the interview. Every way out of `in_progress` (completion by any
+    /// route, abandonment) closes the upstream first, so an open upstream means a live interview.
+    /// Typed answers and pings take the full path.
+    fn forward_if_open(&self, frame: &ClientFrame) -> bool {
+        if matches!(frame, ClientFrame::UserText { .. } | ClientFrame::Ping) {
+            return false;
+        }
+        let upstream = match &self.relay.borrow().upstream {
+            Some(Upstream::Open(ws)) => ws.clone(),
+            _ => return false,
+        };
+        let Some(text) = forwardable(frame) else { return true };
+        let mut sent = upstream.send_with_str(&text).is_ok();
+        if matches!(frame, ClientFrame::AudioCommit) {
+            // An explicit commit (hold-to-speak) does not start a response by itself.
+            sent = sent && upstream.send_with_str(crate::ai::realtime::session::response_create()).is_ok();
+        }
+        let mut relay = self.relay.borrow_mut();
+        if let ClientFrame::AudioAppend { pcm_bytes, .. } = frame {
+            relay.audio_in_bytes += pcm_bytes;
+        }
+        if !sent {
+            relay.upstream = None;
+            drop(relay);
+            self.broadcast(&upstream_error_event(None));
+        }
+        true
+    }
+
+    /// The configuration, read from the environment once per instance (it cannot change while
+    /// the instance lives).
+    fn cached_config(&self) -> std::result::Result<Config, ApiError> {
+        if let Some(cfg) = self.config_cache.borrow().as_ref() {
+            return Ok(cfg.clone());
+        }
+        let cfg = config(&self.env)?;
+        *self.config_cache.borrow_mut() = Some(cfg.clone());
+        Ok(cfg)
+    }
+
+    /// After abandonment: tell the socket why, close it, and close the upstream.
+    pub(super) fn abandon_sockets(&self) {
+        for ws in self.clients() {
+            send(&ws, &error_event("interview_abandoned", "This interview was abandoned after inactivity."));
+            let _ = ws.close(Some(CLOSE_COMPLETED), Some("interview abandoned"));
+        }
+        if let Some(Upstream::Open(up)) = self.relay.borrow_mut().upstream.take() {
+            let _ = up.close(Some(1000), Some("interview abandoned"));
+        }
+    }
 
     /// Client → upstream, through the allow-list; typed answers are stored before forwarding.
     async fn relay_client_frame(&self, who: &Principal, frame: &ClientFrame, cfg: &Config) {

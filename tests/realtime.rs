@@ -22,6 +22,8 @@ use tokio_tungstenite::WebSocketStream;
 fn srv() -> &'static Server {
     server_with(&[
         ("REALTIME_TICKET_TTL_SECS", "3"),
+        // 15 s: long enough for every other test's pauses, short enough to test abandonment.
+        ("ABANDON_AFTER_MINUTES", "0.25"),
         ("MIN_QUESTIONS", "3"),
         ("MAX_QUESTIONS", "4"),
         ("MIN_BOUNDARIES", "1"),
@@ -91,8 +93,13 @@ async fn connect(token: &str, id: &str) -> Socket {
 
 /// The next text event, or `None` on close/timeout.
 async fn next_event(ws: &mut Socket) -> Option<Value> {
+    next_event_within(ws, Duration::from_secs(15)).await
+}
+
+/// The next text event within `wait`, or `None` on close/timeout.
+async fn next_event_within(ws: &mut Socket, wait: Duration) -> Option<Value> {
     loop {
-        match tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
+        match tokio::time::timeout(wait, ws.next()).await {
             Ok(Some(Ok(Message::Text(t)))) => return Some(serde_json::from_str(&t).expect("json event")),
             Ok(Some(Ok(Message::Close(_)) | Err(_)) | None) | Err(_) => return None,
             Ok(Some(Ok(_))) => {}
@@ -244,7 +251,8 @@ async fn a_typed_interview_over_the_socket_runs_to_completion() {
         let state = next_event(&mut ws).await.unwrap();
         assert_eq!(state["type"], "interview.state", "{state}");
         assert_eq!(state["questions_asked"], answers);
-        let after = next_event(&mut ws).await;
+        // `interview.completed` follows the state at once when the turn ended the interview.
+        let after = next_event_within(&mut ws, Duration::from_secs(3)).await;
         match after {
             Some(e) if e["type"] == "interview.completed" => break e,
             Some(e) => panic!("unexpected {e}"),
@@ -414,4 +422,31 @@ async fn legacy_voice_answers_need_a_speech_provider() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"]["code"], "VOICE_UNAVAILABLE");
     assert_eq!(messages(&token, &id).await.len(), 1, "nothing was stored");
+}
+
+#[tokio::test]
+async fn abandonment_closes_the_socket() {
+    let token = candidate().await;
+    let id = start(&token).await;
+    let mut ws = connect(&token, &id).await;
+    welcome(&mut ws).await;
+    // Idle past ABANDON_AFTER_MINUTES (15 s here): the alarm abandons the interview and says so.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let error = loop {
+        assert!(std::time::Instant::now() < deadline, "no abandonment event");
+        match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => {
+                let e: Value = serde_json::from_str(&t).unwrap();
+                if e["type"] == "error" {
+                    break e;
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            other => panic!("socket ended without an event: {other:?}"),
+        }
+    };
+    assert_eq!(error["error"]["code"], "interview_abandoned");
+    assert_eq!(close_code(&mut ws).await, Some(1000));
+    let (_, interview) = get(&token, &format!("/api/v1/interviews/{id}")).await;
+    assert_eq!(interview["status"], "abandoned");
 }
