@@ -100,3 +100,16 @@ async fn video_record_upload_and_recruiter_playback_in_chromium() {
     let admin = create_admin(server).await;
     run_scenario("video.mjs", server, &[("RECRUITER_TOKEN", &admin)]);
 }
+
+/// The resume, feedback and realtime APIs for real: a candidate uploads a text resume and sees it
+/// parsed with its skills, starts an interview with it and connects voice mode over the real
+/// socket (ticket, `interview.state`, the question as a caption; audio refused with
+/// `voice_unavailable` by the built-in provider while typed answers go on); a recruiter sees the
+/// resume on the interview, edits and approves the pending feedback; the candidate then reads the
+/// edited feedback.
+#[tokio::test]
+async fn resume_upload_feedback_approval_and_realtime_socket_in_chromium() {
+    let server = srv();
+    let admin = create_admin(server).await;
+    run_scenario("resumes.mjs", server, &[("RECRUITER_TOKEN", &admin)]);
+}

@@ -409,10 +409,12 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     assert!(v["error"]["message"].as_str().unwrap().contains("not available yet"));
     let (_, pending) =
         get(server, &admin, "/api/v1/recruiter/feedback?status=pending_approval&limit=100").await;
-    assert!(
-        pending["feedback"].as_array().unwrap().iter().any(|f| f["resume_id"] == id.as_str()),
-        "listed for review"
-    );
+    let listed = pending["feedback"].as_array().unwrap().iter().find(|f| f["resume_id"] == id.as_str());
+    let listed = listed.expect("listed for review");
+    assert_eq!(listed["candidate_name"], "Fay Feedback");
+    assert_eq!(listed["file_name"], "f.txt");
+    let (_, resume) = get(server, &token, &format!("/api/v1/resumes/{id}")).await;
+    assert!(resume["feedback_sent_at"].is_null(), "nothing sent yet: {resume}");
     let (status, _) = get(server, &admin, "/api/v1/recruiter/feedback?status=bogus").await;
     assert_eq!(status, 422);
     // Viewers read staff views but cannot approve.
@@ -444,6 +446,11 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     assert_eq!(seen["status"], "sent");
     assert_eq!(seen["feedback_content"], edited.as_str());
     assert!(seen.get("approved_by").is_none(), "the candidate view has no staff fields");
+    assert!(seen.get("candidate_name").is_none(), "the candidate view has no staff fields");
+    let (_, resume) = get(server, &token, &format!("/api/v1/resumes/{id}")).await;
+    assert_eq!(resume["feedback_sent_at"], seen["sent_at"], "the resume says when its feedback was sent");
+    let (_, list) = get(server, &token, "/api/v1/resumes").await;
+    assert_eq!(list["resumes"][0]["feedback_sent_at"], seen["sent_at"]);
 
     let hooks = wait_hooks(&id, 1).await;
     let hook = &hooks[0];

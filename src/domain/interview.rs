@@ -89,6 +89,7 @@ impl InterviewRecord {
         let mut v = json!({
             "id": self.id,
             "candidate_id": self.candidate_id,
+            "resume_id": self.resume_id,
             "role_type": self.role_type,
             "status": self.status,
             "mode": self.mode,
@@ -253,6 +254,16 @@ mod tests {
         assert!(r.view(&session, &limits, false, 0).get("cost_usd").is_none());
         assert!(r.view(&session, &limits, true, 0)["cost_usd"].is_number());
         assert_eq!(r.view(&session, &limits, false, 0)["duration_seconds"], 60);
+    }
+
+    #[test]
+    fn the_view_names_the_resume_it_was_started_with() {
+        let session = Session::start("i1", RoleType::React, None);
+        let limits = EngineLimits::default();
+        let mut r = record(InterviewStatus::InProgress);
+        assert!(r.view(&session, &limits, false, 0)["resume_id"].is_null());
+        r.resume_id = Some("r1".into());
+        assert_eq!(r.view(&session, &limits, true, 0)["resume_id"], "r1");
     }
 
     #[test]

@@ -9,14 +9,19 @@ use worker::D1Database;
 use super::{int, opt_text, text};
 use crate::domain::resume::delivery::{MAX_DELIVERY_ATTEMPTS, MAX_PARSE_ATTEMPTS};
 
-/// Columns a résumé is shown with.
+/// Columns a résumé is shown with (always selected `FROM resumes`); `feedback_sent_at` tells the
+/// owner when there is delivered feedback to fetch, and nothing about a draft.
 const RESUME_COLUMNS: &str = "id, candidate_id, file_name, content_type, size_bytes, parsing_status, \
-     parse_attempts, parse_error_code, parse_error, parsed_data, uploaded_at, parsed_at, updated_at";
+     parse_attempts, parse_error_code, parse_error, parsed_data, uploaded_at, parsed_at, updated_at, \
+     (SELECT f.sent_at FROM resume_feedback f WHERE f.resume_id = resumes.id AND f.status = 'sent') \
+     AS feedback_sent_at";
 
-/// Columns feedback is shown with.
+/// Columns feedback is shown with (always selected `FROM resume_feedback`); the candidate's name
+/// and the résumé's file name are for staff (the candidate's view picks its own fields).
 const FEEDBACK_COLUMNS: &str = "id, resume_id, candidate_id, feedback_content, identified_gaps, \
      recommended_resources, status, generator, auto_send_at, approved_at, approved_by, sent_at, created_at, \
-     updated_at";
+     updated_at, (SELECT u.full_name FROM users u WHERE u.id = resume_feedback.candidate_id) AS candidate_name, \
+     (SELECT r.file_name FROM resumes r WHERE r.id = resume_feedback.resume_id) AS file_name";
 
 /// A new résumé row.
 pub struct NewResume<'a> {

@@ -60,12 +60,14 @@ export async function newPage(browser, errors, name, token, allow = []) {
 }
 
 /** Checks the page fits a phone (no horizontal scrolling at 390 px) and, when WEB_SCREENSHOTS is
- * set, saves a desktop and a phone screenshot of it. */
-export async function shot(page, name) {
+ * set, saves a desktop and a phone screenshot of it (scrolled to `scrollTo` when given). */
+export async function shot(page, name, scrollTo = null) {
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
   for (const [suffix, size] of [["desktop", DESKTOP], ["phone", PHONE]]) {
     await page.setViewportSize(size);
     await page.waitForTimeout(150);
+    // `scrollTo` (a selector) brings the part of the page the screenshot is about into view.
+    if (scrollTo) await page.locator(scrollTo).first().evaluate((el) => el.scrollIntoView({ block: "start" }));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(overflow <= 0, `${name} fits the ${suffix} width (overflow ${overflow} px)`);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}-${suffix}.png`), animations: "disabled", caret: "hide" });

@@ -9,6 +9,10 @@ export interface VoiceCallbacks {
   onCaption(text: string, final: boolean): void;
   onTurn(): void;
   onCompleted(reason: string | null): void;
+  /** `interview.state` (on every connect and after every turn). */
+  onState?(state: { question_number?: number; total_questions?: number; current_difficulty?: string }): void;
+  /** The server has no voice provider: audio is refused (`voice_unavailable`); typing still works. */
+  onVoiceUnavailable?(): void;
 }
 
 const PING_MS = 30_000;
@@ -48,6 +52,7 @@ export class VoiceSession {
   private holding = false;
   private playAt = 0;
   private caption = "";
+  private voiceUnavailable = false;
 
   constructor(private interviewId: string, private cb: VoiceCallbacks) {}
 
@@ -72,7 +77,8 @@ export class VoiceSession {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      this.cb.onStatus("Voice mode connected. Hold the button (or Space) to speak.", "ok");
+      if (this.voiceUnavailable) this.cb.onStatus("Reconnected. Type your answers below.", "warn");
+      else this.cb.onStatus("Voice mode connected. Hold the button (or Space) to speak.", "ok");
       window.clearInterval(this.pingTimer);
       this.pingTimer = window.setInterval(() => this.send({ type: "ping" }), PING_MS);
     };
@@ -123,6 +129,18 @@ export class VoiceSession {
         this.caption += String(ev.delta ?? "");
         this.cb.onCaption(this.caption, false);
         break;
+      case "conversation.item.done": {
+        // The current question, re-sent as a completed assistant item on every (re)connect.
+        const item = ev.item;
+        if (item?.role === "assistant" && Array.isArray(item.content)) {
+          const text = item.content.map((c: any) => String(c?.text ?? c?.transcript ?? "")).join("");
+          if (text) {
+            this.caption = text;
+            this.cb.onCaption(text, true);
+          }
+        }
+        break;
+      }
       case "response.output_audio.delta":
         if (typeof ev.delta === "string") this.play(bytesFromBase64(ev.delta));
         break;
@@ -133,6 +151,7 @@ export class VoiceSession {
         this.cb.onCaption(this.caption, true);
         break;
       case "interview.state":
+        this.cb.onState?.(ev);
         this.cb.onTurn();
         break;
       case "interview.completed":
@@ -143,7 +162,12 @@ export class VoiceSession {
         const code = ev.code ?? ev.error?.code;
         const msg = ev.message ?? ev.error?.message ?? "Voice error";
         if (code === "voice_unavailable") {
-          this.cb.onStatus("Spoken answers are not available on this server (no voice provider). Type your answers instead.", "warn");
+          if (!this.voiceUnavailable) {
+            this.voiceUnavailable = true;
+            this.releaseMic();
+            this.cb.onStatus("Spoken answers are not available on this server (no voice provider). Type your answers below; the interviewer's questions still appear here.", "warn");
+            this.cb.onVoiceUnavailable?.();
+          }
         } else {
           this.cb.onStatus(String(msg), "error");
         }
@@ -173,7 +197,7 @@ export class VoiceSession {
 
   /** Starts capturing (hold-to-speak pressed). */
   async startTalking(): Promise<void> {
-    if (this.holding) return;
+    if (this.holding || this.voiceUnavailable) return;
     this.holding = true;
     try {
       if (!this.captureCtx) {
@@ -184,7 +208,7 @@ export class VoiceSession {
         this.node = new AudioWorkletNode(this.captureCtx, "pcm16-capture");
         this.node.port.onmessage = (e: MessageEvent<ArrayBuffer>) => {
           // Frames arrive only while the context runs (held), plus the final flush on release.
-          if (e.data.byteLength > 0) {
+          if (e.data.byteLength > 0 && !this.voiceUnavailable) {
             this.send({ type: "input_audio_buffer.append", audio: base64FromBytes(new Uint8Array(e.data)) });
           }
         };
@@ -211,8 +235,19 @@ export class VoiceSession {
     this.node?.port.postMessage("flush");
     window.setTimeout(() => {
       void this.captureCtx?.suspend();
-      this.send({ type: "input_audio_buffer.commit" });
+      if (!this.voiceUnavailable) this.send({ type: "input_audio_buffer.commit" });
     }, 50);
+  }
+
+  /** Stops the microphone (voice refused by the server, or closing). */
+  private releaseMic(): void {
+    this.holding = false;
+    this.node?.port.postMessage("stop");
+    this.node = null;
+    this.mic?.getTracks().forEach((t) => t.stop());
+    this.mic = null;
+    void this.captureCtx?.close().catch(() => undefined);
+    this.captureCtx = null;
   }
 
   close(): void {
@@ -221,11 +256,8 @@ export class VoiceSession {
     window.clearTimeout(this.retryTimer);
     this.ws?.close(1000);
     this.ws = null;
-    this.node?.port.postMessage("stop");
-    this.mic?.getTracks().forEach((t) => t.stop());
-    void this.captureCtx?.close().catch(() => undefined);
+    this.releaseMic();
     void this.playCtx?.close().catch(() => undefined);
-    this.captureCtx = null;
     this.playCtx = null;
   }
 }

@@ -294,21 +294,47 @@ export async function interviewPage(main: HTMLElement, [id]: string[]): Promise<
     const captions = h("p", { class: "captions", id: "captions", "aria-live": "polite" }, "");
     const startVoice = h("button", { type: "button", id: "voice-start", class: "secondary" }, "Use voice mode");
     const hold = h("button", { type: "button", id: "hold-to-speak", class: "hold", "aria-pressed": "false", disabled: true }, "Hold to speak");
-    voicePanel.append(voiceStatus, h("div", { class: "row" }, startVoice, hold), captions);
+    const progress = h("p", { class: "muted", id: "voice-progress" });
+    voicePanel.append(voiceStatus, h("div", { class: "row" }, startVoice, hold), progress, captions);
     const setStatus = (t: string, k: "info" | "ok" | "warn" | "error") => {
       clear(voiceStatus);
       voiceStatus.append(alertBox(k, t));
     };
+    let streamed = false;
     startVoice.addEventListener("click", async () => {
       startVoice.disabled = true;
       voice = new VoiceSession(id, {
         onStatus: (t, k) => {
           setStatus(t, k);
-          hold.disabled = k !== "ok" && hold.disabled;
+          hold.disabled = voicePanel.dataset.voice === "unavailable" || (k !== "ok" && hold.disabled);
         },
-        onCaption: (t) => (captions.textContent = t),
-        onTurn: () => void refresh(),
+        onCaption: (t, final) => {
+          captions.textContent = t;
+          if (!final) streamed = true;
+        },
+        onTurn: () => {
+          // A turn taken over REST streams nothing to the socket: caption the new question
+          // from the transcript instead of leaving the previous one up.
+          const fromTranscript = !streamed;
+          streamed = false;
+          void refresh().then(() => {
+            const q = [...messages].reverse().find((m) => m.message_type === "ai_question");
+            if (fromTranscript && q) captions.textContent = String(q.content_text ?? "");
+          });
+        },
         onCompleted: (reason) => void refresh().then(() => showFinished(reason)),
+        onState: (st) => {
+          voicePanel.dataset.socket = "connected";
+          if (typeof st.question_number === "number") {
+            progress.textContent = `Live: question ${st.question_number}${st.total_questions ? ` of up to ${st.total_questions}` : ""}${st.current_difficulty ? ` · ${label(st.current_difficulty)}` : ""}`;
+          }
+        },
+        onVoiceUnavailable: () => {
+          hold.setAttribute("aria-pressed", "false");
+          hold.disabled = true;
+          hold.textContent = "Voice unavailable";
+          voicePanel.dataset.voice = "unavailable";
+        },
       });
       await voice.connect();
     });

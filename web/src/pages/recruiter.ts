@@ -137,6 +137,23 @@ async function loadVideo(id: string, box: HTMLElement): Promise<void> {
   }
 }
 
+/** The résumé an interview was started with: file, parsed skills and its feedback's state. */
+async function loadResume(resumeId: string, box: HTMLElement): Promise<void> {
+  try {
+    const res = (await api<any>("GET", `/api/v1/resumes/${resumeId}`)).data;
+    const skills: string[] = Array.isArray(res.parsed_data?.skills) ? res.parsed_data.skills : [];
+    box.append(h("p", {}, h("strong", {}, res.file_name ?? "Resume"), " ", h("span", { class: `badge ${res.parsing_status}` }, label(res.parsing_status))));
+    if (skills.length) box.append(h("ul", { class: "chips", "aria-label": "Skills found" }, skills.map((sk) => h("li", { class: "chip" }, sk))));
+    if (res.parsing_status !== "completed") return;
+    // Feedback is created with the parse, so a completed résumé has it.
+    const fb = (await api<any>("GET", `/api/v1/resumes/${resumeId}/feedback`)).data;
+    box.append(h("p", { id: "resume-feedback-status" }, "Feedback: ", h("span", { class: `badge ${fb.status}` }, label(fb.status)), " ",
+      fb.status === "pending_approval" ? h("a", { href: "#/recruiter/feedback" }, "Review pending feedback") : null));
+  } catch (e) {
+    box.append(alertBox("error", errorText(e)));
+  }
+}
+
 export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]): Promise<() => void> {
   const urls: string[] = [];
   main.append(h("p", { class: "muted", role: "status" }, "Loading…"));
@@ -153,6 +170,7 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
   const c = d.cost ?? {};
   const features = await getFeatures();
   const videoBox = h("div", { id: "video" });
+  const resumeBox = h("div", { id: "resume" });
   main.append(
     h("p", {}, h("a", { href: "#/recruiter" }, "← Interviews")),
     h("h1", {}, `${roleName(i.role_type)} interview`),
@@ -176,6 +194,7 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
       )),
     ),
     d.assessment ? assessmentView(d.assessment, `/recruiter/interview/${id}`, true) : alertBox("info", "No assessment yet."),
+    i.resume_id ? h("section", { class: "card", "aria-labelledby": "resume-title" }, h("h2", { id: "resume-title" }, "Resume"), resumeBox) : "",
     h("section", { class: "card", "aria-labelledby": "video-title" }, h("h2", { id: "video-title" }, "Video"), videoBox),
     h("section", { "aria-labelledby": "transcript-title" }, h("h2", { id: "transcript-title" }, "Transcript"),
       h("ol", { class: "transcript", id: "transcript" }, (d.transcript ?? []).map((m: any) => messageItem(m)))),
@@ -194,8 +213,82 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
     const v = videoBox.querySelector("video");
     if (v?.src) urls.push(v.src);
   }
+  if (i.resume_id && features.resumes) await loadResume(String(i.resume_id), resumeBox);
   focusAnswer(seq);
   return () => urls.forEach((u) => URL.revokeObjectURL(u));
+}
+
+/** Feedback as staff see it (docs/openapi.json `ResumeFeedback`). */
+interface StaffFeedback {
+  id: string;
+  resume_id: string;
+  candidate_id: string;
+  candidate_name?: string | null;
+  file_name?: string | null;
+  status: "pending_approval" | "approved" | "sent";
+  feedback_content: string;
+  identified_gaps: string[];
+  recommended_resources: { title?: string; url?: string }[];
+  generator?: string;
+  auto_send_at?: string;
+  approved_at?: string | null;
+  sent_at?: string | null;
+}
+
+const FEEDBACK_STATUSES: [string, string][] = [
+  ["pending_approval", "Pending approval"],
+  ["approved", "Approved"],
+  ["sent", "Sent"],
+];
+
+function feedbackCard(f: StaffFeedback, canEdit: boolean): HTMLElement {
+  const tid = `fb-${f.id}`;
+  const text = h("textarea", { id: tid, rows: 10, maxlength: 20000 }, f.feedback_content ?? "");
+  const original = f.feedback_content ?? "";
+  const msg = h("div", { "aria-live": "polite" });
+  const badge = h("span", { class: `badge ${f.status}`, "data-status": f.status }, label(f.status));
+  const approve = h("button", { type: "button", class: "approve" }, original === "" ? "Approve" : "Approve and send");
+  const editable = canEdit && f.status === "pending_approval";
+  if (!editable) {
+    text.readOnly = true;
+    approve.hidden = true;
+  }
+  approve.addEventListener("click", async () => {
+    clear(msg);
+    const content = text.value.trim();
+    if (content === "") {
+      msg.append(alertBox("error", "Feedback cannot be empty."));
+      return;
+    }
+    approve.disabled = true;
+    try {
+      // Send the text only when staff changed it (an unchanged approval is not an edit).
+      const body = content === original.trim() ? {} : { feedback_content: content };
+      const r = await api<StaffFeedback>("POST", `/api/v1/resumes/${f.resume_id}/feedback/approve`, { body });
+      badge.className = `badge ${r.data.status}`;
+      badge.dataset.status = r.data.status;
+      badge.textContent = label(r.data.status);
+      text.readOnly = true;
+      approve.hidden = true;
+      msg.append(alertBox("ok", "Approved. It is being delivered to the candidate."));
+    } catch (e) {
+      msg.append(alertBox("error", errorText(e)));
+      approve.disabled = false;
+    }
+  });
+  return h("article", { class: "card feedback-item", "data-feedback": f.id, "data-resume": f.resume_id },
+    h("h2", {}, f.candidate_name || "Candidate"),
+    h("p", {}, badge, " ", h("span", { class: "muted" }, f.file_name ?? "")),
+    h("p", { class: "muted" },
+      f.status === "pending_approval" ? `Sent automatically ${fmtDate(f.auto_send_at)} unless approved earlier.` : f.sent_at ? `Sent ${fmtDate(f.sent_at)}.` : `Approved ${fmtDate(f.approved_at)}.`),
+    f.identified_gaps.length ? h("div", {}, h("strong", {}, "Gaps"), h("ul", {}, f.identified_gaps.map((g) => h("li", {}, g)))) : null,
+    f.recommended_resources.length
+      ? h("p", {}, h("strong", {}, "Resources: "), f.recommended_resources.map((x) => x.title ?? x.url ?? "").join(" · "))
+      : null,
+    h("div", { class: "field" }, h("label", { for: tid }, editable ? "Feedback (edit before approving if needed)" : "Feedback"), text),
+    msg,
+    approve,
+  );
 }
 
 export async function feedbackReviewPage(main: HTMLElement): Promise<void> {
@@ -205,39 +298,43 @@ export async function feedbackReviewPage(main: HTMLElement): Promise<void> {
     main.append(alertBox("info", "Resume feedback review is not available on this server yet."));
     return;
   }
-  const box = h("div", { id: "feedback-list" });
-  main.append(box);
-  try {
-    const r = await api<any>("GET", "/api/v1/recruiter/feedback?status=pending_approval");
-    const items: any[] = Array.isArray(r.data) ? r.data : (r.data.feedback ?? r.data.items ?? []);
-    if (items.length === 0) box.append(h("p", { class: "muted" }, "No feedback is waiting for approval."));
-    for (const f of items) {
-      const resumeId = f.resume_id ?? f.id;
-      const tid = `fb-${resumeId}`;
-      const text = h("textarea", { id: tid }, String(f.feedback_content ?? ""));
-      const msg = h("div");
-      const approve = h("button", { type: "button" }, "Approve");
-      approve.addEventListener("click", async () => {
-        approve.disabled = true;
-        clear(msg);
-        try {
-          await api("POST", `/api/v1/resumes/${resumeId}/feedback/approve`, { body: { feedback_content: text.value } });
-          msg.append(alertBox("ok", "Approved; it will be delivered shortly."));
-        } catch (e) {
-          msg.append(alertBox("error", errorText(e)));
-          approve.disabled = false;
-        }
-      });
-      box.append(h("article", { class: "card" },
-        h("h2", {}, f.candidate_name ?? "Candidate"),
-        h("p", { class: "muted" }, `Auto-sends ${fmtDate(f.auto_send_at)}`),
-        Array.isArray(f.identified_gaps) && f.identified_gaps.length ? h("p", {}, h("strong", {}, "Gaps: "), f.identified_gaps.join(", ")) : null,
-        h("div", { class: "field" }, h("label", { for: tid }, "Feedback (edit before approving if needed)"), text),
-        msg,
-        approve,
-      ));
+  // Viewers may read; recruiters and admins approve (the server enforces it too).
+  const canEdit = getSession()?.role !== "viewer";
+  const status = h("select", { id: "fb-status", name: "status" }, FEEDBACK_STATUSES.map(([v, t]) => h("option", { value: v }, t)));
+  status.value = sessionStorage.getItem("ie.feedback.status") ?? "pending_approval";
+  const box = h("div", { id: "feedback-list", "aria-live": "polite" });
+  const filter = h("form", { class: "card row", "aria-label": "Feedback filter" },
+    h("div", { class: "field" }, h("label", { for: "fb-status" }, "Status"), status));
+  main.append(filter, box);
+  let seq = 0;
+  const load = async () => {
+    const mine = ++seq;
+    sessionStorage.setItem("ie.feedback.status", status.value);
+    box.setAttribute("aria-busy", "true");
+    try {
+      const q = new URLSearchParams({ status: status.value, limit: "50" });
+      const r = await api<{ feedback: StaffFeedback[]; total_count: number }>("GET", `/api/v1/recruiter/feedback?${q}`);
+      if (mine !== seq) return;
+      clear(box);
+      const items = r.data.feedback;
+      if (items.length === 0) {
+        box.append(h("p", { class: "muted" }, status.value === "pending_approval" ? "No feedback is waiting for approval." : "No feedback here."));
+      } else if (r.data.total_count > items.length) {
+        box.append(h("p", { class: "muted" }, `Showing ${items.length} of ${r.data.total_count}, soonest automatic send first.`));
+      }
+      for (const f of items) box.append(feedbackCard(f, canEdit));
+    } catch (e) {
+      if (mine !== seq) return;
+      clear(box);
+      box.append(alertBox("error", errorText(e)));
+    } finally {
+      if (mine === seq) box.setAttribute("aria-busy", "false");
     }
-  } catch (e) {
-    box.append(alertBox("error", errorText(e)));
-  }
+  };
+  status.addEventListener("change", () => void load());
+  filter.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void load();
+  });
+  await load();
 }
