@@ -162,8 +162,10 @@ async fn upload(server: &Server, token: &str, bytes: &[u8], file_name: &str) -> 
 /// Uploads and returns the résumé id (asserting the 202 shape).
 async fn upload_ok(server: &Server, token: &str, bytes: &[u8], file_name: &str) -> String {
     let resp = upload(server, token, bytes, file_name).await;
-    assert_eq!(resp.status(), 202, "upload {file_name}");
-    let v: Value = resp.json().await.expect("json");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    assert_eq!(status, 202, "upload {file_name}: {text}");
+    let v: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(v["parsing_status"], "pending");
     v["resume_id"].as_str().expect("resume_id").to_owned()
 }
