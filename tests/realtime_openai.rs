@@ -315,6 +315,34 @@ async fn the_upstream_dying_mid_answer_loses_no_transcript() {
     assert_eq!(until_any(&mut again, &["interview.state"]).await["questions_asked"], 2);
 }
 
+#[tokio::test]
+async fn server_vad_ends_a_spoken_turn_without_a_commit() {
+    let _serial = SERIAL.lock().await;
+    let token = candidate().await;
+    let id = start(&token).await;
+    let before = fake().realtime_connections();
+    let mut ws = connect(&token, &id).await;
+    until_any(&mut ws, &["interview.state"]).await;
+    until_any(&mut ws, &["response.done"]).await;
+
+    // Hands-free: speech then silence; the upstream's VAD commits and responds by itself.
+    let tone = pcm16_tone(100);
+    for _ in 0..8 {
+        ws.append_audio(&tone).await;
+    }
+    ws.append_audio(&ws::pcm16_silence(100)).await;
+    let state = until_any(&mut ws, &["interview.state"]).await;
+    assert_eq!(state["questions_asked"], 1);
+    let log = messages(&token, &id).await;
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[1]["content_text"], DEFAULT_AUDIO_TRANSCRIPT);
+    let conn = fake().realtime_connection(before).unwrap();
+    assert!(
+        conn.client_events_of_type("input_audio_buffer.commit").is_empty(),
+        "no explicit commit was sent"
+    );
+}
+
 // ----- legacy voice ---------------------------------------------------------------------------
 
 /// A tiny WebM (EBML magic + filler).
