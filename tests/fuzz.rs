@@ -77,6 +77,7 @@ fn run(dir: &Path, srv: &Server, args: &[&str]) -> String {
         .output()
         .expect("run schemathesis");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    std::fs::write(dir.join("output.txt"), &stdout).expect("keep the output");
     assert!(
         output.status.success(),
         "schemathesis found problems:\n{stdout}\n{}",
@@ -85,6 +86,15 @@ fn run(dir: &Path, srv: &Server, args: &[&str]) -> String {
     assert!(stdout.contains("Tested:"), "schemathesis ran no operation:\n{stdout}");
     eprintln!("schemathesis run in {} took {:.1} s", dir.display(), started.elapsed().as_secs_f64());
     stdout
+}
+
+/// Removes a run's scratch directory, unless `FUZZ_KEEP` is set (to inspect its output and HAR).
+fn clean(dir: &Path) {
+    if std::env::var_os("FUZZ_KEEP").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
 
 /// A TOML basic string.
@@ -303,10 +313,10 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
     // 1. Random ids, every operation.
     let dir = scratch("random");
     let auth = format!("Authorization: Bearer {}", w.candidate);
-    let mut args = vec!["-H", &auth, "--phases", "examples,coverage,fuzzing"];
+    let mut args = vec!["-H", &auth, "--phases", "examples,coverage,fuzzing", "--report-har-path", "run.har"];
     args.extend(&excluded);
     run(&dir, srv, &args);
-    let _ = std::fs::remove_dir_all(&dir);
+    clean(&dir);
 
     // 2. The candidate, every operation, real ids.
     let mut bindings: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -346,7 +356,30 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
             ("GET", format!("/api/v1/resumes/{resume}/feedback")),
         ],
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    clean(&dir);
+
+    // 2b. Stateful: sequences that follow the document's links (startInterview's 201 → the
+    // interview operations, uploadResume's 202 → the résumé reads) with the ids just created.
+    let dir = scratch("stateful");
+    std::fs::write(dir.join("schemathesis.toml"), config(&w.candidate, &BTreeMap::new())).expect("config");
+    let mut args = vec!["--phases", "stateful", "--report-har-path", "run.har"];
+    args.extend(&excluded);
+    let stdout = run(&dir, srv, &args);
+    assert!(stdout.contains("Stateful"), "no stateful phase ran:\n{stdout}");
+    // Only a link can supply a real id to an interview operation in this run (it binds none).
+    let known = [&w.live, &w.done, &w.to_complete, &w.to_upload, &w.to_delete];
+    let linked = har_entries(&dir.join("run.har"))
+        .iter()
+        .filter(|(_, u, s)| (200..300).contains(s) && !known.iter().any(|id| u.contains(id.as_str())))
+        .filter(|(_, u, _)| {
+            u.split('/')
+                .skip_while(|p| *p != "interviews")
+                .nth(1)
+                .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())
+        })
+        .count();
+    assert!(linked > 0, "no interview operation followed a link from a started interview:\n{stdout}");
+    clean(&dir);
 
     // 3. An admin over the staff operations and the reads staff may make, real ids.
     let mut bindings: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -394,7 +427,7 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
             ("POST", format!("/api/v1/resumes/{}/feedback/approve", w.pending_resume)),
         ],
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    clean(&dir);
     eprintln!("fuzz test took {:.1} s", started.elapsed().as_secs_f64());
 }
 
