@@ -229,16 +229,17 @@ impl CandidateFilters {
         }
     }
 
-    /// The page query (name or email contains `q`, case-insensitively; LIKE wildcards escaped).
+    /// The page query (name or email contains `q`, case-insensitively). A plain substring
+    /// search with `instr`, not `LIKE`: no wildcards to escape, and D1 refuses `LIKE` patterns
+    /// longer than 50 bytes ("pattern too complex", a 500), which a 100-character `q` exceeds.
     #[must_use]
     pub fn sql(&self) -> (String, Vec<Param>) {
         let mut clauses = vec!["role = 'candidate'".to_owned()];
         let mut params = Vec::new();
         if let Some(q) = &self.q {
-            let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            params.push(Param::Text(format!("%{escaped}%")));
+            params.push(Param::Text(q.to_lowercase()));
             let n = params.len();
-            clauses.push(format!("(lower(full_name) LIKE ?{n} ESCAPE '\\' OR email LIKE ?{n} ESCAPE '\\')"));
+            clauses.push(format!("(instr(lower(full_name), ?{n}) > 0 OR instr(lower(email), ?{n}) > 0)"));
         }
         if let Some((key, id)) = &self.cursor {
             params.push(Param::Text(key.clone()));
@@ -314,9 +315,15 @@ mod tests {
     }
 
     #[test]
-    fn candidate_search_escapes_like_wildcards() {
-        let f = CandidateFilters::parse(&q(&[("q", "50%_off")])).expect("valid");
-        let (_, params) = f.sql();
-        assert_eq!(params[0], Param::Text("%50\\%\\_off%".into()));
+    fn candidate_search_is_a_literal_lowercase_substring_without_like() {
+        let f = CandidateFilters::parse(&q(&[("q", "50%_OFF")])).expect("valid");
+        let (sql, params) = f.sql();
+        assert_eq!(params[0], Param::Text("50%_off".into()), "wildcards stay literal");
+        assert!(sql.contains("instr(lower(full_name), ?1) > 0"), "{sql}");
+        assert!(!sql.contains("LIKE"), "D1 caps LIKE patterns at 50 bytes: {sql}");
+        let long = "é".repeat(100);
+        assert!(CandidateFilters::parse(&q(&[("q", &long)])).is_ok(), "100 characters are allowed");
+        let too_long = "a".repeat(101);
+        assert!(CandidateFilters::parse(&q(&[("q", &too_long)])).is_err());
     }
 }
