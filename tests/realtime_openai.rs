@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::fake_openai::realtime::DEFAULT_AUDIO_TRANSCRIPT;
 use common::fake_openai::{FakeOpenAi, RealtimeDrop, SPEECH_PATH, TRANSCRIPTIONS_PATH};
 use common::ws::{self, pcm16_tone, WsClient};
-use common::{client, server_with, Server};
+use common::{client, server_with, Server, ServerOptions};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -341,6 +341,50 @@ async fn server_vad_ends_a_spoken_turn_without_a_commit() {
         conn.client_events_of_type("input_audio_buffer.commit").is_empty(),
         "no explicit commit was sent"
     );
+}
+
+#[tokio::test]
+async fn the_cost_cap_ends_a_voice_interview() {
+    let _serial = SERIAL.lock().await;
+    let f = fake();
+    // Its own server: a cap of one micro-dollar, which the greeting's realtime tokens exceed.
+    let capped = Server::start(
+        "realtime-cost-cap",
+        ServerOptions {
+            vars: [
+                ("OPENAI_API_KEY", "sk-test-fake".to_owned()),
+                ("OPENAI_BASE_URL", f.base_url.clone()),
+                ("OPENAI_REALTIME_URL", f.realtime_url.clone()),
+                ("INTERVIEW_COST_CAP_USD", "0.000001".to_owned()),
+                ("ANSWER_RATE_BURST", "1000".to_owned()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        },
+    );
+    let token = common::register_candidate(&capped, "Capped Candidate").await.0;
+    let id = common::start_interview(&capped, &token, "react").await;
+    let resp = client()
+        .post(capped.url(&format!("/api/v1/interviews/{id}/realtime-ticket")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let ticket: Value = resp.json().await.unwrap();
+    let url = capped.url(ticket["url"].as_str().unwrap()).replacen("http://", "ws://", 1);
+    let mut ws = ws::connect(&url).await.expect("upgrade");
+    until_any(&mut ws, &["interview.state"]).await;
+    until_any(&mut ws, &["response.done"]).await;
+
+    speak(&mut ws).await;
+    let completed = until_any(&mut ws, &["interview.completed"]).await;
+    assert_eq!(completed["completion_reason"], "cost_limit", "{completed}");
+    assert_eq!(ws.next_close(WAIT).await.map(|c| c.0), Some(1000));
+    let resp = client().get(capped.url(&format!("/api/v1/interviews/{id}"))).bearer_auth(&token).send().await;
+    let interview: Value = resp.unwrap().json().await.unwrap();
+    assert_eq!(interview["status"], "completed");
+    assert_eq!(interview["completion_reason"], "cost_limit");
 }
 
 // ----- legacy voice ---------------------------------------------------------------------------
