@@ -24,6 +24,12 @@ pub fn interview_id(id: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::not_found())
 }
 
+/// The stub of the interview's Durable Object (one per interview, named by its id).
+pub fn interview_stub(ctx: &Ctx<'_>, id: &str) -> Result<worker::Stub, ApiError> {
+    let namespace = ctx.env.durable_object("INTERVIEW").map_err(internal("interview namespace"))?;
+    namespace.id_from_name(id).and_then(|oid| oid.get_stub()).map_err(internal("interview stub"))
+}
+
 /// Calls the interview's DO at `path` on behalf of `who`, mapping its answer back.
 pub async fn forward(
     ctx: &Ctx<'_>,
@@ -33,9 +39,7 @@ pub async fn forward(
     path: &str,
     body: Option<&Value>,
 ) -> HandlerResult {
-    let namespace = ctx.env.durable_object("INTERVIEW").map_err(internal("interview namespace"))?;
-    let stub =
-        namespace.id_from_name(id).and_then(|oid| oid.get_stub()).map_err(internal("interview stub"))?;
+    let stub = interview_stub(ctx, id)?;
     let headers = Headers::new();
     let _ = headers.set("X-User-Id", &who.user_id);
     let _ = headers.set("X-User-Role", who.role.as_str());

@@ -32,9 +32,7 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         .ok()
         .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()))
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "A realtime ticket is required."))?;
-    let namespace = ctx.env.durable_object("INTERVIEW").map_err(internal("interview namespace"))?;
-    let stub =
-        namespace.id_from_name(&id).and_then(|oid| oid.get_stub()).map_err(internal("interview stub"))?;
+    let stub = super::interviews::interview_stub(ctx, &id)?;
     let headers = Headers::new();
     let _ = headers.set("Upgrade", "websocket");
     let url = format!("https://interview.internal/realtime/connect?ticket={}", encode_query(&ticket));

@@ -112,9 +112,7 @@ async fn video_do(
     body: Option<JsValue>,
     extra: &[(&str, String)],
 ) -> Result<(u16, Value), ApiError> {
-    let namespace = ctx.env.durable_object("INTERVIEW").map_err(internal("interview namespace"))?;
-    let stub =
-        namespace.id_from_name(id).and_then(|oid| oid.get_stub()).map_err(internal("interview stub"))?;
+    let stub = super::interviews::interview_stub(ctx, id)?;
     let headers = Headers::new();
     let _ = headers.set("X-User-Id", &who.user_id);
     let _ = headers.set("X-User-Role", who.role.as_str());
