@@ -46,6 +46,7 @@ use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::engine::cost::PriceTable;
 use crate::domain::enums::{CompletionReason, InterviewStatus, MessageType, UserRole};
+use crate::domain::interview::InterviewRecord;
 use crate::domain::interviewer::Session;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::platform::{log_error, log_event, now_ms};
@@ -97,6 +98,22 @@ fn send(ws: &WebSocket, text: &str) {
 
 fn refusal(err: &ApiError) -> worker::Result<Response> {
     internal_response(err)
+}
+
+/// The interview's candidate as the caller (sockets carry no token; the ticket vouched for them).
+fn candidate(user_id: String) -> Principal {
+    Principal { user_id, role: UserRole::Candidate, jti: String::new(), token_exp_ms: 0 }
+}
+
+/// A typed answer or an explicit commit (hold-to-speak) does not start an upstream response by
+/// itself: the relay follows it with a `response.create`.
+fn needs_response(frame: &ClientFrame) -> bool {
+    matches!(frame, ClientFrame::AudioCommit | ClientFrame::UserText { .. })
+}
+
+/// Whether this interview talks to the OpenAI Realtime upstream (else the built-in interviewer).
+fn uses_upstream(cfg: &Config, record: &InterviewRecord) -> bool {
+    cfg.openai_api_key.is_some() && record.ai_provider == "openai"
 }
 
 fn ticket_refused(reason: TicketError, interview_id: &str) -> ApiError {
@@ -152,8 +169,11 @@ impl InterviewDo {
         ))
     }
 
-    /// Checks and redeems a ticket; the user it was issued to.
-    fn redeem(&self, token: Option<&str>) -> std::result::Result<(String, Session), ApiError> {
+    /// Checks and redeems a ticket; the user it was issued to, and the interview.
+    fn redeem(
+        &self,
+        token: Option<&str>,
+    ) -> std::result::Result<(String, InterviewRecord, Session), ApiError> {
         let (record, session) = self.load()?;
         let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
         let id = id.map_err(|e| ticket_refused(e, &record.id))?;
@@ -176,7 +196,7 @@ impl InterviewDo {
         self.sql()
             .exec("UPDATE tickets SET used = 1 WHERE id = ?", vec![id.into()])
             .map_err(storage("ticket redeem"))?;
-        Ok((ticket.user_id, session))
+        Ok((ticket.user_id, record, session))
     }
 
     /// `GET /realtime/connect?ticket=`: refuses before any upgrade, else accepts the socket,
@@ -189,11 +209,11 @@ impl InterviewDo {
         let query: Vec<(String, String)> =
             req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();
         let token = query.iter().find(|(k, _)| k == "ticket").map(|(_, v)| v.as_str());
-        let (user_id, session) = match self.redeem(token) {
+        let (user_id, record, session) = match self.redeem(token) {
             Ok(ok) => ok,
             Err(e) => return refusal(&e),
         };
-        let cfg = match config(&self.env) {
+        let cfg = match self.cached_config() {
             Ok(c) => c,
             Err(e) => return refusal(&e),
         };
@@ -207,8 +227,8 @@ impl InterviewDo {
             self.state.set_websocket_auto_response(&auto);
         }
         self.welcome(&pair.server, &session, &cfg);
-        log_event("realtime_connected", json!({ "interview_id": self.record_id() }));
-        if self.uses_upstream(&cfg) {
+        log_event("realtime_connected", json!({ "interview_id": record.id }));
+        if uses_upstream(&cfg, &record) {
             self.ensure_upstream(&cfg, true);
         }
         Response::from_websocket(pair.client)
@@ -216,10 +236,6 @@ impl InterviewDo {
 
     fn record_id(&self) -> String {
         self.load().map(|(r, _)| r.id).unwrap_or_default()
-    }
-
-    fn uses_upstream(&self, cfg: &Config) -> bool {
-        cfg.openai_api_key.is_some() && self.load().is_ok_and(|(r, _)| r.ai_provider == "openai")
     }
 
     /// `interview.state` and the latest question, on every (re)connect.
@@ -290,42 +306,43 @@ impl InterviewDo {
             let _ = ws.close(Some(1008), Some("unknown connection"));
             return;
         };
-        let who = Principal {
-            user_id: attachment.user_id,
-            role: UserRole::Candidate,
-            jti: String::new(),
-            token_exp_ms: 0,
-        };
-        match self.load() {
-            Ok((record, _)) if record.status != InterviewStatus::InProgress => {
-                let reason = record.completion_reason.unwrap_or(CompletionReason::CandidateRequest);
-                if record.status == InterviewStatus::Completed {
-                    self.finish_sockets(reason);
-                } else {
-                    send(&ws, &error_event("interview_abandoned", "This interview was abandoned."));
-                    let _ = ws.close(Some(1000), Some("interview abandoned"));
-                }
-                return;
+        let who = candidate(attachment.user_id);
+        let Ok((record, _)) = self.load() else { return };
+        if record.status != InterviewStatus::InProgress {
+            let reason = record.completion_reason.unwrap_or(CompletionReason::CandidateRequest);
+            if record.status == InterviewStatus::Completed {
+                self.finish_sockets(reason);
+            } else {
+                send(&ws, &error_event("interview_abandoned", "This interview was abandoned."));
+                let _ = ws.close(Some(1000), Some("interview abandoned"));
             }
-            Ok(_) => {}
-            Err(_) => return,
+            return;
         }
         if matches!(frame, ClientFrame::Ping) {
             send(&ws, PONG_FRAME);
             return;
         }
-        if self.uses_upstream(&cfg) {
+        if uses_upstream(&cfg, &record) {
             self.relay_client_frame(&who, &frame, &cfg).await;
             return;
         }
         match frame {
-            ClientFrame::UserText { text } => self.builtin_typed_turn(&ws, &who, &text, &cfg).await,
+            ClientFrame::UserText { text } => {
+                self.builtin_typed_turn(&ws, &who, &record.id, &text, &cfg).await
+            }
             _ => send(&ws, &voice_unavailable_event()),
         }
     }
 
     /// A typed answer answered by the built-in interviewer: the same turn as `POST /messages`.
-    async fn builtin_typed_turn(&self, ws: &WebSocket, who: &Principal, text: &str, cfg: &Config) {
+    async fn builtin_typed_turn(
+        &self,
+        ws: &WebSocket,
+        who: &Principal,
+        interview_id: &str,
+        text: &str,
+        cfg: &Config,
+    ) {
         let body = json!({ "message_text": text.trim(), "client_metadata": { "channel": "realtime" } });
         match self.turn(who, body, cfg).await {
             Ok((_, result)) => {
@@ -335,7 +352,7 @@ impl InterviewDo {
                     .ok()
                     .flatten()
                     .map_or(0, |m| m.seq);
-                for event in typed_turn_events(&self.record_id(), u64::from(seq), text, reply) {
+                for event in typed_turn_events(interview_id, u64::from(seq), text, reply) {
                     send(ws, &event);
                 }
                 self.after_socket_turn(&result, cfg);
@@ -393,8 +410,7 @@ impl InterviewDo {
         };
         let Some(text) = forwardable(frame) else { return true };
         let mut sent = upstream.send_with_str(&text).is_ok();
-        if matches!(frame, ClientFrame::AudioCommit) {
-            // An explicit commit (hold-to-speak) does not start a response by itself.
+        if needs_response(frame) {
             sent = sent && upstream.send_with_str(crate::ai::realtime::session::response_create()).is_ok();
         }
         let mut relay = self.relay.borrow_mut();
@@ -448,13 +464,9 @@ impl InterviewDo {
                 self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message));
                 return;
             }
-            self.upstream_send(&text, cfg);
-            self.upstream_send(&crate::ai::realtime::session::response_create(), cfg);
-            return;
         }
         self.upstream_send(&text, cfg);
-        if matches!(frame, ClientFrame::AudioCommit) {
-            // An explicit commit (hold-to-speak) does not start a response by itself.
+        if needs_response(frame) {
             self.upstream_send(&crate::ai::realtime::session::response_create(), cfg);
         }
     }
@@ -568,7 +580,7 @@ impl InterviewDo {
             matches!(&self.relay.borrow().upstream, Some(Upstream::Open(current)) if *current == ws);
         if was_current {
             self.relay.borrow_mut().upstream = None;
-            self.account_audio(cfg);
+            self.account_audio();
             if self.load().is_ok_and(|(r, _)| r.status == InterviewStatus::InProgress) {
                 // The interview stays resumable: text mode, or reconnecting the socket.
                 self.broadcast(&upstream_error_event(None));
@@ -628,12 +640,7 @@ impl InterviewDo {
         if record.pending.is_some() {
             return;
         }
-        let who = Principal {
-            user_id: record.candidate_id.clone(),
-            role: UserRole::Candidate,
-            jti: String::new(),
-            token_exp_ms: 0,
-        };
+        let who = candidate(record.candidate_id.clone());
         let trimmed: String = text.trim().chars().take(MAX_USER_TEXT_CHARS).collect();
         let body = TurnBody {
             message_text: if trimmed.is_empty() { "(silence)".to_owned() } else { trimmed },
@@ -668,14 +675,9 @@ impl InterviewDo {
                 None
             }
         };
-        let who = Principal {
-            user_id: record.candidate_id.clone(),
-            role: UserRole::Candidate,
-            jti: String::new(),
-            token_exp_ms: 0,
-        };
+        let who = candidate(record.candidate_id.clone());
         let difficulty_before = session.state.current_difficulty;
-        self.account_audio(cfg);
+        self.account_audio();
         match self.finish_pending(&who, cfg, Some(pending.answer_seq), now_ms(), evaluation).await {
             Ok((_, result)) => {
                 let complete = result["interview_complete"].as_bool() == Some(true);
@@ -712,7 +714,7 @@ impl InterviewDo {
     }
 
     /// Adds the audio streamed so far (both directions) to the reported durations.
-    fn account_audio(&self, _cfg: &Config) {
+    fn account_audio(&self) {
         let (audio_in, audio_out) = {
             let mut relay = self.relay.borrow_mut();
             (std::mem::take(&mut relay.audio_in_bytes), std::mem::take(&mut relay.audio_out_bytes))
