@@ -74,6 +74,14 @@ async fn connect(token: &str, id: &str) -> WsClient {
     ws::connect(&url).await.expect("upgrade")
 }
 
+/// Connects and waits for the welcome state and the upstream's spoken greeting.
+async fn connect_greeted(token: &str, id: &str) -> WsClient {
+    let mut ws = connect(token, id).await;
+    until_any(&mut ws, &["interview.state"]).await;
+    until_any(&mut ws, &["response.done"]).await;
+    ws
+}
+
 async fn messages(token: &str, id: &str) -> Vec<Value> {
     let (status, body) = get(token, &format!("/api/v1/interviews/{id}/messages?limit=100")).await;
     assert_eq!(status, 200);
@@ -197,9 +205,7 @@ async fn typed_turns_and_rest_turns_interleave_with_a_key() {
     let _serial = SERIAL.lock().await;
     let token = candidate().await;
     let id = start(&token).await;
-    let mut ws = connect(&token, &id).await;
-    until_any(&mut ws, &["interview.state"]).await;
-    until_any(&mut ws, &["response.done"]).await;
+    let mut ws = connect_greeted(&token, &id).await;
 
     // A typed answer over the socket: forwarded, evaluated by the tool.
     ws.send_json(&json!({"type": "conversation.item.create",
@@ -236,9 +242,7 @@ async fn a_prompt_injection_is_refused_and_never_reaches_the_upstream() {
     let token = candidate().await;
     let id = start(&token).await;
     let before = fake().realtime_connections();
-    let mut ws = connect(&token, &id).await;
-    until_any(&mut ws, &["interview.state"]).await;
-    until_any(&mut ws, &["response.done"]).await;
+    let mut ws = connect_greeted(&token, &id).await;
     let (_, status_before) = get(&token, &format!("/api/v1/interviews/{id}/status")).await;
 
     ws.send_json(&json!({"type": "session.update",
@@ -269,9 +273,7 @@ async fn the_upstream_dying_mid_answer_loses_no_transcript() {
     let _serial = SERIAL.lock().await;
     let token = candidate().await;
     let id = start(&token).await;
-    let mut ws = connect(&token, &id).await;
-    until_any(&mut ws, &["interview.state"]).await;
-    until_any(&mut ws, &["response.done"]).await;
+    let mut ws = connect_greeted(&token, &id).await;
 
     // The upstream fails right after transcribing the answer, before it calls the tool (with a
     // close frame: an abrupt reset could discard the transcript in transit, which no server can
@@ -321,9 +323,7 @@ async fn server_vad_ends_a_spoken_turn_without_a_commit() {
     let token = candidate().await;
     let id = start(&token).await;
     let before = fake().realtime_connections();
-    let mut ws = connect(&token, &id).await;
-    until_any(&mut ws, &["interview.state"]).await;
-    until_any(&mut ws, &["response.done"]).await;
+    let mut ws = connect_greeted(&token, &id).await;
 
     // Hands-free: speech then silence; the upstream's VAD commits and responds by itself.
     let tone = pcm16_tone(100);
