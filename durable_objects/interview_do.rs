@@ -945,7 +945,7 @@ impl InterviewDo {
             now_ms: started,
         };
         let builtin = generate_builtin(&input);
-        let assessment = match crate::ai::openai_http::OpenAiSettings::from_config(cfg)
+        let assessment = match crate::adapters::openai_http::OpenAiSettings::from_config(cfg)
             .filter(|_| record.ai_provider == AiProviderKind::Openai.as_str())
         {
             None => builtin,
@@ -955,7 +955,7 @@ impl InterviewDo {
                 let mut breaker = self.breaker(cfg);
                 let parse =
                     |text: &str| crate::ai::assessment::parse_assessment_response(text, &input, &builtin);
-                let (result, _) = crate::ai::openai_http::chat_completion_with(
+                let (result, _) = crate::adapters::openai_http::chat_completion_with(
                     &settings,
                     &body,
                     &mut breaker,
@@ -1324,7 +1324,7 @@ impl InterviewDo {
         (Evaluation, Option<ModelQuestions>, Option<CircuitBreaker>),
         (AiError, Option<CircuitBreaker>),
     > {
-        let Some(settings) = crate::ai::openai_http::OpenAiSettings::from_config(cfg)
+        let Some(settings) = crate::adapters::openai_http::OpenAiSettings::from_config(cfg)
             .filter(|_| record.ai_provider == "openai")
         else {
             return Ok((session.evaluate_builtin(answer), None, None));
@@ -1337,9 +1337,13 @@ impl InterviewDo {
             };
         let prepared = crate::ai::turn::prepare_turn(session, &model, &log, answer);
         let mut breaker = self.breaker(cfg);
-        let (result, _report) =
-            crate::ai::openai_http::chat_completion(&settings, &prepared.body, &mut breaker, &record.id)
-                .await;
+        let (result, _report) = crate::adapters::openai_http::chat_completion(
+            &settings,
+            &prepared.body,
+            &mut breaker,
+            &record.id,
+        )
+        .await;
         match result {
             Ok(parsed) => {
                 let questions = crate::ai::turn::session_questions(&parsed.questions, session);

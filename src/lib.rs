@@ -1,15 +1,18 @@
-//! AI technical interviews on Cloudflare's edge.
+//! AI technical interviews on Cloudflare's edge: the Worker glue around the pure core.
 //!
-//! `domain` is pure Rust (native `cargo test`); `http` holds the platform-neutral HTTP pieces
-//! (routing table, error envelope, JSON validation, CORS decisions); the `worker` glue, the
-//! Durable Objects and the cron jobs compile only for wasm32.
+//! Every decision lives in the `interview-core` crate (`crates/core`), re-exported here under its
+//! module names so that paths like `crate::domain::engine` read the same from the glue. This crate
+//! adds only what needs the platform, and compiles it only for wasm32:
+//!
+//! - `frontend_worker` (the fetch and cron entry), `handlers/` (routes: parse → typed call →
+//!   envelope), `jobs/` (cron work);
+//! - `adapters/` (OpenAI over `worker::Fetch`), `store/` (all D1 SQL), `platform`, `webcrypto`;
+//! - the Durable Objects in `durable_objects/`: thin shells over the core.
 
-pub mod ai;
-pub mod auth;
-pub mod config;
-pub mod domain;
-pub mod http;
+pub use interview_core::{ai, auth, config, domain, http};
 
+#[cfg(target_arch = "wasm32")]
+mod adapters;
 #[cfg(target_arch = "wasm32")]
 mod frontend_worker;
 #[cfg(target_arch = "wasm32")]

@@ -9,9 +9,9 @@ use worker::{Data, FormEntry, Headers, HttpMetadata, Method, Request, Response};
 
 use super::interviews::{forward, interview_id};
 use super::{internal, json as json_response, Ctx, HandlerResult};
-use crate::ai::openai_http::OpenAiSettings;
+use crate::adapters::openai_http::OpenAiSettings;
+use crate::adapters::speech_http::{synthesize, transcribe};
 use crate::ai::speech::{estimated_duration_ms, sniff_audio, MAX_AUDIO_BYTES};
-use crate::ai::speech_http::{synthesize, transcribe};
 use crate::auth::access::Principal;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::platform::log_event;

@@ -14,8 +14,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
+use crate::adapters::openai_http::{chat_completion_with, OpenAiSettings};
 use crate::ai::breaker::CircuitBreaker;
-use crate::ai::openai_http::{chat_completion_with, OpenAiSettings};
 use crate::ai::resume::{build_resume_request, merge, parse_resume_response, ModelResume};
 use crate::config::Config;
 use crate::domain::resume::delivery::{

@@ -8,10 +8,10 @@ use serde_json::json;
 use wasm_bindgen::JsValue;
 use worker::{Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
-use super::errors::{AiError, UpstreamError};
 use super::openai_http::OpenAiSettings;
-use super::retry::{classify, Outcome, RetryDecision};
-use super::speech::{parse_transcription, speech_request, transcription_body, AudioFormat, Transcript};
+use crate::ai::errors::{AiError, UpstreamError};
+use crate::ai::retry::{classify, Outcome, RetryDecision};
+use crate::ai::speech::{parse_transcription, speech_request, transcription_body, AudioFormat, Transcript};
 use crate::platform::{log_event, now_ms};
 
 /// Transcribes a recording with `model`.

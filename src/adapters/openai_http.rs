@@ -17,10 +17,10 @@ use worker::{
     AbortController, AbortSignal, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
 };
 
-use super::breaker::{CircuitBreaker, Transition};
-use super::chat::{parse_turn_response, ParsedTurn};
-use super::errors::{breaker_result, AiError, ParseError, UpstreamError};
-use super::retry::{classify, Outcome, RetryDecision, RetryPolicy};
+use crate::ai::breaker::{CircuitBreaker, Transition};
+use crate::ai::chat::{parse_turn_response, ParsedTurn};
+use crate::ai::errors::{breaker_result, AiError, ParseError, UpstreamError};
+use crate::ai::retry::{classify, Outcome, RetryDecision, RetryPolicy};
 use crate::config::Config;
 use crate::domain::engine::cost::ChatUsage;
 use crate::platform::{log_event, now_ms};

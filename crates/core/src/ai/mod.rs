@@ -43,12 +43,8 @@ pub mod assessment;
 pub mod breaker;
 pub mod chat;
 pub mod errors;
-#[cfg(target_arch = "wasm32")]
-pub mod openai_http;
 pub mod realtime;
 pub mod resume;
 pub mod retry;
 pub mod speech;
-#[cfg(target_arch = "wasm32")]
-pub mod speech_http;
 pub mod turn;
