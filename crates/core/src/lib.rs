@@ -22,3 +22,6 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod ids;
+pub mod interview;
+pub mod protocol;

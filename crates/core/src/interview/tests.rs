@@ -1,0 +1,365 @@
+//! The whole turn path, natively, against the in-memory ports: no workerd involved.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::ai::errors::AiError;
+use crate::config::Config;
+use crate::domain::engine::cost::ChatUsage;
+use crate::domain::enums::{
+    CompletionReason, InterviewMode, InterviewStatus, MessageType, RoleType, UserRole,
+};
+use crate::ids::{IdempotencyKey, InterviewId, UserId};
+
+use super::memory::{
+    ManualClock, MemoryAlarm, MemoryLog, MemoryProjector, MemoryStore, ScriptedProvider, SeqIds, Step,
+};
+use super::*;
+
+/// Runs a future that never waits on real I/O (every port here answers at once).
+fn run<F: Future>(f: F) -> F::Output {
+    let mut f = pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+const START_MS: i64 = 1_700_000_000_000;
+
+struct World {
+    store: MemoryStore,
+    alarm: MemoryAlarm,
+    provider: ScriptedProvider,
+    clock: ManualClock,
+    ids: SeqIds,
+    log: MemoryLog,
+    config: Config,
+    in_flight: Cell<Option<u32>>,
+    projector: MemoryProjector,
+}
+
+impl World {
+    fn new(vars: &[(&str, &str)], provider: ScriptedProvider) -> Self {
+        let vars: Vec<(String, String)> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let config = Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .unwrap_or_else(|e| panic!("config: {e:?}"));
+        World {
+            store: MemoryStore::default(),
+            alarm: MemoryAlarm::default(),
+            provider,
+            clock: ManualClock::at(START_MS),
+            ids: SeqIds::default(),
+            log: MemoryLog::default(),
+            config,
+            in_flight: Cell::new(None),
+            projector: MemoryProjector::default(),
+        }
+    }
+
+    fn builtin() -> Self {
+        World::new(&[], ScriptedProvider::default())
+    }
+
+    fn interview(&self) -> Interview<'_, MemoryAlarm, ScriptedProvider> {
+        Interview {
+            store: &self.store,
+            alarm: &self.alarm,
+            provider: &self.provider,
+            clock: &self.clock,
+            ids: &self.ids,
+            log: &self.log,
+            config: &self.config,
+            in_flight: &self.in_flight,
+        }
+    }
+
+    fn start(&self) -> Started {
+        let body = StartInterview {
+            interview_id: InterviewId::new("i-1"),
+            candidate_id: UserId::new("cand"),
+            role_type: RoleType::Javascript,
+            mode: InterviewMode::Text,
+            resume_id: None,
+            skill_areas: None,
+        };
+        run(self.interview().start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"))
+    }
+
+    fn answer(&self, text: &str, key: Option<&str>) -> Result<TurnReply> {
+        self.clock.advance(20_000);
+        run(self.interview().turn(&candidate(), answer(text, key)))
+    }
+
+    fn messages(&self) -> Vec<(u32, MessageType)> {
+        self.store.messages.borrow().values().map(|m| (m.seq, m.message_type)).collect()
+    }
+
+    fn record(&self) -> crate::domain::interview::InterviewRecord {
+        self.store.record.borrow().clone().unwrap_or_else(|| panic!("no record"))
+    }
+}
+
+fn candidate() -> Caller {
+    Caller::candidate(UserId::new("cand"))
+}
+
+fn answer(text: &str, key: Option<&str>) -> Answer {
+    Answer {
+        message_text: text.into(),
+        client_metadata: serde_json::Value::Null,
+        idempotency_key: key.map(IdempotencyKey::new),
+        audio_url: None,
+    }
+}
+
+const STRONG: &str = "A closure is a function bundled with the lexical scope it was created in, so it keeps \
+    access to outer variables after the outer function returns; that is how private state and \
+    callbacks that remember their context work, and why a loop with var captures one shared binding.";
+
+fn unavailable() -> AiError {
+    AiError::Network { timed_out: true }
+}
+
+#[test]
+fn start_writes_the_first_question_and_its_projection() {
+    let w = World::builtin();
+    let started = w.start();
+    assert_eq!(started.question_number, 1);
+    assert_eq!(w.messages(), vec![(1, MessageType::AiQuestion)]);
+    let kinds: Vec<String> = w.store.outbox.borrow().iter().map(|r| r.kind.clone()).collect();
+    assert_eq!(kinds, vec!["interview", "message"]);
+    // Inactivity and the outbox flush are scheduled and the alarm points at the earliest.
+    assert_eq!(w.alarm.due_ms.get(), Some(START_MS));
+    assert!(matches!(
+        run(w.interview().start(
+            &candidate(),
+            StartInterview {
+                interview_id: InterviewId::new("i-1"),
+                candidate_id: UserId::new("cand"),
+                role_type: RoleType::React,
+                mode: InterviewMode::Text,
+                resume_id: None,
+                skill_areas: None,
+            }
+        )),
+        Err(InterviewError::AlreadyExists)
+    ));
+}
+
+#[test]
+fn a_builtin_turn_stores_answer_reply_evaluation_and_result_once() {
+    let w = World::builtin();
+    w.start();
+    let reply = w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    assert_eq!(reply.question_number, 2);
+    assert!(!reply.interview_complete);
+    assert_eq!(
+        w.messages(),
+        vec![(1, MessageType::AiQuestion), (2, MessageType::CandidateResponse), (3, MessageType::AiQuestion)]
+    );
+    assert_eq!(w.store.evaluations.borrow().len(), 1);
+    assert_eq!(w.store.results.borrow().get(&2), Some(&reply));
+    assert!(w.record().pending.is_none());
+    assert_eq!(w.provider.calls.get(), 1);
+    assert_eq!(w.log.count("turn"), 1);
+}
+
+#[test]
+fn a_keyed_retry_replays_without_duplicates_and_a_reused_key_is_refused() {
+    let w = World::builtin();
+    w.start();
+    let first = w.answer(STRONG, Some("key-1")).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    let again = w.answer(STRONG, Some("key-1")).unwrap_or_else(|e| panic!("replay: {e:?}"));
+    assert_eq!(first, again);
+    assert_eq!(w.messages().len(), 3, "a replay writes nothing");
+    assert_eq!(w.provider.calls.get(), 1, "a replay calls no provider");
+    assert_eq!(w.answer("something else", Some("key-1")), Err(InterviewError::KeyReused));
+}
+
+#[test]
+fn a_provider_failure_keeps_the_answer_pending_and_retry_finishes_it_once() {
+    let w = World::new(&[], ScriptedProvider::with([Step::Fail(unavailable()), Step::Fail(unavailable())]));
+    w.start();
+    let err = w.answer(STRONG, Some("k")).err();
+    let Some(InterviewError::AiUnavailable { retry_after_secs, message_id }) = err else {
+        panic!("expected AI_UNAVAILABLE, got {err:?}")
+    };
+    assert!(retry_after_secs >= 1);
+    // The answer is saved, pending, and is the message the error names.
+    assert_eq!(w.messages(), vec![(1, MessageType::AiQuestion), (2, MessageType::CandidateResponse)]);
+    assert_eq!(w.store.messages.borrow().get(&2).map(|m| m.id.clone()), Some(message_id));
+    assert_eq!(w.record().pending.as_ref().map(|p| p.answer_seq), Some(2));
+    // The envelope is a 503 with Retry-After.
+    let api: crate::http::error::ApiError =
+        InterviewError::AiUnavailable { retry_after_secs: 3, message_id: "m".into() }.into();
+    assert_eq!(api.status(), 503);
+    assert_eq!(api.retry_after, Some(3));
+    // Another answer while one is pending is refused; the same key resumes the pending turn.
+    assert_eq!(w.answer("a second answer", None), Err(InterviewError::AnswerPending));
+    assert!(matches!(w.answer(STRONG, Some("k")), Err(InterviewError::AiUnavailable { .. })));
+    // Retry once the provider is back: one reply, no duplicate answer.
+    let reply = run(w.interview().retry(&candidate())).unwrap_or_else(|e| panic!("retry: {e:?}"));
+    assert_eq!(reply.question_number, 2);
+    assert_eq!(w.messages().len(), 3);
+    // A second retry replays the finished turn.
+    assert_eq!(run(w.interview().retry(&candidate())), Ok(reply.clone()));
+    assert_eq!(w.answer(STRONG, Some("k")), Ok(reply));
+    assert_eq!(w.messages().len(), 3);
+}
+
+#[test]
+fn the_interview_completes_at_the_question_limit_and_then_refuses_answers() {
+    let w = World::new(
+        &[("MIN_QUESTIONS", "3"), ("MAX_QUESTIONS", "3"), ("ANSWER_RATE_BURST", "50")],
+        ScriptedProvider::default(),
+    );
+    w.start();
+    let mut last = None;
+    for _ in 0..10 {
+        let reply = w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+        let done = reply.interview_complete;
+        last = Some(reply);
+        if done {
+            break;
+        }
+    }
+    let last = last.unwrap_or_else(|| panic!("no turn"));
+    assert!(last.interview_complete);
+    assert!(matches!(
+        last.completion_reason,
+        Some(CompletionReason::MaxQuestions | CompletionReason::CriteriaMet)
+    ));
+    assert_eq!(w.record().status, InterviewStatus::Completed);
+    assert_eq!(w.answer(STRONG, None), Err(InterviewError::Completed));
+    // The alarm generates the assessment, which the candidate can then read.
+    assert!(matches!(
+        w.interview().assessment(&candidate()),
+        Ok(AssessmentReply::NotYet { status: AssessmentProgress::Generating })
+    ));
+    let report = run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
+    assert!(!report.abandoned);
+    assert!(matches!(w.interview().assessment(&candidate()), Ok(AssessmentReply::Ready(_))));
+    let kinds: Vec<String> = w.projector.applied.borrow().iter().map(|r| r.kind.clone()).collect();
+    assert!(
+        kinds.contains(&"assessment".to_owned())
+            || w.store.outbox.borrow().iter().any(|r| r.kind == "assessment")
+    );
+}
+
+#[test]
+fn the_cost_cap_ends_the_interview() {
+    let provider = ScriptedProvider::default();
+    *provider.usage.borrow_mut() = Some(Usage {
+        model: "gpt-4o-mini".into(),
+        chat: ChatUsage { input_tokens: 0, cached_input_tokens: 0, output_tokens: 20_000_000 },
+        truncated: false,
+    });
+    let w = World::new(&[("INTERVIEW_COST_CAP_USD", "1.00")], provider);
+    w.start();
+    let reply = w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    assert!(reply.interview_complete);
+    assert_eq!(reply.completion_reason, Some(CompletionReason::CostLimit));
+    assert_eq!(w.record().completion_reason, Some(CompletionReason::CostLimit));
+}
+
+#[test]
+fn inactivity_abandons_the_interview_and_closes_it() {
+    let w = World::builtin();
+    w.start();
+    w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    // Not yet: the alarm re-arms for the end of the window.
+    w.clock.advance(60_000);
+    let report = run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
+    assert!(!report.abandoned);
+    assert_eq!(w.record().status, InterviewStatus::InProgress);
+    w.clock.advance(31 * 60_000);
+    let report = run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
+    assert!(report.abandoned);
+    assert_eq!(w.record().status, InterviewStatus::Abandoned);
+    assert_eq!(w.answer(STRONG, None), Err(InterviewError::Abandoned));
+    // An answer was given, so a partial assessment is scheduled.
+    assert!(w.store.schedule.borrow().contains_key("assessment"));
+}
+
+#[test]
+fn access_is_checked_on_every_operation() {
+    let w = World::builtin();
+    w.start();
+    let other = Caller::candidate(UserId::new("someone-else"));
+    let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Recruiter };
+    assert_eq!(w.interview().view(&other).err(), Some(InterviewError::NotFound));
+    assert_eq!(run(w.interview().turn(&other, answer(STRONG, None))).err(), Some(InterviewError::NotFound));
+    assert_eq!(run(w.interview().turn(&staff, answer(STRONG, None))).err(), Some(InterviewError::Forbidden));
+    assert!(w.interview().view(&staff).is_ok());
+    assert!(w.interview().detail(&staff).is_ok());
+    assert_eq!(w.interview().detail(&candidate()).err(), Some(InterviewError::Forbidden));
+}
+
+#[test]
+fn answering_too_fast_is_rate_limited() {
+    let w = World::new(
+        &[("ANSWER_RATE_BURST", "2"), ("ANSWER_RATE_PER_MINUTE", "1")],
+        ScriptedProvider::default(),
+    );
+    w.start();
+    let quick = |text: &str| run(w.interview().turn(&candidate(), answer(text, None)));
+    assert!(quick(STRONG).is_ok());
+    assert!(quick(STRONG).is_ok());
+    assert!(matches!(quick(STRONG), Err(InterviewError::RateLimited { .. })));
+}
+
+#[test]
+fn the_outbox_retries_until_the_projection_lands() {
+    let w = World::builtin();
+    w.start();
+    w.projector.failing.set(true);
+    let report = run(w.interview().run_alarm(&w.projector));
+    assert!(report.is_ok());
+    assert_eq!(w.store.outbox.borrow().len(), 2, "nothing is lost while the projection is down");
+    assert!(w.store.outbox.borrow().iter().all(|r| r.attempts == 1));
+    assert!(w.alarm.due_ms.get().is_some_and(|due| due > w.clock.0.get()), "retried with backoff");
+    w.projector.failing.set(false);
+    w.clock.advance(2_000);
+    run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
+    assert!(w.store.outbox.borrow().is_empty());
+    assert_eq!(w.projector.applied.borrow().len(), 2);
+}
+
+#[test]
+fn views_page_messages_and_validate_their_query() {
+    let w = World::builtin();
+    w.start();
+    w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    let q = MessagesQuery { skip: Some("1".into()), limit: Some("1".into()), after_seq: None };
+    let page = w.interview().messages(&candidate(), &q).unwrap_or_else(|e| panic!("messages: {e:?}"));
+    assert_eq!(page.total_count, 3);
+    assert_eq!(page.messages.len(), 1);
+    assert_eq!(page.messages[0]["sequence_number"], 2);
+    let bad = MessagesQuery { limit: Some("500".into()), ..MessagesQuery::default() };
+    assert!(matches!(
+        w.interview().messages(&candidate(), &bad),
+        Err(InterviewError::InvalidParam { field: "limit", .. })
+    ));
+    let latest = w.interview().latest(&candidate()).unwrap_or_else(|e| panic!("latest: {e:?}"));
+    assert_eq!(latest.sequence_number, 3);
+    let status = w.interview().status(&candidate()).unwrap_or_else(|e| panic!("status: {e:?}"));
+    assert_eq!(status["pending_ai_response"], false);
+}
+
+#[test]
+fn completing_is_idempotent_and_schedules_the_assessment() {
+    let w = World::builtin();
+    w.start();
+    w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    let done = run(w.interview().complete(&candidate())).unwrap_or_else(|e| panic!("complete: {e:?}"));
+    assert_eq!(done.completion_reason, Some(CompletionReason::CandidateRequest));
+    let again = run(w.interview().complete(&candidate())).unwrap_or_else(|e| panic!("complete: {e:?}"));
+    assert_eq!(again.completed_at, done.completed_at);
+    assert!(w.store.schedule.borrow().contains_key("assessment"));
+}

@@ -1,0 +1,182 @@
+//! The typed Worker↔Durable Object protocol: one request enum with one typed argument per
+//! operation, one typed reply per operation (`crate::interview::replies`), and the error
+//! envelope. It is serialised once on each side; nothing else crosses the seam.
+//!
+//! On the wire an [`InterviewCall`] travels as the JSON body of a `POST` to the interview's
+//! object, except for operations whose body is bytes (a video chunk) or that must keep the
+//! original request (the realtime socket's upgrade): those carry the call in the
+//! [`CALL_HEADER`] header. The object answers with the reply's JSON and its status, or with the
+//! error envelope ([`encode_error`]) and the error's status.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::media::video::VideoContentType;
+use crate::http::error::ApiError;
+use crate::interview::{Answer, Caller, MessagesQuery, StartInterview, VoiceAudio};
+
+/// The header that carries the call when the body is not the call.
+pub const CALL_HEADER: &str = "X-Interview-Call";
+/// The URL the Worker addresses the object with (the object reads only the body or header).
+pub const CALL_URL: &str = "https://interview.internal/call";
+
+/// One operation on one interview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", content = "args", rename_all = "snake_case")]
+pub enum InterviewRequest {
+    Start(StartInterview),
+    View,
+    Status,
+    Messages(MessagesQuery),
+    Latest,
+    Transcript,
+    Assessment,
+    Detail,
+    Turn(Answer),
+    Retry,
+    Complete,
+    TechCheck(Value),
+    VideoConsent {
+        consent: bool,
+    },
+    RealtimeTicket,
+    /// Opens the realtime socket (the upgrade request itself is forwarded).
+    Connect {
+        ticket: String,
+    },
+    VoiceAudio(VoiceAudio),
+    /// A video chunk (the bytes are the body).
+    VideoChunk {
+        chunk_index: u32,
+        total_chunks: u32,
+        content_type: VideoContentType,
+    },
+    VideoStatus,
+    VideoFinalize,
+    VideoView,
+    VideoDelete,
+    /// The daily retention job (no caller: the cron, inside the Worker).
+    VideoRetention {
+        retention_ms: i64,
+        idle_ms: i64,
+    },
+    /// A liveness probe that writes (the foundation tests use it).
+    Ping,
+}
+
+impl InterviewRequest {
+    /// Whether the call travels in [`CALL_HEADER`] (the body is bytes or an upgrade).
+    #[must_use]
+    pub const fn in_header(&self) -> bool {
+        matches!(self, InterviewRequest::Connect { .. } | InterviewRequest::VideoChunk { .. })
+    }
+
+    /// The operation's name, for logs.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            InterviewRequest::Start(_) => "start",
+            InterviewRequest::View => "view",
+            InterviewRequest::Status => "status",
+            InterviewRequest::Messages(_) => "messages",
+            InterviewRequest::Latest => "latest",
+            InterviewRequest::Transcript => "transcript",
+            InterviewRequest::Assessment => "assessment",
+            InterviewRequest::Detail => "detail",
+            InterviewRequest::Turn(_) => "turn",
+            InterviewRequest::Retry => "retry",
+            InterviewRequest::Complete => "complete",
+            InterviewRequest::TechCheck(_) => "tech_check",
+            InterviewRequest::VideoConsent { .. } => "video_consent",
+            InterviewRequest::RealtimeTicket => "realtime_ticket",
+            InterviewRequest::Connect { .. } => "connect",
+            InterviewRequest::VoiceAudio(_) => "voice_audio",
+            InterviewRequest::VideoChunk { .. } => "video_chunk",
+            InterviewRequest::VideoStatus => "video_status",
+            InterviewRequest::VideoFinalize => "video_finalize",
+            InterviewRequest::VideoView => "video_view",
+            InterviewRequest::VideoDelete => "video_delete",
+            InterviewRequest::VideoRetention { .. } => "video_retention",
+            InterviewRequest::Ping => "ping",
+        }
+    }
+}
+
+/// A request and who makes it (`None` only for the platform's own jobs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InterviewCall {
+    pub caller: Option<Caller>,
+    pub request: InterviewRequest,
+}
+
+impl InterviewCall {
+    /// The call as JSON text.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a call.
+    ///
+    /// # Errors
+    /// A malformed call (never from the Worker; answered 500).
+    pub fn decode(text: &str) -> Result<Self, ApiError> {
+        serde_json::from_str(text).map_err(|_| ApiError::internal())
+    }
+}
+
+/// The error envelope as it crosses the seam.
+#[must_use]
+pub fn encode_error(err: &ApiError) -> String {
+    err.to_internal().to_string()
+}
+
+/// Reads an error the object answered with.
+#[must_use]
+pub fn decode_error(text: &str) -> ApiError {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| ApiError::from_internal(&v))
+        .unwrap_or_else(ApiError::internal)
+}
+
+/// The ticket's realtime answer to [`InterviewRequest::RealtimeTicket`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketIssued {
+    pub ticket: String,
+    pub expires_in: u64,
+    pub url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::enums::UserRole;
+    use crate::ids::{IdempotencyKey, UserId};
+
+    #[test]
+    fn a_call_round_trips() {
+        let call = InterviewCall {
+            caller: Some(Caller { user_id: UserId::new("u1"), role: UserRole::Candidate }),
+            request: InterviewRequest::Turn(Answer {
+                message_text: "A closure keeps its scope.".into(),
+                client_metadata: serde_json::json!({ "pasted": false }),
+                idempotency_key: Some(IdempotencyKey::new("k1")),
+                audio_url: None,
+            }),
+        };
+        let back = InterviewCall::decode(&call.encode()).ok();
+        assert_eq!(back.as_ref(), Some(&call));
+        assert!(!call.request.in_header());
+        assert_eq!(call.request.name(), "turn");
+    }
+
+    #[test]
+    fn errors_cross_the_seam_intact() {
+        let err = ApiError::new(crate::http::error::ErrorCode::RateLimited, "slow down").with_retry_after(7);
+        let back = decode_error(&encode_error(&err));
+        assert_eq!(back.status(), 429);
+        assert_eq!(back.retry_after, Some(7));
+        assert_eq!(decode_error("not json").status(), 500);
+    }
+}
