@@ -1,5 +1,5 @@
--- The complete D1 schema (SPEC.md §7). Forward-only: later changes get new numbered files.
--- Every enumerated column's CHECK lists exactly the values of src/domain/enums.rs
+-- The complete D1 schema (docs/data.md). Forward-only: later changes get new numbered files.
+-- Every enumerated column's CHECK lists exactly the values of crates/core/src/domain/enums.rs
 -- (tests/schema.rs proves it). Times are RFC 3339 UTC strings with milliseconds
 -- ('2026-11-22T01:02:03.456Z'), so they sort as text. Money is integer micro-USD.
 -- JSON columns are TEXT with json_valid checks. No integer exceeds 2^53.

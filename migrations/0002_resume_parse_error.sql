@@ -1,4 +1,4 @@
--- Why a resume's parsing failed (SPEC.md §4.5): a stable code and a human reason, shown to the
+-- Why a resume's parsing failed (docs/resumes.md#parsing): a stable code and a human reason, shown to the
 -- owner and staff. NULL unless the last attempt failed.
 ALTER TABLE resumes ADD COLUMN parse_error_code TEXT;
 ALTER TABLE resumes ADD COLUMN parse_error TEXT;

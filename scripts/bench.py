@@ -2,7 +2,9 @@
 """Benchmarks the service under `wrangler dev` (release build, loopback only, bounded counts).
 
 Started by `scripts/bench`, which builds the Worker first. Writes docs/benchmarks/results.json,
-docs/benchmarks/results.md and docs/benchmarks/turn_latency.svg.
+docs/benchmarks/results.md and docs/benchmarks/turn_latency.svg, and rewrites the summary between
+the `<!-- bench-summary:begin … -->` and `<!-- bench-summary:end -->` markers of
+docs/benchmarks.md (`scripts/bench.py --summary` does only that, from the committed results).
 
 Measures (medians and tails; the machine is shared and noisy, so compare ratios within a run):
   1. a text turn with the built-in interviewer vs GET /health on the same server;
@@ -439,16 +441,17 @@ def relay_markdown(relay):
     return lines
 
 
-README_BEGIN = "<!-- bench-summary:begin (written by scripts/bench) -->"
-README_END = "<!-- bench-summary:end -->"
+SUMMARY_BEGIN = "<!-- bench-summary:begin (written by scripts/bench) -->"
+SUMMARY_END = "<!-- bench-summary:end -->"
 
 
-def readme_summary(r):
-    """The README's benchmark summary, from a results dict (keys a run lacks are left out)."""
+def summary_markdown(r):
+    """The benchmark summary of docs/benchmarks.md, from a results dict (keys a run lacks are left
+    out). Its links are relative to docs/."""
     ms = lambda x: f"{round(x, 1):g} ms"
     lines = [f"One run on this {r['machine']['cpus']}-core shared machine ({r['date'][:10]}; loopback; noisy, so "
              "compare ratios within the run — full table in",
-             "[`docs/benchmarks/results.md`](docs/benchmarks/results.md)):", "",
+             "[`benchmarks/results.md`](benchmarks/results.md)):", "",
              "| measurement | median | p95 | p99 |", "|---|---|---|---|"]
     row = lambda name, s_: lines.append(f"| {name} | {ms(s_['median_ms'])} | {ms(s_['p95_ms'])} | {ms(s_['p99_ms'])} |")
     row("`GET /health` (D1 + R2 + DO checks)", r["health"])
@@ -499,24 +502,29 @@ def readme_summary(r):
     return "\n".join(lines)
 
 
-def update_readme(results):
-    path = os.path.join(ROOT, "README.md")
+SUMMARY_DOC = os.path.join(ROOT, "docs", "benchmarks.md")
+
+
+def update_summary(results):
+    """Rewrites the summary between the markers of docs/benchmarks.md (the README links there)."""
+    path = SUMMARY_DOC
     with open(path) as f:
         text = f.read()
-    start, end = text.find(README_BEGIN), text.find(README_END)
+    start, end = text.find(SUMMARY_BEGIN), text.find(SUMMARY_END)
     if start < 0 or end < start:
-        print("README.md has no benchmark summary markers; not updated", file=sys.stderr)
+        print("docs/benchmarks.md has no benchmark summary markers; not updated", file=sys.stderr)
         return
-    text = text[:start + len(README_BEGIN)] + "\n" + readme_summary(results) + "\n" + text[end:]
+    text = text[:start + len(SUMMARY_BEGIN)] + "\n" + summary_markdown(results) + "\n" + text[end:]
     with open(path, "w") as f:
         f.write(text)
 
 
 def main():
-    if sys.argv[1:] == ["--readme"]:
-        # Rewrites the README summary from the committed results (no measurements).
+    if sys.argv[1:] in (["--summary"], ["--readme"]):
+        # Rewrites the summary in docs/benchmarks.md from the committed results (no measurements);
+        # `--readme` is the old name of this option.
         with open(os.path.join(OUT, "results.json")) as f:
-            update_readme(json.load(f))
+            update_summary(json.load(f))
         return
     os.makedirs(OUT, exist_ok=True)
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -532,7 +540,7 @@ def main():
     md = markdown(results)
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write(md)
-    update_readme(results)
+    update_summary(results)
     print(md)
 
 

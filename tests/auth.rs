@@ -1,4 +1,4 @@
-//! Accounts and access control end to end against `wrangler dev` (SPEC.md §4.2).
+//! Accounts and access control end to end against `wrangler dev` (docs/accounts.md).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 

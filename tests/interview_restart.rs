@@ -1,6 +1,6 @@
-//! Interviews across a hard kill of the server (SPEC.md §7: the interview's Durable Object
+//! Interviews across a hard kill of the server (docs/data.md: the interview's Durable Object
 //! storage is the source of truth, and its outbox makes D1 converge), plus the per-interview
-//! answer rate limit at its default settings (§4.3).
+//! answer rate limit at its default settings (docs/interviews.md#a-turn).
 //!
 //! A restart takes the whole server of this binary down, so the tests here run one at a time.
 

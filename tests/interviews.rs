@@ -1,5 +1,5 @@
-//! Interviews end to end against `wrangler dev` with the built-in interviewer (SPEC.md §4.3,
-//! §6.1–6.3, §7): whole interviews that end on their own, closed interviews, inactivity,
+//! Interviews end to end against `wrangler dev` with the built-in interviewer (docs/interviews.md,
+//! docs/data.md): whole interviews that end on their own, closed interviews, inactivity,
 //! ownership, validation, idempotency, concurrent answers, the D1 projection and the shapes of
 //! every interview route. Assertions are about behaviour, never about the interviewer's wording.
 //!
@@ -236,7 +236,7 @@ async fn run_interview(role: RoleType, strong: bool) -> Run {
     Run { token, id, start: started, turns, sent }
 }
 
-/// Everything SPEC.md §6.2 and §4.3 promise about a finished interview.
+/// Everything docs/interviews.md (#completion, #a-turn) promises about a finished interview.
 async fn check_completed_run(run: &Run) {
     let n = run.turns.len();
     assert_eq!(run.last()["interview_complete"], true, "the interview ends on its own within MAX_QUESTIONS");

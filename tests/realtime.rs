@@ -1,4 +1,4 @@
-//! The realtime WebSocket with the built-in interviewer (SPEC.md §4.3, §5), end to end against
+//! The realtime WebSocket with the built-in interviewer (docs/voice.md), end to end against
 //! `wrangler dev` with a native WebSocket client: tickets refused before the upgrade, typed
 //! interviews over the socket to completion, REST and socket turns in one log, the allow-list,
 //! replacement (4000), reconnect with the latest question, ping, and a burst of bad tickets.

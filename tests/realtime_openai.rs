@@ -1,5 +1,5 @@
 //! Voice interviews through the relay to the (fake) OpenAI Realtime upstream, and legacy voice
-//! answers against the fake transcription and speech endpoints (SPEC.md §4.3, §5). A native
+//! answers against the fake transcription and speech endpoints (docs/voice.md). A native
 //! WebSocket client plays the browser: PCM16 frames in, GA events out. Assertions are about the
 //! events, the message log, the upstream's recorded traffic and the cost, never wording.
 //!

@@ -1,4 +1,4 @@
-//! Benchmarks of the realtime relay (SPEC.md §5, issue #8 item 4), run by `scripts/bench` and
+//! Benchmarks of the realtime relay (docs/benchmarks.md, issue #8 item 4), run by `scripts/bench` and
 //! skipped by `cargo test` (`#[ignore]`):
 //!
 //! ```text

@@ -1,4 +1,4 @@
-//! Résumés and their feedback (SPEC.md §4.5) against the real stack: upload by magic bytes,
+//! Résumés and their feedback (docs/resumes.md) against the real stack: upload by magic bytes,
 //! parsing off the request path with retries, feedback approval and cron auto-send through the
 //! delivery outbox, the HMAC-signed webhook (checked by a receiver in this test), access rules,
 //! and interviews tailored by the parsed résumé.

@@ -1,4 +1,4 @@
-//! Résumé parsing with an OpenAI key (SPEC.md §4.5): the structured extraction of the in-repo
+//! Résumé parsing with an OpenAI key (docs/resumes.md#parsing): the structured extraction of the in-repo
 //! fake OpenAI server is merged into the built-in taxonomy parse, and a failing model falls back
 //! to the built-in parse alone.
 

@@ -1,4 +1,4 @@
-//! Interview video (SPEC.md §4.4) against the real stack: chunked upload to a local R2 multipart
+//! Interview video (docs/video.md) against the real stack: chunked upload to a local R2 multipart
 //! upload through the interview's Durable Object, resume after a dropped connection, finalize,
 //! ranged streaming, the chunk rules, consent and access, delete, parallel chunks, and the
 //! retention cron on a server with a tiny retention period.

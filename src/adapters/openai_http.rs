@@ -1,10 +1,11 @@
-//! The wasm32 HTTP glue of the OpenAI provider: one chat-completions call of a turn (SPEC.md §6.4)
-//! over `worker::Fetch`, with a per-attempt timeout, retries and the circuit breaker.
+//! The wasm32 HTTP glue of the OpenAI provider: one chat-completions call of a turn
+//! (docs/interviews.md#openai-mode) over `worker::Fetch`, with a per-attempt timeout, retries and the circuit
+//! breaker.
 //!
 //! Every decision lives in the pure modules ([`retry`](super::retry), [`breaker`](super::breaker),
 //! [`errors`](super::errors), [`chat`](super::chat)); this file only sends, waits, reads the clock,
 //! draws the jitter and logs. Logs carry ids, numbers and status labels: never the API key, the
-//! prompt, the answer or any upstream error text (SPEC.md §8).
+//! prompt, the answer or any upstream error text (docs/api.md#logs).
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;

@@ -1,4 +1,4 @@
-//! `/api/v1/auth`: register, login, logout, refresh, me (SPEC.md §4.2).
+//! `/api/v1/auth`: register, login, logout, refresh, me (docs/accounts.md).
 //!
 //! Wrong email and wrong password answer the same 401 after the same PBKDF2 work, so neither
 //! the message nor the timing tells whether an account exists. Logs carry user ids only.

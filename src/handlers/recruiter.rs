@@ -1,5 +1,5 @@
-//! `/api/v1/recruiter`: staff views over every candidate and interview (SPEC.md §4.6). Staff only
-//! (candidates get 403); everything here is read-only, so viewers may use it too.
+//! `/api/v1/recruiter`: staff views over every candidate and interview (docs/interviews.md#recruiter-api).
+//! Staff only (candidates get 403); everything here is read-only, so viewers may use it too.
 
 use serde_json::{json, Value};
 use worker::Request;

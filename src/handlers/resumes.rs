@@ -1,4 +1,4 @@
-//! `/api/v1/resumes` and `GET /api/v1/recruiter/feedback` (SPEC.md §4.5): upload to R2, parsing
+//! `/api/v1/resumes` and `GET /api/v1/recruiter/feedback` (docs/resumes.md): upload to R2, parsing
 //! off the request path (`wait_until`, retried by the frequent cron), reads for the owner and
 //! staff, and the staff approval of feedback, which also starts its delivery.
 //!

@@ -1,4 +1,4 @@
-//! Résumé work that runs off the request path (SPEC.md §4.5): parsing (started by the upload
+//! Résumé work that runs off the request path (docs/resumes.md#parsing): parsing (started by the upload
 //! with `wait_until`, retried by the frequent cron up to 3 attempts in all) and feedback delivery
 //! through the `feedback_deliveries` outbox (started by an approval with `wait_until`, and by the
 //! cron for due feedback, 5 attempts with backoff).

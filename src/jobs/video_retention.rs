@@ -1,4 +1,4 @@
-//! The daily video retention job (SPEC.md §4.4): deletes completed videos older than
+//! The daily video retention job (docs/video.md#retention): deletes completed videos older than
 //! `VIDEO_RETENTION_DAYS` and aborts multipart uploads with no chunk for more than
 //! `VIDEO_UPLOAD_IDLE_HOURS` (24 h by default). D1 finds the candidates (indexed by status and
 //! time); each interview's Durable Object, the recording's single writer, then decides again from

@@ -1,4 +1,4 @@
-//! D1 side of résumés, their feedback and the feedback delivery outbox (SPEC.md §4.5).
+//! D1 side of résumés, their feedback and the feedback delivery outbox (docs/resumes.md#delivery).
 //! Every state change is a conditional `UPDATE`, so concurrent attempts (the upload's
 //! `wait_until`, the cron, an approval) never both win.
 

@@ -1,7 +1,7 @@
 // Browser scenario: video consent in the tech check, a recording made with the fake camera during
 // a text interview, uploaded in chunks (progress bar) and finalised when the interview ends, then
 // played back in the recruiter view (the stream is fetched with the bearer token into a blob URL).
-// Needs the video API (SPEC §4.4). Usage:
+// Needs the video API (docs/video.md). Usage:
 //   RECRUITER_TOKEN=... node tests/browser/video.mjs <base_url>
 import { check, newPage, register, run, shot, startInterview } from "./lib.mjs";
 

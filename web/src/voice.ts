@@ -1,4 +1,4 @@
-// Voice mode over the realtime WebSocket (SPEC §5): a single-use ticket from
+// Voice mode over the realtime WebSocket (docs/voice.md): a single-use ticket from
 // POST /interviews/{id}/realtime-ticket (tokens never go in URLs), hold-to-speak capture of PCM16
 // mono 24 kHz through an AudioWorklet (web/static/pcm-worklet.js), playback of the interviewer's
 // audio deltas, captions, a ping every 30 s and reconnection with exponential backoff.

@@ -4,7 +4,7 @@
 //! lookup over `worker::Env`. A malformed value is a deployment error: it is reported by name
 //! (never by value, which may be a secret) and the request fails with 500.
 
-/// Every setting of the service (SPEC.md §2), with the defaults of `wrangler.toml`.
+/// Every setting of the service (docs/configuration.md), with the defaults of `wrangler.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub allowed_origins: Vec<String>,
@@ -27,14 +27,14 @@ pub struct Config {
     pub openai_base_url: String,
     pub openai_realtime_url: String,
     pub openai_model: String,
-    /// Per-attempt timeout of a chat call (SPEC.md §6.4: 45 s).
+    /// Per-attempt timeout of a chat call (45 s; docs/configuration.md).
     pub openai_timeout_ms: u64,
     /// First retry delay; later ones double (1 s, 2 s, 4 s by default).
     pub openai_retry_base_ms: u64,
-    /// How long the circuit breaker stays open after 5 consecutive failures (SPEC.md §6.4: 60 s).
+    /// How long the circuit breaker stays open after 5 consecutive failures (60 s; docs/configuration.md).
     pub openai_breaker_open_ms: u64,
     pub realtime_model: String,
-    /// How long a realtime ticket opens the socket (default 60 s, SPEC.md §4.3).
+    /// How long a realtime ticket opens the socket (default 60 s, docs/voice.md#tickets).
     pub realtime_ticket_ttl_secs: u64,
     pub transcription_model: String,
     pub tts_model: String,
@@ -79,7 +79,7 @@ impl AiProviderKind {
     }
 }
 
-/// Minimum JWT secret length in bytes (SPEC.md §4.2).
+/// Minimum JWT secret length in bytes (docs/accounts.md).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 impl Config {

@@ -1,5 +1,5 @@
 //! The fake's Realtime WebSocket (`GET /v1/realtime?model=…`, GA event names and shapes of
-//! `shared/reference/openai-apis.md` §1), served on the same listener as the HTTP fake.
+//! OpenAI's Realtime API, docs/voice.md), served on the same listener as the HTTP fake.
 //!
 //! Handshake: the bearer check of the HTTP fake (401, no upgrade), then `model` (or
 //! `intent=transcription`) must be in the query (400), and the request must be a WebSocket upgrade

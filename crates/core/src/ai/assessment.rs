@@ -1,5 +1,5 @@
-//! The OpenAI assessment generator, as pure Rust (SPEC.md §6.5): one chat-completions request
-//! and the merge of its answer into the built-in assessment. The Durable Object sends the
+//! The OpenAI assessment generator, as pure Rust (docs/interviews.md#assessments): one chat-completions
+//! request and the merge of its answer into the built-in assessment. The Durable Object sends the
 //! request, and falls back to the built-in assessment on any failure.
 //!
 //! # Division of labour

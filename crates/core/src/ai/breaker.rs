@@ -1,5 +1,5 @@
-//! The circuit breaker in front of OpenAI calls (SPEC.md §6.4): after 5 consecutive failures it
-//! opens for 60 s, answering `AI_UNAVAILABLE` at once instead of making a turn wait out timeouts
+//! The circuit breaker in front of OpenAI calls (docs/interviews.md#openai-mode): after 5 consecutive
+//! failures it opens for 60 s, answering `AI_UNAVAILABLE` at once instead of making a turn wait out timeouts
 //! and retries against a provider that is down; then it lets 3 trial calls through.
 //!
 //! # Semantics
@@ -42,8 +42,8 @@ pub struct BreakerConfig {
 }
 
 impl Default for BreakerConfig {
-    /// SPEC.md §6.4: 5 failures, 60 s open, 3 trial calls; a trial is presumed lost after 60 s
-    /// (a chat attempt times out after 45 s).
+    /// docs/interviews.md#openai-mode: 5 failures, 60 s open, 3 trial calls; a trial is presumed lost after
+    /// 60 s (a chat attempt times out after 45 s).
     fn default() -> Self {
         BreakerConfig { failure_threshold: 5, open_ms: 60_000, half_open_trials: 3, trial_timeout_ms: 60_000 }
     }
@@ -78,7 +78,7 @@ impl BreakerStatus {
     }
 }
 
-/// A state change, returned so the caller can log it (SPEC.md §8: breaker transitions).
+/// A state change, returned so the caller can log it (docs/api.md#logs: breaker transitions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
     pub from: BreakerStatus,

@@ -1,4 +1,5 @@
-//! The one chat-completions request of a turn and its structured answer (SPEC.md §6.4).
+//! The one chat-completions request of a turn and its structured answer
+//! (docs/interviews.md#one-model-call-per-turn).
 //!
 //! [`build_turn_request`] builds the body of `POST {OPENAI_BASE_URL}/chat/completions`:
 //!

@@ -3,8 +3,9 @@
 //!
 //! Upstream text (an error `message`, a refusal) is kept for debugging but never shown by
 //! `Display`, which is what logs use: the spec keeps upstream error text away from clients and
-//! message content out of logs (SPEC.md §3, §8). Every variant maps to the `AI_UNAVAILABLE` 503
-//! of SPEC.md §4.3 with a `Retry-After` ([`AiError::retry_after_secs`]).
+//! message content out of logs (docs/api.md#errors, docs/api.md#logs). Every variant maps to the
+//! `AI_UNAVAILABLE` 503 of a turn (docs/interviews.md#a-turn) with a `Retry-After`
+//! ([`AiError::retry_after_secs`]).
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
-//! The OpenAI side of the AI provider (SPEC.md §2, §6.4, §6.7), as pure Rust: request building,
-//! response parsing, retry decisions and the circuit breaker. No I/O, no clock and no randomness
+//! The OpenAI side of the AI provider (docs/interviews.md#openai-mode and #cost), as pure Rust: request
+//! building, response parsing, retry decisions and the circuit breaker. No I/O, no clock and no randomness
 //! source live here: the platform glue (the interview's Durable Object) sends the requests, reads
 //! the clock and draws the jitter, and passes them in, so all of it is unit-tested natively.
 //!
@@ -35,7 +35,7 @@
 //! retried with 1 s, 2 s, … exponential backoff with jitter, honouring `Retry-After`; other 4xx
 //! fail at once) and [`breaker`] is the circuit breaker that answers `AI_UNAVAILABLE` at once
 //! after 5 consecutive failed calls. A call that exhausts its attempts, or meets an open breaker,
-//! leaves the candidate's message stored and the turn pending (SPEC.md §4.3).
+//! leaves the candidate's message stored and the turn pending (docs/interviews.md#a-turn).
 //!
 //! [`Evaluation`]: crate::domain::evaluation::Evaluation
 

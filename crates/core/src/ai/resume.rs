@@ -1,4 +1,4 @@
-//! Structured résumé extraction with an OpenAI-compatible model (SPEC.md §4.5), as pure Rust:
+//! Structured résumé extraction with an OpenAI-compatible model (docs/resumes.md#parsing), as pure Rust:
 //! the strict schema, the request and the validation of the answer. The Worker calls it only
 //! when `OPENAI_API_KEY` is set, and falls back to the built-in taxonomy parser on any failure.
 //!

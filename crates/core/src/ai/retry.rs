@@ -1,5 +1,5 @@
-//! Retry decisions for OpenAI calls (SPEC.md §6.4): which failures are worth another attempt and
-//! how long to wait before it.
+//! Retry decisions for OpenAI calls (docs/interviews.md#openai-mode): which failures are worth another
+//! attempt and how long to wait before it.
 //!
 //! * **Retryable**: 429 (rate limited), every 5xx, 408 (request timeout) and 409 (conflict, a
 //!   lock on OpenAI's side; the official SDKs retry both), and transport failures (connection
@@ -77,7 +77,8 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// SPEC.md §6.4: 3 attempts, waits of 1 s then 2 s (4 s if more attempts are configured).
+    /// docs/interviews.md#openai-mode: 3 attempts, waits of 1 s then 2 s (4 s if more attempts are
+    /// configured).
     fn default() -> Self {
         RetryPolicy { max_attempts: 3, base_ms: 1_000, max_delay_ms: 8_000, max_retry_after_ms: 20_000 }
     }

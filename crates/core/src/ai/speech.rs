@@ -1,6 +1,6 @@
-//! Legacy voice answers (SPEC.md §4.3): the candidate uploads a recording, the server transcribes
-//! it (`POST /v1/audio/transcriptions`), runs the text turn, and synthesizes the interviewer's reply
-//! (`POST /v1/audio/speech`). Pure pieces only: the audio sniffing that decides 415, the multipart
+//! Legacy voice answers (docs/voice.md#legacy-voice-answers): the candidate uploads a recording, the server
+//! transcribes it (`POST /v1/audio/transcriptions`), runs the text turn, and synthesizes the interviewer's
+//! reply (`POST /v1/audio/speech`). Pure pieces only: the audio sniffing that decides 415, the multipart
 //! body of a transcription request, reading its answer, and the speech request.
 
 use serde_json::{json, Value};

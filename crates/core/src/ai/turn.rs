@@ -9,7 +9,7 @@ use crate::domain::engine::memory::{context_budget_tokens, fit_memory, ChatMessa
 use crate::domain::enums::MessageType;
 use crate::domain::interviewer::{ModelQuestions, Session};
 
-/// Share of the model's context window the prompt may use (SPEC.md §6.4).
+/// Share of the model's context window the prompt may use (docs/interviews.md#memory).
 pub const CONTEXT_BUDGET_PERCENT: u32 = 80;
 
 /// The request body and how the memory was fitted.

@@ -1,6 +1,6 @@
 //! The authorization rules every route uses, in one place: who is authenticated, who is staff,
 //! who may write staff data, and "owner or staff" access that answers 404 (not 403) for someone
-//! else's resource so ids cannot be probed (SPEC.md §1).
+//! else's resource so ids cannot be probed (docs/accounts.md).
 
 use crate::domain::enums::UserRole;
 use crate::http::error::ApiError;

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::enums::UserRole;
 
-/// Shortest accepted `JWT_SECRET`, in bytes (SPEC.md §4.2; 256 bits for HMAC-SHA256).
+/// Shortest accepted `JWT_SECRET`, in bytes (docs/accounts.md; 256 bits for HMAC-SHA256).
 pub const MIN_SECRET_BYTES: usize = 32;
 /// Clock leeway when checking `exp` (and `nbf`/`iat`); see the module documentation.
 pub const LEEWAY_SECONDS: i64 = 0;

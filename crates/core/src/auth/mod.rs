@@ -3,7 +3,7 @@
 //! validation of emails, names and phone numbers.
 //!
 //! Everything here is pure Rust (no `worker`, no wasm, no system clock) so it unit-tests natively;
-//! the HTTP layer maps these errors to the SPEC.md §3 codes in one place.
+//! the HTTP layer maps these errors to the API's error codes in one place (docs/api.md#errors).
 
 pub mod access;
 pub mod b64;

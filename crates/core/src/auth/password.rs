@@ -33,7 +33,7 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 const STORED_SALT_LEN: std::ops::RangeInclusive<usize> = 8..=64;
 const STORED_HASH_LEN: std::ops::RangeInclusive<usize> = 16..=64;
 
-/// Checks a new password against the policy (SPEC.md §4.2): 8–128 characters (Unicode scalar
+/// Checks a new password against the policy (docs/accounts.md): 8–128 characters (Unicode scalar
 /// values, not bytes), at least one uppercase letter, one ASCII digit and one special character.
 ///
 /// A special character is anything that is neither a letter, a digit nor whitespace (spaces are

@@ -1,12 +1,13 @@
 //! The evaluation of one candidate answer: what every provider (built-in rubric scoring, an
-//! OpenAI structured output, a Realtime tool call) produces and the engine consumes (SPEC.md §6.1).
+//! OpenAI structured output, a Realtime tool call) produces and the engine consumes
+//! (docs/interviews.md#difficulty-progression).
 
 use serde::{Deserialize, Serialize};
 
 use super::enums::AnswerQuality;
 
 impl AnswerQuality {
-    /// The quality score used in the composite (SPEC.md §6.1).
+    /// The quality score used in the composite (docs/interviews.md#difficulty-progression).
     #[must_use]
     pub const fn score(self) -> f64 {
         match self {

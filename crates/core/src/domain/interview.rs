@@ -1,5 +1,5 @@
 //! One interview as its Durable Object stores it (the record beside the interviewer `Session`),
-//! and the API views built from it (SPEC.md §4.3). Pure: the DO loads, calls, saves.
+//! and the API views built from it (docs/interviews.md). Pure: the DO loads, calls, saves.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

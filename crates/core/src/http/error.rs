@@ -1,4 +1,4 @@
-//! The error envelope of SPEC.md §3, mapped to HTTP status in exactly one place.
+//! The error envelope (docs/api.md#errors), mapped to HTTP status in exactly one place.
 //!
 //! `{"error": {"code", "message", "request_id", "details"?}}`. Messages are written for the
 //! client; causes (SQL, upstream text, panics) are logged by the caller and never put here.
@@ -100,7 +100,7 @@ impl ErrorCode {
         ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
     }
 
-    /// The HTTP status for the code (SPEC.md §3).
+    /// The HTTP status for the code (docs/api.md#errors).
     #[must_use]
     pub const fn status(self) -> u16 {
         match self {

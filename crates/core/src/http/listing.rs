@@ -18,7 +18,7 @@ pub enum Param {
     Int(i64),
 }
 
-/// Default and maximum page sizes (SPEC.md §3).
+/// Default and maximum page sizes (docs/api.md#pagination).
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 100;
 

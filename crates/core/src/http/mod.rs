@@ -8,10 +8,10 @@ pub mod json;
 pub mod listing;
 pub mod routes;
 
-/// JSON bodies larger than this are refused with 413 (SPEC.md §3).
+/// JSON bodies larger than this are refused with 413 (docs/api.md#conventions).
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
-/// Headers every response carries (SPEC.md §8), besides `X-Request-Id`.
+/// Headers every response carries (docs/api.md#conventions), besides `X-Request-Id`.
 pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),

@@ -1,9 +1,9 @@
-//! The events the DO writes to the browser itself (SPEC.md §5): the Realtime GA event sequence of
-//! a typed turn answered by the built-in interviewer (no OpenAI key), and the product's own
+//! The events the DO writes to the browser itself (docs/voice.md#providers): the Realtime GA event sequence
+//! of a typed turn answered by the built-in interviewer (no OpenAI key), and the product's own
 //! `interview.state`, `interview.evaluation`, `interview.completed` and `error` events.
 //!
 //! A typed turn without a key reads, to the client, like a text-only response of the real API
-//! (`reference/openai-apis.md` §1.5), so one client works against both:
+//! (OpenAI's Realtime GA events), so one client works against both:
 //!
 //! ```text
 //! conversation.item.added / .done        the candidate's item (input_text)

@@ -1,5 +1,5 @@
-//! The allow-list for browser → server frames (SPEC.md §5): what a candidate's client may send on
-//! the realtime socket, and the exact JSON the DO forwards upstream for it.
+//! The allow-list for browser → server frames (docs/voice.md#the-socket): what a candidate's client may send
+//! on the realtime socket, and the exact JSON the DO forwards upstream for it.
 //!
 //! Allowed: `ping`, `input_audio_buffer.append` / `.commit` / `.clear`, `response.cancel`, and
 //! `conversation.item.create` of a `message` item with role `user` whose content parts are all
@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 
 use super::base64_decoded_len;
 
-/// Longest typed answer, in characters after trimming (the REST limit of SPEC.md §4.3).
+/// Longest typed answer, in characters after trimming (the REST limit, docs/interviews.md#a-turn).
 pub const MAX_USER_TEXT_CHARS: usize = 2_000;
 
 /// How much of a client's event type a rejection message quotes.
@@ -27,7 +27,7 @@ const MAX_QUOTED_TYPE_CHARS: usize = 64;
 /// Why a frame was refused; the `code` of the `error` event the DO answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectCode {
-    /// A well-formed event the socket does not allow (SPEC.md §5).
+    /// A well-formed event the socket does not allow (docs/voice.md#the-socket).
     EventNotAllowed,
     /// Not JSON.
     InvalidJson,

@@ -1,9 +1,9 @@
-//! The realtime (voice) WebSocket protocol of SPEC.md §5, as pure Rust: what the interview's
+//! The realtime (voice) WebSocket protocol (docs/voice.md), as pure Rust: what the interview's
 //! Durable Object decides about every frame on `/api/v1/realtime/{interview_id}`. No sockets, no
 //! clock and no randomness live here: the DO reads frames, the clock and random ids and passes
 //! them in; these functions say what to forward, rewrite, answer or refuse.
 //!
-//! The protocol is OpenAI's Realtime GA event protocol (`reference/openai-apis.md` §1), relayed
+//! The protocol is OpenAI's Realtime GA event protocol (docs/voice.md#the-socket), relayed
 //! and filtered:
 //!
 //! ```text
@@ -34,7 +34,7 @@ pub mod server_events;
 pub mod session;
 pub mod ticket;
 
-/// Largest text frame accepted from the browser (SPEC.md §5: ≤ 1 MiB).
+/// Largest text frame accepted from the browser (docs/voice.md#the-socket: ≤ 1 MiB).
 pub const MAX_FRAME_BYTES: usize = 1 << 20;
 
 /// The keep-alive the browser sends every [`KEEPALIVE_SECS`] seconds. The DO can register the

@@ -1,5 +1,5 @@
 //! Upstream (OpenAI Realtime) → browser: what the DO forwards, rewrites, withholds or acts on for
-//! every upstream frame (SPEC.md §5).
+//! every upstream frame (docs/voice.md#providers).
 //!
 //! Rules, by event type:
 //! * `session.*` (`session.created`, `session.updated`): rewritten without `session.instructions`,
@@ -660,7 +660,7 @@ mod tests {
         }
     }
 
-    /// The usage example of reference/openai-apis.md §1.4.
+    /// The `usage` example of OpenAI's Realtime API reference (`response.done`).
     fn response_done_frame(output: &Value) -> String {
         json!({"type": "response.done", "event_id": "event_X", "response": {
             "object": "realtime.response", "id": "resp_X", "status": "completed", "status_details": null,

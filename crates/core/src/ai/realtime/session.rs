@@ -1,5 +1,5 @@
-//! What the DO sends to the OpenAI Realtime upstream (SPEC.md §5, `reference/openai-apis.md`
-//! §1.3, GA shapes): the `session.update` that configures the interviewer, the greeting
+//! What the DO sends to the OpenAI Realtime upstream (docs/voice.md#providers; OpenAI's
+//! Realtime GA shapes): the `session.update` that configures the interviewer, the greeting
 //! `response.create`, and each turn's function output; plus the parsing of the
 //! `evaluate_candidate_answer` tool's arguments into an [`Evaluation`].
 //!
@@ -230,7 +230,7 @@ pub fn greeting_response_create(brief: &InterviewBrief<'_>, opening_message: &st
     say_response_create(&instructions(brief), opening_message)
 }
 
-/// The tool's result, as the model reads it (SPEC.md §5).
+/// The tool's result, as the model reads it (docs/voice.md#providers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ToolOutput {
     pub evaluation_recorded: bool,

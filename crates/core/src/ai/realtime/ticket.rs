@@ -1,4 +1,4 @@
-//! Single-use WebSocket tickets (SPEC.md §4.3, §5): browsers cannot send an `Authorization`
+//! Single-use WebSocket tickets (docs/voice.md#tickets): browsers cannot send an `Authorization`
 //! header on a WebSocket, so `POST /interviews/{id}/realtime-ticket` (authenticated) issues a
 //! ticket valid for [`TICKET_TTL_SECS`] seconds, bound to the interview and the user, and
 //! `GET /realtime/{id}?ticket=…` upgrades only with a valid, unused one.

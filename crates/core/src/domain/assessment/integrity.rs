@@ -1,4 +1,4 @@
-//! Integrity signals of an interview (SPEC.md §6.5): four pure checks over the candidate's
+//! Integrity signals of an interview (docs/interviews.md#assessments): four pure checks over the candidate's
 //! answers and the score they add up to. Every flag cites the candidate messages it is about.
 //!
 //! The checks are heuristics, not verdicts: a flag says "a person should look at this", with a

@@ -1,6 +1,6 @@
 //! The built-in assessment's words: strengths, weaknesses, per-skill reasoning, recommended
-//! actions and the summary (SPEC.md §6.5). Every sentence restates a number or an answer the
-//! engine recorded; nothing is invented, and every citation is the sequence number of a real
+//! actions and the summary (docs/interviews.md#assessments). Every sentence restates a number or an answer
+//! the engine recorded; nothing is invented, and every citation is the sequence number of a real
 //! candidate message (records whose message is missing are described, never cited).
 //!
 //! Candidates see `strengths`, `weaknesses` and `summary`, so those never mention integrity;

@@ -1,4 +1,5 @@
-//! The assessment's numbers (SPEC.md §6.5), from the engine's per-area answer records alone.
+//! The assessment's numbers (docs/interviews.md#assessments), from the engine's per-area answer records
+//! alone.
 //!
 //! * An answer scores `composite × 100` (composite as the engine recorded it, clamped to 0..=1).
 //! * A set of answers scores the mean of those, weighted by each answer's level

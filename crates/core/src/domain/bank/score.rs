@@ -1,5 +1,5 @@
 //! The built-in interviewer's evaluation of one answer against a bank question's rubric
-//! (SPEC.md §6.1, §6.6), plus follow-up questions that probe what the answer missed.
+//! (docs/interviews.md#built-in-interviewer), plus follow-up questions that probe what the answer missed.
 //!
 //! Everything here is deterministic, allocation-light and dependency-free: the answer is
 //! normalised once (lower-case, apostrophes dropped, every other non-alphanumeric character

@@ -1,4 +1,4 @@
-//! Invariants every role's bank must hold (SPEC.md §6.6), checked generically over
+//! Invariants every role's bank must hold (docs/interviews.md#built-in-interviewer), checked generically over
 //! `RoleType::ALL` so a new or edited role file is covered automatically.
 
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-//! When an interview ends on its own (SPEC.md §6.2) and how many questions it is expected to
+//! When an interview ends on its own (docs/interviews.md#completion) and how many questions it is expected to
 //! have (`total_questions`).
 //!
 //! The seed's interviews never ended by themselves (LOGIC-001); here [`check_completion`] runs

@@ -1,4 +1,4 @@
-//! Cost accounting for one interview (SPEC.md §6.7): a configurable price table, the running
+//! Cost accounting for one interview (docs/interviews.md#cost): a configurable price table, the running
 //! [`CostBreakdown`] kept in the interview state, and the USD conversions the API needs.
 //!
 //! All money is integer micro-USD (`u64`). Every priced usage is converted once, rounded **up** to
@@ -50,7 +50,7 @@ impl<T> PriceEntry<T> {
 }
 
 /// Every price the service charges against an interview. [`PriceTable::default`] holds the list
-/// prices of SPEC.md §6.7; an operator may replace any of it (it is serde-friendly so it can come
+/// prices of docs/interviews.md#cost; an operator may replace any of it (it is serde-friendly so it can come
 /// from configuration). Unknown models use the matching `*_fallback`, which defaults to the
 /// prices of the service's default model of that kind; `find_*` tells a caller whether a model
 /// was known so it can log an unpriced model instead of silently mis-charging.
@@ -69,11 +69,11 @@ pub struct PriceTable {
     pub speech_fallback: u64,
 }
 
-/// gpt-4o-mini: $0.15 in, $0.075 cached in, $0.60 out per 1M tokens (reference/openai-apis.md §2).
+/// gpt-4o-mini: $0.15 in, $0.075 cached in, $0.60 out per 1M tokens (list prices, docs/interviews.md#cost).
 const GPT_4O_MINI: TokenPrices = TokenPrices { input: 150_000, cached_input: 75_000, output: 600_000 };
 
 /// gpt-realtime: text $4 / $0.40 cached / $16, audio $32 / $0.40 cached / $64 per 1M tokens
-/// (reference/openai-apis.md §1.7).
+/// (list prices, docs/interviews.md#cost).
 const GPT_REALTIME: RealtimePrices = RealtimePrices {
     text: TokenPrices { input: 4_000_000, cached_input: 400_000, output: 16_000_000 },
     audio: TokenPrices { input: 32_000_000, cached_input: 400_000, output: 64_000_000 },
@@ -94,7 +94,7 @@ impl Default for PriceTable {
             realtime_fallback: GPT_REALTIME,
             transcription: vec![
                 PriceEntry::new("whisper-1", WHISPER_PER_MINUTE),
-                // $0.0045/min (third-party price table, reference/openai-apis.md §3).
+                // $0.0045/min (a third-party price table).
                 PriceEntry::new("gpt-transcribe", 4_500),
             ],
             transcription_fallback: WHISPER_PER_MINUTE,
@@ -183,10 +183,10 @@ pub struct RealtimeUsage {
     pub audio_output_tokens: u64,
 }
 
-/// What an interview has cost so far, by kind, plus the usage behind it (SPEC.md §4.6 shows it to
-/// staff). `tokens_in`/`tokens_out` count every model token, chat and realtime, text and audio;
-/// `audio_in_ms` is candidate audio (transcribed or streamed to the realtime model),
-/// `audio_out_ms` realtime model audio; TTS is counted in characters.
+/// What an interview has cost so far, by kind, plus the usage behind it (the recruiter API shows it to
+/// staff, docs/interviews.md#recruiter-api). `tokens_in`/`tokens_out` count every model token, chat and
+/// realtime, text and audio; `audio_in_ms` is candidate audio (transcribed or streamed to the realtime
+/// model), `audio_out_ms` realtime model audio; TTS is counted in characters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CostBreakdown {

@@ -1,5 +1,5 @@
-//! Conversation memory for the model prompt (SPEC.md §6.4): which messages of the interview's log
-//! go into the next model call.
+//! Conversation memory for the model prompt (docs/interviews.md#memory): which messages of the interview's
+//! log go into the next model call.
 //!
 //! The full message log lives in the Durable Object; this module only *selects* from it, with our
 //! own plain types (the seed was locked into a framework's deprecated memory format, DEBT-001).

@@ -1,5 +1,5 @@
-//! The interview engine (SPEC.md §6): the deterministic rules that turn one evaluated answer into
-//! the next step of an interview, shared by REST text, legacy voice and realtime turns.
+//! The interview engine (docs/interviews.md#engine): the deterministic rules that turn one evaluated answer
+//! into the next step of an interview, shared by REST text, legacy voice and realtime turns.
 //!
 //! The interview's Durable Object owns an [`InterviewState`], adds the turn's usage to
 //! `state.cost`, calls [`apply_answer`] once per evaluated answer and persists the state with the
@@ -7,11 +7,13 @@
 //! randomness, so the same answers always produce the same interview and all of it is unit-tested
 //! natively.
 //!
-//! * [`progression`]: difficulty levels, skill boundaries and skill-area choice (§6.1);
-//! * [`completion`]: when the interview ends and the `total_questions` estimate (§6.2);
+//! * [`progression`]: difficulty levels, skill boundaries and skill-area choice
+//!   (docs/interviews.md#difficulty-progression);
+//! * [`completion`]: when the interview ends and the `total_questions` estimate
+//!   (docs/interviews.md#completion);
 //! * [`state`]: the stored per-interview state;
-//! * [`memory`]: which messages fit the model's context (§6.4);
-//! * [`cost`]: prices and the running cost in micro-USD (§6.7).
+//! * [`memory`]: which messages fit the model's context (docs/interviews.md#memory);
+//! * [`cost`]: prices and the running cost in micro-USD (docs/interviews.md#cost).
 
 pub mod completion;
 pub mod cost;
@@ -62,7 +64,7 @@ impl EngineLimits {
 /// What one answer did to the interview, and what comes next.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnDecision {
-    /// The answer's composite score (SPEC.md §6.1), to 4 decimals.
+    /// The answer's composite score (docs/interviews.md#difficulty-progression), to 4 decimals.
     pub composite: f64,
     pub reason: ProgressionReason,
     /// Level of the answered question.

@@ -1,7 +1,7 @@
 //! Model-name matching shared by the price table ([`super::cost`]) and the context-window table
 //! ([`super::memory`]).
 //!
-//! Model names are configuration (SPEC.md §6.7: several current models have announced retirement
+//! Model names are configuration (docs/interviews.md#cost: several current models have announced retirement
 //! dates), and providers append dated snapshot suffixes (`gpt-4o-mini-2024-07-18`). A table entry
 //! therefore names a *family*: it matches the exact name or the name followed by `-…`, never a
 //! mere string prefix, so `gpt-4` does not claim `gpt-4o` and `gpt-4o-mini` does not claim

@@ -1,4 +1,5 @@
-//! Difficulty progression and skill-area choice (SPEC.md §6.1), as pure decisions.
+//! Difficulty progression and skill-area choice (docs/interviews.md#difficulty-progression), as pure
+//! decisions.
 //!
 //! Given where the interview stands and one answer's evaluation, [`decide`] says which level the
 //! next question is at and whether a skill boundary was found; [`probe_deeper`] and
@@ -164,7 +165,7 @@ impl ProgressionStep {
     }
 }
 
-/// Applies rules 1–4 of SPEC.md §6.1 (as read in the module docs) to one answer.
+/// Applies rules 1–4 of docs/interviews.md#difficulty-progression (as read in the module docs) to one answer.
 #[must_use]
 pub fn decide(input: &ProgressionInput<'_>) -> ProgressionStep {
     use ProgressionReason as R;

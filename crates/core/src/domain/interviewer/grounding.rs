@@ -1,5 +1,5 @@
-//! Grounding for a model-backed interviewer (SPEC.md §6.6: the rubric is also given to the
-//! `OpenAI` provider as grounding): the current question's rubric as prompt text, and bank
+//! Grounding for a model-backed interviewer (docs/interviews.md#built-in-interviewer: the rubric is also
+//! given to the `OpenAI` provider as grounding): the current question's rubric as prompt text, and bank
 //! questions the model is shown as style examples for the questions it proposes.
 //!
 //! Plain text only; the provider decides where it goes in its prompt.

@@ -1,5 +1,5 @@
-//! The built-in interviewer (SPEC.md §6.6): the engine ([`super::engine`]) and the question bank
-//! ([`super::bank`]) turned into a complete interview a Durable Object drives turn by turn, and
+//! The built-in interviewer (docs/interviews.md#built-in-interviewer): the engine ([`super::engine`]) and the
+//! question bank ([`super::bank`]) turned into a complete interview a Durable Object drives turn by turn, and
 //! the pieces a model-backed provider reuses.
 //!
 //! A [`Session`] is the interview's stored JSON: the engine state, the question being answered,
@@ -156,7 +156,7 @@ pub struct NextQuestion {
     /// then the question.
     pub reply_text: String,
     /// Set when model proposals were given but the one the decision needed was unusable, so the
-    /// bank supplied the question (SPEC.md §6.4); the caller counts these.
+    /// bank supplied the question (docs/interviews.md#one-model-call-per-turn); the caller counts these.
     pub model_fallback: Option<CandidateRejection>,
 }
 
@@ -260,7 +260,7 @@ impl Session {
         closing_message(seed(&self.interview_id, "closing", 0))
     }
 
-    /// The `total_questions` estimate for the interview so far (SPEC.md §6.2).
+    /// The `total_questions` estimate for the interview so far (docs/interviews.md#completion).
     #[must_use]
     pub fn total_questions(&self, limits: &EngineLimits) -> u32 {
         match self.completion {

@@ -1,4 +1,4 @@
-//! Media groundwork for interview video (SPEC.md §4.4): the resumable chunked-upload state
+//! Media groundwork for interview video (docs/video.md): the resumable chunked-upload state
 //! machine an interview's Durable Object stores ([`video`]), and HTTP `Range` parsing for
 //! streaming the finished object ([`range`]), and the stored recording with its D1 row and
 //! retention rules ([`recording`]). Pure: no I/O, no clock, no randomness; callers

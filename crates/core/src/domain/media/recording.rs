@@ -1,5 +1,5 @@
 //! One interview's video recording as its Durable Object stores it (beside the in-progress
-//! [`UploadState`](super::video::UploadState)), its API view (SPEC.md §4.4), its D1 row, and the
+//! [`UploadState`](super::video::UploadState)), its API view (docs/video.md#routes), its D1 row, and the
 //! retention decisions. Pure: the DO loads, decides, does the R2 calls, saves.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Resumable chunked video upload (SPEC.md §4.4) as a serializable state machine.
+//! Resumable chunked video upload (docs/video.md) as a serializable state machine.
 //!
 //! A recording arrives as `total_chunks` chunks (`chunk_index` 0-based, any order, any number of
 //! retries) and is stored as one R2 multipart upload: chunk `i` is part `i + 1`. The interview's
@@ -231,7 +231,7 @@ impl ChunkError {
     }
 
     /// The error code. The 409s are `UPLOAD_CONFLICT`: the request contradicts the upload in
-    /// progress (SPEC.md §3 lists no code for that case).
+    /// progress (this service's own code, docs/api.md#errors).
     #[must_use]
     pub const fn code(&self) -> &'static str {
         match self.status() {

@@ -1,6 +1,6 @@
 //! The rules of résumé processing and feedback delivery that do not touch the platform: how many
 //! times parsing and delivery are attempted, the delivery backoff, when a `processing` résumé is
-//! considered stuck, and the webhook's signed string and headers (SPEC.md §4.5).
+//! considered stuck, and the webhook's signed string and headers (docs/resumes.md#delivery).
 //!
 //! Webhook signature: the Worker POSTs the JSON payload with
 //! - `X-Feedback-Timestamp: <unix seconds>`,

@@ -1,5 +1,5 @@
 //! What kind of résumé an upload is, by its bytes rather than its name or declared type
-//! (SPEC.md §4.5): PDF, DOCX or plain text; anything else is refused with 415.
+//! (docs/resumes.md#upload): PDF, DOCX or plain text; anything else is refused with 415.
 //!
 //! - PDF: the file starts with `%PDF-`.
 //! - DOCX: a ZIP (`PK\x03\x04`) holding a `word/document.xml` part. The part name is looked for

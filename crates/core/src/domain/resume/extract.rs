@@ -1,4 +1,4 @@
-//! Plain text from an uploaded résumé (SPEC.md §4.5), in the Worker (wasm32) with no native
+//! Plain text from an uploaded résumé (docs/resumes.md#parsing), in the Worker (wasm32) with no native
 //! library: the PDF text layer (`pdf.rs`), the body of a DOCX (`word/document.xml`), or
 //! the text file itself. The result is tidied: `\n` line ends, one space between words, no
 //! control characters, at most one blank line in a row, ligatures (`ﬁ`) spelled out.

@@ -1,4 +1,4 @@
-//! Built-in résumé feedback (SPEC.md §4.5, provider "built-in"): from a [`ParsedResume`], a
+//! Built-in résumé feedback (docs/resumes.md#feedback, provider "built-in"): from a [`ParsedResume`], a
 //! short, constructive email to the candidate, the gaps it names and learning resources.
 //!
 //! Gaps are judged against what the role expects (for a known [`RoleType`]: React itself, state

@@ -1,4 +1,4 @@
-//! Résumés (SPEC.md §4.5), the pure part: what an upload is ([`mod@detect`]), its text
+//! Résumés (docs/resumes.md), the pure part: what an upload is ([`mod@detect`]), its text
 //! ([`extract`]: PDF text layer, DOCX body, plain text — in wasm, with no native library),
 //! the structured `parsed_data` the built-in provider derives from that text ([`parse`]), and
 //! the built-in feedback email ([`feedback`]). The Worker stores files in R2, runs parsing off

@@ -1,4 +1,4 @@
-//! The built-in résumé parser (SPEC.md §4.5, provider "built-in"): extracted text →
+//! The built-in résumé parser (docs/resumes.md#parsing, provider "built-in"): extracted text →
 //! `parsed_data {skills, experience_years, education, previous_roles, technical_domains}`.
 //! Deterministic, no I/O; the current year is a parameter (for "2021 – present").
 //!
