@@ -2,6 +2,8 @@
 //! request log line. Stateless: handlers authenticate, validate and forward to a Durable Object,
 //! D1 or R2. wasm32 only.
 
+use crate::interview_client::InterviewClient;
+use crate::protocol::InterviewRequest;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 use crate::handlers::{self, internal, interviews, recruiter, resumes, videos, Ctx, HandlerResult};
@@ -129,21 +131,21 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::AdminUpdateUser => handlers::admin::update(req, ctx, id).await,
         Route::InterviewStart | Route::InterviewCreate => interviews::start(req, ctx).await,
         Route::InterviewList => interviews::list(req, ctx).await,
-        Route::InterviewGet => interviews::read(req, ctx, id, "/view").await,
-        Route::InterviewStatus => interviews::read(req, ctx, id, "/status").await,
-        Route::MessageList => interviews::read(req, ctx, id, "/messages").await,
-        Route::MessageLatest => interviews::read(req, ctx, id, "/latest").await,
-        Route::Transcript => interviews::read(req, ctx, id, "/transcript").await,
+        Route::InterviewGet => interviews::read(req, ctx, id, InterviewRequest::View).await,
+        Route::InterviewStatus => interviews::read(req, ctx, id, InterviewRequest::Status).await,
+        Route::MessageList => interviews::messages(req, ctx, id).await,
+        Route::MessageLatest => interviews::read(req, ctx, id, InterviewRequest::Latest).await,
+        Route::Transcript => interviews::read(req, ctx, id, InterviewRequest::Transcript).await,
         Route::MessagePost => interviews::answer(req, ctx, id).await,
-        Route::MessageRetry => interviews::action(req, ctx, id, "/retry").await,
-        Route::InterviewComplete => interviews::action(req, ctx, id, "/complete").await,
+        Route::MessageRetry => interviews::action(req, ctx, id, InterviewRequest::Retry).await,
+        Route::InterviewComplete => interviews::action(req, ctx, id, InterviewRequest::Complete).await,
         Route::TechCheck => interviews::tech_check(req, ctx, id).await,
         Route::VideoConsent => interviews::video_consent(req, ctx, id).await,
         Route::RecruiterCandidates => recruiter::candidates(req, ctx).await,
         Route::RecruiterCandidate => recruiter::candidate(req, ctx, id).await,
         Route::RecruiterInterviews => recruiter::interviews(req, ctx).await,
         Route::RecruiterStats => recruiter::stats(req, ctx).await,
-        Route::InterviewAssessment => interviews::read(req, ctx, id, "/assessment").await,
+        Route::InterviewAssessment => interviews::read(req, ctx, id, InterviewRequest::Assessment).await,
         Route::RecruiterInterview => recruiter::interview(req, ctx, id).await,
         Route::RealtimeTicket => handlers::realtime::ticket(req, ctx, id).await,
         Route::RealtimeConnect => handlers::realtime::connect(req, ctx, id).await,
@@ -151,11 +153,11 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
             handlers::voice::audio(req, ctx, id, matched.param("file").unwrap_or_default()).await
         }
         Route::VideoUploadChunk => videos::upload_chunk(req, ctx, id).await,
-        Route::VideoUploadStatus => videos::simple(req, ctx, id, Method::Get, "/video/status").await,
-        Route::VideoFinalize => videos::simple(req, ctx, id, Method::Post, "/video/finalize").await,
-        Route::VideoGet => videos::simple(req, ctx, id, Method::Get, "/video").await,
+        Route::VideoUploadStatus => videos::simple(req, ctx, id, InterviewRequest::VideoStatus).await,
+        Route::VideoFinalize => videos::simple(req, ctx, id, InterviewRequest::VideoFinalize).await,
+        Route::VideoGet => videos::simple(req, ctx, id, InterviewRequest::VideoView).await,
         Route::VideoStream => videos::stream(req, ctx, id).await,
-        Route::VideoDelete => videos::simple(req, ctx, id, Method::Delete, "/video").await,
+        Route::VideoDelete => videos::simple(req, ctx, id, InterviewRequest::VideoDelete).await,
         Route::ResumeUpload => resumes::upload(req, ctx).await,
         Route::ResumeList => resumes::list(req, ctx).await,
         Route::ResumeGet => resumes::get(req, ctx, id).await,
@@ -204,11 +206,8 @@ async fn health(ctx: &Ctx<'_>) -> HandlerResult {
 
 /// Round trip to a dedicated interview DO instance's internal ping (writes and reads its SQLite).
 async fn interview_do_ping(env: &Env) -> worker::Result<()> {
-    let stub = env.durable_object("INTERVIEW")?.id_from_name("__health")?.get_stub()?;
-    let resp = stub.fetch_with_str("https://interview.internal/internal/ping").await?;
-    if resp.status_code() == 200 {
-        Ok(())
-    } else {
-        Err(worker::Error::RustError(format!("ping answered {}", resp.status_code())))
-    }
+    let client = InterviewClient::named(env, "__health").map_err(|e| worker::Error::RustError(e.message))?;
+    let _: (u16, serde_json::Value) =
+        client.call(None, InterviewRequest::Ping).await.map_err(|e| worker::Error::RustError(e.message))?;
+    Ok(())
 }

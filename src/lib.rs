@@ -9,7 +9,7 @@
 //! - `adapters/` (OpenAI over `worker::Fetch`), `store/` (all D1 SQL), `platform`, `webcrypto`;
 //! - the Durable Objects in `durable_objects/`: thin shells over the core.
 
-pub use interview_core::{ai, auth, config, domain, http};
+pub use interview_core::{ai, auth, config, domain, http, ids, interview, protocol};
 
 #[cfg(target_arch = "wasm32")]
 mod adapters;
@@ -17,6 +17,8 @@ mod adapters;
 mod frontend_worker;
 #[cfg(target_arch = "wasm32")]
 mod handlers;
+#[cfg(target_arch = "wasm32")]
+mod interview_client;
 #[cfg(target_arch = "wasm32")]
 mod jobs;
 #[cfg(target_arch = "wasm32")]
@@ -27,7 +29,7 @@ mod store;
 mod webcrypto;
 
 #[cfg(target_arch = "wasm32")]
-#[path = "../durable_objects/interview_do.rs"]
+#[path = "../durable_objects/interview_do/mod.rs"]
 pub mod interview_do;
 #[cfg(target_arch = "wasm32")]
 #[path = "../durable_objects/limiter_do.rs"]

@@ -3,63 +3,25 @@
 //! candidate's list comes from D1.
 
 use serde_json::{json, Value};
-use worker::{Headers, Method, Request, RequestInit, Response};
+use worker::Request;
 
+use super::seam::{forward, interview_id};
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::auth::access::Principal;
 use crate::domain::enums::{InterviewMode, RoleType};
 use crate::domain::interviewer::tailor_skill_areas;
 use crate::domain::rate_limit::Rule;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::ids::{IdempotencyKey, InterviewId, UserId};
+use crate::interview::{Answer, MessagesQuery, StartInterview};
+use crate::protocol::InterviewRequest;
 use crate::store;
 
-/// Longest answer, in characters after trimming (SPEC.md §4.3).
+/// Longest answer, in characters after trimming (docs/interviews.md#a-turn).
 pub const MAX_ANSWER_CHARS: usize = 2000;
 
 const ROLE_TYPES: &[&str] = &["react", "python", "javascript", "fullstack"];
 const MODES: &[&str] = &["text", "voice"];
-
-/// Interview ids are UUIDs; anything else cannot exist (and never reaches a Durable Object).
-pub fn interview_id(id: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::not_found())
-}
-
-/// The stub of the interview's Durable Object (one per interview, named by its id).
-pub fn interview_stub(ctx: &Ctx<'_>, id: &str) -> Result<worker::Stub, ApiError> {
-    let namespace = ctx.env.durable_object("INTERVIEW").map_err(internal("interview namespace"))?;
-    namespace.id_from_name(id).and_then(|oid| oid.get_stub()).map_err(internal("interview stub"))
-}
-
-/// Calls the interview's DO at `path` on behalf of `who`, mapping its answer back.
-pub async fn forward(
-    ctx: &Ctx<'_>,
-    who: &Principal,
-    id: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> HandlerResult {
-    let stub = interview_stub(ctx, id)?;
-    let headers = Headers::new();
-    let _ = headers.set("X-User-Id", &who.user_id);
-    let _ = headers.set("X-User-Role", who.role.as_str());
-    let _ = headers.set("Content-Type", "application/json");
-    let init =
-        RequestInit { method, headers, body: body.map(|b| b.to_string().into()), ..RequestInit::default() };
-    let req = Request::new_with_init(&format!("https://interview.internal{path}"), &init)
-        .map_err(internal("do request"))?;
-    let mut resp = stub.fetch_with_request(req).await.map_err(internal("interview do"))?;
-    let status = resp.status_code();
-    let body = resp.text().await.map_err(internal("interview do body"))?;
-    if status >= 400 {
-        let value: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        return Err(ApiError::from_internal(&value).unwrap_or_else(ApiError::internal));
-    }
-    // The DO already wrote JSON: pass it through instead of parsing and re-serialising it.
-    let headers = Headers::new();
-    let _ = headers.set("Content-Type", "application/json");
-    Ok(Response::ok(body).map_err(internal("interview response"))?.with_status(status).with_headers(headers))
-}
 
 /// `POST /api/v1/interviews/start` (and `POST /api/v1/interviews`).
 pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
@@ -81,15 +43,15 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         Some(rid) => Some(resume_skill_areas(ctx, &me, rid, role_type).await?),
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let body = json!({
-        "interview_id": id,
-        "candidate_id": me.user_id,
-        "role_type": role_type,
-        "mode": mode,
-        "resume_id": resume_id,
-        "skill_areas": skill_areas,
-    });
-    forward(ctx, &me, &id, Method::Post, "/start", Some(&body)).await
+    let body = StartInterview {
+        interview_id: InterviewId::new(id.clone()),
+        candidate_id: UserId::new(me.user_id.clone()),
+        role_type,
+        mode,
+        resume_id,
+        skill_areas,
+    };
+    forward(ctx, &me, &id, InterviewRequest::Start(body)).await
 }
 
 /// The skill areas a caller's parsed resume suggests for `role`.
@@ -152,16 +114,29 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     json(200, &json!({ "interviews": rows, "total_count": total, "skip": skip, "limit": limit }))
 }
 
-/// Read routes forwarded as they are: view, status, messages, latest, transcript.
-pub async fn read(req: Request, ctx: &Ctx<'_>, id: &str, do_path: &str) -> HandlerResult {
+/// Read routes forwarded as they are: view, status, latest, transcript, assessment.
+pub async fn read(req: Request, ctx: &Ctx<'_>, id: &str, request: InterviewRequest) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
-    let query = req.url().ok().and_then(|u| u.query().map(str::to_owned));
-    let path = match query {
-        Some(q) if do_path == "/messages" => format!("{do_path}?{q}"),
-        _ => do_path.to_owned(),
-    };
-    forward(ctx, &me, &id, Method::Get, &path, None).await
+    forward(ctx, &me, &id, request).await
+}
+
+/// `GET /api/v1/interviews/{id}/messages?skip&limit&after_seq` (the object validates the values).
+pub async fn messages(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let id = interview_id(id)?;
+    let mut query = MessagesQuery::default();
+    if let Ok(url) = req.url() {
+        for (k, v) in url.query_pairs() {
+            match k.as_ref() {
+                "skip" => query.skip = Some(v.into_owned()),
+                "limit" => query.limit = Some(v.into_owned()),
+                "after_seq" => query.after_seq = Some(v.into_owned()),
+                _ => {}
+            }
+        }
+    }
+    forward(ctx, &me, &id, InterviewRequest::Messages(query)).await
 }
 
 /// `POST /api/v1/interviews/{id}/messages`: a text answer (JSON), or a legacy voice answer
@@ -193,19 +168,20 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         }
     }
     f.finish()?;
-    let body = json!({
-        "message_text": text.ok_or_else(ApiError::internal)?,
-        "client_metadata": metadata.unwrap_or(Value::Null),
-        "idempotency_key": key,
-    });
-    forward(ctx, &me, &id, Method::Post, "/turn", Some(&body)).await
+    let answer = Answer {
+        message_text: text.ok_or_else(ApiError::internal)?,
+        client_metadata: metadata.unwrap_or(Value::Null),
+        idempotency_key: key.map(IdempotencyKey::new),
+        audio_url: None,
+    };
+    forward(ctx, &me, &id, InterviewRequest::Turn(answer)).await
 }
 
 /// `POST /api/v1/interviews/{id}/messages/retry` and `/complete`: no body.
-pub async fn action(req: Request, ctx: &Ctx<'_>, id: &str, do_path: &str) -> HandlerResult {
+pub async fn action(req: Request, ctx: &Ctx<'_>, id: &str, request: InterviewRequest) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
-    forward(ctx, &me, &id, Method::Post, do_path, Some(&json!({}))).await
+    forward(ctx, &me, &id, request).await
 }
 
 /// `POST /api/v1/interviews/{id}/tech-check`.
@@ -226,7 +202,7 @@ pub async fn tech_check(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerRes
         "sample_rate_hz": sample_rate_hz,
         "notes": notes,
     });
-    forward(ctx, &me, &id, Method::Post, "/tech-check", Some(&body)).await
+    forward(ctx, &me, &id, InterviewRequest::TechCheck(body)).await
 }
 
 /// `POST /api/v1/interviews/{id}/video-consent`.
@@ -236,5 +212,6 @@ pub async fn video_consent(mut req: Request, ctx: &Ctx<'_>, id: &str) -> Handler
     let mut f = read_json(&mut req).await?;
     let consent = f.required_bool("consent");
     f.finish()?;
-    forward(ctx, &me, &id, Method::Post, "/video-consent", Some(&json!({ "consent": consent }))).await
+    let consent = consent.ok_or_else(ApiError::internal)?;
+    forward(ctx, &me, &id, InterviewRequest::VideoConsent { consent }).await
 }

@@ -7,6 +7,7 @@ pub mod interviews;
 pub mod realtime;
 pub mod recruiter;
 pub mod resumes;
+pub mod seam;
 pub mod videos;
 pub mod voice;
 

@@ -150,9 +150,11 @@ pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     me.require_staff()?;
-    let id = super::interviews::interview_id(id)?;
-    let mut resp = super::interviews::forward(ctx, &me, &id, worker::Method::Get, "/detail", None).await?;
-    let mut detail: Value = resp.json().await.map_err(internal("detail body"))?;
+    let id = super::seam::interview_id(id)?;
+    let client = super::seam::client(ctx, &id)?;
+    let (_, detail): (u16, crate::interview::Detail) =
+        client.call(Some(super::seam::caller(&me)), crate::protocol::InterviewRequest::Detail).await?;
+    let mut detail = serde_json::to_value(detail).map_err(|_| ApiError::internal())?;
     let video = rows(
         &ctx.db()?,
         "SELECT id, interview_id, storage_path, content_type, file_size_bytes, duration_seconds, chunk_count, \

@@ -1,4 +1,4 @@
-//! `/api/v1/videos/{interview_id}` (SPEC.md §4.4): the Worker side of interview video. It
+//! `/api/v1/videos/{interview_id}` (`docs/video.md`): the Worker side of interview video. It
 //! authenticates and validates, then hands the chunk's bytes to the interview's Durable Object
 //! (which checks ownership and consent, serializes the upload and drives the R2 multipart
 //! upload) without copying them into wasm memory. `stream` asks the DO for the recording's
@@ -6,14 +6,15 @@
 
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{Headers, Method, Request, RequestInit, Response};
+use worker::{Headers, Request, Response};
 
-use super::interviews::interview_id;
+use super::seam::{caller, client, interview_id};
 use super::{internal, json, Ctx, HandlerResult};
 use crate::auth::access::Principal;
 use crate::domain::media::range::{parse_range, RangeOutcome};
 use crate::domain::media::video::{VideoContentType, MAX_CHUNK_REQUEST_BYTES};
 use crate::http::error::{ApiError, ErrorCode, FieldError};
+use crate::protocol::InterviewRequest;
 
 /// One chunk as the request described it; the body stays a JS value (stream or Blob).
 struct Chunk {
@@ -102,33 +103,15 @@ async fn read_chunk(req: &Request, ctx: &Ctx<'_>) -> Result<Chunk, ApiError> {
     Ok(Chunk { index, total, content_type: video_type, body: req.inner().body().map(JsValue::from) })
 }
 
-/// Calls the interview DO's `/video…` path on behalf of `who`; the DO's JSON answer, or its error.
+/// A video operation on the interview's DO on behalf of `who`; its JSON answer, or its error.
 async fn video_do(
     ctx: &Ctx<'_>,
     who: &Principal,
     id: &str,
-    method: Method,
-    path: &str,
+    request: InterviewRequest,
     body: Option<JsValue>,
-    extra: &[(&str, String)],
 ) -> Result<(u16, Value), ApiError> {
-    let stub = super::interviews::interview_stub(ctx, id)?;
-    let headers = Headers::new();
-    let _ = headers.set("X-User-Id", &who.user_id);
-    let _ = headers.set("X-User-Role", who.role.as_str());
-    for (k, v) in extra {
-        let _ = headers.set(k, v);
-    }
-    let init = RequestInit { method, headers, body, ..RequestInit::default() };
-    let req = Request::new_with_init(&format!("https://interview.internal{path}"), &init)
-        .map_err(internal("do request"))?;
-    let mut resp = stub.fetch_with_request(req).await.map_err(internal("interview do"))?;
-    let status = resp.status_code();
-    let value: Value = resp.json().await.unwrap_or(Value::Null);
-    if status >= 400 {
-        return Err(ApiError::from_internal(&value).unwrap_or_else(ApiError::internal));
-    }
-    Ok((status, value))
+    client(ctx, id)?.call_with_body(Some(caller(who)), request, body).await
 }
 
 /// `POST /api/v1/videos/{id}/upload-chunk`.
@@ -136,21 +119,20 @@ pub async fn upload_chunk(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResul
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
     let chunk = read_chunk(&req, ctx).await?;
-    let extra = [
-        ("X-Chunk-Index", chunk.index.to_string()),
-        ("X-Total-Chunks", chunk.total.to_string()),
-        ("X-Video-Content-Type", chunk.content_type.as_str().to_owned()),
-        ("Content-Type", "application/octet-stream".to_owned()),
-    ];
-    let (status, body) = video_do(ctx, &me, &id, Method::Post, "/video/chunk", chunk.body, &extra).await?;
+    let request = InterviewRequest::VideoChunk {
+        chunk_index: chunk.index,
+        total_chunks: chunk.total,
+        content_type: chunk.content_type,
+    };
+    let (status, body) = video_do(ctx, &me, &id, request, chunk.body).await?;
     json(status, &body)
 }
 
 /// `GET /upload-status`, `POST /finalize`, `GET /` and `DELETE /`: no body, JSON answer.
-pub async fn simple(req: Request, ctx: &Ctx<'_>, id: &str, method: Method, do_path: &str) -> HandlerResult {
+pub async fn simple(req: Request, ctx: &Ctx<'_>, id: &str, request: InterviewRequest) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
-    let (status, body) = video_do(ctx, &me, &id, method, do_path, None, &[]).await?;
+    let (status, body) = video_do(ctx, &me, &id, request, None).await?;
     json(status, &body)
 }
 
@@ -159,7 +141,7 @@ pub async fn simple(req: Request, ctx: &Ctx<'_>, id: &str, method: Method, do_pa
 pub async fn stream(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
-    let (_, meta) = video_do(ctx, &me, &id, Method::Get, "/video", None, &[]).await?;
+    let (_, meta) = video_do(ctx, &me, &id, InterviewRequest::VideoView, None).await?;
     if meta.get("status").and_then(Value::as_str) != Some("completed") {
         return Err(ApiError::new(ErrorCode::NotFound, "This interview has no finished video."));
     }

@@ -1,20 +1,33 @@
-//! Legacy voice answers (SPEC.md §4.3): `POST /interviews/{id}/messages` with a
+//! Legacy voice answers (`docs/voice.md#legacy-voice-answers`): `POST /interviews/{id}/messages` with a
 //! `multipart/form-data` `audio_file`. The recording is checked (≤ 25 MB, a known container by
 //! its magic bytes), stored in R2, transcribed, answered by the same turn as a text answer
 //! (in the interview's DO), and the reply is synthesized and stored too. Both recordings are
 //! served by `GET /interviews/{id}/audio/{file}` to the interview's owner and staff.
 
+use serde::Serialize;
 use serde_json::{json, Value};
-use worker::{Data, FormEntry, Headers, HttpMetadata, Method, Request, Response};
+use worker::{Data, FormEntry, Headers, HttpMetadata, Request, Response};
 
-use super::interviews::{forward, interview_id};
+use super::seam::{caller, client, forward, interview_id};
 use super::{internal, json as json_response, Ctx, HandlerResult};
 use crate::adapters::openai_http::OpenAiSettings;
 use crate::adapters::speech_http::{synthesize, transcribe};
 use crate::ai::speech::{estimated_duration_ms, sniff_audio, MAX_AUDIO_BYTES};
 use crate::auth::access::Principal;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::ids::IdempotencyKey;
+use crate::interview::{Ack, Answer, TurnReply, VoiceAudio};
 use crate::platform::log_event;
+use crate::protocol::InterviewRequest;
+
+/// A legacy voice turn's answer: the turn, what was heard, and the reply's recording.
+#[derive(Serialize)]
+struct VoiceReply {
+    #[serde(flatten)]
+    turn: TurnReply,
+    transcript: String,
+    ai_audio_url: Option<String>,
+}
 
 /// Longest transcript kept as the answer (the text answer's limit).
 const MAX_ANSWER_CHARS: usize = 2_000;
@@ -65,8 +78,8 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, me: &Principal, id: &str) -
         ));
     };
     // Refuse a closed interview (or someone else's) before paying for a transcription.
-    let mut status = forward(ctx, me, id, Method::Get, "/status", None).await?;
-    let status: Value = status.json().await.map_err(internal("status body"))?;
+    let interview = client(ctx, id)?;
+    let (_, status): (u16, Value) = interview.call(Some(caller(me)), InterviewRequest::Status).await?;
     match status["status"].as_str() {
         Some("completed") => {
             return Err(ApiError::new(ErrorCode::InterviewCompleted, "This interview is already completed."))
@@ -97,16 +110,16 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, me: &Principal, id: &str) -
     if text.trim().is_empty() {
         return Err(ApiError::new(ErrorCode::ValidationError, "No speech was recognised in the recording."));
     }
-    let body = json!({
-        "message_text": text,
-        "client_metadata": { "channel": "voice_legacy" },
-        "idempotency_key": key,
-        "audio_url": audio_url(id, &answer_file),
-    });
-    let mut turn = forward(ctx, me, id, Method::Post, "/turn", Some(&body)).await?;
-    let mut result: Value = turn.json().await.map_err(internal("turn body"))?;
-    let reply = result["ai_response"].as_str().unwrap_or_default().to_owned();
-    let ai_message_id = result["ai_message_id"].as_str().unwrap_or_default().to_owned();
+    let answer = Answer {
+        message_text: text.clone(),
+        client_metadata: json!({ "channel": "voice_legacy" }),
+        idempotency_key: key.map(IdempotencyKey::new),
+        audio_url: Some(audio_url(id, &answer_file)),
+    };
+    let (_, result): (u16, TurnReply) =
+        interview.call(Some(caller(me)), InterviewRequest::Turn(answer)).await?;
+    let reply = result.ai_response.clone();
+    let ai_message_id = result.ai_message_id.clone();
     let reply_file = format!("{ai_message_id}.mp3");
     // The turn is done and stored: a synthesis failure only leaves the reply without audio.
     let ai_audio_url = match synthesize(&settings, &reply, &ctx.config.tts_model, id).await {
@@ -126,16 +139,16 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, me: &Principal, id: &str) -
             None
         }
     };
-    let usage = json!({
-        "ai_message_id": ai_message_id,
-        "ai_audio_url": ai_audio_url,
-        "audio_ms": transcript.duration_ms.unwrap_or_else(|| estimated_duration_ms(audio.len())),
-        "tts_chars": if ai_audio_url.is_some() { reply.chars().count() } else { 0 },
-    });
-    forward(ctx, me, id, Method::Post, "/voice-audio", Some(&usage)).await?;
-    result["transcript"] = json!(text);
-    result["ai_audio_url"] = json!(ai_audio_url);
-    json_response(200, &result)
+    let usage = VoiceAudio {
+        ai_message_id,
+        ai_audio_url: ai_audio_url.clone(),
+        audio_ms: transcript.duration_ms.unwrap_or_else(|| estimated_duration_ms(audio.len())),
+        tts_chars: if ai_audio_url.is_some() { reply.chars().count() as u64 } else { 0 },
+    };
+    let _: (u16, Ack) = interview.call(Some(caller(me)), InterviewRequest::VoiceAudio(usage)).await?;
+    let body = serde_json::to_value(VoiceReply { turn: result, transcript: text, ai_audio_url })
+        .map_err(|_| ApiError::internal())?;
+    json_response(200, &body)
 }
 
 /// `GET /api/v1/interviews/{id}/audio/{file}`: a stored recording, to the owner and staff.
@@ -143,7 +156,7 @@ pub async fn audio(req: Request, ctx: &Ctx<'_>, id: &str, file: &str) -> Handler
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
     // Ownership is the DO's to check; a readable status means the caller may read the interview.
-    forward(ctx, &me, &id, Method::Get, "/status", None).await?;
+    forward(ctx, &me, &id, InterviewRequest::Status).await?;
     let valid = file.len() <= 80
         && file.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         && !file.starts_with('.');

@@ -5,8 +5,11 @@
 //! its own state and does the R2 work, so D1 and the DO stay consistent (status `deleted`,
 //! projected through its outbox).
 
+use crate::ids::InterviewId;
+use crate::interview_client::InterviewClient;
+use crate::protocol::InterviewRequest;
 use serde_json::{json, Value};
-use worker::{Env, Method, Request, RequestInit};
+use worker::Env;
 
 use crate::domain::media::recording::{window_ms, DAY_MS, HOUR_MS};
 use crate::domain::time::rfc3339_ms;
@@ -73,14 +76,14 @@ async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
 
 /// Asks the interview's DO to apply retention; its action (`deleted`, `aborted`, `none`).
 async fn ask_do(env: &Env, interview_id: &str, retention_ms: i64, idle_ms: i64) -> worker::Result<String> {
-    let stub = env.durable_object("INTERVIEW")?.id_from_name(interview_id)?.get_stub()?;
-    let body = json!({ "retention_ms": retention_ms, "idle_ms": idle_ms }).to_string();
-    let init = RequestInit { method: Method::Post, body: Some(body.into()), ..RequestInit::default() };
-    let req = Request::new_with_init("https://interview.internal/video/retention", &init)?;
-    let mut resp = stub.fetch_with_request(req).await?;
-    if resp.status_code() != 200 {
-        return Err(worker::Error::RustError(format!("retention answered {}", resp.status_code())));
+    #[derive(serde::Deserialize)]
+    struct Done {
+        action: String,
     }
-    let v: Value = resp.json().await?;
-    Ok(v.get("action").and_then(Value::as_str).unwrap_or("none").to_owned())
+    let client = InterviewClient::new(env, &InterviewId::new(interview_id))
+        .map_err(|e| worker::Error::RustError(e.message))?;
+    let request = InterviewRequest::VideoRetention { retention_ms, idle_ms };
+    let (_, done): (u16, Done) =
+        client.call(None, request).await.map_err(|e| worker::Error::RustError(e.message))?;
+    Ok(done.action)
 }

@@ -175,7 +175,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     }
 
     /// Points the one alarm at the earliest deadline.
-    async fn arm(&self) {
+    pub async fn arm(&self) {
         match self.store.earliest_due() {
             Ok(due) => self.alarm.arm(due).await,
             Err(e) => self.log.event("arm_failed", json!({ "reason": e.to_string() })),

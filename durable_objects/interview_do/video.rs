@@ -1,4 +1,4 @@
-//! The interview DO's video recording (SPEC.md §4.4): the DO is the single writer of the
+//! The interview DO's video recording (`docs/video.md`): the DO is the single writer of the
 //! recording, so chunk uploads of one interview are serialized here, whatever the number of
 //! parallel requests. It drives the R2 multipart upload (create, upload part, complete, abort)
 //! and keeps two `kv` entries:
@@ -13,34 +13,35 @@
 //! first one stored wins and the other is aborted; a part is recorded only if its upload is
 //! still the current one ([`UploadState::record_part`] re-validates the size rules).
 //!
-//! Internal paths (from the Worker): `POST /video/chunk` (body: the chunk's bytes; headers
-//! `X-Chunk-Index`, `X-Total-Chunks`, `X-Video-Content-Type`), `GET /video/status`,
-//! `POST /video/finalize`, `GET /video`, `DELETE /video`; and `POST /video/retention` from the
+//! Operations (typed, from the Worker): `VideoChunk` (the body is the chunk's bytes),
+//! `VideoStatus`, `VideoFinalize`, `VideoView`, `VideoDelete`; and `VideoRetention` from the
 //! daily job.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
-use worker::{HttpMetadata, Method, Request, UploadedPart};
+use worker::{HttpMetadata, Request, UploadedPart};
 
-use super::{caller, config, storage, InterviewDo, Outcome, OUTBOX};
+use super::{storage, InterviewDo, Outcome};
+use crate::adapters::provider::PlatformProvider;
 use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::enums::VideoStatus;
 use crate::domain::interview::InterviewRecord;
-use crate::domain::media::recording::{object_key, stream_url, RetentionAction, VideoRecording};
+use crate::domain::media::recording::{object_key, stream_url, VideoRecording};
 use crate::domain::media::video::{
     plan_chunk, verify_first_chunk, ChunkError, ChunkRequest, UploadLimits, UploadState, VideoContentType,
     MAX_CHUNK_REQUEST_BYTES,
 };
 use crate::http::error::{ApiError, ErrorCode};
+use crate::interview::OutboxEntry;
 use crate::platform::{log_error, log_event, now_ms};
+use crate::protocol::InterviewRequest;
 
 /// `kv` key of the recording.
-const RECORDING: &str = "video";
+pub(super) const RECORDING: &str = "video";
 /// `kv` key of the upload in progress.
-const UPLOAD: &str = "video_upload";
+pub(super) const UPLOAD: &str = "video_upload";
 
-type VResult<T> = std::result::Result<T, ApiError>;
+pub(super) type VResult<T> = std::result::Result<T, ApiError>;
 
 /// A refused chunk as the API answers it.
 fn chunk_error(e: &ChunkError) -> ApiError {
@@ -68,7 +69,7 @@ fn finalized(rec: &VideoRecording) -> Value {
 
 /// Aborts a multipart upload (its parts are deleted); a failure is logged (R2 also expires
 /// abandoned uploads itself).
-async fn abort_upload(bucket: &worker::Bucket, state: &UploadState) {
+pub(super) async fn abort_upload(bucket: &worker::Bucket, state: &UploadState) {
     let aborted = match bucket.resume_multipart_upload(state.key.clone(), state.upload_id.clone()) {
         Ok(upload) => upload.abort().await,
         Err(e) => Err(e),
@@ -78,39 +79,35 @@ async fn abort_upload(bucket: &worker::Bucket, state: &UploadState) {
     }
 }
 
-#[derive(Deserialize)]
-struct RetentionBody {
-    retention_ms: i64,
-    idle_ms: i64,
-}
-
 impl InterviewDo {
-    /// Serves the `/video` paths (called from `route` before any JSON body parsing).
-    pub(super) async fn video_route(&self, mut req: Request, path: &str) -> Outcome {
-        let method = req.method();
-        if method == Method::Post && path == "/video/retention" {
-            let body: RetentionBody = req
-                .json()
-                .await
-                .map_err(|_| ApiError::new(ErrorCode::MalformedJson, "Bad internal body."))?;
-            let cfg = config(&self.env)?;
-            return self.video_retention(&body, &cfg).await;
-        }
-        let who = caller(&req)?;
-        let cfg = config(&self.env)?;
-        match (method, path) {
-            (Method::Post, "/video/chunk") => self.video_chunk(&who, &mut req, &cfg).await,
-            (Method::Get, "/video/status") => self.video_upload_status(&who),
-            (Method::Post, "/video/finalize") => self.video_finalize(&who, &cfg).await,
-            (Method::Get, "/video") => self.video_view(&who),
-            (Method::Delete, "/video") => self.video_delete(&who, &cfg).await,
+    /// Serves the video operations.
+    pub(super) async fn video_route(
+        &self,
+        who: &Principal,
+        request: InterviewRequest,
+        mut req: Request,
+        cfg: &Config,
+    ) -> Outcome {
+        match request {
+            InterviewRequest::VideoChunk { chunk_index, total_chunks, content_type } => {
+                self.video_chunk(who, (chunk_index, total_chunks, content_type), &mut req, cfg).await
+            }
+            InterviewRequest::VideoStatus => self.video_upload_status(who),
+            InterviewRequest::VideoFinalize => self.video_finalize(who, cfg).await,
+            InterviewRequest::VideoView => self.video_view(who),
+            InterviewRequest::VideoDelete => self.video_delete(who, cfg).await,
             _ => Err(ApiError::not_found()),
         }
     }
 
     /// The interview, if `who` may act on its video: the owner (`owner_only`) or owner and staff
     /// (404 for other candidates), and consent given (403 `VIDEO_CONSENT_REQUIRED`).
-    fn video_access(&self, who: &Principal, owner_only: bool, consent: bool) -> VResult<InterviewRecord> {
+    pub(super) fn video_access(
+        &self,
+        who: &Principal,
+        owner_only: bool,
+        consent: bool,
+    ) -> VResult<InterviewRecord> {
         let (record, _) = self.load()?;
         if owner_only {
             who.require_owner(&record.candidate_id)?;
@@ -126,14 +123,6 @@ impl InterviewDo {
         Ok(record)
     }
 
-    fn kv_delete(&self, key: &str) -> VResult<()> {
-        self.sql()
-            .exec("DELETE FROM kv WHERE k = ?", vec![key.into()])
-            .map(|_| ())
-            .map_err(storage("kv delete"))
-    }
-
-    /// 409 once the video is finalized: it must be deleted before a new recording starts.
     fn refuse_if_finalized(&self) -> VResult<()> {
         if self.kv_get::<VideoRecording>(RECORDING)?.is_some_and(|r| r.status == VideoStatus::Completed) {
             return Err(conflict("The video was already finalized; delete it to record a new one."));
@@ -141,49 +130,32 @@ impl InterviewDo {
         Ok(())
     }
 
-    fn bucket(&self) -> VResult<worker::Bucket> {
+    pub(super) fn bucket(&self) -> VResult<worker::Bucket> {
         self.env.bucket("MEDIA").map_err(storage("r2 binding"))
     }
 
     /// Sets the interview's `video_recording_status` (a new, projected interview version).
-    fn set_video_status(&self, status: VideoStatus, cfg: &Config) -> VResult<()> {
-        let (mut record, session) = self.load()?;
-        if record.video_recording_status != status {
-            record.video_recording_status = status;
-            record.version += 1;
-            self.save(&record, &session, cfg)?;
-        }
-        Ok(())
+    pub(super) fn set_video_status(&self, status: VideoStatus, cfg: &Config) -> VResult<()> {
+        let provider = PlatformProvider { config: cfg };
+        self.core(cfg, &provider).set_video_status(status).map_err(super::refused)
     }
 
     /// Stores the recording and queues its D1 row.
-    fn put_recording(&self, rec: &VideoRecording) -> VResult<()> {
+    pub(super) fn put_recording(&self, rec: &VideoRecording) -> VResult<()> {
         self.kv_put(RECORDING, rec)?;
-        self.enqueue("video", &rec.projection(now_ms()))
-    }
-
-    /// Projects the queued rows now (so D1 reflects a finished step at once); the alarm retries.
-    async fn video_flush(&self) {
-        if let Err(e) = self.schedule(OUTBOX, now_ms()) {
-            log_error("video outbox schedule", &e.message);
-        }
-        let _ = self.flush_outbox().await;
-        self.arm().await;
+        self.enqueue(&OutboxEntry::Video(rec.projection(now_ms())))
     }
 
     // ----- routes -----------------------------------------------------------------------------
 
-    async fn video_chunk(&self, who: &Principal, req: &mut Request, cfg: &Config) -> Outcome {
+    async fn video_chunk(
+        &self,
+        who: &Principal,
+        (chunk_index, total_chunks, content_type): (u32, u32, VideoContentType),
+        req: &mut Request,
+        cfg: &Config,
+    ) -> Outcome {
         let record = self.video_access(who, true, true)?;
-        let header = |name: &str| req.headers().get(name).ok().flatten();
-        let number = |name: &str| header(name).and_then(|v| v.parse::<u32>().ok());
-        let (Some(chunk_index), Some(total_chunks), Some(content_type)) = (
-            number("X-Chunk-Index"),
-            number("X-Total-Chunks"),
-            header("X-Video-Content-Type").and_then(|t| VideoContentType::parse(&t)),
-        ) else {
-            return Err(ApiError::internal());
-        };
         self.refuse_if_finalized()?;
         let bytes =
             req.bytes().await.map_err(|_| ApiError::field("video_chunk", "The chunk could not be read."))?;
@@ -239,8 +211,7 @@ impl InterviewDo {
         rec.file_size_bytes = current.total_bytes;
         rec.last_chunk_ms = current.last_chunk_ms;
         self.put_recording(&rec)?;
-        self.schedule(OUTBOX, now)?;
-        self.arm().await;
+        self.schedule_flush(now, cfg).await?;
         Ok((
             200,
             json!({
@@ -316,8 +287,7 @@ impl InterviewDo {
         };
         self.set_video_status(VideoStatus::Uploading, cfg)?;
         self.put_recording(&rec)?;
-        self.schedule(OUTBOX, now)?;
-        self.arm().await;
+        self.schedule_flush(now, cfg).await?;
         log_event(
             "video_upload_started",
             json!({ "interview_id": record.id, "total_chunks": chunk.total_chunks }),
@@ -408,7 +378,7 @@ impl InterviewDo {
         self.kv_delete(UPLOAD)?;
         self.set_video_status(VideoStatus::Completed, cfg)?;
         self.put_recording(&rec)?;
-        self.video_flush().await;
+        self.flush_now(cfg).await;
         log_event(
             "video_finalized",
             json!({ "interview_id": rec.interview_id, "bytes": rec.file_size_bytes, "chunks": rec.total_chunks }),
@@ -420,68 +390,5 @@ impl InterviewDo {
         self.video_access(who, false, true)?;
         let rec: VideoRecording = self.kv_get(RECORDING)?.ok_or_else(ApiError::not_found)?;
         Ok((200, rec.view()))
-    }
-
-    async fn video_delete(&self, who: &Principal, cfg: &Config) -> Outcome {
-        // Withdrawing needs no consent: it is how a candidate takes it back.
-        self.video_access(who, true, false)?;
-        let exists =
-            self.kv_get::<VideoRecording>(RECORDING)?.is_some_and(|r| r.status != VideoStatus::Deleted);
-        if !exists {
-            return Err(ApiError::not_found());
-        }
-        let rec = self.video_remove(cfg).await?;
-        log_event("video_deleted", json!({ "interview_id": rec.interview_id, "by": "candidate" }));
-        Ok((
-            200,
-            json!({
-                "interview_id": rec.interview_id,
-                "status": rec.status,
-                "deleted_at": rec.deleted_ms.map(crate::domain::time::rfc3339_ms),
-            }),
-        ))
-    }
-
-    /// Deletes the object and aborts the upload in progress, then marks the recording deleted.
-    async fn video_remove(&self, cfg: &Config) -> VResult<VideoRecording> {
-        let bucket = self.bucket()?;
-        let state: Option<UploadState> = self.kv_get(UPLOAD)?;
-        let key = self.kv_get::<VideoRecording>(RECORDING)?.map(|r| r.key);
-        // Chunks still in flight find no upload and are refused.
-        self.kv_delete(UPLOAD)?;
-        if let Some(state) = state {
-            abort_upload(&bucket, &state).await;
-        }
-        if let Some(key) = key {
-            bucket.delete(key).await.map_err(storage("r2 delete"))?;
-        }
-        // A chunk may have started a new upload while this awaited R2: the deletion covers it.
-        if let Some(late) = self.kv_get::<UploadState>(UPLOAD)? {
-            self.kv_delete(UPLOAD)?;
-            abort_upload(&bucket, &late).await;
-        }
-        let mut rec: VideoRecording = self.kv_get(RECORDING)?.ok_or_else(ApiError::internal)?;
-        rec.mark_deleted(now_ms());
-        self.set_video_status(VideoStatus::Deleted, cfg)?;
-        self.put_recording(&rec)?;
-        self.video_flush().await;
-        Ok(rec)
-    }
-
-    /// `POST /video/retention` (daily job): deletes an expired video or aborts an idle upload,
-    /// deciding from the DO's own state.
-    async fn video_retention(&self, body: &RetentionBody, cfg: &Config) -> Outcome {
-        let Some(rec) = self.kv_get::<VideoRecording>(RECORDING)? else {
-            return Ok((200, json!({ "action": "none" })));
-        };
-        let action = rec.retention(now_ms(), body.retention_ms, body.idle_ms);
-        let name = match action {
-            RetentionAction::Keep => return Ok((200, json!({ "action": "none" }))),
-            RetentionAction::DeleteExpired => "deleted",
-            RetentionAction::AbortIdle => "aborted",
-        };
-        self.video_remove(cfg).await?;
-        log_event("video_retention", json!({ "interview_id": rec.interview_id, "action": name }));
-        Ok((200, json!({ "action": name })))
     }
 }

@@ -1,0 +1,410 @@
+//! The interview Durable Object: one instance per interview (`id_from_name(interview_id)`), the
+//! single writer of its interview (`docs/decisions/0001-do-single-writer.md`). It is a thin shell:
+//! it decodes a typed [`InterviewCall`], runs it on the core's interview aggregate
+//! ([`crate::interview::Interview`]) over this object's ports, and answers with the typed reply,
+//! serialised once.
+//!
+//! - `store.rs`: the core's `InterviewStore` over the object's SQLite;
+//! - `ports.rs`: the alarm, clock, ids, log and the D1 projection of the outbox;
+//! - `realtime.rs` / `relay.rs`: tickets, the hibernatable browser socket, the built-in typed
+//!   turns and the OpenAI Realtime relay (`docs/voice.md`);
+//! - `video.rs`: the resumable R2 multipart upload of the interview's video (`docs/video.md`).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, State, WebSocket,
+    WebSocketIncomingMessage,
+};
+
+use crate::adapters::provider::PlatformProvider;
+use crate::auth::access::Principal;
+use crate::config::Config;
+use crate::domain::enums::{CompletionReason, MessageType};
+use crate::domain::interview::{InterviewRecord, StoredMessage};
+use crate::domain::interviewer::Session;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::interview::{
+    Accepted, Answer, AssessmentReply, Caller, Deadline, Interview, InterviewStore, OutboxEntry, StoreError,
+    TurnReply,
+};
+use crate::platform::{log_error, now_ms};
+use crate::protocol::{encode_error, InterviewCall, InterviewRequest, CALL_HEADER};
+
+mod ports;
+mod realtime;
+mod relay;
+mod store;
+mod video;
+mod video_removal;
+
+use ports::{D1Projector, DoAlarm, JsonLog, UuidIds, WorkerClock};
+use store::SqlStore;
+
+#[durable_object]
+pub struct InterviewDo {
+    state: State,
+    env: Env,
+    store: SqlStore,
+    alarm: DoAlarm,
+    schema_ready: Rc<Cell<bool>>,
+    /// The answer whose model call is in flight in this instance (a duplicate waits its turn).
+    in_flight: Rc<Cell<Option<u32>>>,
+    /// The realtime relay's in-memory state (the upstream socket lives as long as the instance).
+    relay: relay::SharedRelay,
+    /// The configuration, once read (the socket's hot path must not re-read the environment).
+    config_cache: Rc<RefCell<Option<Config>>>,
+}
+
+impl DurableObject for InterviewDo {
+    fn new(state: State, env: Env) -> Self {
+        let store = SqlStore::new(state.storage().sql());
+        let alarm = DoAlarm(state.storage());
+        Self {
+            state,
+            env,
+            store,
+            alarm,
+            schema_ready: Rc::default(),
+            in_flight: Rc::default(),
+            relay: Rc::new(RefCell::new(relay::Relay::default())),
+            config_cache: Rc::default(),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if let Err(e) = self.ensure_schema() {
+            log_error("interview do schema", &e);
+            return error_response(&ApiError::internal());
+        }
+        let call = match read_call(&mut req).await {
+            Ok(call) => call,
+            Err(e) => return error_response(&e),
+        };
+        match self.route(call, req).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => error_response(&e),
+        }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.ensure_schema()?;
+        let cfg = match self.cached_config() {
+            Ok(cfg) => cfg,
+            Err(e) => return error_response(&e),
+        };
+        let provider = PlatformProvider { config: &cfg };
+        match self.core(&cfg, &provider).run_alarm(&D1Projector(&self.env)).await {
+            Ok(report) if report.abandoned => self.abandon_sockets(),
+            Ok(_) => {}
+            Err(e) => log_error("interview alarm", &format!("{e:?}")),
+        }
+        Response::ok("ok")
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        self.ensure_schema()?;
+        self.on_client_message(ws, message).await;
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        _ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _clean: bool,
+    ) -> Result<()> {
+        self.on_client_close();
+        Ok(())
+    }
+
+    async fn websocket_error(&self, _ws: WebSocket, error: worker::Error) -> Result<()> {
+        log_error("client socket", &error);
+        self.on_client_close();
+        Ok(())
+    }
+}
+
+/// The call: in the header for byte bodies and upgrades, else the JSON body.
+async fn read_call(req: &mut Request) -> std::result::Result<InterviewCall, ApiError> {
+    if let Some(text) = req.headers().get(CALL_HEADER).ok().flatten() {
+        return InterviewCall::decode(&text);
+    }
+    let text = req.text().await.map_err(|_| ApiError::new(ErrorCode::MalformedJson, "Bad internal body."))?;
+    InterviewCall::decode(&text)
+}
+
+fn error_response(err: &ApiError) -> Result<Response> {
+    let headers = worker::Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    Ok(Response::ok(encode_error(err))?.with_status(err.status()).with_headers(headers))
+}
+
+/// A typed reply, serialised once.
+fn reply<T: Serialize>(status: u16, body: &T) -> std::result::Result<Response, ApiError> {
+    let text = serde_json::to_string(body).map_err(|e| {
+        log_error("reply encode", &e);
+        ApiError::internal()
+    })?;
+    let headers = worker::Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    Ok(Response::ok(text).map_err(|_| ApiError::internal())?.with_status(status).with_headers(headers))
+}
+
+/// Maps a storage failure to a 500 after logging its cause.
+fn storage(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
+    move |e| {
+        log_error(context, &e);
+        ApiError::internal()
+    }
+}
+
+/// The envelope of an aggregate's refusal (a storage failure is logged first).
+fn refused(e: crate::interview::InterviewError) -> ApiError {
+    if let Some(reason) = e.log_reason() {
+        log_error("interview", &reason);
+    }
+    e.into()
+}
+
+fn stored(e: StoreError) -> ApiError {
+    log_error(e.context, &e.message);
+    ApiError::internal()
+}
+
+/// The caller as the principal the socket and video code check.
+fn principal(c: &Caller) -> Principal {
+    Principal { user_id: c.user_id.as_str().to_owned(), role: c.role, jti: String::new(), token_exp_ms: 0 }
+}
+
+type Outcome = std::result::Result<(u16, Value), ApiError>;
+
+impl InterviewDo {
+    /// Another handle on this instance (same storage, same in-memory state) for tasks that
+    /// outlive one event, like the upstream socket's reader.
+    fn handle(&self) -> InterviewDo {
+        let state =
+            State::from(wasm_bindgen::JsCast::unchecked_into::<worker::worker_sys::DurableObjectState>(
+                AsRef::<wasm_bindgen::JsValue>::as_ref(self.state.as_raw()).clone(),
+            ));
+        InterviewDo {
+            store: SqlStore::new(state.storage().sql()),
+            alarm: DoAlarm(state.storage()),
+            state,
+            env: self.env.clone(),
+            schema_ready: Rc::clone(&self.schema_ready),
+            in_flight: Rc::clone(&self.in_flight),
+            relay: Rc::clone(&self.relay),
+            config_cache: Rc::clone(&self.config_cache),
+        }
+    }
+
+    /// The interview aggregate over this object's ports.
+    fn core<'a>(
+        &'a self,
+        cfg: &'a Config,
+        provider: &'a PlatformProvider<'a>,
+    ) -> Interview<'a, DoAlarm, PlatformProvider<'a>> {
+        Interview {
+            store: &self.store,
+            alarm: &self.alarm,
+            provider,
+            clock: &WorkerClock,
+            ids: &UuidIds,
+            log: &JsonLog,
+            config: cfg,
+            in_flight: &self.in_flight,
+        }
+    }
+
+    fn sql(&self) -> SqlStorage {
+        self.state.storage().sql()
+    }
+
+    fn ensure_schema(&self) -> Result<()> {
+        if !self.schema_ready.get() {
+            self.store.create_schema()?;
+            self.ensure_ticket_schema()?;
+            self.schema_ready.set(true);
+        }
+        Ok(())
+    }
+
+    /// The configuration, read from the environment once per instance.
+    fn cached_config(&self) -> std::result::Result<Config, ApiError> {
+        if let Some(cfg) = self.config_cache.borrow().as_ref() {
+            return Ok(cfg.clone());
+        }
+        let cfg = crate::platform::config(&self.env).map_err(|e| {
+            log_error("config", &e);
+            ApiError::internal()
+        })?;
+        *self.config_cache.borrow_mut() = Some(cfg.clone());
+        Ok(cfg)
+    }
+
+    async fn route(&self, call: InterviewCall, req: Request) -> std::result::Result<Response, ApiError> {
+        let cfg = self.cached_config()?;
+        let provider = PlatformProvider { config: &cfg };
+        let core = self.core(&cfg, &provider);
+        let caller = call.caller;
+        let who = || caller.clone().ok_or_else(ApiError::unauthorized);
+        match call.request {
+            InterviewRequest::Ping => {
+                reply(200, &json!({ "ok": true, "pings": self.store.ping().map_err(stored)? }))
+            }
+            InterviewRequest::Connect { ticket } => {
+                self.open_socket(&req, &ticket).await.map_err(storage("socket"))
+            }
+            InterviewRequest::Start(body) => {
+                let started = core.start(&who()?, body).await.map_err(refused)?;
+                // Project right away so the interview lists at once; the alarm retries on failure.
+                core.flush_now(&D1Projector(&self.env)).await;
+                reply(201, &started)
+            }
+            InterviewRequest::View => reply(200, &core.view(&who()?).map_err(refused)?),
+            InterviewRequest::Status => reply(200, &core.status(&who()?).map_err(refused)?),
+            InterviewRequest::Messages(q) => reply(200, &core.messages(&who()?, &q).map_err(refused)?),
+            InterviewRequest::Latest => reply(200, &core.latest(&who()?).map_err(refused)?),
+            InterviewRequest::Transcript => reply(200, &core.transcript(&who()?).map_err(refused)?),
+            InterviewRequest::Assessment => match core.assessment(&who()?).map_err(refused)? {
+                ready @ AssessmentReply::Ready(_) => reply(200, &ready),
+                not_yet => reply(202, &not_yet),
+            },
+            InterviewRequest::Detail => reply(200, &core.detail(&who()?).map_err(refused)?),
+            InterviewRequest::Turn(answer) => {
+                let result = core.turn(&who()?, answer).await.map_err(refused)?;
+                self.notify_sockets(&result, &cfg);
+                reply(200, &result)
+            }
+            InterviewRequest::Retry => {
+                let result = core.retry(&who()?).await.map_err(refused)?;
+                self.notify_sockets(&result, &cfg);
+                reply(200, &result)
+            }
+            InterviewRequest::Complete => {
+                let done = core.complete(&who()?).await.map_err(refused)?;
+                self.finish_sockets(CompletionReason::CandidateRequest);
+                reply(200, &done)
+            }
+            InterviewRequest::TechCheck(metadata) => {
+                reply(200, &core.tech_check(&who()?, metadata).await.map_err(refused)?)
+            }
+            InterviewRequest::VideoConsent { consent } => {
+                reply(200, &core.video_consent(&who()?, consent).await.map_err(refused)?)
+            }
+            InterviewRequest::RealtimeTicket => reply(200, &self.issue_ticket(&principal(&who()?), &cfg)?),
+            InterviewRequest::VoiceAudio(body) => {
+                reply(200, &core.voice_audio(&who()?, body).await.map_err(refused)?)
+            }
+            InterviewRequest::VideoRetention { retention_ms, idle_ms } => {
+                let (status, body) = self.video_retention(retention_ms, idle_ms, &cfg).await?;
+                reply(status, &body)
+            }
+            video => {
+                let (status, body) = self.video_route(&principal(&who()?), video, req, &cfg).await?;
+                reply(status, &body)
+            }
+        }
+    }
+
+    // ----- helpers the socket and video code share -----------------------------------------------
+
+    fn load(&self) -> std::result::Result<(InterviewRecord, Session), ApiError> {
+        let record = self.store.record().map_err(stored)?.ok_or_else(ApiError::not_found)?;
+        let session = self.store.session().map_err(stored)?.ok_or_else(ApiError::internal)?;
+        Ok((record, session))
+    }
+
+    fn last_message(
+        &self,
+        kind: Option<MessageType>,
+    ) -> std::result::Result<Option<StoredMessage>, ApiError> {
+        self.store.last_message(kind).map_err(stored)
+    }
+
+    fn kv_get<T: serde::de::DeserializeOwned>(&self, key: &str) -> std::result::Result<Option<T>, ApiError> {
+        self.store.kv_get(key).map_err(stored)
+    }
+
+    fn kv_put<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), ApiError> {
+        self.store.kv_put(key, value).map_err(stored)
+    }
+
+    fn kv_delete(&self, key: &str) -> std::result::Result<(), ApiError> {
+        self.store.kv_delete(key).map_err(stored)
+    }
+
+    fn enqueue(&self, entry: &OutboxEntry) -> std::result::Result<(), ApiError> {
+        self.store.enqueue(entry).map_err(stored)
+    }
+
+    /// Projects the queued rows now (so D1 reflects a finished step at once); the alarm retries.
+    async fn flush_now(&self, cfg: &Config) {
+        if let Err(e) = self.store.schedule(Deadline::Outbox, now_ms()) {
+            log_error("outbox schedule", &e);
+        }
+        let provider = PlatformProvider { config: cfg };
+        let core = self.core(cfg, &provider);
+        let _ = core.flush_outbox(&D1Projector(&self.env)).await;
+        core.arm().await;
+    }
+
+    /// Schedules a projection of the queued rows (the alarm flushes them) and arms.
+    async fn schedule_flush(&self, now: i64, cfg: &Config) -> std::result::Result<(), ApiError> {
+        self.store.schedule(Deadline::Outbox, now).map_err(stored)?;
+        let provider = PlatformProvider { config: cfg };
+        self.core(cfg, &provider).arm().await;
+        Ok(())
+    }
+
+    /// A typed answer from the socket: the same turn as `POST …/messages`.
+    async fn turn(
+        &self,
+        who: &Caller,
+        answer: Answer,
+        cfg: &Config,
+    ) -> std::result::Result<TurnReply, ApiError> {
+        let provider = PlatformProvider { config: cfg };
+        self.core(cfg, &provider).turn(who, answer).await.map_err(refused)
+    }
+
+    /// Stores a spoken or typed answer as the pending turn (the relay finishes it later).
+    async fn accept_answer(
+        &self,
+        who: &Caller,
+        answer: Answer,
+        cfg: &Config,
+    ) -> std::result::Result<Accepted, ApiError> {
+        let provider = PlatformProvider { config: cfg };
+        self.core(cfg, &provider).accept_answer(who, answer).await.map_err(refused)
+    }
+
+    /// Finishes the pending answer with the evaluation the voice model made through its tool.
+    async fn finish_pending(
+        &self,
+        who: &Caller,
+        cfg: &Config,
+        answer_seq: u32,
+        evaluation: Option<crate::domain::evaluation::Evaluation>,
+    ) -> std::result::Result<TurnReply, ApiError> {
+        let provider = PlatformProvider { config: cfg };
+        self.core(cfg, &provider)
+            .finish_pending(who, Some(answer_seq), now_ms(), evaluation)
+            .await
+            .map_err(refused)
+    }
+
+    fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
+        use crate::domain::enums::InterviewStatus;
+        match record.status {
+            InterviewStatus::InProgress => Ok(()),
+            InterviewStatus::Completed => Err(crate::interview::InterviewError::Completed.into()),
+            InterviewStatus::Abandoned => Err(crate::interview::InterviewError::Abandoned.into()),
+        }
+    }
+}

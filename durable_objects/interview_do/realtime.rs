@@ -1,0 +1,362 @@
+//! The interview DO's realtime socket (`docs/voice.md#the-socket`): tickets, the browser WebSocket (hibernation
+//! API, one socket per interview), and either the built-in typed interviewer or the relay to the
+//! OpenAI Realtime upstream. What to forward, refuse or act on is decided by the pure
+//! `ai::realtime` modules; this file is sockets, storage and flow.
+//!
+//! - The browser socket is accepted with the hibernation API and tagged [`CLIENT_TAG`]; its
+//!   attachment carries the user it was opened for, so a woken instance knows who is speaking.
+//!   `{"type":"ping"}` is answered by the runtime's auto-response without waking the object.
+//! - Without a key (built-in provider) a typed answer runs the same turn as `POST /messages`
+//!   and is answered with the GA event sequence; audio answers `voice_unavailable`.
+//! - With a key the DO holds one upstream socket (outbound sockets cannot hibernate, so the
+//!   object stays in memory while it is open). The candidate's transcript is stored as the
+//!   pending answer as soon as it arrives (an upstream dying mid-answer loses nothing); the
+//!   model's `evaluate_candidate_answer` call finishes that turn with the model's evaluation.
+
+use serde::Deserialize;
+use serde_json::json;
+use worker::{Request, Response, SqlStorageValue, WebSocket, WebSocketIncomingMessage, WebSocketPair};
+
+use super::relay::PCM_BYTES_PER_MS;
+use super::relay::{uses_upstream, Attachment};
+use super::{error_response, storage, InterviewDo};
+use crate::adapters::provider::PlatformProvider;
+use crate::ai::realtime::builtin::{
+    assistant_message_events, completed_event, error_event, evaluation_event, rejection_event, state_event,
+    typed_turn_events, voice_unavailable_event, InterviewProgress,
+};
+use crate::ai::realtime::client_events::{classify_client_frame, ClientFrame};
+use crate::ai::realtime::ticket::{check, parse_token, Ticket, TicketError};
+use crate::ai::realtime::{
+    CLOSE_COMPLETED, CLOSE_REPLACED, CLOSE_REPLACED_REASON, MAX_FRAME_BYTES, PING_FRAME, PONG_FRAME,
+};
+use crate::auth::access::Principal;
+use crate::config::Config;
+use crate::domain::enums::{CompletionReason, InterviewStatus, MessageType};
+use crate::domain::interview::InterviewRecord;
+use crate::domain::interviewer::Session;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::ids::UserId;
+use crate::interview::{limits, Answer, Caller, TurnReply};
+use crate::platform::{log_error, log_event, now_ms};
+use crate::protocol::TicketIssued;
+
+/// The tag of browser sockets.
+const CLIENT_TAG: &str = "client";
+
+pub(super) fn send(ws: &WebSocket, text: &str) {
+    if let Err(e) = ws.send_with_str(text) {
+        log_error("socket send", &e);
+    }
+}
+
+fn refusal(err: &ApiError) -> worker::Result<Response> {
+    error_response(err)
+}
+
+/// The interview's candidate as the caller (sockets carry no token; the ticket vouched for them).
+pub(super) fn candidate(user_id: String) -> Caller {
+    Caller::candidate(UserId::new(user_id))
+}
+
+fn ticket_refused(reason: TicketError, interview_id: &str) -> ApiError {
+    log_event("realtime_ticket_refused", json!({ "interview_id": interview_id, "reason": reason.as_str() }));
+    ApiError::new(ErrorCode::Unauthorized, "The realtime ticket is missing, invalid, used or expired.")
+}
+
+impl InterviewDo {
+    pub(super) fn ensure_ticket_schema(&self) -> worker::Result<()> {
+        self.sql().exec(
+            "CREATE TABLE IF NOT EXISTS tickets (id TEXT PRIMARY KEY, ticket TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0)",
+            None,
+        )?;
+        Ok(())
+    }
+
+    /// `POST /realtime-ticket`: a single-use ticket for the interview's owner.
+    pub(super) fn issue_ticket(&self, who: &Principal, cfg: &Config) -> Result<TicketIssued, ApiError> {
+        let (record, _) = self.load()?;
+        who.require_owner(&record.candidate_id)?;
+        Self::refuse_if_closed(&record)?;
+        let bytes = crate::webcrypto::random_bytes(24).map_err(|e| {
+            log_error("ticket random", &e);
+            ApiError::internal()
+        })?;
+        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let now = u64::try_from(now_ms()).unwrap_or(0);
+        let mut ticket = Ticket::issue(&id, &record.id, &who.user_id, now).map_err(|e| {
+            log_error("ticket issue", &e);
+            ApiError::internal()
+        })?;
+        ticket.expires_ms = now.saturating_add(cfg.realtime_ticket_ttl_secs.saturating_mul(1000));
+        let sql = self.sql();
+        // Expired tickets are useless: drop them while issuing (a ticket lives 60 s).
+        let _ = sql.exec(
+            "DELETE FROM tickets WHERE CAST(json_extract(ticket, '$.expires_ms') AS INTEGER) < ?",
+            vec![SqlStorageValue::Integer(now_ms() - 60_000)],
+        );
+        sql.exec(
+            "INSERT INTO tickets (id, ticket, used) VALUES (?, ?, 0)",
+            vec![id.clone().into(), json!(ticket).to_string().into()],
+        )
+        .map_err(storage("ticket write"))?;
+        let token = ticket.token();
+        log_event("realtime_ticket_issued", json!({ "interview_id": record.id }));
+        Ok(TicketIssued {
+            url: format!("/api/v1/realtime/{}?ticket={}", record.id, token),
+            ticket: token,
+            expires_in: cfg.realtime_ticket_ttl_secs,
+        })
+    }
+
+    /// Checks and redeems a ticket; the user it was issued to, and the interview.
+    fn redeem(
+        &self,
+        token: Option<&str>,
+    ) -> std::result::Result<(String, InterviewRecord, Session), ApiError> {
+        let (record, session) = self.load()?;
+        let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
+        let id = id.map_err(|e| ticket_refused(e, &record.id))?;
+        #[derive(Deserialize)]
+        struct Row {
+            ticket: String,
+            used: i64,
+        }
+        let rows: Vec<Row> = self
+            .sql()
+            .exec("SELECT ticket, used FROM tickets WHERE id = ?", vec![id.into()])
+            .and_then(|c| c.to_array())
+            .map_err(storage("ticket read"))?;
+        let row = rows.into_iter().next().ok_or_else(|| ticket_refused(TicketError::Unknown, &record.id))?;
+        let ticket: Ticket = serde_json::from_str(&row.ticket).map_err(|_| ApiError::internal())?;
+        let now = u64::try_from(now_ms()).unwrap_or(0);
+        check(&ticket, &record.id, &record.candidate_id, now, row.used != 0)
+            .map_err(|e| ticket_refused(e, &record.id))?;
+        Self::refuse_if_closed(&record)?;
+        self.sql()
+            .exec("UPDATE tickets SET used = 1 WHERE id = ?", vec![id.into()])
+            .map_err(storage("ticket redeem"))?;
+        Ok((ticket.user_id, record, session))
+    }
+
+    /// `GET /realtime/connect?ticket=`: refuses before any upgrade, else accepts the socket,
+    /// replaces an older one (4000) and sends the state and the latest question.
+    pub(super) async fn open_socket(&self, req: &Request, ticket: &str) -> worker::Result<Response> {
+        let upgrade = req.headers().get("Upgrade").ok().flatten().unwrap_or_default();
+        if !upgrade.eq_ignore_ascii_case("websocket") {
+            return refusal(&ApiError::new(ErrorCode::UpgradeRequired, "Expected a WebSocket upgrade."));
+        }
+        let (user_id, record, session) = match self.redeem(Some(ticket)) {
+            Ok(ok) => ok,
+            Err(e) => return refusal(&e),
+        };
+        let cfg = match self.cached_config() {
+            Ok(c) => c,
+            Err(e) => return refusal(&e),
+        };
+        let pair = WebSocketPair::new()?;
+        for old in self.state.get_websockets_with_tag(CLIENT_TAG) {
+            let _ = old.close(Some(CLOSE_REPLACED), Some(CLOSE_REPLACED_REASON));
+        }
+        self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
+        pair.server.serialize_attachment(Attachment { user_id, connected_ms: now_ms() })?;
+        if let Ok(auto) = worker::worker_sys::WebSocketRequestResponsePair::new(PING_FRAME, PONG_FRAME) {
+            self.state.set_websocket_auto_response(&auto);
+        }
+        self.welcome(&pair.server, &session, &cfg);
+        log_event("realtime_connected", json!({ "interview_id": record.id }));
+        if uses_upstream(&cfg, &record) {
+            self.ensure_upstream(&cfg, true);
+        }
+        Response::from_websocket(pair.client)
+    }
+
+    pub(super) fn record_id(&self) -> String {
+        self.load().map(|(r, _)| r.id).unwrap_or_default()
+    }
+
+    /// `interview.state` and the latest question, on every (re)connect.
+    fn welcome(&self, ws: &WebSocket, session: &Session, cfg: &Config) {
+        send(ws, &state_event(&InterviewProgress::from_session(session, &limits(cfg))));
+        if let Ok(Some(question)) = self.last_message(Some(MessageType::AiQuestion)) {
+            for event in
+                assistant_message_events(&question.id, u64::from(question.seq), &question.content_text)
+            {
+                send(ws, &event);
+            }
+        }
+    }
+
+    pub(super) fn clients(&self) -> Vec<WebSocket> {
+        self.state.get_websockets_with_tag(CLIENT_TAG)
+    }
+
+    pub(super) fn broadcast(&self, text: &str) {
+        for ws in self.clients() {
+            send(&ws, text);
+        }
+    }
+
+    /// Sends `interview.state` to a connected socket (after a REST turn too).
+    pub(super) fn push_state(&self, cfg: &Config) {
+        if self.clients().is_empty() {
+            return;
+        }
+        if let Ok((_, session)) = self.load() {
+            self.broadcast(&state_event(&InterviewProgress::from_session(&session, &limits(cfg))));
+        }
+    }
+
+    /// After completion: `interview.completed`, then close every socket with 1000.
+    pub(super) fn finish_sockets(&self, reason: CompletionReason) {
+        for ws in self.clients() {
+            send(&ws, &completed_event(reason));
+            let _ = ws.close(Some(CLOSE_COMPLETED), Some("interview completed"));
+        }
+        self.close_upstream("interview completed");
+    }
+
+    pub(super) async fn on_client_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) {
+        let text = match message {
+            WebSocketIncomingMessage::String(text) => text,
+            WebSocketIncomingMessage::Binary(_) => {
+                send(&ws, &error_event("invalid_event", "Send JSON text frames."));
+                return;
+            }
+        };
+        let frame = classify_client_frame(&text, MAX_FRAME_BYTES);
+        if let Some(rejection) = rejection_event(&frame) {
+            log_event("realtime_event_rejected", json!({ "interview_id": self.record_id() }));
+            send(&ws, &rejection);
+            return;
+        }
+        if self.forward_if_open(&frame) {
+            return;
+        }
+        let Ok(cfg) = self.cached_config() else {
+            send(&ws, &error_event("internal_error", "Something went wrong."));
+            return;
+        };
+        let Some(attachment) = ws.deserialize_attachment::<Attachment>().ok().flatten() else {
+            let _ = ws.close(Some(1008), Some("unknown connection"));
+            return;
+        };
+        let who = candidate(attachment.user_id);
+        let Ok((record, _)) = self.load() else { return };
+        if record.status != InterviewStatus::InProgress {
+            let reason = record.completion_reason.unwrap_or(CompletionReason::CandidateRequest);
+            if record.status == InterviewStatus::Completed {
+                self.finish_sockets(reason);
+            } else {
+                send(&ws, &error_event("interview_abandoned", "This interview was abandoned."));
+                let _ = ws.close(Some(1000), Some("interview abandoned"));
+            }
+            return;
+        }
+        if matches!(frame, ClientFrame::Ping) {
+            send(&ws, PONG_FRAME);
+            return;
+        }
+        if uses_upstream(&cfg, &record) {
+            self.relay_client_frame(&who, &frame, &cfg).await;
+            return;
+        }
+        match frame {
+            ClientFrame::UserText { text } => {
+                self.builtin_typed_turn(&ws, &who, &record.id, &text, &cfg).await
+            }
+            _ => send(&ws, &voice_unavailable_event()),
+        }
+    }
+
+    /// A typed answer answered by the built-in interviewer: the same turn as `POST /messages`.
+    async fn builtin_typed_turn(
+        &self,
+        ws: &WebSocket,
+        who: &Caller,
+        interview_id: &str,
+        text: &str,
+        cfg: &Config,
+    ) {
+        let answer = Answer {
+            message_text: text.trim().to_owned(),
+            client_metadata: json!({ "channel": "realtime" }),
+            idempotency_key: None,
+            audio_url: None,
+        };
+        match self.turn(who, answer, cfg).await {
+            Ok(result) => {
+                let reply = result.ai_response.as_str();
+                let seq = self
+                    .last_message(Some(MessageType::CandidateResponse))
+                    .ok()
+                    .flatten()
+                    .map_or(0, |m| m.seq);
+                for event in typed_turn_events(interview_id, u64::from(seq), text, reply) {
+                    send(ws, &event);
+                }
+                self.after_socket_turn(&result, cfg);
+            }
+            Err(e) => send(ws, &error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
+        }
+    }
+
+    /// A REST turn's events for a connected socket (text and voice share one log).
+    pub(super) fn notify_sockets(&self, result: &TurnReply, cfg: &Config) {
+        if !self.clients().is_empty() {
+            self.after_socket_turn(result, cfg);
+        }
+    }
+
+    /// The product events after a finished turn: live evaluation (practice), state, completion.
+    pub(super) fn after_socket_turn(&self, result: &TurnReply, cfg: &Config) {
+        if let Some(evaluation) = &result.evaluation {
+            if let Some(event) =
+                evaluation_event(cfg.show_live_feedback, result.question_number.saturating_sub(1), evaluation)
+            {
+                self.broadcast(&event);
+            }
+        }
+        self.push_state(cfg);
+        if result.interview_complete {
+            self.finish_sockets(result.completion_reason.unwrap_or(CompletionReason::CriteriaMet));
+        }
+    }
+
+    /// After abandonment: tell the socket why, close it, and close the upstream.
+    pub(super) fn abandon_sockets(&self) {
+        for ws in self.clients() {
+            send(&ws, &error_event("interview_abandoned", "This interview was abandoned after inactivity."));
+            let _ = ws.close(Some(CLOSE_COMPLETED), Some("interview abandoned"));
+        }
+        self.close_upstream("interview abandoned");
+    }
+
+    pub(super) fn add_realtime_usage(
+        &self,
+        usage: &crate::domain::engine::cost::RealtimeUsage,
+        cfg: &Config,
+    ) {
+        let provider = PlatformProvider { config: cfg };
+        if let Err(e) = self.core(cfg, &provider).add_realtime_usage(usage) {
+            log_error("realtime usage write", &format!("{e:?}"));
+        }
+    }
+
+    /// Adds the audio streamed so far (both directions) to the reported durations.
+    pub(super) fn account_audio(&self) {
+        let (audio_in, audio_out) = {
+            let mut relay = self.relay.borrow_mut();
+            (std::mem::take(&mut relay.audio_in_bytes), std::mem::take(&mut relay.audio_out_bytes))
+        };
+        if audio_in + audio_out == 0 {
+            return;
+        }
+        let Ok(cfg) = self.cached_config() else { return };
+        let provider = PlatformProvider { config: &cfg };
+        let core = self.core(&cfg, &provider);
+        if let Err(e) = core.add_realtime_audio(audio_in / PCM_BYTES_PER_MS, audio_out / PCM_BYTES_PER_MS) {
+            log_error("realtime audio write", &format!("{e:?}"));
+        }
+    }
+}

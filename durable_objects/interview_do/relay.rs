@@ -1,0 +1,381 @@
+//! The OpenAI Realtime relay of the interview's socket (`docs/voice.md`,
+//! `docs/decisions/0003-relay-socket-mode.md`): with a key the object holds one upstream socket
+//! (outbound sockets cannot hibernate, so the object stays in memory while it is open). Client
+//! frames pass the allow-list; the candidate's transcript is stored as the pending answer as soon
+//! as it arrives (an upstream dying mid-answer loses nothing); the model's
+//! `evaluate_candidate_answer` call finishes that turn with the model's evaluation.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
+
+use super::realtime::candidate;
+use super::InterviewDo;
+use crate::ai::realtime::builtin::{error_event, upstream_error_event};
+use crate::ai::realtime::client_events::{forwardable, ClientFrame, MAX_USER_TEXT_CHARS};
+use crate::ai::realtime::server_events::{redact_upstream, Redacted, UpstreamEvent};
+use crate::ai::realtime::session::{
+    function_output_events, greeting_response_create, instructions, instructions_update,
+    parse_tool_arguments, say_response_create, session_update, InterviewBrief, SessionSettings, ToolOutput,
+    DEFAULT_VOICE, TOOL_NAME,
+};
+use crate::config::Config;
+use crate::domain::enums::{InterviewStatus, MessageType};
+use crate::domain::interview::InterviewRecord;
+use crate::interview::{limits, Accepted, Answer, Caller};
+use crate::platform::{log_error, log_event};
+
+/// PCM16 mono at 24 kHz: bytes per millisecond.
+pub(super) const PCM_BYTES_PER_MS: u64 = 48;
+
+/// What a hibernated browser socket remembers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Attachment {
+    pub(super) user_id: String,
+    pub(super) connected_ms: i64,
+}
+
+/// The upstream socket, once open; frames the client sent while it was opening wait in order.
+enum Upstream {
+    Opening(Vec<String>),
+    Open(WebSocket),
+}
+
+/// In-memory relay state (lost with the instance, like the upstream socket itself).
+#[derive(Default)]
+pub struct Relay {
+    upstream: Option<Upstream>,
+    /// A tool call waiting for its `response.done` (and for the answer to be stored).
+    call: Option<PendingCall>,
+    /// Candidate audio appended since the last transcript, in bytes.
+    pub(super) audio_in_bytes: u64,
+    /// Audio the model produced, in bytes, not yet added to the cost.
+    pub(super) audio_out_bytes: u64,
+}
+
+struct PendingCall {
+    call_id: String,
+    arguments_json: String,
+    response_done: bool,
+}
+
+pub type SharedRelay = Rc<RefCell<Relay>>;
+
+/// A typed answer or an explicit commit (hold-to-speak) does not start an upstream response by
+/// itself: the relay follows it with a `response.create`.
+pub(super) fn needs_response(frame: &ClientFrame) -> bool {
+    matches!(frame, ClientFrame::AudioCommit | ClientFrame::UserText { .. })
+}
+
+/// Whether this interview talks to the OpenAI Realtime upstream (else the built-in interviewer).
+pub(super) fn uses_upstream(cfg: &Config, record: &InterviewRecord) -> bool {
+    cfg.openai_api_key.is_some() && record.ai_provider == "openai"
+}
+
+impl InterviewDo {
+    /// The hot path (audio arrives 50 frames a second): with the upstream open, audio and
+    /// `response.cancel` frames go straight through, without reading the configuration, the
+    /// socket's attachment or the interview. Every way out of `in_progress` (completion by any
+    /// route, abandonment) closes the upstream first, so an open upstream means a live interview.
+    /// Typed answers and pings take the full path.
+    pub(super) fn forward_if_open(&self, frame: &ClientFrame) -> bool {
+        if matches!(frame, ClientFrame::UserText { .. } | ClientFrame::Ping) {
+            return false;
+        }
+        let upstream = match &self.relay.borrow().upstream {
+            Some(Upstream::Open(ws)) => ws.clone(),
+            _ => return false,
+        };
+        let Some(text) = forwardable(frame) else { return true };
+        let mut sent = upstream.send_with_str(&text).is_ok();
+        if needs_response(frame) {
+            sent = sent && upstream.send_with_str(crate::ai::realtime::session::response_create()).is_ok();
+        }
+        let mut relay = self.relay.borrow_mut();
+        if let ClientFrame::AudioAppend { pcm_bytes, .. } = frame {
+            relay.audio_in_bytes += pcm_bytes;
+        }
+        if !sent {
+            relay.upstream = None;
+            drop(relay);
+            self.broadcast(&upstream_error_event(None));
+        }
+        true
+    }
+
+    /// Client → upstream, through the allow-list; typed answers are stored before forwarding.
+    pub(super) async fn relay_client_frame(&self, who: &Caller, frame: &ClientFrame, cfg: &Config) {
+        let Some(text) = forwardable(frame) else { return };
+        if let ClientFrame::AudioAppend { pcm_bytes, .. } = frame {
+            self.relay.borrow_mut().audio_in_bytes += pcm_bytes;
+        }
+        if let ClientFrame::UserText { text: answer } = frame {
+            let body = Answer {
+                message_text: answer.trim().to_owned(),
+                client_metadata: json!({ "channel": "realtime" }),
+                idempotency_key: None,
+                audio_url: None,
+            };
+            if let Err(e) = self.accept_answer(who, body, cfg).await {
+                self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message));
+                return;
+            }
+        }
+        self.upstream_send(&text, cfg);
+        if needs_response(frame) {
+            self.upstream_send(&crate::ai::realtime::session::response_create(), cfg);
+        }
+    }
+
+    fn upstream_send(&self, text: &str, cfg: &Config) {
+        let mut relay = self.relay.borrow_mut();
+        match &mut relay.upstream {
+            Some(Upstream::Open(ws)) => {
+                if ws.send_with_str(text).is_err() {
+                    relay.upstream = None;
+                    drop(relay);
+                    self.broadcast(&upstream_error_event(None));
+                }
+            }
+            Some(Upstream::Opening(queue)) => queue.push(text.to_owned()),
+            None => {
+                relay.upstream = Some(Upstream::Opening(vec![text.to_owned()]));
+                drop(relay);
+                self.spawn_upstream(cfg, false);
+            }
+        }
+    }
+
+    /// Opens the upstream unless it is open or opening.
+    pub(super) fn ensure_upstream(&self, cfg: &Config, greet: bool) {
+        {
+            let mut relay = self.relay.borrow_mut();
+            if relay.upstream.is_some() {
+                return;
+            }
+            relay.upstream = Some(Upstream::Opening(Vec::new()));
+        }
+        self.spawn_upstream(cfg, greet);
+    }
+
+    fn spawn_upstream(&self, cfg: &Config, greet: bool) {
+        let this = self.handle();
+        let cfg = cfg.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = this.run_upstream(&cfg, greet).await {
+                log_error("realtime upstream", &e);
+                this.relay.borrow_mut().upstream = None;
+                this.broadcast(&upstream_error_event(None));
+            }
+        });
+    }
+
+    /// Connects, configures the session, flushes queued frames, then relays until it closes.
+    async fn run_upstream(&self, cfg: &Config, greet: bool) -> worker::Result<()> {
+        let key = cfg.openai_api_key.clone().unwrap_or_default();
+        let url = cfg.openai_realtime_url.replacen("wss://", "https://", 1).replacen("ws://", "http://", 1);
+        let headers = Headers::new();
+        headers.set("Authorization", &format!("Bearer {key}"))?;
+        headers.set("Upgrade", "websocket")?;
+        let init = RequestInit { method: Method::Get, headers, ..RequestInit::default() };
+        let response = Fetch::Request(Request::new_with_init(&url, &init)?).send().await?;
+        let status = response.status_code();
+        let Some(ws) = response.websocket() else {
+            return Err(worker::Error::RustError(format!("upstream refused the upgrade: {status}")));
+        };
+        let mut events = ws.events()?;
+        ws.accept()?;
+        let (record, session) = self.load().map_err(|e| worker::Error::RustError(e.message))?;
+        let limits = limits(cfg);
+        let brief = InterviewBrief::from_session(&session, &limits);
+        let settings = SessionSettings {
+            model: &cfg.realtime_model,
+            voice: DEFAULT_VOICE,
+            transcription_model: &cfg.transcription_model,
+        };
+        let prompt = instructions(&brief);
+        ws.send_with_str(session_update(&settings, &prompt))?;
+        let question = self.last_message(Some(MessageType::AiQuestion)).ok().flatten();
+        if let Some(q) = &question {
+            let opening = if greet && q.seq == 1 {
+                greeting_response_create(&brief, &q.content_text)
+            } else {
+                say_response_create(&prompt, &q.content_text)
+            };
+            ws.send_with_str(opening)?;
+        }
+        let queued = match self.relay.borrow_mut().upstream.replace(Upstream::Open(ws.clone())) {
+            Some(Upstream::Opening(queue)) => queue,
+            _ => Vec::new(),
+        };
+        for frame in queued {
+            ws.send_with_str(frame)?;
+        }
+        log_event("realtime_upstream_open", json!({ "interview_id": record.id }));
+        while let Some(event) = events.next().await {
+            match event {
+                Ok(worker::WebsocketEvent::Message(msg)) => {
+                    if let Some(text) = msg.text() {
+                        self.on_upstream_frame(&text, cfg).await;
+                    }
+                }
+                Ok(worker::WebsocketEvent::Close(close)) => {
+                    log_event(
+                        "realtime_upstream_closed",
+                        json!({ "interview_id": record.id, "code": close.code() }),
+                    );
+                    break;
+                }
+                Err(e) => {
+                    log_error("realtime upstream event", &e);
+                    break;
+                }
+            }
+        }
+        let was_current =
+            matches!(&self.relay.borrow().upstream, Some(Upstream::Open(current)) if *current == ws);
+        if was_current {
+            self.relay.borrow_mut().upstream = None;
+            self.account_audio();
+            if self.load().is_ok_and(|(r, _)| r.status == InterviewStatus::InProgress) {
+                // The interview stays resumable: text mode, or reconnecting the socket.
+                self.broadcast(&upstream_error_event(None));
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_upstream_frame(&self, text: &str, cfg: &Config) {
+        let redacted = redact_upstream(text);
+        if let Some(out) = redacted.client_text() {
+            self.broadcast(out);
+        }
+        let Redacted::Intercept { event, .. } = redacted else { return };
+        match event {
+            UpstreamEvent::AudioDelta { bytes_len } => self.relay.borrow_mut().audio_out_bytes += bytes_len,
+            UpstreamEvent::InputTranscript { text, .. } => self.on_transcript(&text, cfg).await,
+            UpstreamEvent::InputTranscriptFailed { .. } => {
+                self.on_transcript("(The answer could not be transcribed.)", cfg).await;
+            }
+            UpstreamEvent::FunctionCall { call_id, name, arguments_json } => {
+                if name == TOOL_NAME {
+                    self.relay.borrow_mut().call =
+                        Some(PendingCall { call_id, arguments_json, response_done: false });
+                }
+            }
+            UpstreamEvent::ResponseDone { usage, function_call_ids, .. } => {
+                self.add_realtime_usage(&usage, cfg);
+                let ready = {
+                    let mut relay = self.relay.borrow_mut();
+                    match &mut relay.call {
+                        Some(call) if function_call_ids.contains(&call.call_id) => {
+                            call.response_done = true;
+                            true
+                        }
+                        _ => false,
+                    }
+                };
+                if ready {
+                    self.finish_voice_turn(cfg).await;
+                }
+            }
+            UpstreamEvent::Error { code, .. } => {
+                log_event(
+                    "realtime_upstream_error",
+                    json!({ "interview_id": self.record_id(), "code": code }),
+                );
+                self.broadcast(&upstream_error_event(code.as_deref()));
+            }
+            UpstreamEvent::OutputTranscriptDone { .. } => {}
+        }
+    }
+
+    /// The candidate's spoken answer: stored at once as the pending answer.
+    async fn on_transcript(&self, text: &str, cfg: &Config) {
+        let Ok((record, _)) = self.load() else { return };
+        if record.pending.is_some() {
+            return;
+        }
+        let who = candidate(record.candidate_id.clone());
+        let trimmed: String = text.trim().chars().take(MAX_USER_TEXT_CHARS).collect();
+        let body = Answer {
+            message_text: if trimmed.is_empty() { "(silence)".to_owned() } else { trimmed },
+            client_metadata: json!({ "channel": "voice" }),
+            idempotency_key: None,
+            audio_url: None,
+        };
+        match self.accept_answer(&who, body, cfg).await {
+            Ok(Accepted::Pending(_) | Accepted::Done(_)) => {
+                self.finish_voice_turn(cfg).await;
+            }
+            Err(e) => self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
+        }
+    }
+
+    /// Runs the engine turn once the tool call, its `response.done` and the answer are all in.
+    async fn finish_voice_turn(&self, cfg: &Config) {
+        let ready = {
+            let relay = self.relay.borrow();
+            relay.call.as_ref().is_some_and(|c| c.response_done)
+        };
+        if !ready {
+            return;
+        }
+        let Ok((record, session)) = self.load() else { return };
+        let Some(pending) = record.pending.clone() else { return };
+        let Some(call) = self.relay.borrow_mut().call.take() else { return };
+        let evaluation = match parse_tool_arguments(&call.arguments_json) {
+            Ok(e) => Some(e),
+            Err(_) => {
+                log_event("realtime_tool_arguments_invalid", json!({ "interview_id": record.id }));
+                None
+            }
+        };
+        let who = candidate(record.candidate_id.clone());
+        let difficulty_before = session.state.current_difficulty;
+        self.account_audio();
+        match self.finish_pending(&who, cfg, pending.answer_seq, evaluation).await {
+            Ok(result) => {
+                let complete = result.interview_complete;
+                let reply = Some(result.ai_response.clone());
+                let (_, after) = self.load().unwrap_or((record, session));
+                let output = ToolOutput {
+                    evaluation_recorded: true,
+                    next_question: if complete { None } else { reply.clone() },
+                    difficulty_adjusted: after.state.current_difficulty != difficulty_before,
+                    new_difficulty: after.state.current_difficulty,
+                    interview_complete: complete,
+                    closing_message: if complete { reply } else { None },
+                };
+                if !complete {
+                    let limits = limits(cfg);
+                    let brief = InterviewBrief::from_session(&after, &limits);
+                    self.upstream_send(&instructions_update(&instructions(&brief)), cfg);
+                }
+                for event in function_output_events(&call.call_id, &output) {
+                    self.upstream_send(&event, cfg);
+                }
+                self.after_socket_turn(&result, cfg);
+            }
+            Err(e) => self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
+        }
+    }
+
+    /// Closes the upstream, if open.
+    pub(super) fn close_upstream(&self, reason: &str) {
+        if let Some(Upstream::Open(up)) = self.relay.borrow_mut().upstream.take() {
+            let _ = up.close(Some(1000), Some(reason));
+        }
+    }
+
+    pub(super) fn on_client_close(&self) {
+        // The last browser socket gone: the upstream has no one to talk to.
+        if self.clients().is_empty() {
+            self.close_upstream("client left");
+        }
+    }
+}
