@@ -9,7 +9,7 @@
 //! - `adapters/` (OpenAI over `worker::Fetch`), `store/` (all D1 SQL), `platform`, `webcrypto`;
 //! - the Durable Objects in `durable_objects/`: thin shells over the core.
 
-pub use interview_core::{ai, auth, config, domain, http};
+pub use interview_core::{ai, auth, config, domain, error, http};
 
 #[cfg(target_arch = "wasm32")]
 mod adapters;

@@ -8,7 +8,7 @@
 
 use crate::domain::enums::{InterviewStatus, RoleType};
 use crate::domain::time::{parse_rfc3339_ms, rfc3339_ms};
-use crate::http::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError};
 
 /// A bound SQL parameter.
 #[derive(Debug, Clone, PartialEq)]

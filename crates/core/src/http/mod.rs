@@ -1,9 +1,11 @@
-//! The platform-neutral half of the HTTP surface: the route table, the error envelope, JSON body
-//! validation, CORS and security-header decisions, and the request log line. All of it is pure
-//! and unit-tested natively; `crate::frontend_worker` (wasm32) adapts it to `worker` types.
+//! The platform-neutral half of the HTTP surface: the route table, JSON body validation, CORS and
+//! security-header decisions, and the request log line. All of it is pure and unit-tested natively;
+//! `crate::frontend_worker` (wasm32) adapts it to `worker` types.
 
 pub mod cors;
-pub mod error;
+/// The error envelope lives in [`crate::error`] (auth uses it too); re-exported here so that
+/// `http::error::…` paths keep working.
+pub use crate::error;
 pub mod json;
 pub mod listing;
 pub mod routes;
