@@ -26,10 +26,11 @@ pub const MAX_LIMIT: u32 = 100;
 #[must_use]
 pub fn encode_cursor(sort_key: &str, id: &str) -> String {
     let raw = format!("{sort_key}\n{id}");
-    crate::auth::b64::encode(raw.as_bytes()).replace('+', "-").replace('/', "_")
+    crate::auth::b64::encode_url(raw.as_bytes())
 }
 
-/// Decodes a cursor made by [`encode_cursor`].
+/// Decodes a cursor made by [`encode_cursor`]. As it always has, it also takes the standard
+/// alphabet's `+` and `/` in place of `-` and `_`, and `=` padding.
 #[must_use]
 pub fn decode_cursor(cursor: &str) -> Option<(String, String)> {
     let std = cursor.replace('-', "+").replace('_', "/");
