@@ -4,20 +4,11 @@
 use serde_json::{json, Value};
 use worker::Request;
 
-use super::{internal, json, Ctx, HandlerResult};
+use super::{internal, json, query_pairs, Ctx, HandlerResult};
 use crate::domain::engine::cost::micros_to_usd;
 use crate::http::error::ApiError;
 use crate::http::listing::{encode_cursor, CandidateFilters, InterviewFilters, Param};
 use crate::store::recruiter::{rows, stats as stats_rows};
-
-fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(req
-        .url()
-        .map_err(internal("url"))?
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
-}
 
 /// Splits `limit + 1` rows into the page and the next cursor.
 fn page(mut rows: Vec<Value>, limit: u32, key: &str) -> (Vec<Value>, Option<String>) {
