@@ -1,6 +1,7 @@
-//! Binding helpers shared by the D1 repositories. wasm32 only.
+//! Binding helpers shared by the D1 repositories, and the health probe. wasm32 only.
 
 use wasm_bindgen::JsValue;
+use worker::D1Database;
 
 /// A text parameter.
 pub fn text(s: &str) -> JsValue {
@@ -21,4 +22,9 @@ pub fn int(n: i64) -> JsValue {
 /// True when a D1 error is a UNIQUE constraint violation.
 pub fn is_unique_violation(e: &worker::Error) -> bool {
     e.to_string().contains("UNIQUE constraint failed")
+}
+
+/// Whether D1 answers a trivial query (`GET /health`).
+pub async fn ping(db: &D1Database) -> bool {
+    db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok()
 }

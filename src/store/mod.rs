@@ -13,11 +13,15 @@ mod d1;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod interviews;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod jobs;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod recruiter;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod resumes;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod users;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod videos;
 
 #[cfg(target_arch = "wasm32")]
-pub use d1::{int, is_unique_violation, opt_text, text};
+pub use d1::{int, is_unique_violation, opt_text, ping, text};
