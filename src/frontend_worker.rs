@@ -182,7 +182,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
 /// `GET /health`: D1, R2 and the interview Durable Object namespace, and the AI provider in use.
 async fn health(ctx: &Ctx<'_>) -> HandlerResult {
     let d1_ok = match ctx.env.d1("DB") {
-        Ok(db) => db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok(),
+        Ok(db) => crate::store::ping(&db).await,
         Err(_) => false,
     };
     let r2_ok = match ctx.env.bucket("MEDIA") {

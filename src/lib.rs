@@ -2,14 +2,17 @@
 //!
 //! Every decision lives in the `interview-core` crate (`crates/core`), re-exported here under its
 //! module names so that paths like `crate::domain::engine` read the same from the glue. This crate
-//! adds only what needs the platform, and compiles it only for wasm32:
+//! adds only what needs the platform, and compiles it only for wasm32 (the SQL builders of `store`
+//! excepted):
 //!
 //! - `frontend_worker` (the fetch and cron entry), `handlers/` (routes: parse → typed call →
 //!   envelope), `jobs/` (cron work);
-//! - `adapters/` (OpenAI over `worker::Fetch`), `store/` (all D1 SQL), `platform`, `webcrypto`;
+//! - `adapters/` (OpenAI over `worker::Fetch`), `store/` (all SQL: its pure builders compile on
+//!   every target so native tests replay them in SQLite; the D1 repositories are wasm32 only),
+//!   `platform`, `webcrypto`;
 //! - the Durable Objects in `durable_objects/`: thin shells over the core.
 
-pub use interview_core::{ai, auth, config, domain, http, ids, interview, protocol};
+pub use interview_core::{ai, auth, config, domain, error, http, ids, interview, protocol};
 
 #[cfg(target_arch = "wasm32")]
 mod adapters;
@@ -23,8 +26,7 @@ mod interview_client;
 mod jobs;
 #[cfg(target_arch = "wasm32")]
 mod platform;
-#[cfg(target_arch = "wasm32")]
-mod store;
+pub mod store;
 #[cfg(target_arch = "wasm32")]
 mod webcrypto;
 

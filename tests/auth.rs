@@ -229,7 +229,7 @@ async fn refresh_rotates_the_token() {
 }
 
 fn b64url(bytes: &[u8]) -> String {
-    interview_edge::auth::b64::encode(bytes).replace('+', "-").replace('/', "_")
+    interview_edge::auth::b64::encode_url(bytes)
 }
 
 #[tokio::test]

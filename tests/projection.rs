@@ -9,7 +9,8 @@ use interview_edge::domain::engine::EngineLimits;
 use interview_edge::domain::enums::{InterviewMode, InterviewStatus, MessageType, RoleType, VideoStatus};
 use interview_edge::domain::interview::{InterviewRecord, StoredMessage};
 use interview_edge::domain::interviewer::Session;
-use interview_edge::domain::projection::{assessment_row, statements};
+use interview_edge::domain::projection::assessment_row;
+use interview_edge::store::projection::statements;
 use rusqlite::{params_from_iter, Connection};
 use serde_json::{json, Value};
 

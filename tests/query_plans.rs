@@ -10,7 +10,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use interview_edge::http::listing::{CandidateFilters, InterviewFilters, Param};
+use interview_edge::http::listing::{CandidateFilters, InterviewFilters};
+use interview_edge::store::listing::{candidates_query, interviews_query, Param};
 use rusqlite::{params_from_iter, Connection};
 
 fn db() -> Connection {
@@ -58,7 +59,7 @@ fn interview_lists_walk_an_index_without_sorting() {
         vec![("status", "completed"), ("cursor", cursor.as_str())],
         vec![("from", "2026-11-01"), ("to", "2026-11-30")],
     ] {
-        let (sql, params) = filters(&pairs).sql();
+        let (sql, params) = interviews_query(&filters(&pairs));
         let p = plan(&conn, &sql, &params);
         assert!(p.contains("USING INDEX") || p.contains("USING COVERING INDEX"), "{pairs:?}:\n{p}");
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{pairs:?} sorts:\n{p}");
@@ -72,7 +73,7 @@ fn candidate_search_walks_the_role_index() {
     for q in [vec![], vec![("q", "ada")]] {
         let pairs: Vec<(String, String)> =
             q.iter().map(|(k, v): &(&str, &str)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let (sql, params) = CandidateFilters::parse(&pairs).expect("valid").sql();
+        let (sql, params) = candidates_query(&CandidateFilters::parse(&pairs).expect("valid"));
         let p = plan(&conn, &sql, &params);
         assert!(p.contains("idx_users_role_created"), "{q:?}:\n{p}");
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{q:?} sorts:\n{p}");
@@ -104,7 +105,7 @@ fn the_queries_run_and_page_by_keyset() {
         }
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let f = filters(&pairs);
-        let (sql, params) = f.sql();
+        let (sql, params) = interviews_query(&f);
         let values: Vec<rusqlite::types::Value> = params
             .iter()
             .map(|p| match p {

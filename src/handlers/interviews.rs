@@ -61,17 +61,7 @@ async fn resume_skill_areas(
     resume_id: &str,
     role: RoleType,
 ) -> Result<Vec<String>, ApiError> {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        candidate_id: String,
-        parsed_data: Option<String>,
-    }
-    let row = ctx
-        .db()?
-        .prepare("SELECT candidate_id, parsed_data FROM resumes WHERE id = ?1")
-        .bind(&[resume_id.into()])
-        .map_err(internal("resume bind"))?
-        .first::<Row>(None)
+    let row = store::resumes::parsed_data(&ctx.db()?, resume_id)
         .await
         .map_err(internal("resume lookup"))?
         .filter(|r| r.candidate_id == me.user_id)

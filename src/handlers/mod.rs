@@ -46,6 +46,15 @@ pub fn internal(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
     }
 }
 
+/// The request's query parameters, decoded, in order (see [`crate::http::query_pairs`]).
+///
+/// # Errors
+/// 500 when the request URL cannot be read (never for a request the runtime accepted).
+pub fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    let url = req.url().map_err(internal("url"))?;
+    Ok(crate::http::query_pairs(url.query().unwrap_or_default()))
+}
+
 /// A JSON response.
 ///
 /// # Errors

@@ -4,20 +4,11 @@
 use serde_json::{json, Value};
 use worker::Request;
 
-use super::{internal, json, Ctx, HandlerResult};
+use super::{internal, json, query_pairs, Ctx, HandlerResult};
 use crate::domain::engine::cost::micros_to_usd;
 use crate::http::error::ApiError;
-use crate::http::listing::{encode_cursor, CandidateFilters, InterviewFilters, Param};
-use crate::store::recruiter::{rows, stats as stats_rows};
-
-fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(req
-        .url()
-        .map_err(internal("url"))?
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
-}
+use crate::http::listing::{encode_cursor, CandidateFilters, InterviewFilters};
+use crate::store::recruiter as store;
 
 /// Splits `limit + 1` rows into the page and the next cursor.
 fn page(mut rows: Vec<Value>, limit: u32, key: &str) -> (Vec<Value>, Option<String>) {
@@ -46,8 +37,7 @@ fn with_cost(mut row: Value) -> Value {
 pub async fn candidates(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     ctx.authenticate(&req).await?.require_staff()?;
     let filters = CandidateFilters::parse(&query_pairs(&req)?)?;
-    let (sql, params) = filters.sql();
-    let found = rows(&ctx.db()?, &sql, &params).await.map_err(internal("candidates"))?;
+    let found = store::candidates(&ctx.db()?, &filters).await.map_err(internal("candidates"))?;
     let (items, next) = page(found, filters.limit, "created_at");
     json(200, &json!({ "candidates": items, "next_cursor": next }))
 }
@@ -56,35 +46,10 @@ pub async fn candidates(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 pub async fn candidate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     ctx.authenticate(&req).await?.require_staff()?;
     let db = ctx.db()?;
-    let id = vec![Param::Text(id.to_owned())];
-    let profile = rows(
-        &db,
-        "SELECT id, email, full_name, phone, status, created_at, last_login_at FROM users \
-         WHERE id = ?1 AND role = 'candidate'",
-        &id,
-    )
-    .await
-    .map_err(internal("candidate"))?
-    .into_iter()
-    .next()
-    .ok_or_else(ApiError::not_found)?;
-    let resumes = rows(
-        &db,
-        "SELECT id, file_name, content_type, size_bytes, parsing_status, uploaded_at, parsed_at FROM resumes \
-         WHERE candidate_id = ?1 ORDER BY uploaded_at DESC LIMIT 100",
-        &id,
-    )
-    .await
-    .map_err(internal("candidate resumes"))?;
-    let interviews = rows(
-        &db,
-        "SELECT id, role_type, mode, status, started_at, completed_at, questions_asked, completion_reason, \
-         overall_score, total_cost_micros FROM interviews WHERE candidate_id = ?1 \
-         ORDER BY started_at DESC, id DESC LIMIT 100",
-        &id,
-    )
-    .await
-    .map_err(internal("candidate interviews"))?;
+    let profile =
+        store::candidate(&db, id).await.map_err(internal("candidate"))?.ok_or_else(ApiError::not_found)?;
+    let resumes = store::candidate_resumes(&db, id).await.map_err(internal("candidate resumes"))?;
+    let interviews = store::candidate_interviews(&db, id).await.map_err(internal("candidate interviews"))?;
     json(
         200,
         &json!({ "candidate": profile, "resumes": resumes,
@@ -96,8 +61,7 @@ pub async fn candidate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
 pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     ctx.authenticate(&req).await?.require_staff()?;
     let filters = InterviewFilters::parse(&query_pairs(&req)?)?;
-    let (sql, params) = filters.sql();
-    let found = rows(&ctx.db()?, &sql, &params).await.map_err(internal("recruiter interviews"))?;
+    let found = store::interviews(&ctx.db()?, &filters).await.map_err(internal("recruiter interviews"))?;
     let (items, next) = page(found, filters.limit, "started_at");
     json(
         200,
@@ -108,7 +72,7 @@ pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 /// `GET /recruiter/stats`.
 pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     ctx.authenticate(&req).await?.require_staff()?;
-    let groups = stats_rows(&ctx.db()?).await.map_err(internal("stats"))?;
+    let groups = store::stats(&ctx.db()?).await.map_err(internal("stats"))?;
     let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
     let total: f64 = groups.iter().filter_map(|g| num(g, "n")).sum();
     let mut by_status = serde_json::Map::new();
@@ -155,16 +119,7 @@ pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let (_, detail): (u16, crate::interview::Detail) =
         client.call(Some(super::seam::caller(&me)), crate::protocol::InterviewRequest::Detail).await?;
     let mut detail = serde_json::to_value(detail).map_err(|_| ApiError::internal())?;
-    let video = rows(
-        &ctx.db()?,
-        "SELECT id, interview_id, storage_path, content_type, file_size_bytes, duration_seconds, chunk_count, \
-         total_chunks, status, uploaded_at FROM video_recordings WHERE interview_id = ?1",
-        &[Param::Text(id.clone())],
-    )
-    .await
-    .map_err(internal("video metadata"))?
-    .into_iter()
-    .next();
+    let video = store::interview_video(&ctx.db()?, &id).await.map_err(internal("video metadata"))?;
     detail["video"] = video.unwrap_or(Value::Null);
     json(200, &detail)
 }

@@ -9,7 +9,7 @@
 use serde_json::{json, Value};
 use worker::{FormEntry, HttpMetadata, Request};
 
-use super::{internal, json, read_json, Ctx, HandlerResult};
+use super::{internal, json, query_pairs, read_json, Ctx, HandlerResult};
 use crate::domain::enums::FeedbackStatus;
 use crate::domain::resume::delivery::MAX_PARSE_ATTEMPTS;
 use crate::domain::resume::{detect, MAX_RESUME_BYTES};
@@ -127,15 +127,6 @@ fn present_resume(mut row: Value) -> Value {
         obj.insert("will_retry".into(), json!(retry));
     }
     row
-}
-
-fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    Ok(req
-        .url()
-        .map_err(internal("url"))?
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
 }
 
 /// `?skip=&limit=` (default 0 and 50, limit 1–100).

@@ -42,16 +42,14 @@ async fn run(env: &Env, job: &str, outcome: (i64, worker::Result<Value>)) {
     log_event("job_run", json!({ "job": job, "details": details }));
     let recorded = async {
         let db = env.d1("DB")?;
-        db.prepare("INSERT INTO job_runs (job, started_at, finished_at, details) VALUES (?1, ?2, ?3, ?4)")
-            .bind(&[
-                job.into(),
-                rfc3339_ms(started_ms).into(),
-                rfc3339_ms(now_ms()).into(),
-                details.to_string().into(),
-            ])?
-            .run()
-            .await?;
-        Ok::<(), worker::Error>(())
+        crate::store::jobs::record_run(
+            &db,
+            job,
+            &rfc3339_ms(started_ms),
+            &rfc3339_ms(now_ms()),
+            &details.to_string(),
+        )
+        .await
     }
     .await;
     if let Err(e) = recorded {

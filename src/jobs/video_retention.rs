@@ -14,6 +14,7 @@ use worker::Env;
 use crate::domain::media::recording::{window_ms, DAY_MS, HOUR_MS};
 use crate::domain::time::rfc3339_ms;
 use crate::platform::{log_error, now_ms};
+use crate::store::videos as store;
 
 /// At most this many recordings of each kind per run (the next run continues).
 const BATCH: u32 = 500;
@@ -24,37 +25,16 @@ pub async fn run(env: &Env) -> (i64, worker::Result<Value>) {
     (started, retention(env, started).await)
 }
 
-#[derive(serde::Deserialize)]
-struct Row {
-    interview_id: String,
-}
-
 async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
     let cfg = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let retention_ms = window_ms(cfg.video_retention_days, DAY_MS);
     let idle_ms = window_ms(cfg.video_upload_idle_hours, HOUR_MS);
     let db = env.d1("DB")?;
-    let expired = db
-        .prepare(
-            "SELECT interview_id FROM video_recordings WHERE status = 'completed' AND uploaded_at < ?1 \
-             ORDER BY uploaded_at LIMIT ?2",
-        )
-        .bind(&[rfc3339_ms(now - retention_ms).into(), BATCH.into()])?
-        .all()
-        .await?
-        .results::<Row>()?;
-    let idle = db
-        .prepare(
-            "SELECT interview_id FROM video_recordings WHERE status = 'uploading' AND last_chunk_at < ?1 \
-             ORDER BY last_chunk_at LIMIT ?2",
-        )
-        .bind(&[rfc3339_ms(now - idle_ms).into(), BATCH.into()])?
-        .all()
-        .await?
-        .results::<Row>()?;
+    let expired = store::completed_before(&db, &rfc3339_ms(now - retention_ms), BATCH).await?;
+    let idle = store::idle_uploads_before(&db, &rfc3339_ms(now - idle_ms), BATCH).await?;
     let (mut deleted, mut aborted, mut kept, mut failed) = (0u32, 0u32, 0u32, 0u32);
-    for row in expired.iter().chain(idle.iter()) {
-        match ask_do(env, &row.interview_id, retention_ms, idle_ms).await {
+    for interview_id in expired.iter().chain(idle.iter()) {
+        match ask_do(env, interview_id, retention_ms, idle_ms).await {
             Ok(action) if action == "deleted" => deleted += 1,
             Ok(action) if action == "aborted" => aborted += 1,
             Ok(_) => kept += 1,

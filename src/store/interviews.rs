@@ -1,4 +1,4 @@
-//! D1 side of interviews: binding the projection statements of `domain::projection` (idempotent,
+//! D1 side of interviews: binding the projection statements of [`super::projection`] (idempotent,
 //! versioned upserts), and the candidate's list.
 
 use serde_json::Value;
@@ -15,7 +15,7 @@ fn val(v: &Value) -> JsValue {
     }
 }
 
-/// The D1 statements for one outbox row (SQL from `domain::projection`).
+/// The D1 statements for one outbox row (SQL from [`super::projection`]).
 ///
 /// # Errors
 /// Binding failures (never for well-formed payloads).
@@ -24,7 +24,7 @@ pub fn projection_statements(
     kind: &str,
     p: &Value,
 ) -> worker::Result<Vec<D1PreparedStatement>> {
-    crate::domain::projection::statements(kind, p)
+    super::projection::statements(kind, p)
         .into_iter()
         .map(|(sql, params)| {
             let binds: Vec<JsValue> = params.iter().map(val).collect();

@@ -1,29 +1,27 @@
-//! D1 repositories: parameterised SQL only, one file per aggregate. wasm32 only.
+//! All SQL of the Worker, one file per aggregate.
+//!
+//! - Pure SQL builders, compiled on every target so that native tests replay them against the
+//!   real schema in SQLite (`tests/projection.rs`, `tests/query_plans.rs`): [`projection`] (the
+//!   D1 projection of the interview DO's outbox rows) and [`listing`] (the recruiter list queries).
+//! - D1 repositories (wasm32 only): parameterised SQL bound to the `worker` D1 binding.
 
-pub mod interviews;
-pub mod recruiter;
-pub mod resumes;
-pub mod users;
+pub mod listing;
+pub mod projection;
 
-use wasm_bindgen::JsValue;
+#[cfg(target_arch = "wasm32")]
+mod d1;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod interviews;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod jobs;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod recruiter;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod resumes;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod users;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod videos;
 
-/// A text parameter.
-pub fn text(s: &str) -> JsValue {
-    JsValue::from_str(s)
-}
-
-/// An optional text parameter (NULL when absent).
-pub fn opt_text(s: Option<&str>) -> JsValue {
-    s.map_or(JsValue::NULL, JsValue::from_str)
-}
-
-/// An integer parameter (all ours stay far below 2^53).
-#[allow(clippy::cast_precision_loss)]
-pub fn int(n: i64) -> JsValue {
-    JsValue::from_f64(n as f64)
-}
-
-/// True when a D1 error is a UNIQUE constraint violation.
-pub fn is_unique_violation(e: &worker::Error) -> bool {
-    e.to_string().contains("UNIQUE constraint failed")
-}
+#[cfg(target_arch = "wasm32")]
+pub use d1::{int, is_unique_violation, opt_text, ping, text};

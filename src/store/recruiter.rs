@@ -1,11 +1,13 @@
-//! Staff read models over D1: candidate search and detail, the interview list, statistics.
-//! Queries come from `http::listing` (parameterised, index-friendly).
+//! Staff read models over D1: candidate search and detail, the interview list and detail's video
+//! metadata, statistics. The list queries come from [`super::listing`] (parameterised,
+//! index-friendly).
 
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-use crate::http::listing::Param;
+use super::listing::{candidates_query, interviews_query, Param};
+use crate::http::listing::{CandidateFilters, InterviewFilters};
 
 fn js(p: &Param) -> JsValue {
     match p {
@@ -17,12 +19,88 @@ fn js(p: &Param) -> JsValue {
 }
 
 /// Runs a query and returns its rows as JSON objects.
+async fn rows(db: &D1Database, sql: &str, params: &[Param]) -> worker::Result<Vec<Value>> {
+    let binds: Vec<JsValue> = params.iter().map(js).collect();
+    db.prepare(sql).bind(&binds)?.all().await?.results::<Value>()
+}
+
+/// One page of candidates (`limit + 1` rows: the extra one says a next page exists).
 ///
 /// # Errors
 /// D1 failures.
-pub async fn rows(db: &D1Database, sql: &str, params: &[Param]) -> worker::Result<Vec<Value>> {
-    let binds: Vec<JsValue> = params.iter().map(js).collect();
-    db.prepare(sql).bind(&binds)?.all().await?.results::<Value>()
+pub async fn candidates(db: &D1Database, filters: &CandidateFilters) -> worker::Result<Vec<Value>> {
+    let (sql, params) = candidates_query(filters);
+    rows(db, &sql, &params).await
+}
+
+/// One page of interviews (`limit + 1` rows: the extra one says a next page exists).
+///
+/// # Errors
+/// D1 failures.
+pub async fn interviews(db: &D1Database, filters: &InterviewFilters) -> worker::Result<Vec<Value>> {
+    let (sql, params) = interviews_query(filters);
+    rows(db, &sql, &params).await
+}
+
+/// A candidate's profile; `None` when there is no candidate with this id.
+///
+/// # Errors
+/// D1 failures.
+pub async fn candidate(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
+    Ok(rows(
+        db,
+        "SELECT id, email, full_name, phone, status, created_at, last_login_at FROM users \
+         WHERE id = ?1 AND role = 'candidate'",
+        &[Param::Text(id.to_owned())],
+    )
+    .await?
+    .into_iter()
+    .next())
+}
+
+/// A candidate's résumés, newest first (at most 100).
+///
+/// # Errors
+/// D1 failures.
+pub async fn candidate_resumes(db: &D1Database, id: &str) -> worker::Result<Vec<Value>> {
+    rows(
+        db,
+        "SELECT id, file_name, content_type, size_bytes, parsing_status, uploaded_at, parsed_at FROM resumes \
+         WHERE candidate_id = ?1 ORDER BY uploaded_at DESC LIMIT 100",
+        &[Param::Text(id.to_owned())],
+    )
+    .await
+}
+
+/// A candidate's interviews, newest first (at most 100).
+///
+/// # Errors
+/// D1 failures.
+pub async fn candidate_interviews(db: &D1Database, id: &str) -> worker::Result<Vec<Value>> {
+    rows(
+        db,
+        "SELECT id, role_type, mode, status, started_at, completed_at, questions_asked, completion_reason, \
+         overall_score, total_cost_micros FROM interviews WHERE candidate_id = ?1 \
+         ORDER BY started_at DESC, id DESC LIMIT 100",
+        &[Param::Text(id.to_owned())],
+    )
+    .await
+}
+
+/// The video recording metadata of an interview, if it has a recording.
+///
+/// # Errors
+/// D1 failures.
+pub async fn interview_video(db: &D1Database, interview_id: &str) -> worker::Result<Option<Value>> {
+    Ok(rows(
+        db,
+        "SELECT id, interview_id, storage_path, content_type, file_size_bytes, duration_seconds, chunk_count, \
+         total_chunks, status, uploaded_at FROM video_recordings WHERE interview_id = ?1",
+        &[Param::Text(interview_id.to_owned())],
+    )
+    .await?
+    .into_iter()
+    .next())
 }
 
 /// Counts, averages and rates over all interviews.

@@ -68,6 +68,24 @@ pub async fn get(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
         .await
 }
 
+/// A résumé's owner and its parsed data (JSON text, once parsed).
+#[derive(Debug, Deserialize)]
+pub struct ParsedData {
+    pub candidate_id: String,
+    pub parsed_data: Option<String>,
+}
+
+/// The owner and parsed data of a résumé (any owner), for tailoring an interview to it.
+///
+/// # Errors
+/// D1 failures.
+pub async fn parsed_data(db: &D1Database, id: &str) -> worker::Result<Option<ParsedData>> {
+    db.prepare("SELECT candidate_id, parsed_data FROM resumes WHERE id = ?1")
+        .bind(&[text(id)])?
+        .first::<ParsedData>(None)
+        .await
+}
+
 /// A candidate's résumés, newest first, and their total count.
 ///
 /// # Errors

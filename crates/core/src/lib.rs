@@ -14,13 +14,16 @@
 //! - [`protocol`]: the typed Worker↔Durable Object protocol;
 //! - [`ai`]: the OpenAI request/response logic, retries and the circuit breaker;
 //! - [`auth`]: JWT, passwords, validation and access rules;
-//! - [`http`]: the route table, error envelope, JSON validation and CORS decisions;
+//! - [`error`]: the API error envelope (codes, statuses, field errors), shared by [`auth`] and
+//!   [`http`];
+//! - [`http`]: the route table, JSON validation and CORS decisions;
 //! - [`config`]: the typed configuration.
 
 pub mod ai;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod error;
 pub mod http;
 pub mod ids;
 pub mod interview;

@@ -3,7 +3,7 @@
 //! else's resource so ids cannot be probed (docs/accounts.md).
 
 use crate::domain::enums::UserRole;
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub fn bearer_token(header: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::error::ErrorCode;
+    use crate::error::ErrorCode;
 
     fn who(role: UserRole) -> Principal {
         Principal { user_id: "me".into(), role, jti: "j".into(), token_exp_ms: 0 }

@@ -271,11 +271,11 @@ mod tests {
     }
 
     fn b64url_encode(bytes: &[u8]) -> String {
-        b64::encode(bytes).replace('+', "-").replace('/', "_")
+        b64::encode_url(bytes)
     }
 
     fn b64url_decode(text: &str) -> Vec<u8> {
-        b64::decode(&text.replace('-', "+").replace('_', "/")).expect("base64url")
+        b64::decode_url(text).expect("base64url")
     }
 
     fn parts(token: &str) -> (String, String, String) {

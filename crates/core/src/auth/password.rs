@@ -11,6 +11,8 @@
 //! `hash.len() * 8` bits with the stored salt and iterations, so old hashes keep verifying after
 //! the parameters change, and [`needs_rehash`] tells it when to re-hash on a successful login.
 
+use subtle::ConstantTimeEq;
+
 use super::b64;
 
 /// Scheme tag at the start of every stored hash.
@@ -145,20 +147,11 @@ pub fn needs_rehash(stored: &PasswordHash) -> bool {
     stored.iterations < PBKDF2_ITERATIONS || stored.salt.len() < SALT_LEN || stored.hash.len() < HASH_LEN
 }
 
-/// Compares two byte strings without an early exit: the loop always runs over the longer length
-/// and folds every difference (and the length difference) into one accumulator, so the time taken
-/// depends only on the lengths, never on where the first difference is.
+/// Compares two byte strings in constant time (`subtle`): the time taken depends only on the
+/// lengths, never on where the first difference is. Different lengths are unequal.
 #[must_use]
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len().max(b.len());
-    let mut diff = u8::from(a.len() != b.len());
-    for i in 0..len {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= x ^ y;
-    }
-    // Keep the optimiser from turning the fold back into an early-exit comparison.
-    std::hint::black_box(diff) == 0
+    a.ct_eq(b).into()
 }
 
 #[cfg(test)]

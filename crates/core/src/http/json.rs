@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value};
 
-use super::error::{ApiError, ErrorCode, FieldError};
 use super::MAX_JSON_BODY_BYTES;
+use crate::error::{ApiError, ErrorCode, FieldError};
 
 /// True for `application/json` with optional parameters (`; charset=utf-8`).
 #[must_use]

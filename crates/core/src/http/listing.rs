@@ -1,6 +1,6 @@
-//! Recruiter list queries, built from validated filters: opaque keyset cursors and parameterised
-//! SQL with only the active filters (so SQLite can pick the matching index; see
-//! `tests/query_plans.rs`, which checks the plans against the real schema).
+//! Recruiter list parameters: the validated filters of the list routes and their opaque keyset
+//! cursors. The root crate's `store::listing` turns the filters into parameterised SQL with only
+//! the active filters (see `tests/query_plans.rs`, which checks the plans against the real schema).
 //!
 //! Interviews are listed newest first by `(started_at, id)`; candidates by `(created_at, id)`.
 //! A cursor carries the last row's key, so pages never skip or repeat rows while new interviews
@@ -8,15 +8,7 @@
 
 use crate::domain::enums::{InterviewStatus, RoleType};
 use crate::domain::time::{parse_rfc3339_ms, rfc3339_ms};
-use crate::http::error::{ApiError, FieldError};
-
-/// A bound SQL parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    Text(String),
-    Real(f64),
-    Int(i64),
-}
+use crate::error::{ApiError, FieldError};
 
 /// Default and maximum page sizes (docs/api.md#pagination).
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -26,10 +18,11 @@ pub const MAX_LIMIT: u32 = 100;
 #[must_use]
 pub fn encode_cursor(sort_key: &str, id: &str) -> String {
     let raw = format!("{sort_key}\n{id}");
-    crate::auth::b64::encode(raw.as_bytes()).replace('+', "-").replace('/', "_")
+    crate::auth::b64::encode_url(raw.as_bytes())
 }
 
-/// Decodes a cursor made by [`encode_cursor`].
+/// Decodes a cursor made by [`encode_cursor`]. As it always has, it also takes the standard
+/// alphabet's `+` and `/` in place of `-` and `_`, and `=` padding.
 #[must_use]
 pub fn decode_cursor(cursor: &str) -> Option<(String, String)> {
     let std = cursor.replace('-', "+").replace('_', "/");
@@ -148,53 +141,6 @@ impl InterviewFilters {
             Err(ApiError::validation(errors))
         }
     }
-
-    /// The page query: one row more than `limit` tells whether a next page exists.
-    #[must_use]
-    pub fn sql(&self) -> (String, Vec<Param>) {
-        let mut clauses = Vec::new();
-        let mut params = Vec::new();
-        let mut push = |clause: &str, p: Param| {
-            params.push(p);
-            clauses.push(clause.replace('?', &format!("?{}", params.len())));
-        };
-        if let Some(s) = self.status {
-            push("i.status = ?", Param::Text(s.as_str().to_owned()));
-        }
-        if let Some(r) = self.role_type {
-            push("i.role_type = ?", Param::Text(r.as_str().to_owned()));
-        }
-        if let Some(f) = &self.from {
-            push("i.started_at >= ?", Param::Text(f.clone()));
-        }
-        if let Some(t) = &self.to {
-            push("i.started_at < ?", Param::Text(t.clone()));
-        }
-        if let Some(m) = self.min_score {
-            push("i.overall_score >= ?", Param::Real(m));
-        }
-        if let Some(m) = self.max_score {
-            push("i.overall_score <= ?", Param::Real(m));
-        }
-        if let Some((key, id)) = &self.cursor {
-            params.push(Param::Text(key.clone()));
-            params.push(Param::Text(id.clone()));
-            let (a, b) = (params.len() - 1, params.len());
-            clauses.push(format!("(i.started_at < ?{a} OR (i.started_at = ?{a} AND i.id < ?{b}))"));
-        }
-        params.push(Param::Int(i64::from(self.limit) + 1));
-        let where_sql =
-            if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        let sql = format!(
-            "SELECT i.id, i.candidate_id, u.full_name AS candidate_name, i.role_type, i.mode, i.status, \
-             i.started_at, i.completed_at, i.duration_seconds, i.questions_asked, i.completion_reason, \
-             i.total_cost_micros, i.overall_score \
-             FROM interviews i JOIN users u ON u.id = i.candidate_id {where_sql} \
-             ORDER BY i.started_at DESC, i.id DESC LIMIT ?{}",
-            params.len()
-        );
-        (sql, params)
-    }
 }
 
 /// Validated parameters of `GET /recruiter/candidates`.
@@ -227,34 +173,6 @@ impl CandidateFilters {
         } else {
             Err(ApiError::validation(errors))
         }
-    }
-
-    /// The page query (name or email contains `q`, case-insensitively). A plain substring
-    /// search with `instr`, not `LIKE`: no wildcards to escape, and D1 refuses `LIKE` patterns
-    /// longer than 50 bytes ("pattern too complex", a 500), which a 100-character `q` exceeds.
-    #[must_use]
-    pub fn sql(&self) -> (String, Vec<Param>) {
-        let mut clauses = vec!["role = 'candidate'".to_owned()];
-        let mut params = Vec::new();
-        if let Some(q) = &self.q {
-            params.push(Param::Text(q.to_lowercase()));
-            let n = params.len();
-            clauses.push(format!("(instr(lower(full_name), ?{n}) > 0 OR instr(lower(email), ?{n}) > 0)"));
-        }
-        if let Some((key, id)) = &self.cursor {
-            params.push(Param::Text(key.clone()));
-            params.push(Param::Text(id.clone()));
-            let (a, b) = (params.len() - 1, params.len());
-            clauses.push(format!("(created_at < ?{a} OR (created_at = ?{a} AND id < ?{b}))"));
-        }
-        params.push(Param::Int(i64::from(self.limit) + 1));
-        let sql = format!(
-            "SELECT id, email, full_name, phone, status, created_at, last_login_at FROM users WHERE {} \
-             ORDER BY created_at DESC, id DESC LIMIT ?{}",
-            clauses.join(" AND "),
-            params.len()
-        );
-        (sql, params)
     }
 }
 
@@ -296,34 +214,5 @@ mod tests {
         let err =
             InterviewFilters::parse(&q(&[("min_score", "80"), ("max_score", "20")])).expect_err("range");
         assert_eq!(err.details[0].field, "min_score");
-    }
-
-    #[test]
-    fn only_active_filters_reach_the_sql_and_params_line_up() {
-        let f = InterviewFilters::parse(&q(&[("status", "completed"), ("min_score", "50"), ("limit", "10")]))
-            .expect("valid");
-        let (sql, params) = f.sql();
-        assert!(
-            sql.contains("i.status = ?1")
-                && sql.contains("i.overall_score >= ?2")
-                && sql.ends_with("LIMIT ?3")
-        );
-        assert!(!sql.contains("role_type ="));
-        assert_eq!(params, vec![Param::Text("completed".into()), Param::Real(50.0), Param::Int(11)]);
-        let f = InterviewFilters::parse(&q(&[("from", "2026-11-01")])).expect("date");
-        assert_eq!(f.from.as_deref(), Some("2026-11-01T00:00:00.000Z"));
-    }
-
-    #[test]
-    fn candidate_search_is_a_literal_lowercase_substring_without_like() {
-        let f = CandidateFilters::parse(&q(&[("q", "50%_OFF")])).expect("valid");
-        let (sql, params) = f.sql();
-        assert_eq!(params[0], Param::Text("50%_off".into()), "wildcards stay literal");
-        assert!(sql.contains("instr(lower(full_name), ?1) > 0"), "{sql}");
-        assert!(!sql.contains("LIKE"), "D1 caps LIKE patterns at 50 bytes: {sql}");
-        let long = "é".repeat(100);
-        assert!(CandidateFilters::parse(&q(&[("q", &long)])).is_ok(), "100 characters are allowed");
-        let too_long = "a".repeat(101);
-        assert!(CandidateFilters::parse(&q(&[("q", &too_long)])).is_err());
     }
 }

@@ -1,9 +1,11 @@
-//! The platform-neutral half of the HTTP surface: the route table, the error envelope, JSON body
-//! validation, CORS and security-header decisions, and the request log line. All of it is pure
-//! and unit-tested natively; `crate::frontend_worker` (wasm32) adapts it to `worker` types.
+//! The platform-neutral half of the HTTP surface: the route table, JSON body validation, CORS and
+//! security-header decisions, and the request log line. All of it is pure and unit-tested natively;
+//! `crate::frontend_worker` (wasm32) adapts it to `worker` types.
 
 pub mod cors;
-pub mod error;
+/// The error envelope lives in [`crate::error`] (auth uses it too); re-exported here so that
+/// `http::error::…` paths keep working.
+pub use crate::error;
 pub mod json;
 pub mod listing;
 pub mod routes;
@@ -18,6 +20,14 @@ pub const SECURITY_HEADERS: &[(&str, &str)] = &[
     ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store"),
 ];
+
+/// The `(name, value)` pairs of a URL query string (without its `?`): percent- and `+`-decoded
+/// (invalid UTF-8 replaced), in order, repeated names kept, empty pieces skipped.
+#[must_use]
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    // Deserializing into owned string pairs cannot fail: form_urlencoded decodes lossily.
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
 
 /// One JSON log line per request: ids, route pattern, status and timing — never bodies, tokens,
 /// emails or query strings.
@@ -47,6 +57,24 @@ pub fn request_log_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_pairs_are_decoded_in_order_with_repeats() {
+        let pairs = query_pairs("q=alice%20filterable&limit=100&q=a+b&flag&=v&&cursor=YWJj%3D&bad=%ff");
+        let expected = [
+            ("q", "alice filterable"),
+            ("limit", "100"),
+            ("q", "a b"),
+            ("flag", ""),
+            ("", "v"),
+            ("cursor", "YWJj="),
+            ("bad", "\u{fffd}"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        assert_eq!(pairs, expected);
+        assert!(query_pairs("").is_empty());
+    }
 
     #[test]
     fn the_log_line_is_json_with_the_documented_fields() {

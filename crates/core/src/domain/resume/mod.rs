@@ -12,6 +12,7 @@ pub mod extract;
 pub mod feedback;
 #[doc(hidden)]
 pub mod fixtures;
+mod limits;
 pub mod parse;
 mod pdf;
 mod zip;

@@ -33,7 +33,7 @@ use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 
 use super::detect::find;
-use super::extract::{ExtractError, MAX_DECOMPRESSED_BYTES, MAX_PDF_OBJECTS, MAX_TEXT_BYTES};
+use super::limits::{ExtractError, MAX_DECOMPRESSED_BYTES, MAX_PDF_OBJECTS, MAX_TEXT_BYTES};
 
 /// Content-stream operators interpreted per document, forms included.
 const MAX_OPERATIONS: usize = 5_000_000;

@@ -1,0 +1,30 @@
+//! Binding helpers shared by the D1 repositories, and the health probe. wasm32 only.
+
+use wasm_bindgen::JsValue;
+use worker::D1Database;
+
+/// A text parameter.
+pub fn text(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
+/// An optional text parameter (NULL when absent).
+pub fn opt_text(s: Option<&str>) -> JsValue {
+    s.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// An integer parameter (all ours stay far below 2^53).
+#[allow(clippy::cast_precision_loss)]
+pub fn int(n: i64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+/// True when a D1 error is a UNIQUE constraint violation.
+pub fn is_unique_violation(e: &worker::Error) -> bool {
+    e.to_string().contains("UNIQUE constraint failed")
+}
+
+/// Whether D1 answers a trivial query (`GET /health`).
+pub async fn ping(db: &D1Database) -> bool {
+    db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok()
+}

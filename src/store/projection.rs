@@ -1,0 +1,205 @@
+//! The D1 projection of an interview DO's outbox rows, as plain SQL with JSON-valued parameters:
+//! idempotent upserts (an outbox row applied twice changes nothing) that are versioned (an older
+//! interview snapshot never overwrites a newer one). Pure and compiled on every target, so
+//! `tests/projection.rs` replays it against the real schema in SQLite; `store::interviews`
+//! (wasm32) binds it to D1. The payloads come from the core (`InterviewRecord::projection`,
+//! `VideoRecording::projection`, `domain::projection::assessment_row`).
+
+use serde_json::Value;
+
+use crate::domain::media::recording::stream_url;
+
+/// One statement: SQL with `?N` placeholders and its parameters in order.
+pub type Statement = (String, Vec<Value>);
+
+const INTERVIEW_COLUMNS: &[&str] = &[
+    "id",
+    "candidate_id",
+    "resume_id",
+    "role_type",
+    "mode",
+    "status",
+    "started_at",
+    "completed_at",
+    "duration_seconds",
+    "completion_reason",
+    "current_difficulty",
+    "questions_asked",
+    "total_questions",
+    "skill_boundaries",
+    "ai_provider",
+    "ai_model",
+    "tokens_in",
+    "tokens_out",
+    "audio_in_ms",
+    "audio_out_ms",
+    "tts_chars",
+    "llm_cost_micros",
+    "speech_cost_micros",
+    "realtime_cost_micros",
+    "total_cost_micros",
+    "tech_check_metadata",
+    "video_recording_consent",
+    "video_recording_status",
+    "state_version",
+    "last_activity_at",
+    "created_at",
+    "updated_at",
+];
+
+const ASSESSMENT_COLUMNS: &[&str] = &[
+    "id",
+    "interview_id",
+    "overall_score",
+    "skill_scores",
+    "skill_boundary_map",
+    "strengths",
+    "weaknesses",
+    "integrity_score",
+    "integrity_flags",
+    "ai_reasoning",
+    "recommended_actions",
+    "summary",
+    "generator",
+    "partial",
+    "generated_at",
+];
+
+const VIDEO_COLUMNS: &[&str] = &[
+    "id",
+    "interview_id",
+    "candidate_id",
+    "storage_path",
+    "content_type",
+    "upload_id",
+    "total_chunks",
+    "chunk_count",
+    "file_size_bytes",
+    "duration_seconds",
+    "status",
+    "uploaded_at",
+    "last_chunk_at",
+    "deleted_at",
+    "created_at",
+    "updated_at",
+];
+
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn updates(columns: &[&str], keep: &[&str]) -> String {
+    columns
+        .iter()
+        .filter(|c| !keep.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn values(columns: &[&str], p: &Value) -> Vec<Value> {
+    columns.iter().map(|c| normalise(&p[*c])).collect()
+}
+
+/// Booleans become 0/1 (SQLite has no boolean), nested JSON becomes its text.
+fn normalise(v: &Value) -> Value {
+    match v {
+        Value::Bool(b) => Value::from(u8::from(*b)),
+        Value::Array(_) | Value::Object(_) => Value::from(v.to_string()),
+        other => other.clone(),
+    }
+}
+
+/// Video rows are guarded by `updated_at` (the DO's clock): two flushes racing to D1 cannot
+/// leave an older state behind.
+///
+/// The statements for one outbox row of `kind` (`interview`, `message`, `assessment`, `video`).
+#[must_use]
+pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
+    match kind {
+        "interview" => vec![
+            (
+                format!(
+                    "INSERT INTO interviews ({}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {} \
+                     WHERE excluded.state_version > interviews.state_version",
+                    INTERVIEW_COLUMNS.join(", "),
+                    placeholders(INTERVIEW_COLUMNS.len()),
+                    updates(INTERVIEW_COLUMNS, &["id", "created_at"])
+                ),
+                values(INTERVIEW_COLUMNS, p),
+            ),
+            (
+                "INSERT INTO interview_sessions (interview_id, current_difficulty, questions_asked, skill_boundaries, \
+                 progression_state, state_version, last_activity_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (interview_id) DO UPDATE SET current_difficulty = excluded.current_difficulty, \
+                 questions_asked = excluded.questions_asked, skill_boundaries = excluded.skill_boundaries, \
+                 progression_state = excluded.progression_state, state_version = excluded.state_version, \
+                 last_activity_at = excluded.last_activity_at, updated_at = excluded.updated_at \
+                 WHERE excluded.state_version > interview_sessions.state_version"
+                    .to_owned(),
+                values(
+                    &[
+                        "id", "current_difficulty", "questions_asked", "skill_boundaries", "progression_state",
+                        "state_version", "last_activity_at", "updated_at",
+                    ],
+                    p,
+                ),
+            ),
+        ],
+        "message" => vec![(
+            "INSERT INTO interview_messages (id, interview_id, sequence_number, message_type, content_text, \
+             audio_url, metadata, response_time_ms, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT DO NOTHING"
+                .to_owned(),
+            values(
+                &[
+                    "id", "interview_id", "sequence_number", "message_type", "content_text", "audio_url", "metadata",
+                    "response_time_ms", "created_at",
+                ],
+                p,
+            ),
+        )],
+        "message_audio" => vec![(
+            "UPDATE interview_messages SET audio_url = ?2 WHERE id = ?1".to_owned(),
+            values(&["id", "audio_url"], p),
+        )],
+        "assessment" => vec![
+            (
+                format!(
+                    "INSERT INTO assessment_results ({}) VALUES ({}) ON CONFLICT (interview_id) DO UPDATE SET {}",
+                    ASSESSMENT_COLUMNS.join(", "),
+                    placeholders(ASSESSMENT_COLUMNS.len()),
+                    updates(ASSESSMENT_COLUMNS, &["id", "interview_id"])
+                ),
+                values(ASSESSMENT_COLUMNS, p),
+            ),
+            (
+                "UPDATE interviews SET overall_score = ?2 WHERE id = ?1".to_owned(),
+                values(&["interview_id", "overall_score"], p),
+            ),
+        ],
+        "video" => vec![
+            (
+                format!(
+                    "INSERT INTO video_recordings ({}) VALUES ({}) ON CONFLICT (interview_id) DO UPDATE SET {} \
+                     WHERE excluded.updated_at >= video_recordings.updated_at",
+                    VIDEO_COLUMNS.join(", "),
+                    placeholders(VIDEO_COLUMNS.len()),
+                    updates(VIDEO_COLUMNS, &["id", "interview_id", "candidate_id", "created_at"])
+                ),
+                values(VIDEO_COLUMNS, p),
+            ),
+            // The status comes with the (versioned) interview row; the URL follows the video row
+            // as it stands after the guarded upsert above, so a stale replay cannot bring it back.
+            (
+                "UPDATE interviews SET video_recording_url = CASE WHEN (SELECT status FROM video_recordings \
+                 WHERE interview_id = ?1) = 'completed' THEN ?2 END WHERE id = ?1"
+                    .to_owned(),
+                vec![p["interview_id"].clone(), Value::from(stream_url(
+                    p["interview_id"].as_str().unwrap_or_default(),
+                ))],
+            ),
+        ],
+        _ => Vec::new(),
+    }
+}
