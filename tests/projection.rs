@@ -64,7 +64,7 @@ fn record(version: u64, status: InterviewStatus) -> InterviewRecord {
         version,
         pending: None,
         answers_bucket: None,
-        ai_provider: "builtin".into(),
+        ai_provider: interview_edge::config::AiProviderKind::Builtin,
         ai_model: None,
         tech_check_metadata: Some(json!({"microphone_ok": true})),
         video_recording_consent: true,

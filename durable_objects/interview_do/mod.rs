@@ -20,20 +20,16 @@ use worker::{
     WebSocketIncomingMessage,
 };
 
-use crate::adapters::provider::PlatformProvider;
+use crate::adapters::provider::{platform_provider, PlatformProvider};
 use crate::auth::access::Principal;
 use crate::config::Config;
-use crate::domain::enums::{CompletionReason, MessageType};
-use crate::domain::interview::{InterviewRecord, StoredMessage};
-use crate::domain::interviewer::Session;
+use crate::domain::enums::CompletionReason;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::interview::{
-    Accepted, Answer, AssessmentReply, Caller, Deadline, Interview, InterviewStore, OutboxEntry, StoreError,
-    TurnReply,
-};
-use crate::platform::{log_error, now_ms};
+use crate::interview::{AssessmentReply, Caller, Interview, StoreError};
+use crate::platform::log_error;
 use crate::protocol::{encode_error, InterviewCall, InterviewRequest, CALL_HEADER};
 
+mod flows;
 mod ports;
 mod realtime;
 mod relay;
@@ -96,7 +92,7 @@ impl DurableObject for InterviewDo {
             Ok(cfg) => cfg,
             Err(e) => return error_response(&e),
         };
-        let provider = PlatformProvider { config: &cfg };
+        let provider = platform_provider(&cfg);
         match self.core(&cfg, &provider).run_alarm(&D1Projector(&self.env)).await {
             Ok(report) if report.abandoned => self.abandon_sockets(),
             Ok(_) => {}
@@ -249,7 +245,7 @@ impl InterviewDo {
 
     async fn route(&self, call: InterviewCall, req: Request) -> std::result::Result<Response, ApiError> {
         let cfg = self.cached_config()?;
-        let provider = PlatformProvider { config: &cfg };
+        let provider = platform_provider(&cfg);
         let core = self.core(&cfg, &provider);
         let caller = call.caller;
         let who = || caller.clone().ok_or_else(ApiError::unauthorized);
@@ -309,102 +305,6 @@ impl InterviewDo {
                 let (status, body) = self.video_route(&principal(&who()?), video, req, &cfg).await?;
                 reply(status, &body)
             }
-        }
-    }
-
-    // ----- helpers the socket and video code share -----------------------------------------------
-
-    fn load(&self) -> std::result::Result<(InterviewRecord, Session), ApiError> {
-        let record = self.store.record().map_err(stored)?.ok_or_else(ApiError::not_found)?;
-        let session = self.store.session().map_err(stored)?.ok_or_else(ApiError::internal)?;
-        Ok((record, session))
-    }
-
-    fn last_message(
-        &self,
-        kind: Option<MessageType>,
-    ) -> std::result::Result<Option<StoredMessage>, ApiError> {
-        self.store.last_message(kind).map_err(stored)
-    }
-
-    fn kv_get<T: serde::de::DeserializeOwned>(&self, key: &str) -> std::result::Result<Option<T>, ApiError> {
-        self.store.kv_get(key).map_err(stored)
-    }
-
-    fn kv_put<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), ApiError> {
-        self.store.kv_put(key, value).map_err(stored)
-    }
-
-    fn kv_delete(&self, key: &str) -> std::result::Result<(), ApiError> {
-        self.store.kv_delete(key).map_err(stored)
-    }
-
-    fn enqueue(&self, entry: &OutboxEntry) -> std::result::Result<(), ApiError> {
-        self.store.enqueue(entry).map_err(stored)
-    }
-
-    /// Projects the queued rows now (so D1 reflects a finished step at once); the alarm retries.
-    async fn flush_now(&self, cfg: &Config) {
-        if let Err(e) = self.store.schedule(Deadline::Outbox, now_ms()) {
-            log_error("outbox schedule", &e);
-        }
-        let provider = PlatformProvider { config: cfg };
-        let core = self.core(cfg, &provider);
-        let _ = core.flush_outbox(&D1Projector(&self.env)).await;
-        core.arm().await;
-    }
-
-    /// Schedules a projection of the queued rows (the alarm flushes them) and arms.
-    async fn schedule_flush(&self, now: i64, cfg: &Config) -> std::result::Result<(), ApiError> {
-        self.store.schedule(Deadline::Outbox, now).map_err(stored)?;
-        let provider = PlatformProvider { config: cfg };
-        self.core(cfg, &provider).arm().await;
-        Ok(())
-    }
-
-    /// A typed answer from the socket: the same turn as `POST …/messages`.
-    async fn turn(
-        &self,
-        who: &Caller,
-        answer: Answer,
-        cfg: &Config,
-    ) -> std::result::Result<TurnReply, ApiError> {
-        let provider = PlatformProvider { config: cfg };
-        self.core(cfg, &provider).turn(who, answer).await.map_err(refused)
-    }
-
-    /// Stores a spoken or typed answer as the pending turn (the relay finishes it later).
-    async fn accept_answer(
-        &self,
-        who: &Caller,
-        answer: Answer,
-        cfg: &Config,
-    ) -> std::result::Result<Accepted, ApiError> {
-        let provider = PlatformProvider { config: cfg };
-        self.core(cfg, &provider).accept_answer(who, answer).await.map_err(refused)
-    }
-
-    /// Finishes the pending answer with the evaluation the voice model made through its tool.
-    async fn finish_pending(
-        &self,
-        who: &Caller,
-        cfg: &Config,
-        answer_seq: u32,
-        evaluation: Option<crate::domain::evaluation::Evaluation>,
-    ) -> std::result::Result<TurnReply, ApiError> {
-        let provider = PlatformProvider { config: cfg };
-        self.core(cfg, &provider)
-            .finish_pending(who, Some(answer_seq), now_ms(), evaluation)
-            .await
-            .map_err(refused)
-    }
-
-    fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
-        use crate::domain::enums::InterviewStatus;
-        match record.status {
-            InterviewStatus::InProgress => Ok(()),
-            InterviewStatus::Completed => Err(crate::interview::InterviewError::Completed.into()),
-            InterviewStatus::Abandoned => Err(crate::interview::InterviewError::Abandoned.into()),
         }
     }
 }

@@ -17,10 +17,11 @@ use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response, SqlStorageValue, WebSocket, WebSocketIncomingMessage, WebSocketPair};
 
+use super::flows::candidate;
 use super::relay::PCM_BYTES_PER_MS;
 use super::relay::{uses_upstream, Attachment};
 use super::{error_response, storage, InterviewDo};
-use crate::adapters::provider::PlatformProvider;
+use crate::adapters::provider::platform_provider;
 use crate::ai::realtime::builtin::{
     assistant_message_events, completed_event, error_event, evaluation_event, rejection_event, state_event,
     typed_turn_events, voice_unavailable_event, InterviewProgress,
@@ -36,7 +37,6 @@ use crate::domain::enums::{CompletionReason, InterviewStatus, MessageType};
 use crate::domain::interview::InterviewRecord;
 use crate::domain::interviewer::Session;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::ids::UserId;
 use crate::interview::{limits, Answer, Caller, TurnReply};
 use crate::platform::{log_error, log_event, now_ms};
 use crate::protocol::TicketIssued;
@@ -52,11 +52,6 @@ pub(super) fn send(ws: &WebSocket, text: &str) {
 
 fn refusal(err: &ApiError) -> worker::Result<Response> {
     error_response(err)
-}
-
-/// The interview's candidate as the caller (sockets carry no token; the ticket vouched for them).
-pub(super) fn candidate(user_id: String) -> Caller {
-    Caller::candidate(UserId::new(user_id))
 }
 
 fn ticket_refused(reason: TicketError, interview_id: &str) -> ApiError {
@@ -337,7 +332,7 @@ impl InterviewDo {
         usage: &crate::domain::engine::cost::RealtimeUsage,
         cfg: &Config,
     ) {
-        let provider = PlatformProvider { config: cfg };
+        let provider = platform_provider(cfg);
         if let Err(e) = self.core(cfg, &provider).add_realtime_usage(usage) {
             log_error("realtime usage write", &format!("{e:?}"));
         }
@@ -353,7 +348,7 @@ impl InterviewDo {
             return;
         }
         let Ok(cfg) = self.cached_config() else { return };
-        let provider = PlatformProvider { config: &cfg };
+        let provider = platform_provider(&cfg);
         let core = self.core(&cfg, &provider);
         if let Err(e) = core.add_realtime_audio(audio_in / PCM_BYTES_PER_MS, audio_out / PCM_BYTES_PER_MS) {
             log_error("realtime audio write", &format!("{e:?}"));

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 
-use super::realtime::candidate;
+use super::flows::candidate;
 use super::InterviewDo;
 use crate::ai::realtime::builtin::{error_event, upstream_error_event};
 use crate::ai::realtime::client_events::{forwardable, ClientFrame, MAX_USER_TEXT_CHARS};
@@ -73,7 +73,7 @@ pub(super) fn needs_response(frame: &ClientFrame) -> bool {
 
 /// Whether this interview talks to the OpenAI Realtime upstream (else the built-in interviewer).
 pub(super) fn uses_upstream(cfg: &Config, record: &InterviewRecord) -> bool {
-    cfg.openai_api_key.is_some() && record.ai_provider == "openai"
+    cfg.openai_api_key.is_some() && record.ai_provider == crate::config::AiProviderKind::Openai
 }
 
 impl InterviewDo {

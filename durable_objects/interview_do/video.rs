@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use worker::{HttpMetadata, Request, UploadedPart};
 
 use super::{storage, InterviewDo, Outcome};
-use crate::adapters::provider::PlatformProvider;
+use crate::adapters::provider::platform_provider;
 use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::enums::VideoStatus;
@@ -136,7 +136,7 @@ impl InterviewDo {
 
     /// Sets the interview's `video_recording_status` (a new, projected interview version).
     pub(super) fn set_video_status(&self, status: VideoStatus, cfg: &Config) -> VResult<()> {
-        let provider = PlatformProvider { config: cfg };
+        let provider = platform_provider(cfg);
         self.core(cfg, &provider).set_video_status(status).map_err(super::refused)
     }
 

@@ -14,8 +14,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit};
 
-use crate::adapters::openai_http::{chat_completion_with, OpenAiSettings};
+use crate::adapters::openai_http::{FetchClient, OpenAiSettings};
 use crate::ai::breaker::CircuitBreaker;
+use crate::ai::client::chat_completion_with;
 use crate::ai::resume::{build_resume_request, merge, parse_resume_response, ModelResume};
 use crate::config::Config;
 use crate::domain::resume::delivery::{
@@ -189,6 +190,7 @@ async fn model_extraction(
     let mut breaker = CircuitBreaker::default();
     let context = format!("resume:{id}");
     let (result, _report) = chat_completion_with(
+        &FetchClient,
         settings,
         &body,
         &mut breaker,

@@ -62,8 +62,9 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-/// Which AI provider serves interviews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which AI provider serves interviews (stored with each interview as `builtin` or `openai`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AiProviderKind {
     Builtin,
     Openai,

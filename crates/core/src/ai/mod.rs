@@ -42,6 +42,7 @@
 pub mod assessment;
 pub mod breaker;
 pub mod chat;
+pub mod client;
 pub mod errors;
 pub mod realtime;
 pub mod resume;

@@ -36,8 +36,8 @@ pub struct InterviewRecord {
     pub version: u64,
     pub pending: Option<PendingTurn>,
     pub answers_bucket: Option<TokenBucket>,
-    /// `builtin` or `openai`, fixed at start.
-    pub ai_provider: String,
+    /// Fixed at start.
+    pub ai_provider: crate::config::AiProviderKind,
     pub ai_model: Option<String>,
     pub tech_check_metadata: Option<Value>,
     pub video_recording_consent: bool,
@@ -224,7 +224,7 @@ mod tests {
             version: 3,
             pending: None,
             answers_bucket: None,
-            ai_provider: "builtin".into(),
+            ai_provider: crate::config::AiProviderKind::Builtin,
             ai_model: None,
             tech_check_metadata: None,
             video_recording_consent: false,

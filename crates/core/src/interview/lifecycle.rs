@@ -88,7 +88,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             version: 1,
             pending: None,
             answers_bucket: None,
-            ai_provider: provider.as_str().to_owned(),
+            ai_provider: provider,
             ai_model: (provider == AiProviderKind::Openai).then(|| self.config.openai_model.clone()),
             tech_check_metadata: None,
             video_recording_consent: false,

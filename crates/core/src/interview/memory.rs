@@ -302,3 +302,77 @@ impl Provider for ScriptedProvider {
         ProviderAssessment { assessment: builtin, usage: None, fallback_reason: None }
     }
 }
+
+/// An HTTP client that answers from a script (then repeats its last answer) and counts calls;
+/// waits advance nothing (the retry delays are only recorded).
+#[derive(Debug, Default)]
+pub struct ScriptedHttp {
+    pub replies: RefCell<VecDeque<Result<crate::ai::client::HttpReply, crate::ai::client::NoAnswer>>>,
+    pub calls: Cell<u32>,
+    pub slept_ms: RefCell<Vec<u64>>,
+    pub now_ms: Cell<i64>,
+}
+
+impl ScriptedHttp {
+    /// A 200 chat completion whose structured content is `content`.
+    #[must_use]
+    pub fn completion(content: &Value) -> crate::ai::client::HttpReply {
+        let body = serde_json::json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 1_741_570_283,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
+                "message": {"role": "assistant", "content": content.to_string(), "refusal": null}}],
+            "usage": {"prompt_tokens": 1200, "completion_tokens": 200, "total_tokens": 1400}
+        });
+        crate::ai::client::HttpReply {
+            status: 200,
+            body: body.to_string(),
+            retry_after: None,
+            retry_after_ms: None,
+        }
+    }
+
+    /// An error status with an OpenAI error body.
+    #[must_use]
+    pub fn status(status: u16) -> crate::ai::client::HttpReply {
+        let body = serde_json::json!({"error": {"message": "upstream trouble", "type": "server_error"}});
+        crate::ai::client::HttpReply {
+            status,
+            body: body.to_string(),
+            retry_after: None,
+            retry_after_ms: None,
+        }
+    }
+}
+
+impl crate::ai::client::HttpClient for ScriptedHttp {
+    async fn post_json(
+        &self,
+        _url: &str,
+        _api_key: &str,
+        _body: &str,
+        _timeout_ms: u64,
+    ) -> Result<crate::ai::client::HttpReply, crate::ai::client::NoAnswer> {
+        self.calls.set(self.calls.get() + 1);
+        let mut replies = self.replies.borrow_mut();
+        match replies.len() {
+            0 => Err(crate::ai::client::NoAnswer { timed_out: false }),
+            1 => replies.front().cloned().unwrap_or(Err(crate::ai::client::NoAnswer { timed_out: false })),
+            _ => replies.pop_front().unwrap_or(Err(crate::ai::client::NoAnswer { timed_out: false })),
+        }
+    }
+
+    async fn sleep(&self, ms: u64) {
+        self.slept_ms.borrow_mut().push(ms);
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.now_ms.get()
+    }
+
+    fn jitter(&self) -> f64 {
+        0.5
+    }
+
+    fn log(&self, _event: &'static str, _fields: Value) {}
+}

@@ -20,6 +20,7 @@ pub mod error;
 pub mod memory;
 pub mod outbox;
 pub mod ports;
+pub mod provider;
 pub mod replies;
 
 mod alarm;

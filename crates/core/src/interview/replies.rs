@@ -139,7 +139,7 @@ pub struct Detail {
     pub transcript: Vec<Value>,
     pub assessment: Option<Value>,
     pub cost: CostView,
-    pub ai_provider: String,
+    pub ai_provider: crate::config::AiProviderKind,
     pub ai_model: Option<String>,
 }
 

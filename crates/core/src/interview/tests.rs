@@ -363,3 +363,144 @@ fn completing_is_idempotent_and_schedules_the_assessment() {
     assert_eq!(again.completed_at, done.completed_at);
     assert!(w.store.schedule.borrow().contains_key("assessment"));
 }
+
+mod openai {
+    //! The OpenAI provider through the aggregate, with a scripted HTTP client.
+
+    use super::*;
+    use crate::ai::client::HttpReply;
+    use crate::interview::memory::ScriptedHttp;
+    use crate::interview::provider::StandardProvider;
+
+    fn model_content() -> serde_json::Value {
+        serde_json::json!({
+            "evaluation": {"answer_quality": "good", "technical_accuracy": 0.8, "explanation_clarity": 0.7,
+                "identified_skills": ["closures"], "missed_concepts": []},
+            "next_questions": {"probe": "How would a closure help you build a counter with private state?",
+                "easier": "What is a variable's scope?", "same": "What does `this` refer to inside an arrow function?",
+                "harder": "How do closures interact with the event loop when callbacks run later?"}
+        })
+    }
+
+    struct OpenAiWorld {
+        store: MemoryStore,
+        alarm: MemoryAlarm,
+        http: ScriptedHttp,
+        clock: ManualClock,
+        ids: SeqIds,
+        log: MemoryLog,
+        config: Config,
+        in_flight: Cell<Option<u32>>,
+    }
+
+    impl OpenAiWorld {
+        fn new(replies: Vec<std::result::Result<HttpReply, crate::ai::client::NoAnswer>>) -> Self {
+            let config = Config::from_lookup(|name| match name {
+                "OPENAI_API_KEY" => Some("sk-test".into()),
+                "OPENAI_RETRY_BASE_MS" => Some("10".into()),
+                _ => None,
+            })
+            .unwrap_or_else(|e| panic!("config: {e:?}"));
+            let http = ScriptedHttp::default();
+            *http.replies.borrow_mut() = replies.into();
+            OpenAiWorld {
+                store: MemoryStore::default(),
+                alarm: MemoryAlarm::default(),
+                http,
+                clock: ManualClock::at(START_MS),
+                ids: SeqIds::default(),
+                log: MemoryLog::default(),
+                config,
+                in_flight: Cell::new(None),
+            }
+        }
+
+        fn run_turn(&self, text: &str) -> Result<TurnReply> {
+            let provider = StandardProvider { config: &self.config, http: &self.http };
+            let interview = Interview {
+                store: &self.store,
+                alarm: &self.alarm,
+                provider: &provider,
+                clock: &self.clock,
+                ids: &self.ids,
+                log: &self.log,
+                config: &self.config,
+                in_flight: &self.in_flight,
+            };
+            if !self.store.exists().unwrap_or(false) {
+                let body = StartInterview {
+                    interview_id: InterviewId::new("i-ai"),
+                    candidate_id: UserId::new("cand"),
+                    role_type: RoleType::Javascript,
+                    mode: InterviewMode::Text,
+                    resume_id: None,
+                    skill_areas: None,
+                };
+                run(interview.start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"));
+            }
+            self.clock.advance(20_000);
+            run(interview.turn(&candidate(), answer(text, None)))
+        }
+    }
+
+    #[test]
+    fn a_model_turn_uses_the_models_evaluation_and_bills_its_tokens() {
+        let w = OpenAiWorld::new(vec![Ok(ScriptedHttp::completion(&model_content()))]);
+        let reply = w.run_turn(STRONG).unwrap_or_else(|e| panic!("turn: {e:?}"));
+        assert_eq!(reply.question_number, 2);
+        assert_eq!(w.http.calls.get(), 1, "one model call per turn");
+        let session = w.store.session.borrow().clone().unwrap_or_else(|| panic!("session"));
+        assert_eq!(session.state.cost.tokens_in, 1200);
+        assert_eq!(session.state.cost.tokens_out, 200);
+        assert!(session.state.cost.llm_micros > 0);
+        let record = w.store.record.borrow().clone().unwrap_or_else(|| panic!("record"));
+        assert_eq!(record.ai_provider, crate::config::AiProviderKind::Openai);
+    }
+
+    #[test]
+    fn server_errors_are_retried_then_answered() {
+        let w = OpenAiWorld::new(vec![
+            Ok(ScriptedHttp::status(500)),
+            Ok(ScriptedHttp::completion(&model_content())),
+        ]);
+        let reply = w.run_turn(STRONG).unwrap_or_else(|e| panic!("turn: {e:?}"));
+        assert!(!reply.interview_complete);
+        assert_eq!(w.http.calls.get(), 2);
+        assert_eq!(w.http.slept_ms.borrow().len(), 1, "one backoff wait between the attempts");
+    }
+
+    #[test]
+    fn a_model_that_keeps_failing_leaves_the_answer_pending_and_opens_the_breaker() {
+        let w = OpenAiWorld::new(vec![Ok(ScriptedHttp::status(503))]);
+        let err = w.run_turn(STRONG).err();
+        assert!(matches!(err, Some(InterviewError::AiUnavailable { .. })), "{err:?}");
+        let record = w.store.record.borrow().clone().unwrap_or_else(|| panic!("record"));
+        assert!(record.pending.is_some(), "the answer is kept, pending");
+        assert!(w.store.slots.borrow().contains_key("breaker"), "the breaker's failures are stored");
+        // The model comes back: retry finishes the same answer once.
+        *w.http.replies.borrow_mut() = vec![Ok(ScriptedHttp::completion(&model_content()))].into();
+        let provider = StandardProvider { config: &w.config, http: &w.http };
+        let interview = Interview {
+            store: &w.store,
+            alarm: &w.alarm,
+            provider: &provider,
+            clock: &w.clock,
+            ids: &w.ids,
+            log: &w.log,
+            config: &w.config,
+            in_flight: &w.in_flight,
+        };
+        w.clock.advance(120_000);
+        let reply = run(interview.retry(&candidate())).unwrap_or_else(|e| panic!("retry: {e:?}"));
+        assert_eq!(reply.question_number, 2);
+        assert_eq!(w.store.messages.borrow().len(), 3);
+    }
+
+    #[test]
+    fn an_unusable_model_answer_is_a_failure_not_a_score() {
+        let w = OpenAiWorld::new(vec![Ok(ScriptedHttp::completion(&serde_json::json!({"nonsense": true})))]);
+        let err = w.run_turn(STRONG).err();
+        assert!(matches!(err, Some(InterviewError::AiUnavailable { .. })), "{err:?}");
+        assert!(w.store.evaluations.borrow().is_empty());
+    }
+}

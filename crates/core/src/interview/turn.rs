@@ -131,7 +131,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             self.store.put_key_entry(key.as_str(), &KeyEntry { fingerprint, answer_seq: seq }, now)?;
         }
         self.save(&record, &session)?;
-        if record.ai_provider != AiProviderKind::Builtin.as_str() {
+        if record.ai_provider != AiProviderKind::Builtin {
             // A model call can take seconds: arm the alarm now so the answer reaches the
             // projection and inactivity is tracked even if this instance is evicted meanwhile.
             // The built-in provider answers at once and arms when the turn finishes.

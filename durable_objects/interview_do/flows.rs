@@ -1,0 +1,120 @@
+//! The flows the socket and video code share: loads and small writes through the store, and
+//! the turn operations of the core aggregate with their errors as envelopes.
+
+use serde::Serialize;
+
+use super::ports::D1Projector;
+use super::{refused, stored, InterviewDo};
+use crate::adapters::provider::platform_provider;
+use crate::config::Config;
+use crate::domain::enums::MessageType;
+use crate::domain::interview::{InterviewRecord, StoredMessage};
+use crate::domain::interviewer::Session;
+use crate::http::error::ApiError;
+use crate::ids::UserId;
+use crate::interview::{Accepted, Answer, Caller, Deadline, InterviewStore, OutboxEntry, TurnReply};
+use crate::platform::{log_error, now_ms};
+
+/// The interview's candidate as the caller (sockets carry no token; the ticket vouched for them).
+pub(super) fn candidate(user_id: String) -> Caller {
+    Caller::candidate(UserId::new(user_id))
+}
+
+impl InterviewDo {
+    pub(super) fn load(&self) -> std::result::Result<(InterviewRecord, Session), ApiError> {
+        let record = self.store.record().map_err(stored)?.ok_or_else(ApiError::not_found)?;
+        let session = self.store.session().map_err(stored)?.ok_or_else(ApiError::internal)?;
+        Ok((record, session))
+    }
+
+    pub(super) fn last_message(
+        &self,
+        kind: Option<MessageType>,
+    ) -> std::result::Result<Option<StoredMessage>, ApiError> {
+        self.store.last_message(kind).map_err(stored)
+    }
+
+    pub(super) fn kv_get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> std::result::Result<Option<T>, ApiError> {
+        self.store.kv_get(key).map_err(stored)
+    }
+
+    pub(super) fn kv_put<T: Serialize>(&self, key: &str, value: &T) -> std::result::Result<(), ApiError> {
+        self.store.kv_put(key, value).map_err(stored)
+    }
+
+    pub(super) fn kv_delete(&self, key: &str) -> std::result::Result<(), ApiError> {
+        self.store.kv_delete(key).map_err(stored)
+    }
+
+    pub(super) fn enqueue(&self, entry: &OutboxEntry) -> std::result::Result<(), ApiError> {
+        self.store.enqueue(entry).map_err(stored)
+    }
+
+    /// Projects the queued rows now (so D1 reflects a finished step at once); the alarm retries.
+    pub(super) async fn flush_now(&self, cfg: &Config) {
+        if let Err(e) = self.store.schedule(Deadline::Outbox, now_ms()) {
+            log_error("outbox schedule", &e);
+        }
+        let provider = platform_provider(cfg);
+        let core = self.core(cfg, &provider);
+        let _ = core.flush_outbox(&D1Projector(&self.env)).await;
+        core.arm().await;
+    }
+
+    /// Schedules a projection of the queued rows (the alarm flushes them) and arms.
+    pub(super) async fn schedule_flush(&self, now: i64, cfg: &Config) -> std::result::Result<(), ApiError> {
+        self.store.schedule(Deadline::Outbox, now).map_err(stored)?;
+        let provider = platform_provider(cfg);
+        self.core(cfg, &provider).arm().await;
+        Ok(())
+    }
+
+    /// A typed answer from the socket: the same turn as `POST …/messages`.
+    pub(super) async fn turn(
+        &self,
+        who: &Caller,
+        answer: Answer,
+        cfg: &Config,
+    ) -> std::result::Result<TurnReply, ApiError> {
+        let provider = platform_provider(cfg);
+        self.core(cfg, &provider).turn(who, answer).await.map_err(refused)
+    }
+
+    /// Stores a spoken or typed answer as the pending turn (the relay finishes it later).
+    pub(super) async fn accept_answer(
+        &self,
+        who: &Caller,
+        answer: Answer,
+        cfg: &Config,
+    ) -> std::result::Result<Accepted, ApiError> {
+        let provider = platform_provider(cfg);
+        self.core(cfg, &provider).accept_answer(who, answer).await.map_err(refused)
+    }
+
+    /// Finishes the pending answer with the evaluation the voice model made through its tool.
+    pub(super) async fn finish_pending(
+        &self,
+        who: &Caller,
+        cfg: &Config,
+        answer_seq: u32,
+        evaluation: Option<crate::domain::evaluation::Evaluation>,
+    ) -> std::result::Result<TurnReply, ApiError> {
+        let provider = platform_provider(cfg);
+        self.core(cfg, &provider)
+            .finish_pending(who, Some(answer_seq), now_ms(), evaluation)
+            .await
+            .map_err(refused)
+    }
+
+    pub(super) fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
+        use crate::domain::enums::InterviewStatus;
+        match record.status {
+            InterviewStatus::InProgress => Ok(()),
+            InterviewStatus::Completed => Err(crate::interview::InterviewError::Completed.into()),
+            InterviewStatus::Abandoned => Err(crate::interview::InterviewError::Abandoned.into()),
+        }
+    }
+}
