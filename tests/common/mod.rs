@@ -7,15 +7,19 @@
 //! with `SKIP_WASM_BUILD=1` so parallel test binaries never rebuild concurrently.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod fake_openai;
 pub mod ws;
+
+#[allow(unused_imports)] // re-exported for the tests that use it
+pub use app::TestApp;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A running `wrangler dev`.
@@ -223,21 +227,35 @@ pub fn test_jwt_secret() -> &'static str {
     "integration-tests-secret-0123456789abcdef0123456789"
 }
 
-/// The shared default server of this test binary, started on first use. Statics are never
-/// dropped, so each spawn also starts a watchdog that kills the server's process group when this
-/// test process exits (normally or not).
+/// The default server of this test binary (no `--var` overrides), started on first use.
 pub fn server() -> &'static Server {
     server_with(&[])
 }
 
-/// The shared server of this test binary with `--var` overrides; the first call's overrides
-/// win, so a binary always passes the same ones.
+/// The server of this test binary with exactly these `--var` overrides, started on first use and
+/// shared by every test asking for the same set (in any order). A test asking for another set gets
+/// a server of its own, so settings never leak from one test to another; most binaries use one set,
+/// hence one `wrangler dev`. Statics are never dropped, so each spawn also starts a watchdog that
+/// kills the server's process group when this test process exits (normally or not).
 pub fn server_with(vars: &[(&str, &str)]) -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Server::start(&binary_name(), ServerOptions { vars })
-    })
+    type Settings = Vec<(String, String)>;
+    static SERVERS: Mutex<Vec<(Settings, &'static Server)>> = Mutex::new(Vec::new());
+    let mut settings: Settings = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    settings.sort();
+    assert!(settings.windows(2).all(|w| w[0].0 != w[1].0), "a --var is given twice in {settings:?}");
+    // Held while a server starts: two tests asking for one new set start it once.
+    let mut servers = SERVERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, server)) = servers.iter().find(|(s, _)| *s == settings) {
+        return server;
+    }
+    let name = match servers.len() {
+        0 => binary_name(),
+        n => format!("{}-{n}", binary_name()),
+    };
+    let server: &'static Server =
+        Box::leak(Box::new(Server::start(&name, ServerOptions { vars: settings.clone() })));
+    servers.push((settings, server));
+    server
 }
 
 /// Runs a project script (e.g. `scripts/create-admin`) with `args` and extra environment.
