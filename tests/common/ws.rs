@@ -157,6 +157,25 @@ impl WsClient {
         }
     }
 
+    /// The events up to and including the first of type `event_type`; panics (naming the types
+    /// seen) on timeout or close.
+    pub async fn until(&mut self, event_type: &str, timeout: Duration) -> Vec<Value> {
+        match self.wait_for(event_type, timeout).await {
+            Some((event, mut before)) => {
+                before.push(event);
+                before
+            }
+            None => {
+                let seen: Vec<Value> =
+                    self.received.iter().rev().take(15).map(|e| e["type"].clone()).collect();
+                panic!(
+                    "no {event_type} event (closed: {:?}); last events, newest first: {seen:?}",
+                    self.close
+                )
+            }
+        }
+    }
+
     /// Waits for the server's close: `Some((code, reason))` (1005 for a close frame without a code,
     /// 1006 for an end without a close frame), or `None` on timeout. JSON events on the way are
     /// kept in [`WsClient::received`].
