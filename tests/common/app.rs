@@ -17,7 +17,7 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 
 use super::ws::{self, ConnectError, WsClient};
-use super::{client, server, server_with, unique, unique_ip, Server, PASSWORD};
+use super::{client, run_script, server, server_with, unique, unique_ip, Server, PASSWORD};
 
 /// The Worker under test, as one client sees it. Cheap to copy.
 #[derive(Clone, Copy)]
@@ -45,9 +45,13 @@ pub fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 
-/// A `multipart/form-data` body by hand: `(name, Some((file name, content type)) or None, bytes)`
-/// parts. Returns the `Content-Type` header (with its boundary) and the body.
-pub fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
+/// One part of a multipart body: its name, `Some((file name, content type))` for a file, and
+/// its bytes.
+pub type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+/// A `multipart/form-data` body by hand. Returns the `Content-Type` header (with its boundary)
+/// and the body.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = format!("----test{}", unique());
     let mut body = Vec::new();
     for (name, file, data) in parts {
@@ -121,12 +125,7 @@ impl TestApp {
     }
 
     /// POSTs a multipart body (see [`multipart`]).
-    pub async fn post_multipart(
-        &self,
-        token: &str,
-        path: &str,
-        parts: &[(&str, Option<(&str, &str)>, &[u8])],
-    ) -> (u16, Value) {
+    pub async fn post_multipart(&self, token: &str, path: &str, parts: &[Part<'_>]) -> (u16, Value) {
         let (content_type, body) = multipart(parts);
         send(self.request(Method::POST, path, token).header("Content-Type", content_type).body(body)).await
     }
@@ -150,6 +149,12 @@ impl TestApp {
         }
     }
 
+    /// Registers a candidate; returns (token, user id).
+    pub async fn candidate_with_id(&self, full_name: &str) -> (String, String) {
+        let account = self.register(full_name).await;
+        (account.token, account.user_id)
+    }
+
     /// A fresh candidate's token.
     pub async fn candidate(&self) -> String {
         self.register("Test Candidate").await.token
@@ -167,9 +172,28 @@ impl TestApp {
         body["token"].as_str().expect("token").to_owned()
     }
 
-    /// An admin made with the documented command (`scripts/create-admin`), logged in.
+    /// An admin made with the documented command (`scripts/create-admin`) on the server's state,
+    /// logged in; returns the token.
     pub async fn admin(&self) -> String {
-        super::create_admin(self.server).await
+        let email = format!("admin-{}@example.com", unique());
+        let state = self.server.state_dir.to_str().expect("utf-8 path").to_owned();
+        // The running server may hold the local D1 file's write lock for a moment (SQLITE_BUSY):
+        // retry the documented command a few times.
+        let mut last = String::new();
+        for _ in 0..8 {
+            let out = run_script(
+                "scripts/create-admin",
+                &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
+                &[("ADMIN_PASSWORD", PASSWORD)],
+            );
+            if out.status.success() {
+                return self.login(&email).await;
+            }
+            last = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(last.contains("SQLITE_BUSY"), "create-admin failed: {last}");
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        panic!("create-admin kept finding the database locked: {last}");
     }
 
     /// A staff member of `role` (`admin`, `recruiter`, `viewer`) created by `admin`, logged in.

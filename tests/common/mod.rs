@@ -1,7 +1,8 @@
-//! The integration-test harness: one `wrangler dev` per test binary, on a free loopback port,
-//! with its own `--persist-to` directory and migrated local D1. Started lazily by the first test
-//! that asks for it, shared by every test in the binary, and killed (its whole process group:
-//! npm, node, esbuild and workerd) when the binary exits.
+//! The integration-test harness: one `wrangler dev` per test binary and settings set (normally
+//! one), on a free loopback port, with its own `--persist-to` directory and migrated local D1.
+//! Started lazily by the first test that asks for it, shared by every test of the binary asking
+//! for the same settings, and killed (its whole process group: npm, node, esbuild and workerd)
+//! when the binary exits. Tests drive it through [`TestApp`] (`app.rs`).
 //!
 //! The Worker must already be built (`scripts/test` builds it once); the harness runs wrangler
 //! with `SKIP_WASM_BUILD=1` so parallel test binaries never rebuild concurrently.
@@ -350,71 +351,3 @@ pub fn client() -> reqwest::Client {
 
 /// The password every test account uses (it satisfies the policy).
 pub const PASSWORD: &str = "Correct-Horse-9";
-
-/// Registers a candidate with a unique email and client IP; returns (token, user id).
-pub async fn register_candidate(server: &Server, full_name: &str) -> (String, String) {
-    let resp = client()
-        .post(server.url("/api/v1/auth/register"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&serde_json::json!({
-            "email": format!("t-{}@example.com", unique()),
-            "password": PASSWORD,
-            "full_name": full_name,
-        }))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(resp.status(), 201, "register");
-    let v: serde_json::Value = resp.json().await.expect("json");
-    (v["token"].as_str().expect("token").to_owned(), v["user_id"].as_str().expect("user id").to_owned())
-}
-
-/// Logs in with [`PASSWORD`]; returns the token.
-pub async fn login(server: &Server, email: &str) -> String {
-    let resp = client()
-        .post(server.url("/api/v1/auth/login"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(resp.status(), 200, "login");
-    resp.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
-}
-
-/// Creates an admin with the documented command (`scripts/create-admin`) on `server`'s state
-/// and logs in; returns the token.
-pub async fn create_admin(server: &Server) -> String {
-    let email = format!("admin-{}@example.com", unique());
-    let state = server.state_dir.to_str().expect("utf-8 path").to_owned();
-    // The running server may hold the local D1 file's write lock for a moment (SQLITE_BUSY):
-    // retry the documented command a few times.
-    let mut last = String::new();
-    for _ in 0..8 {
-        let out = run_script(
-            "scripts/create-admin",
-            &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-            &[("ADMIN_PASSWORD", PASSWORD)],
-        );
-        if out.status.success() {
-            return login(server, &email).await;
-        }
-        last = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(last.contains("SQLITE_BUSY"), "create-admin failed: {last}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    panic!("create-admin kept finding the database locked: {last}");
-}
-
-/// Starts an interview for `role`; returns its id.
-pub async fn start_interview(server: &Server, token: &str, role: &str) -> String {
-    let resp = client()
-        .post(server.url("/api/v1/interviews/start"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({"role_type": role}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(resp.status(), 201, "start");
-    resp.json::<serde_json::Value>().await.expect("json")["id"].as_str().expect("id").to_owned()
-}

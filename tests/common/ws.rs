@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
@@ -202,5 +203,55 @@ impl WsClient {
     pub async fn close(&mut self, code: u16, reason: &str) {
         let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
         let _ = self.stream.close(Some(frame)).await;
+    }
+}
+
+/// The sending half of a [`WsClient::split`] socket.
+pub struct WsSender {
+    sink: SplitSink<WebSocketStream<TcpStream>, Message>,
+}
+
+/// The receiving half of a [`WsClient::split`] socket.
+pub struct WsReceiver {
+    source: SplitStream<WebSocketStream<TcpStream>>,
+}
+
+impl WsClient {
+    /// Splits the socket so one task can send while another reads (load tests).
+    pub fn split(self) -> (WsSender, WsReceiver) {
+        let (sink, source) = self.stream.split();
+        (WsSender { sink }, WsReceiver { source })
+    }
+}
+
+impl WsSender {
+    /// Sends one text frame. Panics if the socket is closed (a test failure).
+    pub async fn send_text(&mut self, text: &str) {
+        self.sink.send(Message::text(text.to_owned())).await.expect("send on the test WebSocket");
+    }
+
+    /// Closes from the client side (errors ignored).
+    pub async fn close(&mut self) {
+        let _ = self.sink.send(Message::Close(None)).await;
+    }
+}
+
+impl WsReceiver {
+    /// The next JSON event (a text frame that is not JSON comes as `Value::String`), or `None` once
+    /// the socket is closed or broken.
+    pub async fn next_json(&mut self) -> Option<Value> {
+        while let Some(Ok(message)) = self.source.next().await {
+            match message {
+                Message::Text(text) => {
+                    return Some(
+                        serde_json::from_str(text.as_str())
+                            .unwrap_or_else(|_| Value::String(text.to_string())),
+                    )
+                }
+                Message::Close(_) => return None,
+                _ => {}
+            }
+        }
+        None
     }
 }
