@@ -64,9 +64,7 @@ async fn full_interview(token: &str, role: RoleType, strong: bool) -> String {
     let mut level: Difficulty = serde_json::from_value(start["current_difficulty"].clone()).unwrap();
     for _ in 0..25 {
         let text = if strong { strong_answer(role, level) } else { "I don't know.".to_owned() };
-        let (status, turn) = app()
-            .post(token, &format!("/api/v1/interviews/{id}/messages"), &json!({"message_text": text}))
-            .await;
+        let (status, turn) = app().answer(token, &id, &text).await;
         assert_eq!(status, 200, "{turn}");
         if turn["interview_complete"] == true {
             return id;
@@ -178,13 +176,7 @@ async fn an_abandoned_interview_with_answers_gets_a_partial_assessment() {
     let (_, start) =
         app().post(&token, "/api/v1/interviews/start", &json!({"role_type": "javascript"})).await;
     let id = start["id"].as_str().unwrap().to_owned();
-    let (status, _) = app()
-        .post(
-            &token,
-            &format!("/api/v1/interviews/{id}/messages"),
-            &json!({"message_text": "Closures capture variables from their lexical scope."}),
-        )
-        .await;
+    let (status, _) = app().answer(&token, &id, "Closures capture variables from their lexical scope.").await;
     assert_eq!(status, 200);
     let (status, pending) = app().get(&token, &format!("/api/v1/interviews/{id}/assessment")).await;
     assert_eq!((status, pending["status"].as_str()), (202, Some("pending")));
@@ -346,13 +338,7 @@ async fn completing_early_still_produces_an_assessment() {
     let (token, _) = register("Early Finisher").await;
     let (_, start) = app().post(&token, "/api/v1/interviews/start", &json!({"role_type": "python"})).await;
     let id = start["id"].as_str().unwrap().to_owned();
-    let (status, _) = app()
-        .post(
-            &token,
-            &format!("/api/v1/interviews/{id}/messages"),
-            &json!({"message_text": "Generators yield values lazily, one at a time."}),
-        )
-        .await;
+    let (status, _) = app().answer(&token, &id, "Generators yield values lazily, one at a time.").await;
     assert_eq!(status, 200);
     let (status, done) = app().post(&token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
     assert_eq!((status, done["completion_reason"].as_str()), (200, Some("candidate_request")));

@@ -160,19 +160,6 @@ async fn post_ok(app: TestApp, token: &str, path: &str, body: &Value) -> Value {
     body
 }
 
-/// Polls `path` until it answers 200 (30 s at most).
-async fn wait_ok(app: TestApp, token: &str, path: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) = app.get(token, path).await;
-        if status == 200 {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "{path} never answered 200 (last {status} {body})");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// An interview with two answers.
 async fn answered(app: TestApp, token: &str) -> String {
     let id = app.start_id(token, "python").await;
@@ -204,7 +191,7 @@ async fn upload_resume(app: TestApp, token: &str, admin: &str) -> String {
     let (status, body) = app.upload_resume(token, text, "cv.txt", "text/plain").await;
     assert_eq!(status, 202, "résumé upload: {body}");
     let id = body["resume_id"].as_str().unwrap().to_owned();
-    wait_ok(app, admin, &format!("/api/v1/resumes/{id}/feedback")).await;
+    app.wait_ok(admin, &format!("/api/v1/resumes/{id}/feedback"), Duration::from_secs(30), &[]).await;
     id
 }
 
@@ -247,7 +234,8 @@ async fn world(app: TestApp) -> World {
     let admin = app.admin().await;
     let resume = upload_resume(app, &candidate, &admin).await;
     post_ok(app, &admin, &format!("/api/v1/resumes/{resume}/feedback/approve"), &json!({})).await;
-    wait_ok(app, &candidate, &format!("/api/v1/resumes/{resume}/feedback")).await;
+    app.wait_ok(&candidate, &format!("/api/v1/resumes/{resume}/feedback"), Duration::from_secs(30), &[])
+        .await;
     let pending_resume = upload_resume(app, &candidate, &admin).await;
     let (_, victim_id) = app.candidate_with_id("Fuzz Victim").await;
     World {

@@ -24,11 +24,9 @@ fn fake() -> &'static FakeOpenAi {
 }
 
 fn app() -> TestApp {
-    let base = fake().base_url.clone();
-    let base: &'static str = Box::leak(base.into_boxed_str());
     TestApp::with(&[
         ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", base),
+        ("OPENAI_BASE_URL", fake().base_url.as_str()),
         ("OPENAI_RETRY_BASE_MS", "50"),
         ("OPENAI_TIMEOUT_MS", "1500"),
         ("OPENAI_BREAKER_OPEN_MS", "1500"),
@@ -212,14 +210,8 @@ async fn short_interview_assessment(admin: &str) -> Value {
         }
         assert_eq!(resp.status(), 202);
         if started.elapsed() > Duration::from_secs(30) {
-            let logs: Vec<String> = app()
-                .server
-                .logs()
-                .lines()
-                .filter(|l| l.contains("assessment") || l.contains("\"error\"") || l.contains("ai_call"))
-                .map(str::to_owned)
-                .collect();
-            panic!("no assessment within 30 s; server said:\n{}", logs.join("\n"));
+            let logs = app().log_lines(&["assessment", "\"error\"", "ai_call"]);
+            panic!("no assessment within 30 s; server said:\n{}", logs);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

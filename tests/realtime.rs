@@ -43,14 +43,8 @@ async fn start(token: &str) -> String {
 async fn ticket(token: &str, id: &str) -> String {
     let (status, body) = app().ticket(token, id).await;
     if status != 200 {
-        let errors: Vec<String> = app()
-            .server
-            .logs()
-            .lines()
-            .filter(|l| l.contains("\"error\"") || l.contains("rror"))
-            .map(str::to_owned)
-            .collect();
-        panic!("ticket: {status} {body}\n{}", errors.join("\n"));
+        let errors = app().log_lines(&["\"error\"", "rror"]);
+        panic!("ticket: {status} {body}\n{}", errors);
     }
     assert_eq!(body["expires_in"], 3, "REALTIME_TICKET_TTL_SECS of this server (60 by default)");
     let t = body["ticket"].as_str().unwrap().to_owned();
@@ -228,13 +222,7 @@ async fn rest_and_socket_turns_share_one_log() {
     welcome(&mut ws).await;
 
     // A REST answer: the socket hears the new state.
-    let (status, _) = app()
-        .post(
-            &token,
-            &format!("/api/v1/interviews/{id}/messages"),
-            &json!({"message_text": "REST answer one"}),
-        )
-        .await;
+    let (status, _) = app().answer(&token, &id, "REST answer one").await;
     assert_eq!(status, 200);
     let state = ws.until("interview.state", WAIT).await.pop().unwrap();
     assert_eq!(state["questions_asked"], 1);

@@ -25,17 +25,13 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
 fn app() -> TestApp {
     let f = fake();
     f.set_api_key(Some("sk-test-fake"));
     TestApp::with(&[
         ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", leak(f.base_url.clone())),
-        ("OPENAI_REALTIME_URL", leak(f.realtime_url.clone())),
+        ("OPENAI_BASE_URL", f.base_url.as_str()),
+        ("OPENAI_REALTIME_URL", f.realtime_url.as_str()),
         ("OPENAI_RETRY_BASE_MS", "50"),
         ("OPENAI_TIMEOUT_MS", "3000"),
         ("MIN_QUESTIONS", "3"),
@@ -192,9 +188,7 @@ async fn typed_turns_and_rest_turns_interleave_with_a_key() {
     until_any(&mut ws, &["response.done"]).await;
 
     // A REST answer (one chat call): the socket hears the state.
-    let (status, body) = app()
-        .post(&token, &format!("/api/v1/interviews/{id}/messages"), &json!({"message_text": "REST answer"}))
-        .await;
+    let (status, body) = app().answer(&token, &id, "REST answer").await;
     assert_eq!(status, 200, "{body}");
     let state = until_any(&mut ws, &["interview.state"]).await;
     assert_eq!(state["questions_asked"], 2);
@@ -266,14 +260,8 @@ async fn the_upstream_dying_mid_answer_loses_no_transcript() {
 
     // The transcript is the pending answer: nothing lost, the interview resumable.
     let log = app().messages(&token, &id).await;
-    let logs: Vec<String> = app()
-        .server
-        .logs()
-        .lines()
-        .filter(|l| l.contains("realtime") || l.contains("rror"))
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(log.len(), 2, "{e}\n{}", logs.join("\n"));
+    let logs = app().log_lines(&["realtime", "rror"]);
+    assert_eq!(log.len(), 2, "{e}\n{}", logs);
     assert_eq!(log[1]["content_text"], DEFAULT_AUDIO_TRANSCRIPT);
     let (_, status) = app().get(&token, &format!("/api/v1/interviews/{id}/status")).await;
     assert_eq!(status["status"], "in_progress");
@@ -328,8 +316,8 @@ async fn the_cost_cap_ends_a_voice_interview() {
     // Its own server: a cap of one micro-dollar, which the greeting's realtime tokens exceed.
     let capped = TestApp::with(&[
         ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", leak(f.base_url.clone())),
-        ("OPENAI_REALTIME_URL", leak(f.realtime_url.clone())),
+        ("OPENAI_BASE_URL", f.base_url.as_str()),
+        ("OPENAI_REALTIME_URL", f.realtime_url.as_str()),
         ("INTERVIEW_COST_CAP_USD", "0.000001"),
         ("ANSWER_RATE_BURST", "1000"),
     ]);

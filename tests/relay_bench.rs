@@ -43,17 +43,13 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
 fn app() -> TestApp {
     let f = fake();
     f.set_api_key(Some(KEY));
     TestApp::with(&[
         ("OPENAI_API_KEY", KEY),
-        ("OPENAI_BASE_URL", leak(f.base_url.clone())),
-        ("OPENAI_REALTIME_URL", leak(f.realtime_url.clone())),
+        ("OPENAI_BASE_URL", f.base_url.as_str()),
+        ("OPENAI_REALTIME_URL", f.realtime_url.as_str()),
         ("AUTH_IP_RATE_PER_MINUTE", "1000000"),
         ("STARTS_PER_HOUR", "1000000"),
         ("ANSWER_RATE_BURST", "1000000"),

@@ -169,20 +169,6 @@ async fn run_cron(app: TestApp) {
     assert!((200..300).contains(&status), "cron trigger: {status}");
 }
 
-/// Polls `path` as `token` until it answers 200 (20 s at most).
-async fn wait_ok(app: TestApp, token: &str, path: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, v) = app.get(token, path).await;
-        if status == 200 {
-            return v;
-        }
-        assert_eq!(status, 404, "{v}");
-        assert!(Instant::now() < deadline, "{path} never became available");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 fn skills(resume: &Value) -> Vec<String> {
     serde_json::from_value(resume["parsed_data"]["skills"].clone()).expect("skills")
 }
@@ -347,7 +333,7 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
         .await;
     wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
-    let staff_view = wait_ok(app, &admin, &path).await;
+    let staff_view = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(staff_view["status"], "pending_approval");
     assert!(staff_view["feedback_content"].as_str().is_some_and(|c| !c.is_empty()));
     assert!(staff_view["identified_gaps"].is_array());
@@ -387,7 +373,7 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     assert_eq!(approved["feedback_content"], edited.as_str());
     assert!(approved["status"] == "approved" || approved["status"] == "sent");
     assert!(approved["approved_by"].is_string());
-    let seen = wait_ok(app, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent");
     assert_eq!(seen["feedback_content"], edited.as_str());
     assert!(seen.get("approved_by").is_none(), "the candidate view has no staff fields");
@@ -413,7 +399,7 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     assert_eq!(status, 200);
     assert_eq!(again["status"], "sent");
     assert_eq!(again["feedback_content"], edited.as_str());
-    let staff_view = wait_ok(app, &admin, &path).await;
+    let staff_view = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(staff_view["delivery"]["status"], "delivered");
     assert_eq!(wait_hooks(&id, 1).await.len(), 1, "delivered once");
 }
@@ -426,12 +412,12 @@ async fn a_failing_webhook_is_retried_and_the_candidate_sees_the_feedback_meanwh
     let id = upload_ok(app, &token, b"Rita Retry\nPython developer\nSkills: Django, pytest\n", "r.txt").await;
     wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
-    let feedback = wait_ok(app, &admin, &path).await;
+    let feedback = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     receiver().fail_next(&id, 2);
     let (status, _) = app.post(&admin, &format!("{path}/approve"), &json!({})).await;
     assert_eq!(status, 200);
     wait_hooks(&id, 1).await;
-    let seen = wait_ok(app, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent", "visible although the webhook failed");
     let fid = feedback["id"].as_str().unwrap();
     for attempt in 1..=2 {
@@ -471,7 +457,7 @@ async fn a_webhook_that_keeps_failing_is_given_up_after_five_attempts() {
     let id = upload_ok(app, &token, b"Gus Giveup\nGo developer\nSkills: Go, Redis\n", "g.txt").await;
     wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
-    let feedback = wait_ok(app, &admin, &path).await;
+    let feedback = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     let fid = feedback["id"].as_str().unwrap();
     receiver().fail_next(&id, 100);
     assert_eq!(app.post(&admin, &format!("{path}/approve"), &json!({})).await.0, 200);
@@ -494,7 +480,7 @@ async fn a_webhook_that_keeps_failing_is_given_up_after_five_attempts() {
     );
     run_cron(app).await;
     assert_eq!(receiver().hooks_for(&id).len(), 5, "no sixth attempt");
-    let seen = wait_ok(app, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent", "the candidate sees it whatever the webhook does");
 }
 
@@ -521,7 +507,7 @@ async fn unapproved_feedback_is_auto_sent_by_the_cron() {
     }
     assert_eq!(app.get(&token, &path).await.0, 404);
     run_cron(app).await;
-    let seen = wait_ok(app, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent");
     let rows = d1_query(
         app.server,

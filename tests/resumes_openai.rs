@@ -18,10 +18,9 @@ fn fake() -> &'static FakeOpenAi {
 }
 
 fn app() -> TestApp {
-    let base: &'static str = Box::leak(fake().base_url.clone().into_boxed_str());
     TestApp::with(&[
         ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", base),
+        ("OPENAI_BASE_URL", fake().base_url.as_str()),
         ("OPENAI_RETRY_BASE_MS", "50"),
     ])
 }

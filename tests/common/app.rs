@@ -91,6 +91,12 @@ impl TestApp {
         self.url(path_and_query).replacen("http://", "ws://", 1)
     }
 
+    /// The server's output lines containing any of `needles`, for failure messages.
+    pub fn log_lines(&self, needles: &[&str]) -> String {
+        let logs = self.server.logs();
+        logs.lines().filter(|l| needles.iter().any(|n| l.contains(n))).collect::<Vec<_>>().join("\n")
+    }
+
     /// A request to `path` with the bearer `token` (none for `""`), to finish and send.
     pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
         let req = client().request(method, self.url(path));
@@ -103,6 +109,27 @@ impl TestApp {
 
     pub async fn get(&self, token: &str, path: &str) -> (u16, Value) {
         send(self.request(Method::GET, path, token)).await
+    }
+
+    /// Polls `path` (every 250 ms, for `within` at most) until it answers 200; returns that body.
+    /// Meanwhile only the statuses in `pending` are allowed (any status when it is empty).
+    pub async fn wait_ok(
+        &self,
+        token: &str,
+        path: &str,
+        within: std::time::Duration,
+        pending: &[u16],
+    ) -> Value {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let (status, body) = self.get(token, path).await;
+            if status == 200 {
+                return body;
+            }
+            assert!(pending.is_empty() || pending.contains(&status), "{path}: {status} {body}");
+            assert!(std::time::Instant::now() < deadline, "{path} never answered 200 (last {status} {body})");
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
     }
 
     /// POSTs `body` as JSON.
