@@ -359,14 +359,8 @@ async fn legacy_voice_answers_need_a_speech_provider() {
     webm.extend(std::iter::repeat_n(7_u8, 4_000));
     let form = reqwest::multipart::Form::new()
         .part("audio_file", reqwest::multipart::Part::bytes(webm).file_name("answer.webm"));
-    let resp = app()
-        .request(Method::POST, &format!("/api/v1/interviews/{id}/messages"), &token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 503);
-    let body: Value = resp.json().await.unwrap();
+    let (status, body) = app().answer_form(&token, &id, form).await;
+    assert_eq!(status, 503);
     assert_eq!(body["error"]["code"], "VOICE_UNAVAILABLE");
     assert_eq!(app().messages(&token, &id).await.len(), 1, "nothing was stored");
 }

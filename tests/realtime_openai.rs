@@ -347,15 +347,7 @@ fn webm(len: usize) -> Vec<u8> {
 
 async fn post_audio(token: &str, id: &str, bytes: Vec<u8>, file_name: &str) -> (u16, Value) {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned());
-    let form = reqwest::multipart::Form::new().part("audio_file", part);
-    let resp = app()
-        .request(Method::POST, &format!("/api/v1/interviews/{id}/messages"), token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    app().answer_form(token, id, reqwest::multipart::Form::new().part("audio_file", part)).await
 }
 
 #[tokio::test]
@@ -416,13 +408,7 @@ async fn legacy_voice_refuses_what_is_not_audio() {
     let (status, _) = post_audio(&token, &id, big, "big.webm").await;
     assert_eq!(status, 413);
     let form = reqwest::multipart::Form::new().text("other", "x");
-    let resp = app()
-        .request(Method::POST, &format!("/api/v1/interviews/{id}/messages"), &token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 422);
+    assert_eq!(app().answer_form(&token, &id, form).await.0, 422);
     assert_eq!(fake().calls_to(TRANSCRIPTIONS_PATH), calls, "nothing was sent to the provider");
     assert_eq!(app().messages(&token, &id).await.len(), 1, "nothing was stored");
 }

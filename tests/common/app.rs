@@ -275,6 +275,12 @@ impl TestApp {
         }
     }
 
+    /// Answers with a multipart form (a legacy voice answer's `audio_file`).
+    pub async fn answer_form(&self, token: &str, id: &str, form: reqwest::multipart::Form) -> (u16, Value) {
+        send(self.request(Method::POST, &format!("/api/v1/interviews/{id}/messages"), token).multipart(form))
+            .await
+    }
+
     /// Answers and asserts 200; returns the turn.
     pub async fn answer_ok(&self, token: &str, id: &str, text: &str) -> Value {
         let (status, body) = self.answer(token, id, text).await;
