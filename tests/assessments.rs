@@ -10,15 +10,13 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{client, server_with, unique, Server};
+use common::{unique, TestApp, PASSWORD};
 use interview_edge::domain::bank::for_role;
 use interview_edge::domain::enums::{Difficulty, RoleType};
 use serde_json::{json, Value};
 
-use common::PASSWORD;
-
-fn srv() -> &'static Server {
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         ("ANSWER_RATE_BURST", "100000"),
         ("ANSWER_RATE_PER_MINUTE", "1000000"),
         ("STARTS_PER_HOUR", "100000"),
@@ -29,40 +27,8 @@ fn srv() -> &'static Server {
 }
 
 async fn register(name: &str) -> (String, String) {
-    common::register_candidate(srv(), name).await
-}
-
-async fn admin() -> String {
-    common::create_admin(srv()).await
-}
-
-async fn login(email: &str) -> String {
-    common::login(srv(), email).await
-}
-
-async fn staff(admin: &str, role: &str) -> String {
-    let email = format!("{role}-{}@example.com", unique());
-    let resp = client()
-        .post(srv().url("/api/v1/admin/users"))
-        .bearer_auth(admin)
-        .json(&json!({"email": email, "password": PASSWORD, "full_name": "Staff Member", "role": role}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    login(&email).await
-}
-
-async fn get(path: &str, token: &str) -> (u16, Value) {
-    let resp = client().get(srv().url(path)).bearer_auth(token).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(path: &str, token: &str, body: &Value) -> (u16, Value) {
-    let resp = client().post(srv().url(path)).bearer_auth(token).json(body).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let account = app().register(name).await;
+    (account.token, account.user_id)
 }
 
 /// An answer that covers every rubric concept of the role's questions at `level`, explained.
@@ -92,14 +58,13 @@ fn strong_answer(role: RoleType, level: Difficulty) -> String {
 
 /// Runs an interview to completion; returns its id.
 async fn full_interview(token: &str, role: RoleType, strong: bool) -> String {
-    let (status, start) = post("/api/v1/interviews/start", token, &json!({"role_type": role})).await;
+    let (status, start) = app().post(token, "/api/v1/interviews/start", &json!({"role_type": role})).await;
     assert_eq!(status, 201);
     let id = start["id"].as_str().unwrap().to_owned();
     let mut level: Difficulty = serde_json::from_value(start["current_difficulty"].clone()).unwrap();
     for _ in 0..25 {
         let text = if strong { strong_answer(role, level) } else { "I don't know.".to_owned() };
-        let (status, turn) =
-            post(&format!("/api/v1/interviews/{id}/messages"), token, &json!({"message_text": text})).await;
+        let (status, turn) = app().answer(token, &id, &text).await;
         assert_eq!(status, 200, "{turn}");
         if turn["interview_complete"] == true {
             return id;
@@ -113,7 +78,7 @@ async fn full_interview(token: &str, role: RoleType, strong: bool) -> String {
 async fn assessment(id: &str, token: &str) -> (Value, Duration) {
     let started = Instant::now();
     loop {
-        let (status, body) = get(&format!("/api/v1/interviews/{id}/assessment"), token).await;
+        let (status, body) = app().get(token, &format!("/api/v1/interviews/{id}/assessment")).await;
         match status {
             200 => return (body, started.elapsed()),
             202 => assert!(["pending", "generating"].contains(&body["status"].as_str().unwrap_or(""))),
@@ -150,7 +115,7 @@ async fn strong_candidates_score_higher_and_evidence_points_at_their_answers() {
         let mut keys: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
         assert_eq!(keys, vec!["overall_score", "skill_scores", "strengths", "summary", "weaknesses"]);
-        let (_, transcript) = get(&format!("/api/v1/interviews/{id}/transcript"), &token).await;
+        let (_, transcript) = app().get(&token, &format!("/api/v1/interviews/{id}/transcript")).await;
         let answers: HashSet<u64> = transcript["messages"]
             .as_array()
             .unwrap()
@@ -172,8 +137,8 @@ async fn staff_see_the_full_assessment_and_the_projection_has_one_row() {
     let (token, _) = register("Full View").await;
     let id = full_interview(&token, RoleType::Python, true).await;
     let _ = assessment(&id, &token).await;
-    let admin = admin().await;
-    let (status, full) = get(&format!("/api/v1/interviews/{id}/assessment"), &admin).await;
+    let admin = app().admin().await;
+    let (status, full) = app().get(&admin, &format!("/api/v1/interviews/{id}/assessment")).await;
     assert_eq!(status, 200);
     for key in
         ["integrity_score", "integrity_flags", "ai_reasoning", "recommended_actions", "skill_boundary_map"]
@@ -183,7 +148,7 @@ async fn staff_see_the_full_assessment_and_the_projection_has_one_row() {
     assert_eq!(full["generator"], "builtin");
     assert_eq!(full["partial"], false);
 
-    let (status, detail) = get(&format!("/api/v1/recruiter/interviews/{id}"), &admin).await;
+    let (status, detail) = app().get(&admin, &format!("/api/v1/recruiter/interviews/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(detail["assessment"]["overall_score"], full["overall_score"]);
     assert!(detail["transcript"].as_array().unwrap().len() >= 3);
@@ -194,7 +159,7 @@ async fn staff_see_the_full_assessment_and_the_projection_has_one_row() {
     let started = Instant::now();
     loop {
         let rows = common::d1_query(
-            srv(),
+            app().server,
             &format!("SELECT COUNT(*) AS n FROM assessment_results WHERE interview_id = '{id}'"),
         );
         if rows.first().and_then(|r| r["n"].as_u64()) == Some(1) {
@@ -208,23 +173,19 @@ async fn staff_see_the_full_assessment_and_the_projection_has_one_row() {
 #[tokio::test]
 async fn an_abandoned_interview_with_answers_gets_a_partial_assessment() {
     let (token, _) = register("Gone Away").await;
-    let (_, start) = post("/api/v1/interviews/start", &token, &json!({"role_type": "javascript"})).await;
+    let (_, start) =
+        app().post(&token, "/api/v1/interviews/start", &json!({"role_type": "javascript"})).await;
     let id = start["id"].as_str().unwrap().to_owned();
-    let (status, _) = post(
-        &format!("/api/v1/interviews/{id}/messages"),
-        &token,
-        &json!({"message_text": "Closures capture variables from their lexical scope."}),
-    )
-    .await;
+    let (status, _) = app().answer(&token, &id, "Closures capture variables from their lexical scope.").await;
     assert_eq!(status, 200);
-    let (status, pending) = get(&format!("/api/v1/interviews/{id}/assessment"), &token).await;
+    let (status, pending) = app().get(&token, &format!("/api/v1/interviews/{id}/assessment")).await;
     assert_eq!((status, pending["status"].as_str()), (202, Some("pending")));
     let (a, _) = assessment(&id, &token).await; // waits through the 6 s inactivity window
     assert!(a["overall_score"].is_number());
-    let admin = admin().await;
-    let (_, full) = get(&format!("/api/v1/interviews/{id}/assessment"), &admin).await;
+    let admin = app().admin().await;
+    let (_, full) = app().get(&admin, &format!("/api/v1/interviews/{id}/assessment")).await;
     assert_eq!(full["partial"], true);
-    let (_, view) = get(&format!("/api/v1/interviews/{id}"), &token).await;
+    let (_, view) = app().get(&token, &format!("/api/v1/interviews/{id}")).await;
     assert_eq!(view["status"], "abandoned");
 }
 
@@ -240,34 +201,32 @@ async fn candidates_cannot_reach_recruiter_routes_and_viewers_cannot_change_anyt
         "/api/v1/recruiter/stats".to_owned(),
     ];
     for path in &paths {
-        let (status, body) = get(path, &candidate).await;
+        let (status, body) = app().get(&candidate, path).await;
         assert_eq!((status, body["error"]["code"].as_str()), (403, Some("FORBIDDEN")), "{path}");
     }
-    let admin = admin().await;
-    let viewer = staff(&admin, "viewer").await;
+    let admin = app().admin().await;
+    let viewer = app().staff(&admin, "viewer").await;
     for path in &paths {
-        assert_eq!(get(path, &viewer).await.0, 200, "viewers may read {path}");
+        assert_eq!(app().get(&viewer, path).await.0, 200, "viewers may read {path}");
     }
     // …but change nothing.
-    let (status, _) = post(
-        "/api/v1/admin/users",
-        &viewer,
-        &json!({"email": format!("x-{}@example.com", unique()), "password": PASSWORD, "full_name": "Nope", "role": "viewer"}),
-    )
+    let (status, _) = app().post(&viewer, "/api/v1/admin/users", &json!({"email": format!("x-{}@example.com", unique()), "password": PASSWORD, "full_name": "Nope", "role": "viewer"}))
     .await;
     assert_eq!(status, 403);
-    let (status, _) = post(&format!("/api/v1/interviews/{interview}/complete"), &viewer, &json!({})).await;
+    let (status, _) =
+        app().post(&viewer, &format!("/api/v1/interviews/{interview}/complete"), &json!({})).await;
     assert_eq!(status, 403);
-    let (status, _) = post(
-        &format!("/api/v1/interviews/{interview}/messages"),
-        &viewer,
-        &json!({"message_text": "I am not the candidate"}),
-    )
-    .await;
+    let (status, _) = app()
+        .post(
+            &viewer,
+            &format!("/api/v1/interviews/{interview}/messages"),
+            &json!({"message_text": "I am not the candidate"}),
+        )
+        .await;
     assert_eq!(status, 403);
     // A candidate's own routes still answer 404 for other candidates' resources.
     let (other, _) = register("Other Candidate").await;
-    assert_eq!(get(&format!("/api/v1/interviews/{interview}/assessment"), &other).await.0, 404);
+    assert_eq!(app().get(&other, &format!("/api/v1/interviews/{interview}/assessment")).await.0, 404);
 }
 
 #[tokio::test]
@@ -283,17 +242,17 @@ async fn recruiter_filters_and_pagination_return_exactly_the_matching_interviews
         mine.push(id);
     }
     // One more, left in progress, for the status filter.
-    let (_, open) = post("/api/v1/interviews/start", &alice, &json!({"role_type": "react"})).await;
+    let (_, open) = app().post(&alice, "/api/v1/interviews/start", &json!({"role_type": "react"})).await;
     let open = open["id"].as_str().unwrap().to_owned();
-    let admin = admin().await;
-    let recruiter = staff(&admin, "recruiter").await;
+    let admin = app().admin().await;
+    let recruiter = app().staff(&admin, "recruiter").await;
 
     // Wait until D1 has the scores.
     let started = Instant::now();
     loop {
         let ids = mine.iter().map(|i| format!("'{i}'")).collect::<Vec<_>>().join(",");
         let rows = common::d1_query(
-            srv(),
+            app().server,
             &format!(
                 "SELECT COUNT(*) AS n FROM interviews WHERE id IN ({ids}) AND overall_score IS NOT NULL"
             ),
@@ -315,7 +274,7 @@ async fn recruiter_filters_and_pagination_return_exactly_the_matching_interviews
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={c}"));
         }
-        let (status, page) = get(&path, &recruiter).await;
+        let (status, page) = app().get(&recruiter, &path).await;
         assert_eq!(status, 200, "{page}");
         let rows = page["interviews"].as_array().unwrap();
         assert!(rows.len() <= 2);
@@ -342,10 +301,10 @@ async fn recruiter_filters_and_pagination_return_exactly_the_matching_interviews
     assert!(!seen.contains(&open), "an in-progress interview is not 'completed'");
 
     // Score filters: the strong interview passes a high bar the weak ones do not.
-    let (_, strong_a) = get(&format!("/api/v1/interviews/{}/assessment", mine[0]), &alice).await;
+    let (_, strong_a) = app().get(&alice, &format!("/api/v1/interviews/{}/assessment", mine[0])).await;
     let bar = strong_a["overall_score"].as_f64().unwrap() - 0.05;
     let (status, high) =
-        get(&format!("/api/v1/recruiter/interviews?min_score={bar}&limit=100"), &recruiter).await;
+        app().get(&recruiter, &format!("/api/v1/recruiter/interviews?min_score={bar}&limit=100")).await;
     assert_eq!(status, 200);
     let high_ids: Vec<&str> =
         high["interviews"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
@@ -356,19 +315,19 @@ async fn recruiter_filters_and_pagination_return_exactly_the_matching_interviews
     }
 
     // Bad filters are named.
-    let (status, body) = get("/api/v1/recruiter/interviews?status=finished", &recruiter).await;
+    let (status, body) = app().get(&recruiter, "/api/v1/recruiter/interviews?status=finished").await;
     assert_eq!((status, body["error"]["details"][0]["field"].as_str()), (422, Some("status")));
 
     // Candidate search and detail.
     let (status, found) =
-        get("/api/v1/recruiter/candidates?q=alice%20filterable&limit=100", &recruiter).await;
+        app().get(&recruiter, "/api/v1/recruiter/candidates?q=alice%20filterable&limit=100").await;
     assert_eq!(status, 200);
     assert!(found["candidates"].as_array().unwrap().iter().any(|c| c["id"] == alice_id.as_str()));
-    let (status, detail) = get(&format!("/api/v1/recruiter/candidates/{alice_id}"), &recruiter).await;
+    let (status, detail) = app().get(&recruiter, &format!("/api/v1/recruiter/candidates/{alice_id}")).await;
     assert_eq!(status, 200);
     assert!(detail["interviews"].as_array().unwrap().len() >= 3);
 
-    let (status, stats) = get("/api/v1/recruiter/stats", &recruiter).await;
+    let (status, stats) = app().get(&recruiter, "/api/v1/recruiter/stats").await;
     assert_eq!(status, 200);
     assert!(stats["by_status"]["completed"].as_u64().unwrap() >= 3);
     assert!((0.0..=1.0).contains(&stats["completion_rate"].as_f64().unwrap()));
@@ -377,16 +336,11 @@ async fn recruiter_filters_and_pagination_return_exactly_the_matching_interviews
 #[tokio::test]
 async fn completing_early_still_produces_an_assessment() {
     let (token, _) = register("Early Finisher").await;
-    let (_, start) = post("/api/v1/interviews/start", &token, &json!({"role_type": "python"})).await;
+    let (_, start) = app().post(&token, "/api/v1/interviews/start", &json!({"role_type": "python"})).await;
     let id = start["id"].as_str().unwrap().to_owned();
-    let (status, _) = post(
-        &format!("/api/v1/interviews/{id}/messages"),
-        &token,
-        &json!({"message_text": "Generators yield values lazily, one at a time."}),
-    )
-    .await;
+    let (status, _) = app().answer(&token, &id, "Generators yield values lazily, one at a time.").await;
     assert_eq!(status, 200);
-    let (status, done) = post(&format!("/api/v1/interviews/{id}/complete"), &token, &json!({})).await;
+    let (status, done) = app().post(&token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
     assert_eq!((status, done["completion_reason"].as_str()), (200, Some("candidate_request")));
     let (a, took) = assessment(&id, &token).await;
     assert!(a["overall_score"].is_number());

@@ -6,30 +6,27 @@ mod common;
 
 use std::time::Duration;
 
-use common::{client, server_with, test_jwt_secret, unique, unique_ip, Server};
+use common::{test_jwt_secret, unique, unique_ip, TestApp, PASSWORD};
 use interview_edge::auth::JwtKeys;
 use interview_edge::domain::enums::UserRole;
-use reqwest::StatusCode;
+use reqwest::Method;
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "Correct-Horse-9";
 const LOCKOUT_SECONDS: u64 = 3;
 
-fn srv() -> &'static Server {
-    server_with(&[("LOGIN_LOCKOUT_MINUTES", "0.05"), ("AUTH_IP_RATE_PER_MINUTE", "12")])
+fn app() -> TestApp {
+    TestApp::with(&[("LOGIN_LOCKOUT_MINUTES", "0.05"), ("AUTH_IP_RATE_PER_MINUTE", "12")])
 }
 
-/// POSTs JSON from a given client IP.
-async fn post(path: &str, ip: &str, token: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut req = client().post(srv().url(path)).header("CF-Connecting-IP", ip).json(body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    req.send().await.expect("send")
+/// POSTs JSON from a given client IP (the auth throttles are per IP).
+async fn post_from(ip: &str, token: Option<&str>, path: &str, body: &Value) -> reqwest::Response {
+    let req = app().request(Method::POST, path, token.unwrap_or_default());
+    req.header("CF-Connecting-IP", ip).json(body).send().await.expect("send")
 }
 
-async fn get(path: &str, token: &str) -> reqwest::Response {
-    client().get(srv().url(path)).bearer_auth(token).send().await.expect("send")
+/// `GET /api/v1/auth/me` as `token` (none for `""`).
+async fn me(token: &str) -> reqwest::Response {
+    app().request(Method::GET, "/api/v1/auth/me", token).send().await.expect("send")
 }
 
 async fn code_of(resp: reqwest::Response) -> (u16, String, Value) {
@@ -44,41 +41,18 @@ fn new_email() -> String {
 
 /// Registers a candidate; returns (email, token, user id).
 async fn register() -> (String, String, String) {
-    let email = new_email();
-    let resp = post(
-        "/api/v1/auth/register",
-        &unique_ip(),
-        None,
-        &json!({"email": email, "password": PASSWORD, "full_name": "Test Candidate"}),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let body: Value = resp.json().await.expect("json");
-    (
-        email,
-        body["token"].as_str().expect("token").to_owned(),
-        body["user_id"].as_str().expect("id").to_owned(),
-    )
+    let account = app().register("Test Candidate").await;
+    (account.email, account.token, account.user_id)
 }
 
 async fn login(email: &str, password: &str, ip: &str) -> reqwest::Response {
-    post("/api/v1/auth/login", ip, None, &json!({"email": email, "password": password})).await
-}
-
-/// Creates an admin with the documented command and logs in.
-async fn admin_token() -> String {
-    common::create_admin(srv()).await
+    post_from(ip, None, "/api/v1/auth/login", &json!({"email": email, "password": password})).await
 }
 
 #[tokio::test]
 async fn register_returns_a_token_for_a_candidate() {
     let email = new_email();
-    let resp = post(
-        "/api/v1/auth/register",
-        &unique_ip(),
-        None,
-        &json!({"email": email.to_uppercase(), "password": PASSWORD, "full_name": "  Grace Hopper ", "phone": "+1 555 0100"}),
-    )
+    let resp = post_from(&unique_ip(), None, "/api/v1/auth/register", &json!({"email": email.to_uppercase(), "password": PASSWORD, "full_name": "  Grace Hopper ", "phone": "+1 555 0100"}))
     .await;
     assert_eq!(resp.status(), 201);
     let body: Value = resp.json().await.expect("json");
@@ -86,7 +60,7 @@ async fn register_returns_a_token_for_a_candidate() {
     assert_eq!(body["email"], email, "stored lower-cased");
     assert_eq!(body["candidate_id"], body["user_id"]);
     assert!(body["expires_at"].as_str().is_some_and(|t| t.ends_with('Z')));
-    let me: Value = get("/api/v1/auth/me", body["token"].as_str().unwrap()).await.json().await.expect("json");
+    let me: Value = me(body["token"].as_str().unwrap()).await.json().await.expect("json");
     assert_eq!(me["id"], body["user_id"]);
     assert_eq!(me["full_name"], "Grace Hopper");
     assert_eq!(me["role"], "candidate");
@@ -128,7 +102,7 @@ async fn every_invalid_registration_names_its_field() {
     cases.push(("unknown field", with("is_admin", json!(true)), "is_admin"));
     for (case, body, field) in cases {
         let (status, code, body) =
-            code_of(post("/api/v1/auth/register", &unique_ip(), None, &body).await).await;
+            code_of(post_from(&unique_ip(), None, "/api/v1/auth/register", &body).await).await;
         assert_eq!((status, code.as_str()), (422, "VALIDATION_ERROR"), "{case}");
         let fields: Vec<&str> =
             body["error"]["details"].as_array().unwrap().iter().filter_map(|d| d["field"].as_str()).collect();
@@ -141,10 +115,10 @@ async fn duplicate_emails_are_rejected_in_any_case() {
     let (email, _, _) = register().await;
     for variant in [email.clone(), email.to_uppercase(), format!("  {email}  ")] {
         let (status, code, _) = code_of(
-            post(
-                "/api/v1/auth/register",
+            post_from(
                 &unique_ip(),
                 None,
+                "/api/v1/auth/register",
                 &json!({"email": variant, "password": PASSWORD, "full_name": "Someone Else"}),
             )
             .await,
@@ -161,7 +135,7 @@ async fn login_succeeds_and_failures_are_indistinguishable() {
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["user_id"], user_id.as_str());
-    let me: Value = get("/api/v1/auth/me", body["token"].as_str().unwrap()).await.json().await.expect("json");
+    let me: Value = me(body["token"].as_str().unwrap()).await.json().await.expect("json");
     assert!(me["last_login_at"].is_string(), "last_login_at is stamped");
 
     let (s1, c1, b1) = code_of(login(&email, "Wrong-Password-1", &unique_ip()).await).await;
@@ -208,24 +182,24 @@ async fn the_per_ip_throttle_answers_429_with_retry_after() {
 #[tokio::test]
 async fn logout_revokes_the_token() {
     let (_, token, _) = register().await;
-    assert_eq!(get("/api/v1/auth/me", &token).await.status(), 200);
-    let resp = post("/api/v1/auth/logout", &unique_ip(), Some(&token), &json!({})).await;
+    assert_eq!(me(&token).await.status(), 200);
+    let resp = post_from(&unique_ip(), Some(&token), "/api/v1/auth/logout", &json!({})).await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(get("/api/v1/auth/me", &token).await.status(), 401);
+    assert_eq!(me(&token).await.status(), 401);
 }
 
 #[tokio::test]
 async fn refresh_rotates_the_token() {
     let (_, old, user_id) = register().await;
-    let resp = post("/api/v1/auth/refresh", &unique_ip(), Some(&old), &json!({})).await;
+    let resp = post_from(&unique_ip(), Some(&old), "/api/v1/auth/refresh", &json!({})).await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("json");
     let new = body["token"].as_str().unwrap();
     assert_ne!(new, old);
     assert_eq!(body["user_id"], user_id.as_str());
-    assert_eq!(get("/api/v1/auth/me", new).await.status(), 200);
-    assert_eq!(get("/api/v1/auth/me", &old).await.status(), 401, "the old token is revoked");
-    assert_eq!(post("/api/v1/auth/refresh", &unique_ip(), Some(&old), &json!({})).await.status(), 401);
+    assert_eq!(me(new).await.status(), 200);
+    assert_eq!(me(&old).await.status(), 401, "the old token is revoked");
+    assert_eq!(post_from(&unique_ip(), Some(&old), "/api/v1/auth/refresh", &json!({})).await.status(), 401);
 }
 
 fn b64url(bytes: &[u8]) -> String {
@@ -242,7 +216,7 @@ async fn expired_tampered_and_foreign_algorithm_tokens_are_refused() {
     .unwrap();
     let expired =
         keys.issue(&user_id, UserRole::Candidate, now_ms - 3 * 3_600_000, 60, "old-jti").expect("issue");
-    let (status, code, _) = code_of(get("/api/v1/auth/me", &expired.token).await).await;
+    let (status, code, _) = code_of(me(&expired.token).await).await;
     assert_eq!((status, code.as_str()), (401, "TOKEN_EXPIRED"));
 
     let parts: Vec<&str> = token.split('.').collect();
@@ -262,23 +236,18 @@ async fn expired_tampered_and_foreign_algorithm_tokens_are_refused() {
         "garbage".to_owned(),
     ];
     for t in forged {
-        let (status, code, _) = code_of(get("/api/v1/auth/me", &t).await).await;
+        let (status, code, _) = code_of(me(&t).await).await;
         assert_eq!((status, code.as_str()), (401, "UNAUTHORIZED"), "{t}");
     }
-    let (status, _, _) = code_of(client().get(srv().url("/api/v1/auth/me")).send().await.unwrap()).await;
+    let (status, _, _) = code_of(me("").await).await;
     assert_eq!(status, 401, "missing token");
 }
 
 #[tokio::test]
 async fn admins_create_staff_and_deactivate_users() {
-    let admin = admin_token().await;
+    let admin = app().admin().await;
     let recruiter_email = new_email();
-    let resp = post(
-        "/api/v1/admin/users",
-        &unique_ip(),
-        Some(&admin),
-        &json!({"email": recruiter_email, "password": PASSWORD, "full_name": "Rita Recruiter", "role": "recruiter"}),
-    )
+    let resp = post_from(&unique_ip(), Some(&admin), "/api/v1/admin/users", &json!({"email": recruiter_email, "password": PASSWORD, "full_name": "Rita Recruiter", "role": "recruiter"}))
     .await;
     assert_eq!(resp.status(), 201);
     let created: Value = resp.json().await.expect("json");
@@ -293,10 +262,10 @@ async fn admins_create_staff_and_deactivate_users() {
     let (_, candidate, candidate_id) = register().await;
     for token in [&candidate, &recruiter] {
         let (status, code, _) = code_of(
-            post(
-                "/api/v1/admin/users",
+            post_from(
                 &unique_ip(),
                 Some(token),
+                "/api/v1/admin/users",
                 &json!({"email": new_email(), "password": PASSWORD, "full_name": "Eve", "role": "admin"}),
             )
             .await,
@@ -306,10 +275,10 @@ async fn admins_create_staff_and_deactivate_users() {
     }
     // A staff role is required.
     let (status, _, body) = code_of(
-        post(
-            "/api/v1/admin/users",
+        post_from(
             &unique_ip(),
             Some(&admin),
+            "/api/v1/admin/users",
             &json!({"email": new_email(), "password": PASSWORD, "full_name": "Cand", "role": "candidate"}),
         )
         .await,
@@ -320,28 +289,26 @@ async fn admins_create_staff_and_deactivate_users() {
 
     // Deactivation: the token stops working and login is refused.
     let patch = |id: &str, active: bool| {
-        client()
-            .patch(srv().url(&format!("/api/v1/admin/users/{id}")))
-            .bearer_auth(&admin)
+        app()
+            .request(Method::PATCH, &format!("/api/v1/admin/users/{id}"), &admin)
             .json(&json!({"is_active": active}))
             .send()
     };
     let resp = patch(&candidate_id, false).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.json::<Value>().await.unwrap()["is_active"], false);
-    assert_eq!(get("/api/v1/auth/me", &candidate).await.status(), 401);
+    assert_eq!(me(&candidate).await.status(), 401);
     assert_eq!(patch(&candidate_id, true).await.unwrap().status(), 200);
-    assert_eq!(get("/api/v1/auth/me", &candidate).await.status(), 200, "reactivated");
+    assert_eq!(me(&candidate).await.status(), 200, "reactivated");
     assert_eq!(patch("00000000-0000-4000-8000-000000000000", false).await.unwrap().status(), 404);
 }
 
 #[tokio::test]
 async fn deactivated_users_cannot_log_in() {
-    let admin = admin_token().await;
+    let admin = app().admin().await;
     let (email, _, id) = register().await;
-    let resp = client()
-        .patch(srv().url(&format!("/api/v1/admin/users/{id}")))
-        .bearer_auth(&admin)
+    let resp = app()
+        .request(Method::PATCH, &format!("/api/v1/admin/users/{id}"), &admin)
         .json(&json!({"is_active": false}))
         .send()
         .await
@@ -356,10 +323,10 @@ async fn logs_never_contain_passwords_tokens_or_emails() {
     let (email, token, _) = register().await;
     let _ = login(&email, "Wrong-Password-7", &unique_ip()).await;
     let _ = login(&email, PASSWORD, &unique_ip()).await;
-    let _ = get("/api/v1/auth/me", &token).await;
-    let _ = post("/api/v1/auth/logout", &unique_ip(), Some(&token), &json!({})).await;
+    let _ = me(&token).await;
+    let _ = post_from(&unique_ip(), Some(&token), "/api/v1/auth/logout", &json!({})).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let logs = srv().logs();
+    let logs = app().server.logs();
     assert!(logs.contains("\"event\":\"request\""), "request log lines are captured");
     for secret in [PASSWORD, "Wrong-Password-7", token.as_str(), email.as_str()] {
         assert!(!logs.contains(secret), "a log line contains a secret or email");

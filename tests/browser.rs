@@ -12,10 +12,10 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{create_admin, server_with, Server};
+use common::{Server, TestApp};
 
-fn srv() -> &'static Server {
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         // Short interviews so the text scenario reaches automatic completion quickly.
         ("MIN_QUESTIONS", "3"),
         ("MAX_QUESTIONS", "4"),
@@ -78,9 +78,9 @@ fn web_client_typechecks() {
 /// interview by filter and reading its assessment. No console errors anywhere.
 #[tokio::test]
 async fn text_interview_results_and_recruiter_in_chromium() {
-    let server = srv();
-    let admin = create_admin(server).await;
-    run_scenario("text_interview.mjs", server, &[("RECRUITER_TOKEN", &admin)]);
+    let app = app();
+    let admin = app.admin().await;
+    run_scenario("text_interview.mjs", app.server, &[("RECRUITER_TOKEN", &admin)]);
 }
 
 /// The voice and video clients against mocked realtime/video endpoints (playwright routing; the
@@ -89,16 +89,16 @@ async fn text_interview_results_and_recruiter_in_chromium() {
 /// the fake camera uploaded after one dropped attempt (resumed via /upload-status), finalized.
 #[tokio::test]
 async fn voice_and_video_clients_against_mocked_endpoints_in_chromium() {
-    run_scenario("media_mocked.mjs", srv(), &[]);
+    run_scenario("media_mocked.mjs", app().server, &[]);
 }
 
 /// A video recorded with the fake camera during an interview (with consent), uploaded in chunks
 /// with progress and finalised, then played back in the recruiter view.
 #[tokio::test]
 async fn video_record_upload_and_recruiter_playback_in_chromium() {
-    let server = srv();
-    let admin = create_admin(server).await;
-    run_scenario("video.mjs", server, &[("RECRUITER_TOKEN", &admin)]);
+    let app = app();
+    let admin = app.admin().await;
+    run_scenario("video.mjs", app.server, &[("RECRUITER_TOKEN", &admin)]);
 }
 
 /// The resume, feedback and realtime APIs for real: a candidate uploads a text resume and sees it
@@ -109,7 +109,7 @@ async fn video_record_upload_and_recruiter_playback_in_chromium() {
 /// edited feedback.
 #[tokio::test]
 async fn resume_upload_feedback_approval_and_realtime_socket_in_chromium() {
-    let server = srv();
-    let admin = create_admin(server).await;
-    run_scenario("resumes.mjs", server, &[("RECRUITER_TOKEN", &admin)]);
+    let app = app();
+    let admin = app.admin().await;
+    run_scenario("resumes.mjs", app.server, &[("RECRUITER_TOKEN", &admin)]);
 }

@@ -9,12 +9,14 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{client, server_with, Server};
+use common::app::send;
+use common::TestApp;
 use interview_edge::http::routes::{Route, ROUTES};
+use reqwest::Method;
 use serde_json::{json, Value};
 
-fn srv() -> &'static Server {
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         ("ANSWER_RATE_BURST", "100000"),
         ("ANSWER_RATE_PER_MINUTE", "1000000"),
         ("AUTH_IP_RATE_PER_MINUTE", "100000"),
@@ -26,19 +28,12 @@ fn srv() -> &'static Server {
 /// The restart test kills the shared server: it runs alone.
 static GATE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
-async fn candidate() -> String {
-    common::register_candidate(srv(), "Fault Tester").await.0
-}
-
-async fn start(token: &str) -> String {
-    common::start_interview(srv(), token, "javascript").await
-}
-
 #[tokio::test]
 async fn a_sigkill_during_a_burst_loses_no_acknowledged_answer() {
     let _gate = GATE.write().await;
-    let token = candidate().await;
-    let id = start(&token).await;
+    let app = app();
+    let token = app.candidate().await;
+    let id = app.start_id(&token, "javascript").await;
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
     // A burst of answers in sequence (one interview answers one at a time), killed midway.
     let burst = {
@@ -46,9 +41,8 @@ async fn a_sigkill_during_a_burst_loses_no_acknowledged_answer() {
         tokio::spawn(async move {
             for i in 0..200 {
                 let text = format!("Burst answer {i}: closures capture their scope.");
-                let resp = client()
-                    .post(srv().url(&format!("/api/v1/interviews/{id}/messages")))
-                    .bearer_auth(&token)
+                let resp = app
+                    .request(Method::POST, &format!("/api/v1/interviews/{id}/messages"), &token)
                     .timeout(Duration::from_secs(5))
                     .json(&json!({ "message_text": text }))
                     .send()
@@ -69,24 +63,15 @@ async fn a_sigkill_during_a_burst_loses_no_acknowledged_answer() {
         })
     };
     tokio::time::sleep(Duration::from_millis(250)).await;
-    srv().kill(9);
+    app.server.kill(9);
     let _ = burst.await;
-    srv().restart(9);
+    app.server.restart(9);
     let acked = acknowledged.lock().unwrap().clone();
     assert!(!acked.is_empty(), "some answers were acknowledged before the kill");
 
-    let v: Value = client()
-        .get(srv().url(&format!("/api/v1/interviews/{id}/messages?limit=100")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let messages = v["messages"].as_array().unwrap();
+    let messages = app.messages(&token, &id).await;
     let mut by_id: HashMap<&str, usize> = HashMap::new();
-    for m in messages {
+    for m in &messages {
         *by_id.entry(m["id"].as_str().unwrap()).or_default() += 1;
     }
     for (mid, text) in &acked {
@@ -100,34 +85,16 @@ async fn a_sigkill_during_a_burst_loses_no_acknowledged_answer() {
     let seqs: Vec<u64> = messages.iter().map(|m| m["sequence_number"].as_u64().unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>(), "contiguous after the restart");
     // The interview continues (or was already complete).
-    let status: Value = client()
-        .get(srv().url(&format!("/api/v1/interviews/{id}/status")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = app.interview(&token, &id, "/status").await;
     if status["status"] == "in_progress" {
-        let resp = client()
-            .post(srv().url(&format!("/api/v1/interviews/{id}/messages")))
-            .bearer_auth(&token)
-            .json(&json!({ "message_text": "After the restart." }))
-            .send()
-            .await
-            .unwrap();
+        let (answered, _) = app.answer(&token, &id, "After the restart.").await;
         // A turn left pending by the kill is finished by /retry first.
-        if resp.status() == 409 {
-            let r = client()
-                .post(srv().url(&format!("/api/v1/interviews/{id}/messages/retry")))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+        if answered == 409 {
+            let (retried, _) =
+                app.post_empty(&token, &format!("/api/v1/interviews/{id}/messages/retry")).await;
+            assert_eq!(retried, 200);
         } else {
-            assert_eq!(resp.status(), 200);
+            assert_eq!(answered, 200);
         }
     }
 }
@@ -156,8 +123,9 @@ fn hostile_bodies() -> Vec<(&'static str, Option<&'static str>, Vec<u8>)> {
 #[tokio::test]
 async fn hostile_bodies_on_every_route_answer_4xx_never_5xx() {
     let _gate = GATE.read().await;
-    let token = candidate().await;
-    let interview = start(&token).await;
+    let app = app();
+    let token = app.candidate().await;
+    let interview = app.start_id(&token, "javascript").await;
     let mut checked = 0;
     for route in ROUTES {
         let path = route.pattern.replace("{id}", &interview);
@@ -166,16 +134,12 @@ async fn hostile_bodies_on_every_route_answer_4xx_never_5xx() {
             let with_token = !matches!(route.route, Route::Logout | Route::Refresh);
             let auths = if with_token { vec![None, Some(token.as_str())] } else { vec![None] };
             for auth in auths {
-                let method = reqwest::Method::from_bytes(route.method.as_bytes()).unwrap();
-                let mut req = client().request(method, srv().url(&path)).body(body.clone());
+                let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+                let mut req = app.request(method, &path, auth.unwrap_or_default()).body(body.clone());
                 if let Some(ct) = content_type {
                     req = req.header("Content-Type", ct);
                 }
-                if let Some(t) = auth {
-                    req = req.bearer_auth(t);
-                }
-                let resp = req.send().await.unwrap();
-                let status = resp.status().as_u16();
+                let (status, v) = send(req).await;
                 assert!(
                     status < 500,
                     "{} {} ({name}, auth={}) answered {status}",
@@ -184,7 +148,6 @@ async fn hostile_bodies_on_every_route_answer_4xx_never_5xx() {
                     auth.is_some()
                 );
                 if status >= 400 {
-                    let v: Value = resp.json().await.unwrap_or(Value::Null);
                     assert!(
                         v["error"]["code"].is_string(),
                         "{} {} ({name}) error envelope",

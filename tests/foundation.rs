@@ -5,13 +5,13 @@
 
 mod common;
 
-use common::client;
-use reqwest::StatusCode;
+use common::TestApp;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 /// This binary's server: the panic probe is armed (inert without `?panic=1`).
-fn server() -> &'static common::Server {
-    common::server_with(&[("TEST_FAULTS", "panic")])
+fn app() -> TestApp {
+    TestApp::with(&[("TEST_FAULTS", "panic")])
 }
 
 /// The panic test resets the Worker's wasm instance, failing whatever else is in flight on it:
@@ -32,7 +32,7 @@ async fn error_code(resp: reqwest::Response) -> (StatusCode, String, Value) {
 #[tokio::test]
 async fn health_reports_ok_storage_and_the_builtin_provider() {
     let _gate = GATE.read().await;
-    let resp = client().get(server().url("/health")).send().await.expect("send");
+    let resp = app().request(Method::GET, "/health", "").send().await.expect("send");
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["status"], "ok");
@@ -45,7 +45,7 @@ async fn health_reports_ok_storage_and_the_builtin_provider() {
 #[tokio::test]
 async fn the_openapi_document_is_served() {
     let _gate = GATE.read().await;
-    let resp = client().get(server().url("/api/v1/openapi.json")).send().await.expect("send");
+    let resp = app().request(Method::GET, "/api/v1/openapi.json", "").send().await.expect("send");
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.expect("json");
     assert!(body["paths"]["/health"].is_object());
@@ -55,7 +55,7 @@ async fn the_openapi_document_is_served() {
 async fn unknown_routes_are_404_with_or_without_a_token() {
     let _gate = GATE.read().await;
     for auth in [None, Some("Bearer not-a-token")] {
-        let mut req = client().get(server().url("/api/v1/nothing-here"));
+        let mut req = app().request(Method::GET, "/api/v1/nothing-here", "");
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }
@@ -68,15 +68,15 @@ async fn unknown_routes_are_404_with_or_without_a_token() {
 async fn a_known_path_with_the_wrong_method_is_405() {
     let _gate = GATE.read().await;
     let (status, code, _) =
-        error_code(client().delete(server().url("/health")).send().await.expect("send")).await;
+        error_code(app().request(Method::DELETE, "/health", "").send().await.expect("send")).await;
     assert_eq!((status.as_u16(), code.as_str()), (405, "METHOD_NOT_ALLOWED"));
 }
 
 #[tokio::test]
 async fn malformed_json_is_400() {
     let _gate = GATE.read().await;
-    let resp = client()
-        .post(server().url(REGISTER))
+    let resp = app()
+        .request(Method::POST, REGISTER, "")
         .header("Content-Type", "application/json")
         .body("{\"email\": ")
         .send()
@@ -90,8 +90,8 @@ async fn malformed_json_is_400() {
 async fn a_body_over_64_kib_is_413() {
     let _gate = GATE.read().await;
     let big = format!("{{\"email\": \"{}\"}}", "a".repeat(70 * 1024));
-    let resp = client()
-        .post(server().url(REGISTER))
+    let resp = app()
+        .request(Method::POST, REGISTER, "")
         .header("Content-Type", "application/json")
         .body(big)
         .send()
@@ -105,7 +105,7 @@ async fn a_body_over_64_kib_is_413() {
 async fn a_wrong_content_type_is_415() {
     let _gate = GATE.read().await;
     for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
-        let mut req = client().post(server().url(REGISTER)).body("{}");
+        let mut req = app().request(Method::POST, REGISTER, "").body("{}");
         if let Some(ct) = ct {
             req = req.header("Content-Type", ct);
         }
@@ -118,10 +118,10 @@ async fn a_wrong_content_type_is_415() {
 async fn every_response_carries_the_request_id_and_security_headers() {
     let _gate = GATE.read().await;
     let requests = [
-        client().get(server().url("/health")),
-        client().get(server().url("/nope")),
-        client().post(server().url(REGISTER)).body("x"),
-        client().get(server().url("/api/v1/auth/me")),
+        app().request(Method::GET, "/health", ""),
+        app().request(Method::GET, "/nope", ""),
+        app().request(Method::POST, REGISTER, "").body("x"),
+        app().request(Method::GET, "/api/v1/auth/me", ""),
     ];
     for req in requests {
         let resp = req.send().await.expect("send");
@@ -138,8 +138,8 @@ async fn every_response_carries_the_request_id_and_security_headers() {
 async fn cors_grants_allowed_origins_only() {
     let _gate = GATE.read().await;
     let allowed = "http://127.0.0.1:8787";
-    let resp = client()
-        .request(reqwest::Method::OPTIONS, server().url(REGISTER))
+    let resp = app()
+        .request(Method::OPTIONS, REGISTER, "")
         .header("Origin", allowed)
         .header("Access-Control-Request-Method", "POST")
         .send()
@@ -155,10 +155,7 @@ async fn cors_grants_allowed_origins_only() {
     assert!(methods.contains("POST"));
 
     for origin in ["http://evil.example", "http://127.0.0.1:8787.evil.example"] {
-        for req in [
-            client().request(reqwest::Method::OPTIONS, server().url(REGISTER)),
-            client().get(server().url("/health")),
-        ] {
+        for req in [app().request(Method::OPTIONS, REGISTER, ""), app().request(Method::GET, "/health", "")] {
             let resp = req.header("Origin", origin).send().await.expect("send");
             assert!(resp.headers().get("access-control-allow-origin").is_none(), "{origin} got a grant");
         }
@@ -168,12 +165,12 @@ async fn cors_grants_allowed_origins_only() {
 #[tokio::test]
 async fn request_logs_are_json_lines_without_query_strings() {
     let _gate = GATE.read().await;
-    let resp = client().get(server().url("/health?secret=do-not-log")).send().await.expect("send");
+    let resp = app().request(Method::GET, "/health?secret=do-not-log", "").send().await.expect("send");
     let rid = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     // The log line is written after the response; give the pump a moment.
     let mut found = None;
     for _ in 0..50 {
-        found = server().logs().lines().find(|l| l.contains(&rid)).map(str::to_owned);
+        found = app().server.logs().lines().find(|l| l.contains(&rid)).map(str::to_owned);
         if found.is_some() {
             break;
         }
@@ -185,16 +182,21 @@ async fn request_logs_are_json_lines_without_query_strings() {
     assert_eq!(v["route"], "/health");
     assert_eq!(v["status"], 200);
     // Our own JSON lines never carry the query (wrangler's dev banner lines are not ours).
-    assert!(!server().logs().lines().filter(|l| l.contains("\"event\"")).any(|l| l.contains("do-not-log")));
+    assert!(!app()
+        .server
+        .logs()
+        .lines()
+        .filter(|l| l.contains("\"event\""))
+        .any(|l| l.contains("do-not-log")));
 }
 
 #[tokio::test]
 async fn a_rust_panic_answers_the_500_envelope_and_the_next_request_works() {
     let _gate = GATE.write().await;
     // The shared server runs with TEST_FAULTS=panic, which arms `GET /health?panic=1` only.
-    let resp = client().get(server().url("/health?panic=1")).send().await.expect("send");
+    let resp = app().request(Method::GET, "/health?panic=1", "").send().await.expect("send");
     let (status, code, _) = error_code(resp).await;
     assert_eq!((status.as_u16(), code.as_str()), (500, "INTERNAL"));
-    let resp = client().get(server().url("/health")).send().await.expect("send");
+    let resp = app().request(Method::GET, "/health", "").send().await.expect("send");
     assert_eq!(resp.status(), 200, "a fresh instance serves the next request");
 }

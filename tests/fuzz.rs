@@ -22,15 +22,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{client, create_admin, register_candidate, server_with, start_interview, unique, Server};
+use common::app::send;
+use common::{unique, Server, TestApp};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// Operations that would revoke the token every other operation uses.
 const TOKEN_KILLERS: &[&str] = &["logout", "refresh"];
 
 /// This binary's server: throttles out of the fuzzer's way.
-fn srv() -> &'static Server {
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         ("AUTH_IP_RATE_PER_MINUTE", "1000000"),
         ("STARTS_PER_HOUR", "1000000"),
         ("ANSWER_RATE_BURST", "1000000"),
@@ -151,81 +153,45 @@ fn assert_reached(entries: &[(String, String, u16)], srv: &Server, wanted: &[(&s
     }
 }
 
-async fn post(srv: &Server, token: &str, path: &str, body: &Value) -> Value {
-    let resp = client().post(srv.url(path)).bearer_auth(token).json(body).send().await.unwrap();
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
+/// POSTs JSON and asserts a 2xx; returns the body.
+async fn post_ok(app: TestApp, token: &str, path: &str, body: &Value) -> Value {
+    let (status, body) = app.post(token, path, body).await;
     assert!((200..300).contains(&status), "POST {path}: {status} {body}");
     body
 }
 
-async fn get(srv: &Server, token: &str, path: &str) -> (u16, Value) {
-    let resp = client().get(srv.url(path)).bearer_auth(token).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-/// Polls `path` until it answers 200 (30 s at most).
-async fn wait_ok(srv: &Server, token: &str, path: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, body) = get(srv, token, path).await;
-        if status == 200 {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "{path} never answered 200 (last {status} {body})");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// An interview with two answers.
-async fn answered(srv: &Server, token: &str) -> String {
-    let id = start_interview(srv, token, "python").await;
+async fn answered(app: TestApp, token: &str) -> String {
+    let id = app.start_id(token, "python").await;
     for text in ["I would profile first, then fix the hot loop.", "A dict keyed by id, with a lock."] {
-        post(srv, token, &format!("/api/v1/interviews/{id}/messages"), &json!({"message_text": text})).await;
+        post_ok(app, token, &format!("/api/v1/interviews/{id}/messages"), &json!({"message_text": text}))
+            .await;
     }
     id
 }
 
-async fn consent(srv: &Server, token: &str, id: &str) {
-    post(srv, token, &format!("/api/v1/interviews/{id}/video-consent"), &json!({"consent": true})).await;
+async fn consent(app: TestApp, token: &str, id: &str) {
+    post_ok(app, token, &format!("/api/v1/interviews/{id}/video-consent"), &json!({"consent": true})).await;
 }
 
 /// Uploads a one-chunk WebM video and finalizes it.
-async fn upload_video(srv: &Server, token: &str, id: &str) {
+async fn upload_video(app: TestApp, token: &str, id: &str) {
     let mut video = vec![0x1A, 0x45, 0xDF, 0xA3];
     video.extend((0..64 * 1024).map(|i| (i * 31 % 251) as u8));
-    let resp = client()
-        .post(srv.url(&format!("/api/v1/videos/{id}/upload-chunk?chunk_index=0&total_chunks=1")))
-        .bearer_auth(token)
-        .header("Content-Type", "video/webm")
-        .body(video)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "video chunk: {}", resp.text().await.unwrap_or_default());
-    post(srv, token, &format!("/api/v1/videos/{id}/finalize"), &json!({})).await;
+    let path = format!("/api/v1/videos/{id}/upload-chunk?chunk_index=0&total_chunks=1");
+    let (status, body) =
+        send(app.request(Method::POST, &path, token).header("Content-Type", "video/webm").body(video)).await;
+    assert_eq!(status, 200, "video chunk: {body}");
+    post_ok(app, token, &format!("/api/v1/videos/{id}/finalize"), &json!({})).await;
 }
 
 /// Uploads a text résumé; returns its id once staff (`admin`) can read its feedback.
-async fn upload_resume(srv: &Server, token: &str, admin: &str) -> String {
-    let boundary = format!("----fuzz{}", unique());
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cv.txt\"\r\n\
-         Content-Type: text/plain\r\n\r\nFran Fuzz\nPython developer\nSkills: Django, PostgreSQL, Docker\n\
-         \r\n--{boundary}--\r\n"
-    );
-    let resp = client()
-        .post(srv.url("/api/v1/resumes"))
-        .bearer_auth(token)
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 202, "résumé upload");
-    let id = resp.json::<Value>().await.unwrap()["resume_id"].as_str().unwrap().to_owned();
-    wait_ok(srv, admin, &format!("/api/v1/resumes/{id}/feedback")).await;
+async fn upload_resume(app: TestApp, token: &str, admin: &str) -> String {
+    let text = b"Fran Fuzz\nPython developer\nSkills: Django, PostgreSQL, Docker\n";
+    let (status, body) = app.upload_resume(token, text, "cv.txt", "text/plain").await;
+    assert_eq!(status, 202, "résumé upload: {body}");
+    let id = body["resume_id"].as_str().unwrap().to_owned();
+    app.wait_ok(admin, &format!("/api/v1/resumes/{id}/feedback"), Duration::from_secs(30), &[]).await;
     id
 }
 
@@ -252,25 +218,26 @@ struct World {
     victim_id: String,
 }
 
-async fn world(srv: &Server) -> World {
-    let (candidate, candidate_id) = register_candidate(srv, "Fuzz Candidate").await;
-    let live = answered(srv, &candidate).await;
-    consent(srv, &candidate, &live).await;
-    upload_video(srv, &candidate, &live).await;
-    let done = answered(srv, &candidate).await;
-    post(srv, &candidate, &format!("/api/v1/interviews/{done}/complete"), &json!({})).await;
-    let to_complete = answered(srv, &candidate).await;
-    let to_upload = start_interview(srv, &candidate, "react").await;
-    consent(srv, &candidate, &to_upload).await;
-    let to_delete = start_interview(srv, &candidate, "fullstack").await;
-    consent(srv, &candidate, &to_delete).await;
-    upload_video(srv, &candidate, &to_delete).await;
-    let admin = create_admin(srv).await;
-    let resume = upload_resume(srv, &candidate, &admin).await;
-    post(srv, &admin, &format!("/api/v1/resumes/{resume}/feedback/approve"), &json!({})).await;
-    wait_ok(srv, &candidate, &format!("/api/v1/resumes/{resume}/feedback")).await;
-    let pending_resume = upload_resume(srv, &candidate, &admin).await;
-    let (_, victim_id) = register_candidate(srv, "Fuzz Victim").await;
+async fn world(app: TestApp) -> World {
+    let (candidate, candidate_id) = app.candidate_with_id("Fuzz Candidate").await;
+    let live = answered(app, &candidate).await;
+    consent(app, &candidate, &live).await;
+    upload_video(app, &candidate, &live).await;
+    let done = answered(app, &candidate).await;
+    post_ok(app, &candidate, &format!("/api/v1/interviews/{done}/complete"), &json!({})).await;
+    let to_complete = answered(app, &candidate).await;
+    let to_upload = app.start_id(&candidate, "react").await;
+    consent(app, &candidate, &to_upload).await;
+    let to_delete = app.start_id(&candidate, "fullstack").await;
+    consent(app, &candidate, &to_delete).await;
+    upload_video(app, &candidate, &to_delete).await;
+    let admin = app.admin().await;
+    let resume = upload_resume(app, &candidate, &admin).await;
+    post_ok(app, &admin, &format!("/api/v1/resumes/{resume}/feedback/approve"), &json!({})).await;
+    app.wait_ok(&candidate, &format!("/api/v1/resumes/{resume}/feedback"), Duration::from_secs(30), &[])
+        .await;
+    let pending_resume = upload_resume(app, &candidate, &admin).await;
+    let (_, victim_id) = app.candidate_with_id("Fuzz Victim").await;
     World {
         candidate,
         candidate_id,
@@ -306,8 +273,8 @@ const LIVE_OPERATIONS: &[&str] = &[
 #[tokio::test]
 async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
     let started = Instant::now();
-    let srv = srv();
-    let w = world(srv).await;
+    let app = app();
+    let w = world(app).await;
     let excluded: Vec<&str> = TOKEN_KILLERS.iter().flat_map(|op| ["--exclude-operation-id", op]).collect();
 
     // 1. Random ids, every operation.
@@ -315,7 +282,7 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
     let auth = format!("Authorization: Bearer {}", w.candidate);
     let mut args = vec!["-H", &auth, "--phases", "examples,coverage,fuzzing", "--report-har-path", "run.har"];
     args.extend(&excluded);
-    run(&dir, srv, &args);
+    run(&dir, app.server, &args);
     clean(&dir);
 
     // 2. The candidate, every operation, real ids.
@@ -332,12 +299,12 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
     std::fs::write(dir.join("schemathesis.toml"), config(&w.candidate, &bindings)).expect("config");
     let mut args = vec!["--phases", "examples,coverage,fuzzing", "--report-har-path", "run.har"];
     args.extend(&excluded);
-    run(&dir, srv, &args);
+    run(&dir, app.server, &args);
     let entries = har_entries(&dir.join("run.har"));
     let (live, done, resume) = (&w.live, &w.done, &w.resume);
     assert_reached(
         &entries,
-        srv,
+        app.server,
         &[
             ("GET", format!("/api/v1/interviews/{live}")),
             ("GET", format!("/api/v1/interviews/{live}/status")),
@@ -364,7 +331,7 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
     std::fs::write(dir.join("schemathesis.toml"), config(&w.candidate, &BTreeMap::new())).expect("config");
     let mut args = vec!["--phases", "stateful", "--report-har-path", "run.har"];
     args.extend(&excluded);
-    let stdout = run(&dir, srv, &args);
+    let stdout = run(&dir, app.server, &args);
     assert!(stdout.contains("Stateful"), "no stateful phase ran:\n{stdout}");
     // Only a link can supply a real id to an interview operation in this run (it binds none).
     let known = [&w.live, &w.done, &w.to_complete, &w.to_upload, &w.to_delete];
@@ -412,11 +379,11 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
     for op in &staff_operations {
         args.extend(["--include-operation-id", op]);
     }
-    run(&dir, srv, &args);
+    run(&dir, app.server, &args);
     let entries = har_entries(&dir.join("run.har"));
     assert_reached(
         &entries,
-        srv,
+        app.server,
         &[
             ("GET", format!("/api/v1/recruiter/interviews/{live}")),
             ("GET", format!("/api/v1/recruiter/candidates/{}", w.candidate_id)),
@@ -435,22 +402,15 @@ async fn schemathesis_finds_no_server_error_and_no_nonconforming_response() {
 /// answered 500. Any documented `q` (up to 100 characters, wildcards literal) answers 200.
 #[tokio::test]
 async fn long_candidate_searches_answer_200_and_match_literally() {
-    let srv = srv();
-    let admin = create_admin(srv).await;
+    let app = app();
+    let admin = app.admin().await;
     let marker = format!("Zed_{}%", &unique()[..12]);
-    let (_, id) = register_candidate(srv, &format!("Long {marker} Search")).await;
+    let (_, id) = app.candidate_with_id(&format!("Long {marker} Search")).await;
     let search = |q: String| {
         let admin = admin.clone();
         async move {
-            let resp = client()
-                .get(srv.url("/api/v1/recruiter/candidates"))
-                .query(&[("q", q.as_str()), ("limit", "100")])
-                .bearer_auth(&admin)
-                .send()
-                .await
-                .unwrap();
-            let status = resp.status().as_u16();
-            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+            let req = app.request(Method::GET, "/api/v1/recruiter/candidates", &admin);
+            send(req.query(&[("q", q.as_str()), ("limit", "100")])).await
         }
     };
     let ids = |v: &Value| -> Vec<String> {

@@ -13,12 +13,12 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{client, d1_query, server_with, unique, unique_ip, Server};
+use common::app::{error_code as code, send};
+use common::{d1_query, unique, TestApp};
 use interview_edge::domain::bank;
 use interview_edge::domain::enums::{Difficulty, RoleType};
+use reqwest::Method;
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "Correct-Horse-9";
 /// The engine limits of the default configuration (`MIN_QUESTIONS`, `MAX_QUESTIONS`,
 /// `MIN_BOUNDARIES`).
 const MIN_QUESTIONS: u64 = 12;
@@ -28,33 +28,12 @@ const MIN_BOUNDARIES: usize = 2;
 const ABANDON_AFTER_SECONDS: u64 = 6;
 const WEAK_ANSWER: &str = "I don't know.";
 
-fn srv() -> &'static Server {
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         ("ABANDON_AFTER_MINUTES", "0.1"),
         ("ANSWER_RATE_BURST", "1000"),
         ("ANSWER_RATE_PER_MINUTE", "100000"),
     ])
-}
-
-// ----------------------------------------------------------------------------------- HTTP
-
-/// Sends a request; returns the status and the JSON body (`Null` when there is none).
-async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
-    let resp = req.send().await.expect("send");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(token: &str, path: &str) -> (u16, Value) {
-    send(client().get(srv().url(path)).bearer_auth(token)).await
-}
-
-async fn post(token: &str, path: &str, body: &Value) -> (u16, Value) {
-    send(client().post(srv().url(path)).bearer_auth(token).json(body)).await
-}
-
-fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or("")
 }
 
 /// The fields named by a validation error's `details`.
@@ -71,24 +50,8 @@ fn interview_path(id: &str, rest: &str) -> String {
 
 /// Registers a candidate from a fresh IP; returns (token, user id).
 async fn register() -> (String, String) {
-    let (status, body) = send(client().post(srv().url("/api/v1/auth/register")).header("CF-Connecting-IP", unique_ip()).json(
-        &json!({"email": format!("cand-{}@example.com", unique()), "password": PASSWORD, "full_name": "Casey Candidate"}),
-    ))
-    .await;
-    assert_eq!(status, 201, "register: {body}");
-    (body["token"].as_str().expect("token").to_owned(), body["user_id"].as_str().expect("user_id").to_owned())
-}
-
-/// Creates an admin with the documented command and logs in; returns the token.
-async fn admin_token() -> String {
-    common::create_admin(srv()).await
-}
-
-/// Starts an interview; returns the 201 body.
-async fn start(token: &str, role: &str) -> Value {
-    let (status, body) = post(token, "/api/v1/interviews/start", &json!({ "role_type": role })).await;
-    assert_eq!(status, 201, "start: {body}");
-    body
+    let account = app().register("Casey Candidate").await;
+    (account.token, account.user_id)
 }
 
 fn id_of(started: &Value) -> String {
@@ -97,35 +60,13 @@ fn id_of(started: &Value) -> String {
     id
 }
 
-async fn answer(token: &str, id: &str, text: &str) -> (u16, Value) {
-    post(token, &interview_path(id, "/messages"), &json!({ "message_text": text })).await
-}
-
-async fn answer_ok(token: &str, id: &str, text: &str) -> Value {
-    let (status, body) = answer(token, id, text).await;
-    assert_eq!(status, 200, "answer: {body}");
-    body
-}
-
-/// The whole message log (one page of 100 holds any interview).
+/// The whole message log, whose `total_count` is its length.
 async fn messages(token: &str, id: &str) -> Vec<Value> {
-    let (status, body) = get(token, &interview_path(id, "/messages?limit=100")).await;
+    let (status, body) = app().get(token, &interview_path(id, "/messages?limit=100")).await;
     assert_eq!(status, 200, "messages: {body}");
     let list = body["messages"].as_array().expect("messages").clone();
     assert_eq!(body["total_count"].as_u64(), Some(list.len() as u64), "total_count is the log's length");
     list
-}
-
-async fn view(token: &str, id: &str) -> Value {
-    let (status, body) = get(token, &interview_path(id, "")).await;
-    assert_eq!(status, 200, "view: {body}");
-    body
-}
-
-async fn status_of(token: &str, id: &str) -> Value {
-    let (status, body) = get(token, &interview_path(id, "/status")).await;
-    assert_eq!(status, 200, "status: {body}");
-    body
 }
 
 fn difficulty(v: &Value) -> Difficulty {
@@ -217,14 +158,14 @@ impl Run {
 /// built from the bank's rubrics, or "I don't know".
 async fn run_interview(role: RoleType, strong: bool) -> Run {
     let (token, _) = register().await;
-    let started = start(&token, role.as_str()).await;
+    let started = app().start(&token, role.as_str()).await;
     let id = id_of(&started);
     let mut asked = started["first_question"]["text"].as_str().expect("first question").to_owned();
     let mut turns = Vec::new();
     let mut sent = Vec::new();
     while turns.len() <= MAX_QUESTIONS as usize {
         let text = if strong { strong_answer(role, &asked) } else { WEAK_ANSWER.to_owned() };
-        let turn = answer_ok(&token, &id, &text).await;
+        let turn = app().answer_ok(&token, &id, &text).await;
         asked = turn["ai_response"].as_str().expect("ai_response").to_owned();
         sent.push(text);
         let done = turn["interview_complete"] == true;
@@ -291,7 +232,7 @@ async fn check_completed_run(run: &Run) {
 
     // The interview, its status and its latest message agree with the last turn.
     let last = run.last();
-    let v = view(&run.token, &run.id).await;
+    let v = app().interview(&run.token, &run.id, "").await;
     assert_eq!(v["status"], "completed");
     assert_eq!(v["completion_reason"], last["completion_reason"]);
     assert_eq!(v["questions_asked"], n as u64);
@@ -301,7 +242,7 @@ async fn check_completed_run(run: &Run) {
     assert!(is_timestamp(&v["completed_at"]), "{v}");
     assert!(v["duration_seconds"].as_u64().is_some(), "{v}");
 
-    let s = status_of(&run.token, &run.id).await;
+    let s = app().interview(&run.token, &run.id, "/status").await;
     assert_eq!(s["status"], "completed");
     assert_eq!(s["can_resume"], false);
     assert!(s["redirect_to"].as_str().is_some_and(|r| !r.is_empty()), "completed → redirect_to: {s}");
@@ -309,7 +250,7 @@ async fn check_completed_run(run: &Run) {
     assert_eq!(s["questions_asked"], n as u64);
     assert_eq!(s["last_message"]["id"], last["ai_message_id"]);
 
-    let (status, latest) = get(&run.token, &interview_path(&run.id, "/messages/latest")).await;
+    let (status, latest) = app().get(&run.token, &interview_path(&run.id, "/messages/latest")).await;
     assert_eq!(status, 200);
     assert_eq!(latest["message_id"], last["ai_message_id"]);
     assert_eq!(latest["sequence_number"], 2 * n as u64 + 1);
@@ -351,12 +292,12 @@ async fn strong_and_weak_candidates_complete_on_their_own_at_different_levels() 
 
     // A finished interview refuses answers; /complete keeps the automatic reason.
     for run in [&strong, &weak] {
-        let (status, body) = answer(&run.token, &run.id, "One more thing I wanted to add.").await;
+        let (status, body) = app().answer(&run.token, &run.id, "One more thing I wanted to add.").await;
         assert_eq!((status, code(&body)), (409, "INTERVIEW_COMPLETED"));
-        let (status, done) = post(&run.token, &interview_path(&run.id, "/complete"), &json!({})).await;
+        let (status, done) = app().post(&run.token, &interview_path(&run.id, "/complete"), &json!({})).await;
         assert_eq!(status, 200, "{done}");
         assert_eq!(done["completion_reason"], run.last()["completion_reason"]);
-        assert_eq!(done["completed_at"], view(&run.token, &run.id).await["completed_at"]);
+        assert_eq!(done["completed_at"], app().interview(&run.token, &run.id, "").await["completed_at"]);
         assert_eq!(done["questions_answered"], run.turns.len() as u64);
         assert_eq!(messages(&run.token, &run.id).await.len(), 2 * run.turns.len() + 1, "nothing was added");
     }
@@ -365,11 +306,13 @@ async fn strong_and_weak_candidates_complete_on_their_own_at_different_levels() 
 #[tokio::test]
 async fn completing_is_idempotent_and_closes_the_interview() {
     let (token, _) = register().await;
-    let id = id_of(&start(&token, "javascript").await);
-    answer_ok(&token, &id, "Closures keep the variables of the scope they were created in alive.").await;
+    let id = id_of(&app().start(&token, "javascript").await);
+    app()
+        .answer_ok(&token, &id, "Closures keep the variables of the scope they were created in alive.")
+        .await;
 
     let path = interview_path(&id, "/complete");
-    let (status, first) = post(&token, &path, &json!({})).await;
+    let (status, first) = app().post(&token, &path, &json!({})).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["interview_id"], id.as_str());
     assert_eq!(first["completion_reason"], "candidate_request");
@@ -379,23 +322,23 @@ async fn completing_is_idempotent_and_closes_the_interview() {
     assert!(first["duration_seconds"].as_u64().is_some(), "{first}");
     assert!(first["message"].as_str().is_some_and(|m| !m.is_empty()));
 
-    let (status, second) = post(&token, &path, &json!({})).await;
+    let (status, second) = app().post(&token, &path, &json!({})).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["completed_at"], first["completed_at"], "completing again changes nothing");
     assert_eq!(second["completion_reason"], "candidate_request");
     assert_eq!(second["questions_answered"], 1);
 
-    let (status, body) = answer(&token, &id, "Another answer after the end.").await;
+    let (status, body) = app().answer(&token, &id, "Another answer after the end.").await;
     assert_eq!((status, code(&body)), (409, "INTERVIEW_COMPLETED"));
-    let (status, body) = post(&token, &interview_path(&id, "/messages/retry"), &json!({})).await;
+    let (status, body) = app().post(&token, &interview_path(&id, "/messages/retry"), &json!({})).await;
     assert_eq!((status, code(&body)), (409, "INTERVIEW_COMPLETED"));
     assert_eq!(messages(&token, &id).await.len(), 3, "refused answers are not stored");
 
-    let v = view(&token, &id).await;
+    let v = app().interview(&token, &id, "").await;
     assert_eq!(v["status"], "completed");
     assert_eq!(v["completion_reason"], "candidate_request");
     assert_eq!(v["completed_at"], first["completed_at"]);
-    let s = status_of(&token, &id).await;
+    let s = app().interview(&token, &id, "/status").await;
     assert_eq!((s["status"].as_str(), s["can_resume"].as_bool()), (Some("completed"), Some(false)));
     assert!(s["redirect_to"].is_string());
 }
@@ -403,20 +346,25 @@ async fn completing_is_idempotent_and_closes_the_interview() {
 #[tokio::test]
 async fn an_idle_interview_is_abandoned_by_the_server() {
     let (token, _) = register().await;
-    let id = id_of(&start(&token, "react").await);
-    answer_ok(&token, &id, "I split components when one does too much, so each has a single responsibility.")
+    let id = id_of(&app().start(&token, "react").await);
+    app()
+        .answer_ok(
+            &token,
+            &id,
+            "I split components when one does too much, so each has a single responsibility.",
+        )
         .await;
 
     // A pause shorter than the window loses nothing.
     tokio::time::sleep(Duration::from_secs(ABANDON_AFTER_SECONDS / 2)).await;
-    let turn = answer_ok(&token, &id, "Props are the interface; children allow composition.").await;
+    let turn = app().answer_ok(&token, &id, "Props are the interface; children allow composition.").await;
     assert_eq!(turn["question_number"], 3);
     let last_activity = Instant::now();
 
     // Then silence: the server abandons it on its own (reading the status is not activity).
     let deadline = last_activity + Duration::from_secs(ABANDON_AFTER_SECONDS * 5);
     let s = loop {
-        let s = status_of(&token, &id).await;
+        let s = app().interview(&token, &id, "/status").await;
         if s["status"] == "abandoned" {
             break s;
         }
@@ -437,16 +385,16 @@ async fn an_idle_interview_is_abandoned_by_the_server() {
     assert_eq!(s["can_resume"], false, "{s}");
     assert_eq!(s["questions_asked"], 2);
 
-    let (status, body) = answer(&token, &id, "Sorry, I was away.").await;
+    let (status, body) = app().answer(&token, &id, "Sorry, I was away.").await;
     assert_eq!((status, code(&body)), (409, "INTERVIEW_ABANDONED"));
     assert_eq!(messages(&token, &id).await.len(), 5, "the refused answer is not stored");
-    assert_eq!(view(&token, &id).await["status"], "abandoned");
+    assert_eq!(app().interview(&token, &id, "").await["status"], "abandoned");
 
     // The projection follows.
     let sql = format!("SELECT status FROM interviews WHERE id = '{id}'");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let rows = d1_query(srv(), &sql);
+        let rows = d1_query(app().server, &sql);
         if rows.first().is_some_and(|r| r["status"] == "abandoned") {
             break;
         }
@@ -458,7 +406,7 @@ async fn an_idle_interview_is_abandoned_by_the_server() {
 #[tokio::test]
 async fn other_candidates_unknown_ids_and_anonymous_callers_get_nothing() {
     let (owner, _) = register().await;
-    let id = id_of(&start(&owner, "fullstack").await);
+    let id = id_of(&app().start(&owner, "fullstack").await);
     let (intruder, _) = register().await;
 
     let reads = ["", "/status", "/messages", "/messages/latest", "/transcript"];
@@ -472,33 +420,35 @@ async fn other_candidates_unknown_ids_and_anonymous_callers_get_nothing() {
     let unknown = uuid::Uuid::new_v4().to_string();
     for (who, target) in [(&intruder, id.as_str()), (&owner, unknown.as_str()), (&owner, "not-a-uuid")] {
         for rest in reads {
-            let (status, body) = get(who, &interview_path(target, rest)).await;
+            let (status, body) = app().get(who, &interview_path(target, rest)).await;
             assert_eq!((status, code(&body)), (404, "NOT_FOUND"), "GET {target}{rest}");
         }
         for (rest, body) in &writes {
-            let (status, resp) = post(who, &interview_path(target, rest), body).await;
+            let (status, resp) = app().post(who, &interview_path(target, rest), body).await;
             assert_eq!((status, code(&resp)), (404, "NOT_FOUND"), "POST {target}{rest}");
         }
     }
 
     let anonymous = |req: reqwest::RequestBuilder| send(req);
-    let (status, _) = anonymous(client().get(srv().url("/api/v1/interviews"))).await;
+    let (status, _) = anonymous(app().request(Method::GET, "/api/v1/interviews", "")).await;
     assert_eq!(status, 401, "GET /api/v1/interviews");
-    let (status, _) =
-        anonymous(client().post(srv().url("/api/v1/interviews/start")).json(&json!({"role_type": "react"})))
-            .await;
+    let (status, _) = anonymous(
+        app().request(Method::POST, "/api/v1/interviews/start", "").json(&json!({"role_type": "react"})),
+    )
+    .await;
     assert_eq!(status, 401, "POST /start");
     for rest in reads {
-        let (status, body) = anonymous(client().get(srv().url(&interview_path(&id, rest)))).await;
+        let (status, body) = anonymous(app().request(Method::GET, &interview_path(&id, rest), "")).await;
         assert_eq!((status, code(&body)), (401, "UNAUTHORIZED"), "GET {rest}");
     }
     for (rest, body) in &writes {
-        let (status, resp) = anonymous(client().post(srv().url(&interview_path(&id, rest))).json(body)).await;
+        let (status, resp) =
+            anonymous(app().request(Method::POST, &interview_path(&id, rest), "").json(body)).await;
         assert_eq!((status, code(&resp)), (401, "UNAUTHORIZED"), "POST {rest}");
     }
 
     // None of it touched the owner's interview, and it is not in the intruder's list.
-    let v = view(&owner, &id).await;
+    let v = app().interview(&owner, &id, "").await;
     // This binary's server abandons interviews idle for 6 s, which a loaded machine can reach
     // during the probes above; either way nothing else changed.
     assert!(v["status"] == "in_progress" || v["status"] == "abandoned", "{v}");
@@ -506,7 +456,7 @@ async fn other_candidates_unknown_ids_and_anonymous_callers_get_nothing() {
     assert_eq!(v["video_recording_consent"], false);
     assert!(v["tech_check_metadata"].is_null(), "{v}");
     assert_eq!(messages(&owner, &id).await.len(), 1);
-    let (status, list) = get(&intruder, "/api/v1/interviews").await;
+    let (status, list) = app().get(&intruder, "/api/v1/interviews").await;
     assert_eq!(status, 200);
     assert_eq!(list["total_count"], 0);
     assert_eq!(list["interviews"], json!([]));
@@ -515,7 +465,7 @@ async fn other_candidates_unknown_ids_and_anonymous_callers_get_nothing() {
 #[tokio::test]
 async fn invalid_answers_and_starts_name_their_field() {
     let (token, _) = register().await;
-    let id = id_of(&start(&token, "python").await);
+    let id = id_of(&app().start(&token, "python").await);
     let path = interview_path(&id, "/messages");
     let cases: Vec<(&str, Value, &str)> = vec![
         ("empty", json!({"message_text": ""}), "message_text"),
@@ -551,14 +501,13 @@ async fn invalid_answers_and_starts_name_their_field() {
         ),
     ];
     for (case, body, field) in cases {
-        let (status, resp) = post(&token, &path, &body).await;
+        let (status, resp) = app().post(&token, &path, &body).await;
         assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"), "{case}: {resp}");
         assert_eq!(fields(&resp), vec![field.to_owned()], "{case}");
     }
     let (status, resp) = send(
-        client()
-            .post(srv().url(&path))
-            .bearer_auth(&token)
+        app()
+            .request(Method::POST, &path, &token)
             .header("Idempotency-Key", "k".repeat(201))
             .json(&json!({"message_text": "fine"})),
     )
@@ -566,34 +515,29 @@ async fn invalid_answers_and_starts_name_their_field() {
     assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"), "an oversized Idempotency-Key");
     assert_eq!(fields(&resp), vec!["Idempotency-Key".to_owned()]);
     let (status, resp) = send(
-        client()
-            .post(srv().url(&path))
-            .bearer_auth(&token)
+        app()
+            .request(Method::POST, &path, &token)
             .header("Content-Type", "application/json")
             .body("{\"message"),
     )
     .await;
     assert_eq!((status, code(&resp)), (400, "MALFORMED_JSON"));
-    let (status, _) = send(
-        client()
-            .post(srv().url(&path))
-            .bearer_auth(&token)
-            .header("Content-Type", "text/plain")
-            .body("hello"),
-    )
-    .await;
+    let (status, _) =
+        send(app().request(Method::POST, &path, &token).header("Content-Type", "text/plain").body("hello"))
+            .await;
     assert_eq!(status, 415);
     assert_eq!(messages(&token, &id).await.len(), 1, "no invalid answer was stored");
 
     // The bounds are inclusive and apply after trimming; valid metadata is accepted.
     let padded = format!("  {}  ", "b".repeat(2000));
-    answer_ok(&token, &id, &padded).await;
-    let (status, resp) = post(
-        &token,
-        &path,
-        &json!({"message_text": "x", "client_metadata": {"pasted": true, "typing_ms": 1200}}),
-    )
-    .await;
+    app().answer_ok(&token, &id, &padded).await;
+    let (status, resp) = app()
+        .post(
+            &token,
+            &path,
+            &json!({"message_text": "x", "client_metadata": {"pasted": true, "typing_ms": 1200}}),
+        )
+        .await;
     assert_eq!(status, 200, "{resp}");
     assert_eq!(resp["question_number"], 3);
 
@@ -606,21 +550,21 @@ async fn invalid_answers_and_starts_name_their_field() {
         ("unknown field", json!({"role_type": "react", "level": "senior"}), "level"),
     ];
     for (case, body, field) in starts {
-        let (status, resp) = post(&token, "/api/v1/interviews/start", &body).await;
+        let (status, resp) = app().post(&token, "/api/v1/interviews/start", &body).await;
         assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"), "{case}: {resp}");
         assert_eq!(fields(&resp), vec![field.to_owned()], "{case}");
     }
 
     // Staff do not take interviews.
-    let admin = admin_token().await;
-    let (status, resp) = post(&admin, "/api/v1/interviews/start", &json!({"role_type": "react"})).await;
+    let admin = app().admin().await;
+    let (status, resp) = app().post(&admin, "/api/v1/interviews/start", &json!({"role_type": "react"})).await;
     assert_eq!((status, code(&resp)), (403, "FORBIDDEN"));
 }
 
 #[tokio::test]
 async fn an_idempotency_key_replays_its_turn_and_refuses_another_body() {
     let (token, _) = register().await;
-    let id = id_of(&start(&token, "python").await);
+    let id = id_of(&app().start(&token, "python").await);
     let path = interview_path(&id, "/messages");
     let key = format!("key-{}", unique());
     let body = json!({
@@ -628,7 +572,7 @@ async fn an_idempotency_key_replays_its_turn_and_refuses_another_body() {
         "client_metadata": {"pasted": false, "typing_ms": 4200},
     });
     let keyed = |key: &str, body: &Value| {
-        send(client().post(srv().url(&path)).bearer_auth(&token).header("Idempotency-Key", key).json(body))
+        send(app().request(Method::POST, &path, &token).header("Idempotency-Key", key).json(body))
     };
 
     let (s1, first) = keyed(&key, &body).await;
@@ -639,7 +583,7 @@ async fn an_idempotency_key_replays_its_turn_and_refuses_another_body() {
     assert_eq!(messages(&token, &id).await.len(), 3, "one answer and one reply, once");
 
     // A later turn does not change what the key replays.
-    let next = answer_ok(&token, &id, "Generators yield values lazily, one at a time.").await;
+    let next = app().answer_ok(&token, &id, "Generators yield values lazily, one at a time.").await;
     assert_eq!(next["question_number"], 3);
     let (s3, third) = keyed(&key, &body).await;
     assert_eq!(s3, 200);
@@ -661,17 +605,18 @@ async fn an_idempotency_key_replays_its_turn_and_refuses_another_body() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_answers_never_duplicate_or_lose_messages() {
     let (token, _) = register().await;
-    let id = id_of(&start(&token, "javascript").await);
+    let id = id_of(&app().start(&token, "javascript").await);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..6 {
         let (token, id) = (token.clone(), id.clone());
         tasks.spawn(async move {
-            answer(
-                &token,
-                &id,
-                &format!("Answer number {i}: the event loop runs microtasks before the next task."),
-            )
-            .await
+            app()
+                .answer(
+                    &token,
+                    &id,
+                    &format!("Answer number {i}: the event loop runs microtasks before the next task."),
+                )
+                .await
         });
     }
     let mut ok = Vec::new();
@@ -705,7 +650,7 @@ async fn concurrent_answers_never_duplicate_or_lose_messages() {
     }
     numbers.sort_unstable();
     assert_eq!(numbers, (2..=ok.len() as u64 + 1).collect::<Vec<_>>(), "each accepted answer is one turn");
-    let s = status_of(&token, &id).await;
+    let s = app().interview(&token, &id, "/status").await;
     assert_eq!(s["pending_ai_response"], false);
     assert_eq!(s["questions_asked"], ok.len() as u64);
 }
@@ -720,7 +665,7 @@ async fn d1_converges_to_the_interview_log_and_lists_newest_first() {
         .iter()
         .map(|m| json!([m["id"], m["sequence_number"], m["message_type"], m["content_text"]]))
         .collect();
-    let v = view(&run.token, &id).await;
+    let v = app().interview(&run.token, &id, "").await;
 
     // `id` is a UUID (checked by `id_of`), so it is safe to splice into SQL.
     let messages_sql = format!(
@@ -733,11 +678,11 @@ async fn d1_converges_to_the_interview_log_and_lists_newest_first() {
     );
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let rows: Vec<Value> = d1_query(srv(), &messages_sql)
+        let rows: Vec<Value> = d1_query(app().server, &messages_sql)
             .iter()
             .map(|r| json!([r["id"], r["sequence_number"], r["message_type"], r["content_text"]]))
             .collect();
-        let interview = d1_query(srv(), &interview_sql);
+        let interview = d1_query(app().server, &interview_sql);
         let converged = rows == expected
             && interview.first().is_some_and(|r| {
                 r["status"] == "completed"
@@ -760,8 +705,8 @@ async fn d1_converges_to_the_interview_log_and_lists_newest_first() {
     }
 
     // The candidate's list comes from D1: newest first, with each interview's state.
-    let newer = id_of(&start(&run.token, "react").await);
-    let (status, list) = get(&run.token, "/api/v1/interviews").await;
+    let newer = id_of(&app().start(&run.token, "react").await);
+    let (status, list) = app().get(&run.token, "/api/v1/interviews").await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["total_count"], 2);
     let items = list["interviews"].as_array().expect("interviews");
@@ -772,14 +717,14 @@ async fn d1_converges_to_the_interview_log_and_lists_newest_first() {
     assert_eq!(items[1]["status"], "completed");
     assert_eq!(items[1]["completion_reason"], v["completion_reason"]);
     assert_eq!(items[1]["questions_asked"], v["questions_asked"]);
-    let (_, page) = get(&run.token, "/api/v1/interviews?limit=1").await;
+    let (_, page) = app().get(&run.token, "/api/v1/interviews?limit=1").await;
     assert_eq!(page["interviews"].as_array().map(Vec::len), Some(1));
     assert_eq!(page["interviews"][0]["id"], newer.as_str());
     assert_eq!(page["total_count"], 2);
-    let (_, page) = get(&run.token, "/api/v1/interviews?skip=1&limit=1").await;
+    let (_, page) = app().get(&run.token, "/api/v1/interviews?skip=1&limit=1").await;
     assert_eq!(page["interviews"][0]["id"], id.as_str());
     for bad in ["limit=0", "limit=101", "skip=-1", "limit=ten"] {
-        let (status, resp) = get(&run.token, &format!("/api/v1/interviews?{bad}")).await;
+        let (status, resp) = app().get(&run.token, &format!("/api/v1/interviews?{bad}")).await;
         assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"), "{bad}");
         assert_eq!(fields(&resp), vec![bad.split('=').next().unwrap().to_owned()], "{bad}");
     }
@@ -789,12 +734,12 @@ async fn d1_converges_to_the_interview_log_and_lists_newest_first() {
 async fn at_most_ten_interviews_start_per_hour() {
     let (token, _) = register().await;
     for i in 0..10 {
-        let (status, body) = post(&token, "/api/v1/interviews/start", &json!({"role_type": "react"})).await;
+        let (status, body) =
+            app().post(&token, "/api/v1/interviews/start", &json!({"role_type": "react"})).await;
         assert_eq!(status, 201, "start {i}: {body}");
     }
-    let resp = client()
-        .post(srv().url("/api/v1/interviews/start"))
-        .bearer_auth(&token)
+    let resp = app()
+        .request(Method::POST, "/api/v1/interviews/start", &token)
         .json(&json!({"role_type": "react"}))
         .send()
         .await
@@ -805,13 +750,13 @@ async fn at_most_ten_interviews_start_per_hour() {
     assert_eq!(code(&resp.json::<Value>().await.unwrap()), "RATE_LIMITED");
     // Another candidate is unaffected.
     let (other, _) = register().await;
-    start(&other, "react").await;
+    app().start(&other, "react").await;
 }
 
 #[tokio::test]
 async fn every_route_answers_the_documented_shape() {
     let (token, user_id) = register().await;
-    let started = start(&token, "react").await;
+    let started = app().start(&token, "react").await;
     let id = id_of(&started);
     assert_eq!(started["candidate_id"], user_id.as_str());
     assert_eq!(started["role_type"], "react");
@@ -830,7 +775,7 @@ async fn every_route_answers_the_documented_shape() {
     assert!(started["realtime_url"].as_str().is_some_and(|u| u.contains(&id)));
 
     // The first question is persisted before the start answers.
-    let (status, latest) = get(&token, &interview_path(&id, "/messages/latest")).await;
+    let (status, latest) = app().get(&token, &interview_path(&id, "/messages/latest")).await;
     assert_eq!(status, 200);
     assert_eq!(latest["message_id"], first["message_id"]);
     assert_eq!(latest["sequence_number"], 1);
@@ -838,15 +783,16 @@ async fn every_route_answers_the_documented_shape() {
 
     // The alias, and the voice mode.
     let (status, alias) =
-        post(&token, "/api/v1/interviews", &json!({"role_type": "python", "mode": "voice"})).await;
+        app().post(&token, "/api/v1/interviews", &json!({"role_type": "python", "mode": "voice"})).await;
     assert_eq!(status, 201, "{alias}");
     assert_eq!((alias["role_type"].as_str(), alias["mode"].as_str()), (Some("python"), Some("voice")));
 
-    let t1 =
-        answer_ok(&token, &id, "I built a data table and split out the row and toolbar components.").await;
-    let t2 =
-        answer_ok(&token, &id, "JSX compiles to React.createElement calls; I missed className at first.")
-            .await;
+    let t1 = app()
+        .answer_ok(&token, &id, "I built a data table and split out the row and toolbar components.")
+        .await;
+    let t2 = app()
+        .answer_ok(&token, &id, "JSX compiles to React.createElement calls; I missed className at first.")
+        .await;
     for (k, turn) in [(1u64, &t1), (2, &t2)] {
         assert!(is_uuid(&turn["message_id"]) && is_uuid(&turn["ai_message_id"]));
         assert!(turn["ai_response"].is_string());
@@ -863,7 +809,7 @@ async fn every_route_answers_the_documented_shape() {
         "two warmup questions, then fundamental"
     );
 
-    let v = view(&token, &id).await;
+    let v = app().interview(&token, &id, "").await;
     for key in [
         "id",
         "candidate_id",
@@ -894,7 +840,7 @@ async fn every_route_answers_the_documented_shape() {
     assert!(v["video_recording_status"].is_string());
     assert!(v.get("cost_usd").is_none(), "cost is for staff only");
 
-    let s = status_of(&token, &id).await;
+    let s = app().interview(&token, &id, "/status").await;
     assert_eq!(s["status"], "in_progress");
     assert_eq!(s["questions_asked"], 2);
     assert_eq!(s["current_difficulty"], "fundamental");
@@ -928,26 +874,26 @@ async fn every_route_answers_the_documented_shape() {
         ("skip=4", vec![5]),
         ("skip=9", vec![]),
     ] {
-        let (status, page) = get(&token, &interview_path(&id, &format!("/messages?{query}"))).await;
+        let (status, page) = app().get(&token, &interview_path(&id, &format!("/messages?{query}"))).await;
         assert_eq!(status, 200, "{query}: {page}");
         assert_eq!(seqs(&page), expected, "{query}");
         assert_eq!(page["total_count"].as_u64(), Some(5), "{query}: total_count counts the whole log");
         assert_eq!(page["interview_id"], id.as_str());
     }
     for (query, field) in [("limit=101", "limit"), ("skip=-1", "skip"), ("after_seq=x", "after_seq")] {
-        let (status, resp) = get(&token, &interview_path(&id, &format!("/messages?{query}"))).await;
+        let (status, resp) = app().get(&token, &interview_path(&id, &format!("/messages?{query}"))).await;
         assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"), "{query}");
         assert_eq!(fields(&resp), vec![field.to_owned()], "{query}");
     }
 
-    let (status, latest) = get(&token, &interview_path(&id, "/messages/latest")).await;
+    let (status, latest) = app().get(&token, &interview_path(&id, "/messages/latest")).await;
     assert_eq!(status, 200);
     assert_eq!(latest["message_id"], t2["ai_message_id"]);
     assert_eq!(latest["sequence_number"], 5);
     assert_eq!(latest["text"], t2["ai_response"]);
     assert!(latest.get("audio_url").is_some());
 
-    let (status, transcript) = get(&token, &interview_path(&id, "/transcript")).await;
+    let (status, transcript) = app().get(&token, &interview_path(&id, "/transcript")).await;
     assert_eq!(status, 200);
     assert_eq!(transcript["interview_id"], id.as_str());
     assert_eq!(transcript["started_at"], started["started_at"]);
@@ -957,9 +903,9 @@ async fn every_route_answers_the_documented_shape() {
 
     // Tech check and video consent are stored on the interview.
     let check = json!({"microphone_ok": true, "camera_ok": false, "browser": "Firefox 140", "sample_rate_hz": 48000, "notes": "USB headset"});
-    let (status, resp) = post(&token, &interview_path(&id, "/tech-check"), &check).await;
+    let (status, resp) = app().post(&token, &interview_path(&id, "/tech-check"), &check).await;
     assert_eq!(status, 200, "{resp}");
-    let stored = &view(&token, &id).await["tech_check_metadata"];
+    let stored = &app().interview(&token, &id, "").await["tech_check_metadata"];
     for key in ["microphone_ok", "camera_ok", "browser", "sample_rate_hz", "notes"] {
         assert_eq!(stored[key], check[key], "tech_check_metadata.{key}");
     }
@@ -975,23 +921,23 @@ async fn every_route_answers_the_documented_shape() {
             "speakers_ok",
         ),
     ] {
-        let (status, resp) = post(&token, &interview_path(&id, "/tech-check"), &body).await;
+        let (status, resp) = app().post(&token, &interview_path(&id, "/tech-check"), &body).await;
         assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"), "{body}");
         assert_eq!(fields(&resp), vec![field.to_owned()], "{body}");
     }
     for consent in [true, false, true] {
         let (status, resp) =
-            post(&token, &interview_path(&id, "/video-consent"), &json!({"consent": consent})).await;
+            app().post(&token, &interview_path(&id, "/video-consent"), &json!({"consent": consent})).await;
         assert_eq!(status, 200, "{resp}");
         assert_eq!(resp["video_recording_consent"], consent);
-        assert_eq!(view(&token, &id).await["video_recording_consent"], consent);
+        assert_eq!(app().interview(&token, &id, "").await["video_recording_consent"], consent);
     }
     let (status, resp) =
-        post(&token, &interview_path(&id, "/video-consent"), &json!({"consent": "yes"})).await;
+        app().post(&token, &interview_path(&id, "/video-consent"), &json!({"consent": "yes"})).await;
     assert_eq!((status, code(&resp)), (422, "VALIDATION_ERROR"));
     assert_eq!(fields(&resp), vec!["consent".to_owned()]);
     assert_eq!(
-        view(&token, &id).await["video_recording_consent"],
+        app().interview(&token, &id, "").await["video_recording_consent"],
         true,
         "a refused change keeps the consent"
     );

@@ -12,8 +12,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fake_openai::{Failure, FakeOpenAi, FaultMode};
-use common::{client, server_with, unique, Server};
-use serde_json::{json, Value};
+use common::{unique, TestApp};
+use reqwest::Method;
+use serde_json::Value;
 
 const CHAT: &str = "/v1/chat/completions";
 
@@ -22,12 +23,10 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
-fn srv() -> &'static Server {
-    let base = fake().base_url.clone();
-    let base: &'static str = Box::leak(base.into_boxed_str());
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", base),
+        ("OPENAI_BASE_URL", fake().base_url.as_str()),
         ("OPENAI_RETRY_BASE_MS", "50"),
         ("OPENAI_TIMEOUT_MS", "1500"),
         ("OPENAI_BREAKER_OPEN_MS", "1500"),
@@ -38,42 +37,10 @@ fn srv() -> &'static Server {
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn candidate() -> String {
-    common::register_candidate(srv(), "Open Ai").await.0
-}
-
-async fn start(token: &str) -> String {
-    common::start_interview(srv(), token, "python").await
-}
-
-async fn answer(token: &str, id: &str, text: &str, key: Option<&str>) -> reqwest::Response {
-    let mut req = client()
-        .post(srv().url(&format!("/api/v1/interviews/{id}/messages")))
-        .bearer_auth(token)
-        .json(&json!({ "message_text": text }));
-    if let Some(k) = key {
-        req = req.header("Idempotency-Key", k);
-    }
-    req.send().await.expect("answer")
-}
-
-async fn messages(token: &str, id: &str) -> Vec<Value> {
-    let v: Value = client()
-        .get(srv().url(&format!("/api/v1/interviews/{id}/messages?limit=100")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["messages"].as_array().unwrap().clone()
-}
-
 #[tokio::test]
 async fn health_reports_the_openai_provider() {
     let _serial = SERIAL.lock().await;
-    let v: Value = client().get(srv().url("/health")).send().await.unwrap().json().await.unwrap();
+    let v: Value = app().request(Method::GET, "/health", "").send().await.unwrap().json().await.unwrap();
     assert_eq!(v["ai_provider"], "openai");
 }
 
@@ -81,15 +48,15 @@ async fn health_reports_the_openai_provider() {
 async fn a_full_interview_makes_exactly_one_model_call_per_turn() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     assert_eq!(fake().calls_to(CHAT), 0, "starting makes no model call");
     let mut levels = Vec::new();
     for turn in 1..=30 {
         let before = fake().calls_to(CHAT);
         let text =
             format!("STRONG answer number {turn}: generators are lazy because they yield values on demand.");
-        let resp = answer(&token, &id, &text, None).await;
+        let resp = app().answer_request(&token, &id, &text, None).send().await.unwrap();
         assert_eq!(resp.status(), 200, "turn {turn}");
         assert_eq!(fake().calls_to(CHAT) - before, 1, "turn {turn} made exactly one model call");
         let body: Value = fake().last_chat_body().expect("a chat body");
@@ -105,9 +72,8 @@ async fn a_full_interview_makes_exactly_one_model_call_per_turn() {
         assert!(turn < 30, "the interview never completed");
     }
     assert!(levels.iter().any(|l| l == "advanced" || l == "expert"), "strong answers climb: {levels:?}");
-    let view: Value = client()
-        .get(srv().url(&format!("/api/v1/interviews/{id}")))
-        .bearer_auth(&token)
+    let view: Value = app()
+        .request(Method::GET, &format!("/api/v1/interviews/{id}"), &token)
         .send()
         .await
         .unwrap()
@@ -121,10 +87,14 @@ async fn a_full_interview_makes_exactly_one_model_call_per_turn() {
 async fn a_429_then_success_is_retried_within_the_turn() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     fake().push_failures([Failure::rate_limited(1)]);
-    let resp = answer(&token, &id, "A first answer about decorators and closures.", None).await;
+    let resp = app()
+        .answer_request(&token, &id, "A first answer about decorators and closures.", None)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(fake().calls_to(CHAT), 2, "one 429, one success");
 }
@@ -133,10 +103,11 @@ async fn a_429_then_success_is_retried_within_the_turn() {
 async fn malformed_output_and_timeouts_are_retried() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     fake().push_failures([Failure::Malformed, Failure::Hang]);
-    let resp = answer(&token, &id, "An answer about context managers.", None).await;
+    let resp =
+        app().answer_request(&token, &id, "An answer about context managers.", None).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(fake().calls_to(CHAT), 3, "malformed, timed out, then success");
 }
@@ -145,24 +116,23 @@ async fn malformed_output_and_timeouts_are_retried() {
 async fn repeated_500s_keep_the_answer_and_a_keyed_retry_completes_the_turn() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     fake().push_failures([Failure::status(500), Failure::status(500), Failure::status(500)]);
     let key = format!("key-{}", unique());
     let text = "My answer that must not be lost.";
-    let resp = answer(&token, &id, text, Some(&key)).await;
+    let resp = app().answer_request(&token, &id, text, Some(&key)).send().await.unwrap();
     assert_eq!(resp.status(), 503);
     assert!(resp.headers().contains_key("retry-after"));
     let err: Value = resp.json().await.unwrap();
     assert_eq!(err["error"]["code"], "AI_UNAVAILABLE");
     assert_eq!(fake().calls_to(CHAT), 3, "three attempts");
 
-    let log = messages(&token, &id).await;
+    let log = app().messages(&token, &id).await;
     assert_eq!(log.len(), 2, "the answer is stored before the model call");
     assert_eq!(log[1]["content_text"], text);
-    let status: Value = client()
-        .get(srv().url(&format!("/api/v1/interviews/{id}/status")))
-        .bearer_auth(&token)
+    let status: Value = app()
+        .request(Method::GET, &format!("/api/v1/interviews/{id}/status"), &token)
         .send()
         .await
         .unwrap()
@@ -172,20 +142,21 @@ async fn repeated_500s_keep_the_answer_and_a_keyed_retry_completes_the_turn() {
     assert_eq!(status["pending_ai_response"], true);
 
     // A different answer while one is pending is refused.
-    let resp = answer(&token, &id, "Something else", None).await;
+    let resp = app().answer_request(&token, &id, "Something else", None).send().await.unwrap();
     assert_eq!(resp.status(), 409);
     assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "AI_RESPONSE_PENDING");
 
     // The same key finishes the pending turn without duplicating the answer.
-    let resp = answer(&token, &id, text, Some(&key)).await;
+    let resp = app().answer_request(&token, &id, text, Some(&key)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let first: Value = resp.json().await.unwrap();
-    let log = messages(&token, &id).await;
+    let log = app().messages(&token, &id).await;
     assert_eq!(log.len(), 3, "answer once, reply once");
     assert_eq!(log.iter().filter(|m| m["content_text"] == text).count(), 1);
     // Replaying the key returns the stored result without another model call.
     let calls = fake().calls_to(CHAT);
-    let again: Value = answer(&token, &id, text, Some(&key)).await.json().await.unwrap();
+    let again: Value =
+        app().answer_request(&token, &id, text, Some(&key)).send().await.unwrap().json().await.unwrap();
     assert_eq!(again, first);
     assert_eq!(fake().calls_to(CHAT), calls);
 }
@@ -194,19 +165,15 @@ async fn repeated_500s_keep_the_answer_and_a_keyed_retry_completes_the_turn() {
 async fn the_breaker_opens_and_then_answers_at_once() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     fake().push_failures(std::iter::repeat_n(Failure::status(500), 10));
     let key = format!("key-{}", unique());
     let text = "An answer while the provider is down.";
-    assert_eq!(answer(&token, &id, text, Some(&key)).await.status(), 503);
+    assert_eq!(app().answer_request(&token, &id, text, Some(&key)).send().await.unwrap().status(), 503);
     // /messages/retry drives the pending turn; the breaker opens after 5 consecutive failures.
-    let retry = || {
-        client()
-            .post(srv().url(&format!("/api/v1/interviews/{id}/messages/retry")))
-            .bearer_auth(&token)
-            .send()
-    };
+    let retry =
+        || app().request(Method::POST, &format!("/api/v1/interviews/{id}/messages/retry"), &token).send();
     assert_eq!(retry().await.unwrap().status(), 503);
     let calls = fake().calls_to(CHAT);
     assert!(calls >= 5, "{calls} calls before the breaker opened");
@@ -218,29 +185,23 @@ async fn the_breaker_opens_and_then_answers_at_once() {
     assert!(started.elapsed() < Duration::from_millis(1500), "an open breaker answers at once");
 }
 
-async fn admin_token() -> String {
-    common::create_admin(srv()).await
-}
-
 /// Answers twice, completes, and returns the staff view of the assessment.
 async fn short_interview_assessment(admin: &str) -> Value {
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     for text in ["STRONG first answer about generators.", "A second answer about decorators."] {
-        assert_eq!(answer(&token, &id, text, None).await.status(), 200);
+        assert_eq!(app().answer_request(&token, &id, text, None).send().await.unwrap().status(), 200);
     }
-    let resp = client()
-        .post(srv().url(&format!("/api/v1/interviews/{id}/complete")))
-        .bearer_auth(&token)
+    let resp = app()
+        .request(Method::POST, &format!("/api/v1/interviews/{id}/complete"), &token)
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
     let started = Instant::now();
     loop {
-        let resp = client()
-            .get(srv().url(&format!("/api/v1/interviews/{id}/assessment")))
-            .bearer_auth(admin)
+        let resp = app()
+            .request(Method::GET, &format!("/api/v1/interviews/{id}/assessment"), admin)
             .send()
             .await
             .unwrap();
@@ -249,13 +210,8 @@ async fn short_interview_assessment(admin: &str) -> Value {
         }
         assert_eq!(resp.status(), 202);
         if started.elapsed() > Duration::from_secs(30) {
-            let logs: Vec<String> = srv()
-                .logs()
-                .lines()
-                .filter(|l| l.contains("assessment") || l.contains("\"error\"") || l.contains("ai_call"))
-                .map(str::to_owned)
-                .collect();
-            panic!("no assessment within 30 s; server said:\n{}", logs.join("\n"));
+            let logs = app().log_lines(&["assessment", "\"error\"", "ai_call"]);
+            panic!("no assessment within 30 s; server said:\n{}", logs);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -265,7 +221,7 @@ async fn short_interview_assessment(admin: &str) -> Value {
 async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let admin = admin_token().await;
+    let admin = app().admin().await;
     let a = short_interview_assessment(&admin).await;
     assert_eq!(a["generator"], "openai");
     let strengths = a["strengths"].as_array().unwrap();
@@ -282,22 +238,20 @@ async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
     let token_calls_before = fake().calls_to(CHAT);
     // Fail every model call after the turn: the assessment's attempts all fail.
     let a = {
-        let token = candidate().await;
-        let id = start(&token).await;
-        assert_eq!(answer(&token, &id, "An answer.", None).await.status(), 200);
+        let token = app().candidate().await;
+        let id = app().start_id(&token, "python").await;
+        assert_eq!(app().answer_request(&token, &id, "An answer.", None).send().await.unwrap().status(), 200);
         fake().push_failures(std::iter::repeat_n(Failure::status(500), 10));
-        let resp = client()
-            .post(srv().url(&format!("/api/v1/interviews/{id}/complete")))
-            .bearer_auth(&token)
+        let resp = app()
+            .request(Method::POST, &format!("/api/v1/interviews/{id}/complete"), &token)
             .send()
             .await
             .unwrap();
         assert_eq!(resp.status(), 200);
         let started = Instant::now();
         loop {
-            let resp = client()
-                .get(srv().url(&format!("/api/v1/interviews/{id}/assessment")))
-                .bearer_auth(&admin)
+            let resp = app()
+                .request(Method::GET, &format!("/api/v1/interviews/{id}/assessment"), &admin)
                 .send()
                 .await
                 .unwrap();
@@ -318,8 +272,8 @@ async fn with_half_of_the_model_calls_failing_no_answer_is_lost_and_every_turn_c
     let _serial = SERIAL.lock().await;
     fake().reset();
     fake().set_fault_mode(FaultMode::Random { probability: 0.5, seed: 7, failure: Failure::status(500) });
-    let token = candidate().await;
-    let id = start(&token).await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
     let mut answers = Vec::new();
     for turn in 0..8 {
         let text = format!("Answer {turn} under a flaky model: iterators are lazy.");
@@ -328,7 +282,7 @@ async fn with_half_of_the_model_calls_failing_no_answer_is_lost_and_every_turn_c
         loop {
             attempts += 1;
             assert!(attempts <= 40, "turn {turn} never completed");
-            let resp = answer(&token, &id, &text, Some(&key)).await;
+            let resp = app().answer_request(&token, &id, &text, Some(&key)).send().await.unwrap();
             match resp.status().as_u16() {
                 200 => break,
                 // AI_UNAVAILABLE (answer kept) or the breaker: wait as told and retry the same key.
@@ -348,7 +302,7 @@ async fn with_half_of_the_model_calls_failing_no_answer_is_lost_and_every_turn_c
         answers.push(text);
     }
     fake().set_fault_mode(FaultMode::None);
-    let log = messages(&token, &id).await;
+    let log = app().messages(&token, &id).await;
     for text in &answers {
         assert_eq!(
             log.iter().filter(|m| m["content_text"] == text.as_str()).count(),

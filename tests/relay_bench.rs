@@ -26,12 +26,8 @@ use std::time::{Duration, Instant};
 
 use common::fake_openai::FakeOpenAi;
 use common::ws::{self, b64_decode, b64_encode, pcm16_tone, WsClient};
-use common::{client, server_with, Server};
-use futures_util::{SinkExt, StreamExt};
+use common::TestApp;
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::Message;
 
 const WAIT: Duration = Duration::from_secs(30);
 /// 20 ms of PCM16 at 24 kHz mono.
@@ -47,17 +43,13 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
-fn srv() -> &'static Server {
+fn app() -> TestApp {
     let f = fake();
     f.set_api_key(Some(KEY));
-    server_with(&[
+    TestApp::with(&[
         ("OPENAI_API_KEY", KEY),
-        ("OPENAI_BASE_URL", leak(f.base_url.clone())),
-        ("OPENAI_REALTIME_URL", leak(f.realtime_url.clone())),
+        ("OPENAI_BASE_URL", f.base_url.as_str()),
+        ("OPENAI_REALTIME_URL", f.realtime_url.as_str()),
         ("AUTH_IP_RATE_PER_MINUTE", "1000000"),
         ("STARTS_PER_HOUR", "1000000"),
         ("ANSWER_RATE_BURST", "1000000"),
@@ -98,18 +90,12 @@ fn write_result(key: &str, value: Value) {
 
 /// A candidate with a started interview and a ticket; returns the socket URL.
 async fn voice_interview() -> String {
-    let (token, _) = common::register_candidate(srv(), "Bench Voice").await;
-    let id = common::start_interview(srv(), &token, "react").await;
-    let resp = client()
-        .post(srv().url(&format!("/api/v1/interviews/{id}/realtime-ticket")))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("ticket");
-    assert_eq!(resp.status(), 200, "ticket");
-    let body: Value = resp.json().await.expect("json");
-    srv().url(body["url"].as_str().expect("url")).replacen("http://", "ws://", 1)
+    let app = app();
+    let token = app.register("Bench Voice").await.token;
+    let id = app.start_id(&token, "react").await;
+    let (status, body) = app.ticket(&token, &id).await;
+    assert_eq!(status, 200, "ticket: {body}");
+    app.ws_url(body["url"].as_str().expect("url"))
 }
 
 /// Opens the Worker's socket and waits until the upstream greeting is over.
@@ -211,22 +197,8 @@ async fn stream_session(
     frames: u32,
     start: Arc<tokio::sync::Barrier>,
 ) -> SessionResult {
-    let request = url.as_str().into_client_request().expect("request");
-    let host = request.uri().host().unwrap().to_owned();
-    let port = request.uri().port_u16().unwrap();
-    let tcp = TcpStream::connect((host.as_str(), port)).await.expect("tcp");
-    tcp.set_nodelay(true).expect("nodelay");
-    let (stream, _) = tokio_tungstenite::client_async(request, tcp).await.expect("upgrade");
-    let (mut sink, mut source) = stream.split();
     // The greeting first.
-    loop {
-        let message = tokio::time::timeout(WAIT, source.next()).await.expect("greeting").expect("open");
-        if let Ok(Message::Text(text)) = message {
-            if text.as_str().contains("\"response.done\"") {
-                break;
-            }
-        }
-    }
+    let (mut sink, mut source) = relay_socket(&url).await.split();
     let tone = pcm16_tone(FRAME_MS as usize);
     let sent_at: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; frames as usize]));
     start.wait().await;
@@ -236,13 +208,7 @@ async fn stream_session(
     let reader = tokio::spawn(async move {
         let mut seen = vec![false; frames as usize];
         let mut last: Option<u32> = None;
-        while let Some(Ok(message)) = source.next().await {
-            let text = match message {
-                Message::Text(text) => text,
-                Message::Close(_) => break,
-                _ => continue,
-            };
-            let Ok(event) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+        while let Some(event) = source.next_json().await {
             if event["type"] != "response.output_audio.delta" {
                 continue;
             }
@@ -284,7 +250,7 @@ async fn stream_session(
         let frame = tagged_frame(&tone, session, index);
         let text = format!(r#"{{"type":"input_audio_buffer.append","audio":"{}"}}"#, b64_encode(&frame));
         sent_at.lock().unwrap()[index as usize] = Some(Instant::now());
-        sink.send(Message::text(text)).await.expect("send a frame");
+        sink.send_text(&text).await;
         lag = ms(began.elapsed()) - f64::from(index) * FRAME_MS as f64;
     }
     // A backlog drains at its own pace: wait while frames keep arriving (a frame counts as dropped
@@ -305,7 +271,7 @@ async fn stream_session(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     reader.abort();
-    let _ = sink.send(Message::Close(None)).await;
+    sink.close().await;
     let mut result = std::mem::take(&mut *state.lock().unwrap());
     result.sent = frames as usize;
     result.send_lag_ms = lag;
@@ -387,7 +353,7 @@ async fn sustained_voice_sessions_drop_no_frames() {
         // sessions start streaming together.
         let urls = futures_util::future::join_all((0..n).map(|_| voice_interview())).await;
         let load_before = load_average();
-        let server = server_pids(srv().port);
+        let server = server_pids(app().server.port);
         let me = [std::process::id()];
         let (server_cpu0, me_cpu0) = (cpu_seconds(&server), cpu_seconds(&me));
         let by_name0 = cpu_by_name(&server);

@@ -15,7 +15,7 @@ use std::net::TcpListener;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{client, create_admin, d1_query, register_candidate, unique, Server, ServerOptions};
+use common::{d1_query, unique, TestApp};
 use hmac::{Hmac, Mac};
 use interview_edge::domain::enums::RoleType;
 use interview_edge::domain::interviewer::tailor_skill_areas;
@@ -33,7 +33,7 @@ struct Hook {
     body: String,
 }
 
-/// A tiny blocking HTTP server on its own threads (it outlives every test's runtime): records
+/// A tiny blocking HTTP app on its own threads (it outlives every test's runtime): records
 /// every request and answers 500 to the first `n` requests about a résumé when told to.
 struct Receiver {
     url: String,
@@ -118,75 +118,34 @@ impl Receiver {
     }
 }
 
-/// The shared server: webhook to this binary's receiver, default 4 h auto-send.
-fn server() -> &'static Server {
+/// The shared app: webhook to this binary's receiver, default 4 h auto-send.
+fn app() -> TestApp {
     let hook = receiver();
-    common::server_with(&[("FEEDBACK_WEBHOOK_URL", &hook.url), ("FEEDBACK_WEBHOOK_SECRET", SECRET)])
+    TestApp::with(&[("FEEDBACK_WEBHOOK_URL", &hook.url), ("FEEDBACK_WEBHOOK_SECRET", SECRET)])
 }
 
-/// A second server whose feedback is due at once (`FEEDBACK_AUTO_SEND_HOURS=0`), no webhook.
-fn auto_send_server() -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        Server::start(
-            "resumes-autosend",
-            ServerOptions { vars: vec![("FEEDBACK_AUTO_SEND_HOURS".into(), "0".into())] },
-        )
-    })
+/// A second app whose feedback is due at once (`FEEDBACK_AUTO_SEND_HOURS=0`), no webhook.
+fn auto_send_app() -> TestApp {
+    TestApp::with(&[("FEEDBACK_AUTO_SEND_HOURS", "0")])
 }
 
-fn multipart(bytes: &[u8], file_name: &str, content_type: &str) -> (String, Vec<u8>) {
-    let boundary = format!("----resume{}", unique());
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-         Content-Type: {content_type}\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-async fn upload(server: &Server, token: &str, bytes: &[u8], file_name: &str) -> reqwest::Response {
-    let (content_type, body) = multipart(bytes, file_name, "application/octet-stream");
-    client()
-        .post(server.url("/api/v1/resumes"))
-        .bearer_auth(token)
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
-        .await
-        .expect("upload")
+async fn upload(app: TestApp, token: &str, bytes: &[u8], file_name: &str) -> (u16, Value) {
+    app.upload_resume(token, bytes, file_name, "application/octet-stream").await
 }
 
 /// Uploads and returns the résumé id (asserting the 202 shape).
-async fn upload_ok(server: &Server, token: &str, bytes: &[u8], file_name: &str) -> String {
-    let resp = upload(server, token, bytes, file_name).await;
-    let status = resp.status().as_u16();
-    let text = resp.text().await.expect("body");
-    assert_eq!(status, 202, "upload {file_name}: {text}");
-    let v: Value = serde_json::from_str(&text).expect("json");
+async fn upload_ok(app: TestApp, token: &str, bytes: &[u8], file_name: &str) -> String {
+    let (status, v) = upload(app, token, bytes, file_name).await;
+    assert_eq!(status, 202, "upload {file_name}: {v}");
     assert_eq!(v["parsing_status"], "pending");
     v["resume_id"].as_str().expect("resume_id").to_owned()
 }
 
-async fn get(server: &Server, token: &str, path: &str) -> (u16, Value) {
-    let resp = client().get(server.url(path)).bearer_auth(token).send().await.expect("get");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn post_json(server: &Server, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let resp = client().post(server.url(path)).bearer_auth(token).json(body).send().await.expect("post");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
 /// Polls the résumé until `done` holds (30 s at most).
-async fn wait_resume(server: &Server, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+async fn wait_resume(app: TestApp, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let (status, v) = get(server, token, &format!("/api/v1/resumes/{id}")).await;
+        let (status, v) = app.get(token, &format!("/api/v1/resumes/{id}")).await;
         assert_eq!(status, 200, "{v}");
         if done(&v) {
             return v;
@@ -196,8 +155,8 @@ async fn wait_resume(server: &Server, token: &str, id: &str, done: impl Fn(&Valu
     }
 }
 
-async fn wait_parsed(server: &Server, token: &str, id: &str) -> Value {
-    let v = wait_resume(server, token, id, |v| {
+async fn wait_parsed(app: TestApp, token: &str, id: &str) -> Value {
+    let v = wait_resume(app, token, id, |v| {
         v["parsing_status"] == "completed" || v["parsing_status"] == "failed"
     })
     .await;
@@ -205,24 +164,9 @@ async fn wait_parsed(server: &Server, token: &str, id: &str) -> Value {
     v
 }
 
-async fn run_cron(server: &Server) {
-    let url = server.url(&format!("/__scheduled?cron={FREQUENT_CRON}"));
-    let resp = client().get(url).send().await.expect("cron");
-    assert!(resp.status().is_success(), "cron trigger: {}", resp.status());
-}
-
-/// Polls `path` as `token` until it answers 200 (20 s at most).
-async fn wait_ok(server: &Server, token: &str, path: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, v) = get(server, token, path).await;
-        if status == 200 {
-            return v;
-        }
-        assert_eq!(status, 404, "{v}");
-        assert!(Instant::now() < deadline, "{path} never became available");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+async fn run_cron(app: TestApp) {
+    let (status, _) = app.get("", &format!("/__scheduled?cron={FREQUENT_CRON}")).await;
+    assert!((200..300).contains(&status), "cron trigger: {status}");
 }
 
 fn skills(resume: &Value) -> Vec<String> {
@@ -248,8 +192,8 @@ fn verify_signature(hook: &Hook) {
 
 #[tokio::test]
 async fn pdf_docx_and_text_resumes_are_parsed_into_the_skills_they_mention() {
-    let server = server();
-    let (token, me) = register_candidate(server, "Pat Parser").await;
+    let app = app();
+    let (token, me) = app.candidate_with_id("Pat Parser").await;
     let pdf = tiny_pdf(
         "Pat Parser\nBackend engineer, 6 years\nSkills: Django, PostgreSQL, Docker\nBSc Computer Science",
     );
@@ -268,8 +212,8 @@ async fn pdf_docx_and_text_resumes_are_parsed_into_the_skills_they_mention() {
     ];
     let mut ids = Vec::new();
     for (bytes, name, content_type, expected) in cases {
-        let id = upload_ok(server, &token, bytes, name).await;
-        let v = wait_parsed(server, &token, &id).await;
+        let id = upload_ok(app, &token, bytes, name).await;
+        let v = wait_parsed(app, &token, &id).await;
         let found = skills(&v);
         for skill in expected {
             assert!(found.iter().any(|s| s == skill), "{name}: {skill} missing from {found:?}");
@@ -285,7 +229,7 @@ async fn pdf_docx_and_text_resumes_are_parsed_into_the_skills_they_mention() {
         }
         ids.push(id);
     }
-    let (status, list) = get(server, &token, "/api/v1/resumes").await;
+    let (status, list) = app.get(&token, "/api/v1/resumes").await;
     assert_eq!(status, 200);
     assert_eq!(list["total_count"], 3);
     let listed: Vec<&str> =
@@ -293,83 +237,75 @@ async fn pdf_docx_and_text_resumes_are_parsed_into_the_skills_they_mention() {
     for id in &ids {
         assert!(listed.contains(&id.as_str()));
     }
-    let rows = d1_query(server, &format!("SELECT storage_path FROM resumes WHERE id = '{}'", ids[0]));
+    let rows = d1_query(app.server, &format!("SELECT storage_path FROM resumes WHERE id = '{}'", ids[0]));
     assert_eq!(rows[0]["storage_path"], format!("resumes/{me}/{}", ids[0]));
 }
 
 #[tokio::test]
 async fn wrong_types_are_415_and_oversized_files_413() {
-    let server = server();
-    let (token, _) = register_candidate(server, "Una Supported").await;
+    let app = app();
+    let (token, _) = app.candidate_with_id("Una Supported").await;
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
-    let resp = upload(server, &token, &png, "cv.pdf").await;
-    assert_eq!(resp.status(), 415, "a PNG named .pdf is refused by its bytes");
-    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "UNSUPPORTED_MEDIA_TYPE");
+    let (status, body) = upload(app, &token, &png, "cv.pdf").await;
+    assert_eq!(status, 415, "a PNG named .pdf is refused by its bytes");
+    assert_eq!(body["error"]["code"], "UNSUPPORTED_MEDIA_TYPE");
     let big = vec![b'a'; 10 * 1024 * 1024 + 1];
-    let resp = upload(server, &token, &big, "cv.txt").await;
-    assert_eq!(resp.status(), 413);
-    assert_eq!(resp.json::<Value>().await.unwrap()["error"]["code"], "PAYLOAD_TOO_LARGE");
-    let resp = client()
-        .post(server.url("/api/v1/resumes"))
-        .bearer_auth(&token)
-        .json(&json!({"file": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 415, "JSON is not an upload");
-    let (_, list) = get(server, &token, "/api/v1/resumes").await;
+    let (status, body) = upload(app, &token, &big, "cv.txt").await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+    let (status, _) = app.post(&token, "/api/v1/resumes", &json!({"file": "x"})).await;
+    assert_eq!(status, 415, "JSON is not an upload");
+    let (_, list) = app.get(&token, "/api/v1/resumes").await;
     assert_eq!(list["total_count"], 0, "nothing refused was stored");
     let exact = vec![b'a'; 10 * 1024 * 1024];
-    assert_eq!(upload(server, &token, &exact, "cv.txt").await.status(), 202, "exactly 10 MiB is accepted");
+    assert_eq!(upload(app, &token, &exact, "cv.txt").await.0, 202, "exactly 10 MiB is accepted");
 }
 
 #[tokio::test]
 async fn another_candidate_gets_404_and_candidates_cannot_approve() {
-    let server = server();
-    let (alice, _) = register_candidate(server, "Alice Owner").await;
-    let (bob, _) = register_candidate(server, "Bob Other").await;
-    let id = upload_ok(server, &alice, b"Alice\nRust and Go developer\n", "a.txt").await;
-    wait_parsed(server, &alice, &id).await;
+    let app = app();
+    let (alice, _) = app.candidate_with_id("Alice Owner").await;
+    let (bob, _) = app.candidate_with_id("Bob Other").await;
+    let id = upload_ok(app, &alice, b"Alice\nRust and Go developer\n", "a.txt").await;
+    wait_parsed(app, &alice, &id).await;
     for path in [format!("/api/v1/resumes/{id}"), format!("/api/v1/resumes/{id}/feedback")] {
-        let (status, v) = get(server, &bob, &path).await;
+        let (status, v) = app.get(&bob, &path).await;
         assert_eq!(status, 404, "{path}");
         assert_eq!(v["error"]["code"], "NOT_FOUND");
     }
-    let (_, list) = get(server, &bob, "/api/v1/resumes").await;
+    let (_, list) = app.get(&bob, "/api/v1/resumes").await;
     assert_eq!(list["total_count"], 0);
-    let (status, _) =
-        post_json(server, &alice, &format!("/api/v1/resumes/{id}/feedback/approve"), &json!({})).await;
+    let (status, _) = app.post(&alice, &format!("/api/v1/resumes/{id}/feedback/approve"), &json!({})).await;
     assert_eq!(status, 403, "candidates cannot approve feedback");
-    let (status, _) = get(server, &alice, "/api/v1/recruiter/feedback").await;
+    let (status, _) = app.get(&alice, "/api/v1/recruiter/feedback").await;
     assert_eq!(status, 403);
     for bad in ["not-a-uuid", &uuid::Uuid::new_v4().to_string()] {
-        assert_eq!(get(server, &alice, &format!("/api/v1/resumes/{bad}")).await.0, 404);
+        assert_eq!(app.get(&alice, &format!("/api/v1/resumes/{bad}")).await.0, 404);
     }
     // Another candidate's résumé cannot tailor an interview either.
     let (status, v) =
-        post_json(server, &bob, "/api/v1/interviews/start", &json!({"role_type": "python", "resume_id": id}))
-            .await;
+        app.post(&bob, "/api/v1/interviews/start", &json!({"role_type": "python", "resume_id": id})).await;
     assert_eq!(status, 422, "{v}");
     assert_eq!(v["error"]["details"][0]["field"], "resume_id");
 }
 
 #[tokio::test]
 async fn a_corrupt_pdf_ends_failed_after_three_attempts_with_a_reason() {
-    let server = server();
-    let (token, _) = register_candidate(server, "Cora Rupt").await;
+    let app = app();
+    let (token, _) = app.candidate_with_id("Cora Rupt").await;
     let mut corrupt = tiny_pdf("Skills: Django");
     corrupt.truncate(corrupt.len() / 2);
     corrupt.extend_from_slice(b"\nthis is not PDF any more");
     let expected = extract_text(ResumeKind::Pdf, &corrupt).expect_err("corrupt");
-    let id = upload_ok(server, &token, &corrupt, "broken.pdf").await;
-    let first = wait_resume(server, &token, &id, |v| v["parsing_status"] == "failed").await;
+    let id = upload_ok(app, &token, &corrupt, "broken.pdf").await;
+    let first = wait_resume(app, &token, &id, |v| v["parsing_status"] == "failed").await;
     let attempts = first["parse_attempts"].as_u64().unwrap();
     assert!((1..=3).contains(&attempts), "{first}");
     assert_eq!(first["will_retry"], attempts < 3, "a failed parse with attempts left is retried");
     let deadline = Instant::now() + Duration::from_secs(60);
     let last = loop {
-        run_cron(server).await;
-        let (_, v) = get(server, &token, &format!("/api/v1/resumes/{id}")).await;
+        run_cron(app).await;
+        let (_, v) = app.get(&token, &format!("/api/v1/resumes/{id}")).await;
         if v["parse_attempts"] == 3 && v["parsing_status"] == "failed" {
             break v;
         }
@@ -379,26 +315,25 @@ async fn a_corrupt_pdf_ends_failed_after_three_attempts_with_a_reason() {
     assert_eq!(last["parsing_error"]["code"], expected.code());
     assert_eq!(last["parsing_error"]["reason"], expected.to_string());
     assert!(last["parsed_data"].is_null());
-    run_cron(server).await;
-    let (_, after) = get(server, &token, &format!("/api/v1/resumes/{id}")).await;
+    run_cron(app).await;
+    let (_, after) = app.get(&token, &format!("/api/v1/resumes/{id}")).await;
     assert_eq!(after["parse_attempts"], 3, "no fourth attempt");
     assert_eq!(after["parsing_status"], "failed");
-    assert_eq!(get(server, &token, &format!("/api/v1/resumes/{id}/feedback")).await.0, 404);
-    let runs = d1_query(server, "SELECT COUNT(*) AS n FROM job_runs WHERE job = 'resume_jobs'");
+    assert_eq!(app.get(&token, &format!("/api/v1/resumes/{id}/feedback")).await.0, 404);
+    let runs = d1_query(app.server, "SELECT COUNT(*) AS n FROM job_runs WHERE job = 'resume_jobs'");
     assert!(runs[0]["n"].as_u64().unwrap() >= 2, "the cron records its runs");
 }
 
 #[tokio::test]
 async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
-    let server = server();
-    let (token, _) = register_candidate(server, "Fay Feedback").await;
-    let admin = create_admin(server).await;
-    let id =
-        upload_ok(server, &token, b"Fay Feedback\nJavaScript developer\nSkills: React, Node.js\n", "f.txt")
-            .await;
-    wait_parsed(server, &token, &id).await;
+    let app = app();
+    let (token, _) = app.candidate_with_id("Fay Feedback").await;
+    let admin = app.admin().await;
+    let id = upload_ok(app, &token, b"Fay Feedback\nJavaScript developer\nSkills: React, Node.js\n", "f.txt")
+        .await;
+    wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
-    let staff_view = wait_ok(server, &admin, &path).await;
+    let staff_view = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(staff_view["status"], "pending_approval");
     assert!(staff_view["feedback_content"].as_str().is_some_and(|c| !c.is_empty()));
     assert!(staff_view["identified_gaps"].is_array());
@@ -406,52 +341,46 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     let created = chrono_ms(staff_view["created_at"].as_str().unwrap());
     let auto = chrono_ms(staff_view["auto_send_at"].as_str().unwrap());
     assert_eq!(auto - created, 4 * 3_600_000, "auto_send_at = created + 4 h");
-    let (status, v) = get(server, &token, &path).await;
+    let (status, v) = app.get(&token, &path).await;
     assert_eq!(status, 404, "the candidate does not see unsent feedback");
     assert!(v["error"]["message"].as_str().unwrap().contains("not available yet"));
-    let (_, pending) =
-        get(server, &admin, "/api/v1/recruiter/feedback?status=pending_approval&limit=100").await;
+    let (_, pending) = app.get(&admin, "/api/v1/recruiter/feedback?status=pending_approval&limit=100").await;
     let listed = pending["feedback"].as_array().unwrap().iter().find(|f| f["resume_id"] == id.as_str());
     let listed = listed.expect("listed for review");
     assert_eq!(listed["candidate_name"], "Fay Feedback");
     assert_eq!(listed["file_name"], "f.txt");
-    let (_, resume) = get(server, &token, &format!("/api/v1/resumes/{id}")).await;
+    let (_, resume) = app.get(&token, &format!("/api/v1/resumes/{id}")).await;
     assert!(resume["feedback_sent_at"].is_null(), "nothing sent yet: {resume}");
-    let (status, _) = get(server, &admin, "/api/v1/recruiter/feedback?status=bogus").await;
+    let (status, _) = app.get(&admin, "/api/v1/recruiter/feedback?status=bogus").await;
     assert_eq!(status, 422);
     // Viewers read staff views but cannot approve.
     let viewer_email = format!("viewer-{}@example.com", unique());
-    let (status, _) = post_json(
-        server,
-        &admin,
-        "/api/v1/admin/users",
-        &json!({"email": viewer_email, "password": common::PASSWORD, "full_name": "Vic Viewer", "role": "viewer"}),
-    )
+    let (status, _) = app.post(&admin, "/api/v1/admin/users", &json!({"email": viewer_email, "password": common::PASSWORD, "full_name": "Vic Viewer", "role": "viewer"}))
     .await;
     assert_eq!(status, 201);
-    let viewer = common::login(server, &viewer_email).await;
-    assert_eq!(get(server, &viewer, &path).await.0, 200);
-    let (status, _) = post_json(server, &viewer, &format!("{path}/approve"), &json!({})).await;
+    let viewer = app.login(&viewer_email).await;
+    assert_eq!(app.get(&viewer, &path).await.0, 200);
+    let (status, _) = app.post(&viewer, &format!("{path}/approve"), &json!({})).await;
     assert_eq!(status, 403, "viewers are read-only");
     // A cron run before approval sends nothing (not due for 4 h).
-    run_cron(server).await;
-    assert_eq!(get(server, &token, &path).await.0, 404);
+    run_cron(app).await;
+    assert_eq!(app.get(&token, &path).await.0, 404);
 
     let edited = format!("Edited by a recruiter {}", unique());
     let (status, approved) =
-        post_json(server, &admin, &format!("{path}/approve"), &json!({"feedback_content": edited})).await;
+        app.post(&admin, &format!("{path}/approve"), &json!({"feedback_content": edited})).await;
     assert_eq!(status, 200, "{approved}");
     assert_eq!(approved["feedback_content"], edited.as_str());
     assert!(approved["status"] == "approved" || approved["status"] == "sent");
     assert!(approved["approved_by"].is_string());
-    let seen = wait_ok(server, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent");
     assert_eq!(seen["feedback_content"], edited.as_str());
     assert!(seen.get("approved_by").is_none(), "the candidate view has no staff fields");
     assert!(seen.get("candidate_name").is_none(), "the candidate view has no staff fields");
-    let (_, resume) = get(server, &token, &format!("/api/v1/resumes/{id}")).await;
+    let (_, resume) = app.get(&token, &format!("/api/v1/resumes/{id}")).await;
     assert_eq!(resume["feedback_sent_at"], seen["sent_at"], "the resume says when its feedback was sent");
-    let (_, list) = get(server, &token, "/api/v1/resumes").await;
+    let (_, list) = app.get(&token, "/api/v1/resumes").await;
     assert_eq!(list["resumes"][0]["feedback_sent_at"], seen["sent_at"]);
 
     let hooks = wait_hooks(&id, 1).await;
@@ -464,55 +393,54 @@ async fn staff_approve_an_edit_which_is_delivered_signed_and_then_visible() {
     assert_eq!(hook.headers.get("x-feedback-delivery").map(String::as_str), payload["delivery_id"].as_str());
 
     let (status, _) =
-        post_json(server, &admin, &format!("{path}/approve"), &json!({"feedback_content": "too late"})).await;
+        app.post(&admin, &format!("{path}/approve"), &json!({"feedback_content": "too late"})).await;
     assert_eq!(status, 422, "sent feedback cannot be edited");
-    let (status, again) = post_json(server, &admin, &format!("{path}/approve"), &json!({})).await;
+    let (status, again) = app.post(&admin, &format!("{path}/approve"), &json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(again["status"], "sent");
     assert_eq!(again["feedback_content"], edited.as_str());
-    let staff_view = wait_ok(server, &admin, &path).await;
+    let staff_view = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(staff_view["delivery"]["status"], "delivered");
     assert_eq!(wait_hooks(&id, 1).await.len(), 1, "delivered once");
 }
 
 #[tokio::test]
 async fn a_failing_webhook_is_retried_and_the_candidate_sees_the_feedback_meanwhile() {
-    let server = server();
-    let (token, _) = register_candidate(server, "Rita Retry").await;
-    let admin = create_admin(server).await;
-    let id =
-        upload_ok(server, &token, b"Rita Retry\nPython developer\nSkills: Django, pytest\n", "r.txt").await;
-    wait_parsed(server, &token, &id).await;
+    let app = app();
+    let (token, _) = app.candidate_with_id("Rita Retry").await;
+    let admin = app.admin().await;
+    let id = upload_ok(app, &token, b"Rita Retry\nPython developer\nSkills: Django, pytest\n", "r.txt").await;
+    wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
-    let feedback = wait_ok(server, &admin, &path).await;
+    let feedback = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     receiver().fail_next(&id, 2);
-    let (status, _) = post_json(server, &admin, &format!("{path}/approve"), &json!({})).await;
+    let (status, _) = app.post(&admin, &format!("{path}/approve"), &json!({})).await;
     assert_eq!(status, 200);
     wait_hooks(&id, 1).await;
-    let seen = wait_ok(server, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent", "visible although the webhook failed");
     let fid = feedback["id"].as_str().unwrap();
     for attempt in 1..=2 {
         let delivery =
-            wait_delivery(server, &admin, &path, |d| d["attempts"] == attempt && !d["last_error"].is_null())
+            wait_delivery(app, &admin, &path, |d| d["attempts"] == attempt && !d["last_error"].is_null())
                 .await;
         assert_eq!(delivery["status"], "pending", "retrying after attempt {attempt}");
         assert_eq!(delivery["last_error"], "HTTP 500");
         // Not due yet: a cron run now does not retry.
         if attempt == 1 {
-            run_cron(server).await;
+            run_cron(app).await;
             assert_eq!(receiver().hooks_for(&id).len(), 1, "backoff: no retry before next_attempt_at");
         }
         // Skip the backoff wait.
         d1_query(
-            server,
+            app.server,
             &format!(
                 "UPDATE feedback_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE feedback_id = '{fid}'"
             ),
         );
-        run_cron(server).await;
+        run_cron(app).await;
     }
-    let delivery = wait_delivery(server, &admin, &path, |d| d["status"] == "delivered").await;
+    let delivery = wait_delivery(app, &admin, &path, |d| d["status"] == "delivered").await;
     assert_eq!(delivery["attempts"], 3);
     let hooks = wait_hooks(&id, 3).await;
     assert_eq!(hooks.len(), 3);
@@ -523,53 +451,53 @@ async fn a_failing_webhook_is_retried_and_the_candidate_sees_the_feedback_meanwh
 
 #[tokio::test]
 async fn a_webhook_that_keeps_failing_is_given_up_after_five_attempts() {
-    let server = server();
-    let (token, _) = register_candidate(server, "Gus Giveup").await;
-    let admin = create_admin(server).await;
-    let id = upload_ok(server, &token, b"Gus Giveup\nGo developer\nSkills: Go, Redis\n", "g.txt").await;
-    wait_parsed(server, &token, &id).await;
+    let app = app();
+    let (token, _) = app.candidate_with_id("Gus Giveup").await;
+    let admin = app.admin().await;
+    let id = upload_ok(app, &token, b"Gus Giveup\nGo developer\nSkills: Go, Redis\n", "g.txt").await;
+    wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
-    let feedback = wait_ok(server, &admin, &path).await;
+    let feedback = app.wait_ok(&admin, &path, Duration::from_secs(20), &[404]).await;
     let fid = feedback["id"].as_str().unwrap();
     receiver().fail_next(&id, 100);
-    assert_eq!(post_json(server, &admin, &format!("{path}/approve"), &json!({})).await.0, 200);
+    assert_eq!(app.post(&admin, &format!("{path}/approve"), &json!({})).await.0, 200);
     for attempt in 1..=4 {
-        wait_delivery(server, &admin, &path, |d| d["attempts"] == attempt && !d["last_error"].is_null())
-            .await;
+        wait_delivery(app, &admin, &path, |d| d["attempts"] == attempt && !d["last_error"].is_null()).await;
         d1_query(
-            server,
+            app.server,
             &format!(
                 "UPDATE feedback_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE feedback_id = '{fid}'"
             ),
         );
-        run_cron(server).await;
+        run_cron(app).await;
     }
-    let delivery = wait_delivery(server, &admin, &path, |d| d["status"] == "failed").await;
+    let delivery = wait_delivery(app, &admin, &path, |d| d["status"] == "failed").await;
     assert_eq!(delivery["attempts"], 5);
     assert_eq!(delivery["last_error"], "HTTP 500");
     d1_query(
-        server,
+        app.server,
         &format!("UPDATE feedback_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE feedback_id = '{fid}'"),
     );
-    run_cron(server).await;
+    run_cron(app).await;
     assert_eq!(receiver().hooks_for(&id).len(), 5, "no sixth attempt");
-    let seen = wait_ok(server, &token, &path).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent", "the candidate sees it whatever the webhook does");
 }
 
 #[tokio::test]
 async fn unapproved_feedback_is_auto_sent_by_the_cron() {
-    let server = auto_send_server();
-    let (token, _) = register_candidate(server, "Otto Auto").await;
+    let app = auto_send_app();
+    let (token, _) = app.candidate_with_id("Otto Auto").await;
     let id =
-        upload_ok(server, &token, b"Otto Auto\nFull-stack developer\nNode.js, PostgreSQL, Docker\n", "o.txt")
+        upload_ok(app, &token, b"Otto Auto\nFull-stack developer\nNode.js, PostgreSQL, Docker\n", "o.txt")
             .await;
-    wait_parsed(server, &token, &id).await;
+    wait_parsed(app, &token, &id).await;
     let path = format!("/api/v1/resumes/{id}/feedback");
     // Created but not sent until the cron runs.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let rows = d1_query(server, &format!("SELECT status FROM resume_feedback WHERE resume_id = '{id}'"));
+        let rows =
+            d1_query(app.server, &format!("SELECT status FROM resume_feedback WHERE resume_id = '{id}'"));
         if let Some(row) = rows.first() {
             assert_eq!(row["status"], "pending_approval");
             break;
@@ -577,12 +505,12 @@ async fn unapproved_feedback_is_auto_sent_by_the_cron() {
         assert!(Instant::now() < deadline, "no feedback created");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert_eq!(get(server, &token, &path).await.0, 404);
-    run_cron(server).await;
-    let seen = wait_ok(server, &token, &path).await;
+    assert_eq!(app.get(&token, &path).await.0, 404);
+    run_cron(app).await;
+    let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent");
     let rows = d1_query(
-        server,
+        app.server,
         &format!(
             "SELECT f.approved_at, f.sent_at, d.status AS delivery FROM resume_feedback f \
              JOIN feedback_deliveries d ON d.feedback_id = f.id WHERE f.resume_id = '{id}'"
@@ -595,28 +523,24 @@ async fn unapproved_feedback_is_auto_sent_by_the_cron() {
 
 #[tokio::test]
 async fn an_interview_started_with_a_resume_asks_about_its_skills_first() {
-    let server = server();
-    let (token, _) = register_candidate(server, "Ivy Interview").await;
+    let app = app();
+    let (token, _) = app.candidate_with_id("Ivy Interview").await;
     let id = upload_ok(
-        server,
+        app,
         &token,
         b"Ivy Interview\nPython engineer\nBuilt services with asyncio; wrote tests with pytest\n",
         "ivy.txt",
     )
     .await;
-    let resume = wait_parsed(server, &token, &id).await;
+    let resume = wait_parsed(app, &token, &id).await;
     let areas = tailor_skill_areas(RoleType::Python, &skills(&resume));
     assert_eq!(areas[0], "concurrency_async", "asyncio names the concurrency area: {areas:?}");
     // Without a résumé the first area rotates with the interview id (1 in 6 each); with it, every
     // interview opens on the résumé's area.
     for _ in 0..3 {
-        let (status, started) = post_json(
-            server,
-            &token,
-            "/api/v1/interviews/start",
-            &json!({"role_type": "python", "resume_id": id}),
-        )
-        .await;
+        let (status, started) = app
+            .post(&token, "/api/v1/interviews/start", &json!({"role_type": "python", "resume_id": id}))
+            .await;
         assert_eq!(status, 201, "{started}");
         assert_eq!(started["first_question"]["skill_area"], areas[0].as_str());
         assert!(started["first_question"]["text"].as_str().is_some_and(|t| !t.is_empty()));
@@ -641,10 +565,10 @@ async fn wait_hooks(resume_id: &str, n: usize) -> Vec<Hook> {
 }
 
 /// Polls the staff view's delivery row until `done` holds (20 s at most).
-async fn wait_delivery(server: &Server, admin: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
+async fn wait_delivery(app: TestApp, admin: &str, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, v) = get(server, admin, path).await;
+        let (_, v) = app.get(admin, path).await;
         if done(&v["delivery"]) {
             return v["delivery"].clone();
         }

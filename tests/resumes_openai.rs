@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::fake_openai::{Failure, FakeOpenAi, CHAT_PATH};
-use common::{client, register_candidate, server_with, unique, Server};
+use common::{unique, TestApp};
 use serde_json::Value;
 
 /// The binary's fake OpenAI server (see [`FakeOpenAi::shared`]).
@@ -17,45 +17,22 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
-fn srv() -> &'static Server {
-    let base: &'static str = Box::leak(fake().base_url.clone().into_boxed_str());
-    server_with(&[
+fn app() -> TestApp {
+    TestApp::with(&[
         ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", base),
+        ("OPENAI_BASE_URL", fake().base_url.as_str()),
         ("OPENAI_RETRY_BASE_MS", "50"),
     ])
 }
 
-async fn upload_and_parse(server: &Server, token: &str, text: &str) -> Value {
-    let boundary = format!("----resume{}", unique());
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cv.txt\"\r\n\
-         Content-Type: text/plain\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(text.as_bytes());
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let resp = client()
-        .post(server.url("/api/v1/resumes"))
-        .bearer_auth(token)
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 202);
-    let id = resp.json::<Value>().await.unwrap()["resume_id"].as_str().unwrap().to_owned();
+/// Uploads a text résumé and waits until it is parsed (30 s at most).
+async fn upload_and_parse(app: TestApp, token: &str, text: &str) -> Value {
+    let (status, body) = app.upload_resume(token, text.as_bytes(), "cv.txt", "text/plain").await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["resume_id"].as_str().unwrap().to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let v: Value = client()
-            .get(server.url(&format!("/api/v1/resumes/{id}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, v) = app.get(token, &format!("/api/v1/resumes/{id}")).await;
         if v["parsing_status"] == "completed" {
             return v;
         }
@@ -72,12 +49,11 @@ fn skills(v: &Value) -> Vec<String> {
 /// One test: both cases share the fake's failure queue, so they run in order.
 #[tokio::test]
 async fn the_model_extraction_is_merged_and_a_failing_model_falls_back_to_the_taxonomy() {
-    let server = srv();
-    let (token, _) = register_candidate(server, "Mo Model").await;
+    let app = app();
+    let token = app.register("Mo Model").await.token;
     let marker = unique();
     let before = fake().calls_to(CHAT_PATH);
-    let v =
-        upload_and_parse(server, &token, &format!("Mo Model {marker}\nBackend: Django, PostgreSQL\n")).await;
+    let v = upload_and_parse(app, &token, &format!("Mo Model {marker}\nBackend: Django, PostgreSQL\n")).await;
     let found = skills(&v);
     assert_eq!(&found[..2], ["Django", "PostgreSQL"], "taxonomy names first: {found:?}");
     assert!(found.iter().any(|s| s == "Fake Model Skill"), "the model's skill is merged: {found:?}");
@@ -93,7 +69,7 @@ async fn the_model_extraction_is_merged_and_a_failing_model_falls_back_to_the_ta
 
     // A 400 is not retried: the built-in parse stands alone.
     fake().push_failures([Failure::status(400)]);
-    let v = upload_and_parse(server, &token, "Mo Model\nFrontend: React, Jest\n").await;
+    let v = upload_and_parse(app, &token, "Mo Model\nFrontend: React, Jest\n").await;
     let found = skills(&v);
     assert!(found.iter().any(|s| s == "React") && found.iter().any(|s| s == "Jest"), "{found:?}");
     assert!(!found.iter().any(|s| s == "Fake Model Skill"), "fallback has no model output: {found:?}");

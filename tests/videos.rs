@@ -12,9 +12,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{
-    client, create_admin, d1_query, register_candidate, server, start_interview, Server, ServerOptions,
-};
+use common::app::send;
+use common::{d1_query, TestApp};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 const MIB: usize = 1024 * 1024;
@@ -44,105 +44,55 @@ fn chunks(video: &[u8]) -> Vec<&[u8]> {
 }
 
 /// A candidate with an interview that has video consent: (token, interview id).
-async fn consenting(srv: &Server) -> (String, String) {
-    let (token, _) = register_candidate(srv, "Vera Video").await;
-    let id = start_interview(srv, &token, "react").await;
-    let resp = client()
-        .post(srv.url(&format!("/api/v1/interviews/{id}/video-consent")))
-        .bearer_auth(&token)
-        .json(&json!({"consent": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "consent");
+async fn consenting(srv: TestApp) -> (String, String) {
+    let (token, _) = srv.candidate_with_id("Vera Video").await;
+    let id = srv.start_id(&token, "react").await;
+    let (status, body) =
+        srv.post(&token, &format!("/api/v1/interviews/{id}/video-consent"), &json!({"consent": true})).await;
+    assert_eq!(status, 200, "consent: {body}");
     (token, id)
 }
 
-fn video_url(srv: &Server, id: &str, tail: &str) -> String {
-    srv.url(&format!("/api/v1/videos/{id}{tail}"))
+fn video_path(id: &str, tail: &str) -> String {
+    format!("/api/v1/videos/{id}{tail}")
 }
 
 /// Uploads a chunk as a raw body.
 async fn put_raw(
-    srv: &Server,
+    srv: TestApp,
     token: &str,
     id: &str,
     index: usize,
     total: usize,
     bytes: &[u8],
 ) -> (u16, Value) {
-    let resp = client()
-        .post(video_url(srv, id, &format!("/upload-chunk?chunk_index={index}&total_chunks={total}")))
-        .bearer_auth(token)
-        .header("Content-Type", "video/webm")
-        .body(bytes.to_vec())
-        .send()
+    let path = video_path(id, &format!("/upload-chunk?chunk_index={index}&total_chunks={total}"));
+    send(srv.request(Method::POST, &path, token).header("Content-Type", "video/webm").body(bytes.to_vec()))
         .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-/// Uploads a chunk as `multipart/form-data` (built by hand: the test crate has no multipart
-/// feature).
+/// Uploads a chunk as `multipart/form-data`.
 async fn put_multipart(
-    srv: &Server,
+    srv: TestApp,
     token: &str,
     id: &str,
     index: usize,
     total: usize,
     bytes: &[u8],
 ) -> (u16, Value) {
-    let boundary = format!("----videotest{}", common::unique());
-    let mut body = Vec::new();
-    for (name, value) in [("chunk_index", index.to_string()), ("total_chunks", total.to_string())] {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"video_chunk\"; filename=\"chunk{index}.webm\"\r\n\
-             Content-Type: video/webm;codecs=vp9\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let resp = client()
-        .post(video_url(srv, id, "/upload-chunk"))
-        .bearer_auth(token)
-        .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn get_json(token: &str, url: &str) -> (u16, Value) {
-    let resp = client().get(url).bearer_auth(token).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn post_json(srv: &Server, token: &str, id: &str, tail: &str) -> (u16, Value) {
-    let resp = client().post(video_url(srv, id, tail)).bearer_auth(token).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
-
-async fn delete(srv: &Server, token: &str, id: &str) -> (u16, Value) {
-    let resp = client().delete(video_url(srv, id, "")).bearer_auth(token).send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let (index_text, total_text) = (index.to_string(), total.to_string());
+    let file_name = format!("chunk{index}.webm");
+    let parts = [
+        ("chunk_index", None, index_text.as_bytes()),
+        ("total_chunks", None, total_text.as_bytes()),
+        ("video_chunk", Some((file_name.as_str(), "video/webm;codecs=vp9")), bytes),
+    ];
+    srv.post_multipart(token, &video_path(id, "/upload-chunk"), &parts).await
 }
 
 /// Streams with an optional `Range`: (status, Content-Range, body).
-async fn stream(srv: &Server, token: &str, id: &str, range: Option<&str>) -> (u16, Option<String>, Vec<u8>) {
-    let mut req = client().get(video_url(srv, id, "/stream")).bearer_auth(token);
+async fn stream(srv: TestApp, token: &str, id: &str, range: Option<&str>) -> (u16, Option<String>, Vec<u8>) {
+    let mut req = srv.request(Method::GET, &video_path(id, "/stream"), token);
     if let Some(r) = range {
         req = req.header("Range", r);
     }
@@ -153,19 +103,19 @@ async fn stream(srv: &Server, token: &str, id: &str, range: Option<&str>) -> (u1
 }
 
 /// Uploads every chunk of `video` in order and finalizes.
-async fn upload_all(srv: &Server, token: &str, id: &str, video: &[u8]) {
+async fn upload_all(srv: TestApp, token: &str, id: &str, video: &[u8]) {
     let n = chunks(video).len();
     upload_all_from(srv, token, id, video, 0, n).await;
 }
 
 /// Uploads chunks `from..to` of `video` and finalizes.
-async fn upload_all_from(srv: &Server, token: &str, id: &str, video: &[u8], from: usize, to: usize) {
+async fn upload_all_from(srv: TestApp, token: &str, id: &str, video: &[u8], from: usize, to: usize) {
     let parts = chunks(video);
     for (i, c) in parts.iter().enumerate().take(to).skip(from) {
         let (status, body) = put_raw(srv, token, id, i, parts.len(), c).await;
         assert_eq!(status, 200, "chunk {i}: {body}");
     }
-    let (status, body) = post_json(srv, token, id, "/finalize").await;
+    let (status, body) = srv.post_empty(token, &video_path(id, "/finalize")).await;
     assert_eq!(status, 200, "finalize: {body}");
 }
 
@@ -175,14 +125,14 @@ fn code(body: &Value) -> &str {
 
 #[tokio::test]
 async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
-    let srv = server();
+    let srv = TestApp::new();
     let (token, id) = consenting(srv).await;
     let video = video_bytes(7, 2 * PART + 1234);
     let parts = chunks(&video);
     assert_eq!(parts.len(), 3);
 
     // Nothing yet.
-    let (status, body) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (status, body) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("not_started")));
 
     // Chunk 0 raw, then the last chunk (multipart, out of order); the connection "drops" before 1.
@@ -195,13 +145,13 @@ async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
     assert_eq!(body["total_uploaded"], 2);
 
     // Resume: the status names the missing chunk, and finalize refuses until it arrives.
-    let (status, body) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (status, body) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!(status, 200);
     assert_eq!(body["received"], json!([0, 2]));
     assert_eq!(body["missing"], json!([1]));
     assert_eq!(body["total_chunks"], 3);
     assert!(body["upload_id"].as_str().is_some_and(|u| !u.is_empty()));
-    let (status, body) = post_json(srv, &token, &id, "/finalize").await;
+    let (status, body) = srv.post_empty(&token, &video_path(&id, "/finalize")).await;
     assert_eq!((status, code(&body)), (409, "UPLOAD_INCOMPLETE"));
     assert_eq!(body["error"]["missing_chunks"], json!([1]));
 
@@ -214,16 +164,16 @@ async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
         (200, Some(3), Some(true))
     );
 
-    let (status, body) = post_json(srv, &token, &id, "/finalize").await;
+    let (status, body) = srv.post_empty(&token, &video_path(&id, "/finalize")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["file_size_bytes"].as_u64(), Some(video.len() as u64));
     assert_eq!(body["total_chunks"], 3);
     assert_eq!(body["video_recording_url"], format!("/api/v1/videos/{id}/stream"));
     // Idempotent.
-    let (status, again) = post_json(srv, &token, &id, "/finalize").await;
+    let (status, again) = srv.post_empty(&token, &video_path(&id, "/finalize")).await;
     assert_eq!((status, &again["file_size_bytes"]), (200, &body["file_size_bytes"]));
 
-    let (status, meta) = get_json(&token, &video_url(srv, &id, "")).await;
+    let (status, meta) = srv.get(&token, &video_path(&id, "")).await;
     assert_eq!(status, 200);
     assert_eq!(meta["status"], "completed");
     assert_eq!(meta["interview_id"], id.as_str());
@@ -233,7 +183,7 @@ async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
     assert!(meta["storage_path"].as_str().is_some_and(|p| p.starts_with(&format!("videos/{id}/"))));
 
     // The whole video, then ranges: plain, across the part boundary, suffix, open-ended, several.
-    let resp = client().get(video_url(srv, &id, "/stream")).bearer_auth(&token).send().await.unwrap();
+    let resp = srv.request(Method::GET, &video_path(&id, "/stream"), &token).send().await.unwrap();
     let header = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(header("Content-Type").as_deref(), Some("video/webm"));
     assert_eq!(header("Accept-Ranges").as_deref(), Some("bytes"));
@@ -270,18 +220,18 @@ async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
     assert_eq!((status, code(&body)), (409, "UPLOAD_CONFLICT"));
 
     // Staff read it; D1 and the recruiter view carry the projection.
-    let admin = create_admin(srv).await;
+    let admin = srv.admin().await;
     let (status, range, body) = stream(srv, &admin, &id, Some("bytes=100-199")).await;
     assert_eq!((status, range.as_deref()), (206, Some(format!("bytes 100-199/{n}").as_str())));
     assert!(body == video[100..200]);
-    let (status, detail) = get_json(&admin, &srv.url(&format!("/api/v1/recruiter/interviews/{id}"))).await;
+    let (status, detail) = srv.get(&admin, &format!("/api/v1/recruiter/interviews/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(detail["video"]["status"], "completed");
     assert_eq!(detail["video"]["file_size_bytes"].as_u64(), Some(n as u64));
     assert_eq!(detail["video"]["chunk_count"], 3);
     assert_eq!(detail["interview"]["video_recording_status"], "completed");
     let rows = d1_query(
-        srv,
+        srv.server,
         &format!(
             "SELECT video_recording_status AS s, video_recording_url AS u FROM interviews WHERE id = '{id}'"
         ),
@@ -292,24 +242,22 @@ async fn a_chunked_upload_resumes_finalizes_and_streams_exact_ranges() {
 
 #[tokio::test]
 async fn chunk_rules_refuse_bad_chunks_with_clear_errors() {
-    let srv = server();
+    let srv = TestApp::new();
     let (token, id) = consenting(srv).await;
     let video = video_bytes(11, 2 * PART + 10);
     let parts = chunks(&video);
 
     // Another content type, a missing parameter, a non-video first chunk.
-    let resp = client()
-        .post(video_url(srv, &id, "/upload-chunk?chunk_index=0&total_chunks=3"))
-        .bearer_auth(&token)
+    let resp = srv
+        .request(Method::POST, &video_path(&id, "/upload-chunk?chunk_index=0&total_chunks=3"), &token)
         .header("Content-Type", "text/plain")
         .body(parts[0].to_vec())
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 415);
-    let resp = client()
-        .post(video_url(srv, &id, "/upload-chunk?chunk_index=0"))
-        .bearer_auth(&token)
+    let resp = srv
+        .request(Method::POST, &video_path(&id, "/upload-chunk?chunk_index=0"), &token)
         .header("Content-Type", "video/webm")
         .body(vec![1u8; 10])
         .send()
@@ -341,59 +289,59 @@ async fn chunk_rules_refuse_bad_chunks_with_clear_errors() {
     let (status, _) = put_raw(srv, &token, &id, 2, 3, &[]).await;
     assert_eq!(status, 422);
     // Nothing bad was recorded.
-    let (_, body) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (_, body) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!((body["received"].clone(), body["missing"].clone()), (json!([0]), json!([1, 2])));
 }
 
 #[tokio::test]
 async fn consent_ownership_and_roles_are_enforced() {
-    let srv = server();
-    let (token, _) = register_candidate(srv, "Nora Noconsent").await;
-    let id = start_interview(srv, &token, "python").await;
+    let srv = TestApp::new();
+    let (token, _) = srv.candidate_with_id("Nora Noconsent").await;
+    let id = srv.start_id(&token, "python").await;
     let chunk = video_bytes(3, 1000);
 
     // No consent: 403 for upload, status and metadata.
     let (status, body) = put_raw(srv, &token, &id, 0, 1, &chunk).await;
     assert_eq!((status, code(&body)), (403, "VIDEO_CONSENT_REQUIRED"));
-    let (status, body) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (status, body) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!((status, code(&body)), (403, "VIDEO_CONSENT_REQUIRED"));
 
     // Another candidate's interview looks like no interview at all.
     let (owner, id) = consenting(srv).await;
     let (status, _) = put_raw(srv, &owner, &id, 0, 1, &chunk).await;
     assert_eq!(status, 200);
-    let (other, _) = register_candidate(srv, "Otto Other").await;
+    let (other, _) = srv.candidate_with_id("Otto Other").await;
     let (status, body) = put_raw(srv, &other, &id, 0, 1, &chunk).await;
     assert_eq!((status, code(&body)), (404, "NOT_FOUND"));
     for tail in ["/upload-status", "", "/stream"] {
-        let (status, _) = get_json(&other, &video_url(srv, &id, tail)).await;
+        let (status, _) = srv.get(&other, &video_path(&id, tail)).await;
         assert_eq!(status, 404, "GET {tail}");
     }
-    assert_eq!(post_json(srv, &other, &id, "/finalize").await.0, 404);
-    assert_eq!(delete(srv, &other, &id).await.0, 404);
+    assert_eq!(srv.post_empty(&other, &video_path(&id, "/finalize")).await.0, 404);
+    assert_eq!(srv.delete(&other, &video_path(&id, "")).await.0, 404);
     // Unknown and malformed ids, and no token.
     let missing = uuid::Uuid::new_v4().to_string();
-    assert_eq!(get_json(&owner, &video_url(srv, &missing, "")).await.0, 404);
-    assert_eq!(get_json(&owner, &video_url(srv, "not-a-uuid", "")).await.0, 404);
-    let resp = client().get(video_url(srv, &id, "")).send().await.unwrap();
+    assert_eq!(srv.get(&owner, &video_path(&missing, "")).await.0, 404);
+    assert_eq!(srv.get(&owner, &video_path("not-a-uuid", "")).await.0, 404);
+    let resp = srv.request(Method::GET, &video_path(&id, ""), "").send().await.unwrap();
     assert_eq!(resp.status(), 401);
 
     // Staff may read but not upload or delete a candidate's video.
-    let admin = create_admin(srv).await;
-    let (status, body) = get_json(&admin, &video_url(srv, &id, "/upload-status")).await;
+    let admin = srv.admin().await;
+    let (status, body) = srv.get(&admin, &video_path(&id, "/upload-status")).await;
     assert_eq!((status, body["received"].clone()), (200, json!([0])));
     let (status, _) = put_raw(srv, &admin, &id, 0, 1, &chunk).await;
     assert_eq!(status, 403);
-    assert_eq!(delete(srv, &admin, &id).await.0, 403);
+    assert_eq!(srv.delete(&admin, &video_path(&id, "")).await.0, 403);
     // Not finalized yet: no stream.
     assert_eq!(stream(srv, &owner, &id, None).await.0, 404);
 }
 
 /// Whether local R2 (Miniflare's object index under the server's state directory) still holds
 /// an object under `prefix`.
-fn r2_has_objects(srv: &Server, prefix: &str) -> bool {
+fn r2_has_objects(srv: TestApp, prefix: &str) -> bool {
     let mut found = false;
-    let mut stack = vec![srv.state_dir.clone()];
+    let mut stack = vec![srv.server.state_dir.clone()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
@@ -421,7 +369,7 @@ fn r2_has_objects(srv: &Server, prefix: &str) -> bool {
 
 #[tokio::test]
 async fn deleting_removes_the_object_and_marks_it_deleted() {
-    let srv = server();
+    let srv = TestApp::new();
     let (token, id) = consenting(srv).await;
     let video = video_bytes(21, PART + 77);
     upload_all(srv, &token, &id, &video).await;
@@ -429,15 +377,14 @@ async fn deleting_removes_the_object_and_marks_it_deleted() {
     assert!(status == 200 && body == video);
     assert!(r2_has_objects(srv, &format!("videos/{id}/")), "the finished object is in R2");
 
-    let (status, body) = delete(srv, &token, &id).await;
+    let (status, body) = srv.delete(&token, &video_path(&id, "")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("deleted")));
     assert!(!r2_has_objects(srv, &format!("videos/{id}/")), "the object is gone from R2");
     assert_eq!(stream(srv, &token, &id, None).await.0, 404);
-    let (status, meta) = get_json(&token, &video_url(srv, &id, "")).await;
+    let (status, meta) = srv.get(&token, &video_path(&id, "")).await;
     assert_eq!((status, meta["status"].as_str()), (200, Some("deleted")));
-    assert_eq!(delete(srv, &token, &id).await.0, 404, "nothing left to delete");
-    let rows = d1_query(
-        srv,
+    assert_eq!(srv.delete(&token, &video_path(&id, "")).await.0, 404, "nothing left to delete");
+    let rows = d1_query(srv.server,
         &format!(
             "SELECT v.status AS v, v.deleted_at AS d, i.video_recording_status AS i, i.video_recording_url AS u \
              FROM video_recordings v JOIN interviews i ON i.id = v.interview_id WHERE v.interview_id = '{id}'"
@@ -449,17 +396,17 @@ async fn deleting_removes_the_object_and_marks_it_deleted() {
     // Deleting an upload in progress aborts it; a new recording can start afterwards.
     let (status, _) = put_raw(srv, &token, &id, 0, 2, &video[..PART]).await;
     assert_eq!(status, 200);
-    let (status, body) = delete(srv, &token, &id).await;
+    let (status, body) = srv.delete(&token, &video_path(&id, "")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("deleted")));
-    let (_, body) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (_, body) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!((body["status"].as_str(), body["received"].clone()), (Some("deleted"), json!([])));
-    let (status, body) = post_json(srv, &token, &id, "/finalize").await;
+    let (status, body) = srv.post_empty(&token, &video_path(&id, "/finalize")).await;
     assert_eq!((status, code(&body)), (409, "UPLOAD_INCOMPLETE"));
 }
 
 #[tokio::test]
 async fn parallel_chunk_uploads_end_consistent() {
-    let srv = server();
+    let srv = TestApp::new();
     let (token, id) = consenting(srv).await;
     let video = video_bytes(42, 3 * PART + 4321);
     let parts = chunks(&video);
@@ -476,9 +423,9 @@ async fn parallel_chunk_uploads_end_consistent() {
     for (i, (status, body)) in [a, b, c, d, e].into_iter().enumerate() {
         assert_eq!(status, 200, "request {i}: {body}");
     }
-    let (_, status) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (_, status) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!((status["received"].clone(), status["missing"].clone()), (json!([0, 1, 2, 3]), json!([])));
-    let (status, body) = post_json(srv, &token, &id, "/finalize").await;
+    let (status, body) = srv.post_empty(&token, &video_path(&id, "/finalize")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["file_size_bytes"].as_u64(), Some(video.len() as u64));
     let (status, _, body) = stream(srv, &token, &id, None).await;
@@ -497,12 +444,12 @@ async fn parallel_chunk_uploads_end_consistent() {
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["total_uploaded"], 1, "{body}");
     }
-    let (_, status) = get_json(&token, &video_url(srv, &id, "/upload-status")).await;
+    let (_, status) = srv.get(&token, &video_path(&id, "/upload-status")).await;
     assert_eq!((status["received"].clone(), status["missing"].clone()), (json!([1]), json!([0])));
     upload_all_from(srv, &token, &id, &video, 0, 1).await;
     let (status, _, body) = stream(srv, &token, &id, None).await;
     assert!(status == 200 && body == video);
-    let logs = srv.logs();
+    let logs = srv.server.logs();
     assert!(!logs.contains("\"context\":\"r2 upload part\""), "no part upload failed");
     eprintln!("duplicate uploads aborted: {}", logs.matches("video_upload_duplicate_aborted").count());
 }
@@ -511,16 +458,7 @@ async fn parallel_chunk_uploads_end_consistent() {
 async fn the_retention_job_deletes_expired_videos_and_aborts_idle_uploads() {
     // Its own server: a retention of 0.00001 days (0.864 s) and an idle window of 0.0003 h
     // (1.08 s), so the shared server's videos are never touched.
-    let srv = Server::start(
-        "videos-retention",
-        ServerOptions {
-            vars: vec![
-                ("VIDEO_RETENTION_DAYS".into(), "0.00001".into()),
-                ("VIDEO_UPLOAD_IDLE_HOURS".into(), "0.0003".into()),
-            ],
-        },
-    );
-    let srv = &srv;
+    let srv = TestApp::with(&[("VIDEO_RETENTION_DAYS", "0.00001"), ("VIDEO_UPLOAD_IDLE_HOURS", "0.0003")]);
     let (token, done) = consenting(srv).await;
     let video = video_bytes(5, 4096);
     upload_all(srv, &token, &done, &video).await;
@@ -530,13 +468,13 @@ async fn the_retention_job_deletes_expired_videos_and_aborts_idle_uploads() {
     assert!(r2_has_objects(srv, &format!("videos/{done}/")));
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
-    let resp = client().get(srv.url(&format!("/__scheduled?cron={DAILY_CRON}"))).send().await.unwrap();
+    let resp = srv.request(Method::GET, &format!("/__scheduled?cron={DAILY_CRON}"), "").send().await.unwrap();
     assert!(resp.status().is_success(), "cron trigger");
     // The scheduled handler may finish after the trigger answers: poll job_runs.
     let mut details = Value::Null;
     for _ in 0..40 {
         let rows = d1_query(
-            srv,
+            srv.server,
             "SELECT details FROM job_runs WHERE job = 'video_retention' ORDER BY id DESC LIMIT 1",
         );
         if let Some(text) = rows.first().and_then(|r| r["details"].as_str()) {
@@ -550,13 +488,12 @@ async fn the_retention_job_deletes_expired_videos_and_aborts_idle_uploads() {
     assert_eq!(details["failed"], 0, "{details}");
 
     assert_eq!(stream(srv, &token, &done, None).await.0, 404);
-    let (_, meta) = get_json(&token, &video_url(srv, &done, "")).await;
+    let (_, meta) = srv.get(&token, &video_path(&done, "")).await;
     assert_eq!(meta["status"], "deleted");
     assert!(!r2_has_objects(srv, &format!("videos/{done}/")), "the expired object is gone from R2");
-    let (_, status) = get_json(&token2, &video_url(srv, &idle, "/upload-status")).await;
+    let (_, status) = srv.get(&token2, &video_path(&idle, "/upload-status")).await;
     assert_eq!((status["status"].as_str(), status["upload_id"].clone()), (Some("deleted"), Value::Null));
-    let rows = d1_query(
-        srv,
+    let rows = d1_query(srv.server,
         &format!("SELECT interview_id AS i, status AS s FROM video_recordings WHERE interview_id IN ('{done}', '{idle}')"),
     );
     assert_eq!(rows.len(), 2);

@@ -4,10 +4,10 @@
 //! WebSocket `GET /v1/realtime?model=…` on the same listener (GA events; see [`realtime`]).
 //!
 //! It listens on a free loopback port (tests point the Worker at it with
-//! `--var OPENAI_BASE_URL:http://127.0.0.1:P/v1`) and speaks enough HTTP/1.1 for real clients:
-//! headers up to `\r\n\r\n`, then exactly `Content-Length` body bytes (or a chunked body), however
-//! the bytes are split across TCP reads, with keep-alive (a connection serves requests until the
-//! client closes it or sends `Connection: close`).
+//! `--var OPENAI_BASE_URL:http://127.0.0.1:P/v1`) and serves HTTP/1.1 with hyper (keep-alive,
+//! pipelining, chunked bodies, the Realtime upgrade); multipart bodies are read with `multer`.
+//! Accepted sockets have TCP_NODELAY and every answer leaves in one write, so the fake adds no
+//! Nagle/delayed-ACK stall to the latencies the tests measure.
 //!
 //! Answers are steerable from the candidate's text: the latest `user` message containing `STRONG`
 //! is evaluated excellent (accuracy 0.95, clarity 0.9), `WEAK` poor (0.1, 0.2), anything else
@@ -25,8 +25,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 pub mod realtime;
@@ -47,7 +49,7 @@ pub const SPEECH_PATH: &str = "/v1/audio/speech";
 pub const DEFAULT_TRANSCRIPTION: &str =
     "I would use useMemo to cache an expensive computed value between renders, but I am not sure about the dependencies.";
 
-/// Largest request head or body the fake accepts.
+/// Largest request body the fake accepts.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// One injected failure.
@@ -316,10 +318,11 @@ impl FakeOpenAi {
     }
 }
 
-/// A parsed request.
+/// A request as the fake sees it: hyper's head and the whole body.
 struct Request {
     method: String,
     target: String,
+    /// Names lower-cased, in arrival order.
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
@@ -327,120 +330,6 @@ struct Request {
 impl Request {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn wants_close(&self) -> bool {
-        self.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
-    }
-}
-
-/// Reads more bytes into `buf`; `false` at end of stream or on an error.
-async fn fill(socket: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
-    let mut chunk = [0u8; 16 * 1024];
-    match socket.read(&mut chunk).await {
-        Ok(0) | Err(_) => false,
-        Ok(n) => {
-            buf.extend_from_slice(&chunk[..n]);
-            true
-        }
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Reads one request from `socket`, keeping any bytes after it in `buf` (pipelining).
-/// `Err(())` when the connection ended or the request is unreadable.
-async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Request, ()> {
-    let head_end = loop {
-        if let Some(i) = find(buf, b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > MAX_REQUEST_BYTES || !fill(socket, buf).await {
-            return Err(());
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    buf.drain(..head_end + 4);
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split_whitespace();
-    let method = request_line.next().ok_or(())?.to_owned();
-    let target = request_line.next().ok_or(())?.to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut request = Request { method, target, headers, body: Vec::new() };
-
-    if request.header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
-        socket.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.map_err(|_| ())?;
-    }
-    let chunked =
-        request.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    if chunked {
-        request.body = read_chunked(socket, buf).await?;
-    } else {
-        let length: usize = match request.header("content-length") {
-            Some(v) => v.parse().map_err(|_| ())?,
-            None => 0,
-        };
-        if length > MAX_REQUEST_BYTES {
-            return Err(());
-        }
-        while buf.len() < length {
-            if !fill(socket, buf).await {
-                return Err(());
-            }
-        }
-        request.body = buf.drain(..length).collect();
-    }
-    Ok(request)
-}
-
-/// Decodes a chunked body (trailers are skipped).
-async fn read_chunked(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u8>, ()> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = loop {
-            if let Some(i) = find(buf, b"\r\n") {
-                break i;
-            }
-            if !fill(socket, buf).await {
-                return Err(());
-            }
-        };
-        let line = String::from_utf8_lossy(&buf[..line_end]).into_owned();
-        buf.drain(..line_end + 2);
-        let size_text = line.split(';').next().unwrap_or_default().trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| ())?;
-        if size == 0 {
-            // Trailers, then an empty line.
-            loop {
-                let end = loop {
-                    if let Some(i) = find(buf, b"\r\n") {
-                        break i;
-                    }
-                    if !fill(socket, buf).await {
-                        return Err(());
-                    }
-                };
-                buf.drain(..end + 2);
-                if end == 0 {
-                    return Ok(body);
-                }
-            }
-        }
-        if body.len() + size > MAX_REQUEST_BYTES {
-            return Err(());
-        }
-        while buf.len() < size + 2 {
-            if !fill(socket, buf).await {
-                return Err(());
-            }
-        }
-        body.extend(buf.drain(..size));
-        buf.drain(..2);
     }
 }
 
@@ -462,34 +351,23 @@ impl Response {
         }
     }
 
-    fn to_bytes(&self, close: bool, request_number: usize) -> Vec<u8> {
-        let reason = match self.status {
-            200 => "OK",
-            400 => "Bad Request",
-            401 => "Unauthorized",
-            404 => "Not Found",
-            426 => "Upgrade Required",
-            429 => "Too Many Requests",
-            500 => "Internal Server Error",
-            502 => "Bad Gateway",
-            503 => "Service Unavailable",
-            _ => "Status",
-        };
-        let mut out = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-request-id: req_fake_{request_number}\r\n",
-            self.status,
-            self.content_type,
-            self.body.len()
-        );
+    fn into_hyper(self, request_number: usize) -> HyperResponse {
+        let mut builder = hyper::Response::builder()
+            .status(self.status)
+            .header("content-type", self.content_type)
+            .header("x-request-id", format!("req_fake_{request_number}"));
         for (k, v) in &self.headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
+            builder = builder.header(k.as_str(), v.as_str());
         }
-        out.push_str(if close { "Connection: close\r\n\r\n" } else { "Connection: keep-alive\r\n\r\n" });
-        let mut out = out.into_bytes();
-        out.extend_from_slice(&self.body);
-        out
+        builder.body(Full::new(Bytes::from(self.body))).unwrap_or_else(|_| {
+            let mut fallback = hyper::Response::new(Full::new(Bytes::new()));
+            *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+            fallback
+        })
     }
 }
+
+type HyperResponse = hyper::Response<Full<Bytes>>;
 
 /// What to do with one request.
 enum Plan {
@@ -499,42 +377,74 @@ enum Plan {
     Upgrade,
 }
 
-async fn serve_connection(
-    mut socket: TcpStream,
+/// Serves one accepted connection with hyper's HTTP/1.1 server (keep-alive, pipelining,
+/// `Expect: 100-continue`, chunked bodies), upgrades included. The response head and body are
+/// flattened into one buffer (`writev(false)`), so each answer leaves in one write; with
+/// TCP_NODELAY set by the accept loop no Nagle/delayed-ACK stall is added.
+async fn serve_connection(socket: TcpStream, behaviour: Arc<Mutex<Behaviour>>, records: Arc<Mutex<Records>>) {
+    let service = hyper::service::service_fn(move |request| {
+        let (behaviour, records) = (behaviour.clone(), records.clone());
+        async move { Ok::<_, std::convert::Infallible>(handle(request, behaviour, records).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .writev(false)
+        .serve_connection(TokioIo::new(socket), service)
+        .with_upgrades()
+        .await;
+}
+
+/// Answers one request. A hang never returns (hyper drops the future when the client closes).
+async fn handle(
+    mut hyper_request: hyper::Request<Incoming>,
     behaviour: Arc<Mutex<Behaviour>>,
     records: Arc<Mutex<Records>>,
-) {
-    let mut buf = Vec::new();
-    while let Ok(request) = read_request(&mut socket, &mut buf).await {
-        let close = request.wants_close();
-        let (plan, latency, number) = plan(&request, &behaviour, &records);
-        match plan {
-            Plan::Hang => {
-                // Hold the connection until the client gives up; then drop it.
-                let mut sink = [0u8; 1024];
-                while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
-                return;
-            }
-            Plan::Answer(response) => {
-                tokio::time::sleep(latency).await;
-                if socket.write_all(&response.to_bytes(close, number)).await.is_err() || close {
-                    return;
+) -> HyperResponse {
+    let on_upgrade = hyper::upgrade::on(&mut hyper_request);
+    let (head, body) = hyper_request.into_parts();
+    let headers = head
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).trim().to_owned()))
+        .collect();
+    let target = head.uri.path_and_query().map_or_else(|| head.uri.to_string(), |pq| pq.as_str().to_owned());
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => {
+            let body = error_body("Request body too large.", "invalid_request_error", None, None);
+            return Response::json(413, &body).into_hyper(0);
+        }
+    };
+    let request = Request { method: head.method.to_string(), target, headers, body };
+    let (plan, latency, number) = plan(&request, &behaviour, &records);
+    match plan {
+        Plan::Hang => std::future::pending().await,
+        Plan::Answer(response) => {
+            tokio::time::sleep(latency).await;
+            response.into_hyper(number)
+        }
+        Plan::Upgrade => {
+            tokio::time::sleep(latency).await;
+            let key = request.header("sec-websocket-key").unwrap_or_default();
+            let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+            tokio::spawn(async move {
+                if let Ok(upgraded) = on_upgrade.await {
+                    let io = TokioIo::new(upgraded);
+                    realtime::serve(io, &request.target, request.headers, behaviour, records).await;
                 }
+            });
+            let mut response = Response {
+                status: 101,
+                content_type: "application/octet-stream",
+                headers: vec![
+                    ("upgrade".into(), "websocket".into()),
+                    ("connection".into(), "Upgrade".into()),
+                    ("sec-websocket-accept".into(), accept),
+                ],
+                body: Vec::new(),
             }
-            Plan::Upgrade => {
-                tokio::time::sleep(latency).await;
-                let key = request.header("sec-websocket-key").unwrap_or_default();
-                let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
-                let head = format!(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\nx-request-id: req_fake_{number}\r\n\r\n"
-                );
-                if socket.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let leftover = std::mem::take(&mut buf);
-                realtime::serve(socket, leftover, &request.target, request.headers, behaviour, records).await;
-                return;
-            }
+            .into_hyper(number);
+            response.headers_mut().remove("content-type");
+            response
         }
     }
 }
@@ -829,54 +739,28 @@ fn assessment_content(schema: &Value) -> String {
     .to_string()
 }
 
-/// Splits a `multipart/form-data` body into its parts (`None` if the content type has no boundary
-/// or the body does not start with it).
+/// Splits a `multipart/form-data` body into its parts with `multer` (`None` if the content type
+/// is not multipart/form-data with a boundary, or the body is not valid multipart). The body is
+/// already in memory, so multer's stream never waits: the future completes on its first poll.
 fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Vec<MultipartPart>> {
-    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
-        return None;
-    }
-    let boundary = content_type
-        .split(';')
-        .filter_map(|p| p.trim().split_once('='))
-        .find(|(k, _)| k.eq_ignore_ascii_case("boundary"))
-        .map(|(_, v)| v.trim_matches('"').to_owned())?;
-    let delimiter = format!("--{boundary}").into_bytes();
-    let mut rest = body.get(find(body, &delimiter)? + delimiter.len()..)?;
-    let mut parts = Vec::new();
-    loop {
-        if rest.starts_with(b"--") {
-            return Some(parts);
+    use futures_util::FutureExt;
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let chunk = Bytes::copy_from_slice(body);
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(chunk) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    async move {
+        let mut parts = Vec::new();
+        while let Some(field) = multipart.next_field().await.ok()? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(ToString::to_string);
+            let data = field.bytes().await.ok()?.to_vec();
+            parts.push(MultipartPart { name, filename, content_type, data });
         }
-        rest = rest.strip_prefix(b"\r\n")?;
-        let head_end = find(rest, b"\r\n\r\n")?;
-        let head = String::from_utf8_lossy(&rest[..head_end]).into_owned();
-        let after_head = &rest[head_end + 4..];
-        let mut closing = b"\r\n".to_vec();
-        closing.extend_from_slice(&delimiter);
-        let data_end = find(after_head, &closing)?;
-        let mut part =
-            MultipartPart { name: String::new(), filename: None, content_type: None, data: Vec::new() };
-        for line in head.split("\r\n") {
-            let Some((k, v)) = line.split_once(':') else { continue };
-            if k.trim().eq_ignore_ascii_case("content-type") {
-                part.content_type = Some(v.trim().to_owned());
-            } else if k.trim().eq_ignore_ascii_case("content-disposition") {
-                for param in v.split(';').skip(1) {
-                    if let Some((pk, pv)) = param.trim().split_once('=') {
-                        let pv = pv.trim().trim_matches('"').to_owned();
-                        match pk.trim() {
-                            "name" => part.name = pv,
-                            "filename" => part.filename = Some(pv),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-        part.data = after_head[..data_end].to_vec();
-        parts.push(part);
-        rest = &after_head[data_end + closing.len()..];
+        Some(parts)
     }
+    .now_or_never()
+    .flatten()
 }
 
 /// `POST /v1/audio/transcriptions`: needs a multipart body with a non-empty `file` part (with a

@@ -1,21 +1,26 @@
-//! The integration-test harness: one `wrangler dev` per test binary, on a free loopback port,
-//! with its own `--persist-to` directory and migrated local D1. Started lazily by the first test
-//! that asks for it, shared by every test in the binary, and killed (its whole process group:
-//! npm, node, esbuild and workerd) when the binary exits.
+//! The integration-test harness: one `wrangler dev` per test binary and settings set (normally
+//! one), on a free loopback port, with its own `--persist-to` directory and migrated local D1.
+//! Started lazily by the first test that asks for it, shared by every test of the binary asking
+//! for the same settings, and killed (its whole process group: npm, node, esbuild and workerd)
+//! when the binary exits. Tests drive it through [`TestApp`] (`app.rs`).
 //!
 //! The Worker must already be built (`scripts/test` builds it once); the harness runs wrangler
 //! with `SKIP_WASM_BUILD=1` so parallel test binaries never rebuild concurrently.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod fake_openai;
 pub mod ws;
+
+#[allow(unused_imports)] // re-exported for the tests that use it
+pub use app::TestApp;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A running `wrangler dev`.
@@ -223,21 +228,35 @@ pub fn test_jwt_secret() -> &'static str {
     "integration-tests-secret-0123456789abcdef0123456789"
 }
 
-/// The shared default server of this test binary, started on first use. Statics are never
-/// dropped, so each spawn also starts a watchdog that kills the server's process group when this
-/// test process exits (normally or not).
+/// The default server of this test binary (no `--var` overrides), started on first use.
 pub fn server() -> &'static Server {
     server_with(&[])
 }
 
-/// The shared server of this test binary with `--var` overrides; the first call's overrides
-/// win, so a binary always passes the same ones.
+/// The server of this test binary with exactly these `--var` overrides, started on first use and
+/// shared by every test asking for the same set (in any order). A test asking for another set gets
+/// a server of its own, so settings never leak from one test to another; most binaries use one set,
+/// hence one `wrangler dev`. Statics are never dropped, so each spawn also starts a watchdog that
+/// kills the server's process group when this test process exits (normally or not).
 pub fn server_with(vars: &[(&str, &str)]) -> &'static Server {
-    static SERVER: OnceLock<Server> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Server::start(&binary_name(), ServerOptions { vars })
-    })
+    type Settings = Vec<(String, String)>;
+    static SERVERS: Mutex<Vec<(Settings, &'static Server)>> = Mutex::new(Vec::new());
+    let mut settings: Settings = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    settings.sort();
+    assert!(settings.windows(2).all(|w| w[0].0 != w[1].0), "a --var is given twice in {settings:?}");
+    // Held while a server starts: two tests asking for one new set start it once.
+    let mut servers = SERVERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, server)) = servers.iter().find(|(s, _)| *s == settings) {
+        return server;
+    }
+    let name = match servers.len() {
+        0 => binary_name(),
+        n => format!("{}-{n}", binary_name()),
+    };
+    let server: &'static Server =
+        Box::leak(Box::new(Server::start(&name, ServerOptions { vars: settings.clone() })));
+    servers.push((settings, server));
+    server
 }
 
 /// Runs a project script (e.g. `scripts/create-admin`) with `args` and extra environment.
@@ -332,71 +351,3 @@ pub fn client() -> reqwest::Client {
 
 /// The password every test account uses (it satisfies the policy).
 pub const PASSWORD: &str = "Correct-Horse-9";
-
-/// Registers a candidate with a unique email and client IP; returns (token, user id).
-pub async fn register_candidate(server: &Server, full_name: &str) -> (String, String) {
-    let resp = client()
-        .post(server.url("/api/v1/auth/register"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&serde_json::json!({
-            "email": format!("t-{}@example.com", unique()),
-            "password": PASSWORD,
-            "full_name": full_name,
-        }))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(resp.status(), 201, "register");
-    let v: serde_json::Value = resp.json().await.expect("json");
-    (v["token"].as_str().expect("token").to_owned(), v["user_id"].as_str().expect("user id").to_owned())
-}
-
-/// Logs in with [`PASSWORD`]; returns the token.
-pub async fn login(server: &Server, email: &str) -> String {
-    let resp = client()
-        .post(server.url("/api/v1/auth/login"))
-        .header("CF-Connecting-IP", unique_ip())
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(resp.status(), 200, "login");
-    resp.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
-}
-
-/// Creates an admin with the documented command (`scripts/create-admin`) on `server`'s state
-/// and logs in; returns the token.
-pub async fn create_admin(server: &Server) -> String {
-    let email = format!("admin-{}@example.com", unique());
-    let state = server.state_dir.to_str().expect("utf-8 path").to_owned();
-    // The running server may hold the local D1 file's write lock for a moment (SQLITE_BUSY):
-    // retry the documented command a few times.
-    let mut last = String::new();
-    for _ in 0..8 {
-        let out = run_script(
-            "scripts/create-admin",
-            &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-            &[("ADMIN_PASSWORD", PASSWORD)],
-        );
-        if out.status.success() {
-            return login(server, &email).await;
-        }
-        last = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(last.contains("SQLITE_BUSY"), "create-admin failed: {last}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    panic!("create-admin kept finding the database locked: {last}");
-}
-
-/// Starts an interview for `role`; returns its id.
-pub async fn start_interview(server: &Server, token: &str, role: &str) -> String {
-    let resp = client()
-        .post(server.url("/api/v1/interviews/start"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({"role_type": role}))
-        .send()
-        .await
-        .expect("start");
-    assert_eq!(resp.status(), 201, "start");
-    resp.json::<serde_json::Value>().await.expect("json")["id"].as_str().expect("id").to_owned()
-}

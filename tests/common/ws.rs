@@ -12,6 +12,7 @@
 
 use std::time::Duration;
 
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::TcpStream;
@@ -157,6 +158,25 @@ impl WsClient {
         }
     }
 
+    /// The events up to and including the first of type `event_type`; panics (naming the types
+    /// seen) on timeout or close.
+    pub async fn until(&mut self, event_type: &str, timeout: Duration) -> Vec<Value> {
+        match self.wait_for(event_type, timeout).await {
+            Some((event, mut before)) => {
+                before.push(event);
+                before
+            }
+            None => {
+                let seen: Vec<Value> =
+                    self.received.iter().rev().take(15).map(|e| e["type"].clone()).collect();
+                panic!(
+                    "no {event_type} event (closed: {:?}); last events, newest first: {seen:?}",
+                    self.close
+                )
+            }
+        }
+    }
+
     /// Waits for the server's close: `Some((code, reason))` (1005 for a close frame without a code,
     /// 1006 for an end without a close frame), or `None` on timeout. JSON events on the way are
     /// kept in [`WsClient::received`].
@@ -183,5 +203,55 @@ impl WsClient {
     pub async fn close(&mut self, code: u16, reason: &str) {
         let frame = CloseFrame { code: CloseCode::from(code), reason: reason.to_owned().into() };
         let _ = self.stream.close(Some(frame)).await;
+    }
+}
+
+/// The sending half of a [`WsClient::split`] socket.
+pub struct WsSender {
+    sink: SplitSink<WebSocketStream<TcpStream>, Message>,
+}
+
+/// The receiving half of a [`WsClient::split`] socket.
+pub struct WsReceiver {
+    source: SplitStream<WebSocketStream<TcpStream>>,
+}
+
+impl WsClient {
+    /// Splits the socket so one task can send while another reads (load tests).
+    pub fn split(self) -> (WsSender, WsReceiver) {
+        let (sink, source) = self.stream.split();
+        (WsSender { sink }, WsReceiver { source })
+    }
+}
+
+impl WsSender {
+    /// Sends one text frame. Panics if the socket is closed (a test failure).
+    pub async fn send_text(&mut self, text: &str) {
+        self.sink.send(Message::text(text.to_owned())).await.expect("send on the test WebSocket");
+    }
+
+    /// Closes from the client side (errors ignored).
+    pub async fn close(&mut self) {
+        let _ = self.sink.send(Message::Close(None)).await;
+    }
+}
+
+impl WsReceiver {
+    /// The next JSON event (a text frame that is not JSON comes as `Value::String`), or `None` once
+    /// the socket is closed or broken.
+    pub async fn next_json(&mut self) -> Option<Value> {
+        while let Some(Ok(message)) = self.source.next().await {
+            match message {
+                Message::Text(text) => {
+                    return Some(
+                        serde_json::from_str(text.as_str())
+                            .unwrap_or_else(|_| Value::String(text.to_string())),
+                    )
+                }
+                Message::Close(_) => return None,
+                _ => {}
+            }
+        }
+        None
     }
 }

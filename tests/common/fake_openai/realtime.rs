@@ -51,8 +51,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use serde_json::{json, Map, Value};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role};
 use tokio_tungstenite::tungstenite::Message;
@@ -186,7 +187,7 @@ enum Pending {
 struct Stop;
 
 struct Conn<'a> {
-    ws: WebSocketStream<TcpStream>,
+    ws: WebSocketStream<TokioIo<Upgraded>>,
     index: usize,
     behaviour: &'a Mutex<Behaviour>,
     records: &'a Mutex<Records>,
@@ -203,17 +204,16 @@ struct Conn<'a> {
     audio_responses: usize,
 }
 
-/// Serves one accepted Realtime WebSocket (the 101 is already written; `leftover` holds any bytes
-/// read past the handshake).
+/// Serves one accepted Realtime WebSocket (hyper wrote the 101 and handed over the connection,
+/// with any bytes it had read past the handshake).
 pub(super) async fn serve(
-    socket: TcpStream,
-    leftover: Vec<u8>,
+    io: TokioIo<Upgraded>,
     target: &str,
     headers: Vec<(String, String)>,
     behaviour: std::sync::Arc<Mutex<Behaviour>>,
     records: std::sync::Arc<Mutex<Records>>,
 ) {
-    let ws = WebSocketStream::from_partially_read(socket, leftover, Role::Server, None).await;
+    let ws = WebSocketStream::from_raw_socket(io, Role::Server, None).await;
     let beta = headers.iter().any(|(k, v)| k == "openai-beta" && v.contains("realtime"));
     let index = {
         let mut r = lock(&records);
