@@ -3,7 +3,8 @@
 //! makes the check-and-take atomic without any global registry.
 //!
 //! Internal API: `POST /take` with `{"capacity": u32, "refill_per_minute": f64}` →
-//! `{"allowed": bool, "retry_after_secs": u32?}`.
+//! `{"allowed": bool, "retry_after_secs": u32?}`; `POST /peek` answers the same without taking
+//! (and without storing anything).
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
@@ -23,16 +24,20 @@ impl DurableObject for LimiterDo {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        if req.path() != "/take" {
-            return Response::error("not found", 404);
-        }
+        let peek = match req.path().as_str() {
+            "/take" => false,
+            "/peek" => true,
+            _ => return Response::error("not found", 404),
+        };
         let rule: Rule = req.json().await?;
         let storage = self.state.storage();
         let now = now_ms();
         let mut bucket =
             storage.get::<TokenBucket>("bucket").await?.unwrap_or_else(|| TokenBucket::full(rule, now));
         let outcome = bucket.take(rule, now);
-        storage.put("bucket", bucket).await?;
+        if !peek {
+            storage.put("bucket", bucket).await?;
+        }
         let body = match outcome {
             Take::Allowed => serde_json::json!({ "allowed": true }),
             Take::Limited { retry_after_secs } => {

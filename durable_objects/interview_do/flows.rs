@@ -109,6 +109,12 @@ impl InterviewDo {
             .map_err(refused)
     }
 
+    /// A realtime commit or `response.create`: the answer rules, taking a token.
+    pub(super) fn authorize_response(&self, who: &Caller, cfg: &Config) -> std::result::Result<(), ApiError> {
+        let provider = platform_provider(cfg);
+        self.core(cfg, &provider).authorize_response(who).map_err(refused)
+    }
+
     pub(super) fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
         use crate::domain::enums::InterviewStatus;
         match record.status {

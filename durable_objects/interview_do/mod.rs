@@ -72,14 +72,23 @@ impl DurableObject for InterviewDo {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        if let Err(e) = self.ensure_schema() {
-            log_error("interview do schema", &e);
-            return error_response(&ApiError::internal());
-        }
         let call = match read_call(&mut req).await {
             Ok(call) => call,
             Err(e) => return error_response(&e),
         };
+        // Nothing is stored before an interview starts: any other call to an object that holds
+        // no interview is refused without a write (a socket gets the bad ticket's 401, so ids
+        // cannot be probed).
+        let creates = matches!(call.request, InterviewRequest::Start(_) | InterviewRequest::Ping);
+        let ready = match (creates, self.store.has_schema()) {
+            (true, _) | (false, Ok(true)) => self.ensure_schema(),
+            (false, Ok(false)) => return error_response(&absent(&call.request)),
+            (false, Err(e)) => Err(worker::Error::RustError(e.to_string())),
+        };
+        if let Err(e) = ready {
+            log_error("interview do schema", &e);
+            return error_response(&ApiError::internal());
+        }
         match self.route(call, req).await {
             Ok(resp) => Ok(resp),
             Err(e) => error_response(&e),
@@ -138,6 +147,15 @@ fn error_response(err: &ApiError) -> Result<Response> {
     let headers = worker::Headers::new();
     let _ = headers.set("Content-Type", "application/json");
     Ok(Response::ok(encode_error(err))?.with_status(err.status()).with_headers(headers))
+}
+
+/// The refusal for a call to an object that holds no interview.
+fn absent(request: &InterviewRequest) -> ApiError {
+    match request {
+        InterviewRequest::Connect { .. } => realtime::ticket_refusal(),
+        InterviewRequest::CloseSockets { .. } => ApiError::not_found(),
+        _ => ApiError::not_found(),
+    }
 }
 
 /// A typed reply, serialised once.
@@ -293,7 +311,18 @@ impl InterviewDo {
             InterviewRequest::VideoConsent { consent } => {
                 reply(200, &core.video_consent(&who()?, consent).await.map_err(refused)?)
             }
-            InterviewRequest::RealtimeTicket => reply(200, &self.issue_ticket(&principal(&who()?), &cfg)?),
+            InterviewRequest::RealtimeTicket => {
+                let caller = who()?;
+                reply(200, &self.issue_ticket(&principal(&caller), caller.session.clone(), &cfg)?)
+            }
+            InterviewRequest::AuthorizeAnswer => {
+                core.authorize_answer(&who()?).map_err(refused)?;
+                reply(200, &crate::interview::Ack { ok: true })
+            }
+            InterviewRequest::CloseSockets { user_id, session } => {
+                let closed = self.close_user_sockets(user_id.as_str(), session.as_deref());
+                reply(200, &crate::protocol::SocketsClosed { closed })
+            }
             InterviewRequest::VoiceAudio(body) => {
                 reply(200, &core.voice_audio(&who()?, body).await.map_err(refused)?)
             }

@@ -39,7 +39,7 @@ use crate::domain::interviewer::Session;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::interview::{limits, Answer, Caller, TurnReply};
 use crate::platform::{log_error, log_event, now_ms};
-use crate::protocol::TicketIssued;
+use crate::protocol::{TicketIssued, CLOSE_REVOKED};
 
 /// The tag of browser sockets.
 const CLIENT_TAG: &str = "client";
@@ -56,6 +56,12 @@ fn refusal(err: &ApiError) -> worker::Result<Response> {
 
 fn ticket_refused(reason: TicketError, interview_id: &str) -> ApiError {
     log_event("realtime_ticket_refused", json!({ "interview_id": interview_id, "reason": reason.as_str() }));
+    ticket_refusal()
+}
+
+/// The one answer to every refused connect: bad, used or expired tickets, unknown interviews and
+/// revoked accounts look the same.
+pub(super) fn ticket_refusal() -> ApiError {
     ApiError::new(ErrorCode::Unauthorized, "The realtime ticket is missing, invalid, used or expired.")
 }
 
@@ -69,7 +75,12 @@ impl InterviewDo {
     }
 
     /// `POST /realtime-ticket`: a single-use ticket for the interview's owner.
-    pub(super) fn issue_ticket(&self, who: &Principal, cfg: &Config) -> Result<TicketIssued, ApiError> {
+    pub(super) fn issue_ticket(
+        &self,
+        who: &Principal,
+        session: Option<String>,
+        cfg: &Config,
+    ) -> Result<TicketIssued, ApiError> {
         let (record, _) = self.load()?;
         who.require_owner(&record.candidate_id)?;
         Self::refuse_if_closed(&record)?;
@@ -84,6 +95,7 @@ impl InterviewDo {
             ApiError::internal()
         })?;
         ticket.expires_ms = now.saturating_add(cfg.realtime_ticket_ttl_secs.saturating_mul(1000));
+        ticket.session_id = session;
         let sql = self.sql();
         // Expired tickets are useless: drop them while issuing (a ticket lives 60 s).
         let _ = sql.exec(
@@ -108,8 +120,8 @@ impl InterviewDo {
     fn redeem(
         &self,
         token: Option<&str>,
-    ) -> std::result::Result<(String, InterviewRecord, Session), ApiError> {
-        let (record, session) = self.load()?;
+    ) -> std::result::Result<(Ticket, InterviewRecord, Session), ApiError> {
+        let (record, session) = self.load().map_err(|_| ticket_refusal())?;
         let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
         let id = id.map_err(|e| ticket_refused(e, &record.id))?;
         #[derive(Deserialize)]
@@ -131,7 +143,7 @@ impl InterviewDo {
         self.sql()
             .exec("UPDATE tickets SET used = 1 WHERE id = ?", vec![id.into()])
             .map_err(storage("ticket redeem"))?;
-        Ok((ticket.user_id, record, session))
+        Ok((ticket, record, session))
     }
 
     /// `GET /realtime/connect?ticket=`: refuses before any upgrade, else accepts the socket,
@@ -141,10 +153,15 @@ impl InterviewDo {
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return refusal(&ApiError::new(ErrorCode::UpgradeRequired, "Expected a WebSocket upgrade."));
         }
-        let (user_id, record, session) = match self.redeem(Some(ticket)) {
+        let (ticket, record, session) = match self.redeem(Some(ticket)) {
             Ok(ok) => ok,
             Err(e) => return refusal(&e),
         };
+        // The ticket's account must still be active (a deactivated user's ticket is refused).
+        if !self.account_active(&ticket.user_id).await {
+            log_event("realtime_ticket_refused", json!({ "interview_id": record.id, "reason": "account" }));
+            return refusal(&ticket_refusal());
+        }
         let cfg = match self.cached_config() {
             Ok(c) => c,
             Err(e) => return refusal(&e),
@@ -154,7 +171,11 @@ impl InterviewDo {
             let _ = old.close(Some(CLOSE_REPLACED), Some(CLOSE_REPLACED_REASON));
         }
         self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
-        pair.server.serialize_attachment(Attachment { user_id, connected_ms: now_ms() })?;
+        pair.server.serialize_attachment(Attachment {
+            user_id: ticket.user_id,
+            connected_ms: now_ms(),
+            session_id: ticket.session_id,
+        })?;
         if let Ok(auto) = worker::worker_sys::WebSocketRequestResponsePair::new(PING_FRAME, PONG_FRAME) {
             self.state.set_websocket_auto_response(&auto);
         }
@@ -333,8 +354,10 @@ impl InterviewDo {
         cfg: &Config,
     ) {
         let provider = platform_provider(cfg);
-        if let Err(e) = self.core(cfg, &provider).add_realtime_usage(usage) {
-            log_error("realtime usage write", &format!("{e:?}"));
+        match self.core(cfg, &provider).add_realtime_usage(usage) {
+            Ok(true) => self.finish_sockets(CompletionReason::CostLimit),
+            Ok(false) => {}
+            Err(e) => log_error("realtime usage write", &format!("{e:?}")),
         }
     }
 
@@ -350,8 +373,46 @@ impl InterviewDo {
         let Ok(cfg) = self.cached_config() else { return };
         let provider = platform_provider(&cfg);
         let core = self.core(&cfg, &provider);
-        if let Err(e) = core.add_realtime_audio(audio_in / PCM_BYTES_PER_MS, audio_out / PCM_BYTES_PER_MS) {
-            log_error("realtime audio write", &format!("{e:?}"));
+        match core.add_realtime_audio(audio_in / PCM_BYTES_PER_MS, audio_out / PCM_BYTES_PER_MS) {
+            Ok(true) => self.finish_sockets(CompletionReason::CostLimit),
+            Ok(false) => {}
+            Err(e) => log_error("realtime audio write", &format!("{e:?}")),
         }
+    }
+
+    /// Whether the user's account is active (D1; a lookup failure refuses).
+    async fn account_active(&self, user_id: &str) -> bool {
+        let Ok(db) = self.env.d1("DB") else { return false };
+        match crate::store::users::by_id(&db, user_id).await {
+            Ok(Some(user)) => user.status == crate::domain::enums::UserStatus::Active,
+            Ok(None) => false,
+            Err(e) => {
+                log_error("account lookup", &e);
+                false
+            }
+        }
+    }
+
+    /// Closes `user_id`'s sockets on this interview (their session was revoked or the account
+    /// deactivated) with [`CLOSE_REVOKED`], and the upstream with them; how many were closed.
+    pub(super) fn close_user_sockets(&self, user_id: &str, session: Option<&str>) -> u32 {
+        let mut closed = 0;
+        for ws in self.clients() {
+            let Some(a) = ws.deserialize_attachment::<Attachment>().ok().flatten() else { continue };
+            let session_matches = session.is_none_or(|s| a.session_id.as_deref() == Some(s));
+            if a.user_id == user_id && session_matches {
+                send(&ws, &error_event("session_revoked", "Your session ended; sign in again."));
+                let _ = ws.close(Some(CLOSE_REVOKED), Some("session revoked"));
+                closed += 1;
+            }
+        }
+        if closed > 0 {
+            self.close_upstream("session revoked");
+            log_event(
+                "realtime_sockets_revoked",
+                json!({ "interview_id": self.record_id(), "closed": closed }),
+            );
+        }
+        closed
     }
 }

@@ -26,17 +26,24 @@ use crate::ai::realtime::session::{
 use crate::config::Config;
 use crate::domain::enums::{InterviewStatus, MessageType};
 use crate::domain::interview::InterviewRecord;
+use crate::domain::rate_limit::{Rule, Take, TokenBucket};
 use crate::interview::{limits, Accepted, Answer, Caller};
 use crate::platform::{log_error, log_event};
 
 /// PCM16 mono at 24 kHz: bytes per millisecond.
 pub(super) const PCM_BYTES_PER_MS: u64 = 48;
 
+/// Candidate audio may run 2 s ahead of real time, refilled at real time plus 25 %.
+const AUDIO_RULE: Rule = Rule { capacity: 96_000, refill_per_minute: 48.0 * 60_000.0 * 1.25 };
+
 /// What a hibernated browser socket remembers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Attachment {
     pub(super) user_id: String,
     pub(super) connected_ms: i64,
+    /// The session whose ticket opened the socket.
+    #[serde(default)]
+    pub(super) session_id: Option<String>,
 }
 
 /// The upstream socket, once open; frames the client sent while it was opening wait in order.
@@ -53,6 +60,10 @@ pub struct Relay {
     call: Option<PendingCall>,
     /// Candidate audio appended since the last transcript, in bytes.
     pub(super) audio_in_bytes: u64,
+    /// The candidate's audio budget (real time plus slack).
+    audio_bucket: Option<TokenBucket>,
+    /// When a refused audio frame was last reported.
+    audio_refused_ms: i64,
     /// Audio the model produced, in bytes, not yet added to the cost.
     pub(super) audio_out_bytes: u64,
 }
@@ -83,8 +94,13 @@ impl InterviewDo {
     /// route, abandonment) closes the upstream first, so an open upstream means a live interview.
     /// Typed answers and pings take the full path.
     pub(super) fn forward_if_open(&self, frame: &ClientFrame) -> bool {
-        if matches!(frame, ClientFrame::UserText { .. } | ClientFrame::Ping) {
+        // Typed answers, pings and anything that makes the model respond (paid work) take the
+        // full path, through the answer rules.
+        if matches!(frame, ClientFrame::UserText { .. } | ClientFrame::Ping) || needs_response(frame) {
             return false;
+        }
+        if !self.audio_within_budget(frame) {
+            return true;
         }
         let upstream = match &self.relay.borrow().upstream {
             Some(Upstream::Open(ws)) => ws.clone(),
@@ -110,8 +126,18 @@ impl InterviewDo {
     /// Client → upstream, through the allow-list; typed answers are stored before forwarding.
     pub(super) async fn relay_client_frame(&self, who: &Caller, frame: &ClientFrame, cfg: &Config) {
         let Some(text) = forwardable(frame) else { return };
+        if !self.audio_within_budget(frame) {
+            return;
+        }
         if let ClientFrame::AudioAppend { pcm_bytes, .. } = frame {
             self.relay.borrow_mut().audio_in_bytes += pcm_bytes;
+        }
+        if matches!(frame, ClientFrame::AudioCommit) {
+            // A commit makes the model transcribe and answer: the answer rules apply.
+            if let Err(e) = self.authorize_response(who, cfg) {
+                self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message));
+                return;
+            }
         }
         if let ClientFrame::UserText { text: answer } = frame {
             let body = Answer {
@@ -129,6 +155,29 @@ impl InterviewDo {
         if needs_response(frame) {
             self.upstream_send(&crate::ai::realtime::session::response_create(), cfg);
         }
+    }
+
+    /// Audio frames may run ahead of real time only by the slack ([`AUDIO_RULE`]); a frame past
+    /// it is dropped, and the client is told at most once a second.
+    fn audio_within_budget(&self, frame: &ClientFrame) -> bool {
+        let ClientFrame::AudioAppend { pcm_bytes, .. } = frame else { return true };
+        let now = crate::platform::now_ms();
+        let mut relay = self.relay.borrow_mut();
+        let bucket = relay.audio_bucket.get_or_insert_with(|| TokenBucket::full(AUDIO_RULE, now));
+        #[allow(clippy::cast_precision_loss)]
+        let bytes = *pcm_bytes as f64;
+        if bucket.take_n(AUDIO_RULE, now, bytes) == Take::Allowed {
+            return true;
+        }
+        let notify = now - relay.audio_refused_ms >= 1_000;
+        if notify {
+            relay.audio_refused_ms = now;
+        }
+        drop(relay);
+        if notify {
+            self.broadcast(&error_event("audio_rate_exceeded", "Audio is arriving faster than real time."));
+        }
+        false
     }
 
     fn upstream_send(&self, text: &str, cfg: &Config) {

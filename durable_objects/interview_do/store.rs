@@ -88,6 +88,20 @@ impl SqlStore {
         SqlStore { sql }
     }
 
+    /// Whether this object's storage holds the interview tables (a read: nothing is created).
+    pub fn has_schema(&self) -> StoreResult<bool> {
+        #[derive(Deserialize)]
+        struct Row {
+            n: f64,
+        }
+        let rows: Vec<Row> = self.rows(
+            "schema read",
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'kv'",
+            vec![],
+        )?;
+        Ok(rows.first().is_some_and(|r| r.n > 0.0))
+    }
+
     pub fn create_schema(&self) -> worker::Result<()> {
         self.sql.exec(SCHEMA, None).map(|_| ())
     }

@@ -54,6 +54,9 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     store::users::set_status(&db, &user.id, status, &rfc3339_ms(now_ms()))
         .await
         .map_err(internal("admin update"))?;
+    if status != UserStatus::Active {
+        super::seam::close_sockets(ctx, &user.id, None).await;
+    }
     log_event(
         "user_status_changed",
         serde_json::json!({ "user_id": user.id, "status": status, "by": me.user_id }),

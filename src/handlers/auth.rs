@@ -222,6 +222,7 @@ pub async fn logout(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     store::users::revoke(&ctx.db()?, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("logout"))?;
+    super::seam::close_sockets(ctx, &me.user_id, Some(me.jti.clone())).await;
     json(200, &serde_json::json!({ "message": "Logged out." }))
 }
 
@@ -238,6 +239,7 @@ pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("refresh revoke"))?;
+    super::seam::close_sockets(ctx, &me.user_id, Some(me.jti.clone())).await;
     json(200, &body)
 }
 

@@ -121,10 +121,32 @@ impl Ctx<'_> {
             }
         }
     }
+
+    /// Whether the bucket `key` has a token, without taking it.
+    ///
+    /// # Errors
+    /// 429 `code` when it is empty; a limiter failure lets the request through.
+    pub async fn rate_peek(&self, key: &str, rule: Rule, code: ErrorCode) -> Result<(), ApiError> {
+        match ask_limiter(self.env, "/peek", key, rule).await {
+            Ok(Some(retry_after)) => {
+                Err(ApiError::new(code, "Too many requests. Please retry later.")
+                    .with_retry_after(retry_after))
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                log_error("rate limiter", &e);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Asks the limiter DO for one token; `Some(retry_after_secs)` when refused.
 async fn take(env: &Env, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
+    ask_limiter(env, "/take", key, rule).await
+}
+
+async fn ask_limiter(env: &Env, path: &str, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
     #[derive(serde::Deserialize)]
     struct Taken {
         allowed: bool,
@@ -136,7 +158,7 @@ async fn take(env: &Env, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
         body: Some(serde_json::to_string(&rule)?.into()),
         ..worker::RequestInit::default()
     };
-    let req = Request::new_with_init("https://limiter.internal/take", &init)?;
+    let req = Request::new_with_init(&format!("https://limiter.internal{path}"), &init)?;
     let taken: Taken = stub.fetch_with_request(req).await?.json().await?;
     Ok((!taken.allowed).then(|| taken.retry_after_secs.unwrap_or(1)))
 }

@@ -8,6 +8,7 @@ use worker::Request;
 
 use super::seam::{client, forward, interview_id};
 use super::{Ctx, HandlerResult};
+use crate::domain::rate_limit::Rule;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::protocol::InterviewRequest;
 
@@ -33,5 +34,17 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         .ok()
         .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()))
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "A realtime ticket is required."))?;
-    client(ctx, &id)?.connect(ticket).await
+    // Refused connects are throttled per client IP: once a client has spent its budget of
+    // refusals, its attempts stop here, before reaching any Durable Object.
+    let key = format!("connect-fail:{}", super::client_ip(&req));
+    let rule = Rule {
+        capacity: ctx.config.connect_failures_burst.max(1),
+        refill_per_minute: f64::from(ctx.config.connect_failures_per_minute),
+    };
+    ctx.rate_peek(&key, rule, ErrorCode::RateLimited).await?;
+    let connected = client(ctx, &id)?.connect(ticket).await;
+    if connected.is_err() {
+        ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
+    }
+    connected
 }

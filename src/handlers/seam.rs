@@ -21,10 +21,38 @@ pub fn client(ctx: &Ctx<'_>, id: &str) -> Result<InterviewClient, ApiError> {
 
 /// The authenticated caller as the interview object sees them.
 pub fn caller(who: &Principal) -> Caller {
-    Caller { user_id: UserId::new(who.user_id.clone()), role: who.role }
+    Caller { user_id: UserId::new(who.user_id.clone()), role: who.role, session: Some(who.jti.clone()) }
 }
 
 /// Calls interview `id`'s object on behalf of `who`; its answer passed through.
 pub async fn forward(ctx: &Ctx<'_>, who: &Principal, id: &str, request: InterviewRequest) -> HandlerResult {
     client(ctx, id)?.forward(Some(caller(who)), request).await
+}
+
+/// Closes the realtime sockets `user_id` has open (only those opened with `session`'s tickets,
+/// or all of them): on logout, refresh and deactivation. Best effort: a failure is logged, and
+/// the object refuses the next ticket of a deactivated account anyway.
+pub async fn close_sockets(ctx: &Ctx<'_>, user_id: &str, session: Option<String>) {
+    let ids = match ctx.db() {
+        Ok(db) => crate::store::interviews::in_progress_ids(&db, user_id).await,
+        Err(_) => return,
+    };
+    let ids = match ids {
+        Ok(ids) => ids,
+        Err(e) => {
+            crate::platform::log_error("socket revocation lookup", &e);
+            return;
+        }
+    };
+    for id in ids {
+        let request =
+            InterviewRequest::CloseSockets { user_id: UserId::new(user_id), session: session.clone() };
+        let closed = match client(ctx, &id) {
+            Ok(c) => c.call::<crate::protocol::SocketsClosed>(None, request).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = closed {
+            crate::platform::log_error("socket revocation", &e.message);
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! served by `GET /interviews/{id}/audio/{file}` to the interview's owner and staff.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use worker::{Data, FormEntry, Headers, HttpMetadata, Request, Response};
 
 use super::seam::{caller, client, forward, interview_id};
@@ -79,16 +79,9 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, me: &Principal, id: &str) -
     };
     // Refuse a closed interview (or someone else's) before paying for a transcription.
     let interview = client(ctx, id)?;
-    let (_, status): (u16, Value) = interview.call(Some(caller(me)), InterviewRequest::Status).await?;
-    match status["status"].as_str() {
-        Some("completed") => {
-            return Err(ApiError::new(ErrorCode::InterviewCompleted, "This interview is already completed."))
-        }
-        Some("abandoned") => {
-            return Err(ApiError::new(ErrorCode::InterviewAbandoned, "This interview was abandoned."))
-        }
-        _ => {}
-    }
+    // The owner, in progress, nothing pending, within the answer rate: checked before the
+    // recording is stored or (paid) transcribed.
+    let _: (u16, Ack) = interview.call(Some(caller(me)), InterviewRequest::AuthorizeAnswer).await?;
     let bucket = ctx.env.bucket("MEDIA").map_err(internal("media bucket"))?;
     let answer_file = format!("{}.{}", uuid::Uuid::new_v4(), format.extension());
     bucket

@@ -82,3 +82,21 @@ pub async fn list_for_candidate(
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok((rows, total as u64))
 }
+
+/// The ids of a candidate's interviews still in progress (their sockets may be open).
+///
+/// # Errors
+/// D1 failures.
+pub async fn in_progress_ids(db: &D1Database, candidate_id: &str) -> worker::Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: String,
+    }
+    let rows = db
+        .prepare("SELECT id FROM interviews WHERE candidate_id = ?1 AND status = 'in_progress'")
+        .bind(&[JsValue::from_str(candidate_id)])?
+        .all()
+        .await?
+        .results::<Row>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

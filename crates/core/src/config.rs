@@ -21,6 +21,9 @@ pub struct Config {
     pub answer_rate_burst: u32,
     pub answer_rate_per_minute: u32,
     pub starts_per_hour: u32,
+    /// Refused realtime connects one client IP may make in a burst, and per minute after it.
+    pub connect_failures_burst: u32,
+    pub connect_failures_per_minute: u32,
     pub interview_cost_cap_micros: u64,
     pub show_live_feedback: bool,
     pub openai_api_key: Option<String>,
@@ -135,6 +138,8 @@ impl Config {
             answer_rate_burst: small("ANSWER_RATE_BURST", 5)?,
             answer_rate_per_minute: small("ANSWER_RATE_PER_MINUTE", 20)?,
             starts_per_hour: small("STARTS_PER_HOUR", 10)?,
+            connect_failures_burst: small("CONNECT_FAILURES_BURST", 120)?,
+            connect_failures_per_minute: small("CONNECT_FAILURES_PER_MINUTE", 60)?,
             interview_cost_cap_micros: usd_to_micros(&cost_cap_usd)
                 .ok_or(ConfigError { name: "INTERVIEW_COST_CAP_USD" })?,
             show_live_feedback: flag("SHOW_LIVE_FEEDBACK")?,

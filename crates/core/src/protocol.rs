@@ -17,6 +17,9 @@ use crate::interview::{Answer, Caller, MessagesQuery, StartInterview, VoiceAudio
 
 /// The header that carries the call when the body is not the call.
 pub const CALL_HEADER: &str = "X-Interview-Call";
+/// The close code of a socket whose user signed out, was signed out everywhere, or deactivated.
+pub const CLOSE_REVOKED: u16 = 4001;
+
 /// The URL the Worker addresses the object with (the object reads only the body or header).
 pub const CALL_URL: &str = "https://interview.internal/call";
 
@@ -45,6 +48,15 @@ pub enum InterviewRequest {
         ticket: String,
     },
     VoiceAudio(VoiceAudio),
+    /// May the caller answer now? (Legacy voice asks before storing or transcribing.)
+    AuthorizeAnswer,
+    /// Closes the interview's sockets of a user whose session was revoked or account deactivated
+    /// (close code [`CLOSE_REVOKED`]); answers how many were closed.
+    CloseSockets {
+        user_id: crate::ids::UserId,
+        /// Only the sockets opened with this session's tickets; `None`: all of the user's.
+        session: Option<String>,
+    },
     /// A video chunk (the bytes are the body).
     VideoChunk {
         chunk_index: u32,
@@ -91,6 +103,8 @@ impl InterviewRequest {
             InterviewRequest::RealtimeTicket => "realtime_ticket",
             InterviewRequest::Connect { .. } => "connect",
             InterviewRequest::VoiceAudio(_) => "voice_audio",
+            InterviewRequest::AuthorizeAnswer => "authorize_answer",
+            InterviewRequest::CloseSockets { .. } => "close_sockets",
             InterviewRequest::VideoChunk { .. } => "video_chunk",
             InterviewRequest::VideoStatus => "video_status",
             InterviewRequest::VideoFinalize => "video_finalize",
@@ -140,6 +154,12 @@ pub fn decode_error(text: &str) -> ApiError {
         .unwrap_or_else(ApiError::internal)
 }
 
+/// How many sockets [`InterviewRequest::CloseSockets`] closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketsClosed {
+    pub closed: u32,
+}
+
 /// The ticket's realtime answer to [`InterviewRequest::RealtimeTicket`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketIssued {
@@ -157,7 +177,7 @@ mod tests {
     #[test]
     fn a_call_round_trips() {
         let call = InterviewCall {
-            caller: Some(Caller { user_id: UserId::new("u1"), role: UserRole::Candidate }),
+            caller: Some(Caller { user_id: UserId::new("u1"), role: UserRole::Candidate, session: None }),
             request: InterviewRequest::Turn(Answer {
                 message_text: "A closure keeps its scope.".into(),
                 client_metadata: serde_json::json!({ "pasted": false }),

@@ -37,20 +37,26 @@ impl TokenBucket {
 
     /// Refills for the time elapsed, then takes one token if there is one.
     pub fn take(&mut self, rule: Rule, now_ms: i64) -> Take {
+        self.take_n(rule, now_ms, 1.0)
+    }
+
+    /// Refills for the time elapsed, then takes `n` tokens if there are that many (a byte
+    /// budget takes a frame's size at once).
+    pub fn take_n(&mut self, rule: Rule, now_ms: i64, n: f64) -> Take {
         let capacity = f64::from(rule.capacity);
         #[allow(clippy::cast_precision_loss)]
         let elapsed_min = (now_ms - self.updated_ms).max(0) as f64 / 60_000.0;
         self.tokens = (self.tokens + elapsed_min * rule.refill_per_minute).min(capacity);
         self.updated_ms = now_ms.max(self.updated_ms);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= n {
+            self.tokens -= n;
             return Take::Allowed;
         }
         if rule.refill_per_minute <= 0.0 {
             return Take::Limited { retry_after_secs: u32::MAX };
         }
         // The epsilon keeps float noise (2.0000000001 s) from adding a whole second.
-        let secs = ((1.0 - self.tokens) / rule.refill_per_minute * 60.0 - 1e-6).ceil();
+        let secs = ((n - self.tokens) / rule.refill_per_minute * 60.0 - 1e-6).ceil();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let retry_after_secs = secs.clamp(1.0, f64::from(u32::MAX)) as u32;
         Take::Limited { retry_after_secs }
@@ -84,6 +90,18 @@ mod tests {
         let before = b;
         b.take(ANSWERS, 1_000); // earlier than updated_ms
         assert!(b.updated_ms >= before.updated_ms);
+    }
+
+    #[test]
+    fn a_byte_budget_takes_whole_frames() {
+        // 48 bytes/ms (PCM16 at 24 kHz) with 2 s of slack.
+        let audio = Rule { capacity: 96_000, refill_per_minute: 48.0 * 60_000.0 };
+        let mut b = TokenBucket::full(audio, 0);
+        for _ in 0..20 {
+            assert_eq!(b.take_n(audio, 0, 4_800.0), Take::Allowed);
+        }
+        assert!(matches!(b.take_n(audio, 0, 4_800.0), Take::Limited { .. }), "2 s ahead of real time");
+        assert_eq!(b.take_n(audio, 100, 4_800.0), Take::Allowed, "real time refills 100 ms a frame");
     }
 
     #[test]

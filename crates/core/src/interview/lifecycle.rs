@@ -275,29 +275,34 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         }
         record.version += 1;
         self.save(&record, &session)?;
-        self.after_change(&record).await?;
+        self.enforce_cost_cap()?;
+        if let Some(after) = self.store.record()? {
+            self.after_change(&after).await?;
+        }
         Ok(Ack { ok: true })
     }
 
-    /// Realtime token usage reported by the voice model.
+    /// Realtime token usage reported by the voice model; whether it reached the cost cap and
+    /// ended the interview (the caller closes its sockets).
     ///
     /// # Errors
     /// Storage failures.
-    pub fn add_realtime_usage(&self, usage: &RealtimeUsage) -> Result<()> {
-        let Some(mut session) = self.store.session()? else { return Ok(()) };
+    pub fn add_realtime_usage(&self, usage: &RealtimeUsage) -> Result<bool> {
+        let Some(mut session) = self.store.session()? else { return Ok(false) };
         session.state.cost.add_realtime(&PriceTable::default(), &self.config.realtime_model, usage);
         self.store.put_session(&session)?;
-        Ok(())
+        self.enforce_cost_cap()
     }
 
-    /// Realtime audio streamed in and out, in milliseconds.
+    /// Realtime audio streamed in and out, in milliseconds; whether the cost cap ended the
+    /// interview.
     ///
     /// # Errors
     /// Storage failures.
-    pub fn add_realtime_audio(&self, audio_in_ms: u64, audio_out_ms: u64) -> Result<()> {
-        let Some(mut session) = self.store.session()? else { return Ok(()) };
+    pub fn add_realtime_audio(&self, audio_in_ms: u64, audio_out_ms: u64) -> Result<bool> {
+        let Some(mut session) = self.store.session()? else { return Ok(false) };
         session.state.cost.add_realtime_audio(audio_in_ms, audio_out_ms);
         self.store.put_session(&session)?;
-        Ok(())
+        self.enforce_cost_cap()
     }
 }

@@ -26,6 +26,7 @@ pub mod replies;
 mod alarm;
 mod assessment;
 mod lifecycle;
+mod spend;
 mod turn;
 mod views;
 
@@ -63,12 +64,16 @@ pub type Result<T> = std::result::Result<T, InterviewError>;
 pub struct Caller {
     pub user_id: UserId,
     pub role: UserRole,
+    /// The id of the session (token) the call was made with, when there is one: a realtime
+    /// ticket remembers it, so revoking that session closes the sockets it opened.
+    #[serde(default)]
+    pub session: Option<String>,
 }
 
 impl Caller {
     #[must_use]
     pub fn candidate(user_id: UserId) -> Self {
-        Caller { user_id, role: UserRole::Candidate }
+        Caller { user_id, role: UserRole::Candidate, session: None }
     }
 
     /// Reading: the owner and staff; anyone else gets the same 404 as a missing interview.

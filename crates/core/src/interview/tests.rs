@@ -292,7 +292,7 @@ fn access_is_checked_on_every_operation() {
     let w = World::builtin();
     w.start();
     let other = Caller::candidate(UserId::new("someone-else"));
-    let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Recruiter };
+    let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Recruiter, session: None };
     assert_eq!(w.interview().view(&other).err(), Some(InterviewError::NotFound));
     assert_eq!(run(w.interview().turn(&other, answer(STRONG, None))).err(), Some(InterviewError::NotFound));
     assert_eq!(run(w.interview().turn(&staff, answer(STRONG, None))).err(), Some(InterviewError::Forbidden));
@@ -502,5 +502,78 @@ mod openai {
         let err = w.run_turn(STRONG).err();
         assert!(matches!(err, Some(InterviewError::AiUnavailable { .. })), "{err:?}");
         assert!(w.store.evaluations.borrow().is_empty());
+    }
+}
+
+mod spend {
+    //! Spend limits on the paid paths that are not a whole turn.
+
+    use super::*;
+    use crate::domain::engine::cost::RealtimeUsage;
+
+    #[test]
+    fn a_flood_of_realtime_commits_gets_only_the_answers_the_rate_allows() {
+        let w = World::new(
+            &[("ANSWER_RATE_BURST", "5"), ("ANSWER_RATE_PER_MINUTE", "20")],
+            ScriptedProvider::default(),
+        );
+        w.start();
+        let mut allowed = 0;
+        for i in 0..300 {
+            // 300 commits in 3 s.
+            w.clock.0.set(START_MS + 10 * i);
+            if w.interview().authorize_response(&candidate()).is_ok() {
+                allowed += 1;
+            }
+        }
+        // The burst, plus one refill every 3 s.
+        assert!((5..=6).contains(&allowed), "allowed {allowed}");
+        let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Recruiter, session: None };
+        assert_eq!(w.interview().authorize_response(&staff), Err(InterviewError::Forbidden));
+    }
+
+    #[test]
+    fn a_legacy_voice_answer_is_authorized_before_anything_is_paid() {
+        let w = World::new(&[], ScriptedProvider::with([Step::Fail(unavailable())]));
+        w.start();
+        assert_eq!(w.interview().authorize_answer(&candidate()), Ok(()));
+        assert_eq!(w.interview().authorize_answer(&candidate()), Ok(()), "authorizing takes no token");
+        let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Admin, session: None };
+        assert_eq!(w.interview().authorize_answer(&staff), Err(InterviewError::Forbidden));
+        let other = Caller::candidate(UserId::new("other"));
+        assert_eq!(w.interview().authorize_answer(&other), Err(InterviewError::NotFound));
+        // With an answer pending, a new one is refused before it is transcribed.
+        assert!(w.answer(STRONG, None).is_err());
+        assert_eq!(w.interview().authorize_answer(&candidate()), Err(InterviewError::AnswerPending));
+    }
+
+    #[test]
+    fn realtime_usage_past_the_cap_ends_the_interview_at_once() {
+        let w = World::new(&[("INTERVIEW_COST_CAP_USD", "0.50")], ScriptedProvider::default());
+        w.start();
+        let small = RealtimeUsage { audio_output_tokens: 1_000, ..RealtimeUsage::default() };
+        assert_eq!(w.interview().add_realtime_usage(&small), Ok(false));
+        assert_eq!(w.record().status, InterviewStatus::InProgress);
+        let large = RealtimeUsage { audio_output_tokens: 100_000, ..RealtimeUsage::default() };
+        assert_eq!(w.interview().add_realtime_usage(&large), Ok(true));
+        assert_eq!(w.record().status, InterviewStatus::Completed);
+        assert_eq!(w.record().completion_reason, Some(CompletionReason::CostLimit));
+        assert_eq!(w.answer(STRONG, None), Err(InterviewError::Completed));
+        assert_eq!(w.interview().authorize_response(&candidate()), Err(InterviewError::Completed));
+    }
+
+    #[test]
+    fn a_failed_model_call_that_crosses_the_cap_ends_the_interview() {
+        let provider = ScriptedProvider::with([Step::Fail(unavailable())]);
+        *provider.usage.borrow_mut() = Some(Usage {
+            model: "gpt-4o-mini".into(),
+            chat: ChatUsage { input_tokens: 0, cached_input_tokens: 0, output_tokens: 20_000_000 },
+            truncated: false,
+        });
+        let w = World::new(&[("INTERVIEW_COST_CAP_USD", "1.00")], provider);
+        w.start();
+        assert_eq!(w.answer(STRONG, None), Err(InterviewError::Completed));
+        assert_eq!(w.record().completion_reason, Some(CompletionReason::CostLimit));
+        assert!(w.record().pending.is_none());
     }
 }

@@ -205,6 +205,13 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         let ProviderTurn { mut evaluation, questions, .. } = match provided {
             Ok(p) => p,
             Err(failure) => {
+                // The failed call's tokens are billed: past the cap, the interview ends now.
+                if self.enforce_cost_cap()? {
+                    if let Some(after) = self.store.record()? {
+                        self.after_change(&after).await?;
+                    }
+                    return Err(InterviewError::Completed);
+                }
                 self.after_change(&record).await?;
                 self.log.event(
                     "turn_failed",

@@ -37,6 +37,9 @@ pub struct Ticket {
     pub user_id: String,
     /// Epoch milliseconds after which it is refused.
     pub expires_ms: u64,
+    /// The session (token id) that asked for it: revoking that session closes the socket.
+    #[serde(default)]
+    pub session_id: Option<String>,
 }
 
 /// Why a ticket is refused. The Worker answers 401 for all of them, before any upgrade.
@@ -95,6 +98,7 @@ impl Ticket {
             interview_id: interview_id.to_owned(),
             user_id: user_id.to_owned(),
             expires_ms: now_ms.saturating_add(TICKET_TTL_MS),
+            session_id: None,
         })
     }
 
