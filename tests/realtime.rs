@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 fn app() -> TestApp {
     TestApp::with(&[
-        ("REALTIME_TICKET_TTL_SECS", "3"),
+        ("REALTIME_TICKET_TTL_SECS", "5"),
         // 15 s: long enough for every other test's pauses, short enough to test abandonment.
         ("ABANDON_AFTER_MINUTES", "0.25"),
         ("MIN_QUESTIONS", "3"),
@@ -46,7 +46,7 @@ async fn ticket(token: &str, id: &str) -> String {
         let errors = app().log_lines(&["\"error\"", "rror"]);
         panic!("ticket: {status} {body}\n{}", errors);
     }
-    assert_eq!(body["expires_in"], 3, "REALTIME_TICKET_TTL_SECS of this server (60 by default)");
+    assert_eq!(body["expires_in"], 5, "REALTIME_TICKET_TTL_SECS of this server (60 by default)");
     let t = body["ticket"].as_str().unwrap().to_owned();
     assert_eq!(body["url"], format!("/api/v1/realtime/{id}?ticket={t}"));
     assert!(!t.contains("eyJ"), "a ticket is not a JWT");
@@ -63,7 +63,10 @@ async fn open(path_and_query: &str) -> Result<WsClient, u16> {
 
 async fn connect(token: &str, id: &str) -> WsClient {
     let t = ticket(token, id).await;
-    open(&format!("/api/v1/realtime/{id}?ticket={t}")).await.expect("upgrade")
+    match open(&format!("/api/v1/realtime/{id}?ticket={t}")).await {
+        Ok(ws) => ws,
+        Err(status) => panic!("upgrade: {status}\n{}", app().log_lines(&["realtime", "rror"])),
+    }
 }
 
 /// The next event, or `None` on close or timeout.
@@ -109,9 +112,9 @@ async fn tickets_are_refused_before_the_upgrade() {
     drop(ws);
     assert_eq!(open(&format!("{path}?ticket={t}")).await.err(), Some(401), "reused");
 
-    // Expired (this server's tickets live 3 s).
+    // Expired (this server's tickets live 5 s).
     let t = ticket(&token, &id).await;
-    tokio::time::sleep(Duration::from_millis(3_300)).await;
+    tokio::time::sleep(Duration::from_millis(5_300)).await;
     assert_eq!(open(&format!("{path}?ticket={t}")).await.err(), Some(401), "expired");
 
     // Another user's ticket opens nothing here, and another user gets no ticket.
@@ -132,9 +135,9 @@ async fn tickets_are_refused_before_the_upgrade() {
         app().post(&token, &format!("/api/v1/interviews/{id}/realtime-ticket"), &json!({})).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("INTERVIEW_COMPLETED")));
 
-    // Unknown interview; not an upgrade.
+    // Unknown interview: the same 401 as a bad ticket (no existence oracle); not an upgrade.
     let missing = uuid_like();
-    assert_eq!(open(&format!("/api/v1/realtime/{missing}?ticket={unknown}")).await.err(), Some(404));
+    assert_eq!(open(&format!("/api/v1/realtime/{missing}?ticket={unknown}")).await.err(), Some(401));
     let resp = app().request(Method::GET, &format!("{path}?ticket={unknown}"), "").send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 426);
     let body: Value = resp.json().await.unwrap();
@@ -384,4 +387,91 @@ async fn abandonment_closes_the_socket() {
     assert_eq!(close_code(&mut ws).await, Some(1000));
     let (_, interview) = app().get(&token, &format!("/api/v1/interviews/{id}")).await;
     assert_eq!(interview["status"], "abandoned");
+}
+
+/// Interview Durable Objects with storage in the server's state directory.
+fn stored_interview_objects(app: &TestApp) -> usize {
+    fn walk(dir: &std::path::Path, found: &mut usize) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.to_string_lossy().contains("InterviewDo")
+                && path.extension().is_some_and(|e| e == "sqlite")
+            {
+                *found += 1;
+            }
+        }
+    }
+    let mut found = 0;
+    walk(&app.server.state_dir, &mut found);
+    found
+}
+
+#[tokio::test]
+async fn connects_to_unknown_interviews_store_nothing_answer_401_and_are_throttled_per_client() {
+    // Its own server, so no other test's interviews are counted.
+    let quiet = TestApp::with(&[("CONNECT_FAILURES_BURST", "25"), ("CONNECT_FAILURES_PER_MINUTE", "1")]);
+    let token = quiet.register("Quiet Candidate").await.token;
+    quiet.start_id(&token, "react").await;
+    let before = stored_interview_objects(&quiet);
+    assert!(before >= 1, "the started interview is stored");
+    for i in 0..20 {
+        let id = uuid_like();
+        let ticket = if i % 2 == 0 { format!("rt1_{}", "C".repeat(32)) } else { "x".to_owned() };
+        let status = quiet
+            .open_socket(&format!("/api/v1/realtime/{id}?ticket={ticket}"))
+            .await
+            .err()
+            .and_then(|e| e.status());
+        assert_eq!(status, Some(401), "attempt {i}");
+    }
+    assert_eq!(stored_interview_objects(&quiet), before, "no object was created for an unknown id");
+    // Past its budget of refusals, this client is turned away before any object.
+    let mut throttled = 0;
+    for _ in 0..10 {
+        let status = quiet
+            .open_socket(&format!("/api/v1/realtime/{}?ticket=x", uuid_like()))
+            .await
+            .err()
+            .and_then(|e| e.status());
+        assert!(matches!(status, Some(401 | 429)), "{status:?}");
+        throttled += usize::from(status == Some(429));
+    }
+    assert!(throttled >= 5, "only {throttled} of 10 throttled");
+    assert_eq!(stored_interview_objects(&quiet), before);
+}
+
+#[tokio::test]
+async fn logout_and_deactivation_close_the_users_open_socket() {
+    // Logout: the socket opened with that session's ticket closes with 4001.
+    let account = app().register("Leaving Candidate").await;
+    let id = start(&account.token).await;
+    let mut ws = connect(&account.token, &id).await;
+    welcome(&mut ws).await;
+    let (status, _) = app().post(&account.token, "/api/v1/auth/logout", &json!({})).await;
+    assert_eq!(status, 200);
+    let closed = ws.next_close(Duration::from_secs(1)).await;
+    assert_eq!(closed.map(|c| c.0), Some(4001), "closed within a second of the logout");
+
+    // Deactivation: every socket of the account closes, and its tickets stop working.
+    let account = app().register("Deactivated Candidate").await;
+    let id = start(&account.token).await;
+    let mut ws = connect(&account.token, &id).await;
+    welcome(&mut ws).await;
+    let spare = ticket(&account.token, &id).await;
+    let admin = app().admin().await;
+    let status = app()
+        .request(Method::PATCH, &format!("/api/v1/admin/users/{}", account.user_id), &admin)
+        .json(&json!({"is_active": false}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert_eq!(status, 200);
+    let closed = ws.next_close(Duration::from_secs(1)).await;
+    assert_eq!(closed.map(|c| c.0), Some(4001), "closed within a second of the deactivation");
+    let path = format!("/api/v1/realtime/{id}?ticket={spare}");
+    assert_eq!(open(&path).await.err(), Some(401), "a deactivated account's ticket opens nothing");
 }

@@ -412,3 +412,74 @@ async fn legacy_voice_refuses_what_is_not_audio() {
     assert_eq!(fake().calls_to(TRANSCRIPTIONS_PATH), calls, "nothing was sent to the provider");
     assert_eq!(app().messages(&token, &id).await.len(), 1, "nothing was stored");
 }
+
+/// A server whose answer rate is tight: a burst of 2, then one a minute.
+fn limited() -> TestApp {
+    let f = fake();
+    TestApp::with(&[
+        ("OPENAI_API_KEY", "sk-test-fake"),
+        ("OPENAI_BASE_URL", f.base_url.as_str()),
+        ("OPENAI_REALTIME_URL", f.realtime_url.as_str()),
+        ("OPENAI_RETRY_BASE_MS", "50"),
+        ("ANSWER_RATE_BURST", "2"),
+        ("ANSWER_RATE_PER_MINUTE", "1"),
+    ])
+}
+
+#[tokio::test]
+async fn a_flood_of_commits_gets_only_the_answers_the_rate_allows() {
+    let _serial = SERIAL.lock().await;
+    let f = fake();
+    f.set_api_key(Some("sk-test-fake"));
+    let server = limited();
+    let token = server.register("Flooding Candidate").await.token;
+    let id = server.start_id(&token, "react").await;
+    let mut ws = server.connect(&token, &id).await;
+    until_any(&mut ws, &["interview.state"]).await;
+    until_any(&mut ws, &["response.done"]).await;
+    let responses = f.realtime_client_events_of_type("response.create").len();
+    let commits = f.realtime_client_events_of_type("input_audio_buffer.commit").len();
+    // 300 commits in under 3 s.
+    let started = std::time::Instant::now();
+    for _ in 0..300 {
+        ws.send_json(&json!({"type": "input_audio_buffer.commit"})).await;
+    }
+    assert!(started.elapsed() < Duration::from_secs(3));
+    // Let the relay and the upstream settle, collecting the refusals.
+    let mut refused = 0;
+    while let Some(e) = ws.next_json(Duration::from_secs(2)).await {
+        refused += usize::from(e["type"] == "error");
+    }
+    let paid = f.realtime_client_events_of_type("response.create").len() - responses;
+    let forwarded = f.realtime_client_events_of_type("input_audio_buffer.commit").len() - commits;
+    assert!(paid <= 2, "{paid} responses created upstream for 300 commits (burst 2)");
+    assert!(forwarded <= 2, "{forwarded} commits forwarded upstream");
+    assert!(refused >= 250, "the client was told: {refused} refusals");
+}
+
+#[tokio::test]
+async fn legacy_voice_pays_nothing_for_staff_or_over_the_rate() {
+    let _serial = SERIAL.lock().await;
+    let server = limited();
+    let token = server.register("Rate Candidate").await.token;
+    let id = server.start_id(&token, "react").await;
+    let calls = fake().calls_to(TRANSCRIPTIONS_PATH);
+    let form = || {
+        let part = reqwest::multipart::Part::bytes(webm(2_000)).file_name("answer.webm".to_owned());
+        reqwest::multipart::Form::new().part("audio_file", part)
+    };
+    // Staff may not answer: refused before the recording is stored or transcribed.
+    let admin = server.admin().await;
+    let (status, _) = server.answer_form(&admin, &id, form()).await;
+    assert_eq!(status, 403);
+    assert_eq!(fake().calls_to(TRANSCRIPTIONS_PATH), calls, "no transcription for staff");
+    // Two typed answers spend the burst; the recording is then refused unpaid.
+    for text in ["I would lift the state up into the parent.", "A memoized selector avoids re-renders."] {
+        let (status, body) = server.answer(&token, &id, text).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = server.answer_form(&token, &id, form()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("RATE_LIMITED")), "{body}");
+    assert_eq!(fake().calls_to(TRANSCRIPTIONS_PATH), calls, "no transcription over the rate");
+    assert_eq!(server.messages(&token, &id).await.len(), 5, "nothing stored for the refused recording");
+}

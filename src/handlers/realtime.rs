@@ -42,7 +42,19 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         refill_per_minute: f64::from(ctx.config.connect_failures_per_minute),
     };
     ctx.rate_peek(&key, rule, ErrorCode::RateLimited).await?;
-    let connected = client(ctx, &id)?.connect(ticket).await;
+    // An unknown interview never reaches (and so never creates) a Durable Object; it gets the
+    // same 401 as a bad ticket.
+    let known = crate::store::interviews::exists(&ctx.db()?, &id)
+        .await
+        .map_err(super::internal("interview lookup"))?;
+    let connected = if known {
+        client(ctx, &id)?.connect(ticket).await
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "The realtime ticket is missing, invalid, used or expired.",
+        ))
+    };
     if connected.is_err() {
         ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
     }

@@ -100,3 +100,21 @@ pub async fn in_progress_ids(db: &D1Database, candidate_id: &str) -> worker::Res
         .results::<Row>()?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// Whether an interview with this id is known (projected).
+///
+/// # Errors
+/// D1 failures.
+pub async fn exists(db: &D1Database, id: &str) -> worker::Result<bool> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        #[allow(dead_code)]
+        one: f64,
+    }
+    let row = db
+        .prepare("SELECT 1 AS one FROM interviews WHERE id = ?1")
+        .bind(&[JsValue::from_str(id)])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.is_some())
+}
