@@ -288,7 +288,7 @@ fn a_docx_bomb_is_refused_before_inflating() {
     let bomb = docx_declaring(8 * 1024 * 1024);
     let (result, used) = run("docx declaring 8 MiB", ResumeKind::Docx, &bomb, &Budget::new(4_000_000));
     assert_eq!(result, Err(ExtractError::Limit(Limit::Work)));
-    assert!(used <= 4_000_000 + 8 * 1024 * 1024 + SLACK, "{used}");
+    assert!(used < 100_000, "the inflating is never done nor counted: {used}");
     // A real 8 MiB document of markup within every limit costs its size, twice (inflating,
     // then scanning) and ends as an empty document. (So the default budget refuses DOCX markup
     // of more than about 15 MiB, before the 20 MiB decompression cap.)

@@ -264,6 +264,17 @@ impl<'c> Budget<'c> {
         !self.exhausted()
     }
 
+    /// Spends `units` for work not done yet: when they would cross the limit, the budget fails
+    /// without counting them (the work is never done). Returns whether the budget still holds.
+    pub(crate) fn spend_before(&self, units: usize) -> bool {
+        let units = u64::try_from(units).unwrap_or(u64::MAX);
+        if self.used.get().saturating_add(units) > self.max_work {
+            self.fail(Limit::Work);
+            return false;
+        }
+        self.spend(units)
+    }
+
     /// Spends `units` (a `usize` count); see [`Budget::spend`].
     pub(crate) fn spend_n(&self, units: usize) -> bool {
         self.spend(u64::try_from(units).unwrap_or(u64::MAX))

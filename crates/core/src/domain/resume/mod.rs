@@ -13,6 +13,8 @@ pub mod feedback;
 #[doc(hidden)]
 pub mod fixtures;
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod hostile;
 mod limits;
 pub mod parse;

@@ -142,10 +142,10 @@ pub(crate) fn read(data: &[u8], entry: &Entry, limit: usize, budget: &Budget) ->
         return Err(ZipError::TooLarge);
     }
     // Inflating and checking the declared size, paid before the work is done.
-    spend(
-        budget,
-        size.saturating_add(to_usize(entry.compressed_size).unwrap_or(usize::MAX).min(data.len())),
-    )?;
+    let cost = size.saturating_add(to_usize(entry.compressed_size).unwrap_or(usize::MAX).min(data.len()));
+    if !budget.spend_before(cost) {
+        return Err(ZipError::Limit(budget.exceeded().unwrap_or(Limit::Work)));
+    }
     let bad = ZipError::Corrupt("damaged ZIP entry header");
     let local = to_usize(entry.local_offset).ok_or(bad)?;
     if u32_at(data, local) != Some(LOCAL_SIGNATURE) {
