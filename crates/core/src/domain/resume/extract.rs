@@ -423,6 +423,12 @@ mod tests {
         ];
         let codes: std::collections::BTreeSet<&str> = all.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), all.len());
+        // Sizes and budget limits are final (never retried); damage is retried like before.
+        let finals: Vec<&str> = all.iter().filter(|e| e.is_final()).map(|e| e.code()).collect();
+        assert_eq!(
+            finals,
+            ["too_large", "work_limit", "time_limit", "depth_limit", "item_limit", "content_limit"]
+        );
         assert!(all.iter().all(|e| !e.to_string().is_empty()));
     }
 }

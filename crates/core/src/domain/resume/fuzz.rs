@@ -316,7 +316,7 @@ fn extraction_survives_random_and_mutated_inputs_second_half() {
 }
 
 #[test]
-#[ignore = "200,000 cases; about a minute in a debug build"]
+#[ignore = "200,000 cases; about 90 s in a debug build"]
 fn extraction_survives_many_more_inputs() {
     run_cases(CASES, 10 * CASES);
 }
