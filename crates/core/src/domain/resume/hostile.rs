@@ -369,3 +369,18 @@ fn issue_15_files_exhaust_the_default_budget() {
         assert!(used <= DEFAULT_MAX_WORK + SLACK, "{used}");
     }
 }
+
+#[test]
+fn an_object_stream_header_listing_too_many_objects_is_too_large() {
+    // 300,000 header entries in 1.2 MB that compresses to a few KB.
+    let header = "1 0 ".repeat(300_000);
+    let pdf = pdf_document(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        pdf_stream("/Type /ObjStm /N 999999 /First 0", header.as_bytes(), true),
+    ]);
+    assert!(pdf.len() < 20_000, "{}", pdf.len());
+    let (result, used) = run("object stream header", ResumeKind::Pdf, &pdf, &Budget::default());
+    assert_eq!(result, Err(ExtractError::TooLarge));
+    // Refused after 200,000 entries (about 18 units each: 4 bytes, 2 tokens, decoded data).
+    assert!(used < 4_000_000, "{used}");
+}

@@ -1500,6 +1500,13 @@ fn read_cid_widths(doc: &Doc, w: &[Obj], widths: &mut HashMap<u32, f64>, limit: 
 /// Skips an inline image's data: after `ID` and one whitespace byte, up to the `EI` that stands
 /// alone (whitespace before it, whitespace or the end after it).
 fn skip_inline_image(lexer: &mut Lexer) {
+    let start = lexer.pos;
+    skip_inline_image_data(lexer);
+    // The bytes searched, once.
+    lexer.spend(lexer.pos.saturating_sub(start));
+}
+
+fn skip_inline_image_data(lexer: &mut Lexer) {
     let data = lexer.data;
     let mut at = lexer.pos + 1;
     while let Some(found) = find(data, b"EI", at) {
@@ -1612,6 +1619,11 @@ fn expand_object_streams(doc: &mut Doc, work: &mut Work) -> Result<(), ExtractEr
                 break;
             };
             if let (Ok(n), Ok(offset)) = (u32::try_from(n), usize::try_from(offset)) {
+                // A header listing more objects than a document may have is refused before its
+                // list grows (16 bytes an entry).
+                if doc.objects.len() + added + found.len() >= MAX_PDF_OBJECTS {
+                    return Err(ExtractError::TooLarge);
+                }
                 found.push((n, offset));
             }
         }
