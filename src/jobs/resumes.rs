@@ -3,6 +3,12 @@
 //! through the `feedback_deliveries` outbox (started by an approval with `wait_until`, and by the
 //! cron for due feedback, 5 attempts with backoff).
 //!
+//! Every parse extracts its file within its own budget and deadline
+//! ([`EXTRACT_DEADLINE_MS`]); a size or budget failure is final, and a résumé whose run died
+//! mid-parse ends `parser_crashed`, never retried. The cron delivers feedback *before* parsing
+//! and parses each résumé on its own, so one bad file cannot stall delivery or the batch
+//! (docs/decisions/0005-resume-parsing-isolation.md).
+//!
 //! Delivery makes the feedback `sent` (visible to the candidate) on its first attempt; the
 //! webhook, when `FEEDBACK_WEBHOOK_URL` is set, is the part that is retried.
 
@@ -20,10 +26,13 @@ use crate::ai::client::chat_completion_with;
 use crate::ai::resume::{build_resume_request, merge, parse_resume_response, ModelResume};
 use crate::config::Config;
 use crate::domain::resume::delivery::{
-    delivery_backoff_ms, signature_header_value, signed_string, year_of, DELIVERY_HEADER, DELIVERY_LEASE_MS,
-    MAX_DELIVERY_ATTEMPTS, PARSE_STALE_MS, SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_TIMEOUT_MS,
+    delivery_backoff_ms, signature_header_value, signed_string, year_of, CRON_PARSE_WINDOW_MS,
+    DELIVERY_HEADER, DELIVERY_LEASE_MS, EXTRACT_DEADLINE_MS, MAX_DELIVERY_ATTEMPTS, PARSE_STALE_MS,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_TIMEOUT_MS,
 };
-use crate::domain::resume::{detect, extract_text, generate_feedback, parse_resume, ParsedResume};
+use crate::domain::resume::{
+    detect, extract_text_within, generate_feedback, parse_resume, Budget, ParsedResume,
+};
 use crate::domain::time::rfc3339_ms;
 use crate::platform::{log_error, log_event, now_ms};
 use crate::store::resumes as store;
@@ -41,21 +50,9 @@ async fn run_inner(env: &Env) -> worker::Result<Value> {
     let config = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let db = env.d1("DB")?;
     let now = now_ms();
-    let stale_before = rfc3339_ms(now - PARSE_STALE_MS);
-    let abandoned = store::fail_abandoned(&db, &rfc3339_ms(now), &stale_before).await?;
-    let mut parsed = json!({ "completed": 0, "failed": 0, "skipped": 0 });
-    for id in store::parse_candidates(&db, &stale_before, BATCH).await? {
-        let key = match parse(env, &config, &id).await {
-            Ok(ParseOutcome::Completed) => "completed",
-            Ok(ParseOutcome::Failed) => "failed",
-            Ok(ParseOutcome::Skipped) => "skipped",
-            Err(e) => {
-                log_error("resume parse", &e);
-                "failed"
-            }
-        };
-        parsed[key] = json!(parsed[key].as_u64().unwrap_or(0) + 1);
-    }
+    // First, résumés whose parse died in an earlier run (it left them `processing`): failed for good.
+    let crashed = store::fail_crashed(&db, &rfc3339_ms(now), &rfc3339_ms(now - PARSE_STALE_MS)).await?;
+    // Then feedback delivery, before any parsing, so no file can stall it.
     let now_text = rfc3339_ms(now_ms());
     let due = store::due_without_delivery(&db, &now_text, BATCH).await?;
     let items: Vec<(String, String)> =
@@ -72,9 +69,28 @@ async fn run_inner(env: &Env) -> worker::Result<Value> {
         };
         delivered[key] = json!(delivered[key].as_u64().unwrap_or(0) + 1);
     }
+    // Then parsing, each résumé on its own (its own budget and deadline; a failure is recorded
+    // and the loop moves on), and none started once the run's parsing window has passed.
+    let mut parsed = json!({ "completed": 0, "failed": 0, "skipped": 0, "deferred": 0 });
+    for id in store::parse_candidates(&db, BATCH).await? {
+        let key = if now_ms() - now > CRON_PARSE_WINDOW_MS {
+            "deferred"
+        } else {
+            match parse(env, &config, &id).await {
+                Ok(ParseOutcome::Completed) => "completed",
+                Ok(ParseOutcome::Failed) => "failed",
+                Ok(ParseOutcome::Skipped) => "skipped",
+                Err(e) => {
+                    log_error("resume parse", &e);
+                    "failed"
+                }
+            }
+        };
+        parsed[key] = json!(parsed[key].as_u64().unwrap_or(0) + 1);
+    }
     Ok(json!({
         "parsing": parsed,
-        "parsing_abandoned": abandoned,
+        "parsing_crashed": crashed,
         "feedback_enqueued": items.len(),
         "deliveries": delivered,
     }))
@@ -97,34 +113,38 @@ pub enum ParseOutcome {
 pub async fn parse(env: &Env, config: &Config, id: &str) -> worker::Result<ParseOutcome> {
     let db = env.d1("DB")?;
     let now = now_ms();
-    let Some(claim) =
-        store::claim_parse(&db, id, &rfc3339_ms(now), &rfc3339_ms(now - PARSE_STALE_MS)).await?
-    else {
+    // The claim counts the attempt and marks `processing` before any parsing: if this run
+    // dies, the résumé stays `processing` and the cron ends it `parser_crashed`.
+    let Some(claim) = store::claim_parse(&db, id, &rfc3339_ms(now)).await? else {
         return Ok(ParseOutcome::Skipped);
     };
     #[allow(clippy::cast_possible_truncation)]
     let attempt = claim.parse_attempts as i64;
     let result = attempt_parse(env, config, &db, id, &claim, attempt).await;
-    let (code, reason) = match result {
+    let (code, reason, is_final) = match result {
         Ok(true) => {
             log_event("resume_parsed", json!({ "resume_id": id, "attempt": attempt }));
             return Ok(ParseOutcome::Completed);
         }
         Ok(false) => return Ok(ParseOutcome::Skipped),
-        Err(Failure::Content(code, reason)) => (code, reason),
+        Err(Failure::Content(code, reason, is_final)) => (code, reason, is_final),
         Err(Failure::Platform(e)) => {
             log_error("resume parse", &e);
-            ("internal", "a temporary storage error interrupted parsing".to_owned())
+            ("internal", "a temporary storage error interrupted parsing".to_owned(), false)
         }
     };
-    log_event("resume_parse_failed", json!({ "resume_id": id, "attempt": attempt, "code": code }));
-    store::fail_parse(&db, id, attempt, code, &reason, &rfc3339_ms(now_ms())).await?;
+    log_event(
+        "resume_parse_failed",
+        json!({ "resume_id": id, "attempt": attempt, "code": code, "final": is_final }),
+    );
+    store::fail_parse(&db, id, attempt, (code, &reason), is_final, &rfc3339_ms(now_ms())).await?;
     Ok(ParseOutcome::Failed)
 }
 
 enum Failure {
-    /// The file itself: a stable code and a reason for the owner.
-    Content(&'static str, String),
+    /// The file itself: a stable code, a reason for the owner, and whether it is final (a size
+    /// or budget limit: not retried).
+    Content(&'static str, String, bool),
     Platform(worker::Error),
 }
 
@@ -144,13 +164,28 @@ async fn attempt_parse(
 ) -> Result<bool, Failure> {
     let object = env.bucket("MEDIA")?.get(&claim.storage_path).execute().await?;
     let Some(body) = object.as_ref().and_then(worker::Object::body) else {
-        return Err(Failure::Content("missing_file", "the uploaded file is missing from storage".to_owned()));
+        return Err(Failure::Content(
+            "missing_file",
+            "the uploaded file is missing from storage".to_owned(),
+            false,
+        ));
     };
     let bytes = body.bytes().await?;
     let kind = detect(&bytes).ok_or_else(|| {
-        Failure::Content("unsupported_type", "the file is not a PDF, DOCX or text file".into())
+        Failure::Content("unsupported_type", "the file is not a PDF, DOCX or text file".into(), false)
     })?;
-    let text = extract_text(kind, &bytes).map_err(|e| Failure::Content(e.code(), e.to_string()))?;
+    // One hard budget for this document: the default work limits and a deadline on the
+    // Worker's clock.
+    let clock = || u64::try_from(now_ms()).unwrap_or(0);
+    let deadline = u64::try_from(now_ms().saturating_add(EXTRACT_DEADLINE_MS)).unwrap_or(0);
+    let budget = Budget::default().with_deadline(&clock, deadline);
+    let extracted = extract_text_within(kind, &bytes, &budget);
+    drop(bytes);
+    log_event(
+        "resume_extracted",
+        json!({ "resume_id": id, "work": budget.used(), "limit": budget.exceeded().map(|l| l.code()) }),
+    );
+    let text = extracted.map_err(|e| Failure::Content(e.code(), e.to_string(), e.is_final()))?;
     let now = now_ms();
     let now_text = rfc3339_ms(now);
     let parsed = parse_resume(&text, year_of(&now_text));

@@ -127,64 +127,59 @@ pub struct ParseClaim {
     pub parse_attempts: f64,
 }
 
-/// Claims the next parsing attempt of a résumé: one that is `pending`, `failed` with attempts
-/// left, or stuck in `processing` since before `stale_before`. Moves it to `processing` and
-/// counts the attempt; `None` when there is nothing to do or another worker won.
+/// Claims the next parsing attempt of a résumé: one that is `pending` or `failed` with attempts
+/// left. Moves it to `processing` and counts the attempt *before* any parsing, so an attempt that
+/// kills its run leaves the résumé in `processing`, where [`fail_crashed`] finds it; such a
+/// résumé is never claimed again. `None` when there is nothing to do or another worker won.
 ///
 /// # Errors
 /// D1 failures.
-pub async fn claim_parse(
-    db: &D1Database,
-    id: &str,
-    now: &str,
-    stale_before: &str,
-) -> worker::Result<Option<ParseClaim>> {
+pub async fn claim_parse(db: &D1Database, id: &str, now: &str) -> worker::Result<Option<ParseClaim>> {
     db.prepare(
         "UPDATE resumes SET parsing_status = 'processing', parse_attempts = parse_attempts + 1, updated_at = ?2 \
-         WHERE id = ?1 AND parse_attempts < ?4 AND (parsing_status IN ('pending', 'failed') \
-         OR (parsing_status = 'processing' AND updated_at < ?3)) \
+         WHERE id = ?1 AND parse_attempts < ?3 AND parsing_status IN ('pending', 'failed') \
          RETURNING candidate_id, storage_path, parse_attempts",
     )
-    .bind(&[text(id), text(now), text(stale_before), int(MAX_PARSE_ATTEMPTS)])?
+    .bind(&[text(id), text(now), int(MAX_PARSE_ATTEMPTS)])?
     .first::<ParseClaim>(None)
     .await
 }
 
-/// Résumés whose parsing should be (re)tried, oldest first.
+/// Résumés whose parsing should be (re)tried, oldest first: `pending`, or `failed` with
+/// attempts left (a file that crashed or exhausted its budget has none).
 ///
 /// # Errors
 /// D1 failures.
-pub async fn parse_candidates(
-    db: &D1Database,
-    stale_before: &str,
-    limit: u32,
-) -> worker::Result<Vec<String>> {
+pub async fn parse_candidates(db: &D1Database, limit: u32) -> worker::Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
     }
     let rows = db
         .prepare(
-            "SELECT id FROM resumes WHERE parse_attempts < ?2 AND (parsing_status IN ('pending', 'failed') \
-             OR (parsing_status = 'processing' AND updated_at < ?1)) ORDER BY uploaded_at LIMIT ?3",
+            "SELECT id FROM resumes WHERE parse_attempts < ?1 AND parsing_status IN ('pending', 'failed') \
+             ORDER BY uploaded_at LIMIT ?2",
         )
-        .bind(&[text(stale_before), int(MAX_PARSE_ATTEMPTS), int(i64::from(limit))])?
+        .bind(&[int(MAX_PARSE_ATTEMPTS), int(i64::from(limit))])?
         .all()
         .await?
         .results::<Row>()?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// Résumés stuck in `processing` with no attempt left end `failed`; returns how many.
+/// Résumés still `processing` since before `stale_before` — their attempt's run died (a crash,
+/// out of memory, the isolate killed) — end `failed` with `parser_crashed` and no attempt left:
+/// a file that killed a run is never parsed again. Returns how many.
 ///
 /// # Errors
 /// D1 failures.
-pub async fn fail_abandoned(db: &D1Database, now: &str, stale_before: &str) -> worker::Result<usize> {
+pub async fn fail_crashed(db: &D1Database, now: &str, stale_before: &str) -> worker::Result<usize> {
     let result = db
         .prepare(
-            "UPDATE resumes SET parsing_status = 'failed', parse_error_code = 'timeout', \
-             parse_error = 'parsing did not finish', updated_at = ?1 \
-             WHERE parsing_status = 'processing' AND updated_at < ?2 AND parse_attempts >= ?3",
+            "UPDATE resumes SET parsing_status = 'failed', parse_error_code = 'parser_crashed', \
+             parse_error = 'parsing stopped without finishing (the file crashed or stalled the parser); it will not be retried', \
+             parse_attempts = MAX(parse_attempts, ?3), updated_at = ?1 \
+             WHERE parsing_status = 'processing' AND updated_at < ?2",
         )
         .bind(&[text(now), text(stale_before), int(MAX_PARSE_ATTEMPTS)])?
         .run()
@@ -192,7 +187,9 @@ pub async fn fail_abandoned(db: &D1Database, now: &str, stale_before: &str) -> w
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
-/// Records a failed attempt (only by the worker that holds `attempt`).
+/// Records a failed attempt (only by the worker that holds `attempt`). A `final` failure (a size
+/// or budget limit: the same file would fail the same way) uses up the attempts left, so it is
+/// not retried.
 ///
 /// # Errors
 /// D1 failures.
@@ -200,15 +197,16 @@ pub async fn fail_parse(
     db: &D1Database,
     id: &str,
     attempt: i64,
-    code: &str,
-    reason: &str,
+    (code, reason): (&str, &str),
+    is_final: bool,
     now: &str,
 ) -> worker::Result<()> {
+    let attempts_after = if is_final { attempt.max(MAX_PARSE_ATTEMPTS) } else { attempt };
     db.prepare(
-        "UPDATE resumes SET parsing_status = 'failed', parse_error_code = ?3, parse_error = ?4, updated_at = ?5 \
-         WHERE id = ?1 AND parsing_status = 'processing' AND parse_attempts = ?2",
+        "UPDATE resumes SET parsing_status = 'failed', parse_error_code = ?3, parse_error = ?4, updated_at = ?5, \
+         parse_attempts = ?6 WHERE id = ?1 AND parsing_status = 'processing' AND parse_attempts = ?2",
     )
-    .bind(&[text(id), int(attempt), text(code), text(reason), text(now)])?
+    .bind(&[text(id), int(attempt), text(code), text(reason), text(now), int(attempts_after)])?
     .run()
     .await?;
     Ok(())

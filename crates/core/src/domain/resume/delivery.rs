@@ -1,6 +1,6 @@
 //! The rules of résumé processing and feedback delivery that do not touch the platform: how many
 //! times parsing and delivery are attempted, the delivery backoff, when a `processing` résumé is
-//! considered stuck, and the webhook's signed string and headers (docs/resumes.md#delivery).
+//! considered crashed, the extraction deadline, and the webhook's signed string and headers (docs/resumes.md#delivery).
 //!
 //! Webhook signature: the Worker POSTs the JSON payload with
 //! - `X-Feedback-Timestamp: <unix seconds>`,
@@ -13,9 +13,18 @@
 /// Parsing attempts per résumé (the first one right after upload, then the cron's retries).
 pub const MAX_PARSE_ATTEMPTS: i64 = 3;
 
-/// A résumé still `processing` this long after its attempt started is presumed abandoned (the
-/// isolate was evicted mid-parse) and may be claimed again.
+/// A résumé still `processing` this long after its attempt started is presumed crashed (the
+/// run died mid-parse: a trap, out of memory, the isolate killed). It ends `failed` with
+/// `parser_crashed` and is never claimed again: a file that killed a run is not retried.
 pub const PARSE_STALE_MS: i64 = 2 * 60 * 1000;
+
+/// Elapsed time one document's text extraction may take (the deadline of its extraction
+/// `Budget`, on top of its work limit); past it the résumé fails with `time_limit`, final.
+pub const EXTRACT_DEADLINE_MS: i64 = 2_000;
+
+/// The cron starts no new parse after this much of its run has passed, so a run stays short
+/// whatever the batch holds (the rest waits for the next run).
+pub const CRON_PARSE_WINDOW_MS: i64 = 30_000;
 
 /// Delivery attempts per feedback before the outbox row is marked `failed`.
 pub const MAX_DELIVERY_ATTEMPTS: i64 = 5;

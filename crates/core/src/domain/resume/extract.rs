@@ -6,8 +6,11 @@
 //! Every step is bounded so a hostile upload cannot exhaust a Worker's memory or CPU: the
 //! input is at most [`MAX_RESUME_BYTES`], all decompression together at most
 //! [`MAX_DECOMPRESSED_BYTES`], a PDF at most [`MAX_PDF_OBJECTS`] objects, and the text at most
-//! [`MAX_TEXT_BYTES`] (longer text is cut, not refused). Failures are an [`ExtractError`] whose
-//! message says why, for the résumé's failure reason.
+//! [`MAX_TEXT_BYTES`] (longer text is cut, not refused). On top of those sizes, every step
+//! charges one hard [`Budget`] per document (work units, an optional deadline, nesting, items,
+//! concatenated content; see its docs): [`extract_text`] uses the default budget and no clock,
+//! [`extract_text_within`] the caller's. Failures are an [`ExtractError`] whose message says
+//! why, for the résumé's failure reason; none is a panic.
 //!
 //! DOCX: the ZIP central directory is read, `word/document.xml` inflated (or taken stored) and
 //! CRC-checked; text comes from `<w:t>` runs, `<w:tab/>` is a tab, `<w:br/>`/`<w:cr/>` and the
@@ -16,29 +19,46 @@
 //! references are decoded. Headers, footers, footnotes and comments are not read.
 
 use super::detect::{ResumeKind, MAX_RESUME_BYTES};
-pub use super::limits::{ExtractError, MAX_DECOMPRESSED_BYTES, MAX_PDF_OBJECTS, MAX_TEXT_BYTES};
+pub use super::limits::{
+    Budget, ExtractError, Limit, DEFAULT_MAX_WORK, MAX_CONTENT_BYTES, MAX_DECOMPRESSED_BYTES, MAX_NESTING,
+    MAX_OBJECT_ITEMS, MAX_PDF_OBJECTS, MAX_RETAINED_ITEMS, MAX_TEXT_BYTES, REENTRY_COST,
+};
 use super::pdf::extract_pdf;
 use super::zip::{self, ZipError};
 
-/// The text of a résumé of the given kind, tidied.
+/// Raw DOCX text kept before tidying (4 MiB): enough for [`MAX_TEXT_BYTES`] of tidy text,
+/// and it bounds the memory of the copies tidying makes.
+const MAX_RAW_TEXT_BYTES: usize = 4 * MAX_TEXT_BYTES;
+
+/// The text of a résumé of the given kind, tidied, within the default [`Budget`] (no deadline).
 pub fn extract_text(kind: ResumeKind, bytes: &[u8]) -> Result<String, ExtractError> {
+    extract_text_within(kind, bytes, &Budget::default())
+}
+
+/// The text of a résumé of the given kind, tidied, charging `budget` (which the caller may
+/// give a deadline, and read afterwards for the work spent).
+pub fn extract_text_within(kind: ResumeKind, bytes: &[u8], budget: &Budget) -> Result<String, ExtractError> {
     if bytes.len() > MAX_RESUME_BYTES {
         return Err(ExtractError::TooLarge);
     }
+    let tidied = |text: &str| {
+        budget.spend_n(text.len());
+        budget.check().map(|()| tidy(text))
+    };
     match kind {
         ResumeKind::Pdf => {
-            let text = tidy(&extract_pdf(bytes)?);
+            let text = tidied(&extract_pdf(bytes, budget)?)?;
             if text.chars().any(char::is_alphanumeric) {
                 Ok(text)
             } else {
                 Err(ExtractError::NoTextLayer)
             }
         }
-        ResumeKind::Docx => non_empty(tidy(&extract_docx(bytes)?)),
+        ResumeKind::Docx => non_empty(tidied(&extract_docx(bytes, budget)?)?),
         ResumeKind::Text => {
             let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             let text = std::str::from_utf8(bytes).map_err(|_| ExtractError::InvalidText)?;
-            non_empty(tidy(text))
+            non_empty(tidied(text)?)
         }
     }
 }
@@ -114,16 +134,29 @@ fn zip_error(e: ZipError) -> ExtractError {
         ZipError::Corrupt(why) => ExtractError::CorruptZip(why),
         ZipError::Encrypted => ExtractError::CorruptZip("the document is encrypted"),
         ZipError::TooLarge => ExtractError::TooLarge,
+        ZipError::Limit(limit) => ExtractError::Limit(limit),
     }
 }
 
-/// The text of a DOCX's `word/document.xml` (not yet tidied).
-fn extract_docx(bytes: &[u8]) -> Result<String, ExtractError> {
-    let entries = zip::entries(bytes).map_err(zip_error)?;
+/// The text of a DOCX's `word/document.xml` (not yet tidied, at most [`MAX_RAW_TEXT_BYTES`]).
+fn extract_docx(bytes: &[u8], budget: &Budget) -> Result<String, ExtractError> {
+    let entries = zip::entries(bytes, budget).map_err(zip_error)?;
     let entry =
         entries.iter().find(|e| e.name == b"word/document.xml").ok_or(ExtractError::MissingDocumentXml)?;
-    let xml = zip::read(bytes, entry, MAX_DECOMPRESSED_BYTES).map_err(zip_error)?;
-    Ok(docx_text(&String::from_utf8_lossy(&xml)))
+    let xml = zip::read(bytes, entry, MAX_DECOMPRESSED_BYTES, budget).map_err(zip_error)?;
+    drop(entries);
+    // The markup is scanned once, linearly.
+    budget.spend_n(xml.len());
+    budget.check()?;
+    let mut text = docx_text(&String::from_utf8_lossy(&xml));
+    if text.len() > MAX_RAW_TEXT_BYTES {
+        let mut cut = MAX_RAW_TEXT_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    Ok(text)
 }
 
 /// Decodes XML entities and character references; unknown ones stay as written.
@@ -382,9 +415,20 @@ mod tests {
             ExtractError::EmptyDocument,
             ExtractError::InvalidText,
             ExtractError::TooLarge,
+            ExtractError::Limit(Limit::Work),
+            ExtractError::Limit(Limit::Time),
+            ExtractError::Limit(Limit::Depth),
+            ExtractError::Limit(Limit::Items),
+            ExtractError::Limit(Limit::Content),
         ];
         let codes: std::collections::BTreeSet<&str> = all.iter().map(|e| e.code()).collect();
         assert_eq!(codes.len(), all.len());
+        // Sizes and budget limits are final (never retried); damage is retried like before.
+        let finals: Vec<&str> = all.iter().filter(|e| e.is_final()).map(|e| e.code()).collect();
+        assert_eq!(
+            finals,
+            ["too_large", "work_limit", "time_limit", "depth_limit", "item_limit", "content_limit"]
+        );
         assert!(all.iter().all(|e| !e.to_string().is_empty()));
     }
 }

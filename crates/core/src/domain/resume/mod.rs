@@ -12,12 +12,16 @@ pub mod extract;
 pub mod feedback;
 #[doc(hidden)]
 pub mod fixtures;
+#[cfg(test)]
+mod fuzz;
+#[cfg(test)]
+mod hostile;
 mod limits;
 pub mod parse;
 mod pdf;
 mod zip;
 
 pub use detect::{detect, ResumeKind, MAX_RESUME_BYTES};
-pub use extract::{extract_text, ExtractError};
+pub use extract::{extract_text, extract_text_within, Budget, ExtractError, Limit};
 pub use feedback::{generate_feedback, Resource, ResumeFeedback};
 pub use parse::{parse_resume, ParsedResume};

@@ -33,13 +33,14 @@ use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
 
 use super::detect::find;
-use super::limits::{ExtractError, MAX_DECOMPRESSED_BYTES, MAX_PDF_OBJECTS, MAX_TEXT_BYTES};
+use super::limits::{
+    Budget, ExtractError, Limit, ENTRY_COST, GLYPH_COST, MAX_DECOMPRESSED_BYTES, MAX_NESTING,
+    MAX_OBJECT_ITEMS, MAX_PDF_OBJECTS, MAX_TEXT_BYTES, REENTRY_COST,
+};
 
-/// Content-stream operators interpreted per document, forms included.
-const MAX_OPERATIONS: usize = 5_000_000;
 /// Pages read per document.
 const MAX_PAGES: usize = 2_000;
-/// Nesting of arrays/dictionaries, page-tree levels.
+/// Page-tree levels and reference chains followed (deeper ones are cut, not refused).
 const MAX_DEPTH: usize = 32;
 /// Nesting of form XObjects.
 const MAX_FORM_DEPTH: usize = 8;
@@ -73,12 +74,20 @@ enum Obj {
 
 static NULL: Obj = Obj::Null;
 
+/// A dictionary, sorted by key (the first of duplicate keys kept), so a lookup costs
+/// `O(log n)` however large a hostile dictionary is.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Dict(Vec<(Vec<u8>, Obj)>);
 
 impl Dict {
+    fn new(mut entries: Vec<(Vec<u8>, Obj)>) -> Self {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| later.0 == earlier.0);
+        Dict(entries)
+    }
+
     fn get(&self, key: &[u8]) -> Option<&Obj> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.0.binary_search_by(|(k, _)| k.as_slice().cmp(key)).ok().map(|i| &self.0[i].1)
     }
 }
 
@@ -130,16 +139,23 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// A PDF tokenizer/parser over a byte slice. Every call to [`Lexer::object`] that returns
 /// `None` with input left has consumed at least one byte, so loops over it always progress.
+///
+/// Every lexed byte and every object is charged to the document's [`Budget`]; too deep nesting
+/// or too many items in one object cross a limit. Once the budget is exhausted the lexer
+/// jumps to the end of its input, so every loop over it stops.
 struct Lexer<'a> {
     data: &'a [u8],
     pos: usize,
     /// Whether `N G R` is read as a reference (not in content streams and CMaps).
     refs: bool,
+    budget: &'a Budget<'a>,
+    /// Objects lexed in the current (or last) top-level object, nested ones included.
+    items: u64,
 }
 
 impl<'a> Lexer<'a> {
-    fn new(data: &'a [u8], pos: usize, refs: bool) -> Self {
-        Self { data, pos, refs }
+    fn new(data: &'a [u8], pos: usize, refs: bool, budget: &'a Budget<'a>) -> Self {
+        Self { data, pos, refs, budget, items: 0 }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -147,10 +163,26 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_end(&self) -> bool {
-        self.pos >= self.data.len()
+        self.pos >= self.data.len() || self.budget.exhausted()
+    }
+
+    /// Charges `units`; on exhaustion moves to the end of the input. Returns whether to go on.
+    fn spend(&mut self, units: usize) -> bool {
+        if self.budget.spend_n(units) {
+            true
+        } else {
+            self.pos = self.data.len();
+            false
+        }
+    }
+
+    fn fail(&mut self, limit: Limit) {
+        self.budget.fail(limit);
+        self.pos = self.data.len();
     }
 
     fn skip_ws(&mut self) {
+        let start = self.pos;
         while let Some(b) = self.peek() {
             if is_ws(b) {
                 self.pos += 1;
@@ -162,6 +194,10 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
+        let skipped = self.pos - start;
+        if skipped > 0 {
+            self.spend(skipped);
+        }
     }
 
     fn regular_run(&mut self) -> &'a [u8] {
@@ -169,14 +205,27 @@ impl<'a> Lexer<'a> {
         while self.peek().is_some_and(is_regular) {
             self.pos += 1;
         }
-        &self.data[start..self.pos]
+        let end = self.pos;
+        self.spend(end - start);
+        &self.data[start..end]
     }
 
     fn object(&mut self, depth: usize) -> Option<Obj> {
+        if depth == 0 {
+            self.items = 0;
+        }
         self.skip_ws();
         let b = self.peek()?;
-        if depth > MAX_DEPTH {
-            self.pos += 1;
+        self.items += 1;
+        if depth > MAX_NESTING {
+            self.fail(Limit::Depth);
+            return None;
+        }
+        if self.items > MAX_OBJECT_ITEMS {
+            self.fail(Limit::Items);
+            return None;
+        }
+        if !self.spend(1) {
             return None;
         }
         match b {
@@ -272,6 +321,13 @@ impl<'a> Lexer<'a> {
     }
 
     fn literal(&mut self) -> Vec<u8> {
+        let start = self.pos;
+        let out = self.literal_body();
+        self.spend(self.pos - start);
+        out
+    }
+
+    fn literal_body(&mut self) -> Vec<u8> {
         self.pos += 1; // (
         let mut out = Vec::new();
         let mut depth = 1usize;
@@ -333,6 +389,13 @@ impl<'a> Lexer<'a> {
     }
 
     fn hex(&mut self) -> Vec<u8> {
+        let start = self.pos;
+        let out = self.hex_body();
+        self.spend(self.pos - start);
+        out
+    }
+
+    fn hex_body(&mut self) -> Vec<u8> {
         self.pos += 1; // <
         let mut out = Vec::new();
         let mut high: Option<u8> = None;
@@ -401,7 +464,9 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        Dict(entries)
+        // Sorting costs about one more unit an entry.
+        self.spend(entries.len());
+        Dict::new(entries)
     }
 }
 
@@ -451,10 +516,10 @@ fn flate(input: &[u8], limit: usize) -> Result<Option<Vec<u8>>, ExtractError> {
     Ok((!raw.is_empty()).then_some(raw))
 }
 
-fn ascii_hex(input: &[u8]) -> Vec<u8> {
+fn ascii_hex(input: &[u8], budget: &Budget) -> Vec<u8> {
     let mut wrapped = vec![b'<'];
     wrapped.extend(input.iter().take_while(|b| **b != b'>'));
-    Lexer::new(&wrapped, 0, false).hex()
+    Lexer::new(&wrapped, 0, false, budget).hex()
 }
 
 fn ascii85(input: &[u8]) -> Vec<u8> {
@@ -524,11 +589,15 @@ fn object_number_before(data: &[u8], at: usize) -> Option<u32> {
 }
 
 impl<'a> Doc<'a> {
-    fn scan(data: &'a [u8]) -> Result<Self, ExtractError> {
+    fn scan(data: &'a [u8], budget: &'a Budget<'a>) -> Result<Self, ExtractError> {
         let mut doc = Doc { data, objects: BTreeMap::new(), stream_ranges: Vec::new() };
         let mut definitions = 0usize;
         let mut pos = 0;
         while let Some(at) = find(data, b"obj", pos) {
+            // The bytes searched, once.
+            if !budget.spend_n((at + 3).saturating_sub(pos)) {
+                break;
+            }
             pos = at + 3;
             if data.get(at + 3).is_some_and(|b| is_regular(*b)) {
                 continue;
@@ -538,12 +607,15 @@ impl<'a> Doc<'a> {
             if definitions > MAX_PDF_OBJECTS {
                 return Err(ExtractError::TooLarge);
             }
-            let mut lexer = Lexer::new(data, at + 3, true);
+            let mut lexer = Lexer::new(data, at + 3, true, budget);
             let Some(obj) = lexer.object(0) else {
                 pos = pos.max(lexer.pos);
                 continue;
             };
             pos = pos.max(lexer.pos);
+            if !budget.retain(lexer.items) {
+                break;
+            }
             let mut stream = None;
             if let Obj::Dict(dict) = &obj {
                 lexer.skip_ws();
@@ -556,7 +628,7 @@ impl<'a> Doc<'a> {
                         start += 1;
                     }
                     let start = start.min(data.len());
-                    let end = stream_end(data, start, dict.get(b"Length"));
+                    let end = stream_end(data, start, dict.get(b"Length"), budget);
                     doc.stream_ranges.push(start..end);
                     stream = Some(start..end);
                     pos = find(data, b"endstream", end).map_or(data.len(), |e| e + 9);
@@ -564,6 +636,7 @@ impl<'a> Doc<'a> {
             }
             doc.objects.insert(number, Entry { obj, stream });
         }
+        budget.check()?;
         Ok(doc)
     }
 
@@ -614,10 +687,10 @@ impl<'a> Doc<'a> {
 
 /// Where stream data starting at `start` ends: at `/Length` when it is direct and followed by
 /// `endstream`, else just before the next `endstream` (or at the end of a truncated file).
-fn stream_end(data: &[u8], start: usize, length: Option<&Obj>) -> usize {
+fn stream_end(data: &[u8], start: usize, length: Option<&Obj>, budget: &Budget) -> usize {
     if let Some(len) = length.and_then(Obj::int).and_then(|n| usize::try_from(n).ok()) {
         if let Some(end) = start.checked_add(len).filter(|end| *end <= data.len()) {
-            let mut lexer = Lexer::new(data, end, false);
+            let mut lexer = Lexer::new(data, end, false, budget);
             lexer.skip_ws();
             if data.get(lexer.pos..).is_some_and(|rest| rest.starts_with(b"endstream")) {
                 return end;
@@ -859,12 +932,14 @@ fn code_of(bytes: &[u8]) -> Option<u32> {
 }
 
 /// A ToUnicode CMap's `bfchar` and `bfrange` mappings, and the code length of its codespace.
-fn parse_cmap(data: &[u8], limit: usize) -> (HashMap<u32, String>, Option<usize>) {
+/// Every entry written costs a work unit (more for long ones), so ranges rewritten over the
+/// same codes cannot amplify a small CMap.
+fn parse_cmap(data: &[u8], limit: usize, budget: &Budget) -> (HashMap<u32, String>, Option<usize>) {
     let limit = limit.min(MAX_CMAP_ENTRIES);
     let mut map = HashMap::new();
     let mut code_len = None;
     let mut operands: Vec<Obj> = Vec::new();
-    let mut lexer = Lexer::new(data, 0, false);
+    let mut lexer = Lexer::new(data, 0, false, budget);
     while !lexer.at_end() && map.len() < limit {
         let Some(obj) = lexer.object(0) else { continue };
         let Obj::Keyword(keyword) = obj else {
@@ -883,6 +958,9 @@ fn parse_cmap(data: &[u8], limit: usize) -> (HashMap<u32, String>, Option<usize>
                 for pair in operands.chunks_exact(2) {
                     if let (Obj::Str(src), Obj::Str(dst)) = (&pair[0], &pair[1]) {
                         if let Some(code) = code_of(src) {
+                            if !budget.spend(ENTRY_COST + dst.len() as u64) {
+                                break;
+                            }
                             map.insert(code, utf16_text(dst));
                         }
                     }
@@ -901,7 +979,7 @@ fn parse_cmap(data: &[u8], limit: usize) -> (HashMap<u32, String>, Option<usize>
                                 dst.iter().map(|b| u16::from(*b)).collect()
                             };
                             for (offset, code) in (lo..=hi).enumerate() {
-                                if map.len() >= limit {
+                                if map.len() >= limit || !budget.spend(ENTRY_COST + units.len() as u64) {
                                     break;
                                 }
                                 let mut units = units.clone();
@@ -914,6 +992,9 @@ fn parse_cmap(data: &[u8], limit: usize) -> (HashMap<u32, String>, Option<usize>
                         Obj::Array(items) => {
                             for (code, item) in (lo..=hi).zip(items) {
                                 if let Obj::Str(dst) = item {
+                                    if map.len() >= limit || !budget.spend(ENTRY_COST + dst.len() as u64) {
+                                        break;
+                                    }
                                     map.insert(code, utf16_text(dst));
                                 }
                             }
@@ -1011,12 +1092,16 @@ impl Sink {
     }
 }
 
-/// Mutable state of one extraction: the decode budget, caches, counters and the output.
-struct Work {
-    budget: usize,
-    operations: usize,
+/// Mutable state of one extraction: the budgets, caches and the output.
+struct Work<'b> {
+    /// The document's one hard budget.
+    budget: &'b Budget<'b>,
+    /// Decompressed bytes still allowed ([`MAX_DECOMPRESSED_BYTES`]).
+    decompressed_left: usize,
     streams: HashMap<u32, Option<Rc<Vec<u8>>>>,
-    fonts: HashMap<u32, Rc<Font>>,
+    /// Fonts by object number (indirect) or by the address of their dictionary in the object
+    /// table (direct), so a font is built once however often `Tf` selects it.
+    fonts: HashMap<FontKey, Rc<Font>>,
     /// Font table entries still allowed ([`MAX_FONT_TABLE_ENTRIES`]).
     font_table_budget: usize,
     sink: Sink,
@@ -1034,17 +1119,42 @@ struct TextState {
     font: Rc<Font>,
 }
 
-impl Work {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum FontKey {
+    Object(u32),
+    Direct(usize),
+}
+
+impl<'b> Work<'b> {
+    fn new(budget: &'b Budget<'b>) -> Self {
+        Work {
+            budget,
+            decompressed_left: MAX_DECOMPRESSED_BYTES,
+            streams: HashMap::new(),
+            fonts: HashMap::new(),
+            font_table_budget: MAX_FONT_TABLE_ENTRIES,
+            sink: Sink { out: String::new(), last: None, full: false },
+        }
+    }
+
     fn charge(&mut self, bytes: usize) -> Result<(), ExtractError> {
-        self.budget = self.budget.checked_sub(bytes).ok_or(ExtractError::TooLarge)?;
-        Ok(())
+        self.decompressed_left = self.decompressed_left.checked_sub(bytes).ok_or(ExtractError::TooLarge)?;
+        self.spend(bytes)
+    }
+
+    /// Spends work units; `Err` once the budget is exhausted.
+    fn spend(&self, units: usize) -> Result<(), ExtractError> {
+        self.budget.spend_n(units);
+        self.budget.check()
     }
 
     /// The decoded data of stream object `number` (`None` when it is not a stream or uses a
-    /// filter this reader does not decode). Cached.
+    /// filter this reader does not decode). Cached; every reuse is charged.
     fn stream(&mut self, doc: &Doc, number: u32) -> Result<Option<Rc<Vec<u8>>>, ExtractError> {
         if let Some(cached) = self.streams.get(&number) {
-            return Ok(cached.clone());
+            let cached = cached.clone();
+            self.spend(REENTRY_COST as usize)?;
+            return Ok(cached);
         }
         let decoded = match doc.objects.get(&number) {
             Some(Entry { obj: Obj::Dict(dict), stream: Some(range) }) => {
@@ -1065,17 +1175,19 @@ impl Work {
         if filters.len() > 4 {
             return Ok(None);
         }
+        self.spend(raw.len())?;
         let mut data = raw.to_vec();
         for filter in filters {
             data = match filter {
-                b"FlateDecode" | b"Fl" => match flate(&data, self.budget)? {
+                b"FlateDecode" | b"Fl" => match flate(&data, self.decompressed_left)? {
                     Some(out) => out,
                     None => return Ok(None),
                 },
-                b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data),
+                b"ASCIIHexDecode" | b"AHx" => ascii_hex(&data, self.budget),
                 b"ASCII85Decode" | b"A85" => ascii85(&data),
                 _ => return Ok(None),
             };
+            self.spend(data.len())?;
         }
         self.charge(data.len())?;
         Ok(Some(data))
@@ -1086,15 +1198,16 @@ impl Work {
         let Some(entry) = fonts.and_then(|f| f.get(name)) else {
             return Ok(Rc::new(Font::fallback()));
         };
-        if let Obj::Ref(number) = entry {
-            if let Some(font) = self.fonts.get(number) {
-                return Ok(font.clone());
-            }
-            let font = Rc::new(self.build_font(doc, doc.resolve(entry))?);
-            self.fonts.insert(*number, font.clone());
-            return Ok(font);
+        let key = match entry {
+            Obj::Ref(number) => FontKey::Object(*number),
+            direct => FontKey::Direct(std::ptr::from_ref(direct) as usize),
+        };
+        if let Some(font) = self.fonts.get(&key) {
+            return Ok(font.clone());
         }
-        Ok(Rc::new(self.build_font(doc, entry)?))
+        let font = Rc::new(self.build_font(doc, doc.resolve(entry))?);
+        self.fonts.insert(key, font.clone());
+        Ok(font)
     }
 
     fn build_font(&mut self, doc: &Doc, font: &Obj) -> Result<Font, ExtractError> {
@@ -1103,7 +1216,8 @@ impl Work {
         out.two_byte = doc.get(font, b"Subtype").name() == Some(b"Type0");
         if let Some(Obj::Ref(number)) = font.get(b"ToUnicode") {
             if let Some(cmap) = self.stream(doc, *number)? {
-                let (map, code_len) = parse_cmap(&cmap, self.font_table_budget);
+                let (map, code_len) = parse_cmap(&cmap, self.font_table_budget, self.budget);
+                self.budget.check()?;
                 self.font_table_budget = self.font_table_budget.saturating_sub(map.len());
                 out.to_unicode = map;
                 if out.two_byte && code_len == Some(1) {
@@ -1122,13 +1236,15 @@ impl Work {
                     out.default_width = dw;
                 }
                 if let Obj::Array(w) = doc.get(descendant, b"W") {
-                    read_cid_widths(doc, w, &mut out.widths, self.font_table_budget);
+                    read_cid_widths(doc, w, &mut out.widths, self.font_table_budget, self.budget);
+                    self.budget.check()?;
                     self.font_table_budget = self.font_table_budget.saturating_sub(out.widths.len());
                 }
             }
         } else {
             if let Obj::Dict(encoding) = doc.get(font, b"Encoding") {
                 if let Obj::Array(differences) = doc.get(encoding, b"Differences") {
+                    self.spend(differences.len())?;
                     let mut code: Option<usize> = None;
                     for item in differences {
                         match doc.resolve(item) {
@@ -1148,6 +1264,7 @@ impl Work {
             }
             let first = doc.get(font, b"FirstChar").int().unwrap_or(0);
             if let Obj::Array(widths) = doc.get(font, b"Widths") {
+                self.spend(widths.len().min(256))?;
                 for (i, w) in widths.iter().take(256).enumerate() {
                     if let (Some(w), Ok(code)) = (doc.resolve(w).number(), u32::try_from(first + i as i64)) {
                         out.widths.insert(code, w);
@@ -1172,7 +1289,7 @@ impl Work {
         ctm: Matrix,
         form_depth: usize,
     ) -> Result<(), ExtractError> {
-        let mut lexer = Lexer::new(content, 0, false);
+        let mut lexer = Lexer::new(content, 0, false, self.budget);
         let mut operands: Vec<Obj> = Vec::new();
         let mut ctm = ctm;
         let mut saved: Vec<Matrix> = Vec::new();
@@ -1195,10 +1312,8 @@ impl Work {
                 operands.push(obj);
                 continue;
             };
-            self.operations += 1;
-            if self.operations > MAX_OPERATIONS {
-                return Err(ExtractError::TooLarge);
-            }
+            // The operator, once more than its token.
+            self.spend(1)?;
             let num = |i: usize| operands.len().checked_sub(i).and_then(|at| operands[at].number());
             match op.as_slice() {
                 b"BT" => {
@@ -1291,10 +1406,14 @@ impl Work {
             }
             operands.clear();
         }
-        Ok(())
+        self.budget.check()
     }
 
     fn show(&mut self, ts: &mut TextState, ctm: &Matrix, bytes: &[u8]) {
+        // Decoding costs about one more unit a byte; an exhausted budget ends the run.
+        if !self.budget.spend(1 + GLYPH_COST * bytes.len() as u64) {
+            return;
+        }
         let mut text = String::new();
         let (width, glyphs, spaces) = ts.font.decode(bytes, &mut text);
         let device = multiply(&ts.tm, ctm);
@@ -1321,6 +1440,7 @@ impl Work {
         if form_depth >= MAX_FORM_DEPTH {
             return Ok(());
         }
+        self.spend(REENTRY_COST as usize)?;
         let xobjects = doc.dict(resources).and_then(|r| doc.dict(r.get(b"XObject")));
         let Some(Obj::Ref(number)) = xobjects.and_then(|x| x.get(name)) else { return Ok(()) };
         let Some(Entry { obj: Obj::Dict(dict), .. }) = doc.objects.get(number) else { return Ok(()) };
@@ -1342,14 +1462,18 @@ fn next_line(ts: &mut TextState) {
     ts.tm = ts.tlm;
 }
 
-fn read_cid_widths(doc: &Doc, w: &[Obj], widths: &mut HashMap<u32, f64>, limit: usize) {
+/// Every entry written and every item read costs a work unit.
+fn read_cid_widths(doc: &Doc, w: &[Obj], widths: &mut HashMap<u32, f64>, limit: usize, budget: &Budget) {
     let limit = limit.min(MAX_CMAP_ENTRIES);
     let mut i = 0;
-    while i < w.len() && widths.len() < limit {
+    while i < w.len() && widths.len() < limit && budget.spend(1) {
         let first = doc.resolve(&w[i]).int().and_then(|n| u32::try_from(n).ok());
         match (first, w.get(i + 1).map(|o| doc.resolve(o))) {
             (Some(first), Some(Obj::Array(list))) => {
                 for (code, width) in (first..).zip(list.iter().take(limit - widths.len())) {
+                    if !budget.spend(ENTRY_COST) {
+                        return;
+                    }
                     if let Some(width) = doc.resolve(width).number() {
                         widths.insert(code, width);
                     }
@@ -1360,7 +1484,7 @@ fn read_cid_widths(doc: &Doc, w: &[Obj], widths: &mut HashMap<u32, f64>, limit: 
                 let last = last.int().and_then(|n| u32::try_from(n).ok()).unwrap_or(first);
                 if let Some(width) = w.get(i + 2).and_then(|o| doc.resolve(o).number()) {
                     for code in first..=last.min(first.saturating_add(0xFFFF)) {
-                        if widths.len() >= limit {
+                        if widths.len() >= limit || !budget.spend(ENTRY_COST) {
                             break;
                         }
                         widths.insert(code, width);
@@ -1376,6 +1500,13 @@ fn read_cid_widths(doc: &Doc, w: &[Obj], widths: &mut HashMap<u32, f64>, limit: 
 /// Skips an inline image's data: after `ID` and one whitespace byte, up to the `EI` that stands
 /// alone (whitespace before it, whitespace or the end after it).
 fn skip_inline_image(lexer: &mut Lexer) {
+    let start = lexer.pos;
+    skip_inline_image_data(lexer);
+    // The bytes searched, once.
+    lexer.spend(lexer.pos.saturating_sub(start));
+}
+
+fn skip_inline_image_data(lexer: &mut Lexer) {
     let data = lexer.data;
     let mut at = lexer.pos + 1;
     while let Some(found) = find(data, b"EI", at) {
@@ -1405,8 +1536,9 @@ fn collect_pages<'d>(
     depth: usize,
     visited: &mut HashSet<u32>,
     out: &mut Vec<Page<'d>>,
+    budget: &Budget,
 ) {
-    if depth > MAX_DEPTH || out.len() >= MAX_PAGES {
+    if depth > MAX_DEPTH || out.len() >= MAX_PAGES || !budget.spend(1) {
         return;
     }
     if let Obj::Ref(number) = node {
@@ -1418,7 +1550,7 @@ fn collect_pages<'d>(
     let resources = dict.get(b"Resources").or(inherited);
     if let Obj::Array(kids) = doc.get(dict, b"Kids") {
         for kid in kids {
-            collect_pages(doc, kid, resources, depth + 1, visited, out);
+            collect_pages(doc, kid, resources, depth + 1, visited, out, budget);
         }
     } else if doc.type_is(dict, b"Page") || dict.get(b"Contents").is_some() {
         out.push(Page { dict, resources });
@@ -1426,15 +1558,17 @@ fn collect_pages<'d>(
 }
 
 /// The pages in reading order: the catalog's page tree, else every page object in order.
-fn pages<'d>(doc: &'d Doc) -> Vec<Page<'d>> {
+fn pages<'d>(doc: &'d Doc, budget: &Budget) -> Vec<Page<'d>> {
     let mut out = Vec::new();
     let mut visited = HashSet::new();
+    // Each pass below looks at every object at most once.
+    budget.spend_n(doc.objects.len().saturating_mul(2));
     let catalog = doc.objects.values().find_map(|e| match &e.obj {
         Obj::Dict(d) if doc.type_is(d, b"Catalog") => Some(d),
         _ => None,
     });
     if let Some(root) = catalog.and_then(|c| c.get(b"Pages")) {
-        collect_pages(doc, root, None, 0, &mut visited, &mut out);
+        collect_pages(doc, root, None, 0, &mut visited, &mut out, budget);
     }
     if out.is_empty() {
         for entry in doc.objects.values() {
@@ -1468,6 +1602,7 @@ fn expand_object_streams(doc: &mut Doc, work: &mut Work) -> Result<(), ExtractEr
         .map(|(n, _)| *n)
         .collect();
     let mut added = 0usize;
+    let budget = work.budget;
     for number in containers {
         let Some(data) = work.stream(doc, number)? else { continue };
         let (count, first) = match doc.objects.get(&number).map(|e| &e.obj) {
@@ -1477,13 +1612,18 @@ fn expand_object_streams(doc: &mut Doc, work: &mut Work) -> Result<(), ExtractEr
             _ => continue,
         };
         let (Ok(count), Ok(first)) = (usize::try_from(count), usize::try_from(first)) else { continue };
-        let mut header = Lexer::new(&data, 0, false);
+        let mut header = Lexer::new(&data, 0, false, budget);
         let mut found = Vec::new();
         for _ in 0..count {
             let (Some(Obj::Int(n)), Some(Obj::Int(offset))) = (header.object(0), header.object(0)) else {
                 break;
             };
             if let (Ok(n), Ok(offset)) = (u32::try_from(n), usize::try_from(offset)) {
+                // A header listing more objects than a document may have is refused before its
+                // list grows (16 bytes an entry).
+                if doc.objects.len() + added + found.len() >= MAX_PDF_OBJECTS {
+                    return Err(ExtractError::TooLarge);
+                }
                 found.push((n, offset));
             }
         }
@@ -1492,38 +1632,35 @@ fn expand_object_streams(doc: &mut Doc, work: &mut Work) -> Result<(), ExtractEr
             if doc.objects.len() + added > MAX_PDF_OBJECTS {
                 return Err(ExtractError::TooLarge);
             }
-            let mut lexer = Lexer::new(&data, first.saturating_add(offset), true);
+            let mut lexer = Lexer::new(&data, first.saturating_add(offset), true, budget);
             if let Some(obj) = lexer.object(0) {
+                budget.retain(lexer.items);
                 doc.objects.entry(n).or_insert(Entry { obj, stream: None });
             }
+            budget.check()?;
         }
+        budget.check()?;
     }
     Ok(())
 }
 
-/// The text layer of a PDF, lines separated by `\n` (not yet tidied).
-pub(super) fn extract_pdf(data: &[u8]) -> Result<String, ExtractError> {
+/// The text layer of a PDF, lines separated by `\n` (not yet tidied), within `budget`.
+pub(super) fn extract_pdf(data: &[u8], budget: &Budget) -> Result<String, ExtractError> {
     let head = data.get(..1024).unwrap_or(data);
     if find(head, b"%PDF-", 0).is_none() {
         return Err(ExtractError::CorruptPdf("the file is not a PDF"));
     }
-    let mut doc = Doc::scan(data)?;
+    let mut doc = Doc::scan(data, budget)?;
     if doc.is_encrypted() {
         return Err(ExtractError::EncryptedPdf);
     }
     if doc.objects.is_empty() {
         return Err(ExtractError::CorruptPdf("no PDF objects could be read"));
     }
-    let mut work = Work {
-        budget: MAX_DECOMPRESSED_BYTES,
-        operations: 0,
-        streams: HashMap::new(),
-        fonts: HashMap::new(),
-        font_table_budget: MAX_FONT_TABLE_ENTRIES,
-        sink: Sink { out: String::new(), last: None, full: false },
-    };
+    let mut work = Work::new(budget);
     expand_object_streams(&mut doc, &mut work)?;
-    let pages = pages(&doc);
+    let pages = pages(&doc, budget);
+    budget.check()?;
     if pages.is_empty() {
         return Err(ExtractError::CorruptPdf("the PDF has no pages"));
     }
@@ -1539,9 +1676,13 @@ pub(super) fn extract_pdf(data: &[u8]) -> Result<String, ExtractError> {
             Some(Obj::Array(items)) => refs(items),
             _ => Vec::new(),
         };
+        work.spend(contents.len())?;
         let mut content = Vec::new();
         for number in contents {
             if let Some(data) = work.stream(&doc, number)? {
+                // Concatenated content is capped and charged, reused streams included.
+                budget.content(data.len() + 1);
+                budget.check()?;
                 content.extend_from_slice(&data);
                 content.push(b'\n');
             }
@@ -1560,35 +1701,36 @@ mod tests {
     /// Runs a content stream with the fallback font (WinAnsi, 500/1000 em glyphs).
     fn content_text(content: &str) -> String {
         let doc = Doc { data: b"", objects: BTreeMap::new(), stream_ranges: Vec::new() };
-        let mut work = Work {
-            budget: MAX_DECOMPRESSED_BYTES,
-            operations: 0,
-            streams: HashMap::new(),
-            fonts: HashMap::new(),
-            font_table_budget: MAX_FONT_TABLE_ENTRIES,
-            sink: Sink { out: String::new(), last: None, full: false },
-        };
+        let budget = Budget::default();
+        let mut work = Work::new(&budget);
         work.run(&doc, content.as_bytes(), None, IDENTITY, 0).unwrap();
         work.sink.out
     }
 
     #[test]
     fn literal_strings_decode_every_escape() {
+        let budget = Budget::default();
         let mut lexer = Lexer::new(
             br"(a\(b\)c\\d\ne\101\0601\7777(nested) \
 x)",
             0,
             false,
+            &budget,
         );
         assert_eq!(lexer.object(0), Some(Obj::Str(b"a(b)c\\d\neA01\xff7(nested) x".to_vec())));
-        let mut lexer = Lexer::new(b"<48 65 6C6c 6>", 0, false);
+        let mut lexer = Lexer::new(b"<48 65 6C6c 6>", 0, false, &budget);
         assert_eq!(lexer.object(0), Some(Obj::Str(b"Hell`".to_vec())));
     }
 
     #[test]
     fn objects_parse_with_references_names_and_nesting() {
-        let mut lexer =
-            Lexer::new(b"<< /A 1 0 R /B [1 2.5 -3 /N#41me (s)] /C << /D true >> /E null >>", 0, true);
+        let budget = Budget::default();
+        let mut lexer = Lexer::new(
+            b"<< /A 1 0 R /B [1 2.5 -3 /N#41me (s)] /C << /D true >> /E null >>",
+            0,
+            true,
+            &budget,
+        );
         let Some(Obj::Dict(d)) = lexer.object(0) else { panic!("not a dict") };
         assert_eq!(d.get(b"A"), Some(&Obj::Ref(1)));
         assert_eq!(
@@ -1604,14 +1746,15 @@ x)",
         assert!(matches!(d.get(b"C"), Some(Obj::Dict(_))));
         assert_eq!(d.get(b"E"), Some(&Obj::Null));
         // In content streams, "0 0 1 R"-like runs are not references.
-        let mut lexer = Lexer::new(b"1 0 R", 0, false);
+        let mut lexer = Lexer::new(b"1 0 R", 0, false, &budget);
         assert_eq!(lexer.object(0), Some(Obj::Int(1)));
     }
 
     #[test]
     fn the_lexer_always_progresses_on_garbage() {
+        let budget = Budget::default();
         let garbage: Vec<u8> = (0..=255u8).cycle().take(4096).collect();
-        let mut lexer = Lexer::new(&garbage, 0, true);
+        let mut lexer = Lexer::new(&garbage, 0, true, &budget);
         let mut steps = 0;
         while !lexer.at_end() {
             let before = lexer.pos;
@@ -1620,11 +1763,15 @@ x)",
             steps += 1;
         }
         assert!(steps > 0);
+        // Deep nesting is a limit: the lexer stops at once.
+        let budget = Budget::default();
         let deep = "[".repeat(10_000);
-        let mut lexer = Lexer::new(deep.as_bytes(), 0, true);
+        let mut lexer = Lexer::new(deep.as_bytes(), 0, true, &budget);
         while !lexer.at_end() {
             let _ = lexer.object(0);
         }
+        assert_eq!(budget.exceeded(), Some(Limit::Depth));
+        assert!(budget.used() < 100, "{}", budget.used());
     }
 
     #[test]
@@ -1665,7 +1812,7 @@ x)",
             pdf_stream("", b"BT /F1 11 Tf 1 0 0 1 72 800 Tm (Skills:) Tj ET BT /F1 11 Tf 1 0 0 1 103.779 800 Tm (Python) Tj ET", true),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
         ]);
-        assert_eq!(extract_pdf(&pdf).unwrap().trim(), "Skills: Python");
+        assert_eq!(extract_pdf(&pdf, &Budget::default()).unwrap().trim(), "Skills: Python");
         assert_eq!(standard_widths(b"ABCDEF+Arial-BoldMT"), Some(Ok(&HELVETICA_BOLD)));
         assert_eq!(standard_widths(b"Courier-Oblique"), Some(Err(600.0)));
         assert_eq!(standard_widths(b"Inter"), None);
@@ -1681,7 +1828,7 @@ x)",
 
     #[test]
     fn ascii_filters_decode() {
-        assert_eq!(ascii_hex(b"48656c6c6f>"), b"Hello");
+        assert_eq!(ascii_hex(b"48656c6c6f>", &Budget::default()), b"Hello");
         assert_eq!(ascii85(b"<~87cURD]i,\"Ebo80~>"), b"Hello World!");
         assert_eq!(ascii85(b"z~>"), vec![0; 4]);
     }
@@ -1704,7 +1851,7 @@ x)",
             2 beginbfchar <0003> <0020> <0011> <00660069> endbfchar\n\
             2 beginbfrange <0024> <0026> <0041> <0030> <0031> [<0078> <D83DDE00>] endbfrange\n\
             endcmap end end";
-        let (map, len) = parse_cmap(cmap, usize::MAX);
+        let (map, len) = parse_cmap(cmap, usize::MAX, &Budget::default());
         assert_eq!(len, Some(2));
         assert_eq!(map.get(&3).map(String::as_str), Some(" "));
         assert_eq!(map.get(&0x11).map(String::as_str), Some("fi"));
@@ -1735,7 +1882,7 @@ x)",
             pdf_stream("", cmap, true),
             b"<< /Type /Font /Subtype /CIDFontType2 /DW 600 /W [1 [500 500] 20 26 400] >>".to_vec(),
         ]);
-        assert_eq!(extract_pdf(&pdf).unwrap().trim(), "rust go");
+        assert_eq!(extract_pdf(&pdf, &Budget::default()).unwrap().trim(), "rust go");
     }
 
     #[test]
@@ -1750,7 +1897,7 @@ x)",
               /Encoding << /Type /Encoding /Differences [1 /fi /R] >> >>"
                 .to_vec(),
         ]);
-        assert_eq!(extract_pdf(&pdf).unwrap().trim(), "ﬁRe");
+        assert_eq!(extract_pdf(&pdf, &Budget::default()).unwrap().trim(), "ﬁRe");
     }
 
     #[test]
@@ -1786,7 +1933,7 @@ x)",
             ),
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
         ]);
-        let text = extract_pdf(&pdf).unwrap();
+        let text = extract_pdf(&pdf, &Budget::default()).unwrap();
         assert_eq!(text.trim(), "Page one\nIn a form\nPage two");
     }
 
@@ -1794,7 +1941,7 @@ x)",
     fn a_truncated_file_without_xref_still_yields_its_text() {
         let pdf = tiny_pdf("Senior Rust engineer\nKubernetes and PostgreSQL");
         let cut = find(&pdf, b"xref", 0).unwrap();
-        let text = extract_pdf(&pdf[..cut]).unwrap();
+        let text = extract_pdf(&pdf[..cut], &Budget::default()).unwrap();
         assert_eq!(text.trim(), "Senior Rust engineer\nKubernetes and PostgreSQL");
     }
 
@@ -1809,7 +1956,7 @@ x)",
         for b in &mut damaged[end - 4..end] {
             *b ^= 0xFF;
         }
-        let text = extract_pdf(&damaged).unwrap();
+        let text = extract_pdf(&damaged, &Budget::default()).unwrap();
         assert!(text.contains("Line one"), "{text:?}");
     }
 
@@ -1818,7 +1965,7 @@ x)",
         let mut pdf = tiny_pdf("Secret");
         let trailer = find(&pdf, b"/Root", 0).unwrap();
         pdf.splice(trailer..trailer, b"/Encrypt 9 0 R ".iter().copied());
-        assert_eq!(extract_pdf(&pdf), Err(ExtractError::EncryptedPdf));
+        assert_eq!(extract_pdf(&pdf, &Budget::default()), Err(ExtractError::EncryptedPdf));
         // The bytes "/Encrypt" inside stream data are just data.
         let pdf = pdf_document(&[
             b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
@@ -1826,7 +1973,7 @@ x)",
             b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>".to_vec(),
             pdf_stream("", b"BT (Not /Encrypt ed) Tj ET", false),
         ]);
-        assert_eq!(extract_pdf(&pdf).unwrap().trim(), "Not /Encrypt ed");
+        assert_eq!(extract_pdf(&pdf, &Budget::default()).unwrap().trim(), "Not /Encrypt ed");
         // /EncryptMetadata alone is not /Encrypt.
         let pdf = pdf_document(&[
             b"<< /Type /Catalog /Pages 2 0 R /EncryptMetadata false >>".to_vec(),
@@ -1834,7 +1981,7 @@ x)",
             b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>".to_vec(),
             pdf_stream("", b"BT (ok) Tj ET", false),
         ]);
-        assert!(extract_pdf(&pdf).is_ok());
+        assert!(extract_pdf(&pdf, &Budget::default()).is_ok());
     }
 
     #[test]
@@ -1847,7 +1994,7 @@ x)",
             pdf_stream("", &zeros, true),
         ]);
         assert!(pdf.len() < 100_000, "the bomb is small: {}", pdf.len());
-        assert_eq!(extract_pdf(&pdf), Err(ExtractError::TooLarge));
+        assert_eq!(extract_pdf(&pdf, &Budget::default()), Err(ExtractError::TooLarge));
     }
 
     #[test]
@@ -1861,7 +2008,7 @@ x)",
             pdf_stream("/Subtype /Form", b"BT /F1 10 Tf (again) Tj /Me Do ET", false),
             b"7 0 R".to_vec(),
         ]);
-        let text = extract_pdf(&pdf).unwrap();
+        let text = extract_pdf(&pdf, &Budget::default()).unwrap();
         assert!(text.starts_with("Loop again again"), "{text:?}");
         assert_eq!(text.matches("again").count(), MAX_FORM_DEPTH);
     }

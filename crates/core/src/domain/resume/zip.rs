@@ -2,10 +2,13 @@
 //! data (stored or DEFLATE, CRC-32 checked) and CRC-32 itself (also used by the fixtures).
 //!
 //! Bounded: at most [`MAX_ENTRIES`] entries are read and an entry is only inflated up to the
-//! caller's limit. ZIP64, multi-disk archives and encrypted entries are refused (a résumé never
+//! caller's limit; the directory's bytes and the inflated bytes are charged to the document's
+//! [`Budget`]. ZIP64, multi-disk archives and encrypted entries are refused (a résumé never
 //! needs them).
 
 use miniz_oxide::inflate::{decompress_to_vec_with_limit, TINFLStatus};
+
+use super::limits::{Budget, Limit};
 
 /// More entries than this and the archive is not a résumé.
 pub(crate) const MAX_ENTRIES: usize = 10_000;
@@ -24,6 +27,16 @@ pub(crate) enum ZipError {
     Encrypted,
     /// The entry (or the archive) is above the size limit.
     TooLarge,
+    /// The document's budget is exhausted.
+    Limit(Limit),
+}
+
+fn spend(budget: &Budget, units: usize) -> Result<(), ZipError> {
+    if budget.spend_n(units) {
+        Ok(())
+    } else {
+        Err(ZipError::Limit(budget.exceeded().unwrap_or(Limit::Work)))
+    }
 }
 
 /// One central-directory entry.
@@ -60,7 +73,9 @@ fn find_eocd(data: &[u8]) -> Option<usize> {
 }
 
 /// Every entry of the central directory, in order.
-pub(crate) fn entries(data: &[u8]) -> Result<Vec<Entry>, ZipError> {
+pub(crate) fn entries(data: &[u8], budget: &Budget) -> Result<Vec<Entry>, ZipError> {
+    // The backwards search for the end record.
+    spend(budget, data.len().min(usize::from(u16::MAX) + EOCD_LEN))?;
     let eocd = find_eocd(data).ok_or(ZipError::Corrupt("the end of the ZIP directory is missing"))?;
     let field =
         |offset: usize| u16_at(data, eocd + offset).ok_or(ZipError::Corrupt("truncated ZIP directory"));
@@ -98,6 +113,7 @@ pub(crate) fn entries(data: &[u8]) -> Result<Vec<Entry>, ZipError> {
         let extra_len = usize::from(u16_at(data, at + 30).ok_or(bad)?);
         let comment_len = usize::from(u16_at(data, at + 32).ok_or(bad)?);
         let local_offset = u32_at(data, at + 42).ok_or(bad)?;
+        spend(budget, 46 + name_len + extra_len + comment_len)?;
         let name = data.get(at + 46..at + 46 + name_len).ok_or(bad)?.to_vec();
         if compressed_size == u32::MAX || uncompressed_size == u32::MAX || local_offset == u32::MAX {
             return Err(ZipError::Corrupt("ZIP64 archives are not supported"));
@@ -117,13 +133,18 @@ pub(crate) fn entries(data: &[u8]) -> Result<Vec<Entry>, ZipError> {
 }
 
 /// The uncompressed bytes of `entry`, at most `limit` of them.
-pub(crate) fn read(data: &[u8], entry: &Entry, limit: usize) -> Result<Vec<u8>, ZipError> {
+pub(crate) fn read(data: &[u8], entry: &Entry, limit: usize, budget: &Budget) -> Result<Vec<u8>, ZipError> {
     if entry.flags & 1 != 0 {
         return Err(ZipError::Encrypted);
     }
     let size = to_usize(entry.uncompressed_size).ok_or(ZipError::TooLarge)?;
     if size > limit {
         return Err(ZipError::TooLarge);
+    }
+    // Inflating and checking the declared size, paid before the work is done.
+    let cost = size.saturating_add(to_usize(entry.compressed_size).unwrap_or(usize::MAX).min(data.len()));
+    if !budget.spend_before(cost) {
+        return Err(ZipError::Limit(budget.exceeded().unwrap_or(Limit::Work)));
     }
     let bad = ZipError::Corrupt("damaged ZIP entry header");
     let local = to_usize(entry.local_offset).ok_or(bad)?;
@@ -188,13 +209,14 @@ mod tests {
 
     #[test]
     fn garbage_and_truncated_archives_are_corrupt() {
-        assert!(matches!(entries(b"PK\x03\x04 not really a zip"), Err(ZipError::Corrupt(_))));
-        assert!(matches!(entries(b""), Err(ZipError::Corrupt(_))));
+        let budget = Budget::default();
+        assert!(matches!(entries(b"PK\x03\x04 not really a zip", &budget), Err(ZipError::Corrupt(_))));
+        assert!(matches!(entries(b"", &budget), Err(ZipError::Corrupt(_))));
         // An end record pointing beyond itself.
         let mut eocd = vec![0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0];
         eocd.extend_from_slice(&100u32.to_le_bytes());
         eocd.extend_from_slice(&5u32.to_le_bytes());
         eocd.extend_from_slice(&[0, 0]);
-        assert!(matches!(entries(&eocd), Err(ZipError::Corrupt(_))));
+        assert!(matches!(entries(&eocd, &budget), Err(ZipError::Corrupt(_))));
     }
 }
