@@ -9,7 +9,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response};
 use crate::http::error::ApiError;
 use crate::ids::InterviewId;
 use crate::interview::Caller;
-use crate::platform::log_error;
+use crate::platform::{log_error, now_ms};
 use crate::protocol::{decode_error, InterviewCall, InterviewRequest, CALL_HEADER, CALL_URL};
 
 /// The interview's object, named by the interview's id.
@@ -91,7 +91,7 @@ impl InterviewClient {
         request: InterviewRequest,
         body: Option<JsValue>,
     ) -> Result<Response, ApiError> {
-        let call = InterviewCall { caller, request };
+        let call = InterviewCall { caller, request, sent_ms: Some(now_ms()) };
         let mut resp = self.send(&call, body, Headers::new()).await?;
         let status = resp.status_code();
         let text = resp.text().await.map_err(internal("interview do body"))?;
@@ -128,7 +128,7 @@ impl InterviewClient {
         request: InterviewRequest,
         body: Option<JsValue>,
     ) -> Result<(u16, T), ApiError> {
-        let call = InterviewCall { caller, request };
+        let call = InterviewCall { caller, request, sent_ms: Some(now_ms()) };
         let mut resp = self.send(&call, body, Headers::new()).await?;
         let status = resp.status_code();
         let text = resp.text().await.map_err(internal("interview do body"))?;
@@ -150,7 +150,11 @@ impl InterviewClient {
     pub async fn connect(&self, ticket: String) -> Result<Response, ApiError> {
         let headers = Headers::new();
         headers.set("Upgrade", "websocket").map_err(internal("upgrade header"))?;
-        let call = InterviewCall { caller: None, request: InterviewRequest::Connect { ticket } };
+        let call = InterviewCall {
+            caller: None,
+            request: InterviewRequest::Connect { ticket },
+            sent_ms: Some(now_ms()),
+        };
         let mut resp = self.send(&call, None, headers).await?;
         if resp.status_code() == 101 {
             return Ok(resp);

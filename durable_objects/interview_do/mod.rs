@@ -266,13 +266,15 @@ impl InterviewDo {
         let provider = platform_provider(&cfg);
         let core = self.core(&cfg, &provider);
         let caller = call.caller;
+        // Ticket lifetimes run on the Worker's fresh clock (see `InterviewCall::sent_ms`).
+        let ticket_now = call.sent_ms.unwrap_or(0).max(crate::platform::now_ms());
         let who = || caller.clone().ok_or_else(ApiError::unauthorized);
         match call.request {
             InterviewRequest::Ping => {
                 reply(200, &json!({ "ok": true, "pings": self.store.ping().map_err(stored)? }))
             }
             InterviewRequest::Connect { ticket } => {
-                self.open_socket(&req, &ticket).await.map_err(storage("socket"))
+                self.open_socket(&req, &ticket, ticket_now).await.map_err(storage("socket"))
             }
             InterviewRequest::Start(body) => {
                 let started = core.start(&who()?, body).await.map_err(refused)?;
@@ -313,7 +315,7 @@ impl InterviewDo {
             }
             InterviewRequest::RealtimeTicket => {
                 let caller = who()?;
-                reply(200, &self.issue_ticket(&principal(&caller), caller.session.clone(), &cfg)?)
+                reply(200, &self.issue_ticket(&principal(&caller), caller.session.clone(), ticket_now, &cfg)?)
             }
             InterviewRequest::AuthorizeAnswer => {
                 core.authorize_answer(&who()?).map_err(refused)?;

@@ -79,6 +79,7 @@ impl InterviewDo {
         &self,
         who: &Principal,
         session: Option<String>,
+        clock_ms: i64,
         cfg: &Config,
     ) -> Result<TicketIssued, ApiError> {
         let (record, _) = self.load()?;
@@ -89,7 +90,7 @@ impl InterviewDo {
             ApiError::internal()
         })?;
         let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let now = u64::try_from(now_ms()).unwrap_or(0);
+        let now = u64::try_from(clock_ms).unwrap_or(0);
         let mut ticket = Ticket::issue(&id, &record.id, &who.user_id, now).map_err(|e| {
             log_error("ticket issue", &e);
             ApiError::internal()
@@ -120,6 +121,7 @@ impl InterviewDo {
     fn redeem(
         &self,
         token: Option<&str>,
+        clock_ms: i64,
     ) -> std::result::Result<(Ticket, InterviewRecord, Session), ApiError> {
         let (record, session) = self.load().map_err(|_| ticket_refusal())?;
         let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
@@ -136,9 +138,16 @@ impl InterviewDo {
             .map_err(storage("ticket read"))?;
         let row = rows.into_iter().next().ok_or_else(|| ticket_refused(TicketError::Unknown, &record.id))?;
         let ticket: Ticket = serde_json::from_str(&row.ticket).map_err(|_| ApiError::internal())?;
-        let now = u64::try_from(now_ms()).unwrap_or(0);
-        check(&ticket, &record.id, &record.candidate_id, now, row.used != 0)
-            .map_err(|e| ticket_refused(e, &record.id))?;
+        let now = u64::try_from(clock_ms).unwrap_or(0);
+        check(&ticket, &record.id, &record.candidate_id, now, row.used != 0).map_err(|e| {
+            if e == TicketError::Expired {
+                log_event(
+                    "realtime_ticket_late",
+                    json!({ "interview_id": record.id, "late_ms": now.saturating_sub(ticket.expires_ms) }),
+                );
+            }
+            ticket_refused(e, &record.id)
+        })?;
         Self::refuse_if_closed(&record)?;
         self.sql()
             .exec("UPDATE tickets SET used = 1 WHERE id = ?", vec![id.into()])
@@ -146,14 +155,19 @@ impl InterviewDo {
         Ok((ticket, record, session))
     }
 
-    /// `GET /realtime/connect?ticket=`: refuses before any upgrade, else accepts the socket,
+    /// Opens the socket with `ticket` (its lifetime measured on `clock_ms`): refuses before any upgrade, else accepts the socket,
     /// replaces an older one (4000) and sends the state and the latest question.
-    pub(super) async fn open_socket(&self, req: &Request, ticket: &str) -> worker::Result<Response> {
+    pub(super) async fn open_socket(
+        &self,
+        req: &Request,
+        ticket: &str,
+        clock_ms: i64,
+    ) -> worker::Result<Response> {
         let upgrade = req.headers().get("Upgrade").ok().flatten().unwrap_or_default();
         if !upgrade.eq_ignore_ascii_case("websocket") {
             return refusal(&ApiError::new(ErrorCode::UpgradeRequired, "Expected a WebSocket upgrade."));
         }
-        let (ticket, record, session) = match self.redeem(Some(ticket)) {
+        let (ticket, record, session) = match self.redeem(Some(ticket), clock_ms) {
             Ok(ok) => ok,
             Err(e) => return refusal(&e),
         };

@@ -33,8 +33,9 @@ use crate::platform::{log_error, log_event};
 /// PCM16 mono at 24 kHz: bytes per millisecond.
 pub(super) const PCM_BYTES_PER_MS: u64 = 48;
 
-/// Candidate audio may run 2 s ahead of real time, refilled at real time plus 25 %.
-const AUDIO_RULE: Rule = Rule { capacity: 96_000, refill_per_minute: 48.0 * 60_000.0 * 1.25 };
+/// Candidate audio may run 10 s ahead of real time (a client that buffered a few seconds
+/// catches up), refilled at real time plus 25 %: a flood of audio gets no further.
+const AUDIO_RULE: Rule = Rule { capacity: 480_000, refill_per_minute: 48.0 * 60_000.0 * 1.25 };
 
 /// What a hibernated browser socket remembers.
 #[derive(Debug, Clone, Serialize, Deserialize)]

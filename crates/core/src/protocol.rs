@@ -121,6 +121,11 @@ impl InterviewRequest {
 pub struct InterviewCall {
     pub caller: Option<Caller>,
     pub request: InterviewRequest,
+    /// The Worker's clock when it sent the call. Ticket lifetimes are measured on it: the Worker
+    /// reads a fresh clock for every request, while an object's clock can lag behind wall time
+    /// (seen locally with hibernated sockets), which would expire a ticket as it is issued.
+    #[serde(default)]
+    pub sent_ms: Option<i64>,
 }
 
 impl InterviewCall {
@@ -178,6 +183,7 @@ mod tests {
     fn a_call_round_trips() {
         let call = InterviewCall {
             caller: Some(Caller { user_id: UserId::new("u1"), role: UserRole::Candidate, session: None }),
+            sent_ms: Some(1),
             request: InterviewRequest::Turn(Answer {
                 message_text: "A closure keeps its scope.".into(),
                 client_metadata: serde_json::json!({ "pasted": false }),
