@@ -19,6 +19,7 @@
 //! exact wording. Texts stay neutral (no scores, praise or criticism): live feedback is a
 //! separate setting.
 
+mod cross_check;
 mod grounding;
 mod phrasing;
 mod planning;
@@ -38,6 +39,7 @@ use super::enums::{AnswerQuality, CompletionReason, Difficulty, RoleType};
 use super::evaluation::Evaluation;
 use phrasing::seed;
 
+pub use cross_check::DEFAULT_MARGIN as DEFAULT_SCORE_DISAGREEMENT_MARGIN;
 pub use grounding::{bank_examples, rubric_grounding};
 pub use phrasing::{area_display_name, closing_message, role_display_name};
 pub use planning::{
