@@ -26,6 +26,9 @@ pub struct Config {
     pub connect_failures_per_minute: u32,
     pub interview_cost_cap_micros: u64,
     pub show_live_feedback: bool,
+    /// `SCORE_DISAGREEMENT_MARGIN`: how far (composite/accuracy, 0..=1) a model's evaluation may
+    /// differ from the rubric's before it is flagged and capped (docs/scoring.md#openai-mode).
+    pub score_disagreement_margin: f64,
     pub openai_api_key: Option<String>,
     pub openai_base_url: String,
     pub openai_realtime_url: String,
@@ -143,6 +146,10 @@ impl Config {
             interview_cost_cap_micros: usd_to_micros(&cost_cap_usd)
                 .ok_or(ConfigError { name: "INTERVIEW_COST_CAP_USD" })?,
             show_live_feedback: flag("SHOW_LIVE_FEEDBACK")?,
+            score_disagreement_margin: float(
+                "SCORE_DISAGREEMENT_MARGIN",
+                crate::domain::interviewer::DEFAULT_SCORE_DISAGREEMENT_MARGIN,
+            )?,
             openai_api_key: get("OPENAI_API_KEY"),
             openai_base_url: text("OPENAI_BASE_URL", "https://api.openai.com/v1")
                 .trim_end_matches('/')

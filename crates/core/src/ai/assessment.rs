@@ -22,6 +22,13 @@
 //! * a text citing `#n` where `n` is not a candidate answer is dropped;
 //! * the texts the candidate sees (strengths, weaknesses, summary) must not talk about integrity
 //!   ([`CANDIDATE_FORBIDDEN`]);
+//! * numbers quoted in any text (other than `#n` citations and numbers glued to letters, such as
+//!   `ES6`) must be numbers the engine computed — the overall, skill and integrity scores (whole
+//!   or to one decimal), or a count up to the number of answers; a narrative quoting any other
+//!   number is **rejected as a whole** ([`ParseErrorKind::UnverifiedNumber`]), so the built-in
+//!   narrative stands in (docs/scoring.md#openai-mode);
+//! * strengths may cite only passing answers (composite ≥ [`PASS_COMPOSITE`]) and weaknesses
+//!   only weak ones (below it); other evidence numbers are dropped like invented ones;
 //! * `ai_reasoning` is kept for the built-in's skill areas only, each falling back to the
 //!   built-in text; unknown areas are ignored;
 //! * a list left empty, or an unusable summary, keeps the built-in one; when the built-in
@@ -77,6 +84,9 @@ pub const MAX_ACTIONS: usize = 8;
 pub const MAX_ACTION_CHARS: usize = 300;
 /// Characters kept of the summary.
 pub const MAX_SUMMARY_CHARS: usize = 1_200;
+
+/// An answer with at least this composite is passing: strengths may cite it, weaknesses may not.
+pub const PASS_COMPOSITE: f64 = 0.6;
 
 /// Words that must not appear in what the candidate sees (lower-case substrings).
 pub const CANDIDATE_FORBIDDEN: &[&str] = &["integrity", "cheat", "plagiar", "pasted", "dishonest"];
@@ -289,6 +299,59 @@ fn citations(text: &str) -> Vec<u64> {
         .collect()
 }
 
+/// Numbers quoted in `text` as written: digits (with one decimal point) not following `#` and not
+/// glued to letters.
+fn quoted_numbers(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || (chars[i] == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        let before = start.checked_sub(1).and_then(|b| chars.get(b)).copied();
+        let after = chars.get(i).copied();
+        let glued = before.is_some_and(|c| c.is_alphabetic() || c == '#' || c == '_')
+            || after.is_some_and(|c| c.is_alphabetic() || c == '_');
+        if !glued {
+            out.push(chars[start..i].iter().collect());
+        }
+    }
+    out
+}
+
+/// The numbers an assessment narrative may quote: the engine's scores (whole or to one decimal)
+/// and counts up to the number of answers.
+fn engine_numbers(a: &Assessment) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::new();
+    let scores = std::iter::once(a.overall_score)
+        .chain(a.skill_scores.values().copied())
+        .chain(std::iter::once(a.integrity_score));
+    for s in scores {
+        out.push(s.round());
+        out.push((s * 10.0).round() / 10.0);
+        out.push(s.floor());
+    }
+    out.extend((0..=a.questions_answered.max(20)).map(f64::from));
+    out
+}
+
+/// The first number in `texts` the engine did not compute.
+fn unverified_number<'a>(texts: impl IntoIterator<Item = &'a str>, allowed: &[f64]) -> Option<String> {
+    texts
+        .into_iter()
+        .flat_map(quoted_numbers)
+        .find(|n| n.parse::<f64>().map_or(true, |x| !allowed.iter().any(|a| (a - x).abs() < 0.051)))
+}
+
 /// Checks narrative text against the interview.
 struct Checker {
     valid: BTreeSet<u32>,
@@ -377,16 +440,41 @@ pub fn parse_assessment_response(
         Some(_) => return Err(fail(ParseErrorKind::WrongType("summary"))),
     };
 
+    // Every number the narrative quotes must be the engine's; otherwise the whole narrative goes.
+    let texts = strengths
+        .iter()
+        .chain(weaknesses)
+        .filter_map(|i| i.get("text").and_then(Value::as_str))
+        .chain(actions.iter().filter_map(Value::as_str))
+        .chain(reasoning.values().filter_map(Value::as_str))
+        .chain(std::iter::once(summary));
+    if let Some(number) = unverified_number(texts, &engine_numbers(builtin)) {
+        return Err(fail(ParseErrorKind::UnverifiedNumber(number)));
+    }
+
     let mut check = Checker { valid: answer_seqs(input.messages), dropped: 0 };
+    // Strengths cite passing answers only, weaknesses weak ones only.
+    let composites: BTreeMap<u32, f64> =
+        input.session.state.skill_history.values().flatten().map(|r| (r.answer_seq, r.composite)).collect();
+    let passing: BTreeSet<u32> = check
+        .valid
+        .iter()
+        .copied()
+        .filter(|s| composites.get(s).is_some_and(|c| *c >= PASS_COMPOSITE))
+        .collect();
+    let weak: BTreeSet<u32> = check.valid.iter().copied().filter(|s| !passing.contains(s)).collect();
     let mut a = builtin.clone();
     a.generator = AssessmentGenerator::Openai;
     a.generated_at = rfc3339_ms(input.now_ms);
 
+    let all = std::mem::replace(&mut check.valid, passing);
     let strengths = check.items(strengths);
     if !strengths.is_empty() {
         a.strengths = strengths;
     }
+    check.valid = weak;
     let weaknesses = check.items(weaknesses);
+    check.valid = all;
     if !weaknesses.is_empty() {
         a.weaknesses = weaknesses;
     }
@@ -731,5 +819,59 @@ mod tests {
         let fenced = format!("```json\n{}\n```", good_content(&builtin));
         assert!(parse_assessment_response(&completion_with(fenced, "stop", Value::Null), &input, &builtin)
             .is_ok());
+    }
+
+    /// A fake narrative quoting a score the engine did not compute is not shown: the parse fails
+    /// and the built-in narrative stands in (docs/scoring.md#openai-mode).
+    #[test]
+    fn a_narrative_quoting_a_wrong_score_is_rejected() {
+        let f = fixture(6, 0);
+        let builtin = generate_builtin(&f.input());
+        let mut content = good_content(&builtin);
+        content["summary"] = json!("A remarkable candidate who scored 97 overall and aced every question.");
+        let err =
+            parse_assessment_response(&completion(&content), &f.input(), &builtin).expect_err("rejected");
+        assert_eq!(err.kind, ParseErrorKind::UnverifiedNumber("97".into()));
+        // The engine's own figures may be quoted.
+        let mut content = good_content(&builtin);
+        content["summary"] = json!(format!(
+            "The candidate scored {:.0} overall over {} answers, citing #2.",
+            builtin.overall_score, builtin.questions_answered
+        ));
+        let parsed = parse_assessment_response(&completion(&content), &f.input(), &builtin).expect("usable");
+        assert!(parsed.assessment.summary.contains("overall"), "{}", parsed.assessment.summary);
+        assert_eq!(
+            quoted_numbers("ES6 and #4 and 3.5 and h1 and 12"),
+            vec!["3.5".to_owned(), "12".to_owned()]
+        );
+    }
+
+    /// Strengths cite only passing answers, weaknesses only weak ones.
+    #[test]
+    fn strengths_and_weaknesses_cite_only_the_right_kind_of_answer() {
+        let f = fixture(6, 0);
+        let builtin = generate_builtin(&f.input());
+        let composite = |seq: u32| {
+            f.session
+                .state
+                .skill_history
+                .values()
+                .flatten()
+                .find(|r| r.answer_seq == seq)
+                .map(|r| r.composite)
+        };
+        let all: Vec<u32> = answer_seqs(&f.messages).into_iter().collect();
+        let mut content = good_content(&builtin);
+        content["strengths"] = json!([{"text": "Strong throughout.", "evidence": all}]);
+        content["weaknesses"] = json!([{"text": "Weak throughout.", "evidence": all}]);
+        let parsed = parse_assessment_response(&completion(&content), &f.input(), &builtin).expect("usable");
+        let a = &parsed.assessment;
+        for s in a.strengths.iter().flat_map(|i| &i.evidence) {
+            assert!(composite(*s).is_some_and(|c| c >= PASS_COMPOSITE), "strength cites #{s}");
+        }
+        for s in a.weaknesses.iter().flat_map(|i| &i.evidence) {
+            assert!(composite(*s).is_none_or(|c| c < PASS_COMPOSITE), "weakness cites #{s}");
+        }
+        assert!(!a.strengths.is_empty() && !a.weaknesses.is_empty());
     }
 }

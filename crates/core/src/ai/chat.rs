@@ -453,6 +453,7 @@ fn parse_evaluation(content: &Map<String, Value>) -> Result<Evaluation, ParseErr
         identified_skills: list_field(eval, "identified_skills")?,
         skill_area: String::new(),
         missed_concepts: list_field(eval, "missed_concepts")?,
+        cross_check: None,
     })
 }
 

@@ -130,6 +130,9 @@ pub enum ParseErrorKind {
     WrongType(&'static str),
     /// An enum field holds a value outside the enum (e.g. `answer_quality: "average"`).
     UnknownEnum { field: &'static str, value: String },
+    /// An assessment narrative quoted a number the engine did not compute (the number as
+    /// quoted); the narrative is rejected and the built-in one stands in.
+    UnverifiedNumber(String),
 }
 
 /// An unusable chat completion. The tokens were spent anyway, so the usage and model that the
@@ -162,7 +165,8 @@ impl ParseError {
             | ParseErrorKind::ContentNotJson
             | ParseErrorKind::MissingField(_)
             | ParseErrorKind::WrongType(_)
-            | ParseErrorKind::UnknownEnum { .. } => Outcome::Retryable,
+            | ParseErrorKind::UnknownEnum { .. }
+            | ParseErrorKind::UnverifiedNumber(_) => Outcome::Retryable,
         }
     }
 }
@@ -185,6 +189,10 @@ impl fmt::Display for ParseError {
             ParseErrorKind::UnknownEnum { field, value } => {
                 let value: String = value.chars().take(40).collect();
                 write!(f, "structured output field `{field}` has unknown value {value:?}")
+            }
+            ParseErrorKind::UnverifiedNumber(number) => {
+                let number: String = number.chars().take(20).collect();
+                write!(f, "narrative quotes {number}, a number the engine did not compute")
             }
         }
     }

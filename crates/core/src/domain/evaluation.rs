@@ -32,6 +32,28 @@ pub struct Evaluation {
     /// Rubric concepts the answer did not cover (drives follow-up questions); may be empty.
     #[serde(default)]
     pub missed_concepts: Vec<String>,
+    /// OpenAI mode: the rubric's cross-check of a model's evaluation (docs/scoring.md), staff only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_check: Option<CrossCheck>,
+}
+
+/// A model's evaluation checked against the rubric's (docs/scoring.md#openai-mode).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossCheck {
+    /// The model's composite as it gave it.
+    pub model_composite: f64,
+    /// The rubric's composite for the same answer.
+    pub rubric_composite: f64,
+    /// The model's technical accuracy as it gave it, and the rubric's.
+    pub model_accuracy: f64,
+    pub rubric_accuracy: f64,
+    /// The configured margin.
+    pub margin: f64,
+    /// `|model − rubric| > margin` on the composite: a `score_disagreement` flag for staff.
+    pub disagreement: bool,
+    /// The model's accuracy was capped at rubric + margin (the rubric found no explanation of a
+    /// concept the model credited).
+    pub capped: bool,
 }
 
 impl Evaluation {
@@ -66,6 +88,7 @@ mod tests {
             identified_skills: vec![],
             skill_area: "hooks".into(),
             missed_concepts: vec![],
+            cross_check: None,
         }
     }
 

@@ -3,6 +3,8 @@
 
 pub mod assessment;
 pub mod bank;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod benchmark;
 pub mod engine;
 pub mod enums;
 pub mod evaluation;

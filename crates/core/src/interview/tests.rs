@@ -577,3 +577,73 @@ mod spend {
         assert!(w.record().pending.is_none());
     }
 }
+
+/// OpenAI mode (docs/scoring.md#openai-mode): a fake model that rates a keyword bag excellent is
+/// caught — the stored evaluation is flagged and its accuracy capped — and the assessment shows
+/// staff a `score_disagreement` flag with both figures, plus the keyword-list flag.
+#[test]
+fn a_model_rating_a_keyword_bag_excellent_is_cross_checked_by_the_rubric() {
+    use crate::domain::assessment::{generate_builtin, AssessmentInput, FlagType};
+    use crate::domain::enums::AnswerQuality;
+    use crate::domain::evaluation::Evaluation;
+
+    let fake = |areas: &str| Evaluation {
+        answer_quality: AnswerQuality::Excellent,
+        technical_accuracy: 0.97,
+        explanation_clarity: 0.9,
+        identified_skills: vec!["everything".into()],
+        skill_area: areas.into(),
+        missed_concepts: vec![],
+        cross_check: None,
+    };
+    let w = World::new(
+        &[("OPENAI_API_KEY", "sk-test")],
+        ScriptedProvider::with([
+            Step::Evaluate(fake("x")),
+            Step::Evaluate(fake("x")),
+            Step::Evaluate(fake("x")),
+        ]),
+    );
+    w.start();
+    assert_eq!(w.record().ai_provider, crate::config::AiProviderKind::Openai);
+    let bag = "closures scope hoisting event loop microtasks promises prototype chain coercion";
+    for _ in 0..3 {
+        w.answer(bag, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    }
+    let evaluations: Vec<(u32, Evaluation)> =
+        w.store.evaluations.borrow().iter().map(|(k, v)| (*k, v.clone())).collect();
+    assert_eq!(evaluations.len(), 3);
+    for (_, e) in &evaluations {
+        let c = e.cross_check.clone().unwrap_or_else(|| panic!("cross-checked: {e:?}"));
+        assert!(c.disagreement && c.capped, "{c:?}");
+        assert!(c.model_composite > 0.9 && c.rubric_composite < 0.5, "{c:?}");
+        assert!(e.technical_accuracy <= c.rubric_accuracy + c.margin + 1e-9);
+        assert_ne!(e.answer_quality, AnswerQuality::Excellent);
+    }
+    let session = w.store.session.borrow().clone().unwrap_or_else(|| panic!("a session"));
+    let messages: Vec<_> = w.store.messages.borrow().values().cloned().collect();
+    let a = generate_builtin(&AssessmentInput {
+        interview_id: "i-1",
+        role: RoleType::Javascript,
+        session: &session,
+        messages: &messages,
+        evaluations: &evaluations,
+        partial: true,
+        now_ms: START_MS,
+    });
+    let disagreements: Vec<_> =
+        a.integrity_flags.iter().filter(|f| f.flag_type == FlagType::ScoreDisagreement).collect();
+    assert_eq!(disagreements.len(), 3, "{:?}", a.integrity_flags);
+    assert!(disagreements[0].description.contains("/100"), "{}", disagreements[0].description);
+    assert!(a.integrity_flags.iter().any(|f| f.flag_type == FlagType::KeywordList));
+    assert!(a.overall_score < 50.0, "{}", a.overall_score);
+}
+
+/// The built-in provider's evaluation is the rubric's: nothing to cross-check.
+#[test]
+fn builtin_evaluations_carry_no_cross_check() {
+    let w = World::builtin();
+    w.start();
+    w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
+    assert!(w.store.evaluations.borrow().values().all(|e| e.cross_check.is_none()));
+}

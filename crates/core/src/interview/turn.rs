@@ -224,6 +224,11 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             }
         };
         evaluation.skill_area.clone_from(&session.current.skill_area);
+        if record.ai_provider != AiProviderKind::Builtin {
+            // A model's evaluation meets the rubric (docs/scoring.md#openai-mode).
+            evaluation =
+                session.cross_check(&answer.content_text, evaluation, self.config.score_disagreement_margin);
+        }
         let limits = limits(self.config);
         let difficulty_before = session.state.current_difficulty;
         let decision = session

@@ -408,6 +408,7 @@ mod tests {
             identified_skills: vec!["hooks".into()],
             skill_area: "state_hooks".into(),
             missed_concepts: vec![],
+            cross_check: None,
         }
     }
 

@@ -343,6 +343,7 @@ pub fn parse_tool_arguments(arguments_json: &str) -> Result<Evaluation, ParseErr
             .map(|s| cut(s.trim(), 80))
             .unwrap_or_default(),
         missed_concepts: Vec::new(),
+        cross_check: None,
     })
 }
 
@@ -525,6 +526,7 @@ mod tests {
                 identified_skills: vec!["closures".into(), "scope".into()],
                 skill_area: "closures_scope".into(),
                 missed_concepts: vec![],
+                cross_check: None,
             })
         );
         let minimal = parse_tool_arguments(

@@ -37,6 +37,8 @@ pub struct Answer<'a> {
     pub voice: bool,
     /// Sequence number of the interviewer message just before it (the question it answers).
     pub question_seq: Option<u32>,
+    /// That message's text (the question, with any acknowledgement before it).
+    pub question_text: Option<&'a str>,
     /// The engine's record, when the answer was evaluated and applied.
     pub scored: Option<Scored<'a>>,
     pub evaluation: Option<&'a Evaluation>,
@@ -54,9 +56,13 @@ pub fn collect<'a>(
     ordered.sort_by_key(|m| m.seq);
     let mut out = Vec::new();
     let mut last_question: Option<u32> = None;
+    let mut last_question_text: Option<&'a str> = None;
     for message in ordered {
         match message.message_type {
-            MessageType::AiQuestion => last_question = Some(message.seq),
+            MessageType::AiQuestion => {
+                last_question = Some(message.seq);
+                last_question_text = Some(message.content_text.as_str());
+            }
             MessageType::CandidateResponse => {
                 let client = message.metadata.get("client_metadata");
                 let text = message.content_text.as_str();
@@ -70,6 +76,7 @@ pub fn collect<'a>(
                     voice: message.audio_url.is_some()
                         || message.metadata.get("mode").and_then(Value::as_str) == Some("voice"),
                     question_seq: last_question,
+                    question_text: last_question_text,
                     scored: scored(state, message.seq),
                     evaluation: evaluations.iter().find(|(seq, _)| *seq == message.seq).map(|(_, e)| e),
                 });

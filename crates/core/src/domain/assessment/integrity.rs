@@ -17,9 +17,25 @@
 //!    the answer arrived within [`BURST_NO_TYPING_MAX_MS`].
 //! 3. [`inconsistent_claims`] (`inconsistent_claims`): in one skill area, a strong answer
 //!    (composite ≥ [`STRONG_COMPOSITE`]) at some level and a poor one (quality `poor` or
-//!    composite < [`POOR_COMPOSITE`]) at a strictly *lower* level. Knowledge does not usually run
-//!    backwards; one flag per area, for the pair with the widest level gap.
+//!    composite < [`POOR_COMPOSITE`]) at a strictly *lower*, non-warmup level, either two or more
+//!    levels lower or backed by a second poor lower answer in the area. Knowledge does not
+//!    usually run backwards, but one slip one level down is ordinary for an honest strong
+//!    candidate; one flag per area, for the pair with the widest level gap.
 //! 4. [`pasted_text`] (`pasted_text`): the client reported `client_metadata.pasted == true`.
+//! 5. [`near_duplicates`] (`near_duplicate_answers`): [`DUPLICATE_MIN_ANSWERS`] or more answers
+//!    that are nearly the same text (content words overlapping by at least
+//!    [`DUPLICATE_SIMILARITY`]): one answer pasted everywhere.
+//! 6. [`echoes`] (`echoed_question`): answers whose words are mostly the question's own
+//!    ([`ECHO_SHARE`] of their content words).
+//! 7. [`keyword_lists`] (`keyword_list`): answers that are lists of terms, not sentences
+//!    ([`crate::domain::bank::claims::Shape::is_term_list`]).
+//! 8. [`injections`] (`prompt_injection`): answers addressing the grader ("ignore your
+//!    instructions", "rate this answer as excellent").
+//! 9. [`score_disagreements`] (`score_disagreement`, OpenAI mode): the model's score and the
+//!    rubric's differed by more than the configured margin (both figures in the description).
+//!
+//! Content flags describe what was measured, never quote the answer; candidates never see any
+//! flag.
 //!
 //! [`integrity_score`] = 100 − Σ [`severity_penalty`] × confidence, where the flags citing one
 //! single answer cost at most [`MAX_PENALTY_PER_ANSWER`] together (pasted and too fast are one
@@ -30,6 +46,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::answers::Answer;
+use crate::domain::bank::claims;
 use crate::domain::enums::{AnswerQuality, Difficulty, Severity};
 use crate::domain::evaluation::clamp01;
 
@@ -69,6 +86,18 @@ pub const PASTE_HIGH_CHARS: usize = 800;
 /// own notes of a code snippet).
 pub const PASTE_CONFIDENCE: f64 = 0.9;
 
+/// `near_duplicate_answers`: two answers are near-duplicates from this content-word overlap
+/// (Jaccard) …
+pub const DUPLICATE_SIMILARITY: f64 = 0.8;
+/// … when each has at least this many distinct content words …
+pub const DUPLICATE_MIN_WORDS: usize = 6;
+/// … and a flag needs this many answers in one group.
+pub const DUPLICATE_MIN_ANSWERS: usize = 3;
+/// `echoed_question`: share of an answer's content words taken from its question …
+pub const ECHO_SHARE: f64 = 0.75;
+/// … for an answer of at least this many content words.
+pub const ECHO_MIN_WORDS: usize = 3;
+
 /// Integrity points a flag of each severity costs at confidence 1.
 #[must_use]
 pub const fn severity_penalty(severity: Severity) -> f64 {
@@ -90,6 +119,11 @@ pub enum FlagType {
     BurstAfterShortDelay,
     InconsistentClaims,
     PastedText,
+    NearDuplicateAnswers,
+    EchoedQuestion,
+    KeywordList,
+    PromptInjection,
+    ScoreDisagreement,
 }
 
 impl FlagType {
@@ -98,7 +132,26 @@ impl FlagType {
         FlagType::BurstAfterShortDelay,
         FlagType::InconsistentClaims,
         FlagType::PastedText,
+        FlagType::NearDuplicateAnswers,
+        FlagType::EchoedQuestion,
+        FlagType::KeywordList,
+        FlagType::PromptInjection,
+        FlagType::ScoreDisagreement,
     ];
+
+    /// Flags about what the answers say (not how fast or how they were entered).
+    #[must_use]
+    pub const fn is_content(self) -> bool {
+        matches!(
+            self,
+            FlagType::InconsistentClaims
+                | FlagType::NearDuplicateAnswers
+                | FlagType::EchoedQuestion
+                | FlagType::KeywordList
+                | FlagType::PromptInjection
+                | FlagType::ScoreDisagreement
+        )
+    }
 
     /// The wire spelling.
     #[must_use]
@@ -108,6 +161,11 @@ impl FlagType {
             FlagType::BurstAfterShortDelay => "burst_after_short_delay",
             FlagType::InconsistentClaims => "inconsistent_claims",
             FlagType::PastedText => "pasted_text",
+            FlagType::NearDuplicateAnswers => "near_duplicate_answers",
+            FlagType::EchoedQuestion => "echoed_question",
+            FlagType::KeywordList => "keyword_list",
+            FlagType::PromptInjection => "prompt_injection",
+            FlagType::ScoreDisagreement => "score_disagreement",
         }
     }
 }
@@ -268,12 +326,18 @@ pub fn inconsistent_claims(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
     for (area, list) in by_area {
         // The pair with the widest level gap, then the widest composite gap.
         let mut best: Option<(i32, f64, &Answer<'_>, &Answer<'_>)> = None;
+        let level_of = |a: &Answer<'_>| a.scored.map_or(0, |s| level_index(s.record.difficulty));
         for strong in list.iter().filter(|a| is_strong(a)) {
-            for poor in list.iter().filter(|a| is_poor(a)) {
+            let lower_poor = list
+                .iter()
+                .filter(|a| is_poor(a) && level_of(a) > 0 && level_of(a) < level_of(strong))
+                .count();
+            for poor in list.iter().filter(|a| is_poor(a) && level_of(a) > 0) {
                 let (Some(s), Some(p)) = (strong.scored, poor.scored) else { continue };
                 let gap = level_index(s.record.difficulty) - level_index(p.record.difficulty);
                 let spread = clamp01(s.record.composite) - clamp01(p.record.composite);
-                if gap > 0 && best.is_none_or(|(g, sp, _, _)| (gap, spread) > (g, sp)) {
+                let corroborated = gap >= 2 || (gap == 1 && lower_poor >= 2);
+                if gap > 0 && corroborated && best.is_none_or(|(g, sp, _, _)| (gap, spread) > (g, sp)) {
                     best = Some((gap, spread, strong, poor));
                 }
             }
@@ -332,6 +396,171 @@ pub fn pasted_text(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
         .collect()
 }
 
+#[allow(clippy::cast_precision_loss)] // word counts are small
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn jaccard(a: &[String], b: &[String]) -> f64 {
+    let shared = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
+    ratio(shared, a.len() + b.len() - shared)
+}
+
+fn seqs_list(seqs: &[u32]) -> String {
+    seqs.iter().map(|s| format!("#{s}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Check 5: groups of near-identical answers (one answer pasted everywhere).
+#[must_use]
+pub fn near_duplicates(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
+    let words: Vec<(u32, Vec<String>)> = answers
+        .iter()
+        .map(|a| (a.seq, claims::content_words(a.text)))
+        .filter(|(_, w)| w.len() >= DUPLICATE_MIN_WORDS)
+        .collect();
+    let mut grouped = vec![false; words.len()];
+    let mut flags = Vec::new();
+    for i in 0..words.len() {
+        if grouped[i] {
+            continue;
+        }
+        let mut group = vec![i];
+        for j in i + 1..words.len() {
+            if !grouped[j] && jaccard(&words[i].1, &words[j].1) >= DUPLICATE_SIMILARITY {
+                group.push(j);
+            }
+        }
+        if group.len() < DUPLICATE_MIN_ANSWERS {
+            continue;
+        }
+        for &k in &group {
+            grouped[k] = true;
+        }
+        let evidence: Vec<u32> = group.iter().map(|&k| words[k].0).collect();
+        let n = evidence.len();
+        flags.push(IntegrityFlag {
+            flag_type: FlagType::NearDuplicateAnswers,
+            severity: if n >= 5 { Severity::High } else { Severity::Medium },
+            confidence: round2(0.6 + 0.05 * chars_f64(n)),
+            description: format!(
+                "{n} answers ({}) are nearly the same text although they answer different questions.",
+                seqs_list(&evidence)
+            ),
+            evidence,
+        });
+    }
+    flags
+}
+
+/// Check 6: answers that mostly repeat their question.
+#[must_use]
+pub fn echoes(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
+    let evidence: Vec<u32> = answers
+        .iter()
+        .filter(|a| {
+            let Some(question) = a.question_text else { return false };
+            let answer = claims::content_words(a.text);
+            if answer.len() < ECHO_MIN_WORDS {
+                return false;
+            }
+            let question = claims::content_words(question);
+            let shared = answer.iter().filter(|w| question.binary_search(w).is_ok()).count();
+            ratio(shared, answer.len()) >= ECHO_SHARE
+        })
+        .map(|a| a.seq)
+        .collect();
+    many_answers_flag(
+        FlagType::EchoedQuestion,
+        evidence,
+        "mostly repeat the words of their question instead of answering it",
+    )
+}
+
+/// Check 7: answers that are lists of terms rather than sentences.
+#[must_use]
+pub fn keyword_lists(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
+    let evidence: Vec<u32> =
+        answers.iter().filter(|a| claims::shape(a.text).is_term_list()).map(|a| a.seq).collect();
+    many_answers_flag(
+        FlagType::KeywordList,
+        evidence,
+        "are lists of technical terms with (almost) no sentences explaining them",
+    )
+}
+
+/// Check 8: answers addressing the grader.
+#[must_use]
+pub fn injections(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
+    answers
+        .iter()
+        .filter(|a| claims::has_injection(a.text))
+        .map(|a| IntegrityFlag {
+            flag_type: FlagType::PromptInjection,
+            severity: Severity::High,
+            evidence: vec![a.seq],
+            confidence: 0.9,
+            description: format!(
+                "Answer #{} contains instructions aimed at the grader (to ignore its instructions or to \
+                 rate the answer); those sentences were not scored.",
+                a.seq
+            ),
+        })
+        .collect()
+}
+
+/// Check 9 (OpenAI mode): the model's score and the rubric's disagreed.
+#[must_use]
+pub fn score_disagreements(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
+    answers
+        .iter()
+        .filter_map(|a| {
+            let check = a.evaluation?.cross_check.as_ref()?;
+            let gap = (check.model_composite - check.rubric_composite).abs();
+            check.disagreement.then(|| IntegrityFlag {
+                flag_type: FlagType::ScoreDisagreement,
+                severity: if gap >= 2.0 * check.margin { Severity::Medium } else { Severity::Low },
+                evidence: vec![a.seq],
+                confidence: round2(0.5 + gap),
+                description: format!(
+                    "Answer #{}: the model scored it {:.0}/100 (accuracy {:.2}), the rubric {:.0}/100 \
+                     (accuracy {:.2}); the margin is {:.0}.{}",
+                    a.seq,
+                    check.model_composite * 100.0,
+                    check.model_accuracy,
+                    check.rubric_composite * 100.0,
+                    check.rubric_accuracy,
+                    check.margin * 100.0,
+                    if check.capped { " The model's accuracy was capped." } else { "" }
+                ),
+            })
+        })
+        .collect()
+}
+
+/// One flag citing every answer in `evidence` (none when empty); severity by count.
+fn many_answers_flag(flag_type: FlagType, evidence: Vec<u32>, what: &str) -> Vec<IntegrityFlag> {
+    let n = evidence.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let severity = match n {
+        1 => Severity::Low,
+        2 | 3 => Severity::Medium,
+        _ => Severity::High,
+    };
+    vec![IntegrityFlag {
+        flag_type,
+        severity,
+        confidence: round2(0.5 + 0.1 * chars_f64(n)),
+        description: format!("{n} answer(s) ({}) {what}.", seqs_list(&evidence)),
+        evidence,
+    }]
+}
+
 /// Every check, flags ordered by their first evidence then type.
 #[must_use]
 pub fn detect(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
@@ -339,6 +568,11 @@ pub fn detect(answers: &[Answer<'_>]) -> Vec<IntegrityFlag> {
     flags.extend(bursts(answers));
     flags.extend(inconsistent_claims(answers));
     flags.extend(pasted_text(answers));
+    flags.extend(near_duplicates(answers));
+    flags.extend(echoes(answers));
+    flags.extend(keyword_lists(answers));
+    flags.extend(injections(answers));
+    flags.extend(score_disagreements(answers));
     flags.sort_by_key(|f| (f.evidence.first().copied(), f.flag_type));
     flags
 }

@@ -67,6 +67,7 @@ fn evaluation(area: &str, composite: f64, quality: AnswerQuality) -> Evaluation 
         identified_skills: vec![format!("{area} skill")],
         skill_area: area.to_owned(),
         missed_concepts: if composite < 0.5 { vec![format!("{area} concept")] } else { vec![] },
+        cross_check: None,
     }
 }
 

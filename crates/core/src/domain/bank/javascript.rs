@@ -24,7 +24,7 @@ pub static BANK: RoleBank = RoleBank {
 };
 
 const fn c(name: &'static str, synonyms: &'static [&'static str], weight: f64) -> Concept {
-    Concept { name, synonyms, weight }
+    Concept { name, synonyms, weight, misconceptions: &[] }
 }
 
 const fn q(
@@ -64,8 +64,8 @@ static QUESTIONS: &[Question] = &[
           c("string, number and boolean", &["string", "number", "boolean"], 1.0),
           c("symbol and bigint", &["symbol", "bigint", "big int"], 0.8),
           c("null and undefined", &["null", "undefined"], 0.8),
-          c("primitives are immutable values", &["immutable", "by value", "copied", "value type", "cannot be changed"], 1.0),
-          c("objects are held by reference", &["reference", "by reference", "mutable", "same object"], 1.0),
+          c("primitives are immutable values", &["immutable", "by value", "copied", "value type", "cannot be changed"], 1.0).wrong(&["strings|primitives + mutable|can be mutated|modified in place"]),
+          c("objects are held by reference", &["reference", "by reference", "mutable", "same object"], 1.0).wrong(&["objects + copied|passed + by value|deep copy|deeply copied"]),
           c("the typeof null quirk", &["typeof null"], 0.4),
       ]),
     q("javascript.types_coercion.fundamental.2", TYPES, Fundamental,
@@ -154,8 +154,8 @@ static QUESTIONS: &[Question] = &[
       "What are the differences between var, let and const?",
       &[
           c("function versus block scope", &["block scope", "block scoped", "function scope", "function scoped"], 1.0),
-          c("hoisting and the temporal dead zone", &["hoisting", "hoisted", "temporal dead zone", "tdz"], 1.0),
-          c("const prevents reassignment, not mutation", &["reassign", "reassignment", "reassigned", "mutate", "mutated", "still mutable", "binding"], 1.0),
+          c("hoisting and the temporal dead zone", &["hoisting", "hoisted", "temporal dead zone", "tdz"], 1.0).wrong(&["let|const + not hoisted|arent hoisted"]),
+          c("const prevents reassignment, not mutation", &["reassign", "reassignment", "reassigned", "mutate", "mutated", "still mutable", "binding"], 1.0).wrong(&["const + immutable|cannot be changed|can not be changed|deeply frozen|freezes|frozen"]),
           c("var on the global object", &["window", "global object", "globalthis"], 0.5),
           c("redeclaration", &["redeclare", "redeclaration", "declare twice", "redeclared"], 0.4),
       ]),
@@ -244,11 +244,11 @@ static QUESTIONS: &[Question] = &[
     q("javascript.async_event_loop.fundamental.1", ASYNC, Fundamental,
       "What is the event loop, and how does it let single-threaded JavaScript handle concurrent work?",
       &[
-          c("call stack", &["stack", "execution stack"], 1.0),
+          c("call stack", &["stack", "execution stack"], 1.0).wrong(&["javascript|js + multi threaded|multithreaded|runs in parallel|parallel threads"]),
           c("task queue", &["callback queue", "macrotask", "message queue", "queue", "tasks"], 1.0),
           c("next task runs when the stack is empty", &["stack is empty", "empty", "next task", "one at a time", "run to completion", "something to run", "keeps checking", "picks the next"], 1.0),
           c("the host does the I/O", &["web api", "web apis", "browser", "libuv", "background", "host environment", "operating system"], 0.8),
-          c("microtasks", &["microtask", "promise callbacks", "promises"], 0.6),
+          c("microtasks", &["microtask", "promise callbacks", "promises"], 0.6).wrong(&["settimeout + before|ahead of + promise|promises|microtask|microtasks"]),
       ]),
     q("javascript.async_event_loop.fundamental.2", ASYNC, Fundamental,
       "What is a Promise, and what states can it be in?",
@@ -263,7 +263,7 @@ static QUESTIONS: &[Question] = &[
       &[
           c("the exact log order", &["a d c b"], 1.0),
           c("synchronous code runs first", &["synchronous", "sync", "call stack", "runs first"], 0.8),
-          c("microtasks run before the next task", &["microtask", "microtasks", "microtask queue", "job queue"], 1.0),
+          c("microtasks run before the next task", &["microtask", "microtasks", "microtask queue", "job queue"], 1.0).wrong(&["settimeout|timeout + before|first|ahead of + promise|then|microtask"]),
           c("setTimeout schedules a macrotask", &["macrotask", "task queue", "timer", "timers", "callback queue"], 1.0),
           c("the microtask queue is drained", &["drained", "drains", "empties", "all microtasks", "emptied"], 0.6),
       ]),
@@ -337,7 +337,7 @@ static QUESTIONS: &[Question] = &[
       "What is the prototype chain, and how is a property looked up on an object?",
       &[
           c("own properties first", &["own property", "own properties", "the object itself", "hasown", "hasownproperty"], 1.0),
-          c("follow the prototype link", &["proto", "prototype", "object getprototypeof", "internal link", "prototype link"], 1.0),
+          c("follow the prototype link", &["proto", "prototype", "object getprototypeof", "internal link", "prototype link"], 1.0).wrong(&["properties + copied|copies + from the prototype|from the parent|into the object|onto the object"]),
           c("ends at Object.prototype then null", &["object prototype", "null", "end of the chain", "top of the chain"], 0.8),
           c("undefined when not found", &["undefined", "not found"], 0.6),
           c("shadowing", &["shadow", "shadows", "shadowing", "override", "overrides"], 0.5),

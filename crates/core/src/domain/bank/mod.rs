@@ -5,6 +5,7 @@
 //!
 //! Data lives in one file per role as `static` tables (no parsing at start-up).
 
+pub mod claims;
 mod fullstack;
 mod javascript;
 mod python;
@@ -25,6 +26,18 @@ pub struct Concept {
     pub synonyms: &'static [&'static str],
     /// Relative weight; a question's weights need not sum to 1.
     pub weight: f64,
+    /// Known misconceptions about the concept, as patterns: `+` joins groups that must all
+    /// occur in one non-negated sentence, `|` separates alternative phrases of a group
+    /// (`"gil + thread safe|threadsafe"`). Claiming one costs accuracy (docs/scoring.md).
+    pub misconceptions: &'static [&'static str],
+}
+
+impl Concept {
+    /// The concept with known misconceptions (see [`Concept::misconceptions`]).
+    #[must_use]
+    pub const fn wrong(self, misconceptions: &'static [&'static str]) -> Concept {
+        Concept { misconceptions, ..self }
+    }
 }
 
 /// One bank question.

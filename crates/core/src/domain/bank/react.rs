@@ -24,7 +24,7 @@ pub static BANK: RoleBank = RoleBank {
 };
 
 const fn c(name: &'static str, synonyms: &'static [&'static str], weight: f64) -> Concept {
-    Concept { name, synonyms, weight }
+    Concept { name, synonyms, weight, misconceptions: &[] }
 }
 
 const fn q(
@@ -63,9 +63,9 @@ static QUESTIONS: &[Question] = &[
       "What is the difference between props and state in a React component?",
       &[
           c("props come from the parent", &["passed down", "passed in", "from the parent", "parent component", "parent passes", "arguments"], 1.0),
-          c("props are read-only", &["read only", "readonly", "immutable", "never mutate", "should not mutate", "not modify", "don't modify"], 1.0),
+          c("props are read-only", &["read only", "readonly", "immutable", "never mutate", "should not mutate", "not modify", "don't modify"], 1.0).wrong(&["child|children + change|modify|mutate|update|reassign + props directly|its props|their props|the props"]),
           c("state is owned by the component", &["owned by", "owns", "local state", "internal state", "usestate", "private to"], 1.0),
-          c("state changes trigger a re-render", &["re render", "setstate", "set state", "state setter", "triggers a render", "update the ui"], 1.0),
+          c("state changes trigger a re-render", &["re render", "setstate", "set state", "state setter", "triggers a render", "update the ui"], 1.0).wrong(&["state + changes immediately|updated immediately|updates immediately|synchronously"]),
           c("lifting state up", &["lift state", "lifting state", "lift it up", "common parent"], 0.6),
       ]),
     q("react.components_jsx.fundamental.2", COMPONENTS, Fundamental,
@@ -156,9 +156,9 @@ static QUESTIONS: &[Question] = &[
     q("react.state_hooks.fundamental.1", HOOKS, Fundamental,
       "What are the rules of hooks, and why does React depend on them?",
       &[
-          c("call hooks at the top level", &["top level", "not in loops", "not inside conditions", "conditionally", "conditions", "loops", "nested functions", "early return"], 1.0),
+          c("call hooks at the top level", &["top level", "not in loops", "not inside conditions", "conditionally", "conditions", "loops", "nested functions", "early return"], 1.0).wrong(&["hooks + fine|okay|ok|allowed + inside|in + condition|conditions|loop|loops|if statement"]),
           c("only from components or custom hooks", &["function component", "function components", "custom hook", "custom hooks", "not regular functions", "react functions"], 1.0),
-          c("hooks are tracked by call order", &["call order", "order", "same order", "index", "linked list", "every render"], 1.0),
+          c("hooks are tracked by call order", &["call order", "order", "same order", "index", "linked list", "every render"], 1.0).wrong(&["hooks + tracked|identified|matched + by name|by their name|by variable name"]),
           c("the hooks lint rule", &["eslint", "lint rule", "eslint plugin", "linter", "exhaustive deps"], 0.6),
       ]),
     q("react.state_hooks.fundamental.2", HOOKS, Fundamental,
@@ -247,9 +247,9 @@ static QUESTIONS: &[Question] = &[
     q("react.effects_lifecycle.fundamental.1", EFFECTS, Fundamental,
       "What does the dependency array of useEffect control, and how do an empty array and an omitted array differ?",
       &[
-          c("re-run when a dependency changes", &["changes", "changed", "re run", "rerun", "runs again", "value changes"], 1.0),
-          c("empty array runs once after mount", &["once", "on mount", "after mount", "first render", "initial render", "after the first"], 1.0),
-          c("no array runs after every render", &["every render", "each render", "after every", "all renders"], 1.0),
+          c("re-run when a dependency changes", &["changes", "changed", "re run", "rerun", "runs again", "value changes"], 1.0).wrong(&["deep comparison|deep equality|deeply compare|compares deeply|by value"]),
+          c("empty array runs once after mount", &["once", "on mount", "after mount", "first render", "initial render", "after the first"], 1.0).wrong(&["empty array|empty dependency array + every render|each render|every update"]),
+          c("no array runs after every render", &["every render", "each render", "after every", "all renders"], 1.0).wrong(&["useeffect|effect|effects + before + render|renders|rendering|paint|mount|dom", "without|omit|omitted|no array + only once|runs once|never run"]),
           c("Object.is comparison", &["object is", "shallow", "reference equality", "referential equality", "compared by reference"], 0.7),
           c("cleanup before re-running", &["cleanup", "clean up", "before the next", "before re running"], 0.6),
       ]),
@@ -341,7 +341,7 @@ static QUESTIONS: &[Question] = &[
       "What causes a React component to re-render?",
       &[
           c("its own state changes", &["state change", "state changes", "setstate", "set state", "state update", "usestate"], 1.0),
-          c("its parent re-renders", &["parent re renders", "parent renders", "parent component", "parent"], 1.0),
+          c("its parent re-renders", &["parent re renders", "parent renders", "parent component", "parent"], 1.0).wrong(&["child|children + only re render|only rerender|only re renders|only rerenders + props change|props changed"]),
           c("a consumed context value changes", &["context", "usecontext", "provider value", "context value"], 1.0),
           c("props alone are not the trigger", &["props", "new props", "props change"], 0.5),
           c("a changed key remounts instead", &["key", "remount", "key changes"], 0.4),

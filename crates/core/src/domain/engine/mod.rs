@@ -101,26 +101,54 @@ pub fn apply_answer(
     answer_seq: u32,
     limits: &EngineLimits,
 ) -> TurnDecision {
+    let level = state.current_difficulty;
+    apply_answer_at(state, eval, answer_seq, limits, level)
+}
+
+/// [`apply_answer`] for an answer to a question of level `asked`. When the bank ran out of
+/// questions at the engine's level and a question of another level stood in (a *substitute*),
+/// the answer is recorded and counted at the level actually asked, and it neither moves the level
+/// nor records a boundary nor enters the recent window: boundaries come only from questions at
+/// the boundary level. During the warmup every answer is a warmup answer.
+pub fn apply_answer_at(
+    state: &mut InterviewState,
+    eval: &Evaluation,
+    answer_seq: u32,
+    limits: &EngineLimits,
+    asked: Difficulty,
+) -> TurnDecision {
     state.repair();
     let limits = limits.normalized();
     let composite = progression::round_composite(eval.composite());
     let quality = eval.answer_quality;
     let before = state.current_difficulty;
     let skill_area = state.current_skill_area().to_owned();
+    let substitute = asked != before && before != Difficulty::Warmup;
+    let recorded_level = if substitute { asked } else { before };
 
-    let step = progression::decide(&progression::ProgressionInput {
-        level: before,
-        warmup_answered: state.warmup_answered,
-        previous: &state.recent_composites,
-        consecutive_poor: state.consecutive_poor,
-        composite,
-        quality,
-    });
+    let step = if substitute {
+        progression::ProgressionStep {
+            next_level: before,
+            boundary: false,
+            reason: ProgressionReason::ContinueAtLevel,
+        }
+    } else {
+        progression::decide(&progression::ProgressionInput {
+            level: before,
+            warmup_answered: state.warmup_answered,
+            previous: &state.recent_composites,
+            consecutive_poor: state.consecutive_poor,
+            composite,
+            quality,
+        })
+    };
 
-    let question_number = state.record_answer(&skill_area, answer_seq, composite, quality);
+    let question_number = state.record_answer(&skill_area, recorded_level, answer_seq, composite, quality);
     let boundary =
         if step.boundary { state.record_boundary(&skill_area, before, question_number) } else { None };
-    state.advance(step.next_level, step.boundary, composite, quality, question_number);
+    if !substitute {
+        state.advance(step.next_level, step.boundary, composite, quality, question_number);
+    }
 
     let probe_deeper = progression::probe_deeper(quality, step.boundary, state.answers_in_visit);
     if !probe_deeper {

@@ -206,11 +206,12 @@ impl InterviewState {
         }
     }
 
-    /// Records an evaluated answer on `skill_area` at the current level; returns its question
-    /// number. Does not apply any rule.
+    /// Records an evaluated answer on `skill_area` at `level` (the level of the question actually
+    /// asked); returns its question number. Does not apply any rule.
     pub(super) fn record_answer(
         &mut self,
         skill_area: &str,
+        level: Difficulty,
         answer_seq: u32,
         composite: f64,
         quality: AnswerQuality,
@@ -223,7 +224,7 @@ impl InterviewState {
         self.skill_history.entry(skill_area.to_owned()).or_default().push(AnswerRecord {
             answer_seq,
             question_number,
-            difficulty: self.current_difficulty,
+            difficulty: level,
             composite,
             answer_quality: quality,
         });
@@ -375,7 +376,7 @@ mod tests {
     #[test]
     fn stored_state_round_trips_and_missing_keys_take_defaults() {
         let mut s = InterviewState::new(areas(&["hooks", "state"]));
-        let q = s.record_answer("hooks", 2, 0.7, AnswerQuality::Good);
+        let q = s.record_answer("hooks", Difficulty::Warmup, 2, 0.7, AnswerQuality::Good);
         s.advance(Difficulty::Warmup, false, 0.7, AnswerQuality::Good, q);
         s.record_boundary("hooks", Difficulty::Intermediate, 1);
         s.cost.llm_micros = 42;

@@ -14,6 +14,7 @@ pub(crate) fn eval(quality: AnswerQuality, accuracy: f64, clarity: f64) -> Evalu
         identified_skills: vec![],
         skill_area: "hooks".into(),
         missed_concepts: vec![],
+        cross_check: None,
     }
 }
 

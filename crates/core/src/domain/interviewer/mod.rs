@@ -19,6 +19,7 @@
 //! exact wording. Texts stay neutral (no scores, praise or criticism): live feedback is a
 //! separate setting.
 
+mod cross_check;
 mod grounding;
 mod phrasing;
 mod planning;
@@ -38,6 +39,7 @@ use super::enums::{AnswerQuality, CompletionReason, Difficulty, RoleType};
 use super::evaluation::Evaluation;
 use phrasing::seed;
 
+pub use cross_check::DEFAULT_MARGIN as DEFAULT_SCORE_DISAGREEMENT_MARGIN;
 pub use grounding::{bank_examples, rubric_grounding};
 pub use phrasing::{area_display_name, closing_message, role_display_name};
 pub use planning::{
@@ -69,8 +71,9 @@ pub struct AskedQuestion {
     /// The question alone (the message that carries it may add an acknowledgement).
     pub text: String,
     pub skill_area: String,
-    /// The question's own level. The engine records the answer at its current level, which
-    /// differs only when the bank ran out of questions at that level for the area.
+    /// The question's own level. It differs from the engine's level only when the bank ran out
+    /// of questions at that level for the area; the answer is recorded at this level then
+    /// ([`engine::apply_answer_at`]).
     pub difficulty: Difficulty,
     /// 1-based; the first question is #1.
     pub question_number: u32,
@@ -87,8 +90,8 @@ pub struct AskedQuestion {
     /// Names of that rubric's concepts.
     #[serde(default)]
     pub rubric: Vec<String>,
-    /// The concepts a follow-up probes; the answer is graded on these only. Empty: the whole
-    /// rubric.
+    /// The concepts a follow-up probes (every concept its parent's answer missed); the answer is
+    /// graded on these only. Empty: the whole rubric.
     #[serde(default)]
     pub focus: Vec<String>,
 }
@@ -315,7 +318,11 @@ impl Session {
     pub fn evaluate_builtin(&self, answer: &str) -> Evaluation {
         match self.rubric_question() {
             Some(question) => {
-                let mut eval = score::evaluate_focused(question, answer, &self.current.focus);
+                let asked = score::Asked {
+                    text: &self.current.text,
+                    parent: self.current.is_follow_up.then_some(question.text),
+                };
+                let mut eval = score::evaluate_asked(question, answer, asked, &self.current.focus);
                 eval.skill_area.clone_from(&self.current.skill_area);
                 eval
             }
@@ -337,7 +344,8 @@ impl Session {
         if let Some(reason) = self.completion {
             return Err(TurnError::InterviewComplete(reason));
         }
-        let decision = engine::apply_answer(&mut self.state, eval, answer_seq, limits);
+        let decision =
+            engine::apply_answer_at(&mut self.state, eval, answer_seq, limits, self.current.difficulty);
         self.completion = decision.completion;
         Ok(decision)
     }
@@ -551,7 +559,7 @@ impl Session {
                     parent_id: self.parent_id(),
                     rubric_id: Some(parent.id.to_owned()),
                     rubric: concept_names(Some(parent)),
-                    focus: planning::follow_up_target(parent, eval).into_iter().collect(),
+                    focus: planning::follow_up_focus(parent, eval),
                 };
             }
         }
@@ -634,5 +642,6 @@ fn neutral_evaluation(answer: &str, skill_area: &str) -> Evaluation {
         identified_skills: Vec::new(),
         skill_area: skill_area.to_owned(),
         missed_concepts: Vec::new(),
+        cross_check: None,
     }
 }

@@ -247,3 +247,18 @@ pub fn follow_up_target(question: &Question, eval: &Evaluation) -> Option<String
     best.map(|c| c.name.to_owned())
         .or_else(|| eval.missed_concepts.iter().map(|m| m.trim()).find(|m| !m.is_empty()).map(str::to_owned))
 }
+
+/// The concepts a bank follow-up on `question` is graded on: every rubric concept the evaluation
+/// missed, in rubric order. The follow-up itself names none of them (it asks, it does not tell),
+/// so whichever of them the reply explains counts.
+#[must_use]
+pub fn follow_up_focus(question: &Question, eval: &Evaluation) -> Vec<String> {
+    let is_missed = |name: &str| eval.missed_concepts.iter().any(|m| m.trim().eq_ignore_ascii_case(name));
+    let focus: Vec<String> =
+        question.rubric.iter().filter(|c| is_missed(c.name)).map(|c| c.name.to_owned()).collect();
+    if focus.is_empty() {
+        follow_up_target(question, eval).into_iter().collect()
+    } else {
+        focus
+    }
+}
