@@ -315,3 +315,55 @@ async fn with_half_of_the_model_calls_failing_no_answer_is_lost_and_every_turn_c
     assert_eq!(log.len(), 1 + 2 * answers.len(), "one reply per answer");
     fake().reset();
 }
+
+/// The model's word is checked (docs/scoring.md#openai-mode): a model that rates a bare list of
+/// terms excellent is flagged for staff with both figures, and a narrative that quotes a score
+/// the engine never computed is not shown (the built-in narrative stands in).
+#[tokio::test]
+async fn a_model_that_overrates_a_keyword_bag_is_caught_and_a_wrong_quoted_score_is_not_shown() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let admin = app().admin().await;
+    let token = app().candidate().await;
+    let id = app().start_id(&token, "python").await;
+    // "STRONG" makes the fake rate the answer excellent; the answer is only a list of terms.
+    for text in [
+        "STRONG generators, yield, iterators, lazy evaluation, StopIteration, send, coroutines",
+        "STRONG decorators, closures, wrappers, functools, wraps, metadata QUOTE_WRONG_SCORE",
+    ] {
+        let resp = app().answer_request(&token, &id, text, None).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    let resp = app()
+        .request(Method::POST, &format!("/api/v1/interviews/{id}/complete"), &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let started = Instant::now();
+    let a: Value = loop {
+        let resp = app()
+            .request(Method::GET, &format!("/api/v1/interviews/{id}/assessment"), &admin)
+            .send()
+            .await
+            .unwrap();
+        if resp.status() == 200 {
+            break resp.json().await.unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no assessment within 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let flags = a["integrity_flags"].as_array().unwrap();
+    let disagreement = flags
+        .iter()
+        .find(|f| f["type"] == "score_disagreement")
+        .unwrap_or_else(|| panic!("no score_disagreement flag in {flags:?}"));
+    assert!(!disagreement["evidence"].as_array().unwrap().is_empty());
+    assert!(flags.iter().any(|f| f["type"] == "keyword_list"), "{flags:?}");
+    // The capped model evaluations leave the overall score low.
+    assert!(a["overall_score"].as_f64().unwrap() < 50.0, "{}", a["overall_score"]);
+    // The narrative quoting 99/100 was rejected.
+    assert!(!a.to_string().contains("99 out of 100"), "{a}");
+    assert_eq!(a["generator"], "builtin");
+    fake().reset();
+}

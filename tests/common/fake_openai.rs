@@ -642,7 +642,7 @@ fn chat_completion(request: &Request, number: usize, failure: Option<&Failure>) 
     let answer = latest_user_text(messages);
     let schema_name = format["json_schema"]["name"].as_str().unwrap_or_default();
     let content = if schema_name == "interview_assessment" {
-        assessment_content(&format["json_schema"]["schema"])
+        assessment_content(&format["json_schema"]["schema"], &body.to_string())
     } else if schema_name == "resume_extraction" {
         resume_content()
     } else {
@@ -719,7 +719,9 @@ fn turn_content(answer: &str, number: usize) -> String {
 
 /// A narrative for an assessment request, citing the first answer number the schema allows and
 /// reasoning for every skill area the schema lists.
-fn assessment_content(schema: &Value) -> String {
+/// A narrative for an assessment request; when the transcript contains `QUOTE_WRONG_SCORE`, the
+/// summary quotes a score the engine never computed (the service must not show it).
+fn assessment_content(schema: &Value, request: &str) -> String {
     let seqs = &schema["properties"]["strengths"]["items"]["properties"]["evidence"]["items"]["enum"];
     let first = seqs.get(0).cloned().unwrap_or(json!(2));
     let areas: Vec<String> = schema["properties"]["ai_reasoning"]["properties"]
@@ -734,7 +736,11 @@ fn assessment_content(schema: &Value) -> String {
         "weaknesses": [{"text": "Fake weakness from the model.", "evidence": [first]}],
         "ai_reasoning": reasoning,
         "recommended_actions": ["Fake action from the model."],
-        "summary": "Fake model summary. It is neutral.",
+        "summary": if request.contains("QUOTE_WRONG_SCORE") {
+            "Fake model summary. The candidate scored 99 out of 100 overall."
+        } else {
+            "Fake model summary. It is neutral."
+        },
     })
     .to_string()
 }
