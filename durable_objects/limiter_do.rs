@@ -2,13 +2,14 @@
 //! `starts:{user_id}`), holding a token bucket in its storage. Being a single-threaded object
 //! makes the check-and-take atomic without any global registry.
 //!
-//! Internal API: `POST /take` with `{"capacity": u32, "refill_per_minute": f64}` →
-//! `{"allowed": bool, "retry_after_secs": u32?}`; `POST /peek` answers the same without taking
-//! (and without storing anything).
+//! Internal API: `POST /take` with `{"capacity": u64, "refill_per_minute": f64, "cost": u64?}` →
+//! `{"allowed": bool, "retry_after_secs": u32?}`. `cost` (default 1) lets one bucket count
+//! bytes (the daily video quota) as well as requests. `POST /peek` answers the same without
+//! taking (and without storing anything).
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::domain::rate_limit::{Rule, Take, TokenBucket};
+use crate::domain::rate_limit::{Quota, Take, TokenBucket};
 use crate::platform::now_ms;
 
 #[durable_object]
@@ -29,12 +30,20 @@ impl DurableObject for LimiterDo {
             "/peek" => true,
             _ => return Response::error("not found", 404),
         };
-        let rule: Rule = req.json().await?;
+        #[derive(serde::Deserialize)]
+        struct TakeRequest {
+            #[serde(flatten)]
+            quota: Quota,
+            #[serde(default)]
+            cost: Option<u64>,
+        }
+        let TakeRequest { quota, cost } = req.json().await?;
         let storage = self.state.storage();
         let now = now_ms();
-        let mut bucket =
-            storage.get::<TokenBucket>("bucket").await?.unwrap_or_else(|| TokenBucket::full(rule, now));
-        let outcome = bucket.take(rule, now);
+        #[allow(clippy::cast_precision_loss)]
+        let full = TokenBucket { tokens: quota.capacity as f64, updated_ms: now };
+        let mut bucket = storage.get::<TokenBucket>("bucket").await?.unwrap_or(full);
+        let outcome = bucket.take_cost(quota, cost.unwrap_or(1), now);
         if !peek {
             storage.put("bucket", bucket).await?;
         }

@@ -145,20 +145,65 @@ async fn login_succeeds_and_failures_are_indistinguishable() {
     assert_eq!(b1["error"]["message"], b2["error"]["message"]);
 }
 
+/// Login lockout per (account, client): an attacker client (`CF-Connecting-IP: 203.0.113.9`;
+/// wrangler dev passes the client's header through, as Cloudflare sets it in production) that
+/// fails five times is locked out of the account (429 `ACCOUNT_LOCKED`, even with the right
+/// password), while the owner's own client signs in at once; the lock grows with further failures
+/// (3 s, then 6 s: `LOGIN_LOCKOUT_MINUTES` = 0.05 doubling, capped by `LOGIN_LOCKOUT_MAX_MINUTES`).
 #[tokio::test]
-async fn five_failures_lock_the_account_until_the_window_passes() {
+async fn a_locked_out_attacker_client_does_not_lock_the_owner_out() {
     let (email, _, _) = register().await;
-    for _ in 0..5 {
-        let (status, _, _) = code_of(login(&email, "Wrong-Password-1", &unique_ip()).await).await;
-        assert_eq!(status, 401);
+    let attacker = "203.0.113.9";
+    for i in 0..5 {
+        let (status, code, _) = code_of(login(&email, "Wrong-Password-1", attacker).await).await;
+        assert_eq!((status, code.as_str()), (401, "UNAUTHORIZED"), "failure {i}");
     }
-    let resp = login(&email, PASSWORD, &unique_ip()).await;
-    assert_eq!(resp.status(), 429, "locked even with the right password");
+    let resp = login(&email, PASSWORD, attacker).await;
+    assert_eq!(resp.status(), 429, "the attacker's client is locked even with the right password");
     let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=LOCKOUT_SECONDS).contains(&retry));
+    assert!((1..=LOCKOUT_SECONDS).contains(&retry), "{retry}");
     assert_eq!(code_of(resp).await.1, "ACCOUNT_LOCKED");
+
+    // The owner, from their usual client, is not locked out.
+    let owner = unique_ip();
+    let resp = login(&email, PASSWORD, &owner).await;
+    assert_eq!(resp.status(), 200, "the owner signs in at once from another client");
+
+    // Progressive: after the first lock, one more failure locks the attacker for twice as long.
     tokio::time::sleep(Duration::from_secs(LOCKOUT_SECONDS + 1)).await;
-    assert_eq!(login(&email, PASSWORD, &unique_ip()).await.status(), 200, "unlocked after the window");
+    assert_eq!(login(&email, "Wrong-Password-1", attacker).await.status(), 401);
+    let resp = login(&email, PASSWORD, attacker).await;
+    assert_eq!(resp.status(), 429);
+    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((LOCKOUT_SECONDS + 1..=2 * LOCKOUT_SECONDS).contains(&retry), "doubled: {retry}");
+    assert_eq!(login(&email, PASSWORD, &owner).await.status(), 200, "the owner still signs in");
+}
+
+/// An unknown email locks exactly like a real one (the lock is no existence oracle), and a lock
+/// ends after its window: the right password then works from that client.
+#[tokio::test]
+async fn locks_look_the_same_for_unknown_emails_and_expire() {
+    let client = unique_ip();
+    let unknown = new_email();
+    for _ in 0..5 {
+        assert_eq!(login(&unknown, PASSWORD, &client).await.status(), 401);
+    }
+    let (status, code, _) = code_of(login(&unknown, PASSWORD, &client).await).await;
+    assert_eq!((status, code.as_str()), (429, "ACCOUNT_LOCKED"));
+
+    let (email, _, _) = register().await;
+    let client = unique_ip();
+    for _ in 0..5 {
+        assert_eq!(login(&email, "Wrong-Password-1", &client).await.status(), 401);
+    }
+    assert_eq!(login(&email, PASSWORD, &client).await.status(), 429);
+    tokio::time::sleep(Duration::from_secs(LOCKOUT_SECONDS + 1)).await;
+    assert_eq!(login(&email, PASSWORD, &client).await.status(), 200, "unlocked after the window");
+    // The success cleared the client's count: five more tries before the next lock.
+    for _ in 0..4 {
+        assert_eq!(login(&email, "Wrong-Password-1", &client).await.status(), 401);
+    }
+    assert_eq!(login(&email, PASSWORD, &client).await.status(), 200);
 }
 
 #[tokio::test]

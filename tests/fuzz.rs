@@ -37,6 +37,11 @@ fn app() -> TestApp {
         ("STARTS_PER_HOUR", "1000000"),
         ("ANSWER_RATE_BURST", "1000000"),
         ("ANSWER_RATE_PER_MINUTE", "1000000"),
+        ("REALTIME_TICKETS_PER_MINUTE", "1000000"),
+        ("RESUME_UPLOADS_PER_HOUR", "1000000"),
+        ("RESUMES_PER_CANDIDATE", "1000000"),
+        ("RESUME_BYTES_PER_DAY", "100000000000"),
+        ("VIDEO_BYTES_PER_DAY", "100000000000"),
     ])
 }
 

@@ -6,6 +6,7 @@
 use worker::Request;
 
 use super::{client_ip, internal, json, read_json, Ctx, HandlerResult};
+use crate::auth::lockout::{self, account_subject, LockoutPolicy};
 use crate::auth::{validate_full_name, validate_optional_phone, validate_password, Email, PasswordHash};
 use crate::auth::{HASH_LEN, PBKDF2_ITERATIONS, SALT_LEN};
 use crate::domain::enums::{UserRole, UserStatus};
@@ -146,7 +147,22 @@ pub async fn register(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     json(201, &token_body(ctx, &id, UserRole::Candidate, &account.email)?)
 }
 
-/// `POST /api/v1/auth/login`.
+/// The lockout key of an email: an HMAC of the normalised email, so no email is stored and
+/// unknown emails are counted exactly like real ones.
+async fn account_key(email: &str) -> Result<String, ApiError> {
+    let mac = webcrypto::hmac_sha256(b"interview-edge/login-lockout/v1", account_subject(email).as_bytes())
+        .await
+        .map_err(|e| {
+            crate::platform::log_error("hmac", &format!("{e:?}"));
+            ApiError::internal()
+        })?;
+    Ok(lockout::hex(&mac))
+}
+
+/// `POST /api/v1/auth/login`. Failures are counted per (account, client IP): a client that fails
+/// `LOGIN_MAX_FAILURES` times is locked out of that account (429 `ACCOUNT_LOCKED`, progressively
+/// longer), while every other client, the owner's included, still signs in
+/// (docs/security.md#login-lockout).
 pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     throttle(ctx, &req, "login").await?;
     let mut f = read_json(&mut req).await?;
@@ -159,56 +175,65 @@ pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let now = now_ms();
     let now_text = rfc3339_ms(now);
     let bad = || ApiError::new(ErrorCode::Unauthorized, BAD_CREDENTIALS);
+    let key = account_key(&email).await?;
+
+    // This client's lock on this account, checked before any KDF work.
+    let lock = store::users::client_lock(&db, &key, &ip).await.map_err(internal("login lock"))?;
+    if let Some(until) = lock.as_deref().and_then(parse_rfc3339_ms) {
+        if until > now {
+            let secs = u32::try_from((until - now + 999) / 1000).unwrap_or(u32::MAX);
+            return Err(ApiError::new(
+                ErrorCode::AccountLocked,
+                "Too many failed logins from this client. Please retry later.",
+            )
+            .with_retry_after(secs));
+        }
+    }
 
     let user = match Email::parse(&email) {
         Ok(e) => store::users::by_email(&db, e.as_str()).await.map_err(internal("login lookup"))?,
         Err(_) => None,
     };
-    let Some(user) = user else {
-        // Same KDF work as a real check, then the same answer.
-        let _ = derive(&password, &DUMMY_SALT, PBKDF2_ITERATIONS, HASH_LEN).await?;
-        let _ = store::users::log_attempt(&db, None, &ip, false, &now_text).await;
-        return Err(bad());
-    };
-    if let Some(until) = user.locked_until.as_deref().and_then(parse_rfc3339_ms) {
-        if until > now {
-            let secs = u32::try_from((until - now + 999) / 1000).unwrap_or(u32::MAX);
-            return Err(ApiError::new(
-                ErrorCode::AccountLocked,
-                "Too many failed logins. The account is locked for a while.",
-            )
-            .with_retry_after(secs));
-        }
-    }
-    let stored = PasswordHash::parse(&user.password_hash);
-    let ok = match &stored {
-        Some(h) => h.matches(&derive(&password, &h.salt, h.iterations, h.hash.len()).await?),
-        None => {
-            crate::platform::log_error("login", &format!("unreadable password hash for user {}", user.id));
+    let ok = match (&user, user.as_ref().and_then(|u| PasswordHash::parse(&u.password_hash))) {
+        (Some(_), Some(h)) => h.matches(&derive(&password, &h.salt, h.iterations, h.hash.len()).await?),
+        (user, _) => {
+            if let Some(u) = user {
+                crate::platform::log_error("login", &format!("unreadable password hash for user {}", u.id));
+            }
+            // Same KDF work as a real check, then the same answer.
             let _ = derive(&password, &DUMMY_SALT, PBKDF2_ITERATIONS, HASH_LEN).await?;
             false
         }
     };
-    if !ok {
-        #[allow(clippy::cast_possible_truncation)]
-        let lock_ms = (ctx.config.login_lockout_minutes * 60_000.0) as i64;
-        store::users::record_failure(
-            &db,
-            &user.id,
-            ctx.config.login_max_failures.max(1),
-            &rfc3339_ms(now + lock_ms),
-            &now_text,
-        )
-        .await
-        .map_err(internal("login failure"))?;
-        let _ = store::users::log_attempt(&db, Some(&user.id), &ip, false, &now_text).await;
-        log_event("login_failed", serde_json::json!({ "user_id": user.id }));
+    let user_id = user.as_ref().map(|u| u.id.clone());
+    let user_id = user_id.as_deref();
+    let Some(user) = user.filter(|_| ok) else {
+        let policy = LockoutPolicy::from_minutes(
+            ctx.config.login_max_failures,
+            ctx.config.login_lockout_minutes,
+            ctx.config.login_lockout_max_minutes,
+        );
+        let reset_before = rfc3339_ms(now - lockout::RESET_AFTER_MS);
+        let failures = store::users::record_client_failure(&db, &key, &ip, &reset_before, &now_text)
+            .await
+            .map_err(internal("login failure"))?;
+        let lock_ms = policy.lock_ms(failures);
+        if lock_ms > 0 {
+            store::users::lock_client(&db, &key, &ip, &rfc3339_ms(now + lock_ms))
+                .await
+                .map_err(internal("login lock"))?;
+        }
+        let _ = store::users::log_attempt(&db, user_id, &ip, false, &now_text).await;
+        if let Some(id) = user_id {
+            log_event("login_failed", serde_json::json!({ "user_id": id, "client_failures": failures }));
+        }
         return Err(bad());
-    }
+    };
     if user.status != UserStatus::Active {
         let _ = store::users::log_attempt(&db, Some(&user.id), &ip, false, &now_text).await;
         return Err(ApiError::new(ErrorCode::Forbidden, "This account is deactivated."));
     }
+    store::users::clear_client_failures(&db, &key, &ip).await.map_err(internal("login success"))?;
     store::users::record_success(&db, &user.id, &now_text).await.map_err(internal("login success"))?;
     let _ = store::users::log_attempt(&db, Some(&user.id), &ip, true, &now_text).await;
     *ctx.user_id.borrow_mut() = Some(user.id.clone());

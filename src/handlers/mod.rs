@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod interviews;
+pub mod quotas;
 pub mod realtime;
 pub mod recruiter;
 pub mod resumes;
@@ -19,7 +20,8 @@ use crate::auth::access::{bearer_token, Principal};
 use crate::auth::{JwtKeys, TokenError};
 use crate::config::Config;
 use crate::domain::enums::UserStatus;
-use crate::domain::rate_limit::Rule;
+use crate::domain::rate_limit::{Quota, Rule};
+use crate::http::body;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::json::{self, Fields};
 use crate::http::MAX_JSON_BODY_BYTES;
@@ -122,12 +124,48 @@ impl Ctx<'_> {
         }
     }
 
+    /// Takes `cost` units (e.g. bytes) from the quota bucket `key`.
+    ///
+    /// # Errors
+    /// 429 `RATE_LIMITED` with `message` and `Retry-After` when the bucket lacks them. A limiter
+    /// failure is logged and lets the request through, as [`Ctx::rate_limit`].
+    pub async fn take_quota(
+        &self,
+        key: &str,
+        quota: Quota,
+        cost: u64,
+        message: &str,
+    ) -> Result<(), ApiError> {
+        match ask_limiter(
+            self.env,
+            "/take",
+            key,
+            &serde_json::json!({
+                "capacity": quota.capacity,
+                "refill_per_minute": quota.refill_per_minute,
+                "cost": cost,
+            }),
+        )
+        .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(retry_after)) => {
+                Err(ApiError::new(ErrorCode::RateLimited, message).with_retry_after(retry_after))
+            }
+            Err(e) => {
+                log_error("rate limiter", &e);
+                Ok(())
+            }
+        }
+    }
+
     /// Whether the bucket `key` has a token, without taking it.
     ///
     /// # Errors
     /// 429 `code` when it is empty; a limiter failure lets the request through.
     pub async fn rate_peek(&self, key: &str, rule: Rule, code: ErrorCode) -> Result<(), ApiError> {
-        match ask_limiter(self.env, "/peek", key, rule).await {
+        let body = serde_json::to_value(rule).map_err(|_| ApiError::internal())?;
+        match ask_limiter(self.env, "/peek", key, &body).await {
             Ok(Some(retry_after)) => {
                 Err(ApiError::new(code, "Too many requests. Please retry later.")
                     .with_retry_after(retry_after))
@@ -143,10 +181,17 @@ impl Ctx<'_> {
 
 /// Asks the limiter DO for one token; `Some(retry_after_secs)` when refused.
 async fn take(env: &Env, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
-    ask_limiter(env, "/take", key, rule).await
+    ask_limiter(env, "/take", key, &serde_json::to_value(rule)?).await
 }
 
-async fn ask_limiter(env: &Env, path: &str, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
+/// Asks the limiter DO at `path` (`/take`, `/peek`) for the body's `cost` (default one);
+/// `Some(retry_after_secs)` when refused.
+async fn ask_limiter(
+    env: &Env,
+    path: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> worker::Result<Option<u32>> {
     #[derive(serde::Deserialize)]
     struct Taken {
         allowed: bool,
@@ -155,7 +200,7 @@ async fn ask_limiter(env: &Env, path: &str, key: &str, rule: Rule) -> worker::Re
     let stub = env.durable_object("LIMITER")?.id_from_name(key)?.get_stub()?;
     let init = worker::RequestInit {
         method: worker::Method::Post,
-        body: Some(serde_json::to_string(&rule)?.into()),
+        body: Some(body.to_string().into()),
         ..worker::RequestInit::default()
     };
     let req = Request::new_with_init(&format!("https://limiter.internal{path}"), &init)?;
@@ -173,8 +218,40 @@ pub fn client_ip(req: &Request) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// Reads a request body as a stream, keeping at most `cap` bytes: `Err(TooLarge)` as soon as a
+/// declared `Content-Length` or the bytes actually received exceed it. The stream is dropped
+/// (cancelled) at that point, so nothing past `cap + 1` bytes is ever read, whatever the headers
+/// say (docs/security.md#bodies). A request without a body reads as empty.
+///
+/// # Errors
+/// `Err(Ok(TooLarge))` above the cap; `Err(Err(e))` when the body cannot be read.
+pub async fn read_capped(req: &mut Request, cap: usize) -> Result<Vec<u8>, BodyError> {
+    use futures_util::StreamExt;
+    let declared = body::declared_length(req.headers().get("Content-Length").ok().flatten().as_deref());
+    let mut body = body::CappedBody::new(cap, declared).map_err(|_| BodyError::TooLarge)?;
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream().map_err(|_| BodyError::Unreadable)?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        body.push(&chunk).map_err(|_| BodyError::TooLarge)?;
+    }
+    Ok(body.into_bytes())
+}
+
+/// Why a capped body read stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// More than the cap (declared or received).
+    TooLarge,
+    /// The stream failed (client went away, malformed framing).
+    Unreadable,
+}
+
 /// Reads a JSON object body: 415 for another content type, 413 above 64 KiB (by
-/// `Content-Length` before reading, and by size after), 400 for invalid JSON.
+/// `Content-Length` before reading, and while reading: never more than 64 KiB + 1 bytes are
+/// read), 400 for invalid JSON.
 ///
 /// # Errors
 /// As above.
@@ -186,13 +263,27 @@ pub async fn read_json(req: &mut Request) -> Result<Fields, ApiError> {
             "This route accepts application/json only.",
         ));
     }
-    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_JSON_BODY_BYTES) {
-        return Err(json::too_large());
-    }
-    let body = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::MalformedJson, "The body could not be read."))?;
+    let body = read_capped(req, MAX_JSON_BODY_BYTES).await.map_err(|e| match e {
+        BodyError::TooLarge => json::too_large(),
+        BodyError::Unreadable => ApiError::new(ErrorCode::MalformedJson, "The body could not be read."),
+    })?;
     json::parse_object(content_type.as_deref(), &body).map(Fields::new)
+}
+
+/// A stand-alone request carrying `bytes` (a body already read under a cap) with the original
+/// `content_type` (a multipart boundary is case-sensitive), so the platform's parsers (form
+/// data) run on the capped copy and never on the original stream.
+///
+/// # Errors
+/// Platform errors building the request (never for valid input).
+pub fn request_from_bytes(bytes: &[u8], content_type: &str) -> worker::Result<Request> {
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", content_type)?;
+    let init = worker::RequestInit {
+        method: worker::Method::Post,
+        headers,
+        body: Some(js_sys::Uint8Array::from(bytes).into()),
+        ..worker::RequestInit::default()
+    };
+    Request::new_with_init("https://body.internal/", &init)
 }

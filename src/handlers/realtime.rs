@@ -15,6 +15,7 @@ use crate::protocol::InterviewRequest;
 /// `POST /api/v1/interviews/{id}/realtime-ticket` → `{ticket, expires_in, url}`.
 pub async fn ticket(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
+    super::quotas::ticket(ctx, &me).await?;
     let id = interview_id(id)?;
     forward(ctx, &me, &id, InterviewRequest::RealtimeTicket).await
 }

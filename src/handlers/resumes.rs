@@ -9,7 +9,10 @@
 use serde_json::{json, Value};
 use worker::{FormEntry, HttpMetadata, Request};
 
-use super::{internal, json, query_pairs, read_json, Ctx, HandlerResult};
+use super::{
+    internal, json, query_pairs, quotas, read_capped, read_json, request_from_bytes, BodyError, Ctx,
+    HandlerResult,
+};
 use crate::domain::enums::FeedbackStatus;
 use crate::domain::resume::delivery::MAX_PARSE_ATTEMPTS;
 use crate::domain::resume::{detect, MAX_RESUME_BYTES};
@@ -17,10 +20,14 @@ use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::jobs::resumes as jobs;
 use crate::platform::{log_error, log_event, now_ms};
+use crate::store::quotas as quota_store;
 use crate::store::resumes as store;
 
 /// Room for the multipart framing around a file of the maximum size.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+/// The window of `RESUME_BYTES_PER_DAY`.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Longest edited feedback, in characters.
 const MAX_FEEDBACK_CHARS: usize = 20_000;
@@ -41,19 +48,36 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     if me.role.is_staff() {
         return Err(ApiError::new(ErrorCode::Forbidden, "Only candidates upload resumes."));
     }
-    let content_type =
-        req.headers().get("Content-Type").ok().flatten().unwrap_or_default().to_ascii_lowercase();
+    // The boundary is case-sensitive: keep the header as sent, compare lower-cased.
+    let raw_content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
+    let content_type = raw_content_type.to_ascii_lowercase();
     if !content_type.starts_with("multipart/form-data") || !content_type.contains("boundary=") {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
             "Upload the resume as multipart/form-data with a `file` field.",
         ));
     }
-    let declared = req.headers().get("Content-Length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_RESUME_BYTES + MULTIPART_OVERHEAD) {
-        return Err(too_large());
+    // Quotas before the body is read (docs/security.md#quotas): uploads per hour, then the stored
+    // count and the day's bytes (enforced again, atomically, by the insert).
+    quotas::resume_upload(ctx, &me).await?;
+    let (max_count, max_bytes) = (ctx.config.resumes_per_candidate, ctx.config.resume_bytes_per_day);
+    let since = rfc3339_ms(now_ms() - DAY_MS);
+    let usage =
+        quota_store::resume_usage(&ctx.db()?, &me.user_id, &since).await.map_err(internal("resume usage"))?;
+    if usage.count >= i64::from(max_count) {
+        return Err(quotas::too_many_resumes(max_count));
     }
-    let form = req
+    if u64::try_from(usage.bytes_today).unwrap_or(0) >= max_bytes {
+        return Err(quotas::resume_bytes_exceeded(max_bytes));
+    }
+    // Read under a hard cap whatever the headers say: nothing past the cap is ever read.
+    let body = read_capped(&mut req, MAX_RESUME_BYTES + MULTIPART_OVERHEAD).await.map_err(|e| match e {
+        BodyError::TooLarge => too_large(),
+        BodyError::Unreadable => ApiError::field("file", "The multipart body could not be read."),
+    })?;
+    let mut copy = request_from_bytes(&body, &raw_content_type).map_err(internal("resume body"))?;
+    drop(body);
+    let form = copy
         .form_data()
         .await
         .map_err(|_| ApiError::field("file", "The multipart body could not be read."))?;
@@ -100,7 +124,24 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         storage_path: &storage_path,
         now: &now,
     };
-    store::insert(&ctx.db()?, &row).await.map_err(internal("resume insert"))?;
+    let db = ctx.db()?;
+    let inserted = quota_store::insert_resume_within(&db, &row, max_count, max_bytes, &since)
+        .await
+        .map_err(internal("resume insert"))?;
+    if !inserted {
+        // Over a quota (another upload won the race, or this file does not fit the day's bytes):
+        // the stored object goes, and the answer names the quota.
+        if let Err(e) = ctx.env.bucket("MEDIA").map_err(internal("r2 binding"))?.delete(&storage_path).await {
+            log_error("resume quota cleanup", &e);
+        }
+        let usage =
+            quota_store::resume_usage(&db, &me.user_id, &since).await.map_err(internal("resume usage"))?;
+        return Err(if usage.count >= i64::from(max_count) {
+            quotas::too_many_resumes(max_count)
+        } else {
+            quotas::resume_bytes_exceeded(max_bytes)
+        });
+    }
     log_event("resume_uploaded", json!({ "resume_id": id, "kind": kind.as_str(), "size_bytes": size }));
     let (env, config, parse_id) = (ctx.env.clone(), ctx.config.clone(), id.clone());
     ctx.worker_ctx.wait_until(async move {

@@ -9,20 +9,27 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::{Headers, Request, Response};
 
 use super::seam::{caller, client, interview_id};
-use super::{internal, json, Ctx, HandlerResult};
+use super::{internal, json, quotas, read_capped, request_from_bytes, BodyError, Ctx, HandlerResult};
 use crate::auth::access::Principal;
 use crate::domain::media::range::{parse_range, RangeOutcome};
 use crate::domain::media::video::{VideoContentType, MAX_CHUNK_REQUEST_BYTES};
+use crate::http::body::declared_length;
 use crate::http::error::{ApiError, ErrorCode, FieldError};
 use crate::protocol::InterviewRequest;
 
-/// One chunk as the request described it; the body stays a JS value (stream or Blob).
+/// One chunk as the request described it; the body stays a JS value (stream or Blob), unless it
+/// came without a `Content-Length` and had to be read (under the cap) to be measured.
 struct Chunk {
     index: u32,
     total: u32,
     content_type: VideoContentType,
     body: Option<JsValue>,
+    /// The chunk's size in bytes, charged to the daily video quota.
+    size: u64,
 }
+
+/// Room for the multipart framing and the small fields around a chunk.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 fn unsupported(message: &str) -> ApiError {
     ApiError::new(ErrorCode::UnsupportedMediaType, message)
@@ -64,11 +71,29 @@ fn too_large(size: u64, max: u64) -> ApiError {
 
 /// Reads the chunk's description from a multipart body (`video_chunk`, `chunk_index`,
 /// `total_chunks`) or a raw body (`?chunk_index=&total_chunks=`, `Content-Type: video/…`).
-async fn read_chunk(req: &Request, ctx: &Ctx<'_>) -> Result<Chunk, ApiError> {
+async fn read_chunk(req: &mut Request, ctx: &Ctx<'_>) -> Result<Chunk, ApiError> {
     let max = MAX_CHUNK_REQUEST_BYTES.min(ctx.config.video_max_bytes);
     let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
+    let declared = declared_length(req.headers().get("Content-Length").ok().flatten().as_deref());
+    let cap = |limit: u64| usize::try_from(limit).unwrap_or(usize::MAX);
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
-        let promise = req.inner().form_data().map_err(|_| unsupported("The multipart body is malformed."))?;
+        if let Some(size) = declared.filter(|size| *size > max + MULTIPART_OVERHEAD) {
+            return Err(too_large(size, max));
+        }
+        // A declared length is enforced by the runtime's framing; without one, the body is read
+        // here under the cap (never past it) and parsed from that copy.
+        let parsed = if declared.is_some() {
+            req.inner().form_data()
+        } else {
+            let body = read_capped(req, cap(max + MULTIPART_OVERHEAD)).await.map_err(|e| match e {
+                BodyError::TooLarge => too_large(max + MULTIPART_OVERHEAD + 1, max),
+                BodyError::Unreadable => {
+                    ApiError::field("video_chunk", "The multipart body could not be read.")
+                }
+            })?;
+            request_from_bytes(&body, &content_type).map_err(internal("video body"))?.inner().form_data()
+        };
+        let promise = parsed.map_err(|_| unsupported("The multipart body is malformed."))?;
         let form: web_sys::FormData = wasm_bindgen_futures::JsFuture::from(promise)
             .await
             .ok()
@@ -87,7 +112,7 @@ async fn read_chunk(req: &Request, ctx: &Ctx<'_>) -> Result<Chunk, ApiError> {
         if size > max {
             return Err(too_large(size, max));
         }
-        return Ok(Chunk { index, total, content_type, body: Some(blob.into()) });
+        return Ok(Chunk { index, total, content_type, body: Some(blob.into()), size });
     }
     let video_type = VideoContentType::parse(&content_type).ok_or_else(|| {
         unsupported("A chunk is multipart/form-data, or a raw video/webm or video/mp4 body.")
@@ -95,12 +120,26 @@ async fn read_chunk(req: &Request, ctx: &Ctx<'_>) -> Result<Chunk, ApiError> {
     let url = req.url().map_err(internal("url"))?;
     let query = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
     let (index, total) = chunk_numbers(query("chunk_index"), query("total_chunks"))?;
-    let declared =
-        req.headers().get("Content-Length").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(size) = declared.filter(|size| *size > max) {
-        return Err(too_large(size, max));
+    if let Some(size) = declared {
+        if size > max {
+            return Err(too_large(size, max));
+        }
+        return Ok(Chunk {
+            index,
+            total,
+            content_type: video_type,
+            body: req.inner().body().map(JsValue::from),
+            size,
+        });
     }
-    Ok(Chunk { index, total, content_type: video_type, body: req.inner().body().map(JsValue::from) })
+    // No Content-Length: read under the cap to learn the size the quota is charged.
+    let bytes = read_capped(req, cap(max)).await.map_err(|e| match e {
+        BodyError::TooLarge => too_large(max + 1, max),
+        BodyError::Unreadable => ApiError::field("video_chunk", "The chunk could not be read."),
+    })?;
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    let body = (!bytes.is_empty()).then(|| JsValue::from(js_sys::Uint8Array::from(bytes.as_slice())));
+    Ok(Chunk { index, total, content_type: video_type, body, size })
 }
 
 /// A video operation on the interview's DO on behalf of `who`; its JSON answer, or its error.
@@ -115,10 +154,13 @@ async fn video_do(
 }
 
 /// `POST /api/v1/videos/{id}/upload-chunk`.
-pub async fn upload_chunk(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
+pub async fn upload_chunk(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
-    let chunk = read_chunk(&req, ctx).await?;
+    let chunk = read_chunk(&mut req, ctx).await?;
+    // The day's video bytes are charged before the bytes reach the DO (docs/security.md#quotas);
+    // the DO enforces VIDEO_MAX_BYTES for the interview's video.
+    quotas::video_bytes(ctx, &me, chunk.size).await?;
     let request = InterviewRequest::VideoChunk {
         chunk_index: chunk.index,
         total_chunks: chunk.total,

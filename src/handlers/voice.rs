@@ -51,7 +51,17 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, me: &Principal, id: &str) -
         return Err(too_large());
     }
     let key = req.headers().get("Idempotency-Key").ok().flatten();
-    let form = req
+    let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
+    // Read under a hard cap whatever the headers say: nothing past the cap is ever read.
+    let body = super::read_capped(&mut req, MAX_AUDIO_BYTES + 64 * 1024).await.map_err(|e| match e {
+        super::BodyError::TooLarge => too_large(),
+        super::BodyError::Unreadable => {
+            ApiError::new(ErrorCode::ValidationError, "The multipart body could not be read.")
+        }
+    })?;
+    let mut copy = super::request_from_bytes(&body, &content_type).map_err(internal("audio body"))?;
+    drop(body);
+    let form = copy
         .form_data()
         .await
         .map_err(|_| ApiError::new(ErrorCode::ValidationError, "The multipart body could not be read."))?;

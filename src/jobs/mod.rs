@@ -2,7 +2,8 @@
 //! Each job records what it did in D1 `job_runs` (started, finished, details as JSON). wasm32 only.
 //!
 //! - `*/5 * * * *` — frequent jobs: resume parsing retries, due feedback delivery;
-//! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads).
+//! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
+//!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
 pub(crate) mod resumes;
 mod video_retention;
@@ -24,9 +25,18 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;
+        run(&env, "login_failures_prune", prune_login_failures(&env).await).await;
     } else {
         log_event("cron_unknown", json!({ "cron": cron }));
     }
+}
+
+/// Deletes login-failure counts (per account and client) untouched for a day.
+async fn prune_login_failures(env: &Env) -> (i64, worker::Result<Value>) {
+    let started = now_ms();
+    let before = rfc3339_ms(started - crate::auth::lockout::RESET_AFTER_MS);
+    let result = async { crate::store::users::prune_login_failures(&env.d1("DB")?, &before).await }.await;
+    (started, result.map(|()| json!({ "before": before })))
 }
 
 /// Records one job's outcome in `job_runs` and the log.

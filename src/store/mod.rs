@@ -7,6 +7,7 @@
 
 pub mod listing;
 pub mod projection;
+pub mod quotas;
 
 #[cfg(target_arch = "wasm32")]
 mod d1;

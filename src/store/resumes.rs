@@ -23,7 +23,7 @@ const FEEDBACK_COLUMNS: &str = "id, resume_id, candidate_id, feedback_content, i
      updated_at, (SELECT u.full_name FROM users u WHERE u.id = resume_feedback.candidate_id) AS candidate_name, \
      (SELECT r.file_name FROM resumes r WHERE r.id = resume_feedback.resume_id) AS file_name";
 
-/// A new résumé row.
+/// A new résumé row (inserted within the candidate's quotas by `store::quotas`).
 pub struct NewResume<'a> {
     pub id: &'a str,
     pub candidate_id: &'a str,
@@ -32,29 +32,6 @@ pub struct NewResume<'a> {
     pub size_bytes: i64,
     pub storage_path: &'a str,
     pub now: &'a str,
-}
-
-/// Inserts a résumé in `pending`.
-///
-/// # Errors
-/// D1 failures.
-pub async fn insert(db: &D1Database, r: &NewResume<'_>) -> worker::Result<()> {
-    db.prepare(
-        "INSERT INTO resumes (id, candidate_id, file_name, content_type, size_bytes, storage_path, \
-         parsing_status, parse_attempts, uploaded_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)",
-    )
-    .bind(&[
-        text(r.id),
-        text(r.candidate_id),
-        text(r.file_name),
-        text(r.content_type),
-        int(r.size_bytes),
-        text(r.storage_path),
-        text(r.now),
-    ])?
-    .run()
-    .await?;
-    Ok(())
 }
 
 /// One résumé (any owner), as stored.

@@ -1,4 +1,4 @@
-//! The `users`, `revoked_tokens` and `login_attempts` tables.
+//! The `users`, `revoked_tokens`, `login_attempts` and `login_failures` tables.
 
 use serde::Deserialize;
 use worker::D1Database;
@@ -16,13 +16,12 @@ pub struct UserRow {
     pub phone: Option<String>,
     pub role: UserRole,
     pub status: UserStatus,
-    pub locked_until: Option<String>,
     pub created_at: String,
     pub last_login_at: Option<String>,
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, full_name, phone, role, status, \
-                            locked_until, created_at, last_login_at";
+                            created_at, last_login_at";
 
 /// The fields of a new user.
 pub struct NewUser<'a> {
@@ -86,22 +85,77 @@ pub async fn token_user(db: &D1Database, user_id: &str, jti: &str) -> worker::Re
     .await
 }
 
-/// Records a failed login; locks the account when `max_failures` is reached.
-pub async fn record_failure(
+/// When the client `client` is locked out of the account `account_key` (docs/security.md#login-lockout),
+/// `Some(locked_until)`.
+pub async fn client_lock(db: &D1Database, account_key: &str, client: &str) -> worker::Result<Option<String>> {
+    #[derive(Deserialize)]
+    struct Row {
+        locked_until: Option<String>,
+    }
+    Ok(db
+        .prepare("SELECT locked_until FROM login_failures WHERE account_key = ?1 AND client = ?2")
+        .bind(&[text(account_key), text(client)])?
+        .first::<Row>(None)
+        .await?
+        .and_then(|r| r.locked_until))
+}
+
+/// Counts one more failed login of `client` on `account_key` (from one again when its last
+/// failure is older than `reset_before`); returns the count.
+pub async fn record_client_failure(
     db: &D1Database,
-    id: &str,
-    max_failures: u32,
-    lock_until: &str,
+    account_key: &str,
+    client: &str,
+    reset_before: &str,
     now: &str,
+) -> worker::Result<u32> {
+    #[derive(Deserialize)]
+    struct Row {
+        failures: u32,
+    }
+    let row = db
+        .prepare(
+            "INSERT INTO login_failures (account_key, client, failures, updated_at) VALUES (?1, ?2, 1, ?4) \
+             ON CONFLICT (account_key, client) DO UPDATE SET \
+               failures = CASE WHEN login_failures.updated_at < ?3 THEN 1 ELSE login_failures.failures + 1 END, \
+               updated_at = ?4 \
+             RETURNING failures",
+        )
+        .bind(&[text(account_key), text(client), text(reset_before), text(now)])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.map_or(1, |r| r.failures))
+}
+
+/// Locks `client` out of `account_key` until `until`.
+pub async fn lock_client(
+    db: &D1Database,
+    account_key: &str,
+    client: &str,
+    until: &str,
 ) -> worker::Result<()> {
+    db.prepare("UPDATE login_failures SET locked_until = ?3 WHERE account_key = ?1 AND client = ?2")
+        .bind(&[text(account_key), text(client), text(until)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Forgets `client`'s failures on `account_key` (after it signed in).
+pub async fn clear_client_failures(db: &D1Database, account_key: &str, client: &str) -> worker::Result<()> {
+    db.prepare("DELETE FROM login_failures WHERE account_key = ?1 AND client = ?2")
+        .bind(&[text(account_key), text(client)])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Deletes failure counts untouched since `before` (the frequent cron).
+pub async fn prune_login_failures(db: &D1Database, before: &str) -> worker::Result<()> {
     db.prepare(
-        "UPDATE users SET \
-           locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END, \
-           failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END, \
-           updated_at = ?4 \
-         WHERE id = ?1",
+        "DELETE FROM login_failures WHERE updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
     )
-    .bind(&[text(id), int(i64::from(max_failures)), text(lock_until), text(now)])?
+    .bind(&[text(before)])?
     .run()
     .await?;
     Ok(())

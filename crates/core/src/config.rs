@@ -11,8 +11,13 @@ pub struct Config {
     /// `None` when `JWT_SECRET` is absent or shorter than 32 bytes: auth then refuses to work.
     pub jwt_secret: Option<String>,
     pub jwt_ttl_minutes: u32,
+    /// Failed logins from one client (account, client IP) before that client is locked out of
+    /// that account (default 5; docs/security.md#login-lockout).
     pub login_max_failures: u32,
+    /// The first lockout of a client; each later failure doubles it (default 15 min).
     pub login_lockout_minutes: f64,
+    /// The longest a client's lockout grows to (default 1440 min, a day).
+    pub login_lockout_max_minutes: f64,
     pub auth_ip_rate_per_minute: u32,
     pub min_questions: u32,
     pub max_questions: u32,
@@ -44,7 +49,18 @@ pub struct Config {
     pub realtime_ticket_ttl_secs: u64,
     pub transcription_model: String,
     pub tts_model: String,
+    /// The largest video of one interview (default 2 GiB), checked by the interview's DO.
     pub video_max_bytes: u64,
+    /// Video bytes one candidate may upload per day, over all interviews (default 4 GiB).
+    pub video_bytes_per_day: u64,
+    /// Résumés one candidate may store (default 20).
+    pub resumes_per_candidate: u32,
+    /// Résumé bytes one candidate may upload per day (default 50 MiB).
+    pub resume_bytes_per_day: u64,
+    /// Résumé uploads per candidate per hour (default 10).
+    pub resume_uploads_per_hour: u32,
+    /// Realtime tickets per user per minute (default 10).
+    pub realtime_tickets_per_minute: u32,
     /// Videos older than this are deleted by the daily job (fractional days allowed, for tests).
     pub video_retention_days: f64,
     /// Multipart uploads with no chunk for this long are aborted by the daily job (default 24 h).
@@ -133,6 +149,7 @@ impl Config {
             jwt_ttl_minutes: small("JWT_TTL_MINUTES", 1440)?,
             login_max_failures: small("LOGIN_MAX_FAILURES", 5)?,
             login_lockout_minutes: float("LOGIN_LOCKOUT_MINUTES", 15.0)?,
+            login_lockout_max_minutes: float("LOGIN_LOCKOUT_MAX_MINUTES", 1440.0)?,
             auth_ip_rate_per_minute: small("AUTH_IP_RATE_PER_MINUTE", 30)?,
             min_questions: small("MIN_QUESTIONS", 12)?,
             max_questions: small("MAX_QUESTIONS", 20)?,
@@ -167,6 +184,11 @@ impl Config {
             transcription_model: text("TRANSCRIPTION_MODEL", "whisper-1"),
             tts_model: text("TTS_MODEL", "tts-1"),
             video_max_bytes: num("VIDEO_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
+            video_bytes_per_day: num("VIDEO_BYTES_PER_DAY", 4 * 1024 * 1024 * 1024)?,
+            resumes_per_candidate: small("RESUMES_PER_CANDIDATE", 20)?,
+            resume_bytes_per_day: num("RESUME_BYTES_PER_DAY", 50 * 1024 * 1024)?,
+            resume_uploads_per_hour: small("RESUME_UPLOADS_PER_HOUR", 10)?,
+            realtime_tickets_per_minute: small("REALTIME_TICKETS_PER_MINUTE", 10)?,
             video_retention_days: float("VIDEO_RETENTION_DAYS", 90.0)?,
             video_upload_idle_hours: float("VIDEO_UPLOAD_IDLE_HOURS", 24.0)?,
             feedback_auto_send_hours: float("FEEDBACK_AUTO_SEND_HOURS", 4.0)?,
@@ -180,6 +202,12 @@ impl Config {
         };
         if config.min_questions == 0 || config.min_questions > config.max_questions {
             return Err(ConfigError { name: "MIN_QUESTIONS" });
+        }
+        if config.login_max_failures == 0 {
+            return Err(ConfigError { name: "LOGIN_MAX_FAILURES" });
+        }
+        if config.login_lockout_max_minutes < config.login_lockout_minutes {
+            return Err(ConfigError { name: "LOGIN_LOCKOUT_MAX_MINUTES" });
         }
         if config.answer_rate_burst == 0 {
             return Err(ConfigError { name: "ANSWER_RATE_BURST" });
@@ -242,6 +270,40 @@ mod tests {
             config(&[("VIDEO_RETENTION_DAYS", "-1")]).expect_err("negative").name,
             "VIDEO_RETENTION_DAYS"
         );
+    }
+
+    #[test]
+    fn abuse_limits_have_documented_defaults_and_parse() {
+        let c = config(&[]).expect("defaults parse");
+        assert_eq!(
+            (c.login_max_failures, c.login_lockout_minutes, c.login_lockout_max_minutes),
+            (5, 15.0, 1440.0)
+        );
+        assert_eq!(c.video_bytes_per_day, 4 * 1024 * 1024 * 1024);
+        assert_eq!((c.resumes_per_candidate, c.resume_bytes_per_day), (20, 50 * 1024 * 1024));
+        assert_eq!((c.resume_uploads_per_hour, c.realtime_tickets_per_minute), (10, 10));
+        let c = config(&[
+            ("VIDEO_BYTES_PER_DAY", "12582912"),
+            ("RESUMES_PER_CANDIDATE", "2"),
+            ("RESUME_BYTES_PER_DAY", "1000"),
+            ("RESUME_UPLOADS_PER_HOUR", "3"),
+            ("REALTIME_TICKETS_PER_MINUTE", "4"),
+            ("LOGIN_LOCKOUT_MAX_MINUTES", "60"),
+        ])
+        .expect("parses");
+        assert_eq!(c.video_bytes_per_day, 12_582_912);
+        assert_eq!((c.resumes_per_candidate, c.resume_bytes_per_day), (2, 1000));
+        assert_eq!((c.resume_uploads_per_hour, c.realtime_tickets_per_minute), (3, 4));
+        assert_eq!(c.login_lockout_max_minutes, 60.0);
+        for (name, value) in [
+            ("VIDEO_BYTES_PER_DAY", "-1"),
+            ("RESUMES_PER_CANDIDATE", "many"),
+            ("RESUME_UPLOADS_PER_HOUR", "99999999999"),
+            ("LOGIN_MAX_FAILURES", "0"),
+            ("LOGIN_LOCKOUT_MAX_MINUTES", "1"),
+        ] {
+            assert_eq!(config(&[(name, value)]).expect_err(name).name, name);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod b64;
 pub mod jwt;
+pub mod lockout;
 pub mod password;
 pub mod validate;
 

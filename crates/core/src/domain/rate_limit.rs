@@ -37,29 +37,64 @@ impl TokenBucket {
 
     /// Refills for the time elapsed, then takes one token if there is one.
     pub fn take(&mut self, rule: Rule, now_ms: i64) -> Take {
-        self.take_n(rule, now_ms, 1.0)
+        self.take_cost(
+            Quota { capacity: u64::from(rule.capacity), refill_per_minute: rule.refill_per_minute },
+            1,
+            now_ms,
+        )
     }
 
-    /// Refills for the time elapsed, then takes `n` tokens if there are that many (a byte
-    /// budget takes a frame's size at once).
+    /// [`TokenBucket::take_cost`] with a [`Rule`] and a fractional cost rounded up (a byte budget
+    /// takes a frame's size at once).
     pub fn take_n(&mut self, rule: Rule, now_ms: i64, n: f64) -> Take {
-        let capacity = f64::from(rule.capacity);
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let cost = n.max(0.0).ceil() as u64;
+        self.take_cost(
+            Quota { capacity: u64::from(rule.capacity), refill_per_minute: rule.refill_per_minute },
+            cost,
+            now_ms,
+        )
+    }
+
+    /// Refills for the time elapsed, then takes `cost` tokens (e.g. bytes) if there are that
+    /// many. A cost above the capacity can never be taken (`retry_after_secs` = `u32::MAX`).
+    pub fn take_cost(&mut self, quota: Quota, cost: u64, now_ms: i64) -> Take {
+        #[allow(clippy::cast_precision_loss)]
+        let (capacity, cost) = (quota.capacity as f64, cost as f64);
         #[allow(clippy::cast_precision_loss)]
         let elapsed_min = (now_ms - self.updated_ms).max(0) as f64 / 60_000.0;
-        self.tokens = (self.tokens + elapsed_min * rule.refill_per_minute).min(capacity);
+        self.tokens = (self.tokens + elapsed_min * quota.refill_per_minute).min(capacity);
         self.updated_ms = now_ms.max(self.updated_ms);
-        if self.tokens >= n {
-            self.tokens -= n;
+        if self.tokens >= cost {
+            self.tokens -= cost;
             return Take::Allowed;
         }
-        if rule.refill_per_minute <= 0.0 {
+        if quota.refill_per_minute <= 0.0 || cost > capacity {
             return Take::Limited { retry_after_secs: u32::MAX };
         }
         // The epsilon keeps float noise (2.0000000001 s) from adding a whole second.
-        let secs = ((n - self.tokens) / rule.refill_per_minute * 60.0 - 1e-6).ceil();
+        let secs = ((cost - self.tokens) / quota.refill_per_minute * 60.0 - 1e-6).ceil();
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let retry_after_secs = secs.clamp(1.0, f64::from(u32::MAX)) as u32;
         Take::Limited { retry_after_secs }
+    }
+}
+
+/// A bucket's rule in units that may exceed `u32` (bytes): the limiter's wire form, which a
+/// serialized [`Rule`] also parses as (with a cost of one).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Quota {
+    pub capacity: u64,
+    pub refill_per_minute: f64,
+}
+
+impl Quota {
+    /// `capacity` units per day, refilled continuously (at most `capacity` in any burst).
+    #[must_use]
+    pub fn per_day(capacity: u64) -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        let refill_per_minute = capacity as f64 / 1440.0;
+        Self { capacity, refill_per_minute }
     }
 }
 
@@ -102,6 +137,29 @@ mod tests {
         }
         assert!(matches!(b.take_n(audio, 0, 4_800.0), Take::Limited { .. }), "2 s ahead of real time");
         assert_eq!(b.take_n(audio, 100, 4_800.0), Take::Allowed, "real time refills 100 ms a frame");
+    }
+
+    #[test]
+    fn a_byte_quota_takes_costs_and_refills_per_day() {
+        let day = Quota::per_day(12 * 1024 * 1024);
+        let mut b = TokenBucket { tokens: 12.0 * 1024.0 * 1024.0, updated_ms: 0 };
+        assert_eq!(b.take_cost(day, 5 * 1024 * 1024, 0), Take::Allowed);
+        assert_eq!(b.take_cost(day, 5 * 1024 * 1024, 0), Take::Allowed);
+        // 2 MiB left: a 5 MiB chunk waits for 3 MiB of refill (3/12 of a day = 6 h).
+        assert_eq!(b.take_cost(day, 5 * 1024 * 1024, 0), Take::Limited { retry_after_secs: 6 * 3600 });
+        assert_eq!(b.take_cost(day, 2 * 1024 * 1024, 0), Take::Allowed, "a refusal takes nothing");
+        assert_eq!(b.take_cost(day, 13 * 1024 * 1024, 0), Take::Limited { retry_after_secs: u32::MAX });
+        let big = Quota::per_day(4 * 1024 * 1024 * 1024);
+        let mut b = TokenBucket { tokens: 4.0 * 1024.0 * 1024.0 * 1024.0, updated_ms: 0 };
+        assert_eq!(b.take_cost(big, 4 * 1024 * 1024 * 1024, 0), Take::Allowed, "beyond u32");
+    }
+
+    #[test]
+    fn a_serialized_rule_reads_as_a_quota() {
+        let rule = Rule { capacity: 7, refill_per_minute: 1.5 };
+        let json = serde_json::to_string(&rule).expect("serialize");
+        let quota: Quota = serde_json::from_str(&json).expect("a rule is a quota");
+        assert_eq!(quota, Quota { capacity: 7, refill_per_minute: 1.5 });
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! security-header decisions, and the request log line. All of it is pure and unit-tested natively;
 //! `crate::frontend_worker` (wasm32) adapts it to `worker` types.
 
+pub mod body;
 pub mod cors;
 /// The error envelope lives in [`crate::error`] (auth uses it too); re-exported here so that
 /// `http::error::…` paths keep working.
