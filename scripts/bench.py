@@ -52,14 +52,15 @@ def free_port():
 class Wrangler:
     """One `wrangler dev` on a free port with a fresh state directory."""
 
-    def __init__(self, extra_vars=()):
+    def __init__(self, extra_vars=(), root=ROOT):
+        self.root = root
         self.port = free_port()
         self.state = tempfile.mkdtemp(prefix="bench-state-")
         env = dict(os.environ, WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false",
-                   SKIP_WASM_BUILD="1", PATH=os.path.join(ROOT, "node_modules", ".bin") + ":" + os.environ["PATH"])
+                   SKIP_WASM_BUILD="1", PATH=os.path.join(root, "node_modules", ".bin") + ":" + os.environ["PATH"])
         self.env = env
         subprocess.run(["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", self.state],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       cwd=root, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         args = ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", str(self.port), "--inspector-port", "0",
                 "--persist-to", self.state, "--show-interactive-dev-session=false",
                 "--var", "JWT_SECRET:bench-secret-0123456789abcdef0123456789abcdef",
@@ -70,7 +71,7 @@ class Wrangler:
         self.started = time.perf_counter()
         self.log_path = os.path.join(self.state, "wrangler.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(args, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 120
@@ -102,6 +103,10 @@ class Wrangler:
                     out.append(v)
         return out
 
+    def pids(self):
+        """The server's processes: the process group `wrangler dev` leads (node, workerd, esbuild)."""
+        return [pid for pid, stat in proc_stats() if stat[2] == str(self.proc.pid)]
+
     def stop(self):
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -112,6 +117,76 @@ class Wrangler:
             except ProcessLookupError:
                 pass
         subprocess.run(["rm", "-rf", self.state])
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stats():
+    """(pid, fields of /proc/<pid>/stat after the command name) of every process; fields[0] is the
+    state, [2] the process group, [11] utime and [12] stime in clock ticks."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        out.append((int(name), stat[stat.rfind(")") + 2:].split()))
+    return out
+
+
+def cpu_snapshot(server):
+    """CPU seconds (user + system) so far of this Python process (the load generator, all its
+    threads) and of the server's process group, split by process name (`comm`)."""
+    def cpu(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def comm(pid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                return f.read().strip()
+        except OSError:
+            return "?"
+
+    by_pid = {pid: (comm(pid), cpu(pid)) for pid in server.pids()}
+    return {"loadgen": cpu(os.getpid()), "server": by_pid}
+
+
+def cpu_delta(before, after, wall, turns):
+    """The CPU the load generator and the server spent between two snapshots: seconds, cores
+    (seconds / wall) and server milliseconds per turn. workerd is reported apart from the rest of
+    the group (wrangler's node)."""
+    by_name = {}
+    for pid, (name, sec) in after["server"].items():
+        prev = before["server"].get(pid, (name, 0.0))[1]
+        by_name[name] = by_name.get(name, 0.0) + max(0.0, sec - prev)
+    workerd = sum(v for k, v in by_name.items() if k.startswith("workerd"))
+    other = sum(v for k, v in by_name.items() if not k.startswith("workerd"))
+    loadgen = after["loadgen"] - before["loadgen"]
+    return {"loadgen_cpu_s": round(loadgen, 2), "workerd_cpu_s": round(workerd, 2),
+            "wrangler_other_cpu_s": round(other, 2),
+            "loadgen_cores": round(loadgen / wall, 2) if wall else None,
+            "workerd_cores": round(workerd / wall, 2) if wall else None,
+            "workerd_cpu_ms_per_turn": round(workerd * 1000 / turns, 2) if turns else None,
+            "loadgen_cpu_ms_per_turn": round(loadgen * 1000 / turns, 2) if turns else None}
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def machine():
+    return {"cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}",
+            "load_average_at_start": load_average()}
 
 
 def call(method, url, body=None, token=None, timeout=60):
@@ -169,25 +244,31 @@ def run_interview(base, token, role="react", max_turns=25, info=None):
     return latencies
 
 
+def assessment_wait(base, token):
+    """Runs one interview to completion and polls GET /interviews/{id}/assessment every 10 ms
+    until it answers 200: (ms from the completing turn's response, number of polls)."""
+    info = {}
+    run_interview(base, token, info=info)
+    n = 0
+    while True:
+        _, status, payload = call("GET", f"{base}/api/v1/interviews/{info['id']}/assessment", token=token)
+        n += 1
+        if status == 200:
+            break
+        assert status == 202, (status, payload)
+        assert time.perf_counter() - info["completed_at"] < 120, "assessment not ready after 120 s"
+        time.sleep(0.01)
+    return (time.perf_counter() - info["completed_at"]) * 1000, n
+
+
 def bench_assessment(server, results):
     """Completion → assessment ready: from the completing turn's response until
     GET /interviews/{id}/assessment answers 200 (polled every 10 ms, so ±10 ms resolution)."""
     _, token = register(server.base)
     waits, polls = [], []
     for _ in range(3 if QUICK else 10):
-        info = {}
-        run_interview(server.base, token, info=info)
-        n = 0
-        while True:
-            _, status, payload = call("GET", f"{server.base}/api/v1/interviews/{info['id']}/assessment",
-                                      token=token)
-            n += 1
-            if status == 200:
-                break
-            assert status == 202, (status, payload)
-            assert time.perf_counter() - info["completed_at"] < 120, "assessment not ready after 120 s"
-            time.sleep(0.01)
-        waits.append((time.perf_counter() - info["completed_at"]) * 1000)
+        wait, n = assessment_wait(server.base, token)
+        waits.append(wait)
         polls.append(n)
     results["assessment_ready"] = dict(summary(waits), polls_median=statistics.median(polls))
 
@@ -197,8 +278,12 @@ def levels(name, default):
     return [int(x) for x in raw.split(",") if x.strip()] if raw else default
 
 
-def run_concurrent(base, n):
-    """n interviews answering at once (one thread each); failures are counted, not raised."""
+def run_concurrent(server, n, turns=None):
+    """n interviews answering at once (one thread each); failures are counted, not raised. The CPU
+    time of this process (the load generator) and of the server's processes is read from /proc
+    before and after the answering phase (registration excluded)."""
+    base = server.base
+    turns = turns or (5 if QUICK else 25)
     tokens = []
     with cf.ThreadPoolExecutor(max_workers=min(n, 32)) as pool:
         tokens = [tok for _, tok in pool.map(lambda _: register(base), range(n))]
@@ -206,18 +291,22 @@ def run_concurrent(base, n):
 
     def one(tok):
         try:
-            return run_interview(base, tok, max_turns=5 if QUICK else 25)
+            return run_interview(base, tok, max_turns=turns)
         except (AssertionError, OSError) as e:
             errors.append(repr(e)[:200])
             return []
 
+    cpu0 = cpu_snapshot(server)
     started = time.perf_counter()
     with cf.ThreadPoolExecutor(max_workers=n) as pool:
         per = list(pool.map(one, tokens))
     wall = time.perf_counter() - started
+    cpu1 = cpu_snapshot(server)
     lat = [x for xs in per for x in xs]
     row = dict(concurrent_interviews=n, turns=len(lat), turns_per_s=round(len(lat) / wall, 1),
-               wall_s=round(wall, 1), failed_interviews=len(errors), **summary(lat or [0.0]))
+               wall_s=round(wall, 2), failed_interviews=len(errors), **summary(lat or [0.0]),
+               **cpu_delta(cpu0, cpu1, wall, len(lat)))
+    row["latencies_ms"] = lat
     if errors:
         row["first_errors"] = errors[:3]
     return row
@@ -291,8 +380,10 @@ def bench_builtin(results):
         # Concurrency: N interviews answering at once (quick mode: 5 turns per interview).
         results["concurrency"] = []
         for n in levels("BENCH_CONCURRENCY", [1, 10, 200] if QUICK else [1, 10, 50, 200]):
-            results["concurrency"].append(run_concurrent(server.base, n))
-            print("concurrency", results["concurrency"][-1], flush=True)
+            row = run_concurrent(server, n)
+            del row["latencies_ms"]
+            results["concurrency"].append(row)
+            print("concurrency", row, flush=True)
     finally:
         server.stop()
 
@@ -340,8 +431,8 @@ def bench_relay(results):
     results["relay"] = relay
 
 
-def sizes(results):
-    wasm = os.path.join(ROOT, "build", "index_bg.wasm")
+def sizes(results, root=ROOT):
+    wasm = os.path.join(root, "build", "index_bg.wasm")
     raw = open(wasm, "rb").read()
     results["wasm_bytes"] = len(raw)
     results["wasm_gzip_bytes"] = len(gzip.compress(raw, 9))
@@ -376,7 +467,9 @@ def markdown(results):
     m = results["machine"]
     lines = [f"# Benchmarks ({results['date']})", "",
              f"Machine: {m['cpus']} cores, {m['system']}; `wrangler dev` (workerd + Miniflare, local D1/R2/DO), "
-             "release build, loopback. Shared and noisy: compare ratios within one run, not across runs.", "",
+             "release build, loopback. Shared and noisy: compare ratios within one run, not across runs."
+             + (f" Load average at the start: {' / '.join(str(x) for x in m['load_average_at_start'])}."
+                if m.get("load_average_at_start") else ""), "",
              "| measurement | n | median ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
     row = lambda name, s: f"| {name} | {s['n']} | {s['median_ms']} | {s['p95_ms']} | {s['p99_ms']} |"
     lines.append(row("GET /health", results["health"]))
@@ -397,11 +490,18 @@ def markdown(results):
         lines.append(f"- Assessment ready after completion (built-in, n={results['assessment_ready']['n']}): "
                      f"median **{results['assessment_ready']['median_ms']} ms**, "
                      f"p95 {results['assessment_ready']['p95_ms']} ms (10 ms polling)")
-    lines += ["", "| concurrent interviews | turns | turns/s | median ms | p95 ms | p99 ms | failed interviews |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "| concurrent interviews | turns | turns/s | median ms | p95 ms | p99 ms | failed interviews "
+              "| workerd CPU s (cores) | load generator CPU s (cores) | workerd CPU ms / turn |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    cpu = lambda c, k: f"{c[k + '_cpu_s']} ({c[k + '_cores']})" if k + "_cpu_s" in c else "-"
     for c in results["concurrency"]:
         lines.append(f"| {c['concurrent_interviews']} | {c['turns']} | {c['turns_per_s']} | {c['median_ms']} | "
-                     f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} |")
+                     f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} | {cpu(c, 'workerd')} | "
+                     f"{cpu(c, 'loadgen')} | {c.get('workerd_cpu_ms_per_turn', '-')} |")
+    lines += ["", "- CPU: user + system time from `/proc/<pid>/stat` before and after the answering phase of each "
+              "level, of workerd (the server's process group) and of the Python load generator itself (all its "
+              "threads); cores = CPU seconds / wall seconds. Both share the same cores, so a load generator "
+              "near one core limits the throughput it can measure."]
     lines += relay_markdown(results.get("relay", {}))
     lines += ["", f"- wasm: {results['wasm_bytes']} bytes raw, {results['wasm_gzip_bytes']} gzip",
               f"- cold start (wrangler dev process start to first 200): {results['cold_start_s']} s", "",
@@ -481,8 +581,12 @@ def summary_markdown(r):
         rates = " / ".join(f"{c['turns_per_s']:g}" for c in conc)
         medians = " / ".join(f"{c['median_ms']:.0f}" for c in conc)
         failed = sum(c.get("failed_interviews", 0) for c in conc)
+        cpu = ""
+        if all("workerd_cores" in c for c in conc):
+            cores = lambda key: " / ".join(f"{c[key]:g}" for c in conc)
+            cpu = f"; CPU cores used by workerd {cores('workerd_cores')}, by the load generator {cores('loadgen_cores')}"
         lines.append(f"- {levels_} concurrent interviews: {rates} turns/s (medians {medians} ms; "
-                     f"{failed} failed interviews): the single local workerd process shares the "
+                     f"{failed} failed interviews{cpu}): the single local workerd process shares the "
                      f"{r['machine']['cpus']} cores with the load generator.")
     if lat:
         lines.append(f"- The realtime relay adds **{lat['added_median_ms']} ms** per event (median; "
@@ -527,8 +631,7 @@ def main():
             update_summary(json.load(f))
         return
     os.makedirs(OUT, exist_ok=True)
-    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "machine": {"cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}"}}
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
     sizes(results)
     bench_builtin(results)
     bench_model(results)
