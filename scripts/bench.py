@@ -18,7 +18,15 @@ Measures (medians and tails; the machine is shared and noisy, so compare ratios 
   7. wasm size (raw, gzip) and cold start (process start to the first 200).
 
 BENCH_QUICK=1: fewer samples and shorter runs. BENCH_CONCURRENCY=1,10,50,200 overrides the
-concurrency levels; BENCH_VOICE_LEVELS=1,5,10,25 the voice session counts.
+concurrency levels; BENCH_VOICE_LEVELS=1,5,10,25 the voice session counts. The throughput runs
+also report the CPU time of workerd and of this process (the load generator) from /proc.
+
+`scripts/bench.py --compare DIR SHORTREV` (started by `scripts/bench --compare REV`, which checks
+out and builds REV in DIR) measures instead this checkout's build and DIR's build in one run: 1, 3,
+5 (/health and built-in turns, turn/health, throughput with CPU, assessment-ready time, cold start)
+and 7 (wasm sizes), in alternating rounds with one wrangler dev at a time, and writes
+docs/benchmarks/compare-SHORTREV.{md,json} with the ratio current / baseline and a verdict per
+figure (noise bands in NOISE_BANDS). BENCH_ROUNDS overrides the rounds (3 quick, 4 full).
 """
 import concurrent.futures as cf
 import gzip
@@ -623,6 +631,269 @@ def update_summary(results):
         f.write(text)
 
 
+# --- Comparison against a baseline build (`scripts/bench --compare REV`) -----------------------
+
+# Noise bands: a figure whose ratio current / baseline stays within 1 ± band is "within noise".
+# Medians and rates are stable on this machine within about 10 %; tails much less so.
+NOISE_BANDS = {"median": 0.10, "rate": 0.10, "ratio": 0.10, "p95": 0.20, "p99": 0.25, "cold start": 0.25,
+               "cpu per turn": 0.15}
+ASSESSMENT_FLOOR_MS = 10.0  # the assessment poll interval: smaller differences are not measurable
+WASM_BUDGET = 0.05  # issue #13: the wasm may grow by at most 5 %
+
+
+def noise_labels(bands):
+    names = {"median": "medians", "rate": "turns/s", "ratio": "the turn/health ratio", "p95": "p95s",
+             "p99": "p99s", "cold start": "cold start", "cpu per turn": "workerd CPU per turn"}
+    return [(names[k], b) for k, b in bands.items()]
+
+
+def compare_settings():
+    quick = QUICK
+    return {
+        "rounds": int(os.environ.get("BENCH_ROUNDS", "3" if quick else "4")),
+        "health_requests": 50 if quick else 150,
+        "interviews": 1 if quick else 3,
+        "assessments": 2 if quick else 4,
+        "concurrency": levels("BENCH_CONCURRENCY", [1, 10, 200] if quick else [1, 10, 50, 200]),
+        # Turns per interview at each level: whole interviews (≤ 25 turns) up to 10 at once, then
+        # fewer so that 200 interviews stay within a minute.
+        "turns_small_levels": 25, "turns_large_levels": 5 if quick else 10,
+    }
+
+
+def compare_round(root, cfg):
+    """One `wrangler dev` of the build at `root` (fresh state): cold start, /health, built-in turns,
+    assessment-ready time and the concurrency levels. Raw samples, for pooling across rounds."""
+    load = load_average()
+    server = Wrangler(root=root)
+    try:
+        r = {"load_average_before": load, "cold_start_s": server.cold_start_s}
+        for _ in range(10):  # warm-up, discarded (the first requests compile and fill caches)
+            call("GET", server.base + "/health")
+        r["health"] = [call("GET", server.base + "/health")[0] for _ in range(cfg["health_requests"])]
+        _, token = register(server.base)
+        r["turn"] = [ms for _ in range(cfg["interviews"]) for ms in run_interview(server.base, token)]
+        r["assessment"] = [assessment_wait(server.base, token)[0] for _ in range(cfg["assessments"])]
+        r["concurrency"] = []
+        for n in cfg["concurrency"]:
+            turns = cfg["turns_small_levels"] if n <= 10 else cfg["turns_large_levels"]
+            r["concurrency"].append(run_concurrent(server, n, turns=turns))
+        return r
+    finally:
+        server.stop()
+
+
+def percentile(samples, q):
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+
+
+def level_pooled(rows):
+    """One concurrency level over several rounds: turns / wall summed, latencies pooled."""
+    lat = [x for r in rows for x in r["latencies_ms"]]
+    turns, wall = sum(r["turns"] for r in rows), sum(r["wall_s"] for r in rows)
+    cpu = lambda k: sum(r[k] for r in rows)
+    return {"turns": turns, "wall_s": round(wall, 2), "turns_per_s": round(turns / wall, 1) if wall else 0.0,
+            "failed_interviews": sum(r["failed_interviews"] for r in rows), **summary(lat or [0.0]),
+            "loadgen_cpu_s": round(cpu("loadgen_cpu_s"), 2), "workerd_cpu_s": round(cpu("workerd_cpu_s"), 2),
+            "loadgen_cores": round(cpu("loadgen_cpu_s") / wall, 2) if wall else None,
+            "workerd_cores": round(cpu("workerd_cpu_s") / wall, 2) if wall else None,
+            "workerd_cpu_ms_per_turn": round(cpu("workerd_cpu_s") * 1000 / turns, 2) if turns else None,
+            "loadgen_cpu_ms_per_turn": round(cpu("loadgen_cpu_s") * 1000 / turns, 2) if turns else None}
+
+
+def figures(cfg):
+    """(label, kind, lower_is_better, value of a list of rounds) for each compared figure; the same
+    function gives the pooled value (all rounds) and the per-round values ([one round])."""
+    pool = lambda key: lambda rounds: [x for r in rounds for x in r[key]]
+    med = lambda key: lambda rounds: statistics.median(pool(key)(rounds))
+    pct = lambda key, q: lambda rounds: percentile(pool(key)(rounds), q)
+    out = [
+        ("GET /health median ms", "median", True, med("health")),
+        ("GET /health p95 ms", "p95", True, pct("health", 0.95)),
+        ("GET /health p99 ms", "p99", True, pct("health", 0.99)),
+        ("built-in text turn median ms", "median", True, med("turn")),
+        ("built-in text turn p95 ms", "p95", True, pct("turn", 0.95)),
+        ("built-in text turn p99 ms", "p99", True, pct("turn", 0.99)),
+        ("turn / health (medians)", "ratio", True,
+         lambda rounds: statistics.median(pool("turn")(rounds)) / statistics.median(pool("health")(rounds))),
+        ("assessment ready median ms", "median", True, med("assessment")),
+        ("cold start s (median of rounds)", "cold start", True,
+         lambda rounds: statistics.median(r["cold_start_s"] for r in rounds)),
+    ]
+    for i, n in enumerate(cfg["concurrency"]):
+        level = lambda key, i=i: lambda rounds: level_pooled([r["concurrency"][i] for r in rounds])[key]
+        out += [(f"{n} concurrent: turns/s", "rate", False, level("turns_per_s")),
+                (f"{n} concurrent: turn p50 ms", "median", True, level("median_ms")),
+                (f"{n} concurrent: turn p99 ms", "p99", True, level("p99_ms")),
+                (f"{n} concurrent: failed interviews", "count", True, level("failed_interviews")),
+                (f"{n} concurrent: workerd CPU ms / turn", "cpu per turn", True, level("workerd_cpu_ms_per_turn"))]
+    return out
+
+
+def verdict(kind, lower_better, base, cur, base_rounds, cur_rounds):
+    """within noise / better / worse (or inconclusive when the rounds of the two builds overlap)."""
+    if kind == "count":
+        return "within noise" if cur == base else ("better" if (cur < base) == lower_better else "worse")
+    if not base or base != base or cur != cur:
+        return "n/a"
+    band = NOISE_BANDS[kind]
+    ratio = cur / base
+    if abs(ratio - 1) <= band:
+        return "within noise"
+    direction = "better" if (ratio < 1) == lower_better else "worse"
+    # Outside the band: the rounds must agree (every round of one build beyond every round of
+    # the other), or the difference is not established by this run.
+    if len(base_rounds) >= 2 and len(cur_rounds) >= 2:
+        separated = max(base_rounds) < min(cur_rounds) or max(cur_rounds) < min(base_rounds)
+        if not separated:
+            return f"inconclusive ({direction}, rounds overlap)"
+    return direction
+
+
+def rev_label(root, rev="HEAD"):
+    out = subprocess.run(["git", "-C", root, "rev-parse", "--short=7", rev], capture_output=True, text=True)
+    label = out.stdout.strip() or "?"
+    dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return label + ("+uncommitted" if dirty else "")
+
+
+def fmt(x):
+    if x is None or x != x:
+        return "-"
+    if isinstance(x, int):
+        return str(x)
+    return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}" if abs(x) < 1000 else f"{x:.0f}"
+
+
+def run_compare(baseline_root, baseline_rev):
+    cfg = compare_settings()
+    builds = {"baseline": baseline_root, "current": ROOT}
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
+               "settings": cfg, "quick": QUICK,
+               "revisions": {"baseline": rev_label(baseline_root), "current": rev_label(ROOT)},
+               "wasm": {}, "rounds": {"baseline": [], "current": []}, "order": []}
+    print(f"machine: {results['machine']}", flush=True)
+    for name, root in builds.items():
+        sizes(results["wasm"].setdefault(name, {}), root)
+    raw = {"baseline": [], "current": []}
+    for i in range(cfg["rounds"]):
+        # A B, then B A: each build runs first in half the rounds, so a drift in the machine's load
+        # during the run hits both builds alike. One wrangler dev at a time.
+        order = ["baseline", "current"] if i % 2 == 0 else ["current", "baseline"]
+        for name in order:
+            print(f"round {i + 1}/{cfg['rounds']}: {name} ({results['revisions'][name]})", flush=True)
+            r = compare_round(builds[name], cfg)
+            raw[name].append(r)
+            results["order"].append(name)
+            results["rounds"][name].append({
+                "load_average_before": r["load_average_before"], "cold_start_s": round(r["cold_start_s"], 2),
+                "health": summary(r["health"]), "turn": summary(r["turn"]), "assessment": summary(r["assessment"]),
+                "concurrency": [{k: v for k, v in c.items() if k != "latencies_ms"} for c in r["concurrency"]]})
+            print(f"  health median {statistics.median(r['health']):.1f} ms, turn median "
+                  f"{statistics.median(r['turn']):.1f} ms, turns/s "
+                  f"{[c['turns_per_s'] for c in r['concurrency']]}", flush=True)
+    results["pooled"] = {}
+    for name in builds:
+        rs = raw[name]
+        results["pooled"][name] = {
+            "health": summary([x for r in rs for x in r["health"]]),
+            "turn": summary([x for r in rs for x in r["turn"]]),
+            "assessment_ready": summary([x for r in rs for x in r["assessment"]]),
+            "concurrency": [dict(concurrent_interviews=n, **level_pooled([r["concurrency"][i] for r in rs]))
+                            for i, n in enumerate(cfg["concurrency"])]}
+    rows = []
+    for label, kind, lower_better, f in figures(cfg):
+        base, cur = f(raw["baseline"]), f(raw["current"])
+        base_rounds = [f([r]) for r in raw["baseline"]]
+        cur_rounds = [f([r]) for r in raw["current"]]
+        v = verdict(kind, lower_better, base, cur, base_rounds, cur_rounds)
+        if label.startswith("assessment") and v != "within noise" and abs(cur - base) < ASSESSMENT_FLOOR_MS:
+            v = "within noise"
+        rows.append({"figure": label, "kind": kind, "baseline": base, "current": cur,
+                     "ratio": round(cur / base, 3) if base else None, "verdict": v,
+                     "baseline_rounds": base_rounds, "current_rounds": cur_rounds})
+    for key in ("wasm_bytes", "wasm_gzip_bytes"):
+        base, cur = results["wasm"]["baseline"][key], results["wasm"]["current"][key]
+        ratio = cur / base
+        v = "better" if ratio < 1 else ("within budget (≤ +5 %)" if ratio <= 1 + WASM_BUDGET else "worse (over +5 %)")
+        rows.append({"figure": key.replace("_", " "), "kind": "size", "baseline": base, "current": cur,
+                     "ratio": round(ratio, 4), "verdict": v})
+    results["figures"] = rows
+    short = baseline_rev
+    with open(os.path.join(OUT, f"compare-{short}.json"), "w") as f:
+        json.dump(results, f, indent=2, default=float)
+    md = compare_markdown(results, short)
+    with open(os.path.join(OUT, f"compare-{short}.md"), "w") as f:
+        f.write(md)
+    print(md)
+
+
+def compare_markdown(r, short):
+    m, cfg, revs = r["machine"], r["settings"], r["revisions"]
+    rounds = lambda xs: " / ".join(fmt(x) for x in xs) if xs else ""
+    lines = [f"# Benchmark comparison: {revs['current']} (current) vs {revs['baseline']} (baseline)", "",
+             f"Run {r['date']} by `{'BENCH_QUICK=1 ' if r['quick'] else ''}scripts/bench --compare {short}` on "
+             f"{m['cpus']} cores ({m['system']}), load average at the start "
+             f"**{' / '.join(str(x) for x in m['load_average_at_start'])}** (1 / 5 / 15 min; the machine is shared "
+             "with other engineers' builds). Both builds are release builds of their own revision, each run "
+             "under its own `wrangler dev` (workerd + Miniflare, loopback, fresh local state), **one at a time**, "
+             f"in {cfg['rounds']} rounds in the order {' '.join('B' if x == 'baseline' else 'C' for x in r['order'])} "
+             "(B = baseline, C = current), so a drift in the machine's load hits both alike.", "",
+             f"Per round and build: {cfg['health_requests']} × `GET /health` (after 10 discarded), "
+             f"{cfg['interviews']} built-in interview(s) to completion (turn latency), {cfg['assessments']} "
+             f"assessment-ready waits (10 ms polling), and {', '.join(map(str, cfg['concurrency']))} interviews "
+             f"answering concurrently ({cfg['turns_small_levels']} turns each up to 10 at once, "
+             f"{cfg['turns_large_levels']} above). Latencies are pooled over the rounds; turns/s is all turns / "
+             "all answering time; the per-round values are listed for the spread.", "",
+             "**Noise** (the verdict): a figure is *within noise* when current / baseline is within "
+             + ", ".join(f"±{round(b * 100)} % for {k}" for k, b in noise_labels(NOISE_BANDS))
+             + f" (and the assessment wait also when the difference is under {ASSESSMENT_FLOOR_MS:g} ms, its "
+             "polling resolution). Outside the band it is *better* or *worse* only if the rounds agree — every "
+             "round of one build beyond every round of the other; otherwise *inconclusive (… , rounds overlap)*. "
+             "Failed interviews must not increase. The wasm's budget (issue #13) is +5 %; sizes are exact.", "",
+             "| figure | baseline | current | current / baseline | verdict | rounds: baseline | rounds: current |",
+             "|---|---|---|---|---|---|---|"]
+    for row in r["figures"]:
+        lines.append(f"| {row['figure']} | {fmt(row['baseline'])} | {fmt(row['current'])} | "
+                     f"{'-' if row['ratio'] is None else format(row['ratio'], '.3f')} | {row['verdict']} | "
+                     f"{rounds(row.get('baseline_rounds'))} | {rounds(row.get('current_rounds'))} |")
+    worse = [x["figure"] for x in r["figures"] if x["verdict"].startswith("worse")]
+    unclear = [x["figure"] for x in r["figures"] if x["verdict"].startswith("inconclusive")]
+    counts = {}
+    for x in r["figures"]:
+        key = x["verdict"].split(" (")[0]
+        counts[key] = counts.get(key, 0) + 1
+    lines += ["", "## Verdict", "",
+              "- " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ".",
+              (f"- **Worse beyond noise:** {', '.join(worse)}." if worse else "- No figure is worse beyond noise.")]
+    if unclear:
+        lines.append(f"- Outside the band but not established by this run (the rounds overlap): "
+                     f"{', '.join(unclear)}.")
+    for name in ("baseline", "current"):
+        w = r["wasm"][name]
+        lines.append(f"- wasm {name}: {w['wasm_bytes']} bytes raw, {w['wasm_gzip_bytes']} gzip.")
+    lines += ["", "## CPU during the throughput runs", "",
+              "User + system CPU from `/proc/<pid>/stat` before and after each level's answering phase: workerd "
+              "(the `wrangler dev` process group's workerd) and the Python load generator itself (all its threads); "
+              "cores = CPU s / wall s, pooled over the rounds.", "",
+              "| concurrent | build | turns | turns/s | workerd CPU s | workerd cores | workerd ms / turn | "
+              "load generator CPU s | load generator cores | load generator ms / turn |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for i, n in enumerate(cfg["concurrency"]):
+        for name in ("baseline", "current"):
+            c = r["pooled"][name]["concurrency"][i]
+            lines.append(f"| {n} | {name} | {c['turns']} | {c['turns_per_s']} | {c['workerd_cpu_s']} | "
+                         f"{c['workerd_cores']} | {c['workerd_cpu_ms_per_turn']} | {c['loadgen_cpu_s']} | "
+                         f"{c['loadgen_cores']} | {c['loadgen_cpu_ms_per_turn']} |")
+    lines += ["", "Load average before each build's run: "
+              + "; ".join(f"{name} " + ", ".join(" / ".join(str(x) for x in rr["load_average_before"])
+                                                  for rr in r["rounds"][name]) for name in ("baseline", "current"))
+              + ".", ""]
+    return "\n".join(lines)
+
+
 def main():
     if sys.argv[1:] in (["--summary"], ["--readme"]):
         # Rewrites the summary in docs/benchmarks.md from the committed results (no measurements);
@@ -631,6 +902,10 @@ def main():
             update_summary(json.load(f))
         return
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:2] == ["--compare"]:
+        # scripts/bench --compare REV: `--compare <baseline checkout> <short rev>`, both built.
+        run_compare(os.path.abspath(sys.argv[2]), sys.argv[3])
+        return
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
     sizes(results)
     bench_builtin(results)
