@@ -193,8 +193,13 @@ def load_average():
 
 
 def machine():
-    return {"cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}",
-            "load_average_at_start": load_average()}
+    """The machine, `nproc` and the load average when measuring starts (and, from scripts/bench's
+    BENCH_START_LOADAVG, when the run started, before the builds)."""
+    out = {"cpus": os.cpu_count(), "nproc": len(os.sched_getaffinity(0)),
+           "system": f"{platform.system()} {platform.machine()}", "load_average_at_start": load_average()}
+    if os.environ.get("BENCH_START_LOADAVG"):
+        out["load_average_before_builds"] = [float(x) for x in os.environ["BENCH_START_LOADAVG"].split()[:3]]
+    return out
 
 
 def call(method, url, body=None, token=None, timeout=60):
@@ -835,9 +840,11 @@ def compare_markdown(r, short):
     rounds = lambda xs: " / ".join(fmt(x) for x in xs) if xs else ""
     lines = [f"# Benchmark comparison: {revs['current']} (current) vs {revs['baseline']} (baseline)", "",
              f"Run {r['date']} by `{'BENCH_QUICK=1 ' if r['quick'] else ''}scripts/bench --compare {short}` on "
-             f"{m['cpus']} cores ({m['system']}), load average at the start "
-             f"**{' / '.join(str(x) for x in m['load_average_at_start'])}** (1 / 5 / 15 min; the machine is shared "
-             "with other engineers' builds). Both builds are release builds of their own revision, each run "
+             f"{m['cpus']} cores (`nproc` {m.get('nproc', m['cpus'])}; {m['system']}), load average "
+             + (f"{' / '.join(str(x) for x in m['load_average_before_builds'])} before the builds and "
+                if m.get("load_average_before_builds") else "")
+             + f"**{' / '.join(str(x) for x in m['load_average_at_start'])}** when measuring started (1 / 5 / 15 "
+             "min; the machine is shared with other engineers' builds). Both builds are release builds of their own revision, each run "
              "under its own `wrangler dev` (workerd + Miniflare, loopback, fresh local state), **one at a time**, "
              f"in {cfg['rounds']} rounds in the order {' '.join('B' if x == 'baseline' else 'C' for x in r['order'])} "
              "(B = baseline, C = current), so a drift in the machine's load hits both alike.", "",
