@@ -27,6 +27,7 @@ out and builds REV in DIR) measures instead this checkout's build and DIR's buil
 and 7 (wasm sizes), in alternating rounds with one wrangler dev at a time, and writes
 docs/benchmarks/compare-SHORTREV.{md,json} with the ratio current / baseline and a verdict per
 figure (noise bands in NOISE_BANDS). BENCH_ROUNDS overrides the rounds (3 quick, 4 full).
+`scripts/bench.py --compare-markdown SHORTREV` rewrites that .md from the .json.
 """
 import concurrent.futures as cf
 import gzip
@@ -165,7 +166,15 @@ def cpu_snapshot(server):
             return "?"
 
     by_pid = {pid: (comm(pid), cpu(pid)) for pid in server.pids()}
-    return {"loadgen": cpu(os.getpid()), "server": by_pid}
+    return {"loadgen": cpu(os.getpid()), "server": by_pid, "machine_busy": machine_busy_seconds()}
+
+
+def machine_busy_seconds():
+    """CPU seconds all processes of the machine spent busy so far (/proc/stat: all but idle and
+    iowait), to tell how much of the cores other work took during a measurement."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
 
 
 def cpu_delta(before, after, wall, turns):
@@ -179,8 +188,10 @@ def cpu_delta(before, after, wall, turns):
     workerd = sum(v for k, v in by_name.items() if k.startswith("workerd"))
     other = sum(v for k, v in by_name.items() if not k.startswith("workerd"))
     loadgen = after["loadgen"] - before["loadgen"]
+    others = max(0.0, after["machine_busy"] - before["machine_busy"] - workerd - other - loadgen)
     return {"loadgen_cpu_s": round(loadgen, 2), "workerd_cpu_s": round(workerd, 2),
-            "wrangler_other_cpu_s": round(other, 2),
+            "wrangler_other_cpu_s": round(other, 2), "other_processes_cpu_s": round(others, 2),
+            "other_processes_cores": round(others / wall, 2) if wall else None,
             "loadgen_cores": round(loadgen / wall, 2) if wall else None,
             "workerd_cores": round(workerd / wall, 2) if wall else None,
             "workerd_cpu_ms_per_turn": round(workerd * 1000 / turns, 2) if turns else None,
@@ -504,17 +515,19 @@ def markdown(results):
                      f"median **{results['assessment_ready']['median_ms']} ms**, "
                      f"p95 {results['assessment_ready']['p95_ms']} ms (10 ms polling)")
     lines += ["", "| concurrent interviews | turns | turns/s | median ms | p95 ms | p99 ms | failed interviews "
-              "| workerd CPU s (cores) | load generator CPU s (cores) | workerd CPU ms / turn |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "| workerd CPU s (cores) | load generator CPU s (cores) | workerd CPU ms / turn | other processes' cores |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     cpu = lambda c, k: f"{c[k + '_cpu_s']} ({c[k + '_cores']})" if k + "_cpu_s" in c else "-"
     for c in results["concurrency"]:
         lines.append(f"| {c['concurrent_interviews']} | {c['turns']} | {c['turns_per_s']} | {c['median_ms']} | "
                      f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} | {cpu(c, 'workerd')} | "
-                     f"{cpu(c, 'loadgen')} | {c.get('workerd_cpu_ms_per_turn', '-')} |")
+                     f"{cpu(c, 'loadgen')} | {c.get('workerd_cpu_ms_per_turn', '-')} | "
+                     f"{c.get('other_processes_cores', '-')} |")
     lines += ["", "- CPU: user + system time from `/proc/<pid>/stat` before and after the answering phase of each "
               "level, of workerd (the server's process group) and of the Python load generator itself (all its "
               "threads); cores = CPU seconds / wall seconds. Both share the same cores, so a load generator "
-              "near one core limits the throughput it can measure."]
+              "near one core limits the throughput it can measure. Other processes' cores: the machine's busy "
+              "time (`/proc/stat`) minus these, i.e. the neighbours' load."]
     lines += relay_markdown(results.get("relay", {}))
     lines += ["", f"- wasm: {results['wasm_bytes']} bytes raw, {results['wasm_gzip_bytes']} gzip",
               f"- cold start (wrangler dev process start to first 200): {results['cold_start_s']} s", "",
@@ -701,6 +714,7 @@ def level_pooled(rows):
     return {"turns": turns, "wall_s": round(wall, 2), "turns_per_s": round(turns / wall, 1) if wall else 0.0,
             "failed_interviews": sum(r["failed_interviews"] for r in rows), **summary(lat or [0.0]),
             "loadgen_cpu_s": round(cpu("loadgen_cpu_s"), 2), "workerd_cpu_s": round(cpu("workerd_cpu_s"), 2),
+            "other_processes_cores": round(cpu("other_processes_cpu_s") / wall, 2) if wall else None,
             "loadgen_cores": round(cpu("loadgen_cpu_s") / wall, 2) if wall else None,
             "workerd_cores": round(cpu("workerd_cpu_s") / wall, 2) if wall else None,
             "workerd_cpu_ms_per_turn": round(cpu("workerd_cpu_s") * 1000 / turns, 2) if turns else None,
@@ -878,22 +892,44 @@ def compare_markdown(r, short):
     if unclear:
         lines.append(f"- Outside the band but not established by this run (the rounds overlap): "
                      f"{', '.join(unclear)}.")
+    noisy = []
+    for x in r["figures"]:
+        band = NOISE_BANDS.get(x["kind"])
+        spreads = [max(v) / min(v) - 1 for v in (x.get("baseline_rounds"), x.get("current_rounds"))
+                   if v and len(v) >= 2 and min(v) > 0]
+        if band and spreads and max(spreads) > band:
+            noisy.append(f"{x['figure']} (±{round(band * 100)} % band, rounds of one build differ by up to "
+                         f"{round(max(spreads) * 100)} %)")
+    if noisy:
+        lines.append("- **Noisier than its band in this run** (one build's rounds differ from each other by more "
+                     "than the band, so a difference of the band's size cannot be told from noise here): "
+                     + "; ".join(noisy) + ". For these, this run does not establish \"not worse beyond noise\" "
+                     "either way: rerun with more rounds (`BENCH_ROUNDS`), without `BENCH_QUICK`, or on a quieter "
+                     "machine.")
     for name in ("baseline", "current"):
         w = r["wasm"][name]
         lines.append(f"- wasm {name}: {w['wasm_bytes']} bytes raw, {w['wasm_gzip_bytes']} gzip.")
     lines += ["", "## CPU during the throughput runs", "",
               "User + system CPU from `/proc/<pid>/stat` before and after each level's answering phase: workerd "
               "(the `wrangler dev` process group's workerd) and the Python load generator itself (all its threads); "
-              "cores = CPU s / wall s, pooled over the rounds.", "",
+              "cores = CPU s / wall s, pooled over the rounds. *wrangler's node*: the rest of the `wrangler dev` process "
+              "group. *Other processes' cores*: the machine's busy time (`/proc/stat`) minus all these, i.e. the "
+              "neighbours' load while measuring (recorded since the first comparison run).", "",
               "| concurrent | build | turns | turns/s | workerd CPU s | workerd cores | workerd ms / turn | "
-              "load generator CPU s | load generator cores | load generator ms / turn |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "load generator CPU s | load generator cores | load generator ms / turn | wrangler's node cores | "
+              "other processes' cores |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, n in enumerate(cfg["concurrency"]):
         for name in ("baseline", "current"):
             c = r["pooled"][name]["concurrency"][i]
+            rows_ = [rr["concurrency"][i] for rr in r["rounds"][name]]
+            wall = sum(x["wall_s"] for x in rows_)
+            cores = lambda key: (f"{sum(x[key] for x in rows_) / wall:.2f}"
+                                 if wall and all(key in x for x in rows_) else "-")
             lines.append(f"| {n} | {name} | {c['turns']} | {c['turns_per_s']} | {c['workerd_cpu_s']} | "
                          f"{c['workerd_cores']} | {c['workerd_cpu_ms_per_turn']} | {c['loadgen_cpu_s']} | "
-                         f"{c['loadgen_cores']} | {c['loadgen_cpu_ms_per_turn']} |")
+                         f"{c['loadgen_cores']} | {c['loadgen_cpu_ms_per_turn']} | {cores('wrangler_other_cpu_s')} | "
+                         f"{cores('other_processes_cpu_s')} |")
     lines += ["", "Load average before each build's run: "
               + "; ".join(f"{name} " + ", ".join(" / ".join(str(x) for x in rr["load_average_before"])
                                                   for rr in r["rounds"][name]) for name in ("baseline", "current"))
@@ -907,6 +943,13 @@ def main():
         # `--readme` is the old name of this option.
         with open(os.path.join(OUT, "results.json")) as f:
             update_summary(json.load(f))
+        return
+    if sys.argv[1:2] == ["--compare-markdown"] and len(sys.argv) == 3:
+        # Rewrites docs/benchmarks/compare-REV.md from its .json (no measurements).
+        with open(os.path.join(OUT, f"compare-{sys.argv[2]}.json")) as f:
+            md = compare_markdown(json.load(f), sys.argv[2])
+        with open(os.path.join(OUT, f"compare-{sys.argv[2]}.md"), "w") as f:
+            f.write(md)
         return
     os.makedirs(OUT, exist_ok=True)
     if sys.argv[1:2] == ["--compare"]:
