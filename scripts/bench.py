@@ -750,24 +750,48 @@ def figures(cfg):
     return out
 
 
-def verdict(kind, lower_better, base, cur, base_rounds, cur_rounds):
-    """within noise / better / worse (or inconclusive when the rounds of the two builds overlap)."""
+def spread(values):
+    """How far one build's per-round values differ: max / min - 1 (0 with fewer than 2 rounds)."""
+    values = [v for v in values or [] if v == v]
+    return max(values) / min(values) - 1 if len(values) >= 2 and min(values) > 0 else 0.0
+
+
+def verdict(row):
+    """The verdict of one compared figure (a row of results["figures"]):
+    - within noise: current / baseline within the figure's band, and each build's rounds agree
+      with each other within that band;
+    - within band, noisy: the ratio is within the band but one build's rounds differ by more than
+      the band, so a regression of the band's size could hide in this run;
+    - better / worse: outside the band, every round of one build beyond every round of the other,
+      and the difference larger than either build's own round-to-round spread (complete
+      separation alone happens by chance: with 3 rounds each, 1 time in 10);
+    - inconclusive (better / worse): outside the band, but not established as above."""
+    kind, base, cur = row["kind"], row["baseline"], row["current"]
+    lower_better = row.get("lower_is_better", kind != "rate")
     if kind == "count":
         return "within noise" if cur == base else ("better" if (cur < base) == lower_better else "worse")
     if not base or base != base or cur != cur:
         return "n/a"
-    band = NOISE_BANDS[kind]
-    ratio = cur / base
-    if abs(ratio - 1) <= band:
-        return "within noise"
+    band, ratio = NOISE_BANDS[kind], cur / base
+    base_rounds, cur_rounds = row.get("baseline_rounds") or [], row.get("current_rounds") or []
+    noise = max(spread(base_rounds), spread(cur_rounds))
+    small = row["figure"].startswith("assessment") and abs(cur - base) < ASSESSMENT_FLOOR_MS
+    if abs(ratio - 1) <= band or small:
+        return "within noise" if noise <= band else "within band, noisy"
     direction = "better" if (ratio < 1) == lower_better else "worse"
-    # Outside the band: the rounds must agree (every round of one build beyond every round of
-    # the other), or the difference is not established by this run.
     if len(base_rounds) >= 2 and len(cur_rounds) >= 2:
         separated = max(base_rounds) < min(cur_rounds) or max(cur_rounds) < min(base_rounds)
         if not separated:
             return f"inconclusive ({direction}, rounds overlap)"
+        if abs(ratio - 1) <= noise:
+            return f"inconclusive ({direction}, within the rounds' spread)"
     return direction
+
+
+def apply_verdicts(results):
+    for row in results["figures"]:
+        if row["kind"] != "size":
+            row["verdict"] = verdict(row)
 
 
 def rev_label(root, rev="HEAD"):
@@ -827,11 +851,8 @@ def run_compare(baseline_root, baseline_rev):
         base, cur = f(raw["baseline"]), f(raw["current"])
         base_rounds = [f([r]) for r in raw["baseline"]]
         cur_rounds = [f([r]) for r in raw["current"]]
-        v = verdict(kind, lower_better, base, cur, base_rounds, cur_rounds)
-        if label.startswith("assessment") and v != "within noise" and abs(cur - base) < ASSESSMENT_FLOOR_MS:
-            v = "within noise"
-        rows.append({"figure": label, "kind": kind, "baseline": base, "current": cur,
-                     "ratio": round(cur / base, 3) if base else None, "verdict": v,
+        rows.append({"figure": label, "kind": kind, "lower_is_better": lower_better, "baseline": base,
+                     "current": cur, "ratio": round(cur / base, 3) if base else None,
                      "baseline_rounds": base_rounds, "current_rounds": cur_rounds})
     for key in ("wasm_bytes", "wasm_gzip_bytes"):
         base, cur = results["wasm"]["baseline"][key], results["wasm"]["current"][key]
@@ -840,6 +861,7 @@ def run_compare(baseline_root, baseline_rev):
         rows.append({"figure": key.replace("_", " "), "kind": "size", "baseline": base, "current": cur,
                      "ratio": round(ratio, 4), "verdict": v})
     results["figures"] = rows
+    apply_verdicts(results)
     short = baseline_rev
     with open(os.path.join(OUT, f"compare-{short}.json"), "w") as f:
         json.dump(results, f, indent=2, default=float)
@@ -871,9 +893,12 @@ def compare_markdown(r, short):
              "**Noise** (the verdict): a figure is *within noise* when current / baseline is within "
              + ", ".join(f"±{round(b * 100)} % for {k}" for k, b in noise_labels(NOISE_BANDS))
              + f" (and the assessment wait also when the difference is under {ASSESSMENT_FLOOR_MS:g} ms, its "
-             "polling resolution). Outside the band it is *better* or *worse* only if the rounds agree — every "
-             "round of one build beyond every round of the other; otherwise *inconclusive (… , rounds overlap)*. "
-             "Failed interviews must not increase. The wasm's budget (issue #13) is +5 %; sizes are exact.", "",
+             "polling resolution) **and** each build's own rounds agree within that band; *within band, noisy* "
+             "when the ratio is within the band but one build's rounds differ by more (a band-sized regression "
+             "could hide). Outside the band a figure is *better* or *worse* only if every round of one build is "
+             "beyond every round of the other **and** the difference exceeds each build's own round-to-round "
+             "spread (max / min − 1 of its rounds); otherwise *inconclusive*. Failed interviews must not "
+             "increase. The wasm's budget (issue #13) is +5 %; sizes are exact.", "",
              "| figure | baseline | current | current / baseline | verdict | rounds: baseline | rounds: current |",
              "|---|---|---|---|---|---|---|"]
     for row in r["figures"]:
@@ -887,25 +912,22 @@ def compare_markdown(r, short):
         key = x["verdict"].split(" (")[0]
         counts[key] = counts.get(key, 0) + 1
     lines += ["", "## Verdict", "",
-              "- " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ".",
+              "- " + "; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ".",
               (f"- **Worse beyond noise:** {', '.join(worse)}." if worse else "- No figure is worse beyond noise.")]
     if unclear:
-        lines.append(f"- Outside the band but not established by this run (the rounds overlap): "
-                     f"{', '.join(unclear)}.")
-    noisy = []
-    for x in r["figures"]:
-        band = NOISE_BANDS.get(x["kind"])
-        spreads = [max(v) / min(v) - 1 for v in (x.get("baseline_rounds"), x.get("current_rounds"))
-                   if v and len(v) >= 2 and min(v) > 0]
-        if band and spreads and max(spreads) > band:
-            noisy.append(f"{x['figure']} (±{round(band * 100)} % band, rounds of one build differ by up to "
-                         f"{round(max(spreads) * 100)} %)")
+        lines.append(f"- Outside the band but not established by this run (rounds overlap, or the difference is "
+                     f"within one build's own round-to-round spread): {', '.join(unclear)}.")
+    noisy = [x for x in r["figures"] if x["kind"] in NOISE_BANDS
+             and max(spread(x.get("baseline_rounds")), spread(x.get("current_rounds"))) > NOISE_BANDS[x["kind"]]]
+    timed = [x for x in r["figures"] if x["kind"] in NOISE_BANDS]
     if noisy:
-        lines.append("- **Noisier than its band in this run** (one build's rounds differ from each other by more "
-                     "than the band, so a difference of the band's size cannot be told from noise here): "
-                     + "; ".join(noisy) + ". For these, this run does not establish \"not worse beyond noise\" "
-                     "either way: rerun with more rounds (`BENCH_ROUNDS`), without `BENCH_QUICK`, or on a quieter "
-                     "machine.")
+        lines.append(f"- **Too noisy to conclude for {len(noisy)} of the {len(timed)} timing figures:** one build's "
+                     "rounds differ from each other by more than the figure's band (largest spread: "
+                     + ", ".join(f"{x['figure']} {round(100 * max(spread(x.get('baseline_rounds')), spread(x.get('current_rounds'))))} %"
+                                 for x in sorted(noisy, key=lambda x: -max(spread(x.get("baseline_rounds")),
+                                                                           spread(x.get("current_rounds"))))[:3])
+                     + "), so this run cannot establish \"not worse beyond noise\" for them either way; rerun with "
+                     "more rounds (`BENCH_ROUNDS`), without `BENCH_QUICK`, or on a quieter machine.")
     for name in ("baseline", "current"):
         w = r["wasm"][name]
         lines.append(f"- wasm {name}: {w['wasm_bytes']} bytes raw, {w['wasm_gzip_bytes']} gzip.")
@@ -946,8 +968,13 @@ def main():
         return
     if sys.argv[1:2] == ["--compare-markdown"] and len(sys.argv) == 3:
         # Rewrites docs/benchmarks/compare-REV.md from its .json (no measurements).
-        with open(os.path.join(OUT, f"compare-{sys.argv[2]}.json")) as f:
-            md = compare_markdown(json.load(f), sys.argv[2])
+        path = os.path.join(OUT, f"compare-{sys.argv[2]}.json")
+        with open(path) as f:
+            results = json.load(f)
+        apply_verdicts(results)
+        with open(path, "w") as f:
+            json.dump(results, f, indent=2)
+        md = compare_markdown(results, sys.argv[2])
         with open(os.path.join(OUT, f"compare-{sys.argv[2]}.md"), "w") as f:
             f.write(md)
         return
