@@ -18,7 +18,16 @@ Measures (medians and tails; the machine is shared and noisy, so compare ratios 
   7. wasm size (raw, gzip) and cold start (process start to the first 200).
 
 BENCH_QUICK=1: fewer samples and shorter runs. BENCH_CONCURRENCY=1,10,50,200 overrides the
-concurrency levels; BENCH_VOICE_LEVELS=1,5,10,25 the voice session counts.
+concurrency levels; BENCH_VOICE_LEVELS=1,5,10,25 the voice session counts. The throughput runs
+also report the CPU time of workerd and of this process (the load generator) from /proc.
+
+`scripts/bench.py --compare DIR SHORTREV` (started by `scripts/bench --compare REV`, which checks
+out and builds REV in DIR) measures instead this checkout's build and DIR's build in one run: 1, 3,
+5 (/health and built-in turns, turn/health, throughput with CPU, assessment-ready time, cold start)
+and 7 (wasm sizes), in alternating rounds with one wrangler dev at a time, and writes
+docs/benchmarks/compare-SHORTREV.{md,json} with the ratio current / baseline and a verdict per
+figure (noise bands in NOISE_BANDS). BENCH_ROUNDS overrides the rounds (3 quick, 4 full).
+`scripts/bench.py --compare-markdown SHORTREV` rewrites that .md from the .json.
 """
 import concurrent.futures as cf
 import gzip
@@ -52,14 +61,15 @@ def free_port():
 class Wrangler:
     """One `wrangler dev` on a free port with a fresh state directory."""
 
-    def __init__(self, extra_vars=()):
+    def __init__(self, extra_vars=(), root=ROOT):
+        self.root = root
         self.port = free_port()
         self.state = tempfile.mkdtemp(prefix="bench-state-")
         env = dict(os.environ, WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false",
-                   SKIP_WASM_BUILD="1", PATH=os.path.join(ROOT, "node_modules", ".bin") + ":" + os.environ["PATH"])
+                   SKIP_WASM_BUILD="1", PATH=os.path.join(root, "node_modules", ".bin") + ":" + os.environ["PATH"])
         self.env = env
         subprocess.run(["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", self.state],
-                       cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       cwd=root, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         args = ["wrangler", "dev", "--local", "--ip", "127.0.0.1", "--port", str(self.port), "--inspector-port", "0",
                 "--persist-to", self.state, "--show-interactive-dev-session=false",
                 "--var", "JWT_SECRET:bench-secret-0123456789abcdef0123456789abcdef",
@@ -70,7 +80,7 @@ class Wrangler:
         self.started = time.perf_counter()
         self.log_path = os.path.join(self.state, "wrangler.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(args, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 120
@@ -102,6 +112,10 @@ class Wrangler:
                     out.append(v)
         return out
 
+    def pids(self):
+        """The server's processes: the process group `wrangler dev` leads (node, workerd, esbuild)."""
+        return [pid for pid, stat in proc_stats() if stat[2] == str(self.proc.pid)]
+
     def stop(self):
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -112,6 +126,91 @@ class Wrangler:
             except ProcessLookupError:
                 pass
         subprocess.run(["rm", "-rf", self.state])
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stats():
+    """(pid, fields of /proc/<pid>/stat after the command name) of every process; fields[0] is the
+    state, [2] the process group, [11] utime and [12] stime in clock ticks."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        out.append((int(name), stat[stat.rfind(")") + 2:].split()))
+    return out
+
+
+def cpu_snapshot(server):
+    """CPU seconds (user + system) so far of this Python process (the load generator, all its
+    threads) and of the server's process group, split by process name (`comm`)."""
+    def cpu(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def comm(pid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                return f.read().strip()
+        except OSError:
+            return "?"
+
+    by_pid = {pid: (comm(pid), cpu(pid)) for pid in server.pids()}
+    return {"loadgen": cpu(os.getpid()), "server": by_pid, "machine_busy": machine_busy_seconds()}
+
+
+def machine_busy_seconds():
+    """CPU seconds all processes of the machine spent busy so far (/proc/stat: all but idle and
+    iowait), to tell how much of the cores other work took during a measurement."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / CLK_TCK
+
+
+def cpu_delta(before, after, wall, turns):
+    """The CPU the load generator and the server spent between two snapshots: seconds, cores
+    (seconds / wall) and server milliseconds per turn. workerd is reported apart from the rest of
+    the group (wrangler's node)."""
+    by_name = {}
+    for pid, (name, sec) in after["server"].items():
+        prev = before["server"].get(pid, (name, 0.0))[1]
+        by_name[name] = by_name.get(name, 0.0) + max(0.0, sec - prev)
+    workerd = sum(v for k, v in by_name.items() if k.startswith("workerd"))
+    other = sum(v for k, v in by_name.items() if not k.startswith("workerd"))
+    loadgen = after["loadgen"] - before["loadgen"]
+    others = max(0.0, after["machine_busy"] - before["machine_busy"] - workerd - other - loadgen)
+    return {"loadgen_cpu_s": round(loadgen, 2), "workerd_cpu_s": round(workerd, 2),
+            "wrangler_other_cpu_s": round(other, 2), "other_processes_cpu_s": round(others, 2),
+            "other_processes_cores": round(others / wall, 2) if wall else None,
+            "loadgen_cores": round(loadgen / wall, 2) if wall else None,
+            "workerd_cores": round(workerd / wall, 2) if wall else None,
+            "workerd_cpu_ms_per_turn": round(workerd * 1000 / turns, 2) if turns else None,
+            "loadgen_cpu_ms_per_turn": round(loadgen * 1000 / turns, 2) if turns else None}
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def machine():
+    """The machine, `nproc` and the load average when measuring starts (and, from scripts/bench's
+    BENCH_START_LOADAVG, when the run started, before the builds)."""
+    out = {"cpus": os.cpu_count(), "nproc": len(os.sched_getaffinity(0)),
+           "system": f"{platform.system()} {platform.machine()}", "load_average_at_start": load_average()}
+    if os.environ.get("BENCH_START_LOADAVG"):
+        out["load_average_before_builds"] = [float(x) for x in os.environ["BENCH_START_LOADAVG"].split()[:3]]
+    return out
 
 
 def call(method, url, body=None, token=None, timeout=60):
@@ -169,25 +268,31 @@ def run_interview(base, token, role="react", max_turns=25, info=None):
     return latencies
 
 
+def assessment_wait(base, token):
+    """Runs one interview to completion and polls GET /interviews/{id}/assessment every 10 ms
+    until it answers 200: (ms from the completing turn's response, number of polls)."""
+    info = {}
+    run_interview(base, token, info=info)
+    n = 0
+    while True:
+        _, status, payload = call("GET", f"{base}/api/v1/interviews/{info['id']}/assessment", token=token)
+        n += 1
+        if status == 200:
+            break
+        assert status == 202, (status, payload)
+        assert time.perf_counter() - info["completed_at"] < 120, "assessment not ready after 120 s"
+        time.sleep(0.01)
+    return (time.perf_counter() - info["completed_at"]) * 1000, n
+
+
 def bench_assessment(server, results):
     """Completion → assessment ready: from the completing turn's response until
     GET /interviews/{id}/assessment answers 200 (polled every 10 ms, so ±10 ms resolution)."""
     _, token = register(server.base)
     waits, polls = [], []
     for _ in range(3 if QUICK else 10):
-        info = {}
-        run_interview(server.base, token, info=info)
-        n = 0
-        while True:
-            _, status, payload = call("GET", f"{server.base}/api/v1/interviews/{info['id']}/assessment",
-                                      token=token)
-            n += 1
-            if status == 200:
-                break
-            assert status == 202, (status, payload)
-            assert time.perf_counter() - info["completed_at"] < 120, "assessment not ready after 120 s"
-            time.sleep(0.01)
-        waits.append((time.perf_counter() - info["completed_at"]) * 1000)
+        wait, n = assessment_wait(server.base, token)
+        waits.append(wait)
         polls.append(n)
     results["assessment_ready"] = dict(summary(waits), polls_median=statistics.median(polls))
 
@@ -197,8 +302,12 @@ def levels(name, default):
     return [int(x) for x in raw.split(",") if x.strip()] if raw else default
 
 
-def run_concurrent(base, n):
-    """n interviews answering at once (one thread each); failures are counted, not raised."""
+def run_concurrent(server, n, turns=None):
+    """n interviews answering at once (one thread each); failures are counted, not raised. The CPU
+    time of this process (the load generator) and of the server's processes is read from /proc
+    before and after the answering phase (registration excluded)."""
+    base = server.base
+    turns = turns or (5 if QUICK else 25)
     tokens = []
     with cf.ThreadPoolExecutor(max_workers=min(n, 32)) as pool:
         tokens = [tok for _, tok in pool.map(lambda _: register(base), range(n))]
@@ -206,18 +315,22 @@ def run_concurrent(base, n):
 
     def one(tok):
         try:
-            return run_interview(base, tok, max_turns=5 if QUICK else 25)
+            return run_interview(base, tok, max_turns=turns)
         except (AssertionError, OSError) as e:
             errors.append(repr(e)[:200])
             return []
 
+    cpu0 = cpu_snapshot(server)
     started = time.perf_counter()
     with cf.ThreadPoolExecutor(max_workers=n) as pool:
         per = list(pool.map(one, tokens))
     wall = time.perf_counter() - started
+    cpu1 = cpu_snapshot(server)
     lat = [x for xs in per for x in xs]
     row = dict(concurrent_interviews=n, turns=len(lat), turns_per_s=round(len(lat) / wall, 1),
-               wall_s=round(wall, 1), failed_interviews=len(errors), **summary(lat or [0.0]))
+               wall_s=round(wall, 2), failed_interviews=len(errors), **summary(lat or [0.0]),
+               **cpu_delta(cpu0, cpu1, wall, len(lat)))
+    row["latencies_ms"] = lat
     if errors:
         row["first_errors"] = errors[:3]
     return row
@@ -291,8 +404,10 @@ def bench_builtin(results):
         # Concurrency: N interviews answering at once (quick mode: 5 turns per interview).
         results["concurrency"] = []
         for n in levels("BENCH_CONCURRENCY", [1, 10, 200] if QUICK else [1, 10, 50, 200]):
-            results["concurrency"].append(run_concurrent(server.base, n))
-            print("concurrency", results["concurrency"][-1], flush=True)
+            row = run_concurrent(server, n)
+            del row["latencies_ms"]
+            results["concurrency"].append(row)
+            print("concurrency", row, flush=True)
     finally:
         server.stop()
 
@@ -340,8 +455,8 @@ def bench_relay(results):
     results["relay"] = relay
 
 
-def sizes(results):
-    wasm = os.path.join(ROOT, "build", "index_bg.wasm")
+def sizes(results, root=ROOT):
+    wasm = os.path.join(root, "build", "index_bg.wasm")
     raw = open(wasm, "rb").read()
     results["wasm_bytes"] = len(raw)
     results["wasm_gzip_bytes"] = len(gzip.compress(raw, 9))
@@ -376,7 +491,9 @@ def markdown(results):
     m = results["machine"]
     lines = [f"# Benchmarks ({results['date']})", "",
              f"Machine: {m['cpus']} cores, {m['system']}; `wrangler dev` (workerd + Miniflare, local D1/R2/DO), "
-             "release build, loopback. Shared and noisy: compare ratios within one run, not across runs.", "",
+             "release build, loopback. Shared and noisy: compare ratios within one run, not across runs."
+             + (f" Load average at the start: {' / '.join(str(x) for x in m['load_average_at_start'])}."
+                if m.get("load_average_at_start") else ""), "",
              "| measurement | n | median ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
     row = lambda name, s: f"| {name} | {s['n']} | {s['median_ms']} | {s['p95_ms']} | {s['p99_ms']} |"
     lines.append(row("GET /health", results["health"]))
@@ -397,11 +514,20 @@ def markdown(results):
         lines.append(f"- Assessment ready after completion (built-in, n={results['assessment_ready']['n']}): "
                      f"median **{results['assessment_ready']['median_ms']} ms**, "
                      f"p95 {results['assessment_ready']['p95_ms']} ms (10 ms polling)")
-    lines += ["", "| concurrent interviews | turns | turns/s | median ms | p95 ms | p99 ms | failed interviews |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "| concurrent interviews | turns | turns/s | median ms | p95 ms | p99 ms | failed interviews "
+              "| workerd CPU s (cores) | load generator CPU s (cores) | workerd CPU ms / turn | other processes' cores |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    cpu = lambda c, k: f"{c[k + '_cpu_s']} ({c[k + '_cores']})" if k + "_cpu_s" in c else "-"
     for c in results["concurrency"]:
         lines.append(f"| {c['concurrent_interviews']} | {c['turns']} | {c['turns_per_s']} | {c['median_ms']} | "
-                     f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} |")
+                     f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} | {cpu(c, 'workerd')} | "
+                     f"{cpu(c, 'loadgen')} | {c.get('workerd_cpu_ms_per_turn', '-')} | "
+                     f"{c.get('other_processes_cores', '-')} |")
+    lines += ["", "- CPU: user + system time from `/proc/<pid>/stat` before and after the answering phase of each "
+              "level, of workerd (the server's process group) and of the Python load generator itself (all its "
+              "threads); cores = CPU seconds / wall seconds. Both share the same cores, so a load generator "
+              "near one core limits the throughput it can measure. Other processes' cores: the machine's busy "
+              "time (`/proc/stat`) minus these, i.e. the neighbours' load."]
     lines += relay_markdown(results.get("relay", {}))
     lines += ["", f"- wasm: {results['wasm_bytes']} bytes raw, {results['wasm_gzip_bytes']} gzip",
               f"- cold start (wrangler dev process start to first 200): {results['cold_start_s']} s", "",
@@ -481,8 +607,12 @@ def summary_markdown(r):
         rates = " / ".join(f"{c['turns_per_s']:g}" for c in conc)
         medians = " / ".join(f"{c['median_ms']:.0f}" for c in conc)
         failed = sum(c.get("failed_interviews", 0) for c in conc)
+        cpu = ""
+        if all("workerd_cores" in c for c in conc):
+            cores = lambda key: " / ".join(f"{c[key]:g}" for c in conc)
+            cpu = f"; CPU cores used by workerd {cores('workerd_cores')}, by the load generator {cores('loadgen_cores')}"
         lines.append(f"- {levels_} concurrent interviews: {rates} turns/s (medians {medians} ms; "
-                     f"{failed} failed interviews): the single local workerd process shares the "
+                     f"{failed} failed interviews{cpu}): the single local workerd process shares the "
                      f"{r['machine']['cpus']} cores with the load generator.")
     if lat:
         lines.append(f"- The realtime relay adds **{lat['added_median_ms']} ms** per event (median; "
@@ -519,6 +649,316 @@ def update_summary(results):
         f.write(text)
 
 
+# --- Comparison against a baseline build (`scripts/bench --compare REV`) -----------------------
+
+# Noise bands: a figure whose ratio current / baseline stays within 1 ± band is "within noise".
+# Medians and rates are stable on this machine within about 10 %; tails much less so.
+NOISE_BANDS = {"median": 0.10, "rate": 0.10, "ratio": 0.10, "p95": 0.20, "p99": 0.25, "cold start": 0.25,
+               "cpu per turn": 0.15}
+ASSESSMENT_FLOOR_MS = 10.0  # the assessment poll interval: smaller differences are not measurable
+WASM_BUDGET = 0.05  # issue #13: the wasm may grow by at most 5 %
+
+
+def noise_labels(bands):
+    names = {"median": "medians", "rate": "turns/s", "ratio": "the turn/health ratio", "p95": "p95s",
+             "p99": "p99s", "cold start": "cold start", "cpu per turn": "workerd CPU per turn"}
+    return [(names[k], b) for k, b in bands.items()]
+
+
+def compare_settings():
+    quick = QUICK
+    return {
+        "rounds": int(os.environ.get("BENCH_ROUNDS", "3" if quick else "4")),
+        "health_requests": 50 if quick else 150,
+        "interviews": 1 if quick else 3,
+        "assessments": 2 if quick else 4,
+        "concurrency": levels("BENCH_CONCURRENCY", [1, 10, 200] if quick else [1, 10, 50, 200]),
+        # Turns per interview at each level: whole interviews (≤ 25 turns) up to 10 at once, then
+        # fewer so that 200 interviews stay within a minute.
+        "turns_small_levels": 25, "turns_large_levels": 5 if quick else 10,
+    }
+
+
+def compare_round(root, cfg):
+    """One `wrangler dev` of the build at `root` (fresh state): cold start, /health, built-in turns,
+    assessment-ready time and the concurrency levels. Raw samples, for pooling across rounds."""
+    load = load_average()
+    server = Wrangler(root=root)
+    try:
+        r = {"load_average_before": load, "cold_start_s": server.cold_start_s}
+        for _ in range(10):  # warm-up, discarded (the first requests compile and fill caches)
+            call("GET", server.base + "/health")
+        r["health"] = [call("GET", server.base + "/health")[0] for _ in range(cfg["health_requests"])]
+        _, token = register(server.base)
+        r["turn"] = [ms for _ in range(cfg["interviews"]) for ms in run_interview(server.base, token)]
+        r["assessment"] = [assessment_wait(server.base, token)[0] for _ in range(cfg["assessments"])]
+        r["concurrency"] = []
+        for n in cfg["concurrency"]:
+            turns = cfg["turns_small_levels"] if n <= 10 else cfg["turns_large_levels"]
+            r["concurrency"].append(run_concurrent(server, n, turns=turns))
+        return r
+    finally:
+        server.stop()
+
+
+def percentile(samples, q):
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+
+
+def level_pooled(rows):
+    """One concurrency level over several rounds: turns / wall summed, latencies pooled."""
+    lat = [x for r in rows for x in r["latencies_ms"]]
+    turns, wall = sum(r["turns"] for r in rows), sum(r["wall_s"] for r in rows)
+    cpu = lambda k: sum(r[k] for r in rows)
+    return {"turns": turns, "wall_s": round(wall, 2), "turns_per_s": round(turns / wall, 1) if wall else 0.0,
+            "failed_interviews": sum(r["failed_interviews"] for r in rows), **summary(lat or [0.0]),
+            "loadgen_cpu_s": round(cpu("loadgen_cpu_s"), 2), "workerd_cpu_s": round(cpu("workerd_cpu_s"), 2),
+            "other_processes_cores": round(cpu("other_processes_cpu_s") / wall, 2) if wall else None,
+            "loadgen_cores": round(cpu("loadgen_cpu_s") / wall, 2) if wall else None,
+            "workerd_cores": round(cpu("workerd_cpu_s") / wall, 2) if wall else None,
+            "workerd_cpu_ms_per_turn": round(cpu("workerd_cpu_s") * 1000 / turns, 2) if turns else None,
+            "loadgen_cpu_ms_per_turn": round(cpu("loadgen_cpu_s") * 1000 / turns, 2) if turns else None}
+
+
+def figures(cfg):
+    """(label, kind, lower_is_better, value of a list of rounds) for each compared figure; the same
+    function gives the pooled value (all rounds) and the per-round values ([one round])."""
+    pool = lambda key: lambda rounds: [x for r in rounds for x in r[key]]
+    med = lambda key: lambda rounds: statistics.median(pool(key)(rounds))
+    pct = lambda key, q: lambda rounds: percentile(pool(key)(rounds), q)
+    out = [
+        ("GET /health median ms", "median", True, med("health")),
+        ("GET /health p95 ms", "p95", True, pct("health", 0.95)),
+        ("GET /health p99 ms", "p99", True, pct("health", 0.99)),
+        ("built-in text turn median ms", "median", True, med("turn")),
+        ("built-in text turn p95 ms", "p95", True, pct("turn", 0.95)),
+        ("built-in text turn p99 ms", "p99", True, pct("turn", 0.99)),
+        ("turn / health (medians)", "ratio", True,
+         lambda rounds: statistics.median(pool("turn")(rounds)) / statistics.median(pool("health")(rounds))),
+        ("assessment ready median ms", "median", True, med("assessment")),
+        ("cold start s (median of rounds)", "cold start", True,
+         lambda rounds: statistics.median(r["cold_start_s"] for r in rounds)),
+    ]
+    for i, n in enumerate(cfg["concurrency"]):
+        level = lambda key, i=i: lambda rounds: level_pooled([r["concurrency"][i] for r in rounds])[key]
+        out += [(f"{n} concurrent: turns/s", "rate", False, level("turns_per_s")),
+                (f"{n} concurrent: turn p50 ms", "median", True, level("median_ms")),
+                (f"{n} concurrent: turn p99 ms", "p99", True, level("p99_ms")),
+                (f"{n} concurrent: failed interviews", "count", True, level("failed_interviews")),
+                (f"{n} concurrent: workerd CPU ms / turn", "cpu per turn", True, level("workerd_cpu_ms_per_turn"))]
+    return out
+
+
+def spread(values):
+    """How far one build's per-round values differ: max / min - 1 (0 with fewer than 2 rounds)."""
+    values = [v for v in values or [] if v == v]
+    return max(values) / min(values) - 1 if len(values) >= 2 and min(values) > 0 else 0.0
+
+
+def verdict(row):
+    """The verdict of one compared figure (a row of results["figures"]):
+    - within noise: current / baseline within the figure's band, and each build's rounds agree
+      with each other within that band;
+    - within band, noisy: the ratio is within the band but one build's rounds differ by more than
+      the band, so a regression of the band's size could hide in this run;
+    - better / worse: outside the band, every round of one build beyond every round of the other,
+      and the difference larger than either build's own round-to-round spread (complete
+      separation alone happens by chance: with 3 rounds each, 1 time in 10);
+    - inconclusive (better / worse): outside the band, but not established as above."""
+    kind, base, cur = row["kind"], row["baseline"], row["current"]
+    lower_better = row.get("lower_is_better", kind != "rate")
+    if kind == "count":
+        return "within noise" if cur == base else ("better" if (cur < base) == lower_better else "worse")
+    if not base or base != base or cur != cur:
+        return "n/a"
+    band, ratio = NOISE_BANDS[kind], cur / base
+    base_rounds, cur_rounds = row.get("baseline_rounds") or [], row.get("current_rounds") or []
+    noise = max(spread(base_rounds), spread(cur_rounds))
+    small = row["figure"].startswith("assessment") and abs(cur - base) < ASSESSMENT_FLOOR_MS
+    if abs(ratio - 1) <= band or small:
+        return "within noise" if noise <= band else "within band, noisy"
+    direction = "better" if (ratio < 1) == lower_better else "worse"
+    if len(base_rounds) >= 2 and len(cur_rounds) >= 2:
+        separated = max(base_rounds) < min(cur_rounds) or max(cur_rounds) < min(base_rounds)
+        if not separated:
+            return f"inconclusive ({direction}, rounds overlap)"
+        if abs(ratio - 1) <= noise:
+            return f"inconclusive ({direction}, within the rounds' spread)"
+    return direction
+
+
+def apply_verdicts(results):
+    for row in results["figures"]:
+        if row["kind"] != "size":
+            row["verdict"] = verdict(row)
+
+
+def rev_label(root, rev="HEAD"):
+    out = subprocess.run(["git", "-C", root, "rev-parse", "--short=7", rev], capture_output=True, text=True)
+    label = out.stdout.strip() or "?"
+    dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return label + ("+uncommitted" if dirty else "")
+
+
+def fmt(x):
+    if x is None or x != x:
+        return "-"
+    if isinstance(x, int):
+        return str(x)
+    return f"{x:.3g}" if abs(x) < 10 else f"{x:.1f}" if abs(x) < 1000 else f"{x:.0f}"
+
+
+def run_compare(baseline_root, baseline_rev):
+    cfg = compare_settings()
+    builds = {"baseline": baseline_root, "current": ROOT}
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine(),
+               "settings": cfg, "quick": QUICK,
+               "revisions": {"baseline": rev_label(baseline_root), "current": rev_label(ROOT)},
+               "wasm": {}, "rounds": {"baseline": [], "current": []}, "order": []}
+    print(f"machine: {results['machine']}", flush=True)
+    for name, root in builds.items():
+        sizes(results["wasm"].setdefault(name, {}), root)
+    raw = {"baseline": [], "current": []}
+    for i in range(cfg["rounds"]):
+        # A B, then B A: each build runs first in half the rounds, so a drift in the machine's load
+        # during the run hits both builds alike. One wrangler dev at a time.
+        order = ["baseline", "current"] if i % 2 == 0 else ["current", "baseline"]
+        for name in order:
+            print(f"round {i + 1}/{cfg['rounds']}: {name} ({results['revisions'][name]})", flush=True)
+            r = compare_round(builds[name], cfg)
+            raw[name].append(r)
+            results["order"].append(name)
+            results["rounds"][name].append({
+                "load_average_before": r["load_average_before"], "cold_start_s": round(r["cold_start_s"], 2),
+                "health": summary(r["health"]), "turn": summary(r["turn"]), "assessment": summary(r["assessment"]),
+                "concurrency": [{k: v for k, v in c.items() if k != "latencies_ms"} for c in r["concurrency"]]})
+            print(f"  health median {statistics.median(r['health']):.1f} ms, turn median "
+                  f"{statistics.median(r['turn']):.1f} ms, turns/s "
+                  f"{[c['turns_per_s'] for c in r['concurrency']]}", flush=True)
+    results["pooled"] = {}
+    for name in builds:
+        rs = raw[name]
+        results["pooled"][name] = {
+            "health": summary([x for r in rs for x in r["health"]]),
+            "turn": summary([x for r in rs for x in r["turn"]]),
+            "assessment_ready": summary([x for r in rs for x in r["assessment"]]),
+            "concurrency": [dict(concurrent_interviews=n, **level_pooled([r["concurrency"][i] for r in rs]))
+                            for i, n in enumerate(cfg["concurrency"])]}
+    rows = []
+    for label, kind, lower_better, f in figures(cfg):
+        base, cur = f(raw["baseline"]), f(raw["current"])
+        base_rounds = [f([r]) for r in raw["baseline"]]
+        cur_rounds = [f([r]) for r in raw["current"]]
+        rows.append({"figure": label, "kind": kind, "lower_is_better": lower_better, "baseline": base,
+                     "current": cur, "ratio": round(cur / base, 3) if base else None,
+                     "baseline_rounds": base_rounds, "current_rounds": cur_rounds})
+    for key in ("wasm_bytes", "wasm_gzip_bytes"):
+        base, cur = results["wasm"]["baseline"][key], results["wasm"]["current"][key]
+        ratio = cur / base
+        v = "better" if ratio < 1 else ("within budget (≤ +5 %)" if ratio <= 1 + WASM_BUDGET else "worse (over +5 %)")
+        rows.append({"figure": key.replace("_", " "), "kind": "size", "baseline": base, "current": cur,
+                     "ratio": round(ratio, 4), "verdict": v})
+    results["figures"] = rows
+    apply_verdicts(results)
+    short = baseline_rev
+    with open(os.path.join(OUT, f"compare-{short}.json"), "w") as f:
+        json.dump(results, f, indent=2, default=float)
+    md = compare_markdown(results, short)
+    with open(os.path.join(OUT, f"compare-{short}.md"), "w") as f:
+        f.write(md)
+    print(md)
+
+
+def compare_markdown(r, short):
+    m, cfg, revs = r["machine"], r["settings"], r["revisions"]
+    rounds = lambda xs: " / ".join(fmt(x) for x in xs) if xs else ""
+    lines = [f"# Benchmark comparison: {revs['current']} (current) vs {revs['baseline']} (baseline)", "",
+             f"Run {r['date']} by `{'BENCH_QUICK=1 ' if r['quick'] else ''}scripts/bench --compare {short}` on "
+             f"{m['cpus']} cores (`nproc` {m.get('nproc', m['cpus'])}; {m['system']}), load average "
+             + (f"{' / '.join(str(x) for x in m['load_average_before_builds'])} before the builds and "
+                if m.get("load_average_before_builds") else "")
+             + f"**{' / '.join(str(x) for x in m['load_average_at_start'])}** when measuring started (1 / 5 / 15 "
+             "min; the machine is shared with other engineers' builds). Both builds are release builds of their own revision, each run "
+             "under its own `wrangler dev` (workerd + Miniflare, loopback, fresh local state), **one at a time**, "
+             f"in {cfg['rounds']} rounds in the order {' '.join('B' if x == 'baseline' else 'C' for x in r['order'])} "
+             "(B = baseline, C = current), so a drift in the machine's load hits both alike.", "",
+             f"Per round and build: {cfg['health_requests']} × `GET /health` (after 10 discarded), "
+             f"{cfg['interviews']} built-in interview(s) to completion (turn latency), {cfg['assessments']} "
+             f"assessment-ready waits (10 ms polling), and {', '.join(map(str, cfg['concurrency']))} interviews "
+             f"answering concurrently ({cfg['turns_small_levels']} turns each up to 10 at once, "
+             f"{cfg['turns_large_levels']} above). Latencies are pooled over the rounds; turns/s is all turns / "
+             "all answering time; the per-round values are listed for the spread.", "",
+             "**Noise** (the verdict): a figure is *within noise* when current / baseline is within "
+             + ", ".join(f"±{round(b * 100)} % for {k}" for k, b in noise_labels(NOISE_BANDS))
+             + f" (and the assessment wait also when the difference is under {ASSESSMENT_FLOOR_MS:g} ms, its "
+             "polling resolution) **and** each build's own rounds agree within that band; *within band, noisy* "
+             "when the ratio is within the band but one build's rounds differ by more (a band-sized regression "
+             "could hide). Outside the band a figure is *better* or *worse* only if every round of one build is "
+             "beyond every round of the other **and** the difference exceeds each build's own round-to-round "
+             "spread (max / min − 1 of its rounds); otherwise *inconclusive*. Failed interviews must not "
+             "increase. The wasm's budget (issue #13) is +5 %; sizes are exact.", "",
+             "| figure | baseline | current | current / baseline | verdict | rounds: baseline | rounds: current |",
+             "|---|---|---|---|---|---|---|"]
+    for row in r["figures"]:
+        lines.append(f"| {row['figure']} | {fmt(row['baseline'])} | {fmt(row['current'])} | "
+                     f"{'-' if row['ratio'] is None else format(row['ratio'], '.3f')} | {row['verdict']} | "
+                     f"{rounds(row.get('baseline_rounds'))} | {rounds(row.get('current_rounds'))} |")
+    worse = [x["figure"] for x in r["figures"] if x["verdict"].startswith("worse")]
+    unclear = [x["figure"] for x in r["figures"] if x["verdict"].startswith("inconclusive")]
+    counts = {}
+    for x in r["figures"]:
+        key = x["verdict"].split(" (")[0]
+        counts[key] = counts.get(key, 0) + 1
+    lines += ["", "## Verdict", "",
+              "- " + "; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ".",
+              (f"- **Worse beyond noise:** {', '.join(worse)}." if worse else "- No figure is worse beyond noise.")]
+    if unclear:
+        lines.append(f"- Outside the band but not established by this run (rounds overlap, or the difference is "
+                     f"within one build's own round-to-round spread): {', '.join(unclear)}.")
+    noisy = [x for x in r["figures"] if x["kind"] in NOISE_BANDS
+             and max(spread(x.get("baseline_rounds")), spread(x.get("current_rounds"))) > NOISE_BANDS[x["kind"]]]
+    timed = [x for x in r["figures"] if x["kind"] in NOISE_BANDS]
+    if noisy:
+        lines.append(f"- **Too noisy to conclude for {len(noisy)} of the {len(timed)} timing figures:** one build's "
+                     "rounds differ from each other by more than the figure's band (largest spread: "
+                     + ", ".join(f"{x['figure']} {round(100 * max(spread(x.get('baseline_rounds')), spread(x.get('current_rounds'))))} %"
+                                 for x in sorted(noisy, key=lambda x: -max(spread(x.get("baseline_rounds")),
+                                                                           spread(x.get("current_rounds"))))[:3])
+                     + "), so this run cannot establish \"not worse beyond noise\" for them either way; rerun with "
+                     "more rounds (`BENCH_ROUNDS`), without `BENCH_QUICK`, or on a quieter machine.")
+    for name in ("baseline", "current"):
+        w = r["wasm"][name]
+        lines.append(f"- wasm {name}: {w['wasm_bytes']} bytes raw, {w['wasm_gzip_bytes']} gzip.")
+    lines += ["", "## CPU during the throughput runs", "",
+              "User + system CPU from `/proc/<pid>/stat` before and after each level's answering phase: workerd "
+              "(the `wrangler dev` process group's workerd) and the Python load generator itself (all its threads); "
+              "cores = CPU s / wall s, pooled over the rounds. *wrangler's node*: the rest of the `wrangler dev` process "
+              "group. *Other processes' cores*: the machine's busy time (`/proc/stat`) minus all these, i.e. the "
+              "neighbours' load while measuring (recorded since the first comparison run).", "",
+              "| concurrent | build | turns | turns/s | workerd CPU s | workerd cores | workerd ms / turn | "
+              "load generator CPU s | load generator cores | load generator ms / turn | wrangler's node cores | "
+              "other processes' cores |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for i, n in enumerate(cfg["concurrency"]):
+        for name in ("baseline", "current"):
+            c = r["pooled"][name]["concurrency"][i]
+            rows_ = [rr["concurrency"][i] for rr in r["rounds"][name]]
+            wall = sum(x["wall_s"] for x in rows_)
+            cores = lambda key: (f"{sum(x[key] for x in rows_) / wall:.2f}"
+                                 if wall and all(key in x for x in rows_) else "-")
+            lines.append(f"| {n} | {name} | {c['turns']} | {c['turns_per_s']} | {c['workerd_cpu_s']} | "
+                         f"{c['workerd_cores']} | {c['workerd_cpu_ms_per_turn']} | {c['loadgen_cpu_s']} | "
+                         f"{c['loadgen_cores']} | {c['loadgen_cpu_ms_per_turn']} | {cores('wrangler_other_cpu_s')} | "
+                         f"{cores('other_processes_cpu_s')} |")
+    lines += ["", "Load average before each build's run: "
+              + "; ".join(f"{name} " + ", ".join(" / ".join(str(x) for x in rr["load_average_before"])
+                                                  for rr in r["rounds"][name]) for name in ("baseline", "current"))
+              + ".", ""]
+    return "\n".join(lines)
+
+
 def main():
     if sys.argv[1:] in (["--summary"], ["--readme"]):
         # Rewrites the summary in docs/benchmarks.md from the committed results (no measurements);
@@ -526,9 +966,24 @@ def main():
         with open(os.path.join(OUT, "results.json")) as f:
             update_summary(json.load(f))
         return
+    if sys.argv[1:2] == ["--compare-markdown"] and len(sys.argv) == 3:
+        # Rewrites docs/benchmarks/compare-REV.md from its .json (no measurements).
+        path = os.path.join(OUT, f"compare-{sys.argv[2]}.json")
+        with open(path) as f:
+            results = json.load(f)
+        apply_verdicts(results)
+        with open(path, "w") as f:
+            json.dump(results, f, indent=2)
+        md = compare_markdown(results, sys.argv[2])
+        with open(os.path.join(OUT, f"compare-{sys.argv[2]}.md"), "w") as f:
+            f.write(md)
+        return
     os.makedirs(OUT, exist_ok=True)
-    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "machine": {"cpus": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}"}}
+    if sys.argv[1:2] == ["--compare"]:
+        # scripts/bench --compare REV: `--compare <baseline checkout> <short rev>`, both built.
+        run_compare(os.path.abspath(sys.argv[2]), sys.argv[3])
+        return
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": machine()}
     sizes(results)
     bench_builtin(results)
     bench_model(results)
