@@ -35,6 +35,31 @@ fn app() -> TestApp {
     ])
 }
 
+/// A server that takes the model's evaluations as given (no rubric cap): for the tests about the
+/// model path itself, whose fake model rates by a marker rather than by the answer's content.
+fn trusting() -> TestApp {
+    TestApp::with(&[
+        ("OPENAI_API_KEY", "sk-test-fake"),
+        ("OPENAI_BASE_URL", fake().base_url.as_str()),
+        ("OPENAI_RETRY_BASE_MS", "50"),
+        ("OPENAI_TIMEOUT_MS", "1500"),
+        ("OPENAI_BREAKER_OPEN_MS", "1500"),
+        ("ANSWER_RATE_BURST", "1000"),
+        ("ANSWER_RATE_PER_MINUTE", "100000"),
+        ("SCORE_DISAGREEMENT_MARGIN", "1"),
+    ])
+}
+
+/// Model calls made for turns (the assessment's own call, which the alarm may make at once after
+/// the completing turn, is not a turn's).
+fn turn_calls() -> usize {
+    fake()
+        .chat_bodies()
+        .iter()
+        .filter(|b| b["response_format"]["json_schema"]["name"] != "interview_assessment")
+        .count()
+}
+
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[tokio::test]
@@ -48,17 +73,17 @@ async fn health_reports_the_openai_provider() {
 async fn a_full_interview_makes_exactly_one_model_call_per_turn() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let token = app().candidate().await;
-    let id = app().start_id(&token, "python").await;
-    assert_eq!(fake().calls_to(CHAT), 0, "starting makes no model call");
+    let token = trusting().candidate().await;
+    let id = trusting().start_id(&token, "python").await;
+    assert_eq!(turn_calls(), 0, "starting makes no model call");
     let mut levels = Vec::new();
     for turn in 1..=30 {
-        let before = fake().calls_to(CHAT);
+        let before = turn_calls();
         let text =
             format!("STRONG answer number {turn}: generators are lazy because they yield values on demand.");
-        let resp = app().answer_request(&token, &id, &text, None).send().await.unwrap();
+        let resp = trusting().answer_request(&token, &id, &text, None).send().await.unwrap();
         assert_eq!(resp.status(), 200, "turn {turn}");
-        assert_eq!(fake().calls_to(CHAT) - before, 1, "turn {turn} made exactly one model call");
+        assert_eq!(turn_calls() - before, 1, "turn {turn} made exactly one model call");
         let body: Value = fake().last_chat_body().expect("a chat body");
         assert!(body.to_string().contains(&text), "the answer is in the prompt");
         assert!(body["response_format"]["json_schema"]["strict"].as_bool().unwrap_or(false));
@@ -72,7 +97,7 @@ async fn a_full_interview_makes_exactly_one_model_call_per_turn() {
         assert!(turn < 30, "the interview never completed");
     }
     assert!(levels.iter().any(|l| l == "advanced" || l == "expert"), "strong answers climb: {levels:?}");
-    let view: Value = app()
+    let view: Value = trusting()
         .request(Method::GET, &format!("/api/v1/interviews/{id}"), &token)
         .send()
         .await
@@ -187,6 +212,7 @@ async fn the_breaker_opens_and_then_answers_at_once() {
 
 /// Answers twice, completes, and returns the staff view of the assessment.
 async fn short_interview_assessment(admin: &str) -> Value {
+    let app = trusting;
     let token = app().candidate().await;
     let id = app().start_id(&token, "python").await;
     for text in ["STRONG first answer about generators.", "A second answer about decorators."] {
@@ -221,7 +247,7 @@ async fn short_interview_assessment(admin: &str) -> Value {
 async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
     let _serial = SERIAL.lock().await;
     fake().reset();
-    let admin = app().admin().await;
+    let admin = trusting().admin().await;
     let a = short_interview_assessment(&admin).await;
     assert_eq!(a["generator"], "openai");
     let strengths = a["strengths"].as_array().unwrap();
@@ -238,11 +264,14 @@ async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
     let token_calls_before = fake().calls_to(CHAT);
     // Fail every model call after the turn: the assessment's attempts all fail.
     let a = {
-        let token = app().candidate().await;
-        let id = app().start_id(&token, "python").await;
-        assert_eq!(app().answer_request(&token, &id, "An answer.", None).send().await.unwrap().status(), 200);
+        let token = trusting().candidate().await;
+        let id = trusting().start_id(&token, "python").await;
+        assert_eq!(
+            trusting().answer_request(&token, &id, "An answer.", None).send().await.unwrap().status(),
+            200
+        );
         fake().push_failures(std::iter::repeat_n(Failure::status(500), 10));
-        let resp = app()
+        let resp = trusting()
             .request(Method::POST, &format!("/api/v1/interviews/{id}/complete"), &token)
             .send()
             .await
@@ -250,7 +279,7 @@ async fn the_openai_generator_writes_the_narrative_and_falls_back_on_failure() {
         assert_eq!(resp.status(), 200);
         let started = Instant::now();
         loop {
-            let resp = app()
+            let resp = trusting()
                 .request(Method::GET, &format!("/api/v1/interviews/{id}/assessment"), &admin)
                 .send()
                 .await

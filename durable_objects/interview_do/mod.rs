@@ -34,8 +34,10 @@ mod ports;
 mod realtime;
 mod relay;
 mod store;
+mod tickets;
 mod video;
 mod video_removal;
+mod voice_turn;
 
 use ports::{D1Projector, DoAlarm, JsonLog, UuidIds, WorkerClock};
 use store::SqlStore;
@@ -152,7 +154,7 @@ fn error_response(err: &ApiError) -> Result<Response> {
 /// The refusal for a call to an object that holds no interview.
 fn absent(request: &InterviewRequest) -> ApiError {
     match request {
-        InterviewRequest::Connect { .. } => realtime::ticket_refusal(),
+        InterviewRequest::Connect { .. } => tickets::ticket_refusal(),
         InterviewRequest::CloseSockets { .. } => ApiError::not_found(),
         _ => ApiError::not_found(),
     }

@@ -13,33 +13,30 @@
 //!   pending answer as soon as it arrives (an upstream dying mid-answer loses nothing); the
 //!   model's `evaluate_candidate_answer` call finishes that turn with the model's evaluation.
 
-use serde::Deserialize;
 use serde_json::json;
-use worker::{Request, Response, SqlStorageValue, WebSocket, WebSocketIncomingMessage, WebSocketPair};
+use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPair};
 
 use super::flows::candidate;
 use super::relay::PCM_BYTES_PER_MS;
 use super::relay::{uses_upstream, Attachment};
-use super::{error_response, storage, InterviewDo};
+use super::tickets::ticket_refusal;
+use super::{error_response, InterviewDo};
 use crate::adapters::provider::platform_provider;
 use crate::ai::realtime::builtin::{
     assistant_message_events, completed_event, error_event, evaluation_event, rejection_event, state_event,
     typed_turn_events, voice_unavailable_event, InterviewProgress,
 };
 use crate::ai::realtime::client_events::{classify_client_frame, ClientFrame};
-use crate::ai::realtime::ticket::{check, parse_token, Ticket, TicketError};
 use crate::ai::realtime::{
     CLOSE_COMPLETED, CLOSE_REPLACED, CLOSE_REPLACED_REASON, MAX_FRAME_BYTES, PING_FRAME, PONG_FRAME,
 };
-use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::enums::{CompletionReason, InterviewStatus, MessageType};
-use crate::domain::interview::InterviewRecord;
 use crate::domain::interviewer::Session;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::interview::{limits, Answer, Caller, TurnReply};
 use crate::platform::{log_error, log_event, now_ms};
-use crate::protocol::{TicketIssued, CLOSE_REVOKED};
+use crate::protocol::CLOSE_REVOKED;
 
 /// The tag of browser sockets.
 const CLIENT_TAG: &str = "client";
@@ -54,107 +51,7 @@ fn refusal(err: &ApiError) -> worker::Result<Response> {
     error_response(err)
 }
 
-fn ticket_refused(reason: TicketError, interview_id: &str) -> ApiError {
-    log_event("realtime_ticket_refused", json!({ "interview_id": interview_id, "reason": reason.as_str() }));
-    ticket_refusal()
-}
-
-/// The one answer to every refused connect: bad, used or expired tickets, unknown interviews and
-/// revoked accounts look the same.
-pub(super) fn ticket_refusal() -> ApiError {
-    ApiError::new(ErrorCode::Unauthorized, "The realtime ticket is missing, invalid, used or expired.")
-}
-
 impl InterviewDo {
-    pub(super) fn ensure_ticket_schema(&self) -> worker::Result<()> {
-        self.sql().exec(
-            "CREATE TABLE IF NOT EXISTS tickets (id TEXT PRIMARY KEY, ticket TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0)",
-            None,
-        )?;
-        Ok(())
-    }
-
-    /// `POST /realtime-ticket`: a single-use ticket for the interview's owner.
-    pub(super) fn issue_ticket(
-        &self,
-        who: &Principal,
-        session: Option<String>,
-        clock_ms: i64,
-        cfg: &Config,
-    ) -> Result<TicketIssued, ApiError> {
-        let (record, _) = self.load()?;
-        who.require_owner(&record.candidate_id)?;
-        Self::refuse_if_closed(&record)?;
-        let bytes = crate::webcrypto::random_bytes(24).map_err(|e| {
-            log_error("ticket random", &e);
-            ApiError::internal()
-        })?;
-        let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let now = u64::try_from(clock_ms).unwrap_or(0);
-        let mut ticket = Ticket::issue(&id, &record.id, &who.user_id, now).map_err(|e| {
-            log_error("ticket issue", &e);
-            ApiError::internal()
-        })?;
-        ticket.expires_ms = now.saturating_add(cfg.realtime_ticket_ttl_secs.saturating_mul(1000));
-        ticket.session_id = session;
-        let sql = self.sql();
-        // Expired tickets are useless: drop them while issuing (a ticket lives 60 s).
-        let _ = sql.exec(
-            "DELETE FROM tickets WHERE CAST(json_extract(ticket, '$.expires_ms') AS INTEGER) < ?",
-            vec![SqlStorageValue::Integer(now_ms() - 60_000)],
-        );
-        sql.exec(
-            "INSERT INTO tickets (id, ticket, used) VALUES (?, ?, 0)",
-            vec![id.clone().into(), json!(ticket).to_string().into()],
-        )
-        .map_err(storage("ticket write"))?;
-        let token = ticket.token();
-        log_event("realtime_ticket_issued", json!({ "interview_id": record.id }));
-        Ok(TicketIssued {
-            url: format!("/api/v1/realtime/{}?ticket={}", record.id, token),
-            ticket: token,
-            expires_in: cfg.realtime_ticket_ttl_secs,
-        })
-    }
-
-    /// Checks and redeems a ticket; the user it was issued to, and the interview.
-    fn redeem(
-        &self,
-        token: Option<&str>,
-        clock_ms: i64,
-    ) -> std::result::Result<(Ticket, InterviewRecord, Session), ApiError> {
-        let (record, session) = self.load().map_err(|_| ticket_refusal())?;
-        let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
-        let id = id.map_err(|e| ticket_refused(e, &record.id))?;
-        #[derive(Deserialize)]
-        struct Row {
-            ticket: String,
-            used: i64,
-        }
-        let rows: Vec<Row> = self
-            .sql()
-            .exec("SELECT ticket, used FROM tickets WHERE id = ?", vec![id.into()])
-            .and_then(|c| c.to_array())
-            .map_err(storage("ticket read"))?;
-        let row = rows.into_iter().next().ok_or_else(|| ticket_refused(TicketError::Unknown, &record.id))?;
-        let ticket: Ticket = serde_json::from_str(&row.ticket).map_err(|_| ApiError::internal())?;
-        let now = u64::try_from(clock_ms).unwrap_or(0);
-        check(&ticket, &record.id, &record.candidate_id, now, row.used != 0).map_err(|e| {
-            if e == TicketError::Expired {
-                log_event(
-                    "realtime_ticket_late",
-                    json!({ "interview_id": record.id, "late_ms": now.saturating_sub(ticket.expires_ms) }),
-                );
-            }
-            ticket_refused(e, &record.id)
-        })?;
-        Self::refuse_if_closed(&record)?;
-        self.sql()
-            .exec("UPDATE tickets SET used = 1 WHERE id = ?", vec![id.into()])
-            .map_err(storage("ticket redeem"))?;
-        Ok((ticket, record, session))
-    }
-
     /// Opens the socket with `ticket` (its lifetime measured on `clock_ms`): refuses before any upgrade, else accepts the socket,
     /// replaces an older one (4000) and sends the state and the latest question.
     pub(super) async fn open_socket(
@@ -391,19 +288,6 @@ impl InterviewDo {
             Ok(true) => self.finish_sockets(CompletionReason::CostLimit),
             Ok(false) => {}
             Err(e) => log_error("realtime audio write", &format!("{e:?}")),
-        }
-    }
-
-    /// Whether the user's account is active (D1; a lookup failure refuses).
-    async fn account_active(&self, user_id: &str) -> bool {
-        let Ok(db) = self.env.d1("DB") else { return false };
-        match crate::store::users::by_id(&db, user_id).await {
-            Ok(Some(user)) => user.status == crate::domain::enums::UserStatus::Active,
-            Ok(None) => false,
-            Err(e) => {
-                log_error("account lookup", &e);
-                false
-            }
         }
     }
 

@@ -13,21 +13,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 
-use super::flows::candidate;
 use super::InterviewDo;
 use crate::ai::realtime::builtin::{error_event, upstream_error_event};
-use crate::ai::realtime::client_events::{forwardable, ClientFrame, MAX_USER_TEXT_CHARS};
-use crate::ai::realtime::server_events::{redact_upstream, Redacted, UpstreamEvent};
+use crate::ai::realtime::client_events::{forwardable, ClientFrame};
 use crate::ai::realtime::session::{
-    function_output_events, greeting_response_create, instructions, instructions_update,
-    parse_tool_arguments, say_response_create, session_update, InterviewBrief, SessionSettings, ToolOutput,
-    DEFAULT_VOICE, TOOL_NAME,
+    greeting_response_create, instructions, say_response_create, session_update, InterviewBrief,
+    SessionSettings, DEFAULT_VOICE,
 };
 use crate::config::Config;
 use crate::domain::enums::{InterviewStatus, MessageType};
 use crate::domain::interview::InterviewRecord;
 use crate::domain::rate_limit::{Rule, Take, TokenBucket};
-use crate::interview::{limits, Accepted, Answer, Caller};
+use crate::interview::{limits, Answer, Caller};
 use crate::platform::{log_error, log_event};
 
 /// PCM16 mono at 24 kHz: bytes per millisecond.
@@ -48,7 +45,7 @@ pub(super) struct Attachment {
 }
 
 /// The upstream socket, once open; frames the client sent while it was opening wait in order.
-enum Upstream {
+pub(super) enum Upstream {
     Opening(Vec<String>),
     Open(WebSocket),
 }
@@ -56,9 +53,9 @@ enum Upstream {
 /// In-memory relay state (lost with the instance, like the upstream socket itself).
 #[derive(Default)]
 pub struct Relay {
-    upstream: Option<Upstream>,
+    pub(super) upstream: Option<Upstream>,
     /// A tool call waiting for its `response.done` (and for the answer to be stored).
-    call: Option<PendingCall>,
+    pub(super) call: Option<PendingCall>,
     /// Candidate audio appended since the last transcript, in bytes.
     pub(super) audio_in_bytes: u64,
     /// The candidate's audio budget (real time plus slack).
@@ -69,10 +66,10 @@ pub struct Relay {
     pub(super) audio_out_bytes: u64,
 }
 
-struct PendingCall {
-    call_id: String,
-    arguments_json: String,
-    response_done: bool,
+pub(super) struct PendingCall {
+    pub(super) call_id: String,
+    pub(super) arguments_json: String,
+    pub(super) response_done: bool,
 }
 
 pub type SharedRelay = Rc<RefCell<Relay>>;
@@ -181,7 +178,7 @@ impl InterviewDo {
         false
     }
 
-    fn upstream_send(&self, text: &str, cfg: &Config) {
+    pub(super) fn upstream_send(&self, text: &str, cfg: &Config) {
         let mut relay = self.relay.borrow_mut();
         match &mut relay.upstream {
             Some(Upstream::Open(ws)) => {
@@ -297,122 +294,6 @@ impl InterviewDo {
             }
         }
         Ok(())
-    }
-
-    async fn on_upstream_frame(&self, text: &str, cfg: &Config) {
-        let redacted = redact_upstream(text);
-        if let Some(out) = redacted.client_text() {
-            self.broadcast(out);
-        }
-        let Redacted::Intercept { event, .. } = redacted else { return };
-        match event {
-            UpstreamEvent::AudioDelta { bytes_len } => self.relay.borrow_mut().audio_out_bytes += bytes_len,
-            UpstreamEvent::InputTranscript { text, .. } => self.on_transcript(&text, cfg).await,
-            UpstreamEvent::InputTranscriptFailed { .. } => {
-                self.on_transcript("(The answer could not be transcribed.)", cfg).await;
-            }
-            UpstreamEvent::FunctionCall { call_id, name, arguments_json } => {
-                if name == TOOL_NAME {
-                    self.relay.borrow_mut().call =
-                        Some(PendingCall { call_id, arguments_json, response_done: false });
-                }
-            }
-            UpstreamEvent::ResponseDone { usage, function_call_ids, .. } => {
-                self.add_realtime_usage(&usage, cfg);
-                let ready = {
-                    let mut relay = self.relay.borrow_mut();
-                    match &mut relay.call {
-                        Some(call) if function_call_ids.contains(&call.call_id) => {
-                            call.response_done = true;
-                            true
-                        }
-                        _ => false,
-                    }
-                };
-                if ready {
-                    self.finish_voice_turn(cfg).await;
-                }
-            }
-            UpstreamEvent::Error { code, .. } => {
-                log_event(
-                    "realtime_upstream_error",
-                    json!({ "interview_id": self.record_id(), "code": code }),
-                );
-                self.broadcast(&upstream_error_event(code.as_deref()));
-            }
-            UpstreamEvent::OutputTranscriptDone { .. } => {}
-        }
-    }
-
-    /// The candidate's spoken answer: stored at once as the pending answer.
-    async fn on_transcript(&self, text: &str, cfg: &Config) {
-        let Ok((record, _)) = self.load() else { return };
-        if record.pending.is_some() {
-            return;
-        }
-        let who = candidate(record.candidate_id.clone());
-        let trimmed: String = text.trim().chars().take(MAX_USER_TEXT_CHARS).collect();
-        let body = Answer {
-            message_text: if trimmed.is_empty() { "(silence)".to_owned() } else { trimmed },
-            client_metadata: json!({ "channel": "voice" }),
-            idempotency_key: None,
-            audio_url: None,
-        };
-        match self.accept_answer(&who, body, cfg).await {
-            Ok(Accepted::Pending(_) | Accepted::Done(_)) => {
-                self.finish_voice_turn(cfg).await;
-            }
-            Err(e) => self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
-        }
-    }
-
-    /// Runs the engine turn once the tool call, its `response.done` and the answer are all in.
-    async fn finish_voice_turn(&self, cfg: &Config) {
-        let ready = {
-            let relay = self.relay.borrow();
-            relay.call.as_ref().is_some_and(|c| c.response_done)
-        };
-        if !ready {
-            return;
-        }
-        let Ok((record, session)) = self.load() else { return };
-        let Some(pending) = record.pending.clone() else { return };
-        let Some(call) = self.relay.borrow_mut().call.take() else { return };
-        let evaluation = match parse_tool_arguments(&call.arguments_json) {
-            Ok(e) => Some(e),
-            Err(_) => {
-                log_event("realtime_tool_arguments_invalid", json!({ "interview_id": record.id }));
-                None
-            }
-        };
-        let who = candidate(record.candidate_id.clone());
-        let difficulty_before = session.state.current_difficulty;
-        self.account_audio();
-        match self.finish_pending(&who, cfg, pending.answer_seq, evaluation).await {
-            Ok(result) => {
-                let complete = result.interview_complete;
-                let reply = Some(result.ai_response.clone());
-                let (_, after) = self.load().unwrap_or((record, session));
-                let output = ToolOutput {
-                    evaluation_recorded: true,
-                    next_question: if complete { None } else { reply.clone() },
-                    difficulty_adjusted: after.state.current_difficulty != difficulty_before,
-                    new_difficulty: after.state.current_difficulty,
-                    interview_complete: complete,
-                    closing_message: if complete { reply } else { None },
-                };
-                if !complete {
-                    let limits = limits(cfg);
-                    let brief = InterviewBrief::from_session(&after, &limits);
-                    self.upstream_send(&instructions_update(&instructions(&brief)), cfg);
-                }
-                for event in function_output_events(&call.call_id, &output) {
-                    self.upstream_send(&event, cfg);
-                }
-                self.after_socket_turn(&result, cfg);
-            }
-            Err(e) => self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
-        }
     }
 
     /// Closes the upstream, if open.

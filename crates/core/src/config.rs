@@ -84,23 +84,7 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
-/// Which AI provider serves interviews (stored with each interview as `builtin` or `openai`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AiProviderKind {
-    Builtin,
-    Openai,
-}
-
-impl AiProviderKind {
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AiProviderKind::Builtin => "builtin",
-            AiProviderKind::Openai => "openai",
-        }
-    }
-}
+pub use crate::domain::enums::AiProviderKind;
 
 /// Minimum JWT secret length in bytes (docs/accounts.md).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;

@@ -191,3 +191,21 @@ mod tests {
         assert!(UserRole::Recruiter.can_write_staff_data());
     }
 }
+
+/// Which AI provider serves interviews (stored with each interview as `builtin` or `openai`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AiProviderKind {
+    Builtin,
+    Openai,
+}
+
+impl AiProviderKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AiProviderKind::Builtin => "builtin",
+            AiProviderKind::Openai => "openai",
+        }
+    }
+}

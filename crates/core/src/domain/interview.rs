@@ -37,7 +37,7 @@ pub struct InterviewRecord {
     pub pending: Option<PendingTurn>,
     pub answers_bucket: Option<TokenBucket>,
     /// Fixed at start.
-    pub ai_provider: crate::config::AiProviderKind,
+    pub ai_provider: super::enums::AiProviderKind,
     pub ai_model: Option<String>,
     pub tech_check_metadata: Option<Value>,
     pub video_recording_consent: bool,
@@ -224,7 +224,7 @@ mod tests {
             version: 3,
             pending: None,
             answers_bucket: None,
-            ai_provider: crate::config::AiProviderKind::Builtin,
+            ai_provider: crate::domain::enums::AiProviderKind::Builtin,
             ai_model: None,
             tech_check_metadata: None,
             video_recording_consent: false,

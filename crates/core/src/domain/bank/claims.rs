@@ -24,7 +24,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use super::score::{normalise, phrase_in, stem, Phrase};
+use super::text::{normalise, phrase_in, stem, Phrase};
 
 /// A claim has at least this many words …
 pub const CLAIM_MIN_WORDS: usize = 5;

@@ -13,6 +13,7 @@ mod react;
 pub mod score;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use super::enums::{Difficulty, RoleType};
 
