@@ -30,14 +30,17 @@ impl DurableObject for LimiterDo {
             "/peek" => true,
             _ => return Response::error("not found", 404),
         };
+        // Plain fields rather than a flattened `Quota`: flattening pulls serde's buffering
+        // machinery into the wasm.
         #[derive(serde::Deserialize)]
         struct TakeRequest {
-            #[serde(flatten)]
-            quota: Quota,
+            capacity: u64,
+            refill_per_minute: f64,
             #[serde(default)]
             cost: Option<u64>,
         }
-        let TakeRequest { quota, cost } = req.json().await?;
+        let TakeRequest { capacity, refill_per_minute, cost } = req.json().await?;
+        let quota = Quota { capacity, refill_per_minute };
         let storage = self.state.storage();
         let now = now_ms();
         #[allow(clippy::cast_precision_loss)]

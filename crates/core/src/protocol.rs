@@ -25,7 +25,7 @@ pub const CALL_URL: &str = "https://interview.internal/call";
 
 /// One operation on one interview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", content = "args", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum InterviewRequest {
     Start(StartInterview),
     View,
