@@ -23,8 +23,9 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
-fn app() -> TestApp {
-    TestApp::with(&[
+/// The binary's server settings, plus `extra`.
+fn app_with(extra: &[(&'static str, &'static str)]) -> TestApp {
+    let mut vars: Vec<(&str, &str)> = vec![
         ("OPENAI_API_KEY", "sk-test-fake"),
         ("OPENAI_BASE_URL", fake().base_url.as_str()),
         ("OPENAI_RETRY_BASE_MS", "50"),
@@ -32,22 +33,19 @@ fn app() -> TestApp {
         ("OPENAI_BREAKER_OPEN_MS", "1500"),
         ("ANSWER_RATE_BURST", "1000"),
         ("ANSWER_RATE_PER_MINUTE", "100000"),
-    ])
+    ];
+    vars.extend_from_slice(extra);
+    TestApp::with(&vars)
+}
+
+fn app() -> TestApp {
+    app_with(&[])
 }
 
 /// A server that takes the model's evaluations as given (no rubric cap): for the tests about the
 /// model path itself, whose fake model rates by a marker rather than by the answer's content.
 fn trusting() -> TestApp {
-    TestApp::with(&[
-        ("OPENAI_API_KEY", "sk-test-fake"),
-        ("OPENAI_BASE_URL", fake().base_url.as_str()),
-        ("OPENAI_RETRY_BASE_MS", "50"),
-        ("OPENAI_TIMEOUT_MS", "1500"),
-        ("OPENAI_BREAKER_OPEN_MS", "1500"),
-        ("ANSWER_RATE_BURST", "1000"),
-        ("ANSWER_RATE_PER_MINUTE", "100000"),
-        ("SCORE_DISAGREEMENT_MARGIN", "1"),
-    ])
+    app_with(&[("SCORE_DISAGREEMENT_MARGIN", "1")])
 }
 
 /// Model calls made for turns (the assessment's own call, which the alarm may make at once after
