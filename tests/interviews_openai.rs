@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::fake_openai::{Failure, FakeOpenAi, FaultMode};
 use common::{unique, TestApp};
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const CHAT: &str = "/v1/chat/completions";
 
@@ -393,4 +393,36 @@ async fn a_model_that_overrates_a_keyword_bag_is_caught_and_a_wrong_quoted_score
     assert!(!a.to_string().contains("99 out of 100"), "{a}");
     assert_eq!(a["generator"], "builtin");
     fake().reset();
+}
+
+/// The account's daily spend budget spans its interviews: once its interviews' recorded cost
+/// reaches it, starting another answers 429 `QUOTA_EXCEEDED` (docs/security.md#spend-limits).
+#[tokio::test]
+async fn the_daily_spend_budget_stops_new_interviews() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let budgeted = app_with(&[("ACCOUNT_DAILY_SPEND_USD", "0.000001")]);
+    let token = budgeted.candidate().await;
+    let id = budgeted.start_id(&token, "python").await;
+    let resp =
+        budgeted.answer_request(&token, &id, "An answer about generators.", None).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    // The model call's cost reaches the projection within moments; then starts are refused.
+    let started = Instant::now();
+    loop {
+        let (status, body) =
+            budgeted.post(&token, "/api/v1/interviews/start", &json!({"role_type": "python"})).await;
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "QUOTA_EXCEEDED", "{body}");
+            break;
+        }
+        assert_eq!(status, 201, "{body}");
+        assert!(started.elapsed() < Duration::from_secs(10), "the budget never applied");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Another account is not affected.
+    let other = budgeted.candidate().await;
+    let (status, _) =
+        budgeted.post(&other, "/api/v1/interviews/start", &json!({"role_type": "python"})).await;
+    assert_eq!(status, 201);
 }

@@ -38,6 +38,21 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let per_hour = ctx.config.starts_per_hour.max(1);
     let rule = Rule { capacity: per_hour, refill_per_minute: f64::from(per_hour) / 60.0 };
     ctx.rate_limit(&format!("starts:{}", me.user_id), rule, ErrorCode::RateLimited).await?;
+    // The account's daily spend budget, across its interviews (docs/security.md#spend-limits).
+    let budget = ctx.config.account_daily_spend_micros;
+    if budget > 0 {
+        let since = crate::domain::time::rfc3339_ms(crate::platform::now_ms() - 86_400_000);
+        let spent = store::interviews::spend_since(&ctx.db()?, &me.user_id, &since)
+            .await
+            .map_err(internal("spend lookup"))?;
+        if spent >= budget {
+            return Err(ApiError::new(
+                ErrorCode::QuotaExceeded,
+                "This account has used its interview budget for today. Please try again tomorrow.",
+            )
+            .with_retry_after(3600));
+        }
+    }
     let skill_areas = match &resume_id {
         None => None,
         Some(rid) => Some(resume_skill_areas(ctx, &me, rid, role_type).await?),

@@ -118,3 +118,23 @@ pub async fn exists(db: &D1Database, id: &str) -> worker::Result<bool> {
         .await?;
     Ok(row.is_some())
 }
+
+/// What a candidate's interviews started since `since` (RFC 3339) have cost, in micro-USD.
+///
+/// # Errors
+/// D1 failures.
+pub async fn spend_since(db: &D1Database, candidate_id: &str, since: &str) -> worker::Result<u64> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        n: Option<f64>,
+    }
+    let row = db
+        .prepare(
+            "SELECT SUM(total_cost_micros) AS n FROM interviews WHERE candidate_id = ?1 AND started_at >= ?2",
+        )
+        .bind(&[JsValue::from_str(candidate_id), JsValue::from_str(since)])?
+        .first::<Row>(None)
+        .await?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(row.and_then(|r| r.n).map_or(0, |n| n.max(0.0) as u64))
+}

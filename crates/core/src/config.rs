@@ -30,6 +30,8 @@ pub struct Config {
     pub connect_failures_burst: u32,
     pub connect_failures_per_minute: u32,
     pub interview_cost_cap_micros: u64,
+    /// What one account's interviews may cost in 24 hours, all together (0: no budget).
+    pub account_daily_spend_micros: u64,
     pub show_live_feedback: bool,
     /// `SCORE_DISAGREEMENT_MARGIN`: how far (composite/accuracy, 0..=1) a model's evaluation may
     /// differ from the rubric's before it is flagged and capped (docs/scoring.md#openai-mode).
@@ -123,6 +125,7 @@ impl Config {
         let text = |name: &str, default: &str| get(name).unwrap_or_else(|| default.to_owned());
 
         let cost_cap_usd = get("INTERVIEW_COST_CAP_USD").unwrap_or_else(|| "5.00".to_owned());
+        let daily_spend_usd = get("ACCOUNT_DAILY_SPEND_USD").unwrap_or_else(|| "20.00".to_owned());
         let config = Config {
             allowed_origins: text("ALLOWED_ORIGINS", "")
                 .split(',')
@@ -144,6 +147,8 @@ impl Config {
             starts_per_hour: small("STARTS_PER_HOUR", 10)?,
             connect_failures_burst: small("CONNECT_FAILURES_BURST", 120)?,
             connect_failures_per_minute: small("CONNECT_FAILURES_PER_MINUTE", 60)?,
+            account_daily_spend_micros: usd_to_micros(&daily_spend_usd)
+                .ok_or(ConfigError { name: "ACCOUNT_DAILY_SPEND_USD" })?,
             interview_cost_cap_micros: usd_to_micros(&cost_cap_usd)
                 .ok_or(ConfigError { name: "INTERVIEW_COST_CAP_USD" })?,
             show_live_feedback: flag("SHOW_LIVE_FEEDBACK")?,
@@ -243,6 +248,7 @@ mod tests {
         assert_eq!((c.min_questions, c.max_questions, c.min_boundaries), (12, 20, 2));
         assert_eq!(c.jwt_ttl_minutes, 1440);
         assert_eq!(c.interview_cost_cap_micros, 5_000_000);
+        assert_eq!(c.account_daily_spend_micros, 20_000_000);
         assert_eq!(c.ai_provider(), AiProviderKind::Builtin);
         assert!(c.jwt_secret.is_none());
         assert!(c.test_faults.is_empty(), "fault injection is off unless configured");
