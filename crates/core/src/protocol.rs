@@ -165,6 +165,17 @@ pub struct SocketsClosed {
     pub closed: u32,
 }
 
+/// The one answer to every refused realtime connect: a missing, malformed, unknown, used or
+/// expired ticket, an unknown interview and a deactivated account look the same, so neither ids
+/// nor accounts can be probed.
+#[must_use]
+pub fn ticket_refused() -> ApiError {
+    ApiError::new(
+        crate::error::ErrorCode::Unauthorized,
+        "The realtime ticket is missing, invalid, used or expired.",
+    )
+}
+
 /// The ticket's realtime answer to [`InterviewRequest::RealtimeTicket`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketIssued {

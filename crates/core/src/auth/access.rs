@@ -58,10 +58,9 @@ impl Principal {
     /// # Errors
     /// 404 `NOT_FOUND` for another candidate's resource.
     pub fn can_read(&self, owner_id: &str) -> Result<(), ApiError> {
-        if self.user_id == owner_id || self.role.is_staff() {
-            Ok(())
-        } else {
-            Err(ApiError::not_found())
+        match read_access(&self.user_id, self.role, owner_id) {
+            Access::Allowed => Ok(()),
+            _ => Err(ApiError::not_found()),
         }
     }
 
@@ -71,13 +70,42 @@ impl Principal {
     /// # Errors
     /// 404 for another candidate, 403 for staff.
     pub fn require_owner(&self, owner_id: &str) -> Result<(), ApiError> {
-        if self.user_id == owner_id {
-            Ok(())
-        } else if self.role.is_staff() {
-            Err(ApiError::forbidden())
-        } else {
-            Err(ApiError::not_found())
+        match owner_access(&self.user_id, self.role, owner_id) {
+            Access::Allowed => Ok(()),
+            Access::Forbidden => Err(ApiError::forbidden()),
+            Access::NotFound => Err(ApiError::not_found()),
         }
+    }
+}
+
+/// How an access rule answers: allowed, 403, or the 404 that hides another user's resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Allowed,
+    Forbidden,
+    NotFound,
+}
+
+/// Reading a resource owned by `owner_id`: the owner and staff may; anyone else is told it does
+/// not exist.
+#[must_use]
+pub fn read_access(user_id: &str, role: UserRole, owner_id: &str) -> Access {
+    if user_id == owner_id || role.is_staff() {
+        Access::Allowed
+    } else {
+        Access::NotFound
+    }
+}
+
+/// Acting as the owner: only the owner; staff are forbidden, others told it does not exist.
+#[must_use]
+pub fn owner_access(user_id: &str, role: UserRole, owner_id: &str) -> Access {
+    if user_id == owner_id {
+        Access::Allowed
+    } else if role.is_staff() {
+        Access::Forbidden
+    } else {
+        Access::NotFound
     }
 }
 

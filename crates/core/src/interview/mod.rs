@@ -38,6 +38,7 @@ use std::cell::Cell;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::auth::access::{owner_access, read_access, Access};
 use crate::config::Config;
 use crate::domain::engine::EngineLimits;
 use crate::domain::enums::{InterviewStatus, UserRole};
@@ -78,22 +79,12 @@ impl Caller {
 
     /// Reading: the owner and staff; anyone else gets the same 404 as a missing interview.
     fn can_read(&self, record: &InterviewRecord) -> Result<()> {
-        if self.user_id == record.candidate_id.as_str() || self.role.is_staff() {
-            Ok(())
-        } else {
-            Err(InterviewError::NotFound)
-        }
+        refused(read_access(self.user_id.as_str(), self.role, &record.candidate_id))
     }
 
     /// Acting as the candidate: only the owner; staff get 403, others 404.
     fn require_owner(&self, record: &InterviewRecord) -> Result<()> {
-        if self.user_id == record.candidate_id.as_str() {
-            Ok(())
-        } else if self.role.is_staff() {
-            Err(InterviewError::Forbidden)
-        } else {
-            Err(InterviewError::NotFound)
-        }
+        refused(owner_access(self.user_id.as_str(), self.role, &record.candidate_id))
     }
 
     fn require_staff(&self) -> Result<()> {
@@ -102,6 +93,15 @@ impl Caller {
         } else {
             Err(InterviewError::Forbidden)
         }
+    }
+}
+
+/// The aggregate's error for an access rule's answer (`auth::access`, shared with the Worker).
+fn refused(access: Access) -> Result<()> {
+    match access {
+        Access::Allowed => Ok(()),
+        Access::Forbidden => Err(InterviewError::Forbidden),
+        Access::NotFound => Err(InterviewError::NotFound),
     }
 }
 
@@ -200,13 +200,17 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         self.arm().await;
         Ok(())
     }
+}
 
-    fn refuse_if_closed(record: &InterviewRecord) -> Result<()> {
-        match record.status {
-            InterviewStatus::InProgress => Ok(()),
-            InterviewStatus::Completed => Err(InterviewError::Completed),
-            InterviewStatus::Abandoned => Err(InterviewError::Abandoned),
-        }
+/// Refuses work on an interview that is no longer in progress.
+///
+/// # Errors
+/// `Completed` or `Abandoned`.
+pub fn refuse_if_closed(record: &InterviewRecord) -> Result<()> {
+    match record.status {
+        InterviewStatus::InProgress => Ok(()),
+        InterviewStatus::Completed => Err(InterviewError::Completed),
+        InterviewStatus::Abandoned => Err(InterviewError::Abandoned),
     }
 }
 

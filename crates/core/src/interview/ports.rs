@@ -176,7 +176,8 @@ pub trait Ids {
 pub struct TurnInput<'a> {
     pub record: &'a InterviewRecord,
     pub session: &'a Session,
-    /// The log before this answer's reply (the answer included), for the model's memory.
+    /// The log before this answer's reply (the answer included), for the model's memory;
+    /// empty for an interview the built-in interviewer serves (it reads no log).
     pub log: &'a [StoredMessage],
     pub answer: &'a str,
 }

@@ -7,63 +7,58 @@
 use serde_json::json;
 
 use crate::domain::enums::{CompletionReason, InterviewStatus};
+use crate::domain::interview::InterviewRecord;
 use crate::domain::rate_limit::{Rule, Take, TokenBucket};
 
 use super::ports::Deadline;
-use super::{limits, Alarm, Caller, Interview, InterviewError, Provider, Result};
+use super::{limits, refuse_if_closed, Alarm, Caller, Interview, InterviewError, Provider, Result};
 
 impl<A: Alarm, P: Provider> Interview<'_, A, P> {
-    fn answer_rule(&self) -> Rule {
-        Rule {
+    /// The rules every answer passes, typed, spoken or a realtime commit: the interview in
+    /// progress, no answer pending, and one token of the answer bucket (`ANSWER_RATE_BURST`,
+    /// `ANSWER_RATE_PER_MINUTE`). The bucket after the take, for the caller to store (or drop).
+    ///
+    /// # Errors
+    /// Closed interview, `AnswerPending`, `RateLimited`.
+    pub(super) fn answer_rules(&self, record: &InterviewRecord, now: i64) -> Result<TokenBucket> {
+        refuse_if_closed(record)?;
+        if record.pending.is_some() {
+            return Err(InterviewError::AnswerPending);
+        }
+        let rule = Rule {
             capacity: self.config.answer_rate_burst,
             refill_per_minute: f64::from(self.config.answer_rate_per_minute),
+        };
+        let mut bucket = record.answers_bucket.unwrap_or_else(|| TokenBucket::full(rule, now));
+        match bucket.take(rule, now) {
+            Take::Allowed => Ok(bucket),
+            Take::Limited { retry_after_secs } => Err(InterviewError::RateLimited { retry_after_secs }),
         }
     }
 
     /// May the candidate make the model respond now (a realtime commit or `response.create`)?
-    /// The owner only, in progress, no answer pending; it takes one token of the answer bucket,
-    /// so a flood of commits gets at most the answers the rate allows.
+    /// The owner only, and the answer rules; it takes (and stores) one token of the answer
+    /// bucket, so a flood of commits gets at most the answers the rate allows.
     ///
     /// # Errors
     /// Access, closed interview, `AnswerPending`, `RateLimited`.
     pub fn authorize_response(&self, caller: &Caller) -> Result<()> {
         let (mut record, _) = self.load()?;
         caller.require_owner(&record)?;
-        Self::refuse_if_closed(&record)?;
-        if record.pending.is_some() {
-            return Err(InterviewError::AnswerPending);
-        }
-        let now = self.now();
-        let rule = self.answer_rule();
-        let mut bucket = record.answers_bucket.unwrap_or_else(|| TokenBucket::full(rule, now));
-        let taken = bucket.take(rule, now);
-        record.answers_bucket = Some(bucket);
+        record.answers_bucket = Some(self.answer_rules(&record, self.now())?);
         self.store.put_record(&record)?;
-        match taken {
-            Take::Allowed => Ok(()),
-            Take::Limited { retry_after_secs } => Err(InterviewError::RateLimited { retry_after_secs }),
-        }
+        Ok(())
     }
 
     /// May the candidate answer now (checked before a legacy voice answer is stored or
-    /// transcribed)? The same rules as a typed answer, without taking the token the turn takes.
+    /// transcribed)? The answer rules, without keeping the token the turn itself takes.
     ///
     /// # Errors
     /// Access, closed interview, `AnswerPending`, `RateLimited`.
     pub fn authorize_answer(&self, caller: &Caller) -> Result<()> {
         let (record, _) = self.load()?;
         caller.require_owner(&record)?;
-        Self::refuse_if_closed(&record)?;
-        if record.pending.is_some() {
-            return Err(InterviewError::AnswerPending);
-        }
-        let now = self.now();
-        let rule = self.answer_rule();
-        let mut bucket = record.answers_bucket.unwrap_or_else(|| TokenBucket::full(rule, now));
-        match bucket.take(rule, now) {
-            Take::Allowed => Ok(()),
-            Take::Limited { retry_after_secs } => Err(InterviewError::RateLimited { retry_after_secs }),
-        }
+        self.answer_rules(&record, self.now()).map(|_| ())
     }
 
     /// Ends the interview (`cost_limit`) when its recorded cost reached the cap; whether it did.

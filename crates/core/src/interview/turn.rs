@@ -9,13 +9,12 @@ use crate::domain::engine::cost::PriceTable;
 use crate::domain::enums::{InterviewStatus, MessageType};
 use crate::domain::evaluation::Evaluation;
 use crate::domain::interview::{body_fingerprint, PendingTurn, StoredMessage};
-use crate::domain::rate_limit::{Rule, Take, TokenBucket};
 use crate::ids::IdempotencyKey;
 
 use super::ports::{KeyEntry, ProviderFailure, ProviderTurn, Slot, TurnInput, Usage};
 use super::{
-    limits, question_metadata, Alarm, Caller, Interview, InterviewError, Provider, Result, SessionState,
-    TurnReply,
+    limits, question_metadata, refuse_if_closed, Alarm, Caller, Interview, InterviewError, Provider, Result,
+    SessionState, TurnReply,
 };
 
 /// A candidate's answer, as the Worker validated it.
@@ -63,7 +62,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         if let Some(p) = &record.pending {
             return self.finish_pending(caller, Some(p.answer_seq), self.now(), None).await;
         }
-        Self::refuse_if_closed(&record)?;
+        refuse_if_closed(&record)?;
         let last_answer = self.store.last_message(Some(MessageType::CandidateResponse))?;
         match last_answer.map(|m| self.store.turn_result(m.seq)).transpose()?.flatten() {
             Some(result) => Ok(result),
@@ -91,19 +90,8 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
                 });
             }
         }
-        Self::refuse_if_closed(&record)?;
-        if record.pending.is_some() {
-            return Err(InterviewError::AnswerPending);
-        }
         let now = self.now();
-        let rule = Rule {
-            capacity: self.config.answer_rate_burst,
-            refill_per_minute: f64::from(self.config.answer_rate_per_minute),
-        };
-        let mut bucket = record.answers_bucket.unwrap_or_else(|| TokenBucket::full(rule, now));
-        if let Take::Limited { retry_after_secs } = bucket.take(rule, now) {
-            return Err(InterviewError::RateLimited { retry_after_secs });
-        }
+        let bucket = self.answer_rules(&record, now)?;
         let last = self.store.last_message(None)?;
         let seq = last.as_ref().map_or(1, |m| m.seq + 1);
         let message = StoredMessage {
@@ -162,7 +150,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             if let Some(result) = stored(answer_seq)? {
                 return Ok(result);
             }
-            Self::refuse_if_closed(&record)?;
+            refuse_if_closed(&record)?;
             return Err(InterviewError::NoPendingAnswer);
         };
         if answer_seq.is_some_and(|s| s != pending.answer_seq) {
@@ -197,7 +185,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             return match self.store.turn_result(pending.answer_seq)? {
                 Some(result) => Ok(result),
                 None => {
-                    Self::refuse_if_closed(&record)?;
+                    refuse_if_closed(&record)?;
                     Err(InterviewError::StillAnswering)
                 }
             };
@@ -308,8 +296,11 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         session: &crate::domain::interviewer::Session,
         answer: &str,
     ) -> std::result::Result<ProviderTurn, ProviderFailure> {
-        let log = self.store.all_messages().unwrap_or_default();
-        let mut breaker = self.breaker();
+        // Only a model reads the conversation and the circuit breaker: a built-in turn makes
+        // neither storage read.
+        let model = record.ai_provider != AiProviderKind::Builtin;
+        let log = if model { self.store.all_messages().unwrap_or_default() } else { Vec::new() };
+        let mut breaker = if model { self.breaker() } else { CircuitBreaker::default() };
         let before = breaker;
         let input = TurnInput { record, session, log: &log, answer };
         let result = self.provider.evaluate(input, &mut breaker).await;
