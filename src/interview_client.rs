@@ -68,6 +68,24 @@ impl InterviewClient {
         self.stub.fetch_with_request(req).await.map_err(internal("interview do"))
     }
 
+    /// Sends the call and reads the object's whole answer: its status and JSON text, or its
+    /// refusal as the envelope error.
+    async fn exchange(
+        &self,
+        caller: Option<Caller>,
+        request: InterviewRequest,
+        body: Option<JsValue>,
+    ) -> Result<(u16, String), ApiError> {
+        let call = InterviewCall { caller, request, sent_ms: Some(now_ms()) };
+        let mut resp = self.send(&call, body, Headers::new()).await?;
+        let status = resp.status_code();
+        let text = resp.text().await.map_err(internal("interview do body"))?;
+        if status >= 400 {
+            return Err(decode_error(&text));
+        }
+        Ok((status, text))
+    }
+
     /// The object's answer as the client's response: the JSON it wrote, passed through (it is
     /// serialised once, in the object), or its error.
     ///
@@ -78,26 +96,7 @@ impl InterviewClient {
         caller: Option<Caller>,
         request: InterviewRequest,
     ) -> Result<Response, ApiError> {
-        self.forward_with_body(caller, request, None).await
-    }
-
-    /// [`InterviewClient::forward`] with a byte body (a video chunk).
-    ///
-    /// # Errors
-    /// The object's refusal.
-    pub async fn forward_with_body(
-        &self,
-        caller: Option<Caller>,
-        request: InterviewRequest,
-        body: Option<JsValue>,
-    ) -> Result<Response, ApiError> {
-        let call = InterviewCall { caller, request, sent_ms: Some(now_ms()) };
-        let mut resp = self.send(&call, body, Headers::new()).await?;
-        let status = resp.status_code();
-        let text = resp.text().await.map_err(internal("interview do body"))?;
-        if status >= 400 {
-            return Err(decode_error(&text));
-        }
+        let (status, text) = self.exchange(caller, request, None).await?;
         let headers = Headers::new();
         let _ = headers.set("Content-Type", "application/json");
         Ok(Response::ok(text)
@@ -118,7 +117,7 @@ impl InterviewClient {
         self.call_with_body(caller, request, None).await
     }
 
-    /// [`InterviewClient::call`] with a byte body.
+    /// [`InterviewClient::call`] with a byte body (a video chunk).
     ///
     /// # Errors
     /// As [`InterviewClient::call`].
@@ -128,13 +127,7 @@ impl InterviewClient {
         request: InterviewRequest,
         body: Option<JsValue>,
     ) -> Result<(u16, T), ApiError> {
-        let call = InterviewCall { caller, request, sent_ms: Some(now_ms()) };
-        let mut resp = self.send(&call, body, Headers::new()).await?;
-        let status = resp.status_code();
-        let text = resp.text().await.map_err(internal("interview do body"))?;
-        if status >= 400 {
-            return Err(decode_error(&text));
-        }
+        let (status, text) = self.exchange(caller, request, body).await?;
         let value = serde_json::from_str(&text).map_err(|e| {
             log_error("interview reply decode", &e);
             ApiError::internal()

@@ -116,11 +116,6 @@ impl InterviewDo {
     }
 
     pub(super) fn refuse_if_closed(record: &InterviewRecord) -> std::result::Result<(), ApiError> {
-        use crate::domain::enums::InterviewStatus;
-        match record.status {
-            InterviewStatus::InProgress => Ok(()),
-            InterviewStatus::Completed => Err(crate::interview::InterviewError::Completed.into()),
-            InterviewStatus::Abandoned => Err(crate::interview::InterviewError::Abandoned.into()),
-        }
+        crate::interview::refuse_if_closed(record).map_err(ApiError::from)
     }
 }

@@ -82,11 +82,20 @@ impl DurableObject for InterviewDo {
         // no interview is refused without a write (a socket gets the bad ticket's 401, so ids
         // cannot be probed).
         let creates = matches!(call.request, InterviewRequest::Start(_) | InterviewRequest::Ping);
-        let ready = match (creates, self.store.has_schema()) {
-            (true, _) | (false, Ok(true)) => self.ensure_schema(),
-            (false, Ok(false)) => return error_response(&absent(&call.request)),
-            (false, Err(e)) => Err(worker::Error::RustError(e.to_string())),
-        };
+        // An instance that already created or found its tables needs no second look.
+        let known = creates
+            || self.schema_ready.get()
+            || match self.store.has_schema() {
+                Ok(found) => found,
+                Err(e) => {
+                    log_error("interview do schema", &e);
+                    return error_response(&ApiError::internal());
+                }
+            };
+        if !known {
+            return error_response(&absent(&call.request));
+        }
+        let ready = self.ensure_schema();
         if let Err(e) = ready {
             log_error("interview do schema", &e);
             return error_response(&ApiError::internal());
@@ -154,8 +163,7 @@ fn error_response(err: &ApiError) -> Result<Response> {
 /// The refusal for a call to an object that holds no interview.
 fn absent(request: &InterviewRequest) -> ApiError {
     match request {
-        InterviewRequest::Connect { .. } => tickets::ticket_refusal(),
-        InterviewRequest::CloseSockets { .. } => ApiError::not_found(),
+        InterviewRequest::Connect { .. } => crate::protocol::ticket_refused(),
         _ => ApiError::not_found(),
     }
 }

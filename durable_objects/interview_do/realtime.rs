@@ -19,7 +19,6 @@ use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPa
 use super::flows::candidate;
 use super::relay::PCM_BYTES_PER_MS;
 use super::relay::{uses_upstream, Attachment};
-use super::tickets::ticket_refusal;
 use super::{error_response, InterviewDo};
 use crate::adapters::provider::platform_provider;
 use crate::ai::realtime::builtin::{
@@ -71,7 +70,7 @@ impl InterviewDo {
         // The ticket's account must still be active (a deactivated user's ticket is refused).
         if !self.account_active(&ticket.user_id).await {
             log_event("realtime_ticket_refused", json!({ "interview_id": record.id, "reason": "account" }));
-            return refusal(&ticket_refusal());
+            return refusal(&crate::protocol::ticket_refused());
         }
         let cfg = match self.cached_config() {
             Ok(c) => c,

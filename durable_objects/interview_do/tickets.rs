@@ -11,19 +11,14 @@ use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::interview::InterviewRecord;
 use crate::domain::interviewer::Session;
-use crate::http::error::{ApiError, ErrorCode};
+use crate::http::error::ApiError;
 use crate::platform::{log_error, log_event, now_ms};
-use crate::protocol::TicketIssued;
+use crate::protocol::{ticket_refused, TicketIssued};
 
-pub(super) fn ticket_refused(reason: TicketError, interview_id: &str) -> ApiError {
+/// Logs why a ticket was refused; the answer is always [`ticket_refused`].
+fn refuse_ticket(reason: TicketError, interview_id: &str) -> ApiError {
     log_event("realtime_ticket_refused", json!({ "interview_id": interview_id, "reason": reason.as_str() }));
-    ticket_refusal()
-}
-
-/// The one answer to every refused connect: bad, used or expired tickets, unknown interviews and
-/// revoked accounts look the same.
-pub(super) fn ticket_refusal() -> ApiError {
-    ApiError::new(ErrorCode::Unauthorized, "The realtime ticket is missing, invalid, used or expired.")
+    ticket_refused()
 }
 
 impl InterviewDo {
@@ -84,9 +79,9 @@ impl InterviewDo {
         token: Option<&str>,
         clock_ms: i64,
     ) -> std::result::Result<(Ticket, InterviewRecord, Session), ApiError> {
-        let (record, session) = self.load().map_err(|_| ticket_refusal())?;
+        let (record, session) = self.load().map_err(|_| ticket_refused())?;
         let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
-        let id = id.map_err(|e| ticket_refused(e, &record.id))?;
+        let id = id.map_err(|e| refuse_ticket(e, &record.id))?;
         #[derive(Deserialize)]
         struct Row {
             ticket: String,
@@ -97,7 +92,7 @@ impl InterviewDo {
             .exec("SELECT ticket, used FROM tickets WHERE id = ?", vec![id.into()])
             .and_then(|c| c.to_array())
             .map_err(storage("ticket read"))?;
-        let row = rows.into_iter().next().ok_or_else(|| ticket_refused(TicketError::Unknown, &record.id))?;
+        let row = rows.into_iter().next().ok_or_else(|| refuse_ticket(TicketError::Unknown, &record.id))?;
         let ticket: Ticket = serde_json::from_str(&row.ticket).map_err(|_| ApiError::internal())?;
         let now = u64::try_from(clock_ms).unwrap_or(0);
         check(&ticket, &record.id, &record.candidate_id, now, row.used != 0).map_err(|e| {
@@ -107,7 +102,7 @@ impl InterviewDo {
                     json!({ "interview_id": record.id, "late_ms": now.saturating_sub(ticket.expires_ms) }),
                 );
             }
-            ticket_refused(e, &record.id)
+            refuse_ticket(e, &record.id)
         })?;
         Self::refuse_if_closed(&record)?;
         self.sql()

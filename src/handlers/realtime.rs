@@ -48,14 +48,8 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let known = crate::store::interviews::exists(&ctx.db()?, &id)
         .await
         .map_err(super::internal("interview lookup"))?;
-    let connected = if known {
-        client(ctx, &id)?.connect(ticket).await
-    } else {
-        Err(ApiError::new(
-            ErrorCode::Unauthorized,
-            "The realtime ticket is missing, invalid, used or expired.",
-        ))
-    };
+    let connected =
+        if known { client(ctx, &id)?.connect(ticket).await } else { Err(crate::protocol::ticket_refused()) };
     if connected.is_err() {
         ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
     }
