@@ -9,7 +9,7 @@
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::domain::rate_limit::{Quota, Take, TokenBucket};
+use crate::domain::rate_limit::{LimitRequest, Take, TokenBucket};
 use crate::platform::now_ms;
 
 #[durable_object]
@@ -30,17 +30,8 @@ impl DurableObject for LimiterDo {
             "/peek" => true,
             _ => return Response::error("not found", 404),
         };
-        // Plain fields rather than a flattened `Quota`: flattening pulls serde's buffering
-        // machinery into the wasm.
-        #[derive(serde::Deserialize)]
-        struct TakeRequest {
-            capacity: u64,
-            refill_per_minute: f64,
-            #[serde(default)]
-            cost: Option<u64>,
-        }
-        let TakeRequest { capacity, refill_per_minute, cost } = req.json().await?;
-        let quota = Quota { capacity, refill_per_minute };
+        let request: LimitRequest = req.json().await?;
+        let (quota, cost) = (request.quota(), request.cost);
         let storage = self.state.storage();
         let now = now_ms();
         #[allow(clippy::cast_precision_loss)]

@@ -20,7 +20,7 @@ use crate::auth::access::{bearer_token, Principal};
 use crate::auth::{JwtKeys, TokenError};
 use crate::config::Config;
 use crate::domain::enums::UserStatus;
-use crate::domain::rate_limit::{Quota, Rule};
+use crate::domain::rate_limit::{LimitRequest, Quota, Rule};
 use crate::http::body;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::json::{self, Fields};
@@ -136,18 +136,7 @@ impl Ctx<'_> {
         cost: u64,
         message: &str,
     ) -> Result<(), ApiError> {
-        match ask_limiter(
-            self.env,
-            "/take",
-            key,
-            &serde_json::json!({
-                "capacity": quota.capacity,
-                "refill_per_minute": quota.refill_per_minute,
-                "cost": cost,
-            }),
-        )
-        .await
-        {
+        match ask_limiter(self.env, "/take", key, &LimitRequest::new(quota, cost)).await {
             Ok(None) => Ok(()),
             Ok(Some(retry_after)) => {
                 Err(ApiError::new(ErrorCode::RateLimited, message).with_retry_after(retry_after))
@@ -164,8 +153,7 @@ impl Ctx<'_> {
     /// # Errors
     /// 429 `code` when it is empty; a limiter failure lets the request through.
     pub async fn rate_peek(&self, key: &str, rule: Rule, code: ErrorCode) -> Result<(), ApiError> {
-        let body = serde_json::to_value(rule).map_err(|_| ApiError::internal())?;
-        match ask_limiter(self.env, "/peek", key, &body).await {
+        match ask_limiter(self.env, "/peek", key, &LimitRequest::of(rule)).await {
             Ok(Some(retry_after)) => {
                 Err(ApiError::new(code, "Too many requests. Please retry later.")
                     .with_retry_after(retry_after))
@@ -181,17 +169,12 @@ impl Ctx<'_> {
 
 /// Asks the limiter DO for one token; `Some(retry_after_secs)` when refused.
 async fn take(env: &Env, key: &str, rule: Rule) -> worker::Result<Option<u32>> {
-    ask_limiter(env, "/take", key, &serde_json::to_value(rule)?).await
+    ask_limiter(env, "/take", key, &LimitRequest::of(rule)).await
 }
 
 /// Asks the limiter DO at `path` (`/take`, `/peek`) for the body's `cost` (default one);
 /// `Some(retry_after_secs)` when refused.
-async fn ask_limiter(
-    env: &Env,
-    path: &str,
-    key: &str,
-    body: &serde_json::Value,
-) -> worker::Result<Option<u32>> {
+async fn ask_limiter(env: &Env, path: &str, key: &str, body: &LimitRequest) -> worker::Result<Option<u32>> {
     #[derive(serde::Deserialize)]
     struct Taken {
         allowed: bool,
@@ -200,7 +183,7 @@ async fn ask_limiter(
     let stub = env.durable_object("LIMITER")?.id_from_name(key)?.get_stub()?;
     let init = worker::RequestInit {
         method: worker::Method::Post,
-        body: Some(body.to_string().into()),
+        body: Some(serde_json::to_string(body)?.into()),
         ..worker::RequestInit::default()
     };
     let req = Request::new_with_init(&format!("https://limiter.internal{path}"), &init)?;

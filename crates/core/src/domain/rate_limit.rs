@@ -80,6 +80,41 @@ impl TokenBucket {
     }
 }
 
+/// What the Worker asks the limiter object: take (or, on `/peek`, test for) `cost` units of
+/// the bucket `quota` (one when absent). Typed on both sides of that seam.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LimitRequest {
+    pub capacity: u64,
+    pub refill_per_minute: f64,
+    #[serde(default)]
+    pub cost: Option<u64>,
+}
+
+impl LimitRequest {
+    #[must_use]
+    pub fn new(quota: Quota, cost: u64) -> Self {
+        LimitRequest {
+            capacity: quota.capacity,
+            refill_per_minute: quota.refill_per_minute,
+            cost: Some(cost),
+        }
+    }
+
+    #[must_use]
+    pub fn of(rule: Rule) -> Self {
+        LimitRequest {
+            capacity: u64::from(rule.capacity),
+            refill_per_minute: rule.refill_per_minute,
+            cost: None,
+        }
+    }
+
+    #[must_use]
+    pub fn quota(&self) -> Quota {
+        Quota { capacity: self.capacity, refill_per_minute: self.refill_per_minute }
+    }
+}
+
 /// A bucket's rule in units that may exceed `u32` (bytes): the limiter's wire form, which a
 /// serialized [`Rule`] also parses as (with a cost of one).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
