@@ -70,6 +70,7 @@ fn record(version: u64, status: InterviewStatus) -> InterviewRecord {
         video_recording_consent: true,
         video_recording_status: VideoStatus::NotStarted,
         model_fallbacks: 0,
+        org_id: Some(interview_edge::config::DEFAULT_ORG_ID.into()),
     }
 }
 

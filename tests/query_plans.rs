@@ -10,6 +10,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use interview_edge::config::DEFAULT_ORG_ID;
 use interview_edge::http::listing::{CandidateFilters, InterviewFilters};
 use interview_edge::store::listing::{candidates_query, interviews_query, Param};
 use rusqlite::{params_from_iter, Connection};
@@ -59,7 +60,7 @@ fn interview_lists_walk_an_index_without_sorting() {
         vec![("status", "completed"), ("cursor", cursor.as_str())],
         vec![("from", "2026-11-01"), ("to", "2026-11-30")],
     ] {
-        let (sql, params) = interviews_query(&filters(&pairs));
+        let (sql, params) = interviews_query(&filters(&pairs), DEFAULT_ORG_ID);
         let p = plan(&conn, &sql, &params);
         assert!(p.contains("USING INDEX") || p.contains("USING COVERING INDEX"), "{pairs:?}:\n{p}");
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{pairs:?} sorts:\n{p}");
@@ -73,7 +74,8 @@ fn candidate_search_walks_the_role_index() {
     for q in [vec![], vec![("q", "ada")]] {
         let pairs: Vec<(String, String)> =
             q.iter().map(|(k, v): &(&str, &str)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let (sql, params) = candidates_query(&CandidateFilters::parse(&pairs).expect("valid"));
+        let (sql, params) =
+            candidates_query(&CandidateFilters::parse(&pairs).expect("valid"), DEFAULT_ORG_ID);
         let p = plan(&conn, &sql, &params);
         assert!(p.contains("idx_users_role_created"), "{q:?}:\n{p}");
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{q:?} sorts:\n{p}");
@@ -105,7 +107,7 @@ fn the_queries_run_and_page_by_keyset() {
         }
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let f = filters(&pairs);
-        let (sql, params) = interviews_query(&f);
+        let (sql, params) = interviews_query(&f, DEFAULT_ORG_ID);
         let values: Vec<rusqlite::types::Value> = params
             .iter()
             .map(|p| match p {
@@ -129,4 +131,47 @@ fn the_queries_run_and_page_by_keyset() {
         cursor = Some(interview_edge::http::listing::encode_cursor(&started, &id));
     }
     assert_eq!(seen, vec!["i6", "i5", "i4", "i3", "i2", "i1"], "newest first, score ≥ 10, no repeats");
+}
+
+#[test]
+fn lists_are_scoped_to_the_callers_organization() {
+    let conn = db();
+    let other = "11111111-1111-4111-8111-111111111111";
+    conn.execute_batch(&format!(
+        "INSERT INTO organizations (id, name, created_at, updated_at) VALUES ('{other}', 'Other', 't', 't');
+         INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at, org_id)
+           VALUES ('ua', 'a@example.com', 'h', 'Ada', 'candidate', 't1', 't', '{DEFAULT_ORG_ID}'),
+                  ('ub', 'b@example.com', 'h', 'Bea', 'candidate', 't2', 't', '{DEFAULT_ORG_ID}'),
+                  ('rb', 'r@example.com', 'h', 'Rex', 'recruiter', 't3', 't', '{other}');
+         INSERT INTO interviews (id, candidate_id, role_type, status, started_at, last_activity_at, created_at, updated_at, org_id)
+           VALUES ('ia', 'ua', 'react', 'completed', 't', 't', 't', 't', '{DEFAULT_ORG_ID}'),
+                  ('ib', 'ub', 'react', 'completed', 't', 't', 't', 't', '{other}');"
+    ))
+    .expect("rows");
+    let run = |sql: &str, params: &[Param]| -> Vec<String> {
+        let values: Vec<rusqlite::types::Value> = params
+            .iter()
+            .map(|p| match p {
+                Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+                Param::Real(x) => rusqlite::types::Value::Real(*x),
+                Param::Int(n) => rusqlite::types::Value::Integer(*n),
+            })
+            .collect();
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(0))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let (sql, params) = interviews_query(&filters(&[]), other);
+    assert_eq!(run(&sql, &params), vec!["ib"], "the other organization sees only its interview");
+    let (sql, params) = interviews_query(&filters(&[]), DEFAULT_ORG_ID);
+    assert_eq!(run(&sql, &params), vec!["ia"]);
+    let none = CandidateFilters::parse(&[]).expect("valid");
+    // Bea registered with the default organization and interviewed with the other one: both see
+    // her; Ada only the default one. Staff never appear in candidate lists.
+    let (sql, params) = candidates_query(&none, other);
+    assert_eq!(run(&sql, &params), vec!["ub"]);
+    let (sql, params) = candidates_query(&none, DEFAULT_ORG_ID);
+    assert_eq!(run(&sql, &params), vec!["ub", "ua"]);
 }

@@ -22,7 +22,11 @@ pub(super) fn candidate(user_id: String) -> Caller {
 
 impl InterviewDo {
     pub(super) fn load(&self) -> std::result::Result<(InterviewRecord, Session), ApiError> {
-        let record = self.store.record().map_err(stored)?.ok_or_else(ApiError::not_found)?;
+        let mut record = self.store.record().map_err(stored)?.ok_or_else(ApiError::not_found)?;
+        // Interviews that predate organizations belong to the default one.
+        if record.org_id.is_none() {
+            record.org_id = Some(self.cached_config()?.default_org_id);
+        }
         let session = self.store.session().map_err(stored)?.ok_or_else(ApiError::internal)?;
         Ok((record, session))
     }

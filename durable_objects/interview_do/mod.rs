@@ -202,7 +202,13 @@ fn stored(e: StoreError) -> ApiError {
 
 /// The caller as the principal the socket and video code check.
 fn principal(c: &Caller) -> Principal {
-    Principal { user_id: c.user_id.as_str().to_owned(), role: c.role, jti: String::new(), token_exp_ms: 0 }
+    Principal {
+        user_id: c.user_id.as_str().to_owned(),
+        role: c.role,
+        jti: String::new(),
+        token_exp_ms: 0,
+        org_id: c.org.clone(),
+    }
 }
 
 type Outcome = std::result::Result<(u16, Value), ApiError>;
@@ -259,7 +265,7 @@ impl InterviewDo {
     }
 
     /// The configuration, read from the environment once per instance.
-    fn cached_config(&self) -> std::result::Result<Config, ApiError> {
+    pub(super) fn cached_config(&self) -> std::result::Result<Config, ApiError> {
         if let Some(cfg) = self.config_cache.borrow().as_ref() {
             return Ok(cfg.clone());
         }

@@ -39,7 +39,8 @@ impl InterviewDo {
         cfg: &Config,
     ) -> Result<TicketIssued, ApiError> {
         let (record, _) = self.load()?;
-        who.require_owner(&record.candidate_id)?;
+        let in_org = record.org_id.as_deref().is_some_and(|org| who.is_staff_of(org));
+        who.require_owner(&record.candidate_id, in_org)?;
         Self::refuse_if_closed(&record)?;
         let bytes = crate::webcrypto::random_bytes(24).map_err(|e| {
             log_error("ticket random", &e);

@@ -109,10 +109,11 @@ impl InterviewDo {
         consent: bool,
     ) -> VResult<InterviewRecord> {
         let (record, _) = self.load()?;
+        let in_org = record.org_id.as_deref().is_some_and(|org| who.is_staff_of(org));
         if owner_only {
-            who.require_owner(&record.candidate_id)?;
+            who.require_owner(&record.candidate_id, in_org)?;
         } else {
-            who.can_read(&record.candidate_id)?;
+            who.can_read(&record.candidate_id, in_org)?;
         }
         if consent && !record.video_recording_consent {
             return Err(ApiError::new(

@@ -25,7 +25,9 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let role = f.required_enum("role", parse_staff_role, STAFF_ROLES);
     f.finish()?;
     let (Some(account), Some(role)) = (account, role) else { return Err(ApiError::internal()) };
-    let (id, _) = create_user(ctx, &account, role).await?;
+    // New staff join the admin's own organization.
+    let org_id = me.org_id.clone().ok_or_else(ApiError::forbidden)?;
+    let (id, _) = create_user(ctx, &account, role, &org_id).await?;
     log_event("staff_created", serde_json::json!({ "user_id": id, "role": role, "by": me.user_id }));
     let user = store::users::by_id(&ctx.db()?, &id)
         .await
@@ -46,6 +48,11 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     f.finish()?;
     let is_active = is_active.ok_or_else(ApiError::internal)?;
     let db = ctx.db()?;
+    // Another organization's staff and candidates are not there for this admin (404, not 403).
+    let org_id = me.org_id.as_deref().ok_or_else(ApiError::not_found)?;
+    if !store::users::visible_to_org(&db, id, org_id).await.map_err(internal("admin visibility"))? {
+        return Err(ApiError::not_found());
+    }
     let user = store::users::by_id(&db, id)
         .await
         .map_err(internal("admin lookup"))?

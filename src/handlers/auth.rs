@@ -105,6 +105,7 @@ pub async fn create_user(
     ctx: &Ctx<'_>,
     a: &AccountFields,
     role: UserRole,
+    org_id: &str,
 ) -> Result<(String, String), ApiError> {
     let db = ctx.db()?;
     if store::users::by_email(&db, &a.email).await.map_err(internal("user lookup"))?.is_some() {
@@ -120,6 +121,7 @@ pub async fn create_user(
         full_name: &a.full_name,
         phone: a.phone.as_deref(),
         role,
+        org_id,
         now: &now,
     };
     match store::users::insert(&db, &new).await {
@@ -141,7 +143,7 @@ pub async fn register(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let account = account_fields(&mut f);
     f.finish()?;
     let account = account.ok_or_else(ApiError::internal)?;
-    let (id, _) = create_user(ctx, &account, UserRole::Candidate).await?;
+    let (id, _) = create_user(ctx, &account, UserRole::Candidate, &ctx.config.default_org_id).await?;
     *ctx.user_id.borrow_mut() = Some(id.clone());
     log_event("user_registered", serde_json::json!({ "user_id": id, "role": "candidate" }));
     json(201, &token_body(ctx, &id, UserRole::Candidate, &account.email)?)
@@ -286,6 +288,8 @@ pub fn user_body(user: &store::users::UserRow) -> serde_json::Value {
         "full_name": user.full_name,
         "phone": user.phone,
         "role": user.role,
+        // Staff act for one organization; candidates are global accounts.
+        "org_id": if user.role.is_staff() { user.org_id.as_deref() } else { None },
         "is_active": user.status == UserStatus::Active,
         "created_at": user.created_at,
         "last_login_at": user.last_login_at,

@@ -65,6 +65,8 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         mode,
         resume_id,
         skill_areas,
+        // Self-started interviews belong to the default organization (docs/organizations.md).
+        org_id: Some(ctx.config.default_org_id.clone()),
     };
     forward(ctx, &me, &id, InterviewRequest::Start(body)).await
 }

@@ -102,7 +102,15 @@ impl Ctx<'_> {
             return Err(ApiError::unauthorized());
         }
         *self.user_id.borrow_mut() = Some(claims.sub.clone());
-        Ok(Principal { user_id: claims.sub, role: user.role, jti: claims.jti, token_exp_ms: claims.exp_ms })
+        // Only staff act for an organization; a candidate's registration org grants nothing.
+        let org_id = if user.role.is_staff() { user.org_id } else { None };
+        Ok(Principal {
+            user_id: claims.sub,
+            role: user.role,
+            jti: claims.jti,
+            token_exp_ms: claims.exp_ms,
+            org_id,
+        })
     }
 
     /// Takes a token from the rate-limit bucket `key`.

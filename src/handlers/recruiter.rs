@@ -1,5 +1,6 @@
-//! `/api/v1/recruiter`: staff views over every candidate and interview (docs/interviews.md#recruiter-api).
-//! Staff only (candidates get 403); everything here is read-only, so viewers may use it too.
+//! `/api/v1/recruiter`: staff views over their organization's candidates and interviews
+//! (docs/interviews.md#recruiter-api, docs/organizations.md). Staff only (candidates get 403);
+//! everything here is read-only, so viewers may use it too. Another organization's ids are 404.
 
 use serde_json::{json, Value};
 use worker::Request;
@@ -35,21 +36,26 @@ fn with_cost(mut row: Value) -> Value {
 
 /// `GET /recruiter/candidates?q=&limit=&cursor=`.
 pub async fn candidates(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
-    ctx.authenticate(&req).await?.require_staff()?;
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
     let filters = CandidateFilters::parse(&query_pairs(&req)?)?;
-    let found = store::candidates(&ctx.db()?, &filters).await.map_err(internal("candidates"))?;
+    let found = store::candidates(&ctx.db()?, &filters, org).await.map_err(internal("candidates"))?;
     let (items, next) = page(found, filters.limit, "created_at");
     json(200, &json!({ "candidates": items, "next_cursor": next }))
 }
 
 /// `GET /recruiter/candidates/{id}`: profile, resumes and interviews.
 pub async fn candidate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
-    ctx.authenticate(&req).await?.require_staff()?;
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
     let db = ctx.db()?;
-    let profile =
-        store::candidate(&db, id).await.map_err(internal("candidate"))?.ok_or_else(ApiError::not_found)?;
+    let profile = store::candidate(&db, id, org)
+        .await
+        .map_err(internal("candidate"))?
+        .ok_or_else(ApiError::not_found)?;
     let resumes = store::candidate_resumes(&db, id).await.map_err(internal("candidate resumes"))?;
-    let interviews = store::candidate_interviews(&db, id).await.map_err(internal("candidate interviews"))?;
+    let interviews =
+        store::candidate_interviews(&db, id, org).await.map_err(internal("candidate interviews"))?;
     json(
         200,
         &json!({ "candidate": profile, "resumes": resumes,
@@ -59,9 +65,11 @@ pub async fn candidate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
 
 /// `GET /recruiter/interviews?status=&role_type=&from=&to=&min_score=&max_score=&limit=&cursor=`.
 pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
-    ctx.authenticate(&req).await?.require_staff()?;
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
     let filters = InterviewFilters::parse(&query_pairs(&req)?)?;
-    let found = store::interviews(&ctx.db()?, &filters).await.map_err(internal("recruiter interviews"))?;
+    let found =
+        store::interviews(&ctx.db()?, &filters, org).await.map_err(internal("recruiter interviews"))?;
     let (items, next) = page(found, filters.limit, "started_at");
     json(
         200,
@@ -71,8 +79,9 @@ pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 
 /// `GET /recruiter/stats`.
 pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
-    ctx.authenticate(&req).await?.require_staff()?;
-    let groups = store::stats(&ctx.db()?).await.map_err(internal("stats"))?;
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
+    let groups = store::stats(&ctx.db()?, org).await.map_err(internal("stats"))?;
     let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
     let total: f64 = groups.iter().filter_map(|g| num(g, "n")).sum();
     let mut by_status = serde_json::Map::new();

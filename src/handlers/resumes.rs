@@ -202,12 +202,22 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     json(200, &json!({ "resumes": resumes, "total_count": total, "skip": skip, "limit": limit }))
 }
 
-/// Loads a résumé the caller may read (owner or staff; others 404).
+/// Loads a résumé the caller may read (its owner, or staff of an organization that may see the
+/// candidate: docs/organizations.md; others 404).
 async fn readable(ctx: &Ctx<'_>, me: &crate::auth::access::Principal, id: &str) -> Result<Value, ApiError> {
     let id = resume_id(id)?;
-    let row =
-        store::get(&ctx.db()?, &id).await.map_err(internal("resume get"))?.ok_or_else(ApiError::not_found)?;
-    me.can_read(row["candidate_id"].as_str().unwrap_or_default())?;
+    let db = ctx.db()?;
+    let row = store::get(&db, &id).await.map_err(internal("resume get"))?.ok_or_else(ApiError::not_found)?;
+    let owner = row["candidate_id"].as_str().unwrap_or_default();
+    let in_org = match me.org_id.as_deref() {
+        Some(org) if me.role.is_staff() && owner != me.user_id => {
+            crate::store::users::visible_to_org(&db, owner, org)
+                .await
+                .map_err(internal("resume visibility"))?
+        }
+        _ => false,
+    };
+    me.can_read(owner, in_org)?;
     Ok(row)
 }
 
@@ -314,7 +324,8 @@ pub async fn approve(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult
 
 /// `GET /api/v1/recruiter/feedback?status=&skip=&limit=` (staff).
 pub async fn recruiter_list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
-    ctx.authenticate(&req).await?.require_staff()?;
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
     let pairs = query_pairs(&req)?;
     let (skip, limit) = paging(&pairs)?;
     let status = match pairs.iter().find(|(k, _)| k == "status").map(|(_, v)| v.as_str()) {
@@ -324,7 +335,7 @@ pub async fn recruiter_list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
             return Err(ApiError::field("status", "Must be one of pending_approval, approved, sent."));
         }
     };
-    let (rows, total) = store::list_feedback(&ctx.db()?, status.as_deref(), skip, limit)
+    let (rows, total) = store::list_feedback(&ctx.db()?, org, status.as_deref(), skip, limit)
         .await
         .map_err(internal("feedback list"))?;
     let feedback: Vec<Value> = rows.into_iter().map(|r| present_feedback(r, true)).collect();

@@ -21,7 +21,12 @@ pub fn client(ctx: &Ctx<'_>, id: &str) -> Result<InterviewClient, ApiError> {
 
 /// The authenticated caller as the interview object sees them.
 pub fn caller(who: &Principal) -> Caller {
-    Caller { user_id: UserId::new(who.user_id.clone()), role: who.role, session: Some(who.jti.clone()) }
+    Caller {
+        user_id: UserId::new(who.user_id.clone()),
+        role: who.role,
+        session: Some(who.jti.clone()),
+        org: who.org_id.clone(),
+    }
 }
 
 /// Calls interview `id`'s object on behalf of `who`; its answer passed through.

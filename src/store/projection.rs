@@ -15,6 +15,7 @@ pub type Statement = (String, Vec<Value>);
 const INTERVIEW_COLUMNS: &[&str] = &[
     "id",
     "candidate_id",
+    "org_id",
     "resume_id",
     "role_type",
     "mode",

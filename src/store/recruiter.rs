@@ -6,7 +6,7 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 use worker::D1Database;
 
-use super::listing::{candidates_query, interviews_query, Param};
+use super::listing::{candidates_query, interviews_query, user_in_org, Param};
 use crate::http::listing::{CandidateFilters, InterviewFilters};
 
 fn js(p: &Param) -> JsValue {
@@ -28,8 +28,12 @@ async fn rows(db: &D1Database, sql: &str, params: &[Param]) -> worker::Result<Ve
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidates(db: &D1Database, filters: &CandidateFilters) -> worker::Result<Vec<Value>> {
-    let (sql, params) = candidates_query(filters);
+pub async fn candidates(
+    db: &D1Database,
+    filters: &CandidateFilters,
+    org_id: &str,
+) -> worker::Result<Vec<Value>> {
+    let (sql, params) = candidates_query(filters, org_id);
     rows(db, &sql, &params).await
 }
 
@@ -37,21 +41,29 @@ pub async fn candidates(db: &D1Database, filters: &CandidateFilters) -> worker::
 ///
 /// # Errors
 /// D1 failures.
-pub async fn interviews(db: &D1Database, filters: &InterviewFilters) -> worker::Result<Vec<Value>> {
-    let (sql, params) = interviews_query(filters);
+pub async fn interviews(
+    db: &D1Database,
+    filters: &InterviewFilters,
+    org_id: &str,
+) -> worker::Result<Vec<Value>> {
+    let (sql, params) = interviews_query(filters, org_id);
     rows(db, &sql, &params).await
 }
 
-/// A candidate's profile; `None` when there is no candidate with this id.
+/// A candidate's profile; `None` when there is no candidate with this id that organization
+/// `org_id` may see.
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
+pub async fn candidate(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Option<Value>> {
     Ok(rows(
         db,
-        "SELECT id, email, full_name, phone, status, created_at, last_login_at FROM users \
-         WHERE id = ?1 AND role = 'candidate'",
-        &[Param::Text(id.to_owned())],
+        &format!(
+            "SELECT u.id, u.email, u.full_name, u.phone, u.status, u.created_at, u.last_login_at FROM users u \
+             WHERE u.id = ?1 AND u.role = 'candidate' AND {}",
+            user_in_org("u", 2)
+        ),
+        &[Param::Text(id.to_owned()), Param::Text(org_id.to_owned())],
     )
     .await?
     .into_iter()
@@ -72,17 +84,17 @@ pub async fn candidate_resumes(db: &D1Database, id: &str) -> worker::Result<Vec<
     .await
 }
 
-/// A candidate's interviews, newest first (at most 100).
+/// A candidate's interviews with organization `org_id`, newest first (at most 100).
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate_interviews(db: &D1Database, id: &str) -> worker::Result<Vec<Value>> {
+pub async fn candidate_interviews(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Vec<Value>> {
     rows(
         db,
         "SELECT id, role_type, mode, status, started_at, completed_at, questions_asked, completion_reason, \
-         overall_score, total_cost_micros FROM interviews WHERE candidate_id = ?1 \
+         overall_score, total_cost_micros FROM interviews WHERE candidate_id = ?1 AND org_id = ?2 \
          ORDER BY started_at DESC, id DESC LIMIT 100",
-        &[Param::Text(id.to_owned())],
+        &[Param::Text(id.to_owned()), Param::Text(org_id.to_owned())],
     )
     .await
 }
@@ -103,16 +115,16 @@ pub async fn interview_video(db: &D1Database, interview_id: &str) -> worker::Res
     .next())
 }
 
-/// Counts, averages and rates over all interviews.
+/// Counts, averages and rates over organization `org_id`'s interviews.
 ///
 /// # Errors
 /// D1 failures.
-pub async fn stats(db: &D1Database) -> worker::Result<Vec<Value>> {
+pub async fn stats(db: &D1Database, org_id: &str) -> worker::Result<Vec<Value>> {
     rows(
         db,
         "SELECT status, COUNT(*) AS n, AVG(questions_asked) AS avg_questions, AVG(overall_score) AS avg_score, \
-         AVG(total_cost_micros) AS avg_cost_micros FROM interviews GROUP BY status",
-        &[],
+         AVG(total_cost_micros) AS avg_cost_micros FROM interviews WHERE org_id = ?1 GROUP BY status",
+        &[Param::Text(org_id.to_owned())],
     )
     .await
 }

@@ -279,22 +279,28 @@ pub async fn feedback(db: &D1Database, id: &str) -> worker::Result<Option<Value>
         .await
 }
 
-/// Staff list of feedback, optionally by status, soonest auto-send first.
+/// Staff list of the feedback on candidates organization `org_id` may see, optionally by status,
+/// soonest auto-send first.
 ///
 /// # Errors
 /// D1 failures.
 pub async fn list_feedback(
     db: &D1Database,
+    org_id: &str,
     status: Option<&str>,
     skip: u32,
     limit: u32,
 ) -> worker::Result<(Vec<Value>, u64)> {
+    let visible = format!(
+        "EXISTS (SELECT 1 FROM users u WHERE u.id = resume_feedback.candidate_id AND {})",
+        super::listing::user_in_org("u", 4)
+    );
     let rows = db
         .prepare(format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) \
+            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) AND {visible} \
              ORDER BY auto_send_at, id LIMIT ?2 OFFSET ?3"
         ))
-        .bind(&[opt_text(status), int(i64::from(limit)), int(i64::from(skip))])?
+        .bind(&[opt_text(status), int(i64::from(limit)), int(i64::from(skip)), text(org_id)])?
         .all()
         .await?
         .results::<Value>()?;
@@ -303,8 +309,11 @@ pub async fn list_feedback(
         n: f64,
     }
     let n = db
-        .prepare("SELECT COUNT(*) AS n FROM resume_feedback WHERE (?1 IS NULL OR status = ?1)")
-        .bind(&[opt_text(status)])?
+        .prepare(format!(
+            "SELECT COUNT(*) AS n FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) AND {}",
+            visible.replace("?4", "?2")
+        ))
+        .bind(&[opt_text(status), text(org_id)])?
         .first::<Count>(None)
         .await?
         .map_or(0.0, |c| c.n);

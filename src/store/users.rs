@@ -18,10 +18,12 @@ pub struct UserRow {
     pub status: UserStatus,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// Staff: their organization. Candidates: the organization they registered with.
+    pub org_id: Option<String>,
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, full_name, phone, role, status, \
-                            created_at, last_login_at";
+                            created_at, last_login_at, org_id";
 
 /// The fields of a new user.
 pub struct NewUser<'a> {
@@ -31,13 +33,14 @@ pub struct NewUser<'a> {
     pub full_name: &'a str,
     pub phone: Option<&'a str>,
     pub role: UserRole,
+    pub org_id: &'a str,
     pub now: &'a str,
 }
 
 pub async fn insert(db: &D1Database, u: &NewUser<'_>) -> worker::Result<()> {
     db.prepare(
-        "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7)",
+        "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at, org_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)",
     )
     .bind(&[
         text(u.id),
@@ -47,6 +50,7 @@ pub async fn insert(db: &D1Database, u: &NewUser<'_>) -> worker::Result<()> {
         opt_text(u.phone),
         text(u.role.as_str()),
         text(u.now),
+        text(u.org_id),
     ])?
     .run()
     .await?;
@@ -73,16 +77,38 @@ pub struct TokenUser {
     pub role: UserRole,
     pub status: UserStatus,
     pub revoked: i64,
+    pub org_id: Option<String>,
 }
 
 pub async fn token_user(db: &D1Database, user_id: &str, jti: &str) -> worker::Result<Option<TokenUser>> {
     db.prepare(
-        "SELECT role, status, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked \
+        "SELECT role, status, org_id, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked \
          FROM users WHERE id = ?1",
     )
     .bind(&[text(user_id), text(jti)])?
     .first::<TokenUser>(None)
     .await
+}
+
+/// Whether organization `org_id` may see user `user_id`: its own staff, the candidates who
+/// registered with it, and the candidates who interviewed with it (docs/organizations.md).
+///
+/// # Errors
+/// D1 failures.
+pub async fn visible_to_org(db: &D1Database, user_id: &str, org_id: &str) -> worker::Result<bool> {
+    #[derive(Deserialize)]
+    struct Row {
+        visible: i64,
+    }
+    let row = db
+        .prepare(format!(
+            "SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = ?1 AND {}) AS visible",
+            super::listing::user_in_org("u", 2)
+        ))
+        .bind(&[text(user_id), text(org_id)])?
+        .first::<Row>(None)
+        .await?;
+    Ok(row.is_some_and(|r| r.visible != 0))
 }
 
 /// When the client `client` is locked out of the account `account_key` (docs/security.md#login-lockout),

@@ -202,17 +202,27 @@ impl TestApp {
     /// An admin made with the documented command (`scripts/create-admin`) on the server's state,
     /// logged in; returns the token.
     pub async fn admin(&self) -> String {
+        self.create_admin(None).await
+    }
+
+    /// The first admin of a new organization named `org`, made with `scripts/create-admin --org`,
+    /// logged in; returns the token.
+    pub async fn admin_of_new_org(&self, org: &str) -> String {
+        self.create_admin(Some(org)).await
+    }
+
+    async fn create_admin(&self, org: Option<&str>) -> String {
         let email = format!("admin-{}@example.com", unique());
         let state = self.server.state_dir.to_str().expect("utf-8 path").to_owned();
+        let mut args = vec!["--email", email.as_str(), "--name", "Ada Admin", "--persist-to", state.as_str()];
+        if let Some(org) = org {
+            args.extend(["--org", org]);
+        }
         // The running server may hold the local D1 file's write lock for a moment (SQLITE_BUSY):
         // retry the documented command a few times.
         let mut last = String::new();
         for _ in 0..8 {
-            let out = run_script(
-                "scripts/create-admin",
-                &["--email", &email, "--name", "Ada Admin", "--persist-to", &state],
-                &[("ADMIN_PASSWORD", PASSWORD)],
-            );
+            let out = run_script("scripts/create-admin", &args, &[("ADMIN_PASSWORD", PASSWORD)]);
             if out.status.success() {
                 return self.login(&email).await;
             }

@@ -8,6 +8,10 @@
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub allowed_origins: Vec<String>,
+    /// The organization self-registered candidates and self-started interviews belong to
+    /// (`DEFAULT_ORG_ID`; migration 0004 creates [`DEFAULT_ORG_ID`] and moves existing staff and
+    /// data into it).
+    pub default_org_id: String,
     /// `None` when `JWT_SECRET` is absent or shorter than 32 bytes: auth then refuses to work.
     pub jwt_secret: Option<String>,
     pub jwt_ttl_minutes: u32,
@@ -91,6 +95,19 @@ pub use crate::domain::enums::AiProviderKind;
 /// Minimum JWT secret length in bytes (docs/accounts.md).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// Whether `s` is a lower-case hyphenated UUID (how every id is stored).
+#[must_use]
+pub fn is_canonical_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// The id of the default organization migration 0004 creates (docs/organizations.md).
+pub const DEFAULT_ORG_ID: &str = "00000000-0000-4000-8000-000000000001";
+
 impl Config {
     /// Builds the configuration from a lookup of variable names; absent or empty values take
     /// their defaults.
@@ -127,6 +144,7 @@ impl Config {
         let cost_cap_usd = get("INTERVIEW_COST_CAP_USD").unwrap_or_else(|| "5.00".to_owned());
         let daily_spend_usd = get("ACCOUNT_DAILY_SPEND_USD").unwrap_or_else(|| "20.00".to_owned());
         let config = Config {
+            default_org_id: text("DEFAULT_ORG_ID", DEFAULT_ORG_ID).trim().to_owned(),
             allowed_origins: text("ALLOWED_ORIGINS", "")
                 .split(',')
                 .map(|o| o.trim().trim_end_matches('/').to_owned())
@@ -200,6 +218,9 @@ impl Config {
         }
         if config.answer_rate_burst == 0 {
             return Err(ConfigError { name: "ANSWER_RATE_BURST" });
+        }
+        if !is_canonical_uuid(&config.default_org_id) {
+            return Err(ConfigError { name: "DEFAULT_ORG_ID" });
         }
         Ok(config)
     }

@@ -193,7 +193,12 @@ mod tests {
     #[test]
     fn a_call_round_trips() {
         let call = InterviewCall {
-            caller: Some(Caller { user_id: UserId::new("u1"), role: UserRole::Candidate, session: None }),
+            caller: Some(Caller {
+                user_id: UserId::new("u1"),
+                role: UserRole::Candidate,
+                session: None,
+                org: None,
+            }),
             sent_ms: Some(1),
             request: InterviewRequest::Turn(Answer {
                 message_text: "A closure keeps its scope.".into(),

@@ -1,6 +1,7 @@
 //! The authorization rules every route uses, in one place: who is authenticated, who is staff,
-//! who may write staff data, and "owner or staff" access that answers 404 (not 403) for someone
-//! else's resource so ids cannot be probed (docs/accounts.md).
+//! who may write staff data, and "owner or staff of the resource's organization" access that
+//! answers 404 (not 403) for someone else's resource, and for any resource of another
+//! organization, so ids cannot be probed (docs/accounts.md, docs/organizations.md).
 
 use crate::domain::enums::UserRole;
 use crate::error::ApiError;
@@ -13,6 +14,8 @@ pub struct Principal {
     /// The token's id and expiry, for logout/refresh.
     pub jti: String,
     pub token_exp_ms: i64,
+    /// The organization a staff member belongs to (`None` for candidates, who are global).
+    pub org_id: Option<String>,
 }
 
 impl Principal {
@@ -26,6 +29,16 @@ impl Principal {
         } else {
             Err(ApiError::forbidden())
         }
+    }
+
+    /// Staff routes scoped to an organization: the caller's organization (403 for candidates and
+    /// for staff without one, which only a hand-edited database can produce).
+    ///
+    /// # Errors
+    /// 403 `FORBIDDEN`.
+    pub fn staff_org(&self) -> Result<&str, ApiError> {
+        self.require_staff()?;
+        self.org_id.as_deref().ok_or_else(ApiError::forbidden)
     }
 
     /// Staff routes that change data: recruiters and admins (viewers are read-only).
@@ -52,25 +65,31 @@ impl Principal {
         }
     }
 
-    /// Reading a resource owned by `owner_id`: the owner and staff may; anyone else gets the
-    /// same 404 as for a resource that does not exist.
+    /// Whether the caller is a staff member of organization `org_id`.
+    #[must_use]
+    pub fn is_staff_of(&self, org_id: &str) -> bool {
+        self.role.is_staff() && self.org_id.as_deref() == Some(org_id)
+    }
+
+    /// Reading a resource owned by `owner_id`: the owner and staff of the resource's organization
+    /// (`in_caller_org`) may; anyone else gets the same 404 as for a resource that does not exist.
     ///
     /// # Errors
-    /// 404 `NOT_FOUND` for another candidate's resource.
-    pub fn can_read(&self, owner_id: &str) -> Result<(), ApiError> {
-        match read_access(&self.user_id, self.role, owner_id) {
+    /// 404 `NOT_FOUND` for another candidate's resource or another organization's.
+    pub fn can_read(&self, owner_id: &str, in_caller_org: bool) -> Result<(), ApiError> {
+        match read_access(&self.user_id, self.role, owner_id, in_caller_org) {
             Access::Allowed => Ok(()),
             _ => Err(ApiError::not_found()),
         }
     }
 
-    /// Acting as the owner (answering, uploading, deleting): only the owner; staff get 403,
-    /// others 404.
+    /// Acting as the owner (answering, uploading, deleting): only the owner; staff of the
+    /// resource's organization get 403, everyone else 404.
     ///
     /// # Errors
-    /// 404 for another candidate, 403 for staff.
-    pub fn require_owner(&self, owner_id: &str) -> Result<(), ApiError> {
-        match owner_access(&self.user_id, self.role, owner_id) {
+    /// 404 for another candidate or another organization's staff, 403 for this one's staff.
+    pub fn require_owner(&self, owner_id: &str, in_caller_org: bool) -> Result<(), ApiError> {
+        match owner_access(&self.user_id, self.role, owner_id, in_caller_org) {
             Access::Allowed => Ok(()),
             Access::Forbidden => Err(ApiError::forbidden()),
             Access::NotFound => Err(ApiError::not_found()),
@@ -86,23 +105,25 @@ pub enum Access {
     NotFound,
 }
 
-/// Reading a resource owned by `owner_id`: the owner and staff may; anyone else is told it does
-/// not exist.
+/// Reading a resource owned by `owner_id`: the owner and staff of the resource's organization
+/// (`in_caller_org`: the caller is staff of the organization the resource belongs to) may; anyone
+/// else is told it does not exist.
 #[must_use]
-pub fn read_access(user_id: &str, role: UserRole, owner_id: &str) -> Access {
-    if user_id == owner_id || role.is_staff() {
+pub fn read_access(user_id: &str, role: UserRole, owner_id: &str, in_caller_org: bool) -> Access {
+    if user_id == owner_id || (role.is_staff() && in_caller_org) {
         Access::Allowed
     } else {
         Access::NotFound
     }
 }
 
-/// Acting as the owner: only the owner; staff are forbidden, others told it does not exist.
+/// Acting as the owner: only the owner; staff of the resource's organization are forbidden,
+/// everyone else (another organization's staff included) is told it does not exist.
 #[must_use]
-pub fn owner_access(user_id: &str, role: UserRole, owner_id: &str) -> Access {
+pub fn owner_access(user_id: &str, role: UserRole, owner_id: &str, in_caller_org: bool) -> Access {
     if user_id == owner_id {
         Access::Allowed
-    } else if role.is_staff() {
+    } else if role.is_staff() && in_caller_org {
         Access::Forbidden
     } else {
         Access::NotFound
@@ -124,7 +145,7 @@ mod tests {
     use crate::error::ErrorCode;
 
     fn who(role: UserRole) -> Principal {
-        Principal { user_id: "me".into(), role, jti: "j".into(), token_exp_ms: 0 }
+        Principal { user_id: "me".into(), role, jti: "j".into(), token_exp_ms: 0, org_id: Some("o1".into()) }
     }
 
     #[test]
@@ -149,11 +170,27 @@ mod tests {
     #[test]
     fn other_candidates_get_not_found_and_staff_may_read() {
         let c = who(UserRole::Candidate);
-        assert!(c.can_read("me").is_ok());
-        assert_eq!(c.can_read("someone-else").expect_err("404").code, ErrorCode::NotFound);
-        assert!(who(UserRole::Viewer).can_read("someone-else").is_ok());
-        assert_eq!(c.require_owner("someone-else").expect_err("404").code, ErrorCode::NotFound);
-        assert_eq!(who(UserRole::Admin).require_owner("x").expect_err("403").code, ErrorCode::Forbidden);
+        assert!(c.can_read("me", false).is_ok());
+        assert_eq!(c.can_read("someone-else", true).expect_err("404").code, ErrorCode::NotFound);
+        assert!(who(UserRole::Viewer).can_read("someone-else", true).is_ok());
+        assert_eq!(c.require_owner("someone-else", true).expect_err("404").code, ErrorCode::NotFound);
+        assert_eq!(
+            who(UserRole::Admin).require_owner("x", true).expect_err("403").code,
+            ErrorCode::Forbidden
+        );
+    }
+
+    #[test]
+    fn another_organizations_staff_get_not_found_never_forbidden() {
+        for role in [UserRole::Viewer, UserRole::Recruiter, UserRole::Admin] {
+            let p = who(role);
+            assert!(p.is_staff_of("o1") && !p.is_staff_of("o2"));
+            assert_eq!(p.can_read("someone", false).expect_err("404").code, ErrorCode::NotFound);
+            assert_eq!(p.require_owner("someone", false).expect_err("404").code, ErrorCode::NotFound);
+            assert_eq!(read_access("me", role, "someone", false), Access::NotFound);
+            assert_eq!(owner_access("me", role, "someone", false), Access::NotFound);
+        }
+        assert!(!who(UserRole::Candidate).is_staff_of("o1"), "a candidate is nobody's staff");
     }
 
     #[test]

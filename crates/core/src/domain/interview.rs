@@ -45,6 +45,10 @@ pub struct InterviewRecord {
     /// Calls whose model-proposed question was unusable (bank stood in).
     #[serde(default)]
     pub model_fallbacks: u32,
+    /// The organization whose staff may see the interview. `None` on interviews started before
+    /// organizations existed: they belong to the configured default organization.
+    #[serde(default)]
+    pub org_id: Option<String>,
 }
 
 /// One message of the log.
@@ -76,6 +80,13 @@ impl StoredMessage {
 }
 
 impl InterviewRecord {
+    /// The organization the interview belongs to (`default_org` for interviews that predate
+    /// organizations).
+    #[must_use]
+    pub fn org<'a>(&'a self, default_org: &'a str) -> &'a str {
+        self.org_id.as_deref().unwrap_or(default_org)
+    }
+
     /// Seconds from start to completion (or to now while running).
     #[must_use]
     pub fn duration_seconds(&self, now_ms: i64) -> i64 {
@@ -151,6 +162,7 @@ impl InterviewRecord {
         json!({
             "id": self.id,
             "candidate_id": self.candidate_id,
+            "org_id": self.org_id,
             "resume_id": self.resume_id,
             "role_type": self.role_type,
             "mode": self.mode,
@@ -230,6 +242,7 @@ mod tests {
             video_recording_consent: false,
             video_recording_status: VideoStatus::NotStarted,
             model_fallbacks: 0,
+            org_id: None,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct StartInterview {
     pub mode: InterviewMode,
     pub resume_id: Option<String>,
     pub skill_areas: Option<Vec<String>>,
+    /// The organization the interview belongs to; `None`: the configured default organization.
+    #[serde(default)]
+    pub org_id: Option<String>,
 }
 
 /// A legacy voice turn's speech costs and the reply's recording.
@@ -94,6 +97,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             video_recording_consent: false,
             video_recording_status: VideoStatus::NotStarted,
             model_fallbacks: 0,
+            org_id: Some(body.org_id.unwrap_or_else(|| self.config.default_org_id.clone())),
         };
         let first = StoredMessage {
             seq: 1,
@@ -140,7 +144,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// `Abandoned`; access errors.
     pub async fn complete(&self, caller: &Caller) -> Result<Completed> {
         let (mut record, session) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         let now = self.now();
         match record.status {
             InterviewStatus::Abandoned => return Err(InterviewError::Abandoned),
@@ -213,7 +217,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// Access errors.
     pub async fn tech_check(&self, caller: &Caller, mut metadata: Value) -> Result<TechChecked> {
         let (mut record, session) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         metadata["checked_at"] = json!(rfc3339_ms(self.now()));
         record.tech_check_metadata = Some(metadata.clone());
         record.version += 1;
@@ -228,7 +232,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// Access errors.
     pub async fn video_consent(&self, caller: &Caller, consent: bool) -> Result<ConsentSet> {
         let (mut record, session) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         record.video_recording_consent = consent;
         record.version += 1;
         self.save(&record, &session)?;
@@ -260,7 +264,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// Access errors; storage failures.
     pub async fn voice_audio(&self, caller: &Caller, body: VoiceAudio) -> Result<Ack> {
         let (mut record, mut session) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         let prices = PriceTable::default();
         session.state.cost.add_transcription(&prices, &self.config.transcription_model, body.audio_ms);
         if body.tts_chars > 0 {

@@ -69,22 +69,34 @@ pub struct Caller {
     /// ticket remembers it, so revoking that session closes the sockets it opened.
     #[serde(default)]
     pub session: Option<String>,
+    /// The staff member's organization (`None` for candidates).
+    #[serde(default)]
+    pub org: Option<String>,
 }
 
 impl Caller {
     #[must_use]
     pub fn candidate(user_id: UserId) -> Self {
-        Caller { user_id, role: UserRole::Candidate, session: None }
+        Caller { user_id, role: UserRole::Candidate, session: None, org: None }
     }
 
-    /// Reading: the owner and staff; anyone else gets the same 404 as a missing interview.
-    fn can_read(&self, record: &InterviewRecord) -> Result<()> {
-        refused(read_access(self.user_id.as_str(), self.role, &record.candidate_id))
+    /// Whether the caller is staff of the organization `record` belongs to.
+    #[must_use]
+    pub fn is_staff_of(&self, record: &InterviewRecord, config: &Config) -> bool {
+        self.role.is_staff() && self.org.as_deref() == Some(record.org(&config.default_org_id))
     }
 
-    /// Acting as the candidate: only the owner; staff get 403, others 404.
-    fn require_owner(&self, record: &InterviewRecord) -> Result<()> {
-        refused(owner_access(self.user_id.as_str(), self.role, &record.candidate_id))
+    /// Reading: the owner and staff of the interview's organization; anyone else gets the same
+    /// 404 as a missing interview.
+    fn can_read(&self, record: &InterviewRecord, config: &Config) -> Result<()> {
+        let in_org = self.is_staff_of(record, config);
+        refused(read_access(self.user_id.as_str(), self.role, &record.candidate_id, in_org))
+    }
+
+    /// Acting as the candidate: only the owner; the organization's staff get 403, others 404.
+    fn require_owner(&self, record: &InterviewRecord, config: &Config) -> Result<()> {
+        let in_org = self.is_staff_of(record, config);
+        refused(owner_access(self.user_id.as_str(), self.role, &record.candidate_id, in_org))
     }
 
     fn require_staff(&self) -> Result<()> {
@@ -142,7 +154,9 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
 
     /// The record and session (404 when this DO holds no interview).
     fn load(&self) -> Result<(InterviewRecord, Session)> {
-        let record = self.store.record()?.ok_or(InterviewError::NotFound)?;
+        let mut record = self.store.record()?.ok_or(InterviewError::NotFound)?;
+        // Interviews that predate organizations belong to the default one (and say so in D1).
+        record.org_id.get_or_insert_with(|| self.config.default_org_id.clone());
         let session = self
             .store
             .session()?

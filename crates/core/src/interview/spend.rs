@@ -44,7 +44,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// Access, closed interview, `AnswerPending`, `RateLimited`.
     pub fn authorize_response(&self, caller: &Caller) -> Result<()> {
         let (mut record, _) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         record.answers_bucket = Some(self.answer_rules(&record, self.now())?);
         self.store.put_record(&record)?;
         Ok(())
@@ -57,7 +57,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// Access, closed interview, `AnswerPending`, `RateLimited`.
     pub fn authorize_answer(&self, caller: &Caller) -> Result<()> {
         let (record, _) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         self.answer_rules(&record, self.now()).map(|_| ())
     }
 

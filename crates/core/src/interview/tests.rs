@@ -6,7 +6,7 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::ai::errors::AiError;
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_ORG_ID};
 use crate::domain::engine::cost::ChatUsage;
 use crate::domain::enums::{
     CompletionReason, InterviewMode, InterviewStatus, MessageType, RoleType, UserRole,
@@ -87,6 +87,7 @@ impl World {
             mode: InterviewMode::Text,
             resume_id: None,
             skill_areas: None,
+            org_id: None,
         };
         run(self.interview().start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"))
     }
@@ -146,6 +147,7 @@ fn start_writes_the_first_question_and_its_projection() {
                 mode: InterviewMode::Text,
                 resume_id: None,
                 skill_areas: None,
+                org_id: None,
             }
         )),
         Err(InterviewError::AlreadyExists)
@@ -292,13 +294,41 @@ fn access_is_checked_on_every_operation() {
     let w = World::builtin();
     w.start();
     let other = Caller::candidate(UserId::new("someone-else"));
-    let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Recruiter, session: None };
+    let staff = Caller {
+        user_id: UserId::new("rec"),
+        role: UserRole::Recruiter,
+        session: None,
+        org: Some(DEFAULT_ORG_ID.into()),
+    };
     assert_eq!(w.interview().view(&other).err(), Some(InterviewError::NotFound));
     assert_eq!(run(w.interview().turn(&other, answer(STRONG, None))).err(), Some(InterviewError::NotFound));
     assert_eq!(run(w.interview().turn(&staff, answer(STRONG, None))).err(), Some(InterviewError::Forbidden));
     assert!(w.interview().view(&staff).is_ok());
     assert!(w.interview().detail(&staff).is_ok());
     assert_eq!(w.interview().detail(&candidate()).err(), Some(InterviewError::Forbidden));
+}
+
+#[test]
+fn another_organizations_staff_are_told_the_interview_does_not_exist() {
+    let w = World::builtin();
+    w.start();
+    assert_eq!(w.record().org_id.as_deref(), Some(DEFAULT_ORG_ID), "self-started: the default organization");
+    for role in [UserRole::Viewer, UserRole::Recruiter, UserRole::Admin] {
+        let outsider =
+            Caller { user_id: UserId::new("rec-b"), role, session: None, org: Some("org-b".into()) };
+        assert_eq!(w.interview().view(&outsider).err(), Some(InterviewError::NotFound));
+        assert_eq!(w.interview().detail(&outsider).err(), Some(InterviewError::NotFound));
+        assert_eq!(w.interview().transcript(&outsider).err(), Some(InterviewError::NotFound));
+        assert_eq!(
+            run(w.interview().turn(&outsider, answer(STRONG, None))).err(),
+            Some(InterviewError::NotFound),
+            "not 403: that would confirm the id exists"
+        );
+        assert_eq!(w.interview().authorize_answer(&outsider), Err(InterviewError::NotFound));
+    }
+    let staff_without_org =
+        Caller { user_id: UserId::new("x"), role: UserRole::Admin, session: None, org: None };
+    assert_eq!(w.interview().view(&staff_without_org).err(), Some(InterviewError::NotFound));
 }
 
 #[test]
@@ -435,6 +465,7 @@ mod openai {
                     mode: InterviewMode::Text,
                     resume_id: None,
                     skill_areas: None,
+                    org_id: None,
                 };
                 run(interview.start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"));
             }
@@ -528,7 +559,12 @@ mod spend {
         }
         // The burst, plus one refill every 3 s.
         assert!((5..=6).contains(&allowed), "allowed {allowed}");
-        let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Recruiter, session: None };
+        let staff = Caller {
+            user_id: UserId::new("rec"),
+            role: UserRole::Recruiter,
+            session: None,
+            org: Some(DEFAULT_ORG_ID.into()),
+        };
         assert_eq!(w.interview().authorize_response(&staff), Err(InterviewError::Forbidden));
     }
 
@@ -538,7 +574,12 @@ mod spend {
         w.start();
         assert_eq!(w.interview().authorize_answer(&candidate()), Ok(()));
         assert_eq!(w.interview().authorize_answer(&candidate()), Ok(()), "authorizing takes no token");
-        let staff = Caller { user_id: UserId::new("rec"), role: UserRole::Admin, session: None };
+        let staff = Caller {
+            user_id: UserId::new("rec"),
+            role: UserRole::Admin,
+            session: None,
+            org: Some(DEFAULT_ORG_ID.into()),
+        };
         assert_eq!(w.interview().authorize_answer(&staff), Err(InterviewError::Forbidden));
         let other = Caller::candidate(UserId::new("other"));
         assert_eq!(w.interview().authorize_answer(&other), Err(InterviewError::NotFound));

@@ -58,7 +58,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// As [`Interview::turn`]; `NoPendingToRetry` when there is nothing to retry or replay.
     pub async fn retry(&self, caller: &Caller) -> Result<TurnReply> {
         let (record, _) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         if let Some(p) = &record.pending {
             return self.finish_pending(caller, Some(p.answer_seq), self.now(), None).await;
         }
@@ -77,7 +77,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// See [`Interview::turn`].
     pub async fn accept_answer(&self, caller: &Caller, answer: Answer) -> Result<Accepted> {
         let (mut record, session) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         let fingerprint = body_fingerprint(&answer.message_text, &answer.client_metadata);
         if let Some(key) = &answer.idempotency_key {
             if let Some(entry) = self.store.key_entry(key.as_str())? {
@@ -142,7 +142,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         provided_evaluation: Option<Evaluation>,
     ) -> Result<TurnReply> {
         let (record, session) = self.load()?;
-        caller.require_owner(&record)?;
+        caller.require_owner(&record, self.config)?;
         let stored = |seq: Option<u32>| -> Result<Option<TurnReply>> {
             Ok(seq.map(|s| self.store.turn_result(s)).transpose()?.flatten())
         };

@@ -49,7 +49,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// `NotFound` for a missing interview or another candidate's.
     pub fn view(&self, caller: &Caller) -> Result<Value> {
         let (record, session) = self.load()?;
-        caller.can_read(&record)?;
+        caller.can_read(&record, self.config)?;
         Ok(record.view(&session, &limits(self.config), caller.role.is_staff(), self.now()))
     }
 
@@ -59,7 +59,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// As [`Interview::view`].
     pub fn status(&self, caller: &Caller) -> Result<Value> {
         let (record, session) = self.load()?;
-        caller.can_read(&record)?;
+        caller.can_read(&record, self.config)?;
         let last = self.store.last_message(None)?;
         Ok(record.status_view(&session, last.as_ref()))
     }
@@ -70,7 +70,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// As [`Interview::view`]; `InvalidParam` for an out-of-range query value.
     pub fn messages(&self, caller: &Caller, q: &MessagesQuery) -> Result<MessagesPage> {
         let (record, _) = self.load()?;
-        caller.can_read(&record)?;
+        caller.can_read(&record, self.config)?;
         let skip = param(q.skip.as_deref(), "skip", 0, MAX_OFFSET)?;
         let limit = param(q.limit.as_deref(), "limit", DEFAULT_PAGE, MAX_PAGE)?;
         let after = param(q.after_seq.as_deref(), "after_seq", 0, MAX_OFFSET)?;
@@ -89,7 +89,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// As [`Interview::view`].
     pub fn latest(&self, caller: &Caller) -> Result<LatestQuestion> {
         let (record, _) = self.load()?;
-        caller.can_read(&record)?;
+        caller.can_read(&record, self.config)?;
         let m = self.store.last_message(Some(MessageType::AiQuestion))?.ok_or(InterviewError::NotFound)?;
         Ok(LatestQuestion {
             message_id: m.id,
@@ -105,7 +105,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// As [`Interview::view`].
     pub fn transcript(&self, caller: &Caller) -> Result<Transcript> {
         let (record, _) = self.load()?;
-        caller.can_read(&record)?;
+        caller.can_read(&record, self.config)?;
         let all = self.store.all_messages()?;
         Ok(Transcript {
             interview_id: record.id.clone(),
@@ -122,7 +122,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// As [`Interview::view`]; `AbandonedWithoutAnswers`.
     pub fn assessment(&self, caller: &Caller) -> Result<AssessmentReply> {
         let (record, session) = self.load()?;
-        caller.can_read(&record)?;
+        caller.can_read(&record, self.config)?;
         if let Some(a) = self.slot::<Assessment>(Slot::Assessment)? {
             let view = if caller.role.is_staff() { staff_view(&a) } else { candidate_view(&a) };
             return Ok(AssessmentReply::Ready(view));
@@ -141,10 +141,13 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
     /// `GET /recruiter/interviews/{id}` (staff): everything a recruiter reviews.
     ///
     /// # Errors
-    /// `Forbidden` for candidates; `NotFound`.
+    /// `Forbidden` for candidates; `NotFound` (also for another organization's staff).
     pub fn detail(&self, caller: &Caller) -> Result<Detail> {
         caller.require_staff()?;
         let (record, session) = self.load()?;
+        if !caller.is_staff_of(&record, self.config) {
+            return Err(InterviewError::NotFound);
+        }
         let messages = self.store.all_messages()?;
         let cost = &session.state.cost;
         Ok(Detail {
