@@ -164,6 +164,10 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::ResumeFeedback => resumes::feedback(req, ctx, id).await,
         Route::ResumeFeedbackApprove => resumes::approve(req, ctx, id).await,
         Route::RecruiterFeedback => resumes::recruiter_list(req, ctx).await,
+        Route::JobCreate => handlers::jobs::create(req, ctx).await,
+        Route::JobList => handlers::jobs::list(req, ctx).await,
+        Route::JobGet => handlers::jobs::get(req, ctx, id).await,
+        Route::JobUpdate => handlers::jobs::update(req, ctx, id).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

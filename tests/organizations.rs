@@ -20,6 +20,7 @@ enum Kind {
     Candidate,
     User,
     Resume,
+    Job,
 }
 
 /// Which kind of id each id-taking path takes. A new `{id}` route must be added here, so the
@@ -36,6 +37,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::User
     } else if path.starts_with("/api/v1/resumes/{id}") {
         Kind::Resume
+    } else if path.starts_with("/api/v1/jobs/{id}") {
+        Kind::Job
     } else {
         panic!("{path}: an id-taking route with no kind in tests/organizations.rs");
     }
@@ -50,6 +53,9 @@ fn valid_request(method: &str, path: &str) -> (String, Option<Value>) {
         }
         (_, p) if p.ends_with("/video-consent") => Some(json!({"consent": true})),
         ("PATCH", p) if p.starts_with("/api/v1/admin/users") => Some(json!({"is_active": false})),
+        ("PATCH", p) if p.starts_with("/api/v1/jobs") => {
+            Some(json!({"title": "Renamed by another organization"}))
+        }
         ("POST", _) => Some(json!({})),
         _ => None,
     };
@@ -109,6 +115,11 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         .await;
     assert_eq!(status, 202, "upload: {resume}");
     let resume = resume["resume_id"].as_str().expect("resume id").to_owned();
+    let (status, job) = app
+        .post(&recruiter_a, "/api/v1/jobs", &json!({"title": "Python developer", "role_family": "python"}))
+        .await;
+    assert_eq!(status, 201, "job: {job}");
+    let job = job["id"].as_str().expect("job id").to_owned();
 
     // Organization B: its first admin from the bootstrap command, and a recruiter it creates.
     let admin_b = app.admin_of_new_org("Beta Hiring Ltd").await;
@@ -127,6 +138,7 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         format!("/api/v1/interviews/{interview}/transcript"),
         format!("/api/v1/recruiter/candidates/{}", candidate.user_id),
         format!("/api/v1/resumes/{resume}"),
+        format!("/api/v1/jobs/{job}"),
     ] {
         let (status, body) = app.get(&recruiter_a, &path).await;
         assert_eq!(status, 200, "{path} for the interview's own organization: {body}");
@@ -136,6 +148,7 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         Kind::Interview => interview.clone(),
         Kind::Candidate | Kind::User => candidate.user_id.clone(),
         Kind::Resume => resume.clone(),
+        Kind::Job => job.clone(),
     };
     let mut checked = 0;
     for (method, template) in id_operations(&app).await {
@@ -187,6 +200,8 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
             list["feedback"].as_array().expect("list").iter().all(|f| f["resume_id"] != resume.as_str()),
             "{list}"
         );
+        let (_, list) = app.get(token, "/api/v1/jobs").await;
+        assert_eq!(list["jobs"], json!([]), "B has no jobs: {list}");
         let (_, stats) = app.get(token, "/api/v1/recruiter/stats").await;
         assert_eq!(stats["total_interviews"], json!(0.0), "{stats}");
     }
@@ -195,6 +210,13 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
     let (_, list) =
         app.get(&recruiter_a, &format!("/api/v1/recruiter/candidates?q={}", candidate.email)).await;
     assert_eq!(list["candidates"].as_array().map(Vec::len), Some(1), "{list}");
+    let (_, list) = app.get(&admin_a, "/api/v1/jobs").await;
+    assert!(list["jobs"].as_array().expect("jobs").iter().any(|j| j["id"] == job.as_str()), "{list}");
+    let (_, unchanged) = app.get(&recruiter_a, &format!("/api/v1/jobs/{job}")).await;
+    assert_eq!(
+        (unchanged["title"].as_str(), unchanged["version"].as_i64()),
+        (Some("Python developer"), Some(1))
+    );
     let (_, stats) = app.get(&recruiter_a, "/api/v1/recruiter/stats").await;
     assert!(stats["total_interviews"].as_f64().expect("total") >= 1.0, "{stats}");
 

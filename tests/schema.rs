@@ -9,7 +9,8 @@
 use interview_edge::config::AiProviderKind;
 use interview_edge::domain::enums::{
     AssessmentGenerator, CompletionReason, DeliveryStatus, Difficulty, FeedbackStatus, InterviewMode,
-    InterviewStatus, MessageType, ParsingStatus, RoleType, UserRole, UserStatus, VideoStatus,
+    InterviewStatus, JobStatus, MessageType, ParsingStatus, RoleFamily, RoleType, UserRole, UserStatus,
+    VideoStatus,
 };
 use rusqlite::Connection;
 
@@ -51,7 +52,11 @@ INSERT INTO assessment_results (id, interview_id, overall_score, skill_scores, s
   VALUES ('a1', 'i1', 50, '{}', '{}', '[]', '[]', 100, '[]', '{}', '[]', 's', 'builtin', 't');
 INSERT INTO video_recordings (id, interview_id, candidate_id, storage_path, content_type, total_chunks, status, created_at, updated_at)
   VALUES ('v1', 'i1', 'u1', 'videos/i1', 'video/webm', 1, 'uploading', 't', 't');
+INSERT INTO jobs (id, org_id, title, role_family, created_by, created_at, updated_at)
+  VALUES ('j0000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 'Job', 'custom', 'u1', 't', 't');
 ";
+
+const JOB: &str = "j0000000-0000-4000-8000-000000000001";
 
 /// (table, key column, key value, column, every value the code writes)
 fn enum_columns() -> Vec<(&'static str, &'static str, &'static str, &'static str, Vec<&'static str>)> {
@@ -95,6 +100,8 @@ fn enum_columns() -> Vec<(&'static str, &'static str, &'static str, &'static str
             all(AssessmentGenerator::ALL, AssessmentGenerator::as_str),
         ),
         ("video_recordings", "id", "v1", "status", all(VideoStatus::ALL, VideoStatus::as_str)),
+        ("jobs", "id", JOB, "status", all(JobStatus::ALL, JobStatus::as_str)),
+        ("jobs", "id", JOB, "role_family", all(RoleFamily::ALL, RoleFamily::as_str)),
     ]
 }
 

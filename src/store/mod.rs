@@ -14,6 +14,8 @@ mod d1;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod interviews;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod job_posts;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod jobs;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod recruiter;

@@ -30,6 +30,7 @@ pub enum ErrorCode {
     VideoConsentRequired,
     UploadIncomplete,
     UploadConflict,
+    EditConflict,
     RangeNotSatisfiable,
     UpgradeRequired,
     Internal,
@@ -60,6 +61,7 @@ impl ErrorCode {
         ErrorCode::VideoConsentRequired,
         ErrorCode::UploadIncomplete,
         ErrorCode::UploadConflict,
+        ErrorCode::EditConflict,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::UpgradeRequired,
         ErrorCode::Internal,
@@ -92,6 +94,7 @@ impl ErrorCode {
             ErrorCode::UploadIncomplete => "UPLOAD_INCOMPLETE",
             ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
             ErrorCode::UploadConflict => "UPLOAD_CONFLICT",
+            ErrorCode::EditConflict => "EDIT_CONFLICT",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -120,7 +123,8 @@ impl ErrorCode {
             | ErrorCode::InterviewAbandoned
             | ErrorCode::AiResponsePending
             | ErrorCode::UploadIncomplete
-            | ErrorCode::UploadConflict => 409,
+            | ErrorCode::UploadConflict
+            | ErrorCode::EditConflict => 409,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
@@ -301,6 +305,7 @@ mod tests {
             ("VIDEO_CONSENT_REQUIRED", 403),
             ("UPLOAD_INCOMPLETE", 409),
             ("UPLOAD_CONFLICT", 409),
+            ("EDIT_CONFLICT", 409),
             ("RANGE_NOT_SATISFIABLE", 416),
             ("INTERNAL", 500),
         ];

@@ -69,6 +69,36 @@ string_enum! {
 }
 
 string_enum! {
+    /// What a job assesses: one of the built-in banks' roles, or only its own questions.
+    RoleFamily {
+        React => "react",
+        Python => "python",
+        Javascript => "javascript",
+        Fullstack => "fullstack",
+        Custom => "custom",
+    }
+}
+
+impl RoleFamily {
+    /// The built-in bank behind the family (`None` for `custom`).
+    #[must_use]
+    pub const fn bank_role(self) -> Option<RoleType> {
+        match self {
+            RoleFamily::React => Some(RoleType::React),
+            RoleFamily::Python => Some(RoleType::Python),
+            RoleFamily::Javascript => Some(RoleType::Javascript),
+            RoleFamily::Fullstack => Some(RoleType::Fullstack),
+            RoleFamily::Custom => None,
+        }
+    }
+}
+
+string_enum! {
+    /// A job's lifecycle: drafted, open for invitations and interviews, closed.
+    JobStatus { Draft => "draft", Open => "open", Closed => "closed" }
+}
+
+string_enum! {
     /// Question difficulty, in ascending order (`Ord` follows it).
     Difficulty {
         Warmup => "warmup",

@@ -10,6 +10,7 @@ pub mod enums;
 pub mod evaluation;
 pub mod interview;
 pub mod interviewer;
+pub mod job;
 pub mod media;
 pub mod projection;
 pub mod rate_limit;

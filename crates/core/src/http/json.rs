@@ -59,6 +59,12 @@ impl Fields {
         Self { map, prefix: String::new(), errors: Vec::new() }
     }
 
+    /// The whole object, for bodies validated by a domain module (`domain::job`).
+    #[must_use]
+    pub fn into_map(self) -> Map<String, Value> {
+        self.map
+    }
+
     fn name(&self, field: &str) -> String {
         format!("{}{field}", self.prefix)
     }

@@ -50,6 +50,10 @@ pub enum Route {
     ResumeFeedback,
     ResumeFeedbackApprove,
     RecruiterFeedback,
+    JobCreate,
+    JobList,
+    JobGet,
+    JobUpdate,
 }
 
 /// One entry of the table.
@@ -112,6 +116,10 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/resumes/{id}/feedback", Route::ResumeFeedback, true),
     def("POST", "/api/v1/resumes/{id}/feedback/approve", Route::ResumeFeedbackApprove, true),
     def("GET", "/api/v1/recruiter/feedback", Route::RecruiterFeedback, true),
+    def("POST", "/api/v1/jobs", Route::JobCreate, true),
+    def("GET", "/api/v1/jobs", Route::JobList, true),
+    def("GET", "/api/v1/jobs/{id}", Route::JobGet, true),
+    def("PATCH", "/api/v1/jobs/{id}", Route::JobUpdate, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.

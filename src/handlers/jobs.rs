@@ -1,0 +1,161 @@
+//! `/api/v1/jobs`: an organization's jobs (docs/jobs.md). Staff read their organization's jobs;
+//! recruiters and admins create and edit them. Each accepted change of the spec is a new version
+//! (an interview keeps the version it started with); another organization's job is 404.
+
+use serde_json::{json, Value};
+use worker::Request;
+
+use super::{internal, json, query_pairs, read_json, Ctx, HandlerResult};
+use crate::domain::enums::JobStatus;
+use crate::domain::job::{validate, JobSpec};
+use crate::domain::time::rfc3339_ms;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::listing::{decode_cursor, encode_cursor};
+use crate::platform::{log_event, now_ms};
+use crate::store::job_posts::{self as store, JobRow, JobWrite};
+
+fn job_id(id: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::not_found())
+}
+
+/// The API view of a job: the row's facts and its current spec.
+fn present(row: &JobRow) -> Result<Value, ApiError> {
+    let spec: JobSpec = serde_json::from_str(&row.spec).map_err(|_| ApiError::internal())?;
+    let mut v = serde_json::to_value(&spec).map_err(|_| ApiError::internal())?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("id".into(), json!(row.id));
+        obj.insert("status".into(), json!(row.status));
+        obj.insert("version".into(), json!(row.current_version));
+        obj.insert("created_at".into(), json!(row.created_at));
+        obj.insert("updated_at".into(), json!(row.updated_at));
+    }
+    Ok(v)
+}
+
+fn spec_json(spec: &JobSpec) -> Result<String, ApiError> {
+    serde_json::to_string(spec).map_err(|_| ApiError::internal())
+}
+
+/// `POST /api/v1/jobs` → 201 with the job (version 1, status `draft` unless given).
+pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?.to_owned();
+    me.require_staff_writer()?;
+    let input = validate(&read_json(&mut req).await?.into_map(), None)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = rfc3339_ms(now_ms());
+    let spec = spec_json(&input.spec)?;
+    let write = JobWrite {
+        id: &id,
+        org_id: &org,
+        title: &input.spec.title,
+        role_family: input.spec.role_family.as_str(),
+        status: input.status.unwrap_or(JobStatus::Draft).as_str(),
+        deadline: input.spec.deadline.as_deref(),
+        spec_json: &spec,
+        by: &me.user_id,
+        now: &now,
+    };
+    let db = ctx.db()?;
+    store::create(&db, &write).await.map_err(internal("job create"))?;
+    log_event("job_created", json!({ "job_id": id, "by": me.user_id }));
+    let row =
+        store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
+    json(201, &present(&row)?)
+}
+
+/// `GET /api/v1/jobs/{id}`.
+pub async fn get(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
+    let id = job_id(id)?;
+    let row = store::get(&ctx.db()?, &id, org)
+        .await
+        .map_err(internal("job get"))?
+        .ok_or_else(ApiError::not_found)?;
+    json(200, &present(&row)?)
+}
+
+/// `PATCH /api/v1/jobs/{id}`: any spec fields (merged over the current version, validated as a
+/// whole) and/or `status`. A changed spec becomes a new version; the same spec keeps it.
+pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?.to_owned();
+    me.require_staff_writer()?;
+    let id = job_id(id)?;
+    let body = read_json(&mut req).await?.into_map();
+    let db = ctx.db()?;
+    let row =
+        store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::not_found)?;
+    let current: JobSpec = serde_json::from_str(&row.spec).map_err(|_| ApiError::internal())?;
+    let input = validate(&body, Some(&current))?;
+    let new_spec = input.spec != current;
+    let status = input.status.map_or(row.status.clone(), |s| s.as_str().to_owned());
+    let now = rfc3339_ms(now_ms());
+    let spec = spec_json(&input.spec)?;
+    let write = JobWrite {
+        id: &id,
+        org_id: &org,
+        title: &input.spec.title,
+        role_family: input.spec.role_family.as_str(),
+        status: &status,
+        deadline: input.spec.deadline.as_deref(),
+        spec_json: &spec,
+        by: &me.user_id,
+        now: &now,
+    };
+    if !store::update(&db, &write, row.current_version, new_spec).await.map_err(internal("job update"))? {
+        return Err(ApiError::new(
+            ErrorCode::EditConflict,
+            "The job was changed meanwhile; reload it and try again.",
+        ));
+    }
+    log_event("job_updated", json!({ "job_id": id, "new_version": new_spec, "by": me.user_id }));
+    let row =
+        store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
+    json(200, &present(&row)?)
+}
+
+/// `GET /api/v1/jobs?status=&limit=&cursor=`: the organization's jobs, most recently changed first.
+pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
+    let me = ctx.authenticate(&req).await?;
+    let org = me.staff_org()?;
+    let (mut status, mut limit, mut cursor) = (None, 50u32, None);
+    for (k, v) in query_pairs(&req)? {
+        match k.as_str() {
+            "status" => {
+                status = Some(
+                    JobStatus::parse(&v)
+                        .ok_or_else(|| ApiError::field("status", "Must be one of draft, open, closed."))?,
+                );
+            }
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| ApiError::field("limit", "Must be an integer between 1 and 100."))?;
+            }
+            "cursor" => {
+                cursor = Some(decode_cursor(&v).ok_or_else(|| ApiError::field("cursor", "Invalid cursor."))?);
+            }
+            _ => {}
+        }
+    }
+    let mut rows = store::list(
+        &ctx.db()?,
+        org,
+        status.map(JobStatus::as_str),
+        cursor.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
+        limit,
+    )
+    .await
+    .map_err(internal("job list"))?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().and_then(|r| Some(encode_cursor(r.get("updated_at")?.as_str()?, r.get("id")?.as_str()?)))
+    } else {
+        None
+    };
+    json(200, &json!({ "jobs": rows, "next_cursor": next }))
+}
