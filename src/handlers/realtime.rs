@@ -3,8 +3,13 @@
 //! single-use, 60-second ticket fetched with the bearer token; the token never goes in a URL.
 //! Both checks (ticket, ownership, status) run in the interview's Durable Object, which refuses
 //! before any upgrade.
+//!
+//! The ticket is read where each official OpenAI Realtime client puts its API key
+//! (`docs/voice.md#official-clients`): the `ticket` query parameter, `Authorization: Bearer`, or
+//! the `openai-insecure-api-key.<ticket>` subprotocol; a client that offers the `realtime`
+//! subprotocol gets it back (browsers fail a handshake that answers none).
 
-use worker::Request;
+use worker::{Headers, Request, Response};
 
 use super::seam::{client, forward, interview_id};
 use super::{Ctx, HandlerResult};
@@ -20,7 +25,48 @@ pub async fn ticket(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     forward(ctx, &me, &id, InterviewRequest::RealtimeTicket).await
 }
 
-/// `GET /api/v1/realtime/{id}?ticket=…`: the WebSocket upgrade, accepted by the interview's DO.
+/// The subprotocol that carries an API key (here: the ticket) from a browser.
+const KEY_PROTOCOL_PREFIX: &str = "openai-insecure-api-key.";
+/// The subprotocol the official browser clients offer and expect back.
+const REALTIME_PROTOCOL: &str = "realtime";
+
+/// The subprotocols a client offered.
+fn offered_protocols(req: &Request) -> Vec<String> {
+    let offered = req.headers().get("Sec-WebSocket-Protocol").ok().flatten().unwrap_or_default();
+    offered.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()
+}
+
+/// The ticket: the `ticket` query parameter, else `Authorization: Bearer <ticket>`, else the
+/// `openai-insecure-api-key.<ticket>` subprotocol.
+fn ticket_of(req: &Request, protocols: &[String]) -> Option<String> {
+    let from_query = req
+        .url()
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()));
+    let from_header = || {
+        let auth = req.headers().get("Authorization").ok().flatten()?;
+        let (scheme, token) = auth.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    };
+    let from_protocol =
+        || protocols.iter().find_map(|p| p.strip_prefix(KEY_PROTOCOL_PREFIX).map(str::to_owned));
+    from_query.or_else(from_header).or_else(from_protocol).filter(|t| !t.is_empty())
+}
+
+/// The DO's 101, answering the `realtime` subprotocol when the client offered it (never the
+/// protocol that carries the ticket).
+fn with_protocol(resp: Response, protocols: &[String]) -> HandlerResult {
+    if !protocols.iter().any(|p| p == REALTIME_PROTOCOL) {
+        return Ok(resp);
+    }
+    let Some(ws) = resp.websocket() else { return Err(ApiError::internal()) };
+    let headers = Headers::new();
+    headers.set("Sec-WebSocket-Protocol", REALTIME_PROTOCOL).map_err(super::internal("protocol header"))?;
+    Ok(Response::from_websocket(ws).map_err(super::internal("websocket response"))?.with_headers(headers))
+}
+
+/// `GET /api/v1/realtime/{id}` and `GET /api/v1/interviews/{id}/realtime`: the WebSocket upgrade,
+/// accepted by the interview's DO.
 pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let id = interview_id(id)?;
     let upgrade = req.headers().get("Upgrade").ok().flatten().unwrap_or_default();
@@ -30,10 +76,8 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
             "This route only accepts a WebSocket upgrade.",
         ));
     }
-    let ticket = req
-        .url()
-        .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()))
+    let protocols = offered_protocols(&req);
+    let ticket = ticket_of(&req, &protocols)
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "A realtime ticket is required."))?;
     // Refused connects are throttled per client IP: once a client has spent its budget of
     // refusals, its attempts stop here, before reaching any Durable Object.
@@ -50,8 +94,11 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         .map_err(super::internal("interview lookup"))?;
     let connected =
         if known { client(ctx, &id)?.connect(ticket).await } else { Err(crate::protocol::ticket_refused()) };
-    if connected.is_err() {
-        ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
+    match connected {
+        Ok(resp) => with_protocol(resp, &protocols),
+        Err(e) => {
+            ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
+            Err(e)
+        }
     }
-    connected
 }
