@@ -13,6 +13,7 @@ use worker::{Headers, Request, Response};
 
 use super::seam::{client, forward, interview_id};
 use super::{Ctx, HandlerResult};
+use crate::ai::realtime::handshake::{answered_protocol, offered_protocols, ticket_from};
 use crate::domain::rate_limit::Rule;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::protocol::InterviewRequest;
@@ -25,43 +26,13 @@ pub async fn ticket(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     forward(ctx, &me, &id, InterviewRequest::RealtimeTicket).await
 }
 
-/// The subprotocol that carries an API key (here: the ticket) from a browser.
-const KEY_PROTOCOL_PREFIX: &str = "openai-insecure-api-key.";
-/// The subprotocol the official browser clients offer and expect back.
-const REALTIME_PROTOCOL: &str = "realtime";
-
-/// The subprotocols a client offered.
-fn offered_protocols(req: &Request) -> Vec<String> {
-    let offered = req.headers().get("Sec-WebSocket-Protocol").ok().flatten().unwrap_or_default();
-    offered.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect()
-}
-
-/// The ticket: the `ticket` query parameter, else `Authorization: Bearer <ticket>`, else the
-/// `openai-insecure-api-key.<ticket>` subprotocol.
-fn ticket_of(req: &Request, protocols: &[String]) -> Option<String> {
-    let from_query = req
-        .url()
-        .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()));
-    let from_header = || {
-        let auth = req.headers().get("Authorization").ok().flatten()?;
-        let (scheme, token) = auth.trim().split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
-    };
-    let from_protocol =
-        || protocols.iter().find_map(|p| p.strip_prefix(KEY_PROTOCOL_PREFIX).map(str::to_owned));
-    from_query.or_else(from_header).or_else(from_protocol).filter(|t| !t.is_empty())
-}
-
 /// The DO's 101, answering the `realtime` subprotocol when the client offered it (never the
-/// protocol that carries the ticket).
-fn with_protocol(resp: Response, protocols: &[String]) -> HandlerResult {
-    if !protocols.iter().any(|p| p == REALTIME_PROTOCOL) {
-        return Ok(resp);
-    }
+/// one that carries the ticket).
+fn with_protocol(resp: Response, protocols: &[&str]) -> HandlerResult {
+    let Some(protocol) = answered_protocol(protocols) else { return Ok(resp) };
     let Some(ws) = resp.websocket() else { return Err(ApiError::internal()) };
     let headers = Headers::new();
-    headers.set("Sec-WebSocket-Protocol", REALTIME_PROTOCOL).map_err(super::internal("protocol header"))?;
+    headers.set("Sec-WebSocket-Protocol", protocol).map_err(super::internal("protocol header"))?;
     Ok(Response::from_websocket(ws).map_err(super::internal("websocket response"))?.with_headers(headers))
 }
 
@@ -76,8 +47,14 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
             "This route only accepts a WebSocket upgrade.",
         ));
     }
-    let protocols = offered_protocols(&req);
-    let ticket = ticket_of(&req, &protocols)
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let offered = header("Sec-WebSocket-Protocol").unwrap_or_default();
+    let protocols = offered_protocols(&offered);
+    let query = req
+        .url()
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()));
+    let ticket = ticket_from(query.as_deref(), header("Authorization").as_deref(), &protocols)
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "A realtime ticket is required."))?;
     // Refused connects are throttled per client IP: once a client has spent its budget of
     // refusals, its attempts stop here, before reaching any Durable Object.

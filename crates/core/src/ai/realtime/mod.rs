@@ -27,13 +27,16 @@
 //! * [`events`]: what the socket says by itself: `session.created`/`.updated` (the interview's
 //!   session, redacted), the product's own `interview.*` events and `error`, each with an
 //!   `event_id`.
-//! * [`ticket`]: the single-use, 60-second tickets that open the socket.
+//! * [`ticket`]: the single-use, 60-second tickets that open the socket; [`handshake`]: where
+//!   the ticket comes from (query, `Authorization: Bearer`, subprotocol) and the `realtime`
+//!   subprotocol answered.
 //!
 //! [`Evaluation`]: crate::domain::evaluation::Evaluation
 
 pub mod builtin;
 pub mod client_events;
 pub mod events;
+pub mod handshake;
 pub mod server_events;
 pub mod session;
 pub mod ticket;
