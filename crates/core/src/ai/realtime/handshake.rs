@@ -46,7 +46,8 @@ mod tests {
     fn the_ticket_comes_from_where_each_client_puts_its_key() {
         let browser = offered_protocols("realtime, openai-insecure-api-key.rt1_B ,openai-agents-sdk.0.20.0");
         assert_eq!(browser, ["realtime", "openai-insecure-api-key.rt1_B", "openai-agents-sdk.0.20.0"]);
-        let table: [(Option<&str>, Option<&str>, &[&str], Option<&str>); 8] = [
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a [&'a str], Option<&'a str>);
+        let table: [Case<'_>; 8] = [
             (Some("rt1_Q"), Some("Bearer rt1_A"), &browser, Some("rt1_Q")),
             (None, Some("Bearer rt1_A"), &browser, Some("rt1_A")),
             (None, Some("bearer  rt1_A "), &[], Some("rt1_A")),
