@@ -24,8 +24,8 @@ use crate::adapters::provider::platform_provider;
 use crate::ai::realtime::builtin::{assistant_message_events, typed_turn_events, TurnIds};
 use crate::ai::realtime::client_events::{classify, ClientFrame};
 use crate::ai::realtime::events::{
-    completed_event, error_event, evaluation_event, rejection_event, session_created, session_updated,
-    state_event, voice_unavailable_event, InterviewProgress, SessionView,
+    completed_event, error_event, evaluation_event, nothing_to_cancel_event, rejection_event,
+    session_created, session_updated, state_event, voice_unavailable_event, InterviewProgress, SessionView,
 };
 use crate::ai::realtime::session::DEFAULT_VOICE;
 use crate::ai::realtime::{
@@ -221,6 +221,8 @@ impl InterviewDo {
             ClientFrame::UserText { text } => {
                 self.builtin_typed_turn(&ws, &who, &record.id, &text, &cfg, cause).await;
             }
+            // A built-in response is complete before it could be cancelled.
+            ClientFrame::ResponseCancel => send(&ws, &nothing_to_cancel_event(&self.events, cause)),
             _ => send(&ws, &voice_unavailable_event(&self.events, cause)),
         }
     }

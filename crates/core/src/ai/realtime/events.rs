@@ -205,6 +205,15 @@ pub fn voice_unavailable_event(ids: &EventIds, cause: Option<&str>) -> String {
     )
 }
 
+/// The answer to `response.cancel` when no response is active (the built-in interviewer's
+/// responses are complete before the client can cancel them), as the real API answers it.
+#[must_use]
+pub fn nothing_to_cancel_event(ids: &EventIds, cause: Option<&str>) -> String {
+    let code = "response_cancel_not_active";
+    let message = CLIENT_CAUSED_UPSTREAM_CODES.iter().find(|(c, _)| *c == code).map_or("", |(_, m)| m);
+    error_event(ids, code, message, cause)
+}
+
 /// The `error` event answering a rejected client frame; `None` for any other frame.
 #[must_use]
 pub fn rejection_event(ids: &EventIds, frame: &ClientFrame, cause: Option<&str>) -> Option<String> {

@@ -78,6 +78,9 @@ fn errors_have_the_ga_shape_echo_the_cause_and_hide_upstream_text() {
 
     let passed = parse(&upstream_error_event(&ids, Some("response_cancel_not_active")));
     assert_eq!(passed["error"]["code"], "response_cancel_not_active");
+    let local = parse(&nothing_to_cancel_event(&ids, Some("evt_c")));
+    assert_eq!(local["error"]["message"], passed["error"]["message"], "one wording");
+    assert_eq!(local["error"]["event_id"], "evt_c");
     for code in [None, Some("session_expired"), Some("server_error"), Some("invalid_api_key")] {
         let e = parse(&upstream_error_event(&ids, code));
         assert_eq!(
