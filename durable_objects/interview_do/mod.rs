@@ -21,6 +21,7 @@ use worker::{
 };
 
 use crate::adapters::provider::{platform_provider, PlatformProvider};
+use crate::ai::realtime::events::EventIds;
 use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::enums::CompletionReason;
@@ -55,6 +56,16 @@ pub struct InterviewDo {
     relay: relay::SharedRelay,
     /// The configuration, once read (the socket's hot path must not re-read the environment).
     config_cache: Rc<RefCell<Option<Config>>>,
+    /// The `event_id`s of the events the socket writes itself (a random nonce per instance).
+    events: Rc<EventIds>,
+}
+
+/// A random nonce for this instance's event ids (the clock if randomness fails).
+fn event_nonce() -> String {
+    crate::webcrypto::random_bytes(6).map_or_else(
+        |_| format!("{:x}", crate::platform::now_ms()),
+        |bytes| bytes.iter().map(|b| format!("{b:02x}")).collect(),
+    )
 }
 
 impl DurableObject for InterviewDo {
@@ -70,6 +81,7 @@ impl DurableObject for InterviewDo {
             in_flight: Rc::default(),
             relay: Rc::new(RefCell::new(relay::Relay::default())),
             config_cache: Rc::default(),
+            events: Rc::new(EventIds::new(&event_nonce())),
         }
     }
 
@@ -230,6 +242,7 @@ impl InterviewDo {
             in_flight: Rc::clone(&self.in_flight),
             relay: Rc::clone(&self.relay),
             config_cache: Rc::clone(&self.config_cache),
+            events: Rc::clone(&self.events),
         }
     }
 

@@ -21,16 +21,19 @@ use super::relay::PCM_BYTES_PER_MS;
 use super::relay::{uses_upstream, Attachment};
 use super::{error_response, InterviewDo};
 use crate::adapters::provider::platform_provider;
-use crate::ai::realtime::builtin::{
-    assistant_message_events, completed_event, error_event, evaluation_event, rejection_event, state_event,
-    typed_turn_events, voice_unavailable_event, InterviewProgress,
+use crate::ai::realtime::builtin::{assistant_message_events, typed_turn_events, TurnIds};
+use crate::ai::realtime::client_events::{classify, ClientFrame};
+use crate::ai::realtime::events::{
+    completed_event, error_event, evaluation_event, nothing_to_cancel_event, rejection_event,
+    session_created, session_updated, state_event, voice_unavailable_event, InterviewProgress, SessionView,
 };
-use crate::ai::realtime::client_events::{classify_client_frame, ClientFrame};
+use crate::ai::realtime::session::DEFAULT_VOICE;
 use crate::ai::realtime::{
     CLOSE_COMPLETED, CLOSE_REPLACED, CLOSE_REPLACED_REASON, MAX_FRAME_BYTES, PING_FRAME, PONG_FRAME,
 };
 use crate::config::Config;
 use crate::domain::enums::{CompletionReason, InterviewStatus, MessageType};
+use crate::domain::interview::InterviewRecord;
 use crate::domain::interviewer::Session;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::interview::{limits, Answer, Caller, TurnReply};
@@ -48,6 +51,15 @@ pub(super) fn send(ws: &WebSocket, text: &str) {
 
 fn refusal(err: &ApiError) -> worker::Result<Response> {
     error_response(err)
+}
+
+/// The session a client of this interview is told about (docs/voice.md#session-fields).
+fn session_view<'a>(cfg: &'a Config, record: &InterviewRecord) -> SessionView<'a> {
+    if uses_upstream(cfg, record) {
+        SessionView { model: Some(&cfg.realtime_model), voice: Some(DEFAULT_VOICE) }
+    } else {
+        SessionView::text_only()
+    }
 }
 
 impl InterviewDo {
@@ -89,7 +101,7 @@ impl InterviewDo {
         if let Ok(auto) = worker::worker_sys::WebSocketRequestResponsePair::new(PING_FRAME, PONG_FRAME) {
             self.state.set_websocket_auto_response(&auto);
         }
-        self.welcome(&pair.server, &session, &cfg);
+        self.welcome(&pair.server, &record, &session, &cfg);
         log_event("realtime_connected", json!({ "interview_id": record.id }));
         if uses_upstream(&cfg, &record) {
             self.ensure_upstream(&cfg, true);
@@ -101,13 +113,14 @@ impl InterviewDo {
         self.load().map(|(r, _)| r.id).unwrap_or_default()
     }
 
-    /// `interview.state` and the latest question, on every (re)connect.
-    fn welcome(&self, ws: &WebSocket, session: &Session, cfg: &Config) {
-        send(ws, &state_event(&InterviewProgress::from_session(session, &limits(cfg))));
+    /// `session.created`, `interview.state` and the latest question (under the item id it was
+    /// streamed with), on every (re)connect.
+    fn welcome(&self, ws: &WebSocket, record: &InterviewRecord, session: &Session, cfg: &Config) {
+        send(ws, &session_created(&self.events, session_view(cfg, record)));
+        send(ws, &state_event(&self.events, &InterviewProgress::from_session(session, &limits(cfg))));
         if let Ok(Some(question)) = self.last_message(Some(MessageType::AiQuestion)) {
-            for event in
-                assistant_message_events(&question.id, u64::from(question.seq), &question.content_text)
-            {
+            let seq = u64::from(question.seq);
+            for event in assistant_message_events(&self.events, &record.id, seq, &question.content_text) {
                 send(ws, &event);
             }
         }
@@ -129,14 +142,15 @@ impl InterviewDo {
             return;
         }
         if let Ok((_, session)) = self.load() {
-            self.broadcast(&state_event(&InterviewProgress::from_session(&session, &limits(cfg))));
+            let progress = InterviewProgress::from_session(&session, &limits(cfg));
+            self.broadcast(&state_event(&self.events, &progress));
         }
     }
 
     /// After completion: `interview.completed`, then close every socket with 1000.
     pub(super) fn finish_sockets(&self, reason: CompletionReason) {
         for ws in self.clients() {
-            send(&ws, &completed_event(reason));
+            send(&ws, &completed_event(&self.events, reason));
             let _ = ws.close(Some(CLOSE_COMPLETED), Some("interview completed"));
         }
         self.close_upstream("interview completed");
@@ -146,21 +160,34 @@ impl InterviewDo {
         let text = match message {
             WebSocketIncomingMessage::String(text) => text,
             WebSocketIncomingMessage::Binary(_) => {
-                send(&ws, &error_event("invalid_event", "Send JSON text frames."));
+                send(&ws, &error_event(&self.events, "invalid_event", "Send JSON text frames.", None));
                 return;
             }
         };
-        let frame = classify_client_frame(&text, MAX_FRAME_BYTES);
-        if let Some(rejection) = rejection_event(&frame) {
+        let classified = classify(&text, MAX_FRAME_BYTES);
+        let (frame, cause) = (classified.frame, classified.event_id.as_deref());
+        if let Some(rejection) = rejection_event(&self.events, &frame, cause) {
             log_event("realtime_event_rejected", json!({ "interview_id": self.record_id() }));
             send(&ws, &rejection);
             return;
+        }
+        match frame {
+            // "Respond now": every answer is answered without being asked (docs/voice.md).
+            ClientFrame::ResponseCreate => return,
+            // Nothing a client sends changes the session: it hears the interview's own.
+            ClientFrame::SessionUpdate => {
+                if let (Ok(cfg), Ok((record, _))) = (self.cached_config(), self.load()) {
+                    send(&ws, &session_updated(&self.events, session_view(&cfg, &record)));
+                }
+                return;
+            }
+            _ => {}
         }
         if self.forward_if_open(&frame) {
             return;
         }
         let Ok(cfg) = self.cached_config() else {
-            send(&ws, &error_event("internal_error", "Something went wrong."));
+            send(&ws, &error_event(&self.events, "internal_error", "Something went wrong.", cause));
             return;
         };
         let Some(attachment) = ws.deserialize_attachment::<Attachment>().ok().flatten() else {
@@ -174,7 +201,10 @@ impl InterviewDo {
             if record.status == InterviewStatus::Completed {
                 self.finish_sockets(reason);
             } else {
-                send(&ws, &error_event("interview_abandoned", "This interview was abandoned."));
+                send(
+                    &ws,
+                    &error_event(&self.events, "interview_abandoned", "This interview was abandoned.", cause),
+                );
                 let _ = ws.close(Some(1000), Some("interview abandoned"));
             }
             return;
@@ -184,14 +214,16 @@ impl InterviewDo {
             return;
         }
         if uses_upstream(&cfg, &record) {
-            self.relay_client_frame(&who, &frame, &cfg).await;
+            self.relay_client_frame(&who, &frame, &cfg, cause).await;
             return;
         }
         match frame {
             ClientFrame::UserText { text } => {
-                self.builtin_typed_turn(&ws, &who, &record.id, &text, &cfg).await
+                self.builtin_typed_turn(&ws, &who, &record.id, &text, &cfg, cause).await;
             }
-            _ => send(&ws, &voice_unavailable_event()),
+            // A built-in response is complete before it could be cancelled.
+            ClientFrame::ResponseCancel => send(&ws, &nothing_to_cancel_event(&self.events, cause)),
+            _ => send(&ws, &voice_unavailable_event(&self.events, cause)),
         }
     }
 
@@ -203,6 +235,7 @@ impl InterviewDo {
         interview_id: &str,
         text: &str,
         cfg: &Config,
+        cause: Option<&str>,
     ) {
         let answer = Answer {
             message_text: text.trim().to_owned(),
@@ -213,17 +246,19 @@ impl InterviewDo {
         match self.turn(who, answer, cfg).await {
             Ok(result) => {
                 let reply = result.ai_response.as_str();
-                let seq = self
-                    .last_message(Some(MessageType::CandidateResponse))
-                    .ok()
-                    .flatten()
-                    .map_or(0, |m| m.seq);
-                for event in typed_turn_events(interview_id, u64::from(seq), text, reply) {
+                let seq_of =
+                    |kind| self.last_message(Some(kind)).ok().flatten().map_or(0, |m| u64::from(m.seq));
+                let answer_seq = seq_of(MessageType::CandidateResponse);
+                let reply_seq = seq_of(MessageType::AiQuestion).max(answer_seq + 1);
+                let turn = TurnIds::new(interview_id, answer_seq, reply_seq);
+                for event in typed_turn_events(&self.events, &turn, text, reply) {
                     send(ws, &event);
                 }
                 self.after_socket_turn(&result, cfg);
             }
-            Err(e) => send(ws, &error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
+            Err(e) => {
+                send(ws, &error_event(&self.events, &e.code.as_str().to_ascii_lowercase(), &e.message, cause))
+            }
         }
     }
 
@@ -237,8 +272,8 @@ impl InterviewDo {
     /// The product events after a finished turn: live evaluation (practice), state, completion.
     pub(super) fn after_socket_turn(&self, result: &TurnReply, cfg: &Config) {
         if let Some(evaluation) = &result.evaluation {
-            if let Some(event) =
-                evaluation_event(cfg.show_live_feedback, result.question_number.saturating_sub(1), evaluation)
+            let question = result.question_number.saturating_sub(1);
+            if let Some(event) = evaluation_event(&self.events, cfg.show_live_feedback, question, evaluation)
             {
                 self.broadcast(&event);
             }
@@ -252,7 +287,8 @@ impl InterviewDo {
     /// After abandonment: tell the socket why, close it, and close the upstream.
     pub(super) fn abandon_sockets(&self) {
         for ws in self.clients() {
-            send(&ws, &error_event("interview_abandoned", "This interview was abandoned after inactivity."));
+            let message = "This interview was abandoned after inactivity.";
+            send(&ws, &error_event(&self.events, "interview_abandoned", message, None));
             let _ = ws.close(Some(CLOSE_COMPLETED), Some("interview abandoned"));
         }
         self.close_upstream("interview abandoned");
@@ -298,7 +334,10 @@ impl InterviewDo {
             let Some(a) = ws.deserialize_attachment::<Attachment>().ok().flatten() else { continue };
             let session_matches = session.is_none_or(|s| a.session_id.as_deref() == Some(s));
             if a.user_id == user_id && session_matches {
-                send(&ws, &error_event("session_revoked", "Your session ended; sign in again."));
+                send(
+                    &ws,
+                    &error_event(&self.events, "session_revoked", "Your session ended; sign in again.", None),
+                );
                 let _ = ws.close(Some(CLOSE_REVOKED), Some("session revoked"));
                 closed += 1;
             }

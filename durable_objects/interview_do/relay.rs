@@ -14,8 +14,8 @@ use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 
 use super::InterviewDo;
-use crate::ai::realtime::builtin::{error_event, upstream_error_event};
 use crate::ai::realtime::client_events::{forwardable, ClientFrame};
+use crate::ai::realtime::events::{error_event, upstream_error_event};
 use crate::ai::realtime::session::{
     greeting_response_create, instructions, say_response_create, session_update, InterviewBrief,
     SessionSettings, DEFAULT_VOICE,
@@ -116,13 +116,19 @@ impl InterviewDo {
         if !sent {
             relay.upstream = None;
             drop(relay);
-            self.broadcast(&upstream_error_event(None));
+            self.broadcast(&upstream_error_event(&self.events, None));
         }
         true
     }
 
     /// Client → upstream, through the allow-list; typed answers are stored before forwarding.
-    pub(super) async fn relay_client_frame(&self, who: &Caller, frame: &ClientFrame, cfg: &Config) {
+    pub(super) async fn relay_client_frame(
+        &self,
+        who: &Caller,
+        frame: &ClientFrame,
+        cfg: &Config,
+        cause: Option<&str>,
+    ) {
         let Some(text) = forwardable(frame) else { return };
         if !self.audio_within_budget(frame) {
             return;
@@ -133,7 +139,8 @@ impl InterviewDo {
         if matches!(frame, ClientFrame::AudioCommit) {
             // A commit makes the model transcribe and answer: the answer rules apply.
             if let Err(e) = self.authorize_response(who, cfg) {
-                self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message));
+                let code = e.code.as_str().to_ascii_lowercase();
+                self.broadcast(&error_event(&self.events, &code, &e.message, cause));
                 return;
             }
         }
@@ -145,7 +152,8 @@ impl InterviewDo {
                 audio_url: None,
             };
             if let Err(e) = self.accept_answer(who, body, cfg).await {
-                self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message));
+                let code = e.code.as_str().to_ascii_lowercase();
+                self.broadcast(&error_event(&self.events, &code, &e.message, cause));
                 return;
             }
         }
@@ -173,7 +181,8 @@ impl InterviewDo {
         }
         drop(relay);
         if notify {
-            self.broadcast(&error_event("audio_rate_exceeded", "Audio is arriving faster than real time."));
+            let message = "Audio is arriving faster than real time.";
+            self.broadcast(&error_event(&self.events, "audio_rate_exceeded", message, None));
         }
         false
     }
@@ -185,7 +194,7 @@ impl InterviewDo {
                 if ws.send_with_str(text).is_err() {
                     relay.upstream = None;
                     drop(relay);
-                    self.broadcast(&upstream_error_event(None));
+                    self.broadcast(&upstream_error_event(&self.events, None));
                 }
             }
             Some(Upstream::Opening(queue)) => queue.push(text.to_owned()),
@@ -216,7 +225,7 @@ impl InterviewDo {
             if let Err(e) = this.run_upstream(&cfg, greet).await {
                 log_error("realtime upstream", &e);
                 this.relay.borrow_mut().upstream = None;
-                this.broadcast(&upstream_error_event(None));
+                this.broadcast(&upstream_error_event(&this.events, None));
             }
         });
     }
@@ -290,7 +299,7 @@ impl InterviewDo {
             self.account_audio();
             if self.load().is_ok_and(|(r, _)| r.status == InterviewStatus::InProgress) {
                 // The interview stays resumable: text mode, or reconnecting the socket.
-                self.broadcast(&upstream_error_event(None));
+                self.broadcast(&upstream_error_event(&self.events, None));
             }
         }
         Ok(())

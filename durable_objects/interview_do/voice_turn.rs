@@ -7,8 +7,8 @@ use serde_json::json;
 use super::flows::candidate;
 use super::relay::PendingCall;
 use super::InterviewDo;
-use crate::ai::realtime::builtin::{error_event, upstream_error_event};
 use crate::ai::realtime::client_events::MAX_USER_TEXT_CHARS;
+use crate::ai::realtime::events::{error_event, upstream_error_event};
 use crate::ai::realtime::server_events::{redact_upstream, Redacted, UpstreamEvent};
 use crate::ai::realtime::session::{
     function_output_events, instructions, instructions_update, parse_tool_arguments, InterviewBrief,
@@ -58,7 +58,7 @@ impl InterviewDo {
                     "realtime_upstream_error",
                     json!({ "interview_id": self.record_id(), "code": code }),
                 );
-                self.broadcast(&upstream_error_event(code.as_deref()));
+                self.broadcast(&upstream_error_event(&self.events, code.as_deref()));
             }
             UpstreamEvent::OutputTranscriptDone { .. } => {}
         }
@@ -82,7 +82,12 @@ impl InterviewDo {
             Ok(Accepted::Pending(_) | Accepted::Done(_)) => {
                 self.finish_voice_turn(cfg).await;
             }
-            Err(e) => self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
+            Err(e) => self.broadcast(&error_event(
+                &self.events,
+                &e.code.as_str().to_ascii_lowercase(),
+                &e.message,
+                None,
+            )),
         }
     }
 
@@ -131,7 +136,12 @@ impl InterviewDo {
                 }
                 self.after_socket_turn(&result, cfg);
             }
-            Err(e) => self.broadcast(&error_event(&e.code.as_str().to_ascii_lowercase(), &e.message)),
+            Err(e) => self.broadcast(&error_event(
+                &self.events,
+                &e.code.as_str().to_ascii_lowercase(),
+                &e.message,
+                None,
+            )),
         }
     }
 }

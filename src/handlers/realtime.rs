@@ -3,11 +3,17 @@
 //! single-use, 60-second ticket fetched with the bearer token; the token never goes in a URL.
 //! Both checks (ticket, ownership, status) run in the interview's Durable Object, which refuses
 //! before any upgrade.
+//!
+//! The ticket is read where each official OpenAI Realtime client puts its API key
+//! (`docs/voice.md#official-clients`): the `ticket` query parameter, `Authorization: Bearer`, or
+//! the `openai-insecure-api-key.<ticket>` subprotocol; a client that offers the `realtime`
+//! subprotocol gets it back (browsers fail a handshake that answers none).
 
-use worker::Request;
+use worker::{Headers, Request, Response};
 
 use super::seam::{client, forward, interview_id};
 use super::{Ctx, HandlerResult};
+use crate::ai::realtime::handshake::{answered_protocol, offered_protocols, ticket_from};
 use crate::domain::rate_limit::Rule;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::protocol::InterviewRequest;
@@ -20,7 +26,18 @@ pub async fn ticket(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     forward(ctx, &me, &id, InterviewRequest::RealtimeTicket).await
 }
 
-/// `GET /api/v1/realtime/{id}?ticket=…`: the WebSocket upgrade, accepted by the interview's DO.
+/// The DO's 101, answering the `realtime` subprotocol when the client offered it (never the
+/// one that carries the ticket).
+fn with_protocol(resp: Response, protocols: &[&str]) -> HandlerResult {
+    let Some(protocol) = answered_protocol(protocols) else { return Ok(resp) };
+    let Some(ws) = resp.websocket() else { return Err(ApiError::internal()) };
+    let headers = Headers::new();
+    headers.set("Sec-WebSocket-Protocol", protocol).map_err(super::internal("protocol header"))?;
+    Ok(Response::from_websocket(ws).map_err(super::internal("websocket response"))?.with_headers(headers))
+}
+
+/// `GET /api/v1/realtime/{id}` and `GET /api/v1/interviews/{id}/realtime`: the WebSocket upgrade,
+/// accepted by the interview's DO.
 pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let id = interview_id(id)?;
     let upgrade = req.headers().get("Upgrade").ok().flatten().unwrap_or_default();
@@ -30,10 +47,14 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
             "This route only accepts a WebSocket upgrade.",
         ));
     }
-    let ticket = req
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let offered = header("Sec-WebSocket-Protocol").unwrap_or_default();
+    let protocols = offered_protocols(&offered);
+    let query = req
         .url()
         .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()))
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "ticket").map(|(_, v)| v.into_owned()));
+    let ticket = ticket_from(query.as_deref(), header("Authorization").as_deref(), &protocols)
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "A realtime ticket is required."))?;
     // Refused connects are throttled per client IP: once a client has spent its budget of
     // refusals, its attempts stop here, before reaching any Durable Object.
@@ -50,8 +71,11 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         .map_err(super::internal("interview lookup"))?;
     let connected =
         if known { client(ctx, &id)?.connect(ticket).await } else { Err(crate::protocol::ticket_refused()) };
-    if connected.is_err() {
-        ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
+    match connected {
+        Ok(resp) => with_protocol(resp, &protocols),
+        Err(e) => {
+            ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
+            Err(e)
+        }
     }
-    connected
 }

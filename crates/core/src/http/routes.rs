@@ -103,6 +103,8 @@ pub const ROUTES: &[RouteDef] = &[
     def("POST", "/api/v1/interviews/{id}/realtime-ticket", Route::RealtimeTicket, true),
     // Authenticated by its single-use ticket (a browser cannot send a header on a WebSocket).
     def("GET", "/api/v1/realtime/{id}", Route::RealtimeConnect, false),
+    // The same socket where the official OpenAI clients look for it: `{base_url}/realtime`.
+    def("GET", "/api/v1/interviews/{id}/realtime", Route::RealtimeConnect, false),
     def("GET", "/api/v1/interviews/{id}/audio/{file}", Route::InterviewAudio, true),
     def("POST", "/api/v1/videos/{id}/upload-chunk", Route::VideoUploadChunk, true),
     def("GET", "/api/v1/videos/{id}/upload-status", Route::VideoUploadStatus, true),

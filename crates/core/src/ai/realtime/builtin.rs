@@ -1,6 +1,6 @@
-//! The events the DO writes to the browser itself (docs/voice.md#providers): the Realtime GA event sequence
-//! of a typed turn answered by the built-in interviewer (no OpenAI key), and the product's own
-//! `interview.state`, `interview.evaluation`, `interview.completed` and `error` events.
+//! The Realtime GA event sequence of a typed turn answered by the built-in interviewer (no
+//! OpenAI key), and the replay of the latest question on a (re)connect (docs/voice.md#providers).
+//! The product's own events and `error` are in `events.rs`.
 //!
 //! A typed turn without a key reads, to the client, like a text-only response of the real API
 //! (OpenAI's Realtime GA events), so one client works against both:
@@ -15,20 +15,14 @@
 //! response.done                          status completed, zero usage
 //! ```
 //!
-//! Ids (`item_…`, `resp_…`, `event_…`) are derived from a seed (the interview id) and a counter
-//! (the candidate message's sequence number), so the same turn always produces the same frames.
-//!
-//! Must not: put evaluations anywhere but `interview.evaluation` (and only when live feedback is
-//! on), or upstream error text in an `error` event.
+//! Item ids are those of the interview's messages: [`item_id`] of the interview id and the
+//! message's sequence number, so a question has one id for the interview's life (streamed as a
+//! reply, then replayed on every reconnect) and every item names the one before it in
+//! `previous_item_id` (only the first question has none), which is how clients order history.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::client_events::ClientFrame;
-use crate::domain::engine::EngineLimits;
-use crate::domain::enums::{CompletionReason, Difficulty};
-use crate::domain::evaluation::Evaluation;
-use crate::domain::interviewer::Session;
+use super::events::EventIds;
 
 /// Words per `response.output_text.delta`.
 pub const WORDS_PER_DELTA: usize = 3;
@@ -36,43 +30,47 @@ pub const WORDS_PER_DELTA: usize = 3;
 /// How many characters of the seed go into ids.
 const SEED_CHARS: usize = 12;
 
-/// Error codes that are the server's fault (`error.type: "server_error"`); every other code is
-/// an `invalid_request_error`.
-const SERVER_ERROR_CODES: &[&str] = &["upstream_error", "upstream_unavailable", "internal_error"];
+fn clean_seed(seed: &str) -> String {
+    seed.chars().filter(char::is_ascii_alphanumeric).take(SEED_CHARS).collect()
+}
 
-/// Upstream error codes caused by the client's own (allowed) events, passed on with our wording.
-const CLIENT_CAUSED_UPSTREAM_CODES: &[(&str, &str)] = &[
-    ("input_audio_buffer_commit_empty", "There is not enough audio to commit (at least 100 ms is needed)."),
-    ("response_cancel_not_active", "There is no response to cancel."),
-    ("conversation_already_has_active_response", "A response is already in progress."),
-];
+/// The conversation item id of message `seq` of the interview `seed` (only the seed's first
+/// ASCII letters and digits are used): the same for the message's whole life.
+#[must_use]
+pub fn item_id(seed: &str, seq: u64) -> String {
+    format!("item_{}_{seq}", clean_seed(seed))
+}
+
+/// The item before message `seq`: `None` for the first message.
+fn previous_item(seed: &str, seq: u64) -> Value {
+    if seq > 1 {
+        Value::from(item_id(seed, seq - 1))
+    } else {
+        Value::Null
+    }
+}
 
 /// The ids of one built-in turn.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnIds {
+    /// The item before the answer (the question it answers), or `null`.
+    previous: Value,
     pub user_item: String,
     pub assistant_item: String,
     pub response: String,
-    event_prefix: String,
 }
 
 impl TurnIds {
-    /// Ids for turn `counter` of the interview `seed` (only its first ASCII letters and digits
-    /// are used).
+    /// Ids for the answer stored as message `answer_seq` of the interview `seed` and the reply
+    /// stored as message `reply_seq`.
     #[must_use]
-    pub fn new(seed: &str, counter: u64) -> Self {
-        let seed: String = seed.chars().filter(char::is_ascii_alphanumeric).take(SEED_CHARS).collect();
-        let tag = format!("{seed}_{counter}");
+    pub fn new(seed: &str, answer_seq: u64, reply_seq: u64) -> Self {
         TurnIds {
-            user_item: format!("item_{tag}_u"),
-            assistant_item: format!("item_{tag}_a"),
-            response: format!("resp_{tag}"),
-            event_prefix: format!("event_{tag}_"),
+            previous: previous_item(seed, answer_seq),
+            user_item: item_id(seed, answer_seq),
+            assistant_item: item_id(seed, reply_seq),
+            response: format!("resp_{}_{reply_seq}", clean_seed(seed)),
         }
-    }
-
-    fn event_id(&self, n: usize) -> String {
-        format!("{}{n}", self.event_prefix)
     }
 }
 
@@ -128,35 +126,35 @@ fn zero_usage() -> Value {
            "output_token_details": {"text_tokens": 0, "audio_tokens": 0}})
 }
 
-/// Appends events, numbering their `event_id`s.
+/// Appends events with their `event_id`s.
 struct Events<'a> {
-    ids: &'a TurnIds,
+    ids: &'a EventIds,
     out: Vec<String>,
 }
 
 impl Events<'_> {
-    fn push(&mut self, kind: &str, mut fields: Value) {
-        if let Value::Object(map) = &mut fields {
-            map.insert("type".into(), Value::from(kind));
-            map.insert("event_id".into(), Value::from(self.ids.event_id(self.out.len() + 1)));
-        }
-        self.out.push(fields.to_string());
+    fn push(&mut self, kind: &str, fields: Value) {
+        self.out.push(self.ids.event(kind, fields));
     }
 }
 
 /// The GA events of a typed turn answered by the built-in interviewer: `candidate_text` is the
 /// candidate's answer, `reply_text` the interviewer's reply (the next question, or the closing
-/// message). `seed` and `counter` make the ids (see [`TurnIds::new`]).
+/// message); `turn` names the items (see [`TurnIds::new`]).
 #[must_use]
-pub fn typed_turn_events(seed: &str, counter: u64, candidate_text: &str, reply_text: &str) -> Vec<String> {
-    let ids = TurnIds::new(seed, counter);
-    let mut ev = Events { ids: &ids, out: Vec::new() };
+pub fn typed_turn_events(
+    ids: &EventIds,
+    turn: &TurnIds,
+    candidate_text: &str,
+    reply_text: &str,
+) -> Vec<String> {
+    let mut ev = Events { ids, out: Vec::new() };
     let (user, assistant, resp) =
-        (ids.user_item.as_str(), ids.assistant_item.as_str(), ids.response.as_str());
+        (turn.user_item.as_str(), turn.assistant_item.as_str(), turn.response.as_str());
 
     let item = user_item(user, candidate_text);
-    ev.push("conversation.item.added", json!({"previous_item_id": null, "item": item}));
-    ev.push("conversation.item.done", json!({"previous_item_id": null, "item": item}));
+    ev.push("conversation.item.added", json!({"previous_item_id": turn.previous, "item": item}));
+    ev.push("conversation.item.done", json!({"previous_item_id": turn.previous, "item": item}));
     ev.push("response.created", json!({"response": response(resp, "in_progress", &json!([]), &Value::Null)}));
     let pending = assistant_item(assistant, None);
     ev.push("response.output_item.added", json!({"response_id": resp, "output_index": 0, "item": pending}));
@@ -183,119 +181,21 @@ pub fn typed_turn_events(seed: &str, counter: u64, candidate_text: &str, reply_t
 }
 
 /// An interviewer message as a completed conversation item (`conversation.item.added` and
-/// `.done`): how the latest question is replayed to a client that (re)connects. `counter` should
-/// be the question message's sequence number.
+/// `.done`): how the latest question is replayed to a client that (re)connects, under the id it
+/// had when it was streamed. `seq` is the message's sequence number in the interview `seed`.
 #[must_use]
-pub fn assistant_message_events(seed: &str, counter: u64, text: &str) -> Vec<String> {
-    let ids = TurnIds::new(seed, counter);
-    let mut ev = Events { ids: &ids, out: Vec::new() };
-    let item = assistant_item(&ids.assistant_item, Some(text));
-    ev.push("conversation.item.added", json!({"previous_item_id": null, "item": item}));
-    ev.push("conversation.item.done", json!({"previous_item_id": null, "item": item}));
+pub fn assistant_message_events(ids: &EventIds, seed: &str, seq: u64, text: &str) -> Vec<String> {
+    let mut ev = Events { ids, out: Vec::new() };
+    let item = assistant_item(&item_id(seed, seq), Some(text));
+    let previous = previous_item(seed, seq);
+    ev.push("conversation.item.added", json!({"previous_item_id": previous, "item": item}));
+    ev.push("conversation.item.done", json!({"previous_item_id": previous, "item": item}));
     ev.out
-}
-
-/// The fields of `interview.state`, sent after every turn and on every (re)connect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InterviewProgress {
-    /// The question being answered (after completion, the last one asked).
-    pub question_number: u32,
-    pub total_questions: u32,
-    pub current_difficulty: Difficulty,
-    /// Answers evaluated so far.
-    pub questions_asked: u32,
-}
-
-impl InterviewProgress {
-    #[must_use]
-    pub fn from_session(session: &Session, limits: &EngineLimits) -> Self {
-        InterviewProgress {
-            question_number: session.current.question_number,
-            total_questions: session.total_questions(limits),
-            current_difficulty: session.state.current_difficulty,
-            questions_asked: session.state.questions_asked,
-        }
-    }
-}
-
-/// `{"type":"interview.state", question_number, total_questions, current_difficulty, questions_asked}`.
-#[must_use]
-pub fn state_event(progress: &InterviewProgress) -> String {
-    json!({
-        "type": "interview.state",
-        "question_number": progress.question_number,
-        "total_questions": progress.total_questions,
-        "current_difficulty": progress.current_difficulty,
-        "questions_asked": progress.questions_asked,
-    })
-    .to_string()
-}
-
-/// `{"type":"interview.evaluation", question_number, evaluation}` for the answer to question
-/// `question_number` — only when `show_live_feedback` (`SHOW_LIVE_FEEDBACK`, a practice setting);
-/// `None` otherwise.
-#[must_use]
-pub fn evaluation_event(
-    show_live_feedback: bool,
-    question_number: u32,
-    evaluation: &Evaluation,
-) -> Option<String> {
-    show_live_feedback.then(|| {
-        json!({"type": "interview.evaluation", "question_number": question_number, "evaluation": evaluation})
-            .to_string()
-    })
-}
-
-/// `{"type":"interview.completed", completion_reason}`; the DO then closes with
-/// [`super::CLOSE_COMPLETED`].
-#[must_use]
-pub fn completed_event(reason: CompletionReason) -> String {
-    json!({"type": "interview.completed", "completion_reason": reason}).to_string()
-}
-
-/// An `error` event in the GA shape: `{"type":"error","error":{"type","code","message"}}`, with
-/// `error.type` `server_error` for the server's own failures and `invalid_request_error` for
-/// everything the client caused.
-#[must_use]
-pub fn error_event(code: &str, message: &str) -> String {
-    let kind = if SERVER_ERROR_CODES.contains(&code) { "server_error" } else { "invalid_request_error" };
-    json!({"type": "error", "error": {"type": kind, "code": code, "message": message}}).to_string()
-}
-
-/// The answer to an audio event when no voice provider is configured.
-#[must_use]
-pub fn voice_unavailable_event() -> String {
-    error_event("voice_unavailable", "Voice is not available for this interview; answer in text instead.")
-}
-
-/// The `error` event answering a rejected client frame; `None` for any other frame.
-#[must_use]
-pub fn rejection_event(frame: &ClientFrame) -> Option<String> {
-    match frame {
-        ClientFrame::Rejected { code, message } => Some(error_event(code.as_str(), message)),
-        _ => None,
-    }
-}
-
-/// What the client hears about an upstream `error` (`server_events::UpstreamEvent::Error`): the
-/// codes its own events can cause, with our wording; anything else as `upstream_error`. The
-/// upstream's message is never passed on.
-#[must_use]
-pub fn upstream_error_event(code: Option<&str>) -> String {
-    match CLIENT_CAUSED_UPSTREAM_CODES.iter().find(|(c, _)| Some(*c) == code) {
-        Some((code, message)) => error_event(code, message),
-        None => error_event(
-            "upstream_error",
-            "The voice service reported an error. You can continue in text, or reconnect.",
-        ),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ai::realtime::client_events::RejectCode;
-    use crate::domain::enums::{AnswerQuality, RoleType};
 
     fn parse(text: &str) -> Value {
         serde_json::from_str(text).unwrap_or(Value::Null)
@@ -305,11 +205,11 @@ mod tests {
 
     #[test]
     fn a_typed_turn_follows_the_ga_order() {
-        let events: Vec<Value> =
-            typed_turn_events("3f2a9c1e-0000-4000-8000-000000000001", 7, "It memoizes.", REPLY)
-                .iter()
-                .map(|e| parse(e))
-                .collect();
+        let turn = TurnIds::new("3f2a9c1e-0000-4000-8000-000000000001", 7, 8);
+        let events: Vec<Value> = typed_turn_events(&EventIds::new("n"), &turn, "It memoizes.", REPLY)
+            .iter()
+            .map(|e| parse(e))
+            .collect();
         let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap_or("?")).collect();
         let deltas = text_deltas(REPLY).len();
         assert!(deltas >= 3, "several deltas: {deltas}");
@@ -351,29 +251,44 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_deterministic_and_consistent() {
-        let a = typed_turn_events("interview-1", 3, "x", REPLY);
-        assert_eq!(a, typed_turn_events("interview-1", 3, "x", REPLY));
-        let b = typed_turn_events("interview-1", 4, "x", REPLY);
-        let ids = |events: &[String]| -> Vec<String> {
-            events.iter().map(|e| parse(e)["event_id"].as_str().unwrap_or_default().to_owned()).collect()
-        };
-        let (ids_a, ids_b) = (ids(&a), ids(&b));
-        let unique: std::collections::HashSet<&String> = ids_a.iter().chain(&ids_b).collect();
-        assert_eq!(unique.len(), ids_a.len() + ids_b.len(), "event ids are unique across turns");
-
-        let t = TurnIds::new("interview-1", 3);
-        assert_eq!((t.user_item.as_str(), t.response.as_str()), ("item_interview1_3_u", "resp_interview1_3"));
-        for e in a.iter().map(|e| parse(e)) {
+    fn items_are_the_messages_and_name_their_predecessor() {
+        let ids = EventIds::new("n");
+        let turn = TurnIds::new("interview-1", 3, 4);
+        assert_eq!(
+            (turn.user_item.as_str(), turn.assistant_item.as_str(), turn.response.as_str()),
+            ("item_interview1_3", "item_interview1_4", "resp_interview1_4")
+        );
+        let events: Vec<Value> =
+            typed_turn_events(&ids, &turn, "x", REPLY).iter().map(|e| parse(e)).collect();
+        let mut event_ids = std::collections::HashSet::new();
+        for e in &events {
+            assert!(event_ids.insert(e["event_id"].as_str().unwrap_or_default().to_owned()), "unique: {e}");
             if let Some(id) = e.get("response_id") {
-                assert_eq!(id, "resp_interview1_3");
+                assert_eq!(id, "resp_interview1_4");
             }
             if let Some(id) = e.get("item_id") {
-                assert_eq!(id, "item_interview1_3_a");
+                assert_eq!(id, "item_interview1_4");
+            }
+            // Every item names the one before it: the question (2) before the answer (3), the
+            // answer before the reply (4).
+            match e["item"]["id"].as_str() {
+                Some("item_interview1_3") => assert_eq!(e["previous_item_id"], "item_interview1_2", "{e}"),
+                Some("item_interview1_4") if e.get("previous_item_id").is_some() => {
+                    assert_eq!(e["previous_item_id"], "item_interview1_3", "{e}");
+                }
+                _ => {}
             }
         }
+        // The reply, replayed on a reconnect, keeps its id and its predecessor.
+        let replay: Vec<Value> =
+            assistant_message_events(&ids, "interview-1", 4, REPLY).iter().map(|e| parse(e)).collect();
+        assert_eq!(replay[1]["item"]["id"], "item_interview1_4");
+        assert_eq!(replay[1]["previous_item_id"], "item_interview1_3");
+        // Only the first question has no predecessor.
+        let first = parse(&assistant_message_events(&ids, "interview-1", 1, "Q1")[0]);
+        assert_eq!(first["previous_item_id"], Value::Null);
         // Hostile seeds cannot break out of the id.
-        assert_eq!(TurnIds::new("\"}{evil", 1).response, "resp_evil_1");
+        assert_eq!(TurnIds::new("\"}{evil", 1, 2).response, "resp_evil_2");
     }
 
     #[test]
@@ -391,78 +306,14 @@ mod tests {
 
     #[test]
     fn the_latest_question_replays_as_an_assistant_item() {
-        let events: Vec<Value> =
-            assistant_message_events("i", 9, "What is JSX?").iter().map(|e| parse(e)).collect();
+        let events: Vec<Value> = assistant_message_events(&EventIds::new("n"), "i", 9, "What is JSX?")
+            .iter()
+            .map(|e| parse(e))
+            .collect();
         assert_eq!(events.len(), 2);
         assert_eq!(events[0]["type"], "conversation.item.added");
         assert_eq!(events[1]["type"], "conversation.item.done");
         assert_eq!(events[1]["item"]["role"], "assistant");
         assert_eq!(events[1]["item"]["content"][0]["text"], "What is JSX?");
-    }
-
-    fn evaluation() -> Evaluation {
-        Evaluation {
-            answer_quality: AnswerQuality::Good,
-            technical_accuracy: 0.8,
-            explanation_clarity: 0.7,
-            identified_skills: vec!["hooks".into()],
-            skill_area: "state_hooks".into(),
-            missed_concepts: vec![],
-            cross_check: None,
-        }
-    }
-
-    #[test]
-    fn product_events_have_the_spec_fields() {
-        let p = InterviewProgress {
-            question_number: 4,
-            total_questions: 14,
-            current_difficulty: Difficulty::Intermediate,
-            questions_asked: 3,
-        };
-        assert_eq!(
-            parse(&state_event(&p)),
-            json!({"type": "interview.state", "question_number": 4, "total_questions": 14,
-                   "current_difficulty": "intermediate", "questions_asked": 3})
-        );
-        assert_eq!(evaluation_event(false, 3, &evaluation()), None, "no scores without live feedback");
-        let live = parse(&evaluation_event(true, 3, &evaluation()).unwrap_or_default());
-        assert_eq!(live["type"], "interview.evaluation");
-        assert_eq!(live["question_number"], 3);
-        assert_eq!(live["evaluation"]["answer_quality"], "good");
-        assert_eq!(
-            parse(&completed_event(CompletionReason::CriteriaMet)),
-            json!({"type": "interview.completed", "completion_reason": "criteria_met"})
-        );
-    }
-
-    #[test]
-    fn progress_follows_the_session() {
-        let session = Session::start("00000000-0000-4000-8000-000000000002", RoleType::Python, None);
-        let p = InterviewProgress::from_session(&session, &EngineLimits::default());
-        assert_eq!((p.question_number, p.questions_asked, p.current_difficulty), (1, 0, Difficulty::Warmup));
-        assert!(p.total_questions >= 1 && p.total_questions <= 20);
-    }
-
-    #[test]
-    fn errors_have_the_ga_shape_and_hide_upstream_text() {
-        assert_eq!(
-            parse(&error_event("event_not_allowed", "no")),
-            json!({"type": "error", "error": {"type": "invalid_request_error", "code": "event_not_allowed", "message": "no"}})
-        );
-        assert_eq!(parse(&voice_unavailable_event())["error"]["code"], "voice_unavailable");
-        let rejected = ClientFrame::Rejected { code: RejectCode::InvalidJson, message: "bad".into() };
-        assert_eq!(parse(&rejection_event(&rejected).unwrap_or_default())["error"]["code"], "invalid_json");
-        assert_eq!(rejection_event(&ClientFrame::Ping), None);
-
-        let passed = parse(&upstream_error_event(Some("response_cancel_not_active")));
-        assert_eq!(passed["error"]["code"], "response_cancel_not_active");
-        for code in [None, Some("session_expired"), Some("server_error"), Some("invalid_api_key")] {
-            let e = parse(&upstream_error_event(code));
-            assert_eq!(
-                (e["error"]["type"].as_str(), e["error"]["code"].as_str()),
-                (Some("server_error"), Some("upstream_error"))
-            );
-        }
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! browser ──frame──▶ client_events::classify_client_frame ──▶ forwardable() ──▶ upstream
-//!                          └─ Rejected → builtin::error_event (never forwarded)
+//!                          └─ Rejected → events::error_event (never forwarded)
 //! browser ◀── Pass / Rewrite ── server_events::redact_upstream ◀──frame── upstream
 //!                          └─ Intercept → the DO (tool calls, usage, transcripts, errors)
 //! ```
@@ -23,13 +23,20 @@
 //!   and the `evaluate_candidate_answer` tool, the greeting `response.create`, the tool's output;
 //!   and the parsing of the tool's arguments into an [`Evaluation`].
 //! * [`builtin`]: without an OpenAI key the DO answers typed turns itself with the same GA event
-//!   names; plus the product's own `interview.*` and `error` events.
-//! * [`ticket`]: the single-use, 60-second tickets that open the socket.
+//!   names; the latest question's replay on a (re)connect.
+//! * [`events`]: what the socket says by itself: `session.created`/`.updated` (the interview's
+//!   session, redacted), the product's own `interview.*` events and `error`, each with an
+//!   `event_id`.
+//! * [`ticket`]: the single-use, 60-second tickets that open the socket; [`handshake`]: where
+//!   the ticket comes from (query, `Authorization: Bearer`, subprotocol) and the `realtime`
+//!   subprotocol answered.
 //!
 //! [`Evaluation`]: crate::domain::evaluation::Evaluation
 
 pub mod builtin;
 pub mod client_events;
+pub mod events;
+pub mod handshake;
 pub mod server_events;
 pub mod session;
 pub mod ticket;

@@ -2,10 +2,12 @@
 //! every upstream frame (docs/voice.md#providers).
 //!
 //! Rules, by event type:
-//! * `session.*` (`session.created`, `session.updated`): rewritten without `session.instructions`,
-//!   `session.tools` and `session.prompt` — the candidate never sees the interviewer's prompt.
-//!   `response.created` and `response.done` lose the same fields should a response ever carry
-//!   them.
+//! * `session.*` (`session.created`, `session.updated`): dropped. The client's session is the
+//!   interview's (`events::session_created`, sent on connect, and `events::session_updated`, the
+//!   answer to its own `session.update`); the upstream's, which answer the DO's own updates, carry
+//!   the interviewer's prompt and would tell the client of updates it never asked for.
+//!   `response.created` and `response.done` lose `instructions`, `tools` and `prompt` should a
+//!   response ever carry them.
 //! * Function calls carry the model's scores, which a candidate sees only as `interview.evaluation`
 //!   in practice mode: `response.function_call_arguments.delta` is dropped, `.done` is intercepted
 //!   (not forwarded) as [`UpstreamEvent::FunctionCall`], `response.output_item.*` and
@@ -17,7 +19,7 @@
 //!   `response.output_audio_transcript.done`, `response.output_text.done`) are forwarded *and*
 //!   intercepted, so the DO logs them as messages.
 //! * `error` is intercepted and not forwarded: upstream error text stays out of clients (the DO
-//!   answers with `builtin::upstream_error_event`).
+//!   answers with `events::upstream_error_event`).
 //! * `response.output_audio.delta` is forwarded byte-identical and reported as
 //!   [`UpstreamEvent::AudioDelta`] for audio accounting. It is the hot path (tens of frames per
 //!   second, kilobytes each), so its type and the extent of its `delta` string are read by
@@ -138,9 +140,7 @@ pub fn redact_upstream(text: &str) -> Redacted<'_> {
         _ => return Redacted::Drop,
     };
     match kind.as_str() {
-        k if k.starts_with("session.") => {
-            strip_hidden(&mut event, "session").map_or(Redacted::Pass(text), Redacted::Rewrite)
-        }
+        k if k.starts_with("session.") => Redacted::Drop,
         "response.created" => {
             strip_hidden(&mut event, "response").map_or(Redacted::Pass(text), Redacted::Rewrite)
         }
@@ -495,28 +495,17 @@ mod tests {
     }
 
     #[test]
-    fn session_events_lose_instructions_and_tools() {
+    fn upstream_session_events_never_reach_the_client() {
         for kind in ["session.created", "session.updated"] {
-            let raw = session_event(kind);
-            let redacted = redact_upstream(&raw);
-            let Redacted::Rewrite(out) = &redacted else { panic!("{kind}: {redacted:?}") };
-            assert!(!out.contains("SECRET"), "{out}");
-            let v: Value = serde_json::from_str(out).unwrap_or(Value::Null);
-            assert_eq!(v["type"], kind);
-            assert!(v["session"].get("instructions").is_none() && v["session"].get("tools").is_none());
-            // Everything else is kept.
-            assert_eq!(v["session"]["audio"]["output"]["voice"], "marin");
-            assert_eq!(v["session"]["tool_choice"], "auto");
-            assert_eq!(v["event_id"], "event_1");
+            assert_eq!(redact_upstream(&session_event(kind)), Redacted::Drop, "{kind}");
         }
         // Spacing and key order do not defeat it (the fast path never passes session events).
         let spaced = format!(
             r#"{{ "session" : {{ "instructions" : "{INSTRUCTIONS}" }} , "type" : "session.updated" }}"#
         );
-        assert!(!redact_upstream(&spaced).client_text().unwrap_or_default().contains("SECRET"));
-        // Nothing to hide: forwarded as is.
+        assert_eq!(redact_upstream(&spaced), Redacted::Drop);
         let plain = r#"{"type":"session.updated","session":{"type":"realtime"}}"#;
-        assert_eq!(redact_upstream(plain), Redacted::Pass(plain));
+        assert_eq!(redact_upstream(plain), Redacted::Drop);
     }
 
     #[test]
