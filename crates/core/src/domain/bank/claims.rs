@@ -1241,6 +1241,24 @@ mod tests {
         }
     }
 
+    /// Predicates of ordinary spoken and written prose (sentences from hand-written answers).
+    #[test]
+    fn everyday_verbs_contractions_and_imperatives_are_predicates() {
+        for text in [
+            "`*args` collects extra positional arguments into a tuple",
+            "Without stable keys it falls back to position",
+            "For CPU-bound Python you use `multiprocessing` or a process pool",
+            "Use a stable ID from the data",
+            "When you've burned it, freeze risky launches",
+            "For pagination I'd use a limit with a capped max",
+        ] {
+            assert!(one(text).has_predicate, "{text}");
+        }
+        // A noun-like verb is still a noun in a bag or after an article.
+        assert!(!one("cache invalidation ttl stampede").is_claim());
+        assert!(!one("access to state, props and context").segments.iter().all(|s| s.has_predicate));
+    }
+
     #[test]
     fn lists_inside_a_sentence_are_detected() {
         let s = one("It is all about closures, scope, hoisting and the event loop");
@@ -1248,6 +1266,11 @@ mod tests {
         assert!(!s.mentions_outside_list(&Phrase::new("hoisting")));
         let prose = one("Props are read-only and state is owned by the component");
         assert!(!prose.is_list());
+        // A long explanation naming examples in passing is not a list (a hand-written answer).
+        let passing = one("XSS is when an attacker gets their JavaScript executed in your origin: stored \
+            (a malicious comment saved in the DB), reflected (a URL parameter echoed into the page) or \
+            DOM-based (client code writes untrusted data into innerHTML)");
+        assert!(!passing.is_list());
     }
 
     #[test]

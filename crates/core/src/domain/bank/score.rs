@@ -809,6 +809,51 @@ mod tests {
         assert_eq!(evaluate(q, real).answer_quality, AnswerQuality::Excellent, "{:?}", evaluate(q, real));
     }
 
+    /// Rule 9: a rubric lists more than one good answer says; 85 % of its weight is full marks,
+    /// and a warmup (an open question about experience) needs half.
+    #[test]
+    fn rule_full_accuracy_needs_most_but_not_all_of_the_rubric() {
+        let q = q(RoleType::Javascript, "javascript.scope_closures.fundamental.1");
+        let e = evaluate(q, VAR_LET);
+        assert_eq!(e.answer_quality, AnswerQuality::Excellent, "{e:?}");
+        let warmup = q_warmup();
+        let story = "So the one that sticks with me was a pagination bug. We read the page number \
+            out of the query string and did `page + 1`, and because query strings are strings the \
+            plus did string concatenation, so page 2 became 21. The coercion was silent, and after \
+            that we parsed at the boundary and checked for NaN.";
+        let e = evaluate(warmup, story);
+        assert!(e.technical_accuracy >= 0.75, "{e:?}");
+        assert!(
+            evaluate(warmup, "I have had some bugs like that, I just console.log things.").composite() < 0.5
+        );
+    }
+
+    fn q_warmup() -> &'static Question {
+        q(RoleType::Javascript, "javascript.types_coercion.warmup.1")
+    }
+
+    /// Rule 10: a follow-up asks for depth without naming what was missed; explaining other
+    /// concepts further earns part of the credit, naming or echoing none.
+    #[test]
+    fn rule_follow_ups_credit_depth_on_other_concepts_partly() {
+        let q = q(RoleType::Python, "python.concurrency_async.fundamental.1");
+        let probe = "Where does the approach you described break down or surprise people?";
+        let ctx = Asked { text: probe, parent: Some(q.text) };
+        let focus = vec!["C extensions releasing the GIL".to_owned()];
+        let deeper = "It surprises people with CPU-bound code: threads give no speedup there, and \
+            often run slower because they fight over the lock.";
+        let e = evaluate_asked(q, deeper, ctx, &focus);
+        assert!(
+            e.technical_accuracy > 0.0 && e.technical_accuracy <= DEPTH_CREDIT / SUFFICIENT_SHARE + 1e-9,
+            "{e:?}"
+        );
+        let named = evaluate_asked(q, "C extensions and multiprocessing.", ctx, &focus);
+        assert!(named.technical_accuracy < 0.2, "{named:?}");
+        let on_focus = "NumPy and other C extensions release the GIL while they crunch numbers, so \
+            threads calling them do run in parallel.";
+        assert!(evaluate_asked(q, on_focus, ctx, &focus).technical_accuracy >= 0.9);
+    }
+
     #[test]
     fn realistic_answers_score_sensibly() {
         let q1 = q(RoleType::Javascript, "javascript.scope_closures.fundamental.1");
