@@ -190,7 +190,7 @@ pub fn answer(
 /// the question word dropped and a few words swapped for near-synonyms.
 pub(super) fn echo(question: &str, seed: u64) -> String {
     let trimmed = question.trim().trim_end_matches(['?', '.']);
-    if seed % 2 == 0 {
+    if seed.is_multiple_of(2) {
         return format!("{question} So basically, {}.", trimmed.to_lowercase());
     }
     format!("Right, so {}. That is really the heart of it.", paraphrase(trimmed))
