@@ -222,6 +222,7 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         let decision = session
             .apply_evaluation(&evaluation, pending.answer_seq, &limits)
             .map_err(|_| InterviewError::Completed)?;
+        session.remember_answer(&answer.content_text);
         let next = session.plan_next(&decision, &evaluation, questions.as_ref());
         if next.as_ref().is_some_and(|n| n.model_fallback.is_some()) {
             record.model_fallbacks += 1;

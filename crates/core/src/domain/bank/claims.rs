@@ -32,6 +32,8 @@ pub const CLAIM_MIN_WORDS: usize = 5;
 pub const CLAIM_MIN_FUNCTION_SHARE: f64 = 0.25;
 /// A predicate-free segment of at most this many words is a list item.
 pub const LIST_ITEM_MAX_WORDS: usize = 4;
+/// A sentence is a list only when its items make up at least this share of its words.
+pub const LIST_MIN_ITEM_SHARE: f64 = 0.3;
 /// A sentence with at least this share of its content words taken from the question is an echo.
 pub const ECHO_SHARE: f64 = 0.75;
 
@@ -194,6 +196,21 @@ const FUNCTION_WORDS: &[&str] = &[
     "ive",
     "id",
     "lets",
+    "youd",
+    "wed",
+    "theyd",
+    "itd",
+    "thatd",
+    "youll",
+    "itll",
+    "theyll",
+    "thatll",
+    "weve",
+    "youve",
+    "theyve",
+    "hes",
+    "shes",
+    "whos",
     "etc",
     "eg",
     "ie",
@@ -272,7 +289,8 @@ const AUXILIARIES: &[&str] = &[
     "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "has", "have", "had",
     "can", "could", "will", "would", "should", "shall", "may", "might", "must", "dont", "doesnt", "didnt",
     "isnt", "arent", "wasnt", "werent", "wont", "cant", "cannot", "wouldnt", "shouldnt", "thats", "theres",
-    "whats", "youre", "theyre", "ive", "im", "lets",
+    "whats", "youre", "theyre", "ive", "im", "lets", "id", "youd", "wed", "theyd", "itd", "thatd", "youll",
+    "itll", "theyll", "thatll", "weve", "youve", "theyve", "hes", "shes", "whos",
 ];
 
 /// Common verbs of technical explanations, as base forms; inflections are recognised.
@@ -476,6 +494,235 @@ const VERBS: &[&str] = &[
     "trace",
     "retry",
     "split",
+    // More verbs of spoken and written explanations (hand-written answers showed how many
+    // ordinary ones a closed list misses: "collects", "falls back", "forces").
+    "collect",
+    "force",
+    "fall",
+    "break",
+    "turn",
+    "require",
+    "rely",
+    "expect",
+    "assume",
+    "ignore",
+    "solve",
+    "compose",
+    "combine",
+    "separate",
+    "attach",
+    "connect",
+    "acquire",
+    "enforce",
+    "reach",
+    "touch",
+    "crash",
+    "hang",
+    "shrink",
+    "fill",
+    "flush",
+    "drain",
+    "walk",
+    "seek",
+    "settle",
+    "fulfil",
+    "fulfill",
+    "intercept",
+    "cancel",
+    "abort",
+    "refresh",
+    "rotate",
+    "encrypt",
+    "decrypt",
+    "authenticate",
+    "authorize",
+    "authorise",
+    "revert",
+    "migrate",
+    "replicate",
+    "evict",
+    "forward",
+    "transform",
+    "minify",
+    "preload",
+    "prefetch",
+    "defer",
+    "delay",
+    "notify",
+    "observe",
+    "clone",
+    "stringify",
+    "raise",
+    "swallow",
+    "recover",
+    "optimise",
+    "optimize",
+    "recommend",
+    "suggest",
+    "imply",
+    "enable",
+    "disable",
+    "permit",
+    "forbid",
+    "restrict",
+    "borrow",
+    "allocate",
+    "reclaim",
+    "generate",
+    "construct",
+    "instantiate",
+    "invoke",
+    "interpret",
+    "append",
+    "remain",
+    "seem",
+    "appear",
+    "tend",
+    "begin",
+    "complete",
+    "continue",
+    "proceed",
+    "jump",
+    "enter",
+    "exit",
+    "reply",
+    "ask",
+    "reveal",
+    "paint",
+    "draw",
+    "reflow",
+    "repaint",
+    "calculate",
+    "explain",
+    "describe",
+    "understand",
+    "learn",
+    "teach",
+    "forget",
+    "realise",
+    "realize",
+    "care",
+    "worry",
+    "fight",
+    "struggle",
+    "bite",
+    "spend",
+    "waste",
+    "bring",
+    "buy",
+    "sell",
+    "win",
+    "beat",
+    "feel",
+    "hear",
+    "speak",
+    "talk",
+    "agree",
+    "argue",
+    "refuse",
+    "manage",
+    "maintain",
+    "inject",
+    "decouple",
+    "couple",
+    "isolate",
+    "simulate",
+    "reproduce",
+    "debug",
+    "inspect",
+    "sanitize",
+    "sanitise",
+    "unwrap",
+    "narrow",
+    "widen",
+    "infer",
+    "annotate",
+    "enumerate",
+    "implement",
+    "extend",
+    "refactor",
+    "rename",
+    "duplicate",
+    "normalise",
+    "normalize",
+    "denormalize",
+    "starve",
+    "truncate",
+    "deserialize",
+    "deserialise",
+    "marshal",
+    "synchronise",
+    "synchronize",
+    "serialise",
+    "coordinate",
+    "negotiate",
+    "upgrade",
+    "downgrade",
+    "rebuild",
+    "reload",
+    "restart",
+    "reconnect",
+    "replay",
+    "rerun",
+    "reread",
+    "reorder",
+    // Irregular past tenses and participles.
+    "wrote",
+    "written",
+    "knew",
+    "known",
+    "saw",
+    "seen",
+    "broke",
+    "broken",
+    "fell",
+    "fallen",
+    "found",
+    "thought",
+    "brought",
+    "bought",
+    "taught",
+    "sent",
+    "spent",
+    "lost",
+    "meant",
+    "felt",
+    "began",
+    "begun",
+    "became",
+    "came",
+    "gave",
+    "given",
+    "taken",
+    "forgot",
+    "forgotten",
+    "hid",
+    "hidden",
+    "chosen",
+    "stood",
+    "understood",
+    "told",
+    "sold",
+    "won",
+    "hung",
+    "stuck",
+    "struck",
+    "thrown",
+    "grew",
+    "grown",
+    "drew",
+    "drawn",
+    "done",
+    "gone",
+    "bitten",
+    "shown",
+    "eaten",
+    "paid",
+    "said",
+    "heard",
+    "spoke",
+    "spoken",
+    "woke",
 ];
 
 /// Verbs that are as often nouns ("a render", "the cache", "an update"): they make a predicate
@@ -535,7 +782,40 @@ const NOUN_VERBS: &[&str] = &[
     "state",
     "type",
     "value",
+    "push",
+    "search",
+    "track",
+    "count",
+    "format",
+    "escape",
+    "watch",
+    "display",
+    "support",
+    "scale",
 ];
+
+/// Words after which the base form of a noun-like verb ([`NOUN_VERBS`]) is a verb: subject
+/// pronouns, `to` and a few adverbs ("you use a ref", "to cache it", "we always test it").
+const VERB_CUES: &[&str] = &[
+    "i", "you", "we", "they", "to", "id", "youd", "wed", "theyd", "youll", "theyll", "just", "then",
+    "always", "never", "usually", "often", "simply",
+];
+
+/// Noun-like verbs whose base form stays a noun even after a cue ("access to state").
+const NEVER_CUED: &[&str] = &["state", "type", "value"];
+
+fn is_noun_verb_base(word: &str) -> bool {
+    NOUN_VERBS.contains(&word) && !NEVER_CUED.contains(&word)
+}
+
+/// Whether a clause of normalised `words` has a predicate: a word of [`is_predicate`], a noun-like
+/// verb after a cue ([`VERB_CUES`]) or, when `imperative` (a whole sentence), at its start
+/// ("Use a stable id from the data").
+fn clause_has_predicate(words: &[&str], imperative: bool) -> bool {
+    words.iter().any(|w| is_predicate(w))
+        || words.windows(2).any(|p| VERB_CUES.contains(&p[0]) && is_noun_verb_base(p[1]))
+        || (imperative && words.first().is_some_and(|w| is_noun_verb_base(w)))
+}
 
 fn is_function_word(word: &str) -> bool {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
@@ -611,10 +891,16 @@ impl Sentence {
         self.words >= CLAIM_MIN_WORDS && self.has_predicate && share >= CLAIM_MIN_FUNCTION_SHARE
     }
 
-    /// Whether the sentence is a list of three or more items.
+    /// Whether the sentence is a list: three or more segments, two or more of them items, and
+    /// the items at least [`LIST_MIN_ITEM_SHARE`] of its words (a long explanation that names a
+    /// few examples in passing is not a list).
     #[must_use]
     pub fn is_list(&self) -> bool {
-        self.segments.len() >= 3 && self.segments.iter().filter(|s| s.is_item()).count() >= 2
+        let items: Vec<&Segment> = self.segments.iter().filter(|s| s.is_item()).collect();
+        let item_words: usize = items.iter().map(|s| s.tokens.len()).sum();
+        #[allow(clippy::cast_precision_loss)] // word counts are small
+        let share = if self.words == 0 { 0.0 } else { item_words as f64 / self.words as f64 };
+        self.segments.len() >= 3 && items.len() >= 2 && share >= LIST_MIN_ITEM_SHARE
     }
 
     /// Whether `phrase` occurs in the sentence outside any list item (when it is a list).
@@ -789,7 +1075,7 @@ fn sentence(raw: &str) -> Sentence {
     let plain: Vec<&str> = normalised.split_whitespace().collect();
     let tokens: Vec<String> = plain.iter().map(|w| stem(w).to_owned()).collect();
     let function_words = plain.iter().filter(|w| is_function_word(w)).count();
-    let has_predicate = plain.iter().any(|w| is_predicate(w));
+    let has_predicate = clause_has_predicate(&plain, true);
     let content: Vec<String> = plain
         .iter()
         .filter(|w| w.chars().count() >= 3 && !is_function_word(w))
@@ -819,7 +1105,7 @@ fn segments(raw: &str) -> Vec<Segment> {
         let mut flush = |current: &mut Vec<&str>| {
             if !current.is_empty() {
                 out.push(Segment {
-                    has_predicate: current.iter().any(|w| is_predicate(w)),
+                    has_predicate: clause_has_predicate(current, false),
                     tokens: current.iter().map(|w| stem(w).to_owned()).collect(),
                 });
                 current.clear();
@@ -859,6 +1145,7 @@ pub fn claims_misconception(sentence: &Sentence, pattern: &str) -> bool {
     let tokens = sentence.token_refs();
     let mut first = usize::MAX;
     let mut last = 0;
+    let mut negative = false;
     for group in pattern.split('+') {
         // Each group after the previous one: a claim reads in order ("X makes Y").
         let rest = tokens.get(last..).unwrap_or_default();
@@ -866,15 +1153,16 @@ pub fn claims_misconception(sentence: &Sentence, pattern: &str) -> bool {
             .split('|')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .filter_map(|p| position(rest, p))
-            .min_by_key(|(start, _)| *start);
-        let Some((start, end)) = at else { return false };
+            .filter_map(|p| position(rest, p).map(|(start, end)| (start, end, p)))
+            .min_by_key(|(start, _, _)| *start);
+        let Some((start, end, phrase)) = at else { return false };
+        negative |= normalise(phrase).split_whitespace().any(|w| NEGATIONS.contains(&w));
         first = first.min(last + start);
         last += end;
     }
     // Negated when a negation stands within the claim or just before it ("doesn't make it …"),
-    // unless the pattern itself is negative ("put + isnt idempotent").
-    if pattern.split(|c: char| !c.is_alphanumeric()).any(|w| NEGATIONS.contains(&w)) {
+    // unless the phrase that matched is itself negative ("put + isnt idempotent", "no locks").
+    if negative {
         return true;
     }
     let from = first.saturating_sub(NEGATION_REACH);
@@ -953,6 +1241,24 @@ mod tests {
         }
     }
 
+    /// Predicates of ordinary spoken and written prose (sentences from hand-written answers).
+    #[test]
+    fn everyday_verbs_contractions_and_imperatives_are_predicates() {
+        for text in [
+            "`*args` collects extra positional arguments into a tuple",
+            "Without stable keys it falls back to position",
+            "For CPU-bound Python you use `multiprocessing` or a process pool",
+            "Use a stable ID from the data",
+            "When you've burned it, freeze risky launches",
+            "For pagination I'd use a limit with a capped max",
+        ] {
+            assert!(one(text).has_predicate, "{text}");
+        }
+        // A noun-like verb is still a noun in a bag or after an article.
+        assert!(!one("cache invalidation ttl stampede").is_claim());
+        assert!(!one("access to state, props and context").segments.iter().all(|s| s.has_predicate));
+    }
+
     #[test]
     fn lists_inside_a_sentence_are_detected() {
         let s = one("It is all about closures, scope, hoisting and the event loop");
@@ -960,6 +1266,11 @@ mod tests {
         assert!(!s.mentions_outside_list(&Phrase::new("hoisting")));
         let prose = one("Props are read-only and state is owned by the component");
         assert!(!prose.is_list());
+        // A long explanation naming examples in passing is not a list (a hand-written answer).
+        let passing = one("XSS is when an attacker gets their JavaScript executed in your origin: stored \
+            (a malicious comment saved in the DB), reflected (a URL parameter echoed into the page) or \
+            DOM-based (client code writes untrusted data into innerHTML)");
+        assert!(!passing.is_list());
     }
 
     #[test]
@@ -985,6 +1296,11 @@ mod tests {
         ));
         assert!(!claims_misconception(&one("The GIL does not make your code thread-safe"), p));
         assert!(!claims_misconception(&one("The GIL lets only one thread run bytecode at a time"), p));
+        // A pattern with a negative alternative still reads negation for its other alternatives
+        // (from a hand-written strong answer).
+        let p = "gil + thread safe|no locks";
+        assert!(!claims_misconception(&one("Worth adding: the GIL does not make your code thread-safe"), p));
+        assert!(claims_misconception(&one("Thanks to the GIL you need no locks at all"), p));
     }
 
     #[test]

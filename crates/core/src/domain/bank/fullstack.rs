@@ -468,7 +468,7 @@ static QUESTIONS: &[Question] = &[
             Concept { name: "a unique salt per password", synonyms: &["salt", "salted", "salts", "unique salt", "rainbow table", "rainbow tables"], weight: 1.0, misconceptions: &[] },
             Concept { name: "fast hashes enable brute force", synonyms: &["fast", "too fast", "brute force", "brute-force", "gpu", "gpus", "billions per second", "dictionary attack"], weight: 1.0, misconceptions: &[] },
             Concept { name: "a tunable work factor", synonyms: &["work factor", "cost factor", "iterations", "rounds", "memory-hard", "parameters", "rehash on login"], weight: 0.6, misconceptions: &[] },
-            Concept { name: "never plaintext or reversible encryption", synonyms: &["plaintext", "plain text", "encryption", "reversible", "one-way"], weight: 0.5, misconceptions: &[] },
+            Concept { name: "never plaintext or reversible encryption", synonyms: &["plaintext", "plain text", "encryption", "reversible", "one-way"], weight: 0.5, misconceptions: &["encrypt|encrypted|encrypting + password|passwords", "password|passwords + encrypted|encrypt them|with aes"] },
             Concept { name: "constant-time comparison", synonyms: &["constant time", "constant-time", "timing attack", "timing attacks"], weight: 0.4, misconceptions: &[] },
         ],
     },

@@ -183,7 +183,7 @@ static QUESTIONS: &[Question] = &[
           c("determined by the call site", &["call site", "how it is called", "how the function is called", "invoked", "at call time"], 1.0),
           c("method calls bind the receiver", &["method", "object before the dot", "left of the dot", "receiver", "obj method"], 0.8),
           c("default binding", &["strict mode", "undefined", "global object", "window", "globalthis"], 0.8),
-          c("arrow functions capture this lexically", &["lexical this", "lexically", "arrow function", "inherits this", "enclosing scope", "no own this"], 1.0),
+          c("arrow functions capture this lexically", &["lexical this", "lexically", "arrow function", "inherits this", "enclosing scope", "no own this"], 1.0).wrong(&["arrow function|arrow functions|arrows + have their own this|get their own this|own this binding|bind their own this"]),
           c("explicit binding and new", &["bind", "apply", "call and apply", "explicit binding", "new keyword", "constructor"], 0.8),
       ]),
     q("javascript.scope_closures.advanced.1", SCOPE, Advanced,

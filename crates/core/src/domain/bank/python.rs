@@ -202,7 +202,7 @@ static QUESTIONS: &[Question] = &[
             Concept { name: "assignment makes a name local", synonyms: &["assignment makes it local", "assigning", "local variable", "local variables", "unboundlocalerror", "compile time", "decided at compile time"], weight: 1.0, misconceptions: &[] },
             Concept { name: "the global keyword", synonyms: &["global", "global keyword", "module level", "module-level", "module scope"], weight: 0.8, misconceptions: &[] },
             Concept { name: "the nonlocal keyword", synonyms: &["nonlocal", "enclosing function", "outer function"], weight: 0.8, misconceptions: &[] },
-            Concept { name: "blocks don't create scopes", synonyms: &["no block scope", "loops don't create a scope", "if blocks", "loop variable leaks", "comprehensions have their own scope"], weight: 0.4, misconceptions: &[] },
+            Concept { name: "blocks don't create scopes", synonyms: &["no block scope", "loops don't create a scope", "if blocks", "loop variable leaks", "comprehensions have their own scope"], weight: 0.4, misconceptions: &["if|for|loop|loops|block|blocks + creates a new scope|create a new scope|has its own scope|have their own scope|creates its own scope|get their own scope"] },
         ],
     },
     Question {
@@ -212,7 +212,7 @@ static QUESTIONS: &[Question] = &[
         text: "What is a closure in Python, and what goes wrong when you create closures inside a loop?",
         rubric: &[
             Concept { name: "capturing variables from the enclosing scope", synonyms: &["captures", "capture", "enclosing scope", "free variable", "free variables", "remembers", "outer function's variables"], weight: 1.0, misconceptions: &[] },
-            Concept { name: "late binding", synonyms: &["late-binding", "looked up when called", "at call time", "last value", "all return the same value"], weight: 1.0, misconceptions: &[] },
+            Concept { name: "late binding", synonyms: &["late-binding", "looked up when called", "at call time", "last value", "all return the same value"], weight: 1.0, misconceptions: &["closure|closures|lambda|lambdas + capture|captures|capturing + the value|the current value + at the time|when"] },
             Concept { name: "fixing with default arguments or partial", synonyms: &["default argument", "default arguments", "functools.partial", "partial", "factory function", "bind the current value", "lambda i=i", "immediately bind"], weight: 0.8, misconceptions: &[] },
             Concept { name: "cells", synonyms: &["cell", "cell object", "cell_contents"], weight: 0.5, misconceptions: &[] },
             Concept { name: "nonlocal to rebind", synonyms: &["nonlocal", "rebind", "counter"], weight: 0.5, misconceptions: &[] },
@@ -601,7 +601,7 @@ static QUESTIONS: &[Question] = &[
         level: Difficulty::Fundamental,
         text: "What do type hints give you in Python, and what do they not do at runtime?",
         rubric: &[
-            Concept { name: "not enforced at runtime", synonyms: &["not enforced", "ignored at runtime", "no runtime checking", "annotations only", "__annotations__", "no effect at runtime", "no runtime effect", "not checked when the code runs"], weight: 1.0, misconceptions: &[] },
+            Concept { name: "not enforced at runtime", synonyms: &["not enforced", "ignored at runtime", "no runtime checking", "annotations only", "__annotations__", "no effect at runtime", "no runtime effect", "not checked when the code runs"], weight: 1.0, misconceptions: &["type hint|type hints|annotations|hints + enforced|checked|validated + at runtime|at run time"] },
             Concept { name: "static type checkers", synonyms: &["mypy", "pyright", "pyre", "pytype", "type checker", "static analysis", "static checking"], weight: 1.0, misconceptions: &[] },
             Concept { name: "editor support and documentation", synonyms: &["ide", "autocomplete", "documentation", "self-documenting", "refactoring", "editor"], weight: 0.8, misconceptions: &[] },
             Concept { name: "gradual typing", synonyms: &["gradual", "typing.any", "partially typed", "incremental"], weight: 0.6, misconceptions: &[] },

@@ -165,7 +165,7 @@ static QUESTIONS: &[Question] = &[
       "When you call a state setter and immediately log the state, why do you still see the old value?",
       &[
           c("state is a snapshot per render", &["snapshot", "per render", "each render", "closure", "captured", "const"], 1.0),
-          c("updates are queued and batched", &["batched", "batching", "queued", "queue", "asynchronous", "async", "scheduled"], 1.0),
+          c("updates are queued and batched", &["batched", "batching", "queued", "queue", "asynchronous", "async", "scheduled"], 1.0).wrong(&["setstate|set state|setter|state setter + synchronous|synchronously|updates immediately|immediately updates|updated immediately"]),
           c("the new value arrives on the next render", &["next render", "re render", "after the render", "later render"], 1.0),
           c("functional updater", &["functional update", "updater function", "prev", "previous state", "callback form"], 0.8),
       ]),
@@ -258,7 +258,7 @@ static QUESTIONS: &[Question] = &[
       &[
           c("undo subscriptions and listeners", &["unsubscribe", "remove event listener", "removeeventlistener", "clearinterval", "cleartimeout", "clear the interval", "close the connection", "disconnect"], 1.0),
           c("runs on unmount", &["unmount", "unmounts", "unmounted", "removed from the screen", "removed from the tree"], 1.0),
-          c("runs before the effect re-runs", &["before the effect runs again", "before running the effect again", "before re running", "before the next effect", "dependencies change"], 1.0),
+          c("runs before the effect re-runs", &["before the effect runs again", "before running the effect again", "before re running", "before the next effect", "dependencies change"], 1.0).wrong(&["cleanup|clean up + only + on unmount|when the component unmounts|unmounts"]),
           c("prevents leaks and duplicates", &["memory leak", "memory leaks", "leak", "leaks", "duplicate subscriptions", "duplicate listeners"], 0.8),
       ]),
     q("react.effects_lifecycle.intermediate.1", EFFECTS, Intermediate,
@@ -349,7 +349,7 @@ static QUESTIONS: &[Question] = &[
     q("react.performance.fundamental.2", PERF, Fundamental,
       "What does React.memo do, and why might a memoised component still re-render on every parent render?",
       &[
-          c("shallow prop comparison", &["shallow", "shallow comparison", "shallowly", "object is", "compares props"], 1.0),
+          c("shallow prop comparison", &["shallow", "shallow comparison", "shallowly", "object is", "compares props"], 1.0).wrong(&["memo + deep comparison|deep compare|deeply compares|deep equality|deep equal"]),
           c("skips re-rendering", &["skip", "skips", "bail out", "bailout", "avoid re rendering"], 1.0),
           c("new object or function identity each render", &["new reference", "new object", "inline function", "inline object", "new function", "referential equality", "reference"], 1.0),
           c("stabilise with useCallback or useMemo", &["usecallback", "usememo", "stable reference", "memoize the callback"], 0.8),

@@ -42,7 +42,7 @@
 use super::claims::{self, Sentence};
 use super::text::{normalise, phrase_in, stem, Phrase};
 use super::{Concept, Question};
-use crate::domain::enums::AnswerQuality;
+use crate::domain::enums::{AnswerQuality, Difficulty};
 use crate::domain::evaluation::{clamp01, Evaluation};
 
 /// Credit for a concept only named (in a list, a bag of terms, a sentence that says nothing of
@@ -50,6 +50,14 @@ use crate::domain::evaluation::{clamp01, Evaluation};
 pub const MENTION_CREDIT: f64 = 0.1;
 /// Accuracy a claimed misconception costs, on top of losing the concept's credit.
 pub const MISCONCEPTION_PENALTY: f64 = 0.25;
+/// The share of a rubric's weight an answer must cover for full accuracy.
+pub const SUFFICIENT_SHARE: f64 = 0.85;
+/// The same for a warmup question: an open question about the candidate's experience or
+/// preferences, whose rubric lists topics a good answer picks from rather than all must cover.
+pub const SUFFICIENT_SHARE_WARMUP: f64 = 0.5;
+/// On a follow-up, the most that explaining rubric concepts outside its focus (more depth on what
+/// the first answer covered) earns, as a share of the focus's weight.
+pub const DEPTH_CREDIT: f64 = 0.3;
 /// A sentence must add at least this many words of its own (beyond the question and the rubric's
 /// vocabulary) for the concepts it names to count as explained.
 pub const MIN_OWN_WORDS: usize = 1;
@@ -210,12 +218,22 @@ pub fn evaluate_asked(question: &Question, answer: &str, asked: Asked<'_>, focus
     let mut total = 0.0;
     let mut covered = 0.0;
     let mut explained = 0.0;
+    // Outside a follow-up's focus: weight of the concepts explained in more depth.
+    let mut deeper = 0.0;
     let mut misconceptions = 0.0;
     let mut identified_skills = Vec::new();
     let mut missed: Vec<&Concept> = Vec::new();
     let reading = Reading::new(question, answer, asked);
     for (concept, how) in coverage_in(question, answer, &reading) {
         if focused && !in_focus(concept) {
+            match how {
+                Coverage::Explained => {
+                    deeper += concept.weight.max(0.0);
+                    identified_skills.push(concept.name.to_string());
+                }
+                Coverage::Misconceived => misconceptions += 1.0,
+                Coverage::Named | Coverage::Missed => {}
+            }
             continue;
         }
         let weight = concept.weight.max(0.0);
@@ -240,7 +258,16 @@ pub fn evaluate_asked(question: &Question, answer: &str, asked: Asked<'_>, focus
     // Stable: equal weights keep rubric order.
     missed.sort_by(|a, b| b.weight.total_cmp(&a.weight));
 
-    let mut accuracy = if total > 0.0 { covered / total } else { 0.0 };
+    // A follow-up asks for depth without naming what was missed, so explaining the rubric's
+    // other concepts further earns up to `DEPTH_CREDIT` of the probed concepts' weight.
+    let depth = if total > 0.0 { (deeper / total).min(DEPTH_CREDIT) } else { 0.0 };
+    covered += depth * total;
+    explained += depth * total;
+    // A rubric lists more than any one good answer says: covering `SUFFICIENT_SHARE` of its
+    // weight is full marks.
+    let sufficient =
+        if question.level == Difficulty::Warmup { SUFFICIENT_SHARE_WARMUP } else { SUFFICIENT_SHARE };
+    let mut accuracy = if total > 0.0 { (covered / (sufficient * total)).min(1.0) } else { 0.0 };
     accuracy -= MISCONCEPTION_PENALTY * misconceptions;
     if is_hedge(&tokens) {
         accuracy *= 0.5;
@@ -780,6 +807,51 @@ mod tests {
             is owned by the component itself, and calling the setter schedules a re-render with the \
             new value. When two siblings need the same data, you lift the state up to their common parent.";
         assert_eq!(evaluate(q, real).answer_quality, AnswerQuality::Excellent, "{:?}", evaluate(q, real));
+    }
+
+    /// Rule 9: a rubric lists more than one good answer says; 85 % of its weight is full marks,
+    /// and a warmup (an open question about experience) needs half.
+    #[test]
+    fn rule_full_accuracy_needs_most_but_not_all_of_the_rubric() {
+        let q = q(RoleType::Javascript, "javascript.scope_closures.fundamental.1");
+        let e = evaluate(q, VAR_LET);
+        assert_eq!(e.answer_quality, AnswerQuality::Excellent, "{e:?}");
+        let warmup = q_warmup();
+        let story = "So the one that sticks with me was a pagination bug. We read the page number \
+            out of the query string and did `page + 1`, and because query strings are strings the \
+            plus did string concatenation, so page 2 became 21. The coercion was silent, and after \
+            that we parsed at the boundary and checked for NaN.";
+        let e = evaluate(warmup, story);
+        assert!(e.technical_accuracy >= 0.75, "{e:?}");
+        assert!(
+            evaluate(warmup, "I have had some bugs like that, I just console.log things.").composite() < 0.5
+        );
+    }
+
+    fn q_warmup() -> &'static Question {
+        q(RoleType::Javascript, "javascript.types_coercion.warmup.1")
+    }
+
+    /// Rule 10: a follow-up asks for depth without naming what was missed; explaining other
+    /// concepts further earns part of the credit, naming or echoing none.
+    #[test]
+    fn rule_follow_ups_credit_depth_on_other_concepts_partly() {
+        let q = q(RoleType::Python, "python.concurrency_async.fundamental.1");
+        let probe = "Where does the approach you described break down or surprise people?";
+        let ctx = Asked { text: probe, parent: Some(q.text) };
+        let focus = vec!["C extensions releasing the GIL".to_owned()];
+        let deeper = "It surprises people with CPU-bound code: threads give no speedup there, and \
+            often run slower because they fight over the lock.";
+        let e = evaluate_asked(q, deeper, ctx, &focus);
+        assert!(
+            e.technical_accuracy > 0.0 && e.technical_accuracy <= DEPTH_CREDIT / SUFFICIENT_SHARE + 1e-9,
+            "{e:?}"
+        );
+        let named = evaluate_asked(q, "C extensions and multiprocessing.", ctx, &focus);
+        assert!(named.technical_accuracy < 0.2, "{named:?}");
+        let on_focus = "NumPy and other C extensions release the GIL while they crunch numbers, so \
+            threads calling them do run in parallel.";
+        assert!(evaluate_asked(q, on_focus, ctx, &focus).technical_accuracy >= 0.9);
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! exact wording. Texts stay neutral (no scores, praise or criticism): live feedback is a
 //! separate setting.
 
+mod copies;
 mod cross_check;
 mod grounding;
 mod phrasing;
@@ -213,6 +214,10 @@ pub struct Session {
     pub model_fallbacks: u32,
     #[serde(default)]
     pub completion: Option<CompletionReason>,
+    /// Fingerprints of the answers so far: an answer copying one of them counts for nothing
+    /// ([`Session::is_copy`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answer_sketches: Vec<Vec<u32>>,
 }
 
 impl Session {
@@ -245,6 +250,7 @@ impl Session {
             follow_ups: BTreeMap::new(),
             model_fallbacks: 0,
             completion: None,
+            answer_sketches: Vec::new(),
         };
         session.remember(&current);
         session
@@ -291,6 +297,7 @@ impl Session {
     ) -> Result<TurnResult, TurnError> {
         let evaluation = self.evaluate_builtin(answer);
         let decision = self.apply_evaluation(&evaluation, answer_seq, limits)?;
+        self.remember_answer(answer);
         let next = self.plan_next(&decision, &evaluation, None);
         let reply_text = match &next {
             Some(next) => next.reply_text.clone(),
@@ -316,6 +323,8 @@ impl Session {
     /// `poor` and anything else a neutral `fair`.
     #[must_use]
     pub fn evaluate_builtin(&self, answer: &str) -> Evaluation {
+        // A copy of an earlier answer counts for nothing (`copies.rs`).
+        let answer = if self.is_copy(answer) { "" } else { answer };
         match self.rubric_question() {
             Some(question) => {
                 let asked = score::Asked {

@@ -43,15 +43,16 @@ fn strong_answer(question: &AskedQuestion) -> String {
 }
 
 /// A middling answer that leaves concepts out: the concepts whose weights cover closest to half
-/// of the rubric, explained.
+/// of what full accuracy needs (`score::SUFFICIENT_SHARE` of the rubric), explained.
 fn partial_answer(question: &AskedQuestion) -> String {
     let rubric = rubric_of(question).rubric;
     let total: f64 = rubric.iter().map(|c| c.weight).sum();
+    let half = 0.5 * crate::domain::bank::score::SUFFICIENT_SHARE;
     let weight_of = |mask: usize| -> f64 {
         rubric.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, c)| c.weight).sum()
     };
     let best = (1..(1usize << rubric.len()) - 1)
-        .min_by(|a, b| (weight_of(*a) / total - 0.5).abs().total_cmp(&(weight_of(*b) / total - 0.5).abs()))
+        .min_by(|a, b| (weight_of(*a) / total - half).abs().total_cmp(&(weight_of(*b) / total - half).abs()))
         .unwrap_or(1);
     let mut out = String::new();
     for (_, c) in rubric.iter().enumerate().filter(|(i, _)| best & (1 << i) != 0) {
