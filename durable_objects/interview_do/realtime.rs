@@ -119,11 +119,14 @@ impl InterviewDo {
         }
     }
 
-    /// The browser sockets: hibernatable ones and the live one (`live_socket.rs`).
+    /// The browser sockets: the live one (`live_socket.rs`), else the hibernatable ones. An
+    /// interview's sockets are all of one mode (it uses the upstream or not), so with a live socket
+    /// the runtime is not asked (this runs for every upstream event).
     pub(super) fn clients(&self) -> Vec<WebSocket> {
-        let mut sockets = self.state.get_websockets_with_tag(CLIENT_TAG);
-        sockets.extend(self.live_client());
-        sockets
+        match self.live_client() {
+            Some(live) => vec![live],
+            None => self.state.get_websockets_with_tag(CLIENT_TAG),
+        }
     }
 
     pub(super) fn broadcast(&self, text: &str) {
