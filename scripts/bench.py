@@ -435,13 +435,17 @@ def bench_model(results):
             fake.shutdown()
 
 
-def bench_relay(results):
+def bench_relay(results, voice_targets="relay"):
     """tests/relay_bench.rs (ignored by plain `cargo test`) against its own wrangler dev on the
-    same build/ and the fake OpenAI Realtime upstream; its JSON lands in results["relay"]."""
+    same build/ and the fake OpenAI Realtime upstream; its JSON lands in results["relay"]. The voice
+    sessions stream through `voice_targets` only (None: every path, the bench-only controls too,
+    as `scripts/bench --relay` does; BENCH_VOICE_TARGETS overrides)."""
     fd, path = tempfile.mkstemp(prefix="relay-bench-", suffix=".json")
     os.close(fd)
     os.unlink(path)
     env = dict(os.environ, BENCH_OUT=path, SKIP_WASM_BUILD="1")
+    if voice_targets and "BENCH_VOICE_TARGETS" not in env:
+        env["BENCH_VOICE_TARGETS"] = voice_targets
     proc = subprocess.run(["cargo", "test", "--test", "relay_bench", "--", "--ignored", "--nocapture",
                            "--test-threads=1"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -547,7 +551,8 @@ def relay_markdown(relay):
                   row("direct to the fake upstream", lat["direct"]), row("through the Worker's socket", lat["relay"]),
                   row("… paired difference (relay − direct)", lat["paired_difference"]), "",
                   f"- Added by the relay: **{lat['added_median_ms']} ms** median, {lat['added_p99_ms']} ms p99 "
-                  f"({lat['round_trips']} round trips each, alternating)"]
+                  f"({lat['round_trips']} round trips each, alternating); against the bench-only controls "
+                  "(plain Worker, DO floor): [relay-floor.md](relay-floor.md), `scripts/bench --relay`"]
     voice = relay.get("voice_sessions")
     if voice:
         lines += ["", "| voice sessions (24 kHz PCM16, 20 ms frames, both ways) | s | frames sent | received | "

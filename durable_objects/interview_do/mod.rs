@@ -31,6 +31,7 @@ use crate::platform::log_error;
 use crate::protocol::{encode_error, InterviewCall, InterviewRequest, CALL_HEADER};
 
 mod flows;
+mod live_socket;
 mod ports;
 mod realtime;
 mod relay;

@@ -89,19 +89,27 @@ impl InterviewDo {
             Err(e) => return refusal(&e),
         };
         let pair = WebSocketPair::new()?;
-        for old in self.state.get_websockets_with_tag(CLIENT_TAG) {
+        for old in self.clients() {
             let _ = old.close(Some(CLOSE_REPLACED), Some(CLOSE_REPLACED_REASON));
         }
-        self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
-        pair.server.serialize_attachment(Attachment {
-            user_id: ticket.user_id,
-            connected_ms: now_ms(),
-            session_id: ticket.session_id,
-        })?;
-        if let Ok(auto) = worker::worker_sys::WebSocketRequestResponsePair::new(PING_FRAME, PONG_FRAME) {
-            self.state.set_websocket_auto_response(&auto);
+        let attachment =
+            Attachment { user_id: ticket.user_id, connected_ms: now_ms(), session_id: ticket.session_id };
+        if uses_upstream(&cfg, &record) {
+            // Voice through the upstream: the object stays in memory while the upstream is open, so
+            // the socket is read by listeners, not hibernation events (decision 0008).
+            let this = self.handle();
+            let (welcome_cfg, welcome_record) = (cfg.clone(), record.clone());
+            self.accept_live(pair.server, attachment, move |ws| {
+                this.welcome(ws, &welcome_record, &session, &welcome_cfg);
+            });
+        } else {
+            self.state.accept_websocket_with_tags(&pair.server, &[CLIENT_TAG]);
+            pair.server.serialize_attachment(attachment)?;
+            if let Ok(auto) = worker::worker_sys::WebSocketRequestResponsePair::new(PING_FRAME, PONG_FRAME) {
+                self.state.set_websocket_auto_response(&auto);
+            }
+            self.welcome(&pair.server, &record, &session, &cfg);
         }
-        self.welcome(&pair.server, &record, &session, &cfg);
         log_event("realtime_connected", json!({ "interview_id": record.id }));
         if uses_upstream(&cfg, &record) {
             self.ensure_upstream(&cfg, true);
@@ -126,8 +134,14 @@ impl InterviewDo {
         }
     }
 
+    /// The browser sockets: the live one (`live_socket.rs`), else the hibernatable ones. An
+    /// interview's sockets are all of one mode (it uses the upstream or not), so with a live socket
+    /// the runtime is not asked (this runs for every upstream event).
     pub(super) fn clients(&self) -> Vec<WebSocket> {
-        self.state.get_websockets_with_tag(CLIENT_TAG)
+        match self.live_client() {
+            Some(live) => vec![live],
+            None => self.state.get_websockets_with_tag(CLIENT_TAG),
+        }
     }
 
     pub(super) fn broadcast(&self, text: &str) {
@@ -190,7 +204,7 @@ impl InterviewDo {
             send(&ws, &error_event(&self.events, "internal_error", "Something went wrong.", cause));
             return;
         };
-        let Some(attachment) = ws.deserialize_attachment::<Attachment>().ok().flatten() else {
+        let Some(attachment) = self.attachment_of(&ws) else {
             let _ = ws.close(Some(1008), Some("unknown connection"));
             return;
         };
@@ -331,7 +345,7 @@ impl InterviewDo {
     pub(super) fn close_user_sockets(&self, user_id: &str, session: Option<&str>) -> u32 {
         let mut closed = 0;
         for ws in self.clients() {
-            let Some(a) = ws.deserialize_attachment::<Attachment>().ok().flatten() else { continue };
+            let Some(a) = self.attachment_of(&ws) else { continue };
             let session_matches = session.is_none_or(|s| a.session_id.as_deref() == Some(s));
             if a.user_id == user_id && session_matches {
                 send(

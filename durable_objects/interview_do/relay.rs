@@ -54,6 +54,8 @@ pub(super) enum Upstream {
 #[derive(Default)]
 pub struct Relay {
     pub(super) upstream: Option<Upstream>,
+    /// The browser socket in the non-hibernating mode (`live_socket.rs`), with who opened it.
+    pub(super) live: Option<(WebSocket, Attachment)>,
     /// A tool call waiting for its `response.done` (and for the answer to be stored).
     pub(super) call: Option<PendingCall>,
     /// Candidate audio appended since the last transcript, in bytes.
