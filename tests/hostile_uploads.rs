@@ -1,16 +1,17 @@
 //! Issue #15's first acceptance item against the real stack (docs/security.md#document-parsing):
 //! the issue's three hostile PDFs and two DOCX/ZIP bombs, uploaded while a loop polls
-//! `GET /health`, all end `failed` (final, with their limit's code) within a bounded time, the
-//! health checks answer under 100 ms at the 99th percentile over at least 100 samples, a heavy
-//! but legitimate résumé (6 dense pages) still parses, and a cron run started while the
-//! hostile files are queued delivers another résumé's feedback.
+//! `GET /health`, all end `failed` (final, with their limit's code) within a bounded time; the
+//! health checks answer under 100 ms at the 99th percentile over at least 150 samples; heavy
+//! but legitimate résumés (6 dense PDF pages, 380 KB of plain text) still parse; and a cron run
+//! started while the hostile files are queued delivers another résumé's feedback.
 //!
 //! The latency bound is an explicit acceptance criterion of the issue, hence a timed assertion
 //! in a normal test. The test first measures `/health` with no upload; when that quiet p99 is
-//! already over the bound (a machine busy with other work), it reports that and checks the
-//! attack adds less than the bound to it instead. What makes it hold is the parse queue (one résumé per invocation, never in
-//! a request or the cron) and the Worker's per-document work budget, which bounds how long one
-//! synchronous parse holds the isolate (docs/decisions/0007-resume-parse-queue.md).
+//! already over the bound (a machine busy with other work), it says so and checks that the
+//! attack adds less than the bound to it instead. What makes the bound hold is the parse queue
+//! (one résumé per invocation, never in a request or the cron), the Worker's per-document work
+//! budget, which bounds how long one synchronous parse holds the isolate, and the cap on the
+//! text the taxonomy parse reads (docs/decisions/0007-resume-parse-queue.md).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -23,8 +24,8 @@ use std::time::{Duration, Instant};
 use common::{d1_query, TestApp};
 use interview_edge::domain::resume::fixtures::tiny_pdf;
 use interview_edge::domain::resume::hostile_files::{
-    contents_repeating_one_stream, dense_pdf, docx_declaring, docx_of_markup, form_drawn_many_times,
-    self_drawing_forms,
+    contents_repeating_one_stream, dense_page_text, dense_pdf, docx_declaring, docx_of_markup,
+    form_drawn_many_times, self_drawing_forms,
 };
 use serde_json::Value;
 
@@ -115,7 +116,12 @@ async fn hostile_uploads_end_failed_while_health_answers_and_the_cron_delivers_o
         ("declares-20mib.docx", docx_declaring(20 * 1024 * 1024 + 1)),
         ("8mib-of-markup.docx", docx_of_markup(8)),
     ];
-    let heavy = dense_pdf(6);
+    // Heavy but legitimate: 6 dense PDF pages, and 380 KB of plain text (within the work
+    // budget; its taxonomy parse reads the first 32 KiB).
+    let heavy = [
+        ("six-dense-pages.pdf", dense_pdf(6)),
+        ("long-plain.txt", dense_page_text().repeat(70).into_bytes()),
+    ];
 
     for _ in 0..20 {
         assert_eq!(app.get("", "/health").await.0, 200, "warm-up");
@@ -137,8 +143,11 @@ async fn hostile_uploads_end_failed_while_health_answers_and_the_cron_delivers_o
         marks.push((t0.elapsed(), *name));
         ids.push((*name, upload(app, &token, bytes, name).await));
     }
-    marks.push((t0.elapsed(), "heavy upload"));
-    let heavy_id = upload(app, &token, &heavy, "six-dense-pages.pdf").await;
+    let mut heavy_ids = Vec::new();
+    for (name, bytes) in &heavy {
+        marks.push((t0.elapsed(), *name));
+        heavy_ids.push((*name, upload(app, &token, bytes, name).await));
+    }
     // A cron run while the hostile files are queued or being parsed: it delivers the other
     // candidate's feedback (the cron never parses; it only enqueues what needs a retry).
     marks.push((t0.elapsed(), "cron"));
@@ -151,7 +160,10 @@ async fn hostile_uploads_end_failed_while_health_answers_and_the_cron_delivers_o
         let v = wait_settled(app, &token, id, deadline).await;
         settled.push((*name, started.elapsed(), v));
     }
-    let heavy_done = wait_settled(app, &token, &heavy_id, deadline).await;
+    let mut heavy_done = Vec::new();
+    for (name, id) in &heavy_ids {
+        heavy_done.push((*name, wait_settled(app, &token, id, deadline).await));
+    }
     let all_settled = started.elapsed();
     stop.store(true, Ordering::SeqCst);
     let samples = poller.await.expect("health poller");
@@ -170,7 +182,9 @@ async fn hostile_uploads_end_failed_while_health_answers_and_the_cron_delivers_o
         assert_eq!(v["will_retry"], false, "{name}: never retried: {v}");
         assert!(v["parsed_data"].is_null());
     }
-    assert_eq!(heavy_done["parsing_status"], "completed", "6 dense pages are legitimate: {heavy_done}");
+    for (name, v) in &heavy_done {
+        assert_eq!(v["parsing_status"], "completed", "{name} is legitimate: {v}");
+    }
 
     // The cron run delivered the other candidate's feedback.
     let delivered = app.get(&normal_token, &feedback_path).await;

@@ -19,7 +19,7 @@ use crate::ai::client::chat_completion_with;
 use crate::ai::resume::{build_resume_request, merge, parse_resume_response, ModelResume};
 use crate::config::Config;
 use crate::domain::resume::delivery::{
-    year_of, ParseJob, CRON_PARSE_BATCH, EXTRACT_DEADLINE_MS, PARSE_MAX_WORK,
+    text_for_parsing, year_of, ParseJob, CRON_PARSE_BATCH, EXTRACT_DEADLINE_MS, PARSE_MAX_WORK,
 };
 use crate::domain::resume::{
     detect, extract_text_within, generate_feedback, parse_resume, Budget, ParsedResume,
@@ -181,12 +181,14 @@ async fn attempt_parse(
         }),
     );
     let text = extracted.map_err(|e| Failure::Content(e.code(), e.to_string(), e.is_final()))?;
+    // The taxonomy parse and the feedback are not budgeted: they read a bounded prefix.
+    let text = text_for_parsing(&text);
     let now = now_ms();
     let now_text = rfc3339_ms(now);
-    let parsed = parse_resume(&text, year_of(&now_text));
+    let parsed = parse_resume(text, year_of(&now_text));
     let parsed = match OpenAiSettings::from_config(config) {
         None => parsed,
-        Some(settings) => model_extraction(&settings, config, id, &text, parsed).await,
+        Some(settings) => model_extraction(&settings, config, id, text, parsed).await,
     };
     let name = store::candidate_name(db, &claim.candidate_id).await?;
     let feedback = generate_feedback(&parsed, None, name.as_deref());
