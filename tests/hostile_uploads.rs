@@ -123,7 +123,11 @@ async fn hostile_uploads_end_failed_while_health_answers_and_the_cron_delivers_o
         assert_eq!(app.get("", "/health").await.0, 200, "warm-up");
     }
 
+    // The attacker's account has been used before (its first upload creates its per-user
+    // limiter object, a cost of any first upload, not of parsing).
     let (token, _) = app.candidate_with_id("Hal Hostile").await;
+    let warm = upload(app, &token, &tiny_pdf("Hal Hostile\nSkills: Go"), "h.pdf").await;
+    wait_settled(app, &token, &warm, Instant::now() + Duration::from_secs(30)).await;
     let t0 = Instant::now();
     let quiet = poll_health(app, t0, 100, Arc::new(AtomicBool::new(true))).await;
     let (_, quiet_p99, _) = summary("before the attack", &quiet);
