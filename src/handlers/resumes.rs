@@ -1,5 +1,5 @@
 //! `/api/v1/resumes` and `GET /api/v1/recruiter/feedback` (docs/resumes.md): upload to R2, parsing
-//! off the request path (`wait_until`, retried by the frequent cron), reads for the owner and
+//! off the request path (the parse queue's consumer, retried through the frequent cron), reads for the owner and
 //! staff, and the staff approval of feedback, which also starts its delivery.
 //!
 //! A candidate asking for feedback that is not `sent` yet gets 404 `NOT_FOUND` with a "not
@@ -18,7 +18,7 @@ use crate::domain::resume::delivery::MAX_PARSE_ATTEMPTS;
 use crate::domain::resume::{detect, MAX_RESUME_BYTES};
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::jobs::resumes as jobs;
+use crate::jobs::{parsing, resumes as jobs};
 use crate::platform::{log_error, log_event, now_ms};
 use crate::store::quotas as quota_store;
 use crate::store::resumes as store;
@@ -143,12 +143,12 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         });
     }
     log_event("resume_uploaded", json!({ "resume_id": id, "kind": kind.as_str(), "size_bytes": size }));
-    let (env, config, parse_id) = (ctx.env.clone(), ctx.config.clone(), id.clone());
-    ctx.worker_ctx.wait_until(async move {
-        if let Err(e) = jobs::parse(&env, &config, &parse_id).await {
-            log_error("resume parse", &e);
-        }
-    });
+    // Parsing happens in the parse queue's consumer, one résumé per invocation, never in this
+    // request. Should the queue refuse the message, the résumé stays `pending` and the cron
+    // enqueues it again.
+    if let Err(e) = parsing::enqueue(ctx.env, &id).await {
+        log_error("resume enqueue", &e);
+    }
     json(202, &json!({ "resume_id": id, "parsing_status": "pending" }))
 }
 

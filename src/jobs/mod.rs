@@ -1,10 +1,12 @@
 //! Cron Triggers: one `scheduled` entry dispatching by cron expression to the periodic jobs.
 //! Each job records what it did in D1 `job_runs` (started, finished, details as JSON). wasm32 only.
 //!
-//! - `*/5 * * * *` — frequent jobs: resume parsing retries, due feedback delivery;
+//! - `*/5 * * * *` — frequent jobs: crashed parses ended, due feedback delivery, résumés to
+//!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation);
 //! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
 //!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
+pub(crate) mod parsing;
 pub(crate) mod resumes;
 mod video_retention;
 

@@ -16,6 +16,8 @@ pub mod fixtures;
 mod fuzz;
 #[cfg(test)]
 mod hostile;
+#[doc(hidden)]
+pub mod hostile_files;
 mod limits;
 pub mod parse;
 mod pdf;
