@@ -26,7 +26,7 @@ use crate::auth::access::Principal;
 use crate::config::Config;
 use crate::domain::enums::CompletionReason;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::interview::{AssessmentReply, Caller, Interview, StoreError};
+use crate::interview::{AssessmentReply, Caller, Interview, InterviewStore, StoreError};
 use crate::platform::log_error;
 use crate::protocol::{encode_error, InterviewCall, InterviewRequest, CALL_HEADER};
 
@@ -345,7 +345,15 @@ impl InterviewDo {
             }
             InterviewRequest::RealtimeTicket => {
                 let caller = who()?;
-                reply(200, &self.issue_ticket(&principal(&caller), caller.session.clone(), ticket_now, &cfg)?)
+                let issued =
+                    self.issue_ticket(&principal(&caller), caller.session.clone(), ticket_now, &cfg)?;
+                // The connect route finds the interview in D1 before it reaches this object: if
+                // the start's projection is still queued (its flush failed and waits for a
+                // retry), project it now so the ticket is usable at once.
+                if !self.store.outbox_is_empty().unwrap_or(true) {
+                    core.flush_now(&D1Projector(&self.env)).await;
+                }
+                reply(200, &issued)
             }
             InterviewRequest::AuthorizeAnswer => {
                 core.authorize_answer(&who()?).map_err(refused)?;
