@@ -168,6 +168,17 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::JobList => handlers::jobs::list(req, ctx).await,
         Route::JobGet => handlers::jobs::get(req, ctx, id).await,
         Route::JobUpdate => handlers::jobs::update(req, ctx, id).await,
+        Route::InvitationCreate => handlers::invitations::create(req, ctx, id).await,
+        Route::InvitationList => handlers::invitations::list(req, ctx, id).await,
+        Route::InvitationGet => handlers::invitations::get(req, ctx, id).await,
+        Route::InvitationResend => handlers::invitations::resend(req, ctx, id).await,
+        Route::InvitationRevoke => handlers::invitations::revoke(req, ctx, id).await,
+        Route::JobResults => handlers::invitations::results(req, ctx, id).await,
+        Route::JobCompare => handlers::invitations::compare(req, ctx, id).await,
+        Route::InvitePublic => handlers::invitations::public_view(req, ctx, id).await,
+        Route::InviteAccept => handlers::invitations::accept(req, ctx, id).await,
+        Route::DevMailbox => handlers::invitations::dev_mailbox(req, ctx).await,
+        Route::DevMailboxClear => handlers::invitations::dev_mailbox_clear(req, ctx).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

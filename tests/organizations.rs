@@ -21,6 +21,10 @@ enum Kind {
     User,
     Resume,
     Job,
+    Invitation,
+    /// `/api/v1/invite/{id}`: the id is an emailed link's token (the credential itself), not an
+    /// organization's resource; tests/invitations.rs covers it.
+    InviteToken,
 }
 
 /// Which kind of id each id-taking path takes. A new `{id}` route must be added here, so the
@@ -39,6 +43,10 @@ fn kind_of(path: &str) -> Kind {
         Kind::Resume
     } else if path.starts_with("/api/v1/jobs/{id}") {
         Kind::Job
+    } else if path.starts_with("/api/v1/invitations/{id}") {
+        Kind::Invitation
+    } else if path.starts_with("/api/v1/invite/{id}") {
+        Kind::InviteToken
     } else {
         panic!("{path}: an id-taking route with no kind in tests/organizations.rs");
     }
@@ -56,10 +64,15 @@ fn valid_request(method: &str, path: &str) -> (String, Option<Value>) {
         ("PATCH", p) if p.starts_with("/api/v1/jobs") => {
             Some(json!({"title": "Renamed by another organization"}))
         }
+        ("POST", p) if p.ends_with("/invitations") => Some(json!({"emails": ["someone@example.com"]})),
         ("POST", _) => Some(json!({})),
         _ => None,
     };
-    let path = if path.ends_with("/upload-chunk") {
+    let path = if path.ends_with("/compare") {
+        format!(
+            "{path}?interview_ids=00000000-0000-4000-8000-00000000000a,00000000-0000-4000-8000-00000000000b"
+        )
+    } else if path.ends_with("/upload-chunk") {
         format!("{path}?chunk_index=0&total_chunks=1")
     } else {
         path.replace("{file}", "answer-1.webm")
@@ -120,6 +133,23 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         .await;
     assert_eq!(status, 201, "job: {job}");
     let job = job["id"].as_str().expect("job id").to_owned();
+    let (status, _) = app
+        .request(Method::PATCH, &format!("/api/v1/jobs/{job}"), &recruiter_a)
+        .json(&json!({"status": "open"}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .expect("open the job");
+    assert_eq!(status, 200);
+    let (status, invited) = app
+        .post(
+            &recruiter_a,
+            &format!("/api/v1/jobs/{job}/invitations"),
+            &json!({"emails": ["invitee@example.com"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "invite: {invited}");
+    let invitation = invited["invitations"][0]["id"].as_str().expect("invitation id").to_owned();
 
     // Organization B: its first admin from the bootstrap command, and a recruiter it creates.
     let admin_b = app.admin_of_new_org("Beta Hiring Ltd").await;
@@ -139,6 +169,9 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         format!("/api/v1/recruiter/candidates/{}", candidate.user_id),
         format!("/api/v1/resumes/{resume}"),
         format!("/api/v1/jobs/{job}"),
+        format!("/api/v1/jobs/{job}/invitations"),
+        format!("/api/v1/jobs/{job}/results"),
+        format!("/api/v1/invitations/{invitation}"),
     ] {
         let (status, body) = app.get(&recruiter_a, &path).await;
         assert_eq!(status, 200, "{path} for the interview's own organization: {body}");
@@ -149,9 +182,14 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         Kind::Candidate | Kind::User => candidate.user_id.clone(),
         Kind::Resume => resume.clone(),
         Kind::Job => job.clone(),
+        Kind::Invitation => invitation.clone(),
+        Kind::InviteToken => String::new(),
     };
     let mut checked = 0;
     for (method, template) in id_operations(&app).await {
+        if kind_of(&template) == Kind::InviteToken {
+            continue;
+        }
         let (path, body) = valid_request(&method, &template);
         let path = path.replace("{id}", &ids(kind_of(&template)));
         // Admin routes answer a recruiter 403 whatever the id (a role check that says nothing

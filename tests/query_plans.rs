@@ -175,3 +175,63 @@ fn lists_are_scoped_to_the_callers_organization() {
     let (sql, params) = candidates_query(&none, DEFAULT_ORG_ID);
     assert_eq!(run(&sql, &params), vec!["ub", "ua"]);
 }
+
+/// The organization lists added with jobs and invitations (src/store/org_sql.rs): each walks an
+/// index of its organization's rows in list order, never a scan and a sort.
+#[test]
+fn job_and_invitation_lists_walk_their_indexes() {
+    use interview_edge::store::org_sql::{
+        INVITATIONS_PAGE, INVITATION_COLUMNS, JOBS_PAGE, JOB_RESULTS, LIVE_EMAILS, MAIL_DUE,
+    };
+    let conn = db();
+    let text = |s: &str| Param::Text(s.to_owned());
+    let org = text(DEFAULT_ORG_ID);
+    let job = text("00000000-0000-4000-8000-0000000000j1");
+    let cases: Vec<(&str, String, Vec<Param>, &str)> = vec![
+        (
+            "jobs",
+            JOBS_PAGE.to_owned(),
+            vec![org.clone(), text(""), text(""), text(""), Param::Int(51)],
+            "idx_jobs_org",
+        ),
+        (
+            "jobs by status",
+            JOBS_PAGE.to_owned(),
+            vec![org.clone(), text("open"), text("2026-11-22T00:00:00.000Z"), text("x"), Param::Int(51)],
+            "idx_jobs_org",
+        ),
+        (
+            "invitations",
+            format!("SELECT {INVITATION_COLUMNS} {INVITATIONS_PAGE}"),
+            vec![org.clone(), job.clone(), text("sent"), text(""), text(""), Param::Int(51)],
+            "idx_invitations_org_job_created",
+        ),
+        (
+            "results",
+            JOB_RESULTS.to_owned(),
+            vec![org.clone(), job.clone()],
+            "idx_invitations_org_job_created",
+        ),
+        (
+            "live emails",
+            LIVE_EMAILS.to_owned(),
+            vec![job.clone(), text("[\"a@example.com\"]"), text("2026-11-22T00:00:00.000Z")],
+            "idx_invitations_job_email",
+        ),
+        (
+            "mail due",
+            MAIL_DUE.to_owned(),
+            vec![text("2026-11-22T00:00:00.000Z"), Param::Int(25)],
+            "idx_mail_outbox_due",
+        ),
+    ];
+    for (name, sql, params, index) in cases {
+        let p = plan(&conn, &sql, &params);
+        assert!(p.contains(index), "{name} must use {index}:\n{p}");
+        assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{name} sorts:\n{p}");
+        assert!(
+            !p.lines().any(|l| l.starts_with("SCAN v") || l == "SCAN jobs" || l == "SCAN mail_outbox"),
+            "{name} scans:\n{p}"
+        );
+    }
+}

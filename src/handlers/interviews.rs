@@ -35,6 +35,30 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let mode = f.optional_enum("mode", InterviewMode::parse, MODES).unwrap_or(InterviewMode::Text);
     f.finish()?;
     let role_type = role_type.ok_or_else(ApiError::internal)?;
+    start_guards(ctx, &me).await?;
+    let skill_areas = match &resume_id {
+        None => None,
+        Some(rid) => Some(resume_skill_areas(ctx, &me, rid, role_type).await?),
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let body = StartInterview {
+        interview_id: InterviewId::new(id.clone()),
+        candidate_id: UserId::new(me.user_id.clone()),
+        role_type,
+        mode,
+        resume_id,
+        skill_areas,
+        // Self-started interviews belong to the default organization (docs/organizations.md).
+        org_id: Some(ctx.config.default_org_id.clone()),
+    };
+    forward(ctx, &me, &id, InterviewRequest::Start(body)).await
+}
+
+/// What every start passes first: the account's start rate and its daily spend budget.
+///
+/// # Errors
+/// 429 `RATE_LIMITED` or `QUOTA_EXCEEDED`.
+pub(crate) async fn start_guards(ctx: &Ctx<'_>, me: &Principal) -> Result<(), ApiError> {
     let per_hour = ctx.config.starts_per_hour.max(1);
     let rule = Rule { capacity: per_hour, refill_per_minute: f64::from(per_hour) / 60.0 };
     ctx.rate_limit(&format!("starts:{}", me.user_id), rule, ErrorCode::RateLimited).await?;
@@ -53,22 +77,7 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
             .with_retry_after(3600));
         }
     }
-    let skill_areas = match &resume_id {
-        None => None,
-        Some(rid) => Some(resume_skill_areas(ctx, &me, rid, role_type).await?),
-    };
-    let id = uuid::Uuid::new_v4().to_string();
-    let body = StartInterview {
-        interview_id: InterviewId::new(id.clone()),
-        candidate_id: UserId::new(me.user_id.clone()),
-        role_type,
-        mode,
-        resume_id,
-        skill_areas,
-        // Self-started interviews belong to the default organization (docs/organizations.md).
-        org_id: Some(ctx.config.default_org_id.clone()),
-    };
-    forward(ctx, &me, &id, InterviewRequest::Start(body)).await
+    Ok(())
 }
 
 /// The skill areas a caller's parsed resume suggests for `role`.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod interviews;
+pub mod invitations;
 pub mod jobs;
 pub mod quotas;
 pub mod realtime;

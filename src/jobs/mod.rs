@@ -6,6 +6,7 @@
 //! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
 //!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
+pub(crate) mod mail;
 pub(crate) mod parsing;
 pub(crate) mod resumes;
 mod video_retention;
@@ -25,6 +26,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let cron = event.cron();
     if cron == FREQUENT {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
+        run(&env, "mail", mail::run(&env).await).await;
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;
         run(&env, "login_failures_prune", prune_login_failures(&env).await).await;

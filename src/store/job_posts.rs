@@ -132,14 +132,9 @@ pub async fn list(
     limit: u32,
 ) -> worker::Result<Vec<Value>> {
     let (key, id) = cursor.unwrap_or(("", ""));
-    db.prepare(
-        "SELECT id, title, role_family, status, current_version, deadline, created_at, updated_at FROM jobs \
-         WHERE org_id = ?1 AND (?2 IS NULL OR status = ?2) \
-         AND (?3 = '' OR updated_at < ?3 OR (updated_at = ?3 AND id < ?4)) \
-         ORDER BY updated_at DESC, id DESC LIMIT ?5",
-    )
-    .bind(&[text(org_id), opt_text(status), text(key), text(id), int(i64::from(limit) + 1)])?
-    .all()
-    .await?
-    .results::<Value>()
+    db.prepare(super::org_sql::JOBS_PAGE)
+        .bind(&[text(org_id), opt_text(status), text(key), text(id), int(i64::from(limit) + 1)])?
+        .all()
+        .await?
+        .results::<Value>()
 }

@@ -6,6 +6,7 @@
 //! - D1 repositories (wasm32 only): parameterised SQL bound to the `worker` D1 binding.
 
 pub mod listing;
+pub mod org_sql;
 pub mod projection;
 pub mod quotas;
 
@@ -14,9 +15,13 @@ mod d1;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod interviews;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod invitations;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod job_posts;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod jobs;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod mail;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod recruiter;
 #[cfg(target_arch = "wasm32")]

@@ -161,7 +161,12 @@ impl TestApp {
 
     /// Registers a candidate with a unique email from a fresh client IP (asserting 201).
     pub async fn register(&self, full_name: &str) -> Account {
-        let email = format!("t-{}@example.com", unique());
+        self.register_as(&format!("t-{}@example.com", unique()), full_name).await
+    }
+
+    /// Registers a candidate with `email` from a fresh client IP (asserting 201).
+    pub async fn register_as(&self, email: &str, full_name: &str) -> Account {
+        let email = email.to_owned();
         let (status, body) = send(
             self.request(Method::POST, "/api/v1/auth/register", "")
                 .header("CF-Connecting-IP", unique_ip())

@@ -74,6 +74,19 @@ pub struct Config {
     pub feedback_auto_send_hours: f64,
     pub feedback_webhook_url: Option<String>,
     pub feedback_webhook_secret: Option<String>,
+    /// Which mailer sends email (`MAILER`: `none` by default, `dev` for the local dev mailbox,
+    /// `http` for an HTTP email API; docs/email.md).
+    pub mailer: MailerKind,
+    /// The sender address (`MAIL_FROM`).
+    pub mail_from: String,
+    /// The HTTP email API's endpoint (`MAIL_API_URL`, required with `MAILER = "http"`).
+    pub mail_api_url: Option<String>,
+    /// Its API key (secret `MAIL_API_KEY`), sent as a bearer token.
+    pub mail_api_key: Option<String>,
+    /// First retry delay of a failed send in seconds; later ones grow 4× (default 60).
+    pub mail_retry_base_secs: f64,
+    /// Where links in emails point (`PUBLIC_BASE_URL`); absent: the request's own origin.
+    pub public_base_url: Option<String>,
     /// Test-only fault injection switches (comma-separated; empty in every real deployment).
     pub test_faults: Vec<String>,
 }
@@ -91,6 +104,7 @@ impl std::fmt::Display for ConfigError {
 }
 
 pub use crate::domain::enums::AiProviderKind;
+pub use crate::domain::enums::MailerKind;
 
 /// Minimum JWT secret length in bytes (docs/accounts.md).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -201,6 +215,15 @@ impl Config {
             feedback_auto_send_hours: float("FEEDBACK_AUTO_SEND_HOURS", 4.0)?,
             feedback_webhook_url: get("FEEDBACK_WEBHOOK_URL"),
             feedback_webhook_secret: get("FEEDBACK_WEBHOOK_SECRET"),
+            mailer: match get("MAILER") {
+                None => MailerKind::None,
+                Some(v) => MailerKind::parse(&v).ok_or(ConfigError { name: "MAILER" })?,
+            },
+            mail_from: text("MAIL_FROM", "Interview Edge <no-reply@interview-edge.invalid>"),
+            mail_api_url: get("MAIL_API_URL"),
+            mail_api_key: get("MAIL_API_KEY"),
+            mail_retry_base_secs: float("MAIL_RETRY_BASE_SECS", 60.0)?,
+            public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             test_faults: text("TEST_FAULTS", "")
                 .split(',')
                 .map(|f| f.trim().to_owned())
@@ -218,6 +241,9 @@ impl Config {
         }
         if config.answer_rate_burst == 0 {
             return Err(ConfigError { name: "ANSWER_RATE_BURST" });
+        }
+        if config.mailer == MailerKind::Http && config.mail_api_url.is_none() {
+            return Err(ConfigError { name: "MAIL_API_URL" });
         }
         if !is_canonical_uuid(&config.default_org_id) {
             return Err(ConfigError { name: "DEFAULT_ORG_ID" });
@@ -318,6 +344,20 @@ mod tests {
     }
 
     #[test]
+    fn the_http_mailer_needs_its_endpoint() {
+        assert_eq!(config(&[]).expect("defaults").mailer, MailerKind::None);
+        assert_eq!(config(&[("MAILER", "http")]).expect_err("no url").name, "MAIL_API_URL");
+        let c = config(&[
+            ("MAILER", "http"),
+            ("MAIL_API_URL", "https://mail.test/send"),
+            ("PUBLIC_BASE_URL", "https://a.test/"),
+        ])
+        .expect("parses");
+        assert_eq!(c.mailer, MailerKind::Http);
+        assert_eq!(c.public_base_url.as_deref(), Some("https://a.test"));
+    }
+
+    #[test]
     fn short_jwt_secret_is_treated_as_absent() {
         let c = config(&[("JWT_SECRET", "too-short")]).expect("parses");
         assert!(c.jwt_secret.is_none());
@@ -333,6 +373,7 @@ mod tests {
             ("SHOW_LIVE_FEEDBACK", "perhaps"),
             ("INTERVIEW_COST_CAP_USD", "-1"),
             ("ABANDON_AFTER_MINUTES", "NaN"),
+            ("MAILER", "carrier-pigeon"),
         ] {
             let err = config(&[(name, value)]).expect_err(name);
             assert_eq!(err.name, name);

@@ -31,6 +31,13 @@ pub enum ErrorCode {
     UploadIncomplete,
     UploadConflict,
     EditConflict,
+    InvitationNotFound,
+    InvitationExpired,
+    InvitationRevoked,
+    InvitationUsed,
+    InvitationEmailMismatch,
+    InvitationClosed,
+    JobNotOpen,
     RangeNotSatisfiable,
     UpgradeRequired,
     Internal,
@@ -62,6 +69,13 @@ impl ErrorCode {
         ErrorCode::UploadIncomplete,
         ErrorCode::UploadConflict,
         ErrorCode::EditConflict,
+        ErrorCode::InvitationNotFound,
+        ErrorCode::InvitationExpired,
+        ErrorCode::InvitationRevoked,
+        ErrorCode::InvitationUsed,
+        ErrorCode::InvitationEmailMismatch,
+        ErrorCode::InvitationClosed,
+        ErrorCode::JobNotOpen,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::UpgradeRequired,
         ErrorCode::Internal,
@@ -95,6 +109,13 @@ impl ErrorCode {
             ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
             ErrorCode::UploadConflict => "UPLOAD_CONFLICT",
             ErrorCode::EditConflict => "EDIT_CONFLICT",
+            ErrorCode::InvitationNotFound => "INVITATION_NOT_FOUND",
+            ErrorCode::InvitationExpired => "INVITATION_EXPIRED",
+            ErrorCode::InvitationRevoked => "INVITATION_REVOKED",
+            ErrorCode::InvitationUsed => "INVITATION_USED",
+            ErrorCode::InvitationEmailMismatch => "INVITATION_EMAIL_MISMATCH",
+            ErrorCode::InvitationClosed => "INVITATION_CLOSED",
+            ErrorCode::JobNotOpen => "JOB_NOT_OPEN",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -115,8 +136,10 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Unauthorized | ErrorCode::TokenExpired => 401,
-            ErrorCode::Forbidden | ErrorCode::VideoConsentRequired => 403,
-            ErrorCode::NotFound => 404,
+            ErrorCode::Forbidden | ErrorCode::VideoConsentRequired | ErrorCode::InvitationEmailMismatch => {
+                403
+            }
+            ErrorCode::NotFound | ErrorCode::InvitationNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken
             | ErrorCode::InterviewCompleted
@@ -124,7 +147,10 @@ impl ErrorCode {
             | ErrorCode::AiResponsePending
             | ErrorCode::UploadIncomplete
             | ErrorCode::UploadConflict
-            | ErrorCode::EditConflict => 409,
+            | ErrorCode::EditConflict
+            | ErrorCode::InvitationClosed
+            | ErrorCode::JobNotOpen => 409,
+            ErrorCode::InvitationExpired | ErrorCode::InvitationRevoked | ErrorCode::InvitationUsed => 410,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
@@ -306,6 +332,13 @@ mod tests {
             ("UPLOAD_INCOMPLETE", 409),
             ("UPLOAD_CONFLICT", 409),
             ("EDIT_CONFLICT", 409),
+            ("INVITATION_NOT_FOUND", 404),
+            ("INVITATION_EMAIL_MISMATCH", 403),
+            ("INVITATION_CLOSED", 409),
+            ("JOB_NOT_OPEN", 409),
+            ("INVITATION_EXPIRED", 410),
+            ("INVITATION_REVOKED", 410),
+            ("INVITATION_USED", 410),
             ("RANGE_NOT_SATISFIABLE", 416),
             ("INTERNAL", 500),
         ];

@@ -99,6 +99,35 @@ string_enum! {
 }
 
 string_enum! {
+    /// Where an invitation to a job stands (docs/jobs.md#invitations). `Expired` and `Completed`
+    /// are also derived on read from the expiry and the interview's status.
+    InvitationStatus {
+        Sent => "sent",
+        Opened => "opened",
+        Started => "started",
+        Completed => "completed",
+        Expired => "expired",
+        Revoked => "revoked",
+    }
+}
+
+string_enum! {
+    /// Where one outgoing email stands in the mail outbox (docs/email.md).
+    MailStatus { Pending => "pending", Sent => "sent", Failed => "failed" }
+}
+
+string_enum! {
+    /// Which mailer sends email (`MAILER`; docs/email.md): none, the dev mailbox (local only),
+    /// or an HTTP email API.
+    MailerKind { None => "none", Dev => "dev", Http => "http" }
+}
+
+string_enum! {
+    /// What an outgoing email is for.
+    MailKind { Invitation => "invitation", StaffInvite => "staff_invite" }
+}
+
+string_enum! {
     /// Question difficulty, in ascending order (`Ord` follows it).
     Difficulty {
         Warmup => "warmup",

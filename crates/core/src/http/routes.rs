@@ -54,6 +54,17 @@ pub enum Route {
     JobList,
     JobGet,
     JobUpdate,
+    InvitationCreate,
+    InvitationList,
+    InvitationGet,
+    InvitationResend,
+    InvitationRevoke,
+    JobResults,
+    JobCompare,
+    InvitePublic,
+    InviteAccept,
+    DevMailbox,
+    DevMailboxClear,
 }
 
 /// One entry of the table.
@@ -122,6 +133,19 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/jobs", Route::JobList, true),
     def("GET", "/api/v1/jobs/{id}", Route::JobGet, true),
     def("PATCH", "/api/v1/jobs/{id}", Route::JobUpdate, true),
+    def("POST", "/api/v1/jobs/{id}/invitations", Route::InvitationCreate, true),
+    def("GET", "/api/v1/jobs/{id}/invitations", Route::InvitationList, true),
+    def("GET", "/api/v1/jobs/{id}/results", Route::JobResults, true),
+    def("GET", "/api/v1/jobs/{id}/compare", Route::JobCompare, true),
+    def("GET", "/api/v1/invitations/{id}", Route::InvitationGet, true),
+    def("POST", "/api/v1/invitations/{id}/resend", Route::InvitationResend, true),
+    def("POST", "/api/v1/invitations/{id}/revoke", Route::InvitationRevoke, true),
+    // The emailed link's token is the credential: no bearer token to look at an invitation.
+    def("GET", "/api/v1/invite/{id}", Route::InvitePublic, false),
+    def("POST", "/api/v1/invite/{id}/accept", Route::InviteAccept, true),
+    // Only with MAILER = "dev" (404 otherwise): the local dev mailbox.
+    def("GET", "/api/v1/dev/mailbox", Route::DevMailbox, false),
+    def("DELETE", "/api/v1/dev/mailbox", Route::DevMailboxClear, false),
 ];
 
 /// A matched route with its path parameters, in pattern order.

@@ -1,0 +1,199 @@
+//! The `mail_outbox` and `dev_mailbox` tables (docs/email.md). Messages are queued as prepared
+//! statements for the caller's batch (so a message exists exactly when the change it announces
+//! does); the sender claims one due message at a time, so two senders never send it twice.
+
+use serde::Deserialize;
+use serde_json::Value;
+use worker::{D1Database, D1PreparedStatement};
+
+use super::{int, opt_text, text};
+use crate::domain::mail::OutgoingMail;
+
+/// A message the sender claimed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueuedMail {
+    pub id: String,
+    pub kind: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub ref_id: Option<String>,
+    pub attempts: i64,
+}
+
+/// The statement that queues `mail` (for the caller's batch). A second statement with the same
+/// `dedupe_key` changes nothing.
+///
+/// # Errors
+/// Binding failures.
+pub fn enqueue(
+    db: &D1Database,
+    id: &str,
+    mail: &OutgoingMail,
+    ref_id: Option<&str>,
+    dedupe_key: &str,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    db.prepare(
+        "INSERT INTO mail_outbox (id, kind, to_addr, subject, body_text, ref_id, dedupe_key, status, attempts, \
+         next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&[
+        text(id),
+        text(mail.kind.as_str()),
+        text(&mail.to),
+        text(&mail.subject),
+        text(&mail.text),
+        opt_text(ref_id),
+        text(dedupe_key),
+        text(now),
+    ])
+}
+
+/// Ids of pending messages due at `now`, oldest first (at most `limit`); `only` narrows to
+/// given ids (the ones a request just queued).
+///
+/// # Errors
+/// D1 failures.
+pub async fn due(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows = db
+        .prepare(super::org_sql::MAIL_DUE)
+        .bind(&[text(now), int(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<Id>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Claims message `id` for one attempt: counts the attempt and leases it until `lease_until`
+/// (a sender that dies mid-send leaves it to a later run). `None` when another sender has it,
+/// or it is not due.
+///
+/// # Errors
+/// D1 failures.
+pub async fn claim(
+    db: &D1Database,
+    id: &str,
+    now: &str,
+    lease_until: &str,
+) -> worker::Result<Option<QueuedMail>> {
+    let claimed = db
+        .prepare(
+            "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?3 \
+             WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2",
+        )
+        .bind(&[text(id), text(now), text(lease_until)])?
+        .run()
+        .await?;
+    if claimed.meta()?.and_then(|m| m.changes).unwrap_or(0) != 1 {
+        return Ok(None);
+    }
+    db.prepare(
+        "SELECT id, kind, to_addr, subject, body_text, ref_id, attempts FROM mail_outbox WHERE id = ?1",
+    )
+    .bind(&[text(id)])?
+    .first::<QueuedMail>(None)
+    .await
+}
+
+/// The table an email's delivery state is mirrored on (`send_attempts`, `last_send_error`,
+/// `sent_at`), by kind.
+fn mirror_table(kind: &str) -> Option<&'static str> {
+    match kind {
+        "invitation" => Some("invitations"),
+        "staff_invite" => Some("staff_invites"),
+        _ => None,
+    }
+}
+
+/// Records the outcome of an attempt: `sent` (body blanked), `failed` (given up; body blanked,
+/// error kept) or a retry at `retry_at`; mirrored on the invitation it announces.
+///
+/// # Errors
+/// D1 failures.
+pub async fn record(
+    db: &D1Database,
+    mail: &QueuedMail,
+    outcome: Outcome<'_>,
+    now: &str,
+) -> worker::Result<()> {
+    let (status, next, error) = match outcome {
+        Outcome::Sent => ("sent", now, None),
+        Outcome::Retry { at, error } => ("pending", at, Some(error)),
+        Outcome::Failed { error } => ("failed", now, Some(error)),
+    };
+    let error = error.map(|e| e.chars().take(300).collect::<String>());
+    let mut statements = vec![db
+        .prepare(
+            "UPDATE mail_outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4, \
+             sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END, \
+             body_text = CASE WHEN ?2 = 'pending' THEN body_text ELSE '' END WHERE id = ?1",
+        )
+        .bind(&[text(&mail.id), text(status), text(next), opt_text(error.as_deref()), text(now)])?];
+    if let (Some(table), Some(ref_id)) = (mirror_table(&mail.kind), mail.ref_id.as_deref()) {
+        // Only the newest message of an invitation speaks for it (a resend supersedes the first).
+        let sent_at = if status == "sent" { "?4" } else { "sent_at" };
+        statements.push(
+            db.prepare(format!(
+                "UPDATE {table} SET send_attempts = ?2, last_send_error = ?3, sent_at = {sent_at} WHERE id = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.ref_id = ?1 AND m.id <> ?5 \
+                 AND m.created_at > (SELECT created_at FROM mail_outbox WHERE id = ?5))"
+            ))
+            .bind(&[text(ref_id), int(mail.attempts), opt_text(error.as_deref()), text(now), text(&mail.id)])?,
+        );
+    }
+    db.batch(statements).await?;
+    Ok(())
+}
+
+/// What became of one attempt, as stored.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Sent,
+    Retry { at: &'a str, error: &'a str },
+    Failed { error: &'a str },
+}
+
+/// Puts a message in the dev mailbox (`MAILER = "dev"`).
+///
+/// # Errors
+/// D1 failures.
+pub async fn dev_deliver(db: &D1Database, mail: &QueuedMail, now: &str) -> worker::Result<()> {
+    db.prepare(
+        "INSERT INTO dev_mailbox (id, kind, to_addr, subject, body_text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&[text(&mail.id), text(&mail.kind), text(&mail.to_addr), text(&mail.subject), text(&mail.body_text), text(now)])?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// The dev mailbox, newest first, optionally for one address.
+///
+/// # Errors
+/// D1 failures.
+pub async fn dev_messages(db: &D1Database, to: Option<&str>) -> worker::Result<Vec<Value>> {
+    db.prepare(
+        "SELECT id, kind, to_addr AS \"to\", subject, body_text AS text, created_at FROM dev_mailbox \
+         WHERE (?1 IS NULL OR to_addr = ?1) ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .bind(&[opt_text(to)])?
+    .all()
+    .await?
+    .results::<Value>()
+}
+
+/// Empties the dev mailbox.
+///
+/// # Errors
+/// D1 failures.
+pub async fn dev_clear(db: &D1Database) -> worker::Result<()> {
+    db.prepare("DELETE FROM dev_mailbox").run().await?;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The SQL of the organization lists added with jobs and invitations, as constants compiled on
+//! every target, so that `tests/query_plans.rs` checks their plans against the real schema in
+//! SQLite natively; the D1 repositories (`job_posts`, `invitations`, `mail`) bind them.
+
+/// Organization `?1`'s jobs, optionally by status `?2`, after the keyset cursor (`?3` =
+/// updated_at, `?4` = id; `''` for the first page), newest change first, `?5` rows.
+pub const JOBS_PAGE: &str =
+    "SELECT id, title, role_family, status, current_version, deadline, created_at, updated_at FROM jobs \
+     WHERE org_id = ?1 AND (?2 IS NULL OR status = ?2) \
+     AND (?3 = '' OR updated_at < ?3 OR (updated_at = ?3 AND id < ?4)) \
+     ORDER BY updated_at DESC, id DESC LIMIT ?5";
+
+/// The columns every invitation read selects (with the started interview's status).
+pub const INVITATION_COLUMNS: &str =
+    "v.id, v.org_id, v.job_id, v.email, v.status, v.expires_at, v.created_at, \
+     v.sent_at, v.opened_at, v.started_at, v.interview_id, v.send_attempts, v.last_send_error, \
+     (SELECT i.status FROM interviews i WHERE i.id = v.interview_id) AS interview_status, \
+     (SELECT i.completed_at FROM interviews i WHERE i.id = v.interview_id) AS completed_at";
+
+/// Organization `?1`'s job `?2`'s invitations, optionally by stored status `?3`, after the
+/// keyset cursor (`?4` = created_at, `?5` = id), newest first, `?6` rows.
+pub const INVITATIONS_PAGE: &str =
+    "FROM invitations v WHERE v.org_id = ?1 AND v.job_id = ?2 AND (?3 IS NULL OR v.status = ?3) \
+     AND (?4 = '' OR v.created_at < ?4 OR (v.created_at = ?4 AND v.id < ?5)) \
+     ORDER BY v.created_at DESC, v.id DESC LIMIT ?6";
+
+/// Which of the addresses in the JSON array `?2` have a live invitation to job `?1` at `?3`.
+pub const LIVE_EMAILS: &str = "SELECT DISTINCT email FROM invitations WHERE job_id = ?1 \
+     AND email IN (SELECT value FROM json_each(?2)) \
+     AND status <> 'revoked' AND (status IN ('started', 'completed') OR expires_at > ?3)";
+
+/// Organization `?1`'s job `?2`'s results: invitations with candidate, interview and assessment.
+pub const JOB_RESULTS: &str = "SELECT v.id AS invitation_id, v.email, v.status AS stored_status, v.expires_at, \
+     v.candidate_id, u.full_name AS candidate_name, v.interview_id, i.status AS interview_status, \
+     COALESCE(a.overall_score, i.overall_score) AS overall_score, a.skill_scores, \
+     i.started_at, i.completed_at, v.created_at \
+     FROM invitations v LEFT JOIN interviews i ON i.id = v.interview_id \
+     LEFT JOIN users u ON u.id = v.candidate_id LEFT JOIN assessment_results a ON a.interview_id = v.interview_id \
+     WHERE v.org_id = ?1 AND v.job_id = ?2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1000";
+
+/// The interviews of the JSON array `?3` that organization `?1`'s job `?2` started, for the comparison.
+pub const JOB_COMPARE: &str =
+    "SELECT i.id AS interview_id, u.full_name AS candidate_name, i.status AS interview_status, \
+     COALESCE(a.overall_score, i.overall_score) AS overall_score, a.skill_scores, a.skill_boundary_map, \
+     a.integrity_flags \
+     FROM invitations v JOIN interviews i ON i.id = v.interview_id JOIN users u ON u.id = i.candidate_id \
+     LEFT JOIN assessment_results a ON a.interview_id = i.id \
+     WHERE v.org_id = ?1 AND v.job_id = ?2 AND v.interview_id IN (SELECT value FROM json_each(?3))";
+
+/// Pending messages due at `?1`, oldest first, `?2` of them.
+pub const MAIL_DUE: &str = "SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= ?1 \
+     ORDER BY next_attempt_at, id LIMIT ?2";

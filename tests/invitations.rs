@@ -1,0 +1,376 @@
+//! Invitations end to end against `wrangler dev` (docs/jobs.md#invitations, docs/email.md): a
+//! recruiter invites emails to an open job; each gets a single-use link by email (here the dev
+//! mailbox); the invited candidate registers, opens the link and starts exactly one interview
+//! for the job; expired, revoked and used links and other addresses are refused; a failing mail
+//! provider is retried and its failure shows on the invitation.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use common::app::error_code;
+use common::{d1_query, unique, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const FREQUENT_CRON: &str = "*%2F5+*+*+*+*";
+/// The dev mailbox, and retries due at once (so a test can drive them with the cron).
+const DEV: &[(&str, &str)] = &[("MAILER", "dev"), ("MAIL_RETRY_BASE_SECS", "0")];
+
+fn job_body(title: &str) -> Value {
+    json!({
+        "title": title,
+        "description": "Build and run the Python services behind our billing platform.",
+        "role_family": "python",
+        "questions": [
+            {"text": "What is the difference between a list and a tuple in Python?", "skill_area": "data_model_types",
+             "level": "warmup", "rubric": [{"point": "tuples are immutable", "synonyms": ["cannot be changed", "immutable"]}]},
+            {"text": "How does a Python generator differ from a function returning a list?", "skill_area": "iteration_generators",
+             "level": "intermediate", "rubric": [{"point": "values are produced lazily", "synonyms": ["lazy", "on demand", "yield"]}]},
+            {"text": "How would you find a memory leak in a long-running Python service?", "skill_area": "data_model_types",
+             "level": "advanced", "rubric": [{"point": "compare heap snapshots", "synonyms": ["tracemalloc", "snapshot"]}]}
+        ],
+        "status": "open"
+    })
+}
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
+    common::app::send(app.request(Method::PATCH, path, token).json(body)).await
+}
+
+async fn open_job(app: &TestApp, recruiter: &str) -> String {
+    let (status, job) = app.post(recruiter, "/api/v1/jobs", &job_body("Python engineer")).await;
+    assert_eq!(status, 201, "job: {job}");
+    job["id"].as_str().expect("job id").to_owned()
+}
+
+/// The token in an invitation link (`…/#/invite/{token}`).
+fn token_of(link: &str) -> String {
+    let token = link.rsplit("/invite/").next().expect("an invite link").to_owned();
+    assert_eq!(token.len(), 43, "{link}");
+    token
+}
+
+/// The dev mailbox's messages to `to`, waiting (and running the sender via the cron) until
+/// there are `count`.
+async fn mailbox(app: &TestApp, to: &str, count: usize) -> Vec<Value> {
+    for _ in 0..40 {
+        let (status, body) = app.get("", &format!("/api/v1/dev/mailbox?to={to}")).await;
+        assert_eq!(status, 200, "{body}");
+        let messages = body["messages"].as_array().cloned().unwrap_or_default();
+        if messages.len() >= count {
+            return messages;
+        }
+        app.get("", &format!("/__scheduled?cron={FREQUENT_CRON}")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("{count} message(s) to {to} never arrived");
+}
+
+#[tokio::test]
+async fn an_invited_candidate_starts_exactly_one_interview_through_the_emailed_link() {
+    let app = TestApp::with(DEV);
+    // A second organization, so the candidate (a global account) interviews outside the default one.
+    let admin = app.admin_of_new_org(&format!("Acme Payments {}", unique())).await;
+    let recruiter = app.staff(&admin, "recruiter").await;
+    let job = open_job(&app, &recruiter).await;
+    let (ada, bob) = (format!("ada-{}@example.com", unique()), format!("bob-{}@example.com", unique()));
+
+    // Bulk invite: a case variant of the same address is skipped as a duplicate.
+    let path = format!("/api/v1/jobs/{job}/invitations");
+    let (status, invited) =
+        app.post(&recruiter, &path, &json!({"emails": [ada, bob, ada.to_uppercase()]})).await;
+    assert_eq!(status, 201, "{invited}");
+    let invitations = invited["invitations"].as_array().expect("invitations");
+    assert_eq!(invitations.len(), 2, "{invited}");
+    assert_eq!(invited["skipped"], json!([{"email": ada, "reason": "duplicate"}]));
+    assert!(invitations.iter().all(|i| i["status"] == "sent" && i["link"].is_string()), "{invited}");
+    let ada_invitation = invitations.iter().find(|i| i["email"] == ada.as_str()).expect("ada's invitation");
+    let ada_id = ada_invitation["id"].as_str().expect("id").to_owned();
+    let ada_link = ada_invitation["link"].as_str().expect("link").to_owned();
+    let bob_id = invitations.iter().find(|i| i["email"] == bob.as_str()).expect("bob's")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Inviting an address with a live invitation again skips it.
+    let (status, again) = app.post(&recruiter, &path, &json!({"emails": [bob]})).await;
+    assert_eq!((status, again["invitations"].as_array().map(Vec::len)), (201, Some(0)), "{again}");
+    assert_eq!(again["skipped"][0]["reason"], "already_invited");
+    // The link is shown once: reads never carry it; only the token's hash is stored.
+    let (_, read) = app.get(&recruiter, &format!("/api/v1/invitations/{ada_id}")).await;
+    assert!(read.get("link").is_none(), "{read}");
+    let token = token_of(&ada_link);
+    let stored = d1_query(app.server, &format!("SELECT token_hash FROM invitations WHERE id = '{ada_id}'"));
+    assert_ne!(stored[0]["token_hash"].as_str(), Some(token.as_str()));
+
+    // The email arrives in the dev mailbox with the same working link, and says what it is for.
+    let messages = mailbox(&app, &ada, 1).await;
+    assert_eq!(messages.len(), 1, "one email per invitation");
+    let text = messages[0]["text"].as_str().expect("text");
+    assert!(text.contains(&ada_link), "the email carries the link");
+    assert!(messages[0]["subject"].as_str().expect("subject").contains("Python engineer"));
+    let (_, read) = app.get(&recruiter, &format!("/api/v1/invitations/{ada_id}")).await;
+    assert!(read["sent_at"].is_string() && read["last_send_error"].is_null(), "{read}");
+
+    // Opening the link (no account needed) shows the organization and the job, and marks it opened.
+    let (status, landing) = app.get("", &format!("/api/v1/invite/{token}")).await;
+    assert_eq!(status, 200, "{landing}");
+    assert!(landing["org"]["name"].as_str().expect("org").starts_with("Acme Payments"));
+    assert_eq!(landing["job"]["title"], "Python engineer");
+    assert_eq!(landing["job"]["description"], job_body("x")["description"]);
+    let (_, read) = app.get(&recruiter, &format!("/api/v1/invitations/{ada_id}")).await;
+    assert_eq!(read["status"], "opened", "{read}");
+
+    // Another account cannot use it; staff cannot either.
+    let eve = app.register("Eve Other").await;
+    let accept = format!("/api/v1/invite/{token}/accept");
+    let (status, body) = app.post(&eve.token, &accept, &json!({})).await;
+    assert_eq!((status, error_code(&body)), (403, "INVITATION_EMAIL_MISMATCH"), "{body}");
+    let (status, _) = app.post(&recruiter, &accept, &json!({})).await;
+    assert_eq!(status, 403);
+
+    // The invited address (any case) registers and starts the job's interview, once.
+    let candidate = app.register_as(&ada.to_uppercase(), "Ada Lovelace").await;
+    let (status, started) = app.post(&candidate.token, &accept, &json!({})).await;
+    assert_eq!(status, 201, "{started}");
+    let interview = started["id"].as_str().expect("interview id").to_owned();
+    assert!(started["first_question"].is_object(), "{started}");
+    let (status, _) = app.get(&candidate.token, &format!("/api/v1/interviews/{interview}")).await;
+    assert_eq!(status, 200, "the candidate reads their interview with another organization");
+    let (status, body) = app.post(&candidate.token, &accept, &json!({})).await;
+    assert_eq!((status, error_code(&body)), (410, "INVITATION_USED"), "{body}");
+    let (status, body) = app.get("", &format!("/api/v1/invite/{token}")).await;
+    assert_eq!((status, error_code(&body)), (410, "INVITATION_USED"), "{body}");
+    // The organization's staff see the interview; the invitation points at it.
+    let (status, _) = app.get(&recruiter, &format!("/api/v1/recruiter/interviews/{interview}")).await;
+    assert_eq!(status, 200);
+    let (_, read) = app.get(&recruiter, &format!("/api/v1/invitations/{ada_id}")).await;
+    assert_eq!(
+        (read["status"].as_str(), read["interview_id"].as_str()),
+        (Some("started"), Some(interview.as_str()))
+    );
+
+    // The job's results list both invitations with their statuses.
+    let (status, results) = app.get(&recruiter, &format!("/api/v1/jobs/{job}/results")).await;
+    assert_eq!(status, 200, "{results}");
+    let items = results["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{results}");
+    let row = |email: &str| items.iter().find(|r| r["email"] == email).cloned().expect("row");
+    assert_eq!(row(&ada)["invitation_status"], "started");
+    assert_eq!(row(&ada)["interview_status"], "in_progress");
+    assert_eq!(row(&ada)["candidate_name"], "Ada Lovelace");
+    assert_eq!(row(&bob)["invitation_status"], "sent");
+    assert!(row(&bob)["interview_id"].is_null());
+
+    // Revoked: the link stops working; it cannot be resent.
+    let (status, revoked) = app.post_empty(&recruiter, &format!("/api/v1/invitations/{bob_id}/revoke")).await;
+    assert_eq!((status, revoked["status"].as_str()), (200, Some("revoked")), "{revoked}");
+    let bob_token = token_of(
+        mailbox(&app, &bob, 1).await[0]["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .find(|l| l.contains("/invite/"))
+            .unwrap()
+            .trim(),
+    );
+    let (status, body) = app.get("", &format!("/api/v1/invite/{bob_token}")).await;
+    assert_eq!((status, error_code(&body)), (410, "INVITATION_REVOKED"), "{body}");
+    let (status, body) = app.post_empty(&recruiter, &format!("/api/v1/invitations/{bob_id}/resend")).await;
+    assert_eq!((status, error_code(&body)), (409, "INVITATION_CLOSED"), "{body}");
+    // Nor can a started one be revoked.
+    let (status, _) = app.post_empty(&recruiter, &format!("/api/v1/invitations/{ada_id}/revoke")).await;
+    assert_eq!(status, 409);
+
+    // Expired: refused; a resend gives a new link and the old one is dead.
+    let carl = format!("carl-{}@example.com", unique());
+    let (_, invited) = app.post(&recruiter, &path, &json!({"emails": [carl]})).await;
+    let carl_id = invited["invitations"][0]["id"].as_str().expect("id").to_owned();
+    let carl_token = token_of(invited["invitations"][0]["link"].as_str().expect("link"));
+    d1_query(
+        app.server,
+        &format!("UPDATE invitations SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = '{carl_id}'"),
+    );
+    let (status, body) = app.get("", &format!("/api/v1/invite/{carl_token}")).await;
+    assert_eq!((status, error_code(&body)), (410, "INVITATION_EXPIRED"), "{body}");
+    let carl_account = app.register_as(&carl, "Carl Candidate").await;
+    let (status, body) =
+        app.post(&carl_account.token, &format!("/api/v1/invite/{carl_token}/accept"), &json!({})).await;
+    assert_eq!((status, error_code(&body)), (410, "INVITATION_EXPIRED"), "{body}");
+    let (_, read) = app.get(&recruiter, &format!("/api/v1/invitations/{carl_id}")).await;
+    assert_eq!(read["status"], "expired");
+    let (status, resent) = app.post_empty(&recruiter, &format!("/api/v1/invitations/{carl_id}/resend")).await;
+    assert_eq!((status, resent["status"].as_str()), (200, Some("sent")), "{resent}");
+    let new_token = token_of(resent["link"].as_str().expect("a new link"));
+    assert_ne!(new_token, carl_token);
+    let (status, body) = app.get("", &format!("/api/v1/invite/{carl_token}")).await;
+    assert_eq!((status, error_code(&body)), (404, "INVITATION_NOT_FOUND"), "{body}");
+    assert_eq!(mailbox(&app, &carl, 2).await.len(), 2, "the resend is emailed too");
+    let (status, started) =
+        app.post(&carl_account.token, &format!("/api/v1/invite/{new_token}/accept"), &json!({})).await;
+    assert_eq!(status, 201, "{started}");
+
+    // Garbage tokens are simply not found; viewers cannot invite; a closed job takes no invitations.
+    let (status, body) = app.get("", "/api/v1/invite/not-a-token").await;
+    assert_eq!((status, error_code(&body)), (404, "INVITATION_NOT_FOUND"));
+    let viewer = app.staff(&admin, "viewer").await;
+    let (status, _) = app.post(&viewer, &path, &json!({"emails": ["v@example.com"]})).await;
+    assert_eq!(status, 403);
+    let (status, body) = app.post(&recruiter, &path, &json!({"emails": ["not an email"]})).await;
+    assert_eq!((status, error_code(&body)), (422, "VALIDATION_ERROR"), "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "emails[0]");
+    let (status, _) =
+        patch(&app, &recruiter, &format!("/api/v1/jobs/{job}"), &json!({"status": "closed"})).await;
+    assert_eq!(status, 200);
+    let (status, body) = app.post(&recruiter, &path, &json!({"emails": ["late@example.com"]})).await;
+    assert_eq!((status, error_code(&body)), (409, "JOB_NOT_OPEN"), "{body}");
+}
+
+/// A fake HTTP email API: answers 503 to the first two attempts for an address containing
+/// `flaky`, 422 (refused) for one containing `bounce`, 202 otherwise; records what it accepted.
+struct FakeMailApi {
+    port: u16,
+    accepted: Mutex<Vec<Value>>,
+    attempts: Mutex<Vec<String>>,
+}
+
+fn fake_mail_api() -> &'static FakeMailApi {
+    static API: OnceLock<&'static FakeMailApi> = OnceLock::new();
+    static PORT: AtomicU16 = AtomicU16::new(0);
+    API.get_or_init(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        PORT.store(listener.local_addr().expect("addr").port(), Ordering::SeqCst);
+        let api: &'static FakeMailApi = Box::leak(Box::new(FakeMailApi {
+            port: PORT.load(Ordering::SeqCst),
+            accepted: Mutex::new(Vec::new()),
+            attempts: Mutex::new(Vec::new()),
+        }));
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let mut stream = stream;
+                let _ = stream.set_nodelay(true);
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let body = loop {
+                    let n = stream.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        break Some(buf[end + 4..end + 4 + len].to_vec());
+                    }
+                };
+                let Some(body) = body else { continue };
+                let message: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let to = message["to"][0].as_str().unwrap_or_default().to_owned();
+                let tries = {
+                    let mut attempts = api.attempts.lock().unwrap();
+                    attempts.push(to.clone());
+                    attempts.iter().filter(|a| **a == to).count()
+                };
+                let status = if to.contains("bounce") {
+                    "422 Unprocessable Entity"
+                } else if to.contains("flaky") && tries <= 2 {
+                    "503 Service Unavailable"
+                } else {
+                    api.accepted.lock().unwrap().push(message);
+                    "202 Accepted"
+                };
+                let reply = format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}");
+                let _ = stream.write_all(reply.as_bytes());
+            }
+        });
+        api
+    })
+}
+
+#[tokio::test]
+async fn a_failing_mail_provider_is_retried_and_its_failure_shows_on_the_invitation() {
+    let api = fake_mail_api();
+    let url = format!("http://127.0.0.1:{}/emails", api.port);
+    let app = TestApp::with(&[
+        ("MAILER", "http"),
+        ("MAIL_API_URL", url.as_str()),
+        ("MAIL_RETRY_BASE_SECS", "0"),
+        ("MAIL_FROM", "Hiring <hiring@example.com>"),
+    ]);
+    let admin = app.admin().await;
+    let recruiter = app.staff(&admin, "recruiter").await;
+    let job = open_job(&app, &recruiter).await;
+    let (flaky, bounce) =
+        (format!("flaky-{}@example.com", unique()), format!("bounce-{}@example.com", unique()));
+    let (status, invited) = app
+        .post(&recruiter, &format!("/api/v1/jobs/{job}/invitations"), &json!({"emails": [flaky, bounce]}))
+        .await;
+    assert_eq!(status, 201, "{invited}");
+    let id_of = |email: &str| {
+        invited["invitations"].as_array().unwrap().iter().find(|i| i["email"] == email).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (flaky_id, bounce_id) = (id_of(&flaky), id_of(&bounce));
+    let recruiter = recruiter.as_str();
+    let read = |id: String| async move { app.get(recruiter, &format!("/api/v1/invitations/{id}")).await.1 };
+
+    // The first attempt (right after the request) fails: the failure is visible on the invitation.
+    let mut first = Value::Null;
+    for _ in 0..40 {
+        first = read(flaky_id.clone()).await;
+        if first["send_attempts"].as_u64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(first["send_attempts"].as_u64() >= Some(1), "{first}");
+    assert!(first["last_send_error"].as_str().is_some_and(|e| e.contains("503")), "{first}");
+    assert!(first["sent_at"].is_null());
+
+    // The cron retries until it goes through; the message is delivered once.
+    let mut done = Value::Null;
+    for _ in 0..20 {
+        app.get("", &format!("/__scheduled?cron={FREQUENT_CRON}")).await;
+        done = read(flaky_id.clone()).await;
+        if done["sent_at"].is_string() {
+            break;
+        }
+    }
+    assert!(done["sent_at"].is_string(), "{done}");
+    assert!(done["last_send_error"].is_null(), "{done}");
+    assert_eq!(done["send_attempts"], 3, "two failures, then success: {done}");
+    // More cron runs send nothing again.
+    app.get("", &format!("/__scheduled?cron={FREQUENT_CRON}")).await;
+    let accepted: Vec<Value> =
+        api.accepted.lock().unwrap().iter().filter(|m| m["to"][0] == flaky.as_str()).cloned().collect();
+    assert_eq!(accepted.len(), 1, "sent exactly once");
+    assert_eq!(accepted[0]["from"], "Hiring <hiring@example.com>");
+    assert!(accepted[0]["text"].as_str().unwrap().contains("/#/invite/"));
+
+    // A refused message is given up at once, and says so.
+    let bounced = read(bounce_id).await;
+    assert!(bounced["sent_at"].is_null(), "{bounced}");
+    assert_eq!(bounced["send_attempts"], 1, "{bounced}");
+    assert!(bounced["last_send_error"].as_str().is_some_and(|e| e.contains("refused")), "{bounced}");
+    // The message bodies (which held the links) are gone once settled.
+    let left = d1_query(
+        app.server,
+        "SELECT count(*) AS n FROM mail_outbox WHERE status <> 'pending' AND body_text <> ''",
+    );
+    assert_eq!(left[0]["n"], 0);
+    // No dev mailbox outside MAILER = "dev".
+    let (status, _) = app.get("", "/api/v1/dev/mailbox").await;
+    assert_eq!(status, 404);
+}
