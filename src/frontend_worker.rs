@@ -179,6 +179,11 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::InviteAccept => handlers::invitations::accept(req, ctx, id).await,
         Route::DevMailbox => handlers::invitations::dev_mailbox(req, ctx).await,
         Route::DevMailboxClear => handlers::invitations::dev_mailbox_clear(req, ctx).await,
+        Route::OrgGet => handlers::members::org(req, ctx).await,
+        Route::OrgMembers => handlers::members::list(req, ctx).await,
+        Route::OrgMemberInvite => handlers::members::invite(req, ctx).await,
+        Route::OrgMemberUpdate => handlers::members::update(req, ctx, id).await,
+        Route::StaffInviteAccept => handlers::members::accept(req, ctx, id).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

@@ -374,3 +374,86 @@ async fn a_failing_mail_provider_is_retried_and_its_failure_shows_on_the_invitat
     let (status, _) = app.get("", "/api/v1/dev/mailbox").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn an_org_admin_invites_staff_by_email_and_manages_their_roles() {
+    let app = TestApp::with(DEV);
+    let org_name = format!("Members Org {}", unique());
+    let admin = app.admin_of_new_org(&org_name).await;
+    let recruiter = app.staff(&admin, "recruiter").await;
+    let (status, org) = app.get(&recruiter, "/api/v1/org").await;
+    assert_eq!((status, org["name"].as_str()), (200, Some(org_name.as_str())), "{org}");
+    let (status, _) = app.get(&recruiter, "/api/v1/org/members").await;
+    assert_eq!(status, 403, "only admins manage members");
+    let (status, members) = app.get(&admin, "/api/v1/org/members").await;
+    assert_eq!(status, 200, "{members}");
+    assert_eq!(members["items"].as_array().map(Vec::len), Some(2), "the admin and the recruiter: {members}");
+
+    // Invite by email: the account exists, inactive and password-less, until the link is used.
+    let email = format!("new-staff-{}@example.com", unique());
+    let (status, invited) =
+        app.post(&admin, "/api/v1/org/members/invite", &json!({"email": email, "role": "recruiter"})).await;
+    assert_eq!(status, 201, "{invited}");
+    let member_id = invited["member"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        (invited["member"]["is_active"].as_bool(), invited["member"]["invited"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let (status, _) =
+        app.post(&admin, "/api/v1/org/members/invite", &json!({"email": email, "role": "viewer"})).await;
+    assert_eq!(status, 409, "one account per email");
+    let message = &mailbox(&app, &email, 1).await[0];
+    let link = message["text"]
+        .as_str()
+        .expect("text")
+        .lines()
+        .find(|l| l.contains("/#/staff-invite/"))
+        .expect("link")
+        .trim();
+    assert_eq!(link, invited["link"].as_str().expect("link"));
+    let token = link.rsplit('/').next().expect("token");
+    let (status, _) = common::app::send(
+        app.request(Method::POST, "/api/v1/auth/login", "")
+            .header("CF-Connecting-IP", common::unique_ip())
+            .json(&json!({"email": email, "password": "invited"})),
+    )
+    .await;
+    assert_eq!(status, 401, "no password works before the invitation is accepted");
+
+    // The link sets the password once and signs the member in, in the admin's organization.
+    let accept = format!("/api/v1/auth/staff-invite/{token}");
+    let (status, body) = app.post("", &accept, &json!({"password": "short"})).await;
+    assert_eq!((status, error_code(&body)), (422, "VALIDATION_ERROR"));
+    let password = "a-Long-enough-passphrase-42";
+    let (status, signed_in) =
+        app.post("", &accept, &json!({"password": password, "full_name": "Nora New"})).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let member = signed_in["token"].as_str().expect("token").to_owned();
+    let (_, me) = app.get(&member, "/api/v1/auth/me").await;
+    assert_eq!((me["role"].as_str(), me["full_name"].as_str()), (Some("recruiter"), Some("Nora New")));
+    assert_eq!(me["org_id"], org["id"]);
+    let (status, body) = app.post("", &accept, &json!({"password": password})).await;
+    assert_eq!((status, error_code(&body)), (404, "INVITATION_NOT_FOUND"), "single use: {body}");
+
+    // Role change applies at once; deactivation signs the member out; an admin cannot demote themselves.
+    let path = format!("/api/v1/org/members/{member_id}");
+    let (status, changed) = patch(&app, &admin, &path, &json!({"role": "viewer"})).await;
+    assert_eq!((status, changed["role"].as_str()), (200, Some("viewer")), "{changed}");
+    let (status, _) = app.post(&member, "/api/v1/jobs", &job_body("Viewer's job")).await;
+    assert_eq!(status, 403, "a viewer cannot write");
+    let (status, _) = patch(&app, &recruiter, &path, &json!({"is_active": false})).await;
+    assert_eq!(status, 403, "a recruiter cannot manage members");
+    let (status, changed) = patch(&app, &admin, &path, &json!({"is_active": false})).await;
+    assert_eq!((status, changed["is_active"].as_bool()), (200, Some(false)), "{changed}");
+    let (status, _) = app.get(&member, "/api/v1/jobs").await;
+    assert_eq!(status, 401);
+    let (_, me) = app.get(&admin, "/api/v1/auth/me").await;
+    let (status, body) = patch(
+        &app,
+        &admin,
+        &format!("/api/v1/org/members/{}", me["id"].as_str().unwrap()),
+        &json!({"role": "viewer"}),
+    )
+    .await;
+    assert_eq!((status, error_code(&body)), (422, "VALIDATION_ERROR"), "{body}");
+}

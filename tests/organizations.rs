@@ -37,7 +37,7 @@ fn kind_of(path: &str) -> Kind {
         Kind::Interview
     } else if path.starts_with("/api/v1/recruiter/candidates/{id}") {
         Kind::Candidate
-    } else if path.starts_with("/api/v1/admin/users/{id}") {
+    } else if path.starts_with("/api/v1/admin/users/{id}") || path.starts_with("/api/v1/org/members/{id}") {
         Kind::User
     } else if path.starts_with("/api/v1/resumes/{id}") {
         Kind::Resume
@@ -60,7 +60,9 @@ fn valid_request(method: &str, path: &str) -> (String, Option<Value>) {
             Some(json!({"microphone_ok": true, "camera_ok": true, "browser": "Firefox 133"}))
         }
         (_, p) if p.ends_with("/video-consent") => Some(json!({"consent": true})),
-        ("PATCH", p) if p.starts_with("/api/v1/admin/users") => Some(json!({"is_active": false})),
+        ("PATCH", p) if p.starts_with("/api/v1/admin/users") || p.starts_with("/api/v1/org/members") => {
+            Some(json!({"is_active": false}))
+        }
         ("PATCH", p) if p.starts_with("/api/v1/jobs") => {
             Some(json!({"title": "Renamed by another organization"}))
         }
@@ -194,11 +196,12 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         let path = path.replace("{id}", &ids(kind_of(&template)));
         // Admin routes answer a recruiter 403 whatever the id (a role check that says nothing
         // about the id); another organization's admin must get 404.
-        let callers: &[(&str, &String)] = if template.starts_with("/api/v1/admin/") {
-            &[("admin B", &admin_b)]
-        } else {
-            &[("admin B", &admin_b), ("recruiter B", &recruiter_b)]
-        };
+        let callers: &[(&str, &String)] =
+            if template.starts_with("/api/v1/admin/") || template.starts_with("/api/v1/org/") {
+                &[("admin B", &admin_b)]
+            } else {
+                &[("admin B", &admin_b), ("recruiter B", &recruiter_b)]
+            };
         for (who, token) in callers.iter().copied() {
             let (status, answer) = call(&app, token, &method, &path, body.as_ref()).await;
             assert_eq!(

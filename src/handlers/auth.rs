@@ -21,7 +21,7 @@ use crate::webcrypto;
 const BAD_CREDENTIALS: &str = "Invalid email or password.";
 
 /// Per-IP throttle shared by login and register.
-async fn throttle(ctx: &Ctx<'_>, req: &Request, action: &str) -> Result<(), ApiError> {
+pub(crate) async fn throttle(ctx: &Ctx<'_>, req: &Request, action: &str) -> Result<(), ApiError> {
     let per_minute = ctx.config.auth_ip_rate_per_minute;
     let rule = Rule { capacity: per_minute.max(1), refill_per_minute: f64::from(per_minute.max(1)) };
     ctx.rate_limit(&format!("auth-ip:{action}:{}", client_ip(req)), rule, ErrorCode::RateLimited).await
@@ -48,7 +48,7 @@ async fn derive(password: &str, salt: &[u8], iterations: u32, len: usize) -> Res
 const DUMMY_SALT: [u8; SALT_LEN] = [0x5a; SALT_LEN];
 
 /// The token answer shared by register, login and refresh.
-fn token_body(
+pub(crate) fn token_body(
     ctx: &Ctx<'_>,
     user_id: &str,
     role: UserRole,
@@ -199,7 +199,8 @@ pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let ok = match (&user, user.as_ref().and_then(|u| PasswordHash::parse(&u.password_hash))) {
         (Some(_), Some(h)) => h.matches(&derive(&password, &h.salt, h.iterations, h.hash.len()).await?),
         (user, _) => {
-            if let Some(u) = user {
+            if let Some(u) = user.as_ref().filter(|u| u.password_hash != store::users::INVITED_PASSWORD_HASH)
+            {
                 crate::platform::log_error("login", &format!("unreadable password hash for user {}", u.id));
             }
             // Same KDF work as a real check, then the same answer.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod interviews;
 pub mod invitations;
 pub mod jobs;
+pub mod members;
 pub mod quotas;
 pub mod realtime;
 pub mod recruiter;

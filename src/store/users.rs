@@ -239,3 +239,136 @@ pub async fn set_status(db: &D1Database, id: &str, status: UserStatus, now: &str
         .await?;
     Ok(())
 }
+
+/// The `password_hash` of a staff account invited by email that has not chosen its password yet:
+/// not a hash, so no password matches it.
+pub const INVITED_PASSWORD_HASH: &str = "invited";
+
+/// Organization `org_id`'s staff, newest first (at most 500).
+///
+/// # Errors
+/// D1 failures.
+pub async fn org_members(db: &D1Database, org_id: &str) -> worker::Result<Vec<UserRow>> {
+    db.prepare(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 AND role IN ('admin', 'recruiter', 'viewer') \
+         AND status <> 'deleted' ORDER BY created_at DESC, id DESC LIMIT 500"
+    ))
+    .bind(&[text(org_id)])?
+    .all()
+    .await?
+    .results::<UserRow>()
+}
+
+/// The statements creating an invited (inactive, password-less) staff account and its invite,
+/// for the caller's batch beside the email.
+///
+/// # Errors
+/// Binding failures.
+#[allow(clippy::too_many_arguments)]
+pub fn invite_staff(
+    db: &D1Database,
+    user: &NewUser<'_>,
+    invite_id: &str,
+    token_hash: &str,
+    expires_at: &str,
+    by: &str,
+) -> worker::Result<Vec<worker::D1PreparedStatement>> {
+    let account = db
+        .prepare(
+            "INSERT INTO users (id, email, password_hash, full_name, role, status, created_at, updated_at, org_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, 'inactive', ?6, ?6, ?7)",
+        )
+        .bind(&[
+            text(user.id),
+            text(user.email),
+            text(INVITED_PASSWORD_HASH),
+            text(user.full_name),
+            text(user.role.as_str()),
+            text(user.now),
+            text(user.org_id),
+        ])?;
+    let invite = db
+        .prepare(
+            "INSERT INTO staff_invites (id, org_id, user_id, token_hash, expires_at, created_by, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&[
+            text(invite_id),
+            text(user.org_id),
+            text(user.id),
+            text(token_hash),
+            text(expires_at),
+            text(by),
+            text(user.now),
+        ])?;
+    Ok(vec![account, invite])
+}
+
+/// An unused, unexpired staff invite by its token's hash: (invite id, user id).
+///
+/// # Errors
+/// D1 failures.
+pub async fn open_staff_invite(
+    db: &D1Database,
+    token_hash: &str,
+    now: &str,
+) -> worker::Result<Option<(String, String)>> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: String,
+        user_id: String,
+    }
+    Ok(db
+        .prepare("SELECT id, user_id FROM staff_invites WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2")
+        .bind(&[text(token_hash), text(now)])?
+        .first::<Row>(None)
+        .await?
+        .map(|r| (r.id, r.user_id)))
+}
+
+/// Uses a staff invite: sets the password (and name), activates the account, once. Returns
+/// whether this call used it.
+///
+/// # Errors
+/// D1 failures.
+pub async fn accept_staff_invite(
+    db: &D1Database,
+    invite_id: &str,
+    user_id: &str,
+    password_hash: &str,
+    full_name: Option<&str>,
+    now: &str,
+) -> worker::Result<bool> {
+    let used = db
+        .prepare("UPDATE staff_invites SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL")
+        .bind(&[text(invite_id), text(now)])?;
+    let account = db
+        .prepare(
+            "UPDATE users SET password_hash = ?2, full_name = COALESCE(?3, full_name), status = 'active', updated_at = ?4 \
+             WHERE id = ?1 AND password_hash = ?5 AND EXISTS (SELECT 1 FROM staff_invites WHERE id = ?6 AND used_at = ?4)",
+        )
+        .bind(&[
+            text(user_id),
+            text(password_hash),
+            opt_text(full_name),
+            text(now),
+            text(INVITED_PASSWORD_HASH),
+            text(invite_id),
+        ])?;
+    let results = db.batch(vec![used, account]).await?;
+    let changed =
+        |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    Ok(changed(0) == 1 && changed(1) == 1)
+}
+
+/// Changes a staff member's role.
+///
+/// # Errors
+/// D1 failures.
+pub async fn set_role(db: &D1Database, id: &str, role: UserRole, now: &str) -> worker::Result<()> {
+    db.prepare("UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1")
+        .bind(&[text(id), text(role.as_str()), text(now)])?
+        .run()
+        .await?;
+    Ok(())
+}

@@ -65,6 +65,11 @@ pub enum Route {
     InviteAccept,
     DevMailbox,
     DevMailboxClear,
+    OrgGet,
+    OrgMembers,
+    OrgMemberInvite,
+    OrgMemberUpdate,
+    StaffInviteAccept,
 }
 
 /// One entry of the table.
@@ -146,6 +151,12 @@ pub const ROUTES: &[RouteDef] = &[
     // Only with MAILER = "dev" (404 otherwise): the local dev mailbox.
     def("GET", "/api/v1/dev/mailbox", Route::DevMailbox, false),
     def("DELETE", "/api/v1/dev/mailbox", Route::DevMailboxClear, false),
+    def("GET", "/api/v1/org", Route::OrgGet, true),
+    def("GET", "/api/v1/org/members", Route::OrgMembers, true),
+    def("POST", "/api/v1/org/members/invite", Route::OrgMemberInvite, true),
+    def("PATCH", "/api/v1/org/members/{id}", Route::OrgMemberUpdate, true),
+    // The emailed link's token is the credential.
+    def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
 ];
 
 /// A matched route with its path parameters, in pattern order.
