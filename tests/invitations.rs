@@ -19,8 +19,12 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 const FREQUENT_CRON: &str = "*%2F5+*+*+*+*";
-/// The dev mailbox, and retries due at once (so a test can drive them with the cron).
-const DEV: &[(&str, &str)] = &[("MAILER", "dev"), ("MAIL_RETRY_BASE_SECS", "0")];
+/// The dev mailbox, retries due at once (so a test can drive them with the cron), and a small
+/// daily email quota per organization (the other tests stay well under it).
+const DEV: &[(&str, &str)] =
+    &[("MAILER", "dev"), ("MAIL_RETRY_BASE_SECS", "0"), ("INVITATION_EMAILS_PER_DAY", "40")];
+/// `INVITATION_EMAILS_PER_DAY` above.
+const EMAILS_PER_DAY: usize = 40;
 
 fn job_body(title: &str) -> Value {
     json!({
@@ -456,4 +460,49 @@ async fn an_org_admin_invites_staff_by_email_and_manages_their_roles() {
     )
     .await;
     assert_eq!((status, error_code(&body)), (422, "VALIDATION_ERROR"), "{body}");
+}
+
+#[tokio::test]
+async fn an_organization_cannot_send_more_invitation_emails_than_its_daily_quota() {
+    let app = TestApp::with(DEV);
+    let admin = app.admin_of_new_org(&format!("Bulk Hiring {}", unique())).await;
+    let recruiter = app.staff(&admin, "recruiter").await;
+    let job = open_job(&app, &recruiter).await;
+    let path = format!("/api/v1/jobs/{job}/invitations");
+    let run = unique();
+    let emails: Vec<String> = (0..EMAILS_PER_DAY).map(|i| format!("bulk{i}.{run}@example.com")).collect();
+    let (status, body) = app.post(&recruiter, &path, &json!({ "emails": emails })).await;
+    assert_eq!(status, 201, "{body}");
+    let first = body["invitations"][0]["id"].as_str().expect("an invitation").to_owned();
+    // The day's emails are used up: one more address, a resend and a staff invitation are refused
+    // before anything is written.
+    let (status, body) =
+        app.post(&recruiter, &path, &json!({"emails": [format!("late.{run}@example.com")]})).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    let (status, _) = app.post_empty(&recruiter, &format!("/api/v1/invitations/{first}/resend")).await;
+    assert_eq!(status, 429);
+    let (status, _) = app
+        .post(
+            &admin,
+            "/api/v1/org/members/invite",
+            &json!({"email": format!("staff.{run}@example.com"), "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(status, 429);
+    let (status, list) = app.get(&recruiter, &format!("{path}?limit=100")).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(EMAILS_PER_DAY), "nothing was created");
+    // Another organization's quota is its own.
+    let other = app.admin_of_new_org(&format!("Other Co {}", unique())).await;
+    let other_recruiter = app.staff(&other, "recruiter").await;
+    let other_job = open_job(&app, &other_recruiter).await;
+    let (status, body) = app
+        .post(
+            &other_recruiter,
+            &format!("/api/v1/jobs/{other_job}/invitations"),
+            &json!({"emails": [format!("x.{run}@example.com")]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use worker::Request;
 
 use super::interviews::start_guards;
+use super::quotas;
 use super::seam::forward;
 use super::{client_ip, internal, json, query_pairs, read_json, Ctx, HandlerResult};
 use crate::config::MailerKind;
@@ -21,7 +22,7 @@ use crate::domain::mail;
 use crate::domain::rate_limit::Rule;
 use crate::domain::time::{parse_rfc3339_ms, rfc3339_ms};
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::listing::{decode_cursor, encode_cursor};
+use crate::http::listing::{encode_cursor, StatusPage};
 use crate::ids::{InterviewId, UserId};
 use crate::interview::StartInterview;
 use crate::platform::{log_error, log_event, now_ms};
@@ -78,14 +79,15 @@ fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
 }
 
 /// Where links in emails point: `PUBLIC_BASE_URL`, else this request's origin.
-fn base_url(req: &Request, ctx: &Ctx<'_>) -> Result<String, ApiError> {
+pub(super) fn base_url(req: &Request, ctx: &Ctx<'_>) -> Result<String, ApiError> {
     if let Some(base) = &ctx.config.public_base_url {
         return Ok(base.clone());
     }
     Ok(req.url().map_err(internal("url"))?.origin().ascii_serialization())
 }
 
-fn new_token() -> Result<String, ApiError> {
+/// A new 256-bit link token (base64url).
+pub(super) fn new_token() -> Result<String, ApiError> {
     let bytes = crate::webcrypto::random_bytes(TOKEN_BYTES).map_err(|_| ApiError::internal())?;
     let bytes: [u8; TOKEN_BYTES] = bytes.try_into().map_err(|_| ApiError::internal())?;
     Ok(rules::encode_token(&bytes))
@@ -112,7 +114,7 @@ fn require_open(row: &JobRow, spec: &JobSpec, now: i64) -> Result<(), ApiError> 
 }
 
 /// Delivers the queued mail after the response (the frequent cron retries what fails).
-fn send_soon(ctx: &Ctx<'_>) {
+pub(super) fn send_soon(ctx: &Ctx<'_>) {
     if ctx.config.mailer == MailerKind::None {
         return;
     }
@@ -140,6 +142,7 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerRes
         .await
         .map_err(internal("invitation lookup"))?;
     request.skip_already_invited(&live);
+    quotas::invitation_emails(ctx, &org, request.emails.len() as u64).await?;
     let org_name = store::org_name(&db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
     let base = base_url(&req, ctx)?;
     let expires_at = rfc3339_ms(now + i64::from(request.expires_in_days) * DAY_MS);
@@ -191,30 +194,11 @@ pub async fn list(req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?.to_owned();
     let (job, _) = job_of(ctx, &org, job_id).await?;
-    let (mut status, mut limit, mut cursor) = (None, 50u32, None);
-    for (k, v) in query_pairs(&req)? {
-        match k.as_str() {
-            "status" => {
-                status = Some(InvitationStatus::parse(&v).ok_or_else(|| {
-                    ApiError::field(
-                        "status",
-                        "Must be one of sent, opened, started, completed, expired, revoked.",
-                    )
-                })?);
-            }
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| ApiError::field("limit", "Must be an integer between 1 and 100."))?;
-            }
-            "cursor" => {
-                cursor = Some(decode_cursor(&v).ok_or_else(|| ApiError::field("cursor", "Invalid cursor."))?)
-            }
-            _ => {}
-        }
-    }
+    let StatusPage { status, limit, cursor } = StatusPage::parse(
+        &query_pairs(&req)?,
+        InvitationStatus::parse,
+        &InvitationStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+    )?;
     // `expired` and `completed` are derived: filter on the stored status that can become them,
     // then on the derived one.
     let stored = status.map(|s| match s {
@@ -285,6 +269,7 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     check_open_for_change(status_now(&row, now))?;
     let (job, spec) = job_of(ctx, &org, &row.job_id).await?;
     require_open(&job, &spec, now)?;
+    quotas::invitation_emails(ctx, &org, 1).await?;
     let db = ctx.db()?;
     let token = new_token()?;
     let link = rules::link(&base_url(&req, ctx)?, &token);
@@ -292,24 +277,16 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let expires_at = rfc3339_ms(now + i64::from(rules::DEFAULT_EXPIRY_DAYS) * DAY_MS);
     let org_name = store::org_name(&db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
     let message = mail::invitation(&row.email, &org_name, &spec.title, &link, &expires_at);
-    let rotate = store::rotate(&db, &row.id, &org, &rules::token_hash(&token), &expires_at, &now_text)
+    let hash = rules::token_hash(&token);
+    let rotate = store::rotate(&db, &row.id, &org, &hash, &expires_at, &now_text)
         .map_err(internal("invitation rotate"))?;
     let mail_id = uuid::Uuid::new_v4().to_string();
-    let enqueue = outbox::enqueue(
-        &db,
-        &mail_id,
-        &message,
-        Some(&row.id),
-        &format!("invitation:{}:{mail_id}", row.id),
-        &now_text,
-    )
-    .map_err(internal("mail enqueue"))?;
+    let enqueue = outbox::enqueue_if_token(&db, &mail_id, &message, &row.id, &hash, &now_text)
+        .map_err(internal("mail enqueue"))?;
     let results = db.batch(vec![rotate, enqueue]).await.map_err(internal("invitation resend"))?;
     let rotated = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     if rotated == 0 {
-        return Err(check_open_for_change(InvitationStatus::Started)
-            .err()
-            .unwrap_or_else(ApiError::internal));
+        return Err(rules::closed());
     }
     log_event("invitation_resent", json!({ "invitation_id": row.id }));
     send_soon(ctx);
@@ -329,9 +306,7 @@ pub async fn revoke(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         .await
         .map_err(internal("invitation revoke"))?
     {
-        return Err(check_open_for_change(InvitationStatus::Started)
-            .err()
-            .unwrap_or_else(ApiError::internal));
+        return Err(rules::closed());
     }
     log_event("invitation_revoked", json!({ "invitation_id": row.id }));
     let row = invitation_of(ctx, &org, &row.id).await?;
@@ -412,9 +387,8 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
             .await
             .map_err(internal("invitation lookup"))?;
         return Err(row.map_or_else(not_found_invitation, |r| {
-            check_usable(status_now(&r, now_ms())).err().unwrap_or_else(|| {
-                check_usable(InvitationStatus::Started).err().unwrap_or_else(ApiError::internal)
-            })
+            // Still usable by its status: the claim lost a race with another accept.
+            check_usable(status_now(&r, now_ms())).err().unwrap_or_else(rules::used)
         }));
     }
     let _version = u32::try_from(job.current_version).unwrap_or(1);

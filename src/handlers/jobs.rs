@@ -10,7 +10,7 @@ use crate::domain::enums::JobStatus;
 use crate::domain::job::{validate, JobSpec};
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
-use crate::http::listing::{decode_cursor, encode_cursor};
+use crate::http::listing::{encode_cursor, StatusPage};
 use crate::platform::{log_event, now_ms};
 use crate::store::job_posts::{self as store, JobRow, JobWrite};
 
@@ -120,37 +120,15 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
 pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?;
-    let (mut status, mut limit, mut cursor) = (None, 50u32, None);
-    for (k, v) in query_pairs(&req)? {
-        match k.as_str() {
-            "status" => {
-                status = Some(
-                    JobStatus::parse(&v)
-                        .ok_or_else(|| ApiError::field("status", "Must be one of draft, open, closed."))?,
-                );
-            }
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| ApiError::field("limit", "Must be an integer between 1 and 100."))?;
-            }
-            "cursor" => {
-                cursor = Some(decode_cursor(&v).ok_or_else(|| ApiError::field("cursor", "Invalid cursor."))?);
-            }
-            _ => {}
-        }
-    }
-    let mut rows = store::list(
-        &ctx.db()?,
-        org,
-        status.map(JobStatus::as_str),
-        cursor.as_ref().map(|(k, i)| (k.as_str(), i.as_str())),
-        limit,
-    )
-    .await
-    .map_err(internal("job list"))?;
+    let page = StatusPage::parse(
+        &query_pairs(&req)?,
+        JobStatus::parse,
+        &JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+    )?;
+    let limit = page.limit;
+    let mut rows = store::list(&ctx.db()?, org, page.status.map(JobStatus::as_str), page.after(), limit)
+        .await
+        .map_err(internal("job list"))?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().and_then(|r| Some(encode_cursor(r.get("updated_at")?.as_str()?, r.get("id")?.as_str()?)))

@@ -7,10 +7,11 @@ use serde_json::json;
 use worker::Request;
 
 use super::auth::{hash_password, throttle, token_body, user_body};
+use super::invitations::{base_url, new_token, send_soon};
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::auth::{validate_full_name, validate_password, Email};
 use crate::domain::enums::{UserRole, UserStatus};
-use crate::domain::invitation::{self as rules, TOKEN_BYTES};
+use crate::domain::invitation as rules;
 use crate::domain::mail;
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
@@ -73,17 +74,12 @@ pub async fn invite(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     if users::by_email(&db, &email).await.map_err(internal("user lookup"))?.is_some() {
         return Err(ApiError::new(ErrorCode::EmailTaken, "An account with this email already exists."));
     }
+    super::quotas::invitation_emails(ctx, &org, 1).await?;
     let now = now_ms();
     let now_text = rfc3339_ms(now);
     let (user_id, invite_id) = (uuid::Uuid::new_v4().to_string(), uuid::Uuid::new_v4().to_string());
-    let bytes = crate::webcrypto::random_bytes(TOKEN_BYTES).map_err(|_| ApiError::internal())?;
-    let bytes: [u8; TOKEN_BYTES] = bytes.try_into().map_err(|_| ApiError::internal())?;
-    let token = rules::encode_token(&bytes);
-    let base = match &ctx.config.public_base_url {
-        Some(b) => b.clone(),
-        None => req.url().map_err(internal("url"))?.origin().ascii_serialization(),
-    };
-    let link = format!("{base}/#/staff-invite/{token}");
+    let token = new_token()?;
+    let link = rules::staff_link(&base_url(&req, ctx)?, &token);
     let expires_at = rfc3339_ms(now + STAFF_INVITE_DAYS * 86_400_000);
     let full_name =
         name.unwrap_or_else(|| email.split('@').next().unwrap_or("Staff member").chars().take(60).collect());
@@ -124,14 +120,7 @@ pub async fn invite(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         Err(e) => return Err(internal("staff invite")(e)),
     }
     log_event("staff_invited", json!({ "user_id": user_id, "role": role, "by": me.user_id }));
-    if ctx.config.mailer != crate::config::MailerKind::None {
-        let (env, config) = (ctx.env.clone(), ctx.config.clone());
-        ctx.worker_ctx.wait_until(async move {
-            if let Err(e) = crate::jobs::mail::send_due(&env, &config).await {
-                crate::platform::log_error("mail send", &e);
-            }
-        });
-    }
+    send_soon(ctx);
     let user =
         users::by_id(&db, &user_id).await.map_err(internal("user lookup"))?.ok_or_else(ApiError::internal)?;
     let mut member = user_body(&user);

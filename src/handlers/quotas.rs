@@ -47,6 +47,27 @@ pub fn resume_bytes_exceeded(max: u64) -> ApiError {
     .with_retry_after(3600)
 }
 
+/// Invitation emails per organization per day (`INVITATION_EMAILS_PER_DAY`): every invitation,
+/// resend and staff invitation is an email, a paid call to the mail provider. Taken before
+/// anything is written, for all of a bulk request's addresses at once.
+///
+/// # Errors
+/// 429 `RATE_LIMITED` with `Retry-After` when the day's emails are used up (or `count` exceeds
+/// a whole day's).
+pub async fn invitation_emails(ctx: &Ctx<'_>, org: &str, count: u64) -> Result<(), ApiError> {
+    if count == 0 {
+        return Ok(());
+    }
+    let max = ctx.config.invitation_emails_per_day;
+    ctx.take_quota(
+        &format!("invite-emails:{org}"),
+        Quota::per_day(max),
+        count,
+        &format!("Your organization can send at most {max} invitation emails per day. Please retry later."),
+    )
+    .await
+}
+
 /// Video bytes per candidate per day (`VIDEO_BYTES_PER_DAY`), charged for each chunk before its
 /// bytes reach the interview's DO (a refused chunk is stored nowhere; a resent one counts again).
 ///

@@ -18,6 +18,7 @@ use crate::domain::resume::delivery::MAX_PARSE_ATTEMPTS;
 use crate::domain::resume::{detect, MAX_RESUME_BYTES};
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::listing::parse_limit;
 use crate::jobs::{parsing, resumes as jobs};
 use crate::platform::{log_error, log_event, now_ms};
 use crate::store::quotas as quota_store;
@@ -172,19 +173,13 @@ fn present_resume(mut row: Value) -> Value {
 
 /// `?skip=&limit=` (default 0 and 50, limit 1–100).
 fn paging(pairs: &[(String, String)]) -> Result<(u32, u32), ApiError> {
-    let (mut skip, mut limit) = (0u32, 50u32);
+    let (mut skip, mut limit) = (0u32, crate::http::listing::DEFAULT_LIMIT);
     for (k, v) in pairs {
         match k.as_str() {
             "skip" => {
                 skip = v.parse().map_err(|_| ApiError::field("skip", "Must be a non-negative integer."))?
             }
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| ApiError::field("limit", "Must be an integer between 1 and 100."))?;
-            }
+            "limit" => limit = parse_limit(Some(v))?,
             _ => {}
         }
     }

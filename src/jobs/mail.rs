@@ -41,6 +41,8 @@ pub async fn send_due(env: &Env, config: &Config) -> worker::Result<Value> {
         return Ok(counts);
     }
     let db = env.d1("DB")?;
+    #[allow(clippy::cast_possible_truncation)]
+    let base_ms = (config.mail_retry_base_secs * 1000.0) as i64;
     for id in store::due(&db, &rfc3339_ms(now_ms()), SEND_BATCH).await? {
         let now = now_ms();
         let Some(mail) = store::claim(&db, &id, &rfc3339_ms(now), &rfc3339_ms(now + LEASE_MS)).await? else {
@@ -49,25 +51,20 @@ pub async fn send_due(env: &Env, config: &Config) -> worker::Result<Value> {
         };
         let attempt = attempt(&db, config, &mail).await;
         let attempts = u32::try_from(mail.attempts).unwrap_or(u32::MAX);
-        #[allow(clippy::cast_possible_truncation)]
-        let base_ms = (config.mail_retry_base_secs * 1000.0) as i64;
         let done = now_ms();
         let now_text = rfc3339_ms(done);
-        let key = match (next_step(&attempt, attempts, done, base_ms), &attempt) {
-            (Next::Sent, _) => {
-                store::record(&db, &mail, Outcome::Sent, &now_text).await?;
-                "sent"
-            }
-            (Next::RetryAt(at), Attempt::Retry(error) | Attempt::Refused(error)) => {
-                store::record(&db, &mail, Outcome::Retry { at: &rfc3339_ms(at), error }, &now_text).await?;
-                "retrying"
-            }
-            (Next::Failed, Attempt::Retry(error) | Attempt::Refused(error)) => {
-                store::record(&db, &mail, Outcome::Failed { error }, &now_text).await?;
-                "failed"
-            }
-            (Next::RetryAt(_) | Next::Failed, Attempt::Sent) => "sent",
+        let next = next_step(attempt, attempts, done, base_ms);
+        let retry_at = match &next {
+            Next::RetryAt { at, .. } => rfc3339_ms(*at),
+            Next::Sent | Next::Failed { .. } => String::new(),
         };
+        let outcome = match &next {
+            Next::Sent => Outcome::Sent,
+            Next::RetryAt { error, .. } => Outcome::Retry { at: &retry_at, error },
+            Next::Failed { error } => Outcome::Failed { error },
+        };
+        store::record(&db, &mail, outcome, &now_text).await?;
+        let key = next.label();
         // Kind and attempt number only: never the address or the content.
         log_event("mail_attempt", json!({ "kind": mail.kind, "attempt": attempts, "outcome": key }));
         counts[key] = json!(counts[key].as_u64().unwrap_or(0) + 1);

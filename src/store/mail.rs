@@ -51,6 +51,39 @@ pub fn enqueue(
     ])
 }
 
+/// As [`enqueue`], for a resent invitation: the message is queued only if the invitation now
+/// holds `token_hash` (run after the rotation in the same batch), so a resend that lost a race
+/// with a revocation or an accept never emails a dead link.
+///
+/// # Errors
+/// Binding failures.
+pub fn enqueue_if_token(
+    db: &D1Database,
+    id: &str,
+    mail: &OutgoingMail,
+    invitation_id: &str,
+    token_hash: &str,
+    now: &str,
+) -> worker::Result<D1PreparedStatement> {
+    db.prepare(
+        "INSERT INTO mail_outbox (id, kind, to_addr, subject, body_text, ref_id, dedupe_key, status, attempts, \
+         next_attempt_at, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8 \
+         WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?6 AND token_hash = ?9) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&[
+        text(id),
+        text(mail.kind.as_str()),
+        text(&mail.to),
+        text(&mail.subject),
+        text(&mail.text),
+        text(invitation_id),
+        text(&format!("invitation:{invitation_id}:{id}")),
+        text(now),
+        text(token_hash),
+    ])
+}
+
 /// Ids of pending messages due at `now`, oldest first (at most `limit`); `only` narrows to
 /// given ids (the ones a request just queued).
 ///

@@ -264,7 +264,6 @@ pub async fn org_members(db: &D1Database, org_id: &str) -> worker::Result<Vec<Us
 ///
 /// # Errors
 /// Binding failures.
-#[allow(clippy::too_many_arguments)]
 pub fn invite_staff(
     db: &D1Database,
     user: &NewUser<'_>,

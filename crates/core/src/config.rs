@@ -61,6 +61,9 @@ pub struct Config {
     pub video_bytes_per_day: u64,
     /// Résumés one candidate may store (default 20).
     pub resumes_per_candidate: u32,
+    /// Emails (candidate and staff invitations, resends) one organization may send per day
+    /// (default 2000): every email is a paid call to the mail provider.
+    pub invitation_emails_per_day: u64,
     /// Résumé bytes one candidate may upload per day (default 50 MiB).
     pub resume_bytes_per_day: u64,
     /// Résumé uploads per candidate per hour (default 10).
@@ -207,6 +210,7 @@ impl Config {
             video_max_bytes: num("VIDEO_MAX_BYTES", 2 * 1024 * 1024 * 1024)?,
             video_bytes_per_day: num("VIDEO_BYTES_PER_DAY", 4 * 1024 * 1024 * 1024)?,
             resumes_per_candidate: small("RESUMES_PER_CANDIDATE", 20)?,
+            invitation_emails_per_day: num("INVITATION_EMAILS_PER_DAY", 2000)?,
             resume_bytes_per_day: num("RESUME_BYTES_PER_DAY", 50 * 1024 * 1024)?,
             resume_uploads_per_hour: small("RESUME_UPLOADS_PER_HOUR", 10)?,
             realtime_tickets_per_minute: small("REALTIME_TICKETS_PER_MINUTE", 10)?,
@@ -317,6 +321,7 @@ mod tests {
             (5, 15.0, 1440.0)
         );
         assert_eq!(c.video_bytes_per_day, 4 * 1024 * 1024 * 1024);
+        assert_eq!(c.invitation_emails_per_day, 2000);
         assert_eq!((c.resumes_per_candidate, c.resume_bytes_per_day), (20, 50 * 1024 * 1024));
         assert_eq!((c.resume_uploads_per_hour, c.realtime_tickets_per_minute), (10, 10));
         let c = config(&[

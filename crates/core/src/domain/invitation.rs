@@ -152,11 +152,23 @@ pub fn check_usable(status: InvitationStatus) -> Result<(), ApiError> {
             ErrorCode::InvitationRevoked,
             "This invitation was withdrawn by the recruiter.",
         )),
-        InvitationStatus::Started | InvitationStatus::Completed => Err(ApiError::new(
-            ErrorCode::InvitationUsed,
-            "This invitation has already been used to start an interview.",
-        )),
+        InvitationStatus::Started | InvitationStatus::Completed => Err(used()),
     }
+}
+
+/// `INVITATION_USED` (410): the link already started an interview.
+#[must_use]
+pub fn used() -> ApiError {
+    ApiError::new(ErrorCode::InvitationUsed, "This invitation has already been used to start an interview.")
+}
+
+/// `INVITATION_CLOSED` (409): a used or revoked invitation cannot be resent or revoked.
+#[must_use]
+pub fn closed() -> ApiError {
+    ApiError::new(
+        ErrorCode::InvitationClosed,
+        "This invitation was already used or revoked; invite the address again instead.",
+    )
 }
 
 /// Whether the signed-in account may accept an invitation sent to `invited` (case-insensitive).
@@ -182,12 +194,7 @@ pub fn check_email(invited: &str, caller: &str) -> Result<(), ApiError> {
 pub fn check_open_for_change(status: InvitationStatus) -> Result<(), ApiError> {
     match status {
         InvitationStatus::Sent | InvitationStatus::Opened | InvitationStatus::Expired => Ok(()),
-        InvitationStatus::Started | InvitationStatus::Completed | InvitationStatus::Revoked => {
-            Err(ApiError::new(
-                ErrorCode::InvitationClosed,
-                "This invitation was already used or revoked; invite the address again instead.",
-            ))
-        }
+        InvitationStatus::Started | InvitationStatus::Completed | InvitationStatus::Revoked => Err(closed()),
     }
 }
 
@@ -235,6 +242,12 @@ pub fn token_hash(token: &str) -> String {
 #[must_use]
 pub fn link(base_url: &str, token: &str) -> String {
     format!("{}/#/invite/{token}", base_url.trim_end_matches('/'))
+}
+
+/// The link an invited staff member opens to set their password: `{base}/#/staff-invite/{token}`.
+#[must_use]
+pub fn staff_link(base_url: &str, token: &str) -> String {
+    format!("{}/#/staff-invite/{token}", base_url.trim_end_matches('/'))
 }
 
 #[cfg(test)]

@@ -118,23 +118,41 @@ pub fn classify_status(status: u16) -> Attempt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     Sent,
-    /// Try again at this time (ms).
-    RetryAt(i64),
+    /// Try again at `at` (ms); `error` is shown on the message until then.
+    RetryAt {
+        at: i64,
+        error: String,
+    },
     /// Give up; the last error stays on the message (and on what it announced).
-    Failed,
+    Failed {
+        error: String,
+    },
+}
+
+impl Next {
+    /// The outcome's name in counts and logs: `sent`, `retrying` or `failed`.
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Next::Sent => "sent",
+            Next::RetryAt { .. } => "retrying",
+            Next::Failed { .. } => "failed",
+        }
+    }
 }
 
 /// The retry schedule: `base_ms` × 4^(attempt−1), capped at [`MAX_RETRY_DELAY_MS`], for up to
 /// [`MAX_ATTEMPTS`] attempts (1 min, 4, 16, 64 min, 4 h 16 min with the default 60 s base).
 #[must_use]
-pub fn next_step(outcome: &Attempt, attempts: u32, now_ms: i64, base_ms: i64) -> Next {
+pub fn next_step(outcome: Attempt, attempts: u32, now_ms: i64, base_ms: i64) -> Next {
     match outcome {
         Attempt::Sent => Next::Sent,
-        Attempt::Refused(_) => Next::Failed,
-        Attempt::Retry(_) if attempts >= MAX_ATTEMPTS => Next::Failed,
-        Attempt::Retry(_) => {
+        Attempt::Refused(error) => Next::Failed { error },
+        Attempt::Retry(error) if attempts >= MAX_ATTEMPTS => Next::Failed { error },
+        Attempt::Retry(error) => {
             let factor = 4_i64.saturating_pow(attempts.saturating_sub(1));
-            Next::RetryAt(now_ms + base_ms.max(0).saturating_mul(factor).min(MAX_RETRY_DELAY_MS))
+            let at = now_ms + base_ms.max(0).saturating_mul(factor).min(MAX_RETRY_DELAY_MS);
+            Next::RetryAt { at, error }
         }
     }
 }
@@ -180,14 +198,26 @@ mod tests {
 
     #[test]
     fn retries_back_off_then_give_up() {
-        let retry = Attempt::Retry("x".into());
-        assert_eq!(next_step(&retry, 1, 0, 60_000), Next::RetryAt(60_000));
-        assert_eq!(next_step(&retry, 2, 0, 60_000), Next::RetryAt(240_000));
-        assert_eq!(next_step(&retry, 5, 0, 60_000), Next::RetryAt(MAX_RETRY_DELAY_MS.min(60_000 * 256)));
-        assert_eq!(next_step(&retry, MAX_ATTEMPTS, 0, 60_000), Next::Failed);
-        assert_eq!(next_step(&Attempt::Refused("no".into()), 1, 0, 60_000), Next::Failed);
-        assert_eq!(next_step(&Attempt::Sent, 3, 0, 60_000), Next::Sent);
+        let retry = Attempt::Retry("down".into());
+        assert_eq!(
+            next_step(retry.clone(), 1, 0, 60_000),
+            Next::RetryAt { at: 60_000, error: "down".into() }
+        );
+        assert_eq!(
+            next_step(retry.clone(), 2, 0, 60_000),
+            Next::RetryAt { at: 240_000, error: "down".into() }
+        );
+        assert_eq!(
+            next_step(retry.clone(), 5, 0, 60_000),
+            Next::RetryAt { at: MAX_RETRY_DELAY_MS.min(60_000 * 256), error: "down".into() }
+        );
+        assert_eq!(next_step(retry.clone(), MAX_ATTEMPTS, 0, 60_000), Next::Failed { error: "down".into() });
+        assert_eq!(
+            next_step(Attempt::Refused("no".into()), 1, 0, 60_000),
+            Next::Failed { error: "no".into() }
+        );
+        assert_eq!(next_step(Attempt::Sent, 3, 0, 60_000), Next::Sent);
         // A zero base (tests) retries on the next run.
-        assert_eq!(next_step(&retry, 3, 7, 0), Next::RetryAt(7));
+        assert_eq!(next_step(retry.clone(), 3, 7, 0), Next::RetryAt { at: 7, error: "down".into() });
     }
 }

@@ -176,6 +176,64 @@ impl CandidateFilters {
     }
 }
 
+/// The query of a keyset-paged list filtered by one status (jobs, a job's invitations):
+/// `status`, `limit` (1–100, default 50) and `cursor`. Other parameters are ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPage<S> {
+    pub status: Option<S>,
+    pub limit: u32,
+    pub cursor: Option<(String, String)>,
+}
+
+impl<S: Copy> StatusPage<S> {
+    /// Parses the query, with `parse_status` for the status and `statuses` for its error message.
+    ///
+    /// # Errors
+    /// 422 `VALIDATION_ERROR` naming each bad parameter.
+    pub fn parse(
+        query: &[(String, String)],
+        parse_status: impl Fn(&str) -> Option<S>,
+        statuses: &[&str],
+    ) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let status = get("status").and_then(|v| {
+            let s = parse_status(v);
+            if s.is_none() {
+                errors.push(field("status", &format!("Must be one of {}.", statuses.join(", "))));
+            }
+            s
+        });
+        let limit = limit_of(get("limit"), &mut errors);
+        let cursor = cursor_of(get("cursor"), &mut errors);
+        if errors.is_empty() {
+            Ok(StatusPage { status, limit, cursor })
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+
+    /// The cursor as the store's `(sort key, id)` pair of borrowed strings.
+    #[must_use]
+    pub fn after(&self) -> Option<(&str, &str)> {
+        self.cursor.as_ref().map(|(k, i)| (k.as_str(), i.as_str()))
+    }
+}
+
+/// A page size alone (offset-paged lists such as résumés): 1–100, default 50.
+///
+/// # Errors
+/// 422 `VALIDATION_ERROR` naming `limit`.
+pub fn parse_limit(value: Option<&str>) -> Result<u32, ApiError> {
+    let mut errors = Vec::new();
+    let limit = limit_of(value, &mut errors);
+    if errors.is_empty() {
+        Ok(limit)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +272,38 @@ mod tests {
         let err =
             InterviewFilters::parse(&q(&[("min_score", "80"), ("max_score", "20")])).expect_err("range");
         assert_eq!(err.details[0].field, "min_score");
+    }
+
+    #[test]
+    fn status_page_parses_and_names_every_bad_parameter() {
+        let q = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        };
+        let parse = |s: &str| (s == "open").then_some(1u8);
+        let page = StatusPage::parse(&q(&[("other", "x")]), parse, &["open"]).expect("defaults");
+        assert_eq!((page.status, page.limit, page.cursor), (None, DEFAULT_LIMIT, None));
+        let cursor = encode_cursor("2026-01-01T00:00:00.000Z", "abc");
+        let page = StatusPage::parse(
+            &q(&[("status", "open"), ("limit", "7"), ("cursor", &cursor)]),
+            parse,
+            &["open"],
+        )
+        .expect("valid");
+        assert_eq!(page.status, Some(1));
+        assert_eq!(page.limit, 7);
+        assert_eq!(page.after(), Some(("2026-01-01T00:00:00.000Z", "abc")));
+        let err =
+            StatusPage::parse(&q(&[("status", "shut"), ("limit", "0"), ("cursor", "!!")]), parse, &["open"])
+                .expect_err("three bad parameters");
+        let body = err.body("r");
+        let fields: Vec<&str> = body["error"]["details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["status", "limit", "cursor"]);
+        assert_eq!(parse_limit(Some("101")).map_err(|e| e.status()), Err(422));
+        assert_eq!(parse_limit(None).ok(), Some(DEFAULT_LIMIT));
     }
 }
