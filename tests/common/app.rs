@@ -34,7 +34,10 @@ pub struct Account {
 }
 
 /// Sends `req`; returns the status and the JSON body (`Null` when there is none or it is not JSON).
+/// Holds [`super::local_db`] shared, so no external `wrangler d1` process writes the local
+/// database while the request runs.
 pub async fn send(req: RequestBuilder) -> (u16, Value) {
+    let _shared = super::local_db().read().await;
     let resp = req.send().await.expect("send");
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
@@ -227,7 +230,9 @@ impl TestApp {
         // retry the documented command a few times.
         let mut last = String::new();
         for _ in 0..8 {
-            let out = run_script("scripts/create-admin", &args, &[("ADMIN_PASSWORD", PASSWORD)]);
+            let out = super::exclusive(|| {
+                run_script("scripts/create-admin", &args, &[("ADMIN_PASSWORD", PASSWORD)])
+            });
             if out.status.success() {
                 return self.login(&email).await;
             }

@@ -194,10 +194,18 @@ impl Drop for Server {
     }
 }
 
+/// Collects a server's output; with `TEST_SERVER_LOG=<file>` set, also appends it to that file
+/// (for diagnosing a failure after the fact: docs/testing.md).
 fn pump(stream: Option<impl Read + Send + 'static>, sink: Arc<Mutex<String>>) {
     if let Some(stream) = stream {
         std::thread::spawn(move || {
+            let mut copy = std::env::var_os("TEST_SERVER_LOG")
+                .and_then(|path| std::fs::OpenOptions::new().create(true).append(true).open(path).ok());
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(file) = copy.as_mut() {
+                    use std::io::Write;
+                    let _ = writeln!(file, "{line}");
+                }
                 if let Ok(mut s) = sink.lock() {
                     s.push_str(&line);
                     s.push('\n');
@@ -308,6 +316,32 @@ fn spawn_watchdog(owner: u32, pgid: u32, state_dir: &Path) {
     let _ = cmd.spawn();
 }
 
+/// The local D1 database is one SQLite file that `wrangler dev` and external `wrangler d1`
+/// processes (the bootstrap command, [`d1_query`]) both write. Local D1 waits for no lock, so a
+/// request whose write meets an external process fails with `SQLITE_BUSY` (a 500 that production
+/// D1 never gives). Requests of the harness hold this lock shared, external writers exclusively.
+pub fn local_db() -> &'static tokio::sync::RwLock<()> {
+    static LOCK: std::sync::OnceLock<tokio::sync::RwLock<()>> = std::sync::OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::RwLock::new(()))
+}
+
+/// Waits (blocking, up to 30 s) until no harness request is in flight and holds them off while
+/// `f` runs an external writer. Polls rather than blocks on the lock, so a test that calls it
+/// with its own requests in flight on the same thread cannot deadlock: after 30 s it runs anyway
+/// (and the callers' SQLITE_BUSY retries apply).
+pub fn exclusive<T>(f: impl FnOnce() -> T) -> T {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(_guard) = local_db().try_write() {
+            return f();
+        }
+        if Instant::now() > deadline {
+            return f();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Runs `sql` against `server`'s local D1 with `wrangler d1 execute --json` and returns the
 /// result rows of every statement, in order. Blocking (a wrangler process per call).
 pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
@@ -321,13 +355,13 @@ pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
             .expect("wrangler d1 execute")
     };
     // The running server may hold the local database's lock for a moment: retry.
-    let mut out = run();
+    let mut out = exclusive(run);
     for _ in 0..8 {
         if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("SQLITE_BUSY") {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
-        out = run();
+        out = exclusive(run);
     }
     assert!(
         out.status.success(),
