@@ -13,9 +13,6 @@ use crate::http::{cors, request_log_line, SECURITY_HEADERS};
 use crate::platform::{self, error_response, json, log_error, now_ms};
 use std::cell::RefCell;
 
-/// The OpenAPI document, kept in the repo and served as is.
-const OPENAPI: &str = include_str!("../docs/openapi.json");
-
 /// What the request log line reports besides method and status.
 #[derive(Default)]
 struct LogFields {
@@ -184,6 +181,13 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::OrgMemberInvite => handlers::members::invite(req, ctx).await,
         Route::OrgMemberUpdate => handlers::members::update(req, ctx, id).await,
         Route::StaffInviteAccept => handlers::members::accept(req, ctx, id).await,
+        Route::HiringGet => handlers::hiring::get(req, ctx, id).await,
+        Route::HiringDecide => handlers::hiring::decide(req, ctx, id).await,
+        Route::HiringReview => handlers::hiring::review(req, ctx, id).await,
+        Route::HiringOverride => handlers::hiring::override_score(req, ctx, id).await,
+        Route::JobResultsExport => handlers::hiring::export_results(req, ctx, id).await,
+        Route::AuditList => handlers::audit::list(req, ctx).await,
+        Route::AuditExport => handlers::audit::export(req, ctx).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).
@@ -191,11 +195,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
             }
             health(ctx).await
         }
-        Route::OpenApi => {
-            let headers = Headers::new();
-            let _ = headers.set("Content-Type", "application/json");
-            Ok(Response::ok(OPENAPI).map_err(internal("openapi"))?.with_headers(headers))
-        }
+        Route::OpenApi => openapi(ctx).await,
     }
 }
 
@@ -230,4 +230,19 @@ async fn interview_do_ping(env: &Env) -> worker::Result<()> {
     let _: (u16, serde_json::Value) =
         client.call(None, InterviewRequest::Ping).await.map_err(|e| worker::Error::RustError(e.message))?;
     Ok(())
+}
+
+/// `GET /api/v1/openapi.json`: the document, from the static assets (scripts/build-web copies
+/// docs/openapi.json there), so it does not weigh on the wasm.
+async fn openapi(ctx: &Ctx<'_>) -> HandlerResult {
+    let assets = ctx.env.assets("ASSETS").map_err(internal("assets binding"))?;
+    let mut answer =
+        assets.fetch("https://assets.local/openapi.json", None).await.map_err(internal("openapi asset"))?;
+    if answer.status_code() != 200 {
+        return Err(ApiError::internal());
+    }
+    let body = answer.text().await.map_err(internal("openapi asset"))?;
+    let headers = Headers::new();
+    let _ = headers.set("Content-Type", "application/json");
+    Ok(Response::ok(body).map_err(internal("openapi"))?.with_headers(headers))
 }

@@ -30,15 +30,21 @@ fn db() -> Connection {
     conn
 }
 
+/// A bound parameter as SQLite takes it (`None`: NULL).
+fn value(p: Option<&Param>) -> rusqlite::types::Value {
+    match p {
+        None => rusqlite::types::Value::Null,
+        Some(Param::Text(s)) => rusqlite::types::Value::Text(s.clone()),
+        Some(Param::Real(x)) => rusqlite::types::Value::Real(*x),
+        Some(Param::Int(n)) => rusqlite::types::Value::Integer(*n),
+    }
+}
+
 fn plan(conn: &Connection, sql: &str, params: &[Param]) -> String {
-    let values: Vec<rusqlite::types::Value> = params
-        .iter()
-        .map(|p| match p {
-            Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
-            Param::Real(x) => rusqlite::types::Value::Real(*x),
-            Param::Int(n) => rusqlite::types::Value::Integer(*n),
-        })
-        .collect();
+    plan_of(conn, sql, params.iter().map(|p| value(Some(p))).collect())
+}
+
+fn plan_of(conn: &Connection, sql: &str, values: Vec<rusqlite::types::Value>) -> String {
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("prepare");
     let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3)).expect("query");
     rows.map(|r| r.expect("row")).collect::<Vec<_>>().join("\n")
@@ -108,14 +114,7 @@ fn the_queries_run_and_page_by_keyset() {
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let f = filters(&pairs);
         let (sql, params) = interviews_query(&f, DEFAULT_ORG_ID);
-        let values: Vec<rusqlite::types::Value> = params
-            .iter()
-            .map(|p| match p {
-                Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
-                Param::Real(x) => rusqlite::types::Value::Real(*x),
-                Param::Int(n) => rusqlite::types::Value::Integer(*n),
-            })
-            .collect();
+        let values: Vec<rusqlite::types::Value> = params.iter().map(|p| value(Some(p))).collect();
         let mut stmt = conn.prepare(&sql).expect("prepare");
         let rows: Vec<(String, String)> = stmt
             .query_map(params_from_iter(values), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(6)?)))
@@ -231,6 +230,83 @@ fn job_and_invitation_lists_walk_their_indexes() {
         assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{name} sorts:\n{p}");
         assert!(
             !p.lines().any(|l| l.starts_with("SCAN v") || l == "SCAN jobs" || l == "SCAN mail_outbox"),
+            "{name} scans:\n{p}"
+        );
+    }
+}
+
+/// The hiring records and the audit trail (src/store/org_sql.rs): each history walks its
+/// interview's index newest first, the trail its organization's, and the results' decision and
+/// override lookups stay index searches.
+#[test]
+fn hiring_histories_and_the_audit_trail_walk_their_indexes() {
+    use interview_edge::store::org_sql::{
+        AUDIT_PAGE, DECISIONS_OF, HIRING_INTERVIEW, JOB_RESULTS, OVERRIDES_OF, REVIEWS_OF,
+    };
+    let conn = db();
+    let text = |s: &str| Some(Param::Text(s.to_owned()));
+    let null = || None;
+    let org = text(DEFAULT_ORG_ID);
+    let interview = text("00000000-0000-4000-8000-0000000000i1");
+    let cases: Vec<(&str, &str, Vec<Option<Param>>, &str)> = vec![
+        ("decisions", DECISIONS_OF, vec![interview.clone(), org.clone()], "idx_hiring_decisions_interview"),
+        ("reviews", REVIEWS_OF, vec![interview.clone(), org.clone()], "idx_interview_reviews_interview"),
+        ("overrides", OVERRIDES_OF, vec![interview.clone(), org.clone()], "idx_score_overrides_interview"),
+        (
+            "owned interview",
+            HIRING_INTERVIEW,
+            vec![interview.clone(), org.clone()],
+            "sqlite_autoindex_interviews_1",
+        ),
+        (
+            "audit trail",
+            AUDIT_PAGE,
+            vec![
+                org.clone(),
+                null(),
+                null(),
+                null(),
+                null(),
+                null(),
+                text(""),
+                text(""),
+                Some(Param::Int(51)),
+            ],
+            "idx_audit_org",
+        ),
+        (
+            "audit trail by action after a cursor",
+            AUDIT_PAGE,
+            vec![
+                org.clone(),
+                null(),
+                text("decision.made"),
+                null(),
+                text("2026-11-01T00:00:00.000Z"),
+                null(),
+                text("2026-11-22T00:00:00.000Z"),
+                text("x"),
+                Some(Param::Int(51)),
+            ],
+            "idx_audit_org",
+        ),
+        (
+            "results with decisions",
+            JOB_RESULTS,
+            vec![org.clone(), text("00000000-0000-4000-8000-0000000000j1")],
+            "idx_hiring_decisions_interview",
+        ),
+    ];
+    for (name, sql, params, index) in cases {
+        let p = plan_of(&conn, sql, params.iter().map(|p| value(p.as_ref())).collect());
+        assert!(p.contains(index), "{name} must use {index}:\n{p}");
+        assert!(!p.contains("TEMP B-TREE FOR ORDER BY"), "{name} sorts:\n{p}");
+        assert!(
+            !p.lines().any(|l| {
+                let l = l.trim_start_matches(['|', '-', '`', ' ']);
+                ["SCAN d", "SCAN r", "SCAN o", "SCAN l", "SCAN audit_log", "SCAN hiring_decisions"]
+                    .contains(&l)
+            }),
             "{name} scans:\n{p}"
         );
     }

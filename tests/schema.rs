@@ -8,9 +8,9 @@
 
 use interview_edge::config::AiProviderKind;
 use interview_edge::domain::enums::{
-    AssessmentGenerator, CompletionReason, DeliveryStatus, Difficulty, FeedbackStatus, InterviewMode,
-    InterviewStatus, JobStatus, MessageType, ParsingStatus, RoleFamily, RoleType, UserRole, UserStatus,
-    VideoStatus,
+    AssessmentGenerator, AuditAction, CompletionReason, DeliveryStatus, Difficulty, FeedbackStatus,
+    HiringDecision, InterviewMode, InterviewStatus, JobStatus, MessageType, ParsingStatus, RoleFamily,
+    RoleType, UserRole, UserStatus, VideoStatus,
 };
 use rusqlite::Connection;
 
@@ -54,9 +54,12 @@ INSERT INTO video_recordings (id, interview_id, candidate_id, storage_path, cont
   VALUES ('v1', 'i1', 'u1', 'videos/i1', 'video/webm', 1, 'uploading', 't', 't');
 INSERT INTO jobs (id, org_id, title, role_family, created_by, created_at, updated_at)
   VALUES ('j0000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 'Job', 'custom', 'u1', 't', 't');
+INSERT INTO hiring_decisions (id, org_id, interview_id, decision, reason, decided_by, created_at)
+  VALUES ('d0000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 'i1', 'hold', 'r', 'u1', 't');
 ";
 
 const JOB: &str = "j0000000-0000-4000-8000-000000000001";
+const DECISION: &str = "d0000000-0000-4000-8000-000000000001";
 
 /// (table, key column, key value, column, every value the code writes)
 fn enum_columns() -> Vec<(&'static str, &'static str, &'static str, &'static str, Vec<&'static str>)> {
@@ -102,6 +105,7 @@ fn enum_columns() -> Vec<(&'static str, &'static str, &'static str, &'static str
         ("video_recordings", "id", "v1", "status", all(VideoStatus::ALL, VideoStatus::as_str)),
         ("jobs", "id", JOB, "status", all(JobStatus::ALL, JobStatus::as_str)),
         ("jobs", "id", JOB, "role_family", all(RoleFamily::ALL, RoleFamily::as_str)),
+        ("hiring_decisions", "id", DECISION, "decision", all(HiringDecision::ALL, HiringDecision::as_str)),
     ]
 }
 
@@ -151,4 +155,24 @@ fn json_columns_require_valid_json_and_sequences_are_unique_per_interview() {
     let dup = "INSERT INTO interview_messages (id, interview_id, sequence_number, message_type, content_text, created_at) \
                VALUES ('m2', 'i1', 1, 'candidate_response', 'x', 't')";
     assert!(conn.execute(dup, []).is_err(), "duplicate sequence number accepted");
+}
+
+/// The audit trail takes every action the code records, nothing else, and is append-only: the
+/// schema's triggers refuse to change or delete an entry, whatever runs the statement.
+#[test]
+fn the_audit_trail_takes_every_action_and_is_append_only() {
+    let conn = migrated();
+    let insert = "INSERT INTO audit_log (id, org_id, actor_id, action, target_type, target_id, client, created_at) \
+                  VALUES (?1, '00000000-0000-4000-8000-000000000001', 'u1', ?2, 'interview', 'i1', 'curl', ?3)";
+    for (n, action) in AuditAction::ALL.iter().enumerate() {
+        let id = format!("a0000000-0000-4000-8000-{n:012}");
+        conn.execute(insert, [id.as_str(), action.as_str(), T]).unwrap_or_else(|e| panic!("{action}: {e}"));
+    }
+    assert!(conn.execute(insert, ["b0000000-0000-4000-8000-000000000001", "bogus", T]).is_err());
+    let err = conn.execute("UPDATE audit_log SET detail = 'x'", []).expect_err("update refused");
+    assert!(err.to_string().contains("cannot be changed"), "{err}");
+    let err = conn.execute("DELETE FROM audit_log", []).expect_err("delete refused");
+    assert!(err.to_string().contains("cannot be deleted"), "{err}");
+    let count: i64 = conn.query_row("SELECT COUNT(*) FROM audit_log", [], |r| r.get(0)).expect("count");
+    assert_eq!(count, AuditAction::ALL.len() as i64);
 }

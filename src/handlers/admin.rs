@@ -4,7 +4,8 @@ use worker::Request;
 
 use super::auth::{account_fields, create_user, user_body};
 use super::{internal, json, read_json, Ctx, HandlerResult};
-use crate::domain::enums::{UserRole, UserStatus};
+use crate::domain::audit::AuditEvent;
+use crate::domain::enums::{AuditAction, UserRole, UserStatus};
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::ApiError;
 use crate::platform::{log_event, now_ms};
@@ -28,6 +29,8 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     // New staff join the admin's own organization.
     let org_id = me.org_id.clone().ok_or_else(ApiError::forbidden)?;
     let (id, _) = create_user(ctx, &account, role, &org_id).await?;
+    let event = AuditEvent::new(AuditAction::MemberCreated, "user", id.clone()).with_detail(role.as_str());
+    super::audit::record(ctx, &req, &me, &event).await?;
     log_event("staff_created", serde_json::json!({ "user_id": id, "role": role, "by": me.user_id }));
     let user = store::users::by_id(&ctx.db()?, &id)
         .await
@@ -64,6 +67,9 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     if status != UserStatus::Active {
         super::seam::close_sockets(ctx, &user.id, None).await;
     }
+    let event = AuditEvent::new(AuditAction::MemberUpdated, "user", user.id.clone())
+        .with_detail(if is_active { "activated" } else { "deactivated" });
+    super::audit::record(ctx, &req, &me, &event).await?;
     log_event(
         "user_status_changed",
         serde_json::json!({ "user_id": user.id, "status": status, "by": me.user_id }),

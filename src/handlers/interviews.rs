@@ -8,6 +8,8 @@ use worker::Request;
 use super::seam::{forward, interview_id};
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::auth::access::Principal;
+use crate::domain::audit::AuditEvent;
+use crate::domain::enums::AuditAction;
 use crate::domain::enums::{InterviewMode, RoleType};
 use crate::domain::interviewer::tailor_skill_areas;
 use crate::domain::rate_limit::Rule;
@@ -134,7 +136,14 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 pub async fn read(req: Request, ctx: &Ctx<'_>, id: &str, request: InterviewRequest) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
-    forward(ctx, &me, &id, request).await
+    let audited = matches!(request, InterviewRequest::Assessment) && me.role.is_staff();
+    let response = forward(ctx, &me, &id, request).await?;
+    if audited && response.status_code() == 200 {
+        // A staff member read a candidate's assessment (docs/hiring.md#audit-trail).
+        let event = AuditEvent::new(AuditAction::AssessmentViewed, "interview", id.as_str());
+        super::audit::record(ctx, &req, &me, &event).await?;
+    }
+    Ok(response)
 }
 
 /// `GET /api/v1/interviews/{id}/messages?skip&limit&after_seq` (the object validates the values).

@@ -7,11 +7,12 @@ use serde_json::{json, Value};
 use worker::Request;
 
 use super::interviews::start_guards;
-use super::quotas;
 use super::seam::forward;
+use super::{audit, quotas};
 use super::{client_ip, internal, json, query_pairs, read_json, Ctx, HandlerResult};
 use crate::config::MailerKind;
-use crate::domain::enums::{InterviewMode, InterviewStatus, InvitationStatus, JobStatus};
+use crate::domain::audit::AuditEvent;
+use crate::domain::enums::{AuditAction, InterviewMode, InterviewStatus, InvitationStatus, JobStatus};
 use crate::domain::invitation::{
     self as rules, check_email, check_open_for_change, check_usable, effective_status, parse_invite_request,
     InvitationView, TOKEN_BYTES,
@@ -172,6 +173,9 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerRes
             );
             links.push((id, link));
         }
+        let event = AuditEvent::new(AuditAction::InvitationsCreated, "job", job.id.clone())
+            .with_detail(format!("{} invitation(s)", chunk.len()));
+        statements.push(audit::statement(ctx, &req, &me, &event)?);
         db.batch(statements).await.map_err(internal("invitation batch"))?;
         created.extend(links);
     }
@@ -283,7 +287,9 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let mail_id = uuid::Uuid::new_v4().to_string();
     let enqueue = outbox::enqueue_if_token(&db, &mail_id, &message, &row.id, &hash, &now_text)
         .map_err(internal("mail enqueue"))?;
-    let results = db.batch(vec![rotate, enqueue]).await.map_err(internal("invitation resend"))?;
+    let event = AuditEvent::new(AuditAction::InvitationResent, "invitation", row.id.clone());
+    let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
+    let results = db.batch(vec![rotate, enqueue, audit]).await.map_err(internal("invitation resend"))?;
     let rotated = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     if rotated == 0 {
         return Err(rules::closed());
@@ -302,7 +308,9 @@ pub async fn revoke(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let row = invitation_of(ctx, &org, id).await?;
     let now = now_ms();
     check_open_for_change(status_now(&row, now))?;
-    if !store::revoke(&ctx.db()?, &row.id, &org, &rfc3339_ms(now))
+    let event = AuditEvent::new(AuditAction::InvitationRevoked, "invitation", row.id.clone());
+    let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
+    if !store::revoke(&ctx.db()?, &row.id, &org, &rfc3339_ms(now), audit)
         .await
         .map_err(internal("invitation revoke"))?
     {
@@ -417,21 +425,32 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
 pub async fn results(req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?.to_owned();
-    let (job, _) = job_of(ctx, &org, job_id).await?;
+    let (job_id, items) = result_views(&req, ctx, &org, job_id).await?;
+    json(200, &json!({ "job_id": job_id, "items": items }))
+}
+
+/// Organization `org`'s job `job_id`'s results in the request's `sort=` order (the list and its
+/// CSV export).
+pub(super) async fn result_views(
+    req: &Request,
+    ctx: &Ctx<'_>,
+    org: &str,
+    job_id: &str,
+) -> Result<(String, Vec<job_results::ResultView>), ApiError> {
+    let (job, _) = job_of(ctx, org, job_id).await?;
     let mut sort = Sort::default();
-    for (k, v) in query_pairs(&req)? {
+    for (k, v) in query_pairs(req)? {
         if k == "sort" {
             sort = Sort::parse(&v)?;
         }
     }
-    let rows = store::results(&ctx.db()?, &org, &job.id).await.map_err(internal("job results"))?;
+    let rows = store::results(&ctx.db()?, org, &job.id).await.map_err(internal("job results"))?;
     let rows: Vec<ResultRow> = rows
         .into_iter()
         .map(serde_json::from_value)
         .collect::<Result<_, _>>()
         .map_err(|_| ApiError::internal())?;
-    let items = job_results::present(rows, now_ms(), sort);
-    json(200, &json!({ "job_id": job.id, "items": items }))
+    Ok((job.id, job_results::present(rows, now_ms(), sort)))
 }
 
 /// `GET /api/v1/jobs/{id}/compare?interview_ids=a,b[,c[,d]]` (staff).

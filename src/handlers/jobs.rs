@@ -5,8 +5,9 @@
 use serde_json::{json, Value};
 use worker::Request;
 
-use super::{internal, json, query_pairs, read_json, Ctx, HandlerResult};
-use crate::domain::enums::JobStatus;
+use super::{audit, internal, json, query_pairs, read_json, Ctx, HandlerResult};
+use crate::domain::audit::AuditEvent;
+use crate::domain::enums::{AuditAction, JobStatus};
 use crate::domain::job::{validate, JobSpec};
 use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
@@ -57,7 +58,9 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         now: &now,
     };
     let db = ctx.db()?;
-    store::create(&db, &write).await.map_err(internal("job create"))?;
+    let audit =
+        audit::statement(ctx, &req, &me, &AuditEvent::new(AuditAction::JobCreated, "job", id.clone()))?;
+    store::create(&db, &write, audit).await.map_err(internal("job create"))?;
     log_event("job_created", json!({ "job_id": id, "by": me.user_id }));
     let row =
         store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
@@ -104,7 +107,13 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         by: &me.user_id,
         now: &now,
     };
-    if !store::update(&db, &write, row.current_version, new_spec).await.map_err(internal("job update"))? {
+    let event = AuditEvent::new(AuditAction::JobUpdated, "job", id.clone())
+        .with_detail(format!("status {status}{}", if new_spec { ", new version" } else { "" }));
+    let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
+    if !store::update(&db, &write, row.current_version, new_spec, audit)
+        .await
+        .map_err(internal("job update"))?
+    {
         return Err(ApiError::new(
             ErrorCode::EditConflict,
             "The job was changed meanwhile; reload it and try again.",

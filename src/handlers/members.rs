@@ -10,7 +10,8 @@ use super::auth::{hash_password, throttle, token_body, user_body};
 use super::invitations::{base_url, new_token, send_soon};
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::auth::{validate_full_name, validate_password, Email};
-use crate::domain::enums::{UserRole, UserStatus};
+use crate::domain::audit::AuditEvent;
+use crate::domain::enums::{AuditAction, UserRole, UserStatus};
 use crate::domain::invitation as rules;
 use crate::domain::mail;
 use crate::domain::time::rfc3339_ms;
@@ -112,6 +113,9 @@ pub async fn invite(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         )
         .map_err(internal("mail enqueue"))?,
     );
+    let event =
+        AuditEvent::new(AuditAction::MemberInvited, "user", user_id.clone()).with_detail(role.as_str());
+    statements.push(super::audit::statement(ctx, &req, &me, &event)?);
     match db.batch(statements).await {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
@@ -167,6 +171,14 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
             super::seam::close_sockets(ctx, &user.id, None).await;
         }
     }
+    let detail = format!(
+        "{}{}",
+        role.map(|r| format!("role {r} ")).unwrap_or_default(),
+        is_active.map(|a| if a { "activated" } else { "deactivated" }).unwrap_or_default()
+    );
+    let event =
+        AuditEvent::new(AuditAction::MemberUpdated, "user", user.id.clone()).with_detail(detail.trim());
+    super::audit::record(ctx, &req, &me, &event).await?;
     log_event(
         "member_updated",
         json!({ "user_id": user.id, "role": role, "is_active": is_active, "by": me.user_id }),

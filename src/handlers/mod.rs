@@ -2,7 +2,9 @@
 //! Shared request plumbing lives here: the auth guard, JSON bodies, rate limits, client IP.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
+pub mod hiring;
 pub mod interviews;
 pub mod invitations;
 pub mod jobs;

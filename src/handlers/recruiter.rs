@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 use worker::Request;
 
 use super::{internal, json, query_pairs, Ctx, HandlerResult};
+use crate::domain::audit::AuditEvent;
 use crate::domain::engine::cost::micros_to_usd;
+use crate::domain::enums::AuditAction;
 use crate::http::error::ApiError;
 use crate::http::listing::{encode_cursor, CandidateFilters, InterviewFilters};
 use crate::store::recruiter as store;
@@ -127,6 +129,8 @@ pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let client = super::seam::client(ctx, &id)?;
     let (_, detail): (u16, crate::interview::Detail) =
         client.call(Some(super::seam::caller(&me)), crate::protocol::InterviewRequest::Detail).await?;
+    let event = AuditEvent::new(AuditAction::AssessmentViewed, "interview", id.as_str());
+    super::audit::record(ctx, &req, &me, &event).await?;
     let mut detail = serde_json::to_value(detail).map_err(|_| ApiError::internal())?;
     let video = store::interview_video(&ctx.db()?, &id).await.map_err(internal("video metadata"))?;
     detail["video"] = video.unwrap_or(Value::Null);

@@ -11,6 +11,8 @@ use worker::{Headers, Request, Response};
 use super::seam::{caller, client, interview_id};
 use super::{internal, json, quotas, read_capped, request_from_bytes, BodyError, Ctx, HandlerResult};
 use crate::auth::access::Principal;
+use crate::domain::audit::AuditEvent;
+use crate::domain::enums::AuditAction;
 use crate::domain::media::range::{parse_range, RangeOutcome};
 use crate::domain::media::video::{VideoContentType, MAX_CHUNK_REQUEST_BYTES};
 use crate::http::body::declared_length;
@@ -174,8 +176,22 @@ pub async fn upload_chunk(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerR
 pub async fn simple(req: Request, ctx: &Ctx<'_>, id: &str, request: InterviewRequest) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let id = interview_id(id)?;
+    let viewed = matches!(request, InterviewRequest::VideoView);
     let (status, body) = video_do(ctx, &me, &id, request, None).await?;
+    if viewed && status == 200 {
+        audit_view(ctx, &req, &me, &id).await?;
+    }
     json(status, &body)
+}
+
+/// A staff member looked at a candidate's video (docs/hiring.md#audit-trail); the candidate's
+/// own views are not recorded.
+async fn audit_view(ctx: &Ctx<'_>, req: &Request, me: &Principal, id: &str) -> Result<(), ApiError> {
+    if !me.role.is_staff() {
+        return Ok(());
+    }
+    let event = AuditEvent::new(AuditAction::VideoViewed, "interview", id);
+    super::audit::record(ctx, req, me, &event).await
 }
 
 /// `GET /api/v1/videos/{id}/stream`: the finished video, with `Range` support (one range; 206
@@ -192,6 +208,10 @@ pub async fn stream(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let content_type = meta.get("content_type").and_then(Value::as_str).unwrap_or("application/octet-stream");
     let range = req.headers().get("Range").ok().flatten();
     let outcome = parse_range(range.as_deref(), size);
+    // One entry per viewing, not per ranged request: the one that starts at byte 0.
+    if matches!(&outcome, RangeOutcome::Full | RangeOutcome::Partial { offset: 0, .. }) {
+        audit_view(ctx, &req, &me, &id).await?;
+    }
     let bucket = ctx.env.bucket("MEDIA").map_err(internal("r2 binding"))?;
     let get = bucket.get(key);
     // `Object::range()` panics in worker 0.8.7: the range goes in the request, and the

@@ -191,16 +191,21 @@ pub async fn unclaim(db: &D1Database, id: &str, interview_id: &str, now: &str) -
 ///
 /// # Errors
 /// D1 failures.
-pub async fn revoke(db: &D1Database, id: &str, org_id: &str, now: &str) -> worker::Result<bool> {
-    let result = db
+pub async fn revoke(
+    db: &D1Database,
+    id: &str,
+    org_id: &str,
+    now: &str,
+    audit_if_changed: D1PreparedStatement,
+) -> worker::Result<bool> {
+    let revoke = db
         .prepare(
             "UPDATE invitations SET status = 'revoked', revoked_at = ?3, updated_at = ?3 \
              WHERE id = ?1 AND org_id = ?2 AND status IN ('sent', 'opened', 'expired')",
         )
-        .bind(&[text(id), text(org_id), text(now)])?
-        .run()
-        .await?;
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) == 1)
+        .bind(&[text(id), text(org_id), text(now)])?;
+    let results = db.batch(vec![revoke, audit_if_changed]).await?;
+    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) == 1)
 }
 
 /// The statement giving an unstarted invitation a new token and expiry (a resend), for the

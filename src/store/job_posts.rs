@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use worker::D1Database;
+use worker::{D1Database, D1PreparedStatement};
 
 use super::{int, opt_text, text};
 
@@ -37,7 +37,7 @@ pub struct JobWrite<'a> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn create(db: &D1Database, j: &JobWrite<'_>) -> worker::Result<()> {
+pub async fn create(db: &D1Database, j: &JobWrite<'_>, audit: D1PreparedStatement) -> worker::Result<()> {
     let job = db
         .prepare(
             "INSERT INTO jobs (id, org_id, title, role_family, status, current_version, deadline, created_by, \
@@ -56,7 +56,7 @@ pub async fn create(db: &D1Database, j: &JobWrite<'_>) -> worker::Result<()> {
     let version = db
         .prepare("INSERT INTO job_versions (job_id, version, spec, created_by, created_at) VALUES (?1, 1, ?2, ?3, ?4)")
         .bind(&[text(j.id), text(j.spec_json), text(j.by), text(j.now)])?;
-    db.batch(vec![job, version]).await?;
+    db.batch(vec![job, version, audit]).await?;
     Ok(())
 }
 
@@ -77,7 +77,8 @@ pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Opti
 
 /// Records a new state of job `id`: a new version when `spec_json` is given, the status always.
 /// Only applies if the job is still at `expected_version` (a concurrent edit wins otherwise).
-/// Returns whether it applied.
+/// Returns whether it applied. `audit_if_changed` (an audit entry guarded by `changes()`) runs
+/// last in the same batch, so it is recorded exactly when the edit applied.
 ///
 /// # Errors
 /// D1 failures.
@@ -86,6 +87,7 @@ pub async fn update(
     j: &JobWrite<'_>,
     expected_version: i64,
     new_spec: bool,
+    audit_if_changed: D1PreparedStatement,
 ) -> worker::Result<bool> {
     let next = if new_spec { expected_version + 1 } else { expected_version };
     let job = db
@@ -105,8 +107,9 @@ pub async fn update(
             int(expected_version),
         ])?;
     if !new_spec {
-        let result = job.run().await?;
-        return Ok(result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0);
+        let results = db.batch(vec![job, audit_if_changed]).await?;
+        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes);
+        return Ok(changed.unwrap_or(0) > 0);
     }
     // The version row is written only if the job row moved to it (same batch, same transaction).
     let version = db
@@ -115,7 +118,7 @@ pub async fn update(
              SELECT ?1, ?2, ?3, ?4, ?5 FROM jobs WHERE id = ?1 AND current_version = ?2 AND updated_at = ?5",
         )
         .bind(&[text(j.id), int(next), text(j.spec_json), text(j.by), text(j.now)])?;
-    let results = db.batch(vec![job, version]).await?;
+    let results = db.batch(vec![job, version, audit_if_changed]).await?;
     let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
     Ok(changed > 0)
 }

@@ -11,7 +11,11 @@ pub mod projection;
 pub mod quotas;
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod audit;
+#[cfg(target_arch = "wasm32")]
 mod d1;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod hiring;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod interviews;
 #[cfg(target_arch = "wasm32")]

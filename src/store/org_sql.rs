@@ -33,7 +33,11 @@ pub const LIVE_EMAILS: &str = "SELECT DISTINCT email FROM invitations WHERE job_
 pub const JOB_RESULTS: &str = "SELECT v.id AS invitation_id, v.email, v.status AS stored_status, v.expires_at, \
      v.candidate_id, u.full_name AS candidate_name, v.interview_id, i.status AS interview_status, \
      COALESCE(a.overall_score, i.overall_score) AS overall_score, a.skill_scores, \
-     i.started_at, i.completed_at, v.created_at \
+     i.started_at, i.completed_at, v.created_at, a.skill_boundary_map, a.integrity_flags, \
+     (SELECT d.decision FROM hiring_decisions d WHERE d.interview_id = v.interview_id \
+      ORDER BY d.created_at DESC, d.id DESC LIMIT 1) AS decision, \
+     (SELECT o.overall_score FROM score_overrides o WHERE o.interview_id = v.interview_id \
+      ORDER BY o.created_at DESC, o.id DESC LIMIT 1) AS override_score \
      FROM invitations v LEFT JOIN interviews i ON i.id = v.interview_id \
      LEFT JOIN users u ON u.id = v.candidate_id LEFT JOIN assessment_results a ON a.interview_id = v.interview_id \
      WHERE v.org_id = ?1 AND v.job_id = ?2 ORDER BY v.created_at DESC, v.id DESC LIMIT 1000";
@@ -50,3 +54,44 @@ pub const JOB_COMPARE: &str =
 /// Pending messages due at `?1`, oldest first, `?2` of them.
 pub const MAIL_DUE: &str = "SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= ?1 \
      ORDER BY next_attempt_at, id LIMIT ?2";
+
+/// Interview `?1` if organization `?2` owns it, with the assessment's overall score.
+pub const HIRING_INTERVIEW: &str = "SELECT i.id, COALESCE(a.overall_score, i.overall_score) AS overall_score \
+     FROM interviews i LEFT JOIN assessment_results a ON a.interview_id = i.id WHERE i.id = ?1 AND i.org_id = ?2";
+
+/// Interview `?1`'s decisions in organization `?2`, newest first.
+pub const DECISIONS_OF: &str = "SELECT d.id, d.decision, d.reason, d.decided_by AS staff_id, \
+     u.full_name AS staff_name, d.created_at FROM hiring_decisions d LEFT JOIN users u ON u.id = d.decided_by \
+     WHERE d.interview_id = ?1 AND d.org_id = ?2 ORDER BY d.created_at DESC, d.id DESC LIMIT 200";
+
+/// Interview `?1`'s reviews in organization `?2`, newest first.
+pub const REVIEWS_OF: &str = "SELECT r.id, r.note, r.ratings, r.reviewer_id AS staff_id, \
+     u.full_name AS staff_name, r.created_at FROM interview_reviews r LEFT JOIN users u ON u.id = r.reviewer_id \
+     WHERE r.interview_id = ?1 AND r.org_id = ?2 ORDER BY r.created_at DESC, r.id DESC LIMIT 200";
+
+/// Interview `?1`'s score overrides in organization `?2`, newest first.
+pub const OVERRIDES_OF: &str = "SELECT o.id, o.overall_score, o.reason, o.overridden_by AS staff_id, \
+     u.full_name AS staff_name, o.created_at FROM score_overrides o LEFT JOIN users u ON u.id = o.overridden_by \
+     WHERE o.interview_id = ?1 AND o.org_id = ?2 ORDER BY o.created_at DESC, o.id DESC LIMIT 200";
+
+/// Organization `?1`'s audit trail, optionally by actor `?2`, action `?3`, target `?4`, from
+/// `?5` (inclusive) to `?6` (exclusive), after the keyset cursor (`?7` = created_at, `?8` = id;
+/// `''` for the first page), newest first, `?9` rows.
+pub const AUDIT_PAGE: &str = "SELECT l.id, l.actor_id, u.full_name AS actor_name, l.action, l.target_type, \
+     l.target_id, l.detail, l.client, l.created_at FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id \
+     WHERE l.org_id = ?1 AND (?2 IS NULL OR l.actor_id = ?2) AND (?3 IS NULL OR l.action = ?3) \
+     AND (?4 IS NULL OR l.target_id = ?4) AND (?5 IS NULL OR l.created_at >= ?5) \
+     AND (?6 IS NULL OR l.created_at < ?6) \
+     AND (?7 = '' OR l.created_at < ?7 OR (l.created_at = ?7 AND l.id < ?8)) \
+     ORDER BY l.created_at DESC, l.id DESC LIMIT ?9";
+
+/// One audit entry.
+pub const AUDIT_INSERT: &str =
+    "INSERT INTO audit_log (id, org_id, actor_id, action, target_type, target_id, \
+     detail, client, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/// One audit entry, written only if the batch's previous statement changed a row (a conditional
+/// update that lost a race records nothing).
+pub const AUDIT_INSERT_IF_CHANGED: &str =
+    "INSERT INTO audit_log (id, org_id, actor_id, action, target_type, \
+     target_id, detail, client, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE changes() > 0";

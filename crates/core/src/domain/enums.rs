@@ -209,6 +209,33 @@ string_enum! {
     DeliveryStatus { Pending => "pending", Delivered => "delivered", Failed => "failed" }
 }
 
+string_enum! {
+    /// A hiring decision on an interview (docs/hiring.md).
+    HiringDecision { Advance => "advance", Hold => "hold", Reject => "reject" }
+}
+
+string_enum! {
+    /// What an audit entry records (docs/hiring.md#audit-trail): reads of candidate data and
+    /// every change staff make.
+    AuditAction {
+        AssessmentViewed => "assessment.viewed",
+        VideoViewed => "video.viewed",
+        DecisionMade => "decision.made",
+        ReviewAdded => "review.added",
+        ScoreOverridden => "score.overridden",
+        ResultsExported => "results.exported",
+        AuditExported => "audit.exported",
+        JobCreated => "job.created",
+        JobUpdated => "job.updated",
+        InvitationsCreated => "invitations.created",
+        InvitationResent => "invitation.resent",
+        InvitationRevoked => "invitation.revoked",
+        MemberCreated => "member.created",
+        MemberInvited => "member.invited",
+        MemberUpdated => "member.updated"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +260,8 @@ mod tests {
         check(MessageType::ALL, MessageType::as_str, MessageType::parse);
         check(AnswerQuality::ALL, AnswerQuality::as_str, AnswerQuality::parse);
         check(VideoStatus::ALL, VideoStatus::as_str, VideoStatus::parse);
+        check(HiringDecision::ALL, HiringDecision::as_str, HiringDecision::parse);
+        check(AuditAction::ALL, AuditAction::as_str, AuditAction::parse);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::enums::{Difficulty, InterviewStatus, InvitationStatus};
+use super::enums::{Difficulty, HiringDecision, InterviewStatus, InvitationStatus};
 use super::invitation::effective_status;
 use super::time::parse_rfc3339_ms;
 use crate::error::ApiError;
@@ -28,6 +28,15 @@ pub struct ResultRow {
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
     pub created_at: String,
+    #[serde(default)]
+    pub skill_boundary_map: Option<String>,
+    #[serde(default)]
+    pub integrity_flags: Option<String>,
+    /// The latest hiring decision and score override (docs/hiring.md).
+    #[serde(default)]
+    pub decision: Option<HiringDecision>,
+    #[serde(default)]
+    pub override_score: Option<f64>,
 }
 
 /// One line of the results list.
@@ -40,8 +49,17 @@ pub struct ResultView {
     pub invitation_status: InvitationStatus,
     pub interview_id: Option<String>,
     pub interview_status: Option<InterviewStatus>,
+    /// The assessment's score.
     pub overall_score: Option<f64>,
+    /// A recruiter's override in force, else the assessment's score (what the list sorts by).
+    pub effective_score: Option<f64>,
     pub skill_scores: BTreeMap<String, f64>,
+    /// The highest level passed and the boundary found per area (`null`: none).
+    pub levels_reached: BTreeMap<String, Option<Difficulty>>,
+    pub boundaries: BTreeMap<String, Option<Difficulty>>,
+    /// The integrity flags' types.
+    pub integrity_flags: Vec<String>,
+    pub decision: Option<HiringDecision>,
     pub invited_at: String,
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
@@ -94,7 +112,15 @@ pub fn present(rows: Vec<ResultRow>, now_ms: i64, sort: Sort) -> Vec<ResultView>
         .into_iter()
         .map(|r| {
             let expires = parse_rfc3339_ms(&r.expires_at).unwrap_or(i64::MAX);
+            let map = boundary_map(r.skill_boundary_map.as_deref());
+            let flags: Vec<Value> =
+                r.integrity_flags.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
             ResultView {
+                effective_score: r.override_score.or(r.overall_score),
+                levels_reached: map.iter().map(|(k, b)| (k.clone(), b.highest_level_passed)).collect(),
+                boundaries: map.iter().map(|(k, b)| (k.clone(), b.boundary_level)).collect(),
+                integrity_flags: flags.iter().filter_map(|f| f["type"].as_str().map(str::to_owned)).collect(),
+                decision: r.decision,
                 invitation_status: effective_status(r.stored_status, expires, now_ms, r.interview_status),
                 skill_scores: scores(r.skill_scores.as_deref()),
                 invitation_id: r.invitation_id,
@@ -112,7 +138,7 @@ pub fn present(rows: Vec<ResultRow>, now_ms: i64, sort: Sort) -> Vec<ResultView>
         .collect();
     let flip = |o: std::cmp::Ordering, desc: bool| if desc { o.reverse() } else { o };
     views.sort_by(|a, b| match sort {
-        Sort::Score { desc } => match (a.overall_score, b.overall_score) {
+        Sort::Score { desc } => match (a.effective_score, b.effective_score) {
             (Some(x), Some(y)) => flip(x.total_cmp(&y), desc),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -191,17 +217,71 @@ struct Boundary {
     boundary_level: Option<Difficulty>,
 }
 
+fn boundary_map(text: Option<&str>) -> BTreeMap<String, Boundary> {
+    text.and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
+}
+
+/// The results as CSV rows (docs/hiring.md#export): a header, then one row per invitation, with
+/// a score, level and boundary column per skill area any candidate has.
+#[must_use]
+pub fn csv_rows(views: &[ResultView]) -> Vec<Vec<String>> {
+    let mut areas: Vec<&String> = views.iter().flat_map(|v| v.skill_scores.keys()).collect();
+    areas.sort();
+    areas.dedup();
+    let mut header: Vec<String> = [
+        "candidate_name",
+        "email",
+        "invitation_status",
+        "interview_status",
+        "invited_at",
+        "started_at",
+        "completed_at",
+        "overall_score",
+        "effective_score",
+        "decision",
+        "integrity_flags",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for a in &areas {
+        header.extend([format!("score_{a}"), format!("level_{a}"), format!("boundary_{a}")]);
+    }
+    let level = |l: Option<&Option<Difficulty>>| {
+        l.copied().flatten().map(|d| d.as_str().to_owned()).unwrap_or_default()
+    };
+    let mut rows = vec![header];
+    for v in views {
+        let mut row = vec![
+            v.candidate_name.clone().unwrap_or_default(),
+            v.email.clone(),
+            v.invitation_status.as_str().to_owned(),
+            v.interview_status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            v.invited_at.clone(),
+            v.started_at.clone().unwrap_or_default(),
+            v.completed_at.clone().unwrap_or_default(),
+            crate::http::csv::number(v.overall_score),
+            crate::http::csv::number(v.effective_score),
+            v.decision.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+            v.integrity_flags.join(";"),
+        ];
+        for a in &areas {
+            row.push(crate::http::csv::number(v.skill_scores.get(*a).copied()));
+            row.push(level(v.levels_reached.get(*a)));
+            row.push(level(v.boundaries.get(*a)));
+        }
+        rows.push(row);
+    }
+    rows
+}
+
 /// Shapes the comparison in the order the ids were given.
 #[must_use]
 pub fn compare(rows: Vec<CompareRow>, order: &[String]) -> Vec<CompareView> {
     let mut views: Vec<CompareView> = rows
         .into_iter()
         .map(|r| {
-            let map: BTreeMap<String, Boundary> = r
-                .skill_boundary_map
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok())
-                .unwrap_or_default();
+            let map = boundary_map(r.skill_boundary_map.as_deref());
             CompareView {
                 skill_scores: scores(r.skill_scores.as_deref()),
                 levels_reached: map.iter().map(|(k, b)| (k.clone(), b.highest_level_passed)).collect(),
@@ -254,7 +334,45 @@ mod tests {
             started_at: None,
             completed_at: None,
             created_at: created.into(),
+            skill_boundary_map: None,
+            integrity_flags: None,
+            decision: None,
+            override_score: None,
         }
+    }
+
+    #[test]
+    fn an_override_orders_the_list_and_the_csv_has_a_column_per_area() {
+        let mut a = row(
+            "a",
+            Some("=cmd|' /C calc'!A0"),
+            Some(40.0),
+            InvitationStatus::Started,
+            "2026-01-01T00:00:01.000Z",
+        );
+        a.override_score = Some(95.0);
+        a.decision = Some(HiringDecision::Advance);
+        a.skill_boundary_map =
+            Some(r#"{"sql": {"highest_level_passed": "intermediate", "boundary_level": "advanced"}}"#.into());
+        a.integrity_flags = Some(r#"[{"type": "pasted_text", "severity": "low"}]"#.into());
+        let c = row("c", Some("Cy"), Some(90.0), InvitationStatus::Started, "2026-01-01T00:00:03.000Z");
+        let b = row("b", None, None, InvitationStatus::Sent, "2026-01-01T00:00:02.000Z");
+        let views = present(vec![a, b, c], 0, Sort::default());
+        assert_eq!(views.iter().map(|v| v.invitation_id.as_str()).collect::<Vec<_>>(), ["a", "c", "b"]);
+        assert_eq!(views[0].overall_score, Some(40.0), "the original is kept");
+        assert_eq!(views[0].effective_score, Some(95.0));
+        let rows = csv_rows(&views);
+        assert_eq!(rows.len(), 4);
+        let col = |name: &str| rows[0].iter().position(|h| h == name).expect(name);
+        assert_eq!(rows[1][col("decision")], "advance");
+        assert_eq!(rows[1][col("score_sql")], "40");
+        assert_eq!(rows[1][col("level_sql")], "intermediate");
+        assert_eq!(rows[1][col("boundary_sql")], "advanced");
+        assert_eq!(rows[1][col("integrity_flags")], "pasted_text");
+        assert_eq!(rows[3][col("score_sql")], "", "no interview yet");
+        assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+        let text: String = rows.iter().map(|r| crate::http::csv::row(r)).collect();
+        assert!(text.contains("\r\n'=cmd|' /C calc'!A0,a@example.com,"), "{text}");
     }
 
     #[test]

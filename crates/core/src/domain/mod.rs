@@ -2,12 +2,14 @@
 //! unit-tested natively with plain `cargo test`.
 
 pub mod assessment;
+pub mod audit;
 pub mod bank;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod benchmark;
 pub mod engine;
 pub mod enums;
 pub mod evaluation;
+pub mod hiring;
 pub mod interview;
 pub mod interviewer;
 pub mod invitation;

@@ -235,6 +235,12 @@ impl Fields {
         self.map.clear();
     }
 
+    /// Whether a problem was recorded so far.
+    #[must_use]
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
     /// Ends validation: any field not read is unknown.
     ///
     /// # Errors

@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod cors;
+pub mod csv;
 /// The error envelope lives in [`crate::error`] (auth uses it too); re-exported here so that
 /// `http::error::…` paths keep working.
 pub use crate::error;

@@ -70,6 +70,13 @@ pub enum Route {
     OrgMemberInvite,
     OrgMemberUpdate,
     StaffInviteAccept,
+    HiringGet,
+    HiringDecide,
+    HiringReview,
+    HiringOverride,
+    JobResultsExport,
+    AuditList,
+    AuditExport,
 }
 
 /// One entry of the table.
@@ -116,6 +123,10 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/recruiter/stats", Route::RecruiterStats, true),
     def("GET", "/api/v1/interviews/{id}/assessment", Route::InterviewAssessment, true),
     def("GET", "/api/v1/recruiter/interviews/{id}", Route::RecruiterInterview, true),
+    def("GET", "/api/v1/recruiter/interviews/{id}/hiring", Route::HiringGet, true),
+    def("POST", "/api/v1/recruiter/interviews/{id}/decisions", Route::HiringDecide, true),
+    def("POST", "/api/v1/recruiter/interviews/{id}/reviews", Route::HiringReview, true),
+    def("POST", "/api/v1/recruiter/interviews/{id}/score-override", Route::HiringOverride, true),
     def("POST", "/api/v1/interviews/{id}/realtime-ticket", Route::RealtimeTicket, true),
     // Authenticated by its single-use ticket (a browser cannot send a header on a WebSocket).
     def("GET", "/api/v1/realtime/{id}", Route::RealtimeConnect, false),
@@ -141,6 +152,7 @@ pub const ROUTES: &[RouteDef] = &[
     def("POST", "/api/v1/jobs/{id}/invitations", Route::InvitationCreate, true),
     def("GET", "/api/v1/jobs/{id}/invitations", Route::InvitationList, true),
     def("GET", "/api/v1/jobs/{id}/results", Route::JobResults, true),
+    def("GET", "/api/v1/jobs/{id}/results/export", Route::JobResultsExport, true),
     def("GET", "/api/v1/jobs/{id}/compare", Route::JobCompare, true),
     def("GET", "/api/v1/invitations/{id}", Route::InvitationGet, true),
     def("POST", "/api/v1/invitations/{id}/resend", Route::InvitationResend, true),
@@ -155,6 +167,8 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/org/members", Route::OrgMembers, true),
     def("POST", "/api/v1/org/members/invite", Route::OrgMemberInvite, true),
     def("PATCH", "/api/v1/org/members/{id}", Route::OrgMemberUpdate, true),
+    def("GET", "/api/v1/org/audit", Route::AuditList, true),
+    def("GET", "/api/v1/org/audit/export", Route::AuditExport, true),
     // The emailed link's token is the credential.
     def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
 ];
