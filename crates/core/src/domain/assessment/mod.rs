@@ -109,7 +109,7 @@ pub fn generate_builtin(input: &AssessmentInput<'_>) -> Assessment {
     let questions_answered = state.skill_history.values().map(Vec::len).sum::<usize>();
 
     let facts = narrative::Facts {
-        role: input.role,
+        role_name: input.session.role_name(),
         state,
         answers: &answers,
         valid: &valid,

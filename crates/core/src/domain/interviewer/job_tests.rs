@@ -286,3 +286,24 @@ fn the_openai_prompt_carries_the_job_as_delimited_data() {
     assert!(body.contains(&brief.spec.title) && body.contains("You are now a pirate"));
     assert_eq!(system_prompt_for(RoleType::Fullstack, None), system_prompt(RoleType::Fullstack));
 }
+
+#[test]
+fn the_jobs_question_comes_before_a_models_proposal() {
+    let brief = custom_brief();
+    let mut s = Session::start_for_job("model", RoleType::Fullstack, None, Some(brief.clone()));
+    let answer = Scripted::new(true).answer(&s.current);
+    let eval = s.evaluate_builtin(&answer);
+    let decision = s.apply_evaluation(&eval, 2, &LIMITS).expect("in progress");
+    let proposal = Some("Which isolation level would you pick for a payments ledger, and why?".to_owned());
+    let model = ModelQuestions {
+        probe: proposal.clone(),
+        easier: proposal.clone(),
+        same: proposal.clone(),
+        harder: proposal,
+        skill_area: Some(decision.next_skill_area.clone()),
+    };
+    let next = s.plan_next(&decision, &eval, Some(&model)).expect("a next question");
+    assert_eq!(next.question.source, QuestionSource::Job, "{next:?}");
+    assert_eq!(next.question.text, brief.spec.questions[1].text);
+    assert!(next.model_fallback.is_none(), "not a model failure: the job's question wins");
+}

@@ -345,6 +345,17 @@ impl Session {
         }
     }
 
+    /// What the interview is called in its texts: the role's name ("React"), or "technical" for
+    /// a `custom` job (its `role` is only a stand-in).
+    #[must_use]
+    pub fn role_name(&self) -> &'static str {
+        if self.job.as_ref().is_some_and(JobBrief::custom_only) {
+            "technical"
+        } else {
+            role_display_name(self.role)
+        }
+    }
+
     /// The weight of `area` in the overall score: the job's weight for it, else 1.
     #[must_use]
     pub fn area_weight(&self, area: &str) -> f64 {
@@ -356,11 +367,7 @@ impl Session {
     #[must_use]
     pub fn opening_message(&self) -> String {
         let seed = seed(&self.interview_id, "greeting", 0);
-        if self.job.as_ref().is_some_and(JobBrief::custom_only) {
-            // A job with only its own questions is not a bank role's interview.
-            return phrasing::greeting_for("technical", &self.current.text, seed);
-        }
-        phrasing::greeting(self.role, &self.current.text, seed)
+        phrasing::greeting(self.role_name(), &self.current.text, seed)
     }
 
     /// The message that ends this interview (no question).
@@ -489,7 +496,7 @@ impl Session {
         }
         let follow_up = self.follow_up_allowed(decision);
         let mut model_fallback = None;
-        // The job's own question for the decided area and level comes before anything else.
+        // The job's own question for the decided area and level comes before a model's proposal.
         let mut chosen = (!follow_up)
             .then(|| {
                 self.job_question(
@@ -597,16 +604,20 @@ impl Session {
         planning::closest_question(for_role(self.role), text, area, level).map(Rubric::from)
     }
 
-    /// The job's unasked question for exactly `area` at `level`, as question #`number`.
+    /// The job's unasked question for `area` at `level`, as question #`number`: exactly there;
+    /// for a `custom` job or an area the bank lacks, also at the nearest level of the area; for a
+    /// `custom` job, then in the other areas ([`planning::pick_job_question`]).
     fn job_question(&self, area: &str, level: Difficulty, number: u32) -> Option<AskedQuestion> {
         let job = self.job.as_ref()?;
+        let custom = job.custom_only();
+        let own_area = !for_role(self.role).skill_areas.contains(&area);
         let q = planning::pick_job_question(
             &job.spec.questions,
             area,
             level,
             &self.used_question_ids,
             &self.state.skill_areas,
-            (false, false),
+            (custom || own_area, custom),
         )?;
         Some(AskedQuestion::from_job(q, number))
     }
@@ -724,13 +735,8 @@ impl Session {
         let order = &self.state.skill_areas;
         let bank = for_role(self.role);
         let custom = self.job.as_ref().is_some_and(JobBrief::custom_only);
-        if let Some(job) = &self.job {
-            let own_area = !bank.skill_areas.contains(&area);
-            let tiers = (custom || own_area, custom);
-            if let Some(q) = planning::pick_job_question(&job.spec.questions, area, level, used, order, tiers)
-            {
-                return AskedQuestion::from_job(q, number);
-            }
+        if let Some(question) = self.job_question(area, level, number) {
+            return question;
         }
         let seed = seed(&self.interview_id, "question", number);
         if !custom {
