@@ -426,3 +426,50 @@ async fn the_daily_spend_budget_stops_new_interviews() {
         budgeted.post(&other, "/api/v1/interviews/start", &json!({"role_type": "python"})).await;
     assert_eq!(status, 201);
 }
+
+/// A job's interview with OpenAI: the system prompt carries the job (description, areas, its
+/// questions) inside the delimited data block, the turn's grounding is the job question's rubric,
+/// and the job's next question is asked before the model's proposal
+/// (docs/jobs.md#how-the-job-drives-the-interviewer).
+#[tokio::test]
+async fn a_jobs_interview_grounds_the_prompt_with_the_job_as_data() {
+    let _serial = SERIAL.lock().await;
+    fake().reset();
+    let fx: Value = serde_json::from_str(include_str!("fixtures/custom_job.json")).unwrap();
+    let app = trusting();
+    let admin = app.admin_of_new_org(&format!("Ledger Co {}", unique())).await;
+    let recruiter = app.staff(&admin, "recruiter").await;
+    let (status, job) = app.post(&recruiter, "/api/v1/jobs", &fx["job"]).await;
+    assert_eq!(status, 201, "{job}");
+    let email = format!("olga-{}@example.com", unique());
+    let (status, invited) = app
+        .post(
+            &recruiter,
+            &format!("/api/v1/jobs/{}/invitations", job["id"].as_str().unwrap()),
+            &json!({"emails": [email]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{invited}");
+    let token =
+        invited["invitations"][0]["link"].as_str().unwrap().rsplit("/invite/").next().unwrap().to_owned();
+    let candidate = app.register_as(&email, "Olga Openai").await;
+    let (status, started) =
+        app.post(&candidate.token, &format!("/api/v1/invite/{token}/accept"), &json!({})).await;
+    assert_eq!(status, 201, "{started}");
+    let id = started["id"].as_str().unwrap();
+    let questions = fx["job"]["questions"].as_array().unwrap();
+    let q = |i: usize| questions[i]["text"].as_str().unwrap().to_owned();
+    assert!(started["first_question"]["text"].as_str().unwrap().contains(&q(0)));
+
+    let turn = app.answer_ok(&candidate.token, id, "STRONG: an inner join keeps only matching rows.").await;
+    let body = fake().last_chat_body().expect("a chat body");
+    let system = body["messages"][0]["content"].as_str().unwrap();
+    let block = &system[system.find("\n[JOB DATA BEGIN]\n").expect("the job's data block")..];
+    assert!(block.ends_with("[JOB DATA END]"), "{block}");
+    assert!(block.contains(fx["job"]["description"].as_str().unwrap()));
+    assert!(questions.iter().all(|x| block.contains(x["text"].as_str().unwrap())), "{block}");
+    let grounding = body["messages"].as_array().unwrap().last().unwrap()["content"].as_str().unwrap();
+    assert!(grounding.contains("inner join keeps only matching rows"), "the job rubric grounds the turn");
+    // The job's next question, not the model's proposal.
+    assert!(turn["ai_response"].as_str().unwrap().contains(&q(1)), "{turn}");
+}

@@ -71,6 +71,8 @@ fn record(version: u64, status: InterviewStatus) -> InterviewRecord {
         video_recording_status: VideoStatus::NotStarted,
         model_fallbacks: 0,
         org_id: Some(interview_edge::config::DEFAULT_ORG_ID.into()),
+        job_id: None,
+        job_version: None,
     }
 }
 
@@ -211,4 +213,33 @@ fn the_video_row_follows_the_recording_and_the_interview_carries_its_status() {
     let url: Option<String> =
         conn.query_row("SELECT video_recording_url FROM interviews", [], |r| r.get(0)).unwrap();
     assert_eq!(url, None, "a deleted video has no URL");
+}
+
+#[test]
+fn an_interview_started_for_a_job_projects_the_job_and_its_version() {
+    let conn = db();
+    conn.execute_batch(
+        "INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at)
+         VALUES ('s1', 'r@example.com', 'h', 'Rae', 'recruiter', 't', 't');
+         INSERT INTO jobs (id, org_id, title, role_family, created_by, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-00000000j0b1', '00000000-0000-4000-8000-000000000001', 'Job', 'custom', 's1', 't', 't');",
+    )
+    .unwrap();
+    let session = Session::start("i1", RoleType::Fullstack, None);
+    let mut r = record(1, InterviewStatus::InProgress);
+    r.job_id = Some("00000000-0000-4000-8000-00000000j0b1".into());
+    r.job_version = Some(2);
+    apply(&conn, "interview", &r.projection(&session, &EngineLimits::default(), 1));
+    let (job, version): (String, i64) = conn
+        .query_row("SELECT job_id, job_version FROM interviews", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap();
+    assert_eq!((job.as_str(), version), ("00000000-0000-4000-8000-00000000j0b1", 2));
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT id FROM interviews WHERE job_id = '00000000-0000-4000-8000-00000000j0b1'",
+            [],
+            |row| row.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("idx_interviews_job"), "{plan}");
 }

@@ -52,6 +52,7 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         skill_areas,
         // Self-started interviews belong to the default organization (docs/organizations.md).
         org_id: Some(ctx.config.default_org_id.clone()),
+        job: None,
     };
     forward(ctx, &me, &id, InterviewRequest::Start(body)).await
 }

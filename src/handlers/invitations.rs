@@ -399,7 +399,7 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
             check_usable(status_now(&r, now_ms())).err().unwrap_or_else(rules::used)
         }));
     }
-    let _version = u32::try_from(job.current_version).unwrap_or(1);
+    let version = u32::try_from(job.current_version).map_err(|_| ApiError::internal())?;
     let body = StartInterview {
         interview_id: InterviewId::new(interview_id.clone()),
         candidate_id: UserId::new(me.user_id.clone()),
@@ -408,6 +408,8 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
         resume_id: None,
         skill_areas: None,
         org_id: Some(row.org_id.clone()),
+        // The version the interview keeps, whatever later edits of the job do.
+        job: Some(crate::domain::job::JobBrief { job_id: job.id.clone(), version, spec }),
     };
     let started = forward(ctx, &me, &interview_id, crate::protocol::InterviewRequest::Start(body)).await;
     let ok = matches!(&started, Ok(r) if r.status_code() < 300);

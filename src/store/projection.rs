@@ -16,6 +16,8 @@ const INTERVIEW_COLUMNS: &[&str] = &[
     "id",
     "candidate_id",
     "org_id",
+    "job_id",
+    "job_version",
     "resume_id",
     "role_type",
     "mode",

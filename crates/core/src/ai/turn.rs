@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::chat::{self, ExampleQuestion, RubricConcept, TurnGrounding};
-use crate::domain::bank::{find, for_role};
+use crate::domain::bank::for_role;
 use crate::domain::engine::memory::{context_budget_tokens, fit_memory, ChatMessage, ChatRole, FittedMemory};
 use crate::domain::enums::MessageType;
 use crate::domain::interviewer::{ModelQuestions, Session};
@@ -24,12 +24,13 @@ pub struct PreparedTurn {
 pub fn grounding_for(session: &Session) -> TurnGrounding {
     let current = &session.current;
     let targets = session.model_targets();
-    let rubric = current
-        .rubric_id
-        .as_deref()
-        .and_then(find)
-        .map(|q| q.rubric.iter().map(RubricConcept::from).collect())
-        .unwrap_or_default();
+    // The rubric the question is graded by (bank or job; a model-written question carries its
+    // closest one's id); none without an id.
+    let rubric = if current.rubric_id.is_some() {
+        session.rubric().map(|r| r.concepts.iter().map(RubricConcept::from).collect()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let bank = for_role(session.role);
     let examples = [targets.easier, targets.same, targets.harder]
         .into_iter()
@@ -57,7 +58,7 @@ pub fn prepare_turn(
     log: &[(MessageType, String)],
     answer: &str,
 ) -> PreparedTurn {
-    let system = chat::system_prompt(session.role);
+    let system = chat::system_prompt_for(session.role, session.job.as_ref());
     let grounding = grounding_for(session);
     let messages: Vec<ChatMessage> =
         log.iter().map(|(kind, text)| ChatMessage::new(ChatRole::from(*kind), text.clone())).collect();

@@ -49,6 +49,11 @@ pub struct InterviewRecord {
     /// organizations existed: they belong to the configured default organization.
     #[serde(default)]
     pub org_id: Option<String>,
+    /// The job (and its version) the interview was started for; `None` for a self-started one.
+    #[serde(default)]
+    pub job_id: Option<String>,
+    #[serde(default)]
+    pub job_version: Option<u32>,
 }
 
 /// One message of the log.
@@ -116,6 +121,8 @@ impl InterviewRecord {
             "video_recording_consent": self.video_recording_consent,
             "video_recording_status": self.video_recording_status,
             "tech_check_metadata": self.tech_check_metadata,
+            "job_id": self.job_id,
+            "job_version": self.job_version,
         });
         if staff {
             v["cost_usd"] = json!(micros_to_usd(s.cost.total_micros()));
@@ -158,6 +165,13 @@ impl InterviewRecord {
     /// The `interviews` row for D1 (an idempotent, versioned upsert).
     #[must_use]
     pub fn projection(&self, session: &Session, limits: &EngineLimits, now_ms: i64) -> Value {
+        let mut row = self.projection_row(session, limits, now_ms);
+        row["job_id"] = json!(self.job_id);
+        row["job_version"] = json!(self.job_version);
+        row
+    }
+
+    fn projection_row(&self, session: &Session, limits: &EngineLimits, now_ms: i64) -> Value {
         let s = &session.state;
         json!({
             "id": self.id,
@@ -243,6 +257,8 @@ mod tests {
             video_recording_status: VideoStatus::NotStarted,
             model_fallbacks: 0,
             org_id: None,
+            job_id: None,
+            job_version: None,
         }
     }
 

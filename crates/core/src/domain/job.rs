@@ -71,6 +71,37 @@ pub struct JobSpec {
     pub deadline: Option<String>,
 }
 
+/// The job an interview is started for, as the interview keeps it: the id, the version and that
+/// version's spec, copied into the interview at its start so a later edit of the job never
+/// changes an interview already started (docs/jobs.md#how-the-job-drives-the-interviewer).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobBrief {
+    pub job_id: String,
+    pub version: u32,
+    pub spec: JobSpec,
+}
+
+impl JobBrief {
+    /// Whether only the job's own questions are asked (the `custom` family: no bank).
+    #[must_use]
+    pub fn custom_only(&self) -> bool {
+        self.spec.role_family == RoleFamily::Custom
+    }
+
+    /// The job question with id `id`.
+    #[must_use]
+    pub fn question(&self, id: &str) -> Option<&CustomQuestion> {
+        self.spec.questions.iter().find(|q| q.id == id)
+    }
+
+    /// The weight of skill area `area` in the overall score (1 for an area the job does not
+    /// list, e.g. a bank substitute's).
+    #[must_use]
+    pub fn area_weight(&self, area: &str) -> f64 {
+        self.spec.skill_areas.iter().find(|a| a.name == area).map_or(1.0, |a| a.weight.max(0.0))
+    }
+}
+
 /// The fields a request may set (create: all; update: any subset, merged over the current spec).
 const SPEC_FIELDS: &[&str] = &[
     "title",

@@ -10,6 +10,7 @@ use crate::domain::enums::{
 };
 use crate::domain::interview::{InterviewRecord, StoredMessage};
 use crate::domain::interviewer::Session;
+use crate::domain::job::JobBrief;
 use crate::domain::time::rfc3339_ms;
 use crate::ids::{InterviewId, UserId};
 
@@ -32,6 +33,10 @@ pub struct StartInterview {
     /// The organization the interview belongs to; `None`: the configured default organization.
     #[serde(default)]
     pub org_id: Option<String>,
+    /// The job the interview is for (an accepted invitation): its id, version and that
+    /// version's spec, kept with the interview so later edits of the job never change it.
+    #[serde(default)]
+    pub job: Option<JobBrief>,
 }
 
 /// A legacy voice turn's speech costs and the reply's recording.
@@ -75,7 +80,9 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             return Err(InterviewError::AlreadyExists);
         }
         let now = self.now();
-        let session = Session::start(body.interview_id.as_str(), body.role_type, body.skill_areas);
+        let job_ref = body.job.as_ref().map(|j| (j.job_id.clone(), j.version));
+        let session =
+            Session::start_for_job(body.interview_id.as_str(), body.role_type, body.skill_areas, body.job);
         let provider = self.config.ai_provider();
         let record = InterviewRecord {
             id: body.interview_id.into_inner(),
@@ -98,6 +105,8 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
             video_recording_status: VideoStatus::NotStarted,
             model_fallbacks: 0,
             org_id: Some(body.org_id.unwrap_or_else(|| self.config.default_org_id.clone())),
+            job_id: job_ref.as_ref().map(|(id, _)| id.clone()),
+            job_version: job_ref.map(|(_, v)| v),
         };
         let first = StoredMessage {
             seq: 1,

@@ -88,6 +88,7 @@ impl World {
             resume_id: None,
             skill_areas: None,
             org_id: None,
+            job: None,
         };
         run(self.interview().start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"))
     }
@@ -148,6 +149,7 @@ fn start_writes_the_first_question_and_its_projection() {
                 resume_id: None,
                 skill_areas: None,
                 org_id: None,
+                job: None,
             }
         )),
         Err(InterviewError::AlreadyExists)
@@ -466,6 +468,7 @@ mod openai {
                     resume_id: None,
                     skill_areas: None,
                     org_id: None,
+                    job: None,
                 };
                 run(interview.start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"));
             }
@@ -687,4 +690,81 @@ fn builtin_evaluations_carry_no_cross_check() {
     w.start();
     w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn: {e:?}"));
     assert!(w.store.evaluations.borrow().values().all(|e| e.cross_check.is_none()));
+}
+
+/// An interview started for a job (an accepted invitation): the brief is kept with the
+/// interview, its questions come first, its rubrics grade the answers, its areas weight the
+/// assessment (docs/jobs.md#how-the-job-drives-the-interviewer).
+mod jobs {
+    use super::*;
+    use crate::domain::interviewer::job_tests::{custom_brief, Scripted};
+
+    fn start_job(w: &World, id: &str) -> Started {
+        let body = StartInterview {
+            interview_id: InterviewId::new(id),
+            candidate_id: UserId::new("cand"),
+            role_type: RoleType::Fullstack,
+            mode: InterviewMode::Text,
+            resume_id: None,
+            skill_areas: None,
+            org_id: None,
+            job: Some(custom_brief()),
+        };
+        run(w.interview().start(&candidate(), body)).unwrap_or_else(|e| panic!("start: {e:?}"))
+    }
+
+    /// A whole interview answered by the scripted candidate, then its assessment's overall score.
+    fn interview(strong: bool) -> (World, f64) {
+        let w = World::new(&[("ANSWER_RATE_BURST", "50")], ScriptedProvider::default());
+        start_job(&w, "job-interview");
+        let mut scripted = Scripted::new(strong);
+        for _ in 0..20 {
+            let current = w.store.session.borrow().as_ref().map(|s| s.current.clone());
+            let text = scripted.answer(&current.unwrap_or_else(|| panic!("a session")));
+            if w.answer(&text, None).unwrap_or_else(|e| panic!("turn: {e:?}")).interview_complete {
+                break;
+            }
+        }
+        assert_eq!(w.record().status, InterviewStatus::Completed);
+        run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
+        let Ok(AssessmentReply::Ready(a)) = w.interview().assessment(&candidate()) else {
+            panic!("no assessment")
+        };
+        let overall = a["overall_score"].as_f64().unwrap_or_else(|| panic!("a score: {a}"));
+        (w, overall)
+    }
+
+    #[test]
+    fn the_brief_is_stored_with_the_interview_and_shown_and_projected() {
+        let w = World::builtin();
+        let started = start_job(&w, "job-start");
+        let brief = custom_brief();
+        assert!(started.first_question.text.contains(&brief.spec.questions[0].text));
+        assert_eq!(started.first_question.difficulty, brief.spec.questions[0].level);
+        assert!(started.total_questions <= brief.spec.max_questions);
+        let stored = w.store.session.borrow().clone().unwrap_or_else(|| panic!("a session"));
+        assert_eq!(stored.job.as_ref(), Some(&brief), "the DO's state keeps the brief");
+        let record = w.record();
+        assert_eq!((record.job_id.as_deref(), record.job_version), (Some("job-1"), Some(1)));
+        let view = w.interview().view(&candidate()).unwrap_or_else(|e| panic!("view: {e:?}"));
+        assert_eq!((view["job_id"].as_str(), view["job_version"].as_u64()), (Some("job-1"), Some(1)));
+        let projected = w.store.outbox.borrow().iter().rev().find(|r| r.kind == "interview").cloned();
+        let row = projected.unwrap_or_else(|| panic!("an interview row")).payload;
+        assert_eq!((row["job_id"].as_str(), row["job_version"].as_u64()), (Some("job-1"), Some(1)));
+        // A self-started interview has neither.
+        let plain = World::builtin();
+        plain.start();
+        let view = plain.interview().view(&candidate()).unwrap_or_else(|e| panic!("view: {e:?}"));
+        assert!(view["job_id"].is_null() && view["job_version"].is_null());
+    }
+
+    #[test]
+    fn strong_and_weak_runs_of_a_job_separate_by_forty_points() {
+        let (w, strong) = interview(true);
+        let (_, weak) = interview(false);
+        assert!(strong - weak >= 40.0, "strong {strong} vs weak {weak}");
+        // The job's bounds held: 3..=5 questions.
+        let asked = w.store.session.borrow().as_ref().map_or(0, |s| s.state.questions_asked);
+        assert!((3..=5).contains(&asked), "{asked}");
+    }
 }

@@ -44,7 +44,7 @@ pub struct SessionSettings<'a> {
 }
 
 /// What the instructions say about the interview right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InterviewBrief<'a> {
     pub role: RoleType,
     /// The question being answered.
@@ -55,6 +55,8 @@ pub struct InterviewBrief<'a> {
     pub difficulty: Difficulty,
     /// The names of the rubric concepts grading the current question (may be empty).
     pub rubric: &'a [String],
+    /// The job the interview is for, as data grounding the interviewer (`ai::chat::job_block`).
+    pub job: Option<&'a crate::domain::job::JobBrief>,
 }
 
 impl<'a> InterviewBrief<'a> {
@@ -71,6 +73,7 @@ impl<'a> InterviewBrief<'a> {
             skill_area: &current.skill_area,
             difficulty: current.difficulty,
             rubric: focus,
+            job: session.job.as_ref(),
         }
     }
 }
@@ -118,6 +121,11 @@ the skills the answer showed; skill_area is the topic of the question.
 say them): {}.",
             brief.rubric.join("; ")
         );
+    }
+    if let Some(job) = brief.job {
+        out.push('\n');
+        out.push_str(&crate::ai::chat::job_block(job));
+        out.push('\n');
     }
     out.push_str(
         "
@@ -366,7 +374,21 @@ mod tests {
             skill_area: "closures_scope",
             difficulty: Difficulty::Fundamental,
             rubric,
+            job: None,
         }
+    }
+
+    #[test]
+    fn a_jobs_interview_carries_the_job_as_delimited_data_before_the_security_rules() {
+        use crate::ai::chat::{JOB_DATA_BEGIN, JOB_DATA_END};
+        let job = crate::domain::interviewer::job_tests::custom_brief();
+        let plain = instructions(&brief(&[]));
+        assert!(!plain.contains(JOB_DATA_BEGIN));
+        let with_job = instructions(&InterviewBrief { job: Some(&job), ..brief(&[]) });
+        let (begin, end) = (with_job.find(JOB_DATA_BEGIN), with_job.find(JOB_DATA_END));
+        let security = with_job.find("Security rules");
+        assert!(begin < end && end < security && begin.is_some(), "{with_job}");
+        assert!(job.spec.questions.iter().all(|q| with_job.contains(&q.text)));
     }
 
     #[test]

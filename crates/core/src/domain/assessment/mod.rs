@@ -54,7 +54,8 @@ pub struct EvidenceItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Assessment {
     pub version: u32,
-    /// 0..=100: the difficulty-weighted mean of every answer's `composite × 100`.
+    /// 0..=100: the difficulty-weighted mean of every answer's `composite × 100`; in a job's
+    /// interview each answer also weighs its skill area's weight in the job.
     pub overall_score: f64,
     /// 0..=100 per skill area (area id → score), for every area with an answer.
     pub skill_scores: BTreeMap<String, f64>,
@@ -100,7 +101,7 @@ pub fn generate_builtin(input: &AssessmentInput<'_>) -> Assessment {
     let state = &input.session.state;
     let answers = answers::collect(input.messages, state, input.evaluations);
     let valid = answer_seqs(input.messages);
-    let overall_score = scoring::overall_score(state);
+    let overall_score = scoring::overall_score_weighted(state, |area| input.session.area_weight(area));
     let skill_scores = scoring::skill_scores(state);
     let skill_boundary_map = scoring::boundary_map(state);
     let integrity_flags = integrity::detect(&answers);
@@ -108,7 +109,7 @@ pub fn generate_builtin(input: &AssessmentInput<'_>) -> Assessment {
     let questions_answered = state.skill_history.values().map(Vec::len).sum::<usize>();
 
     let facts = narrative::Facts {
-        role: input.role,
+        role_name: input.session.role_name(),
         state,
         answers: &answers,
         valid: &valid,

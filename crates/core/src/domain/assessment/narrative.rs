@@ -13,9 +13,9 @@ use super::integrity::IntegrityFlag;
 use super::scoring::{is_weak, passed, BoundaryEntry};
 use super::EvidenceItem;
 use crate::domain::engine::state::{AnswerRecord, InterviewState};
-use crate::domain::enums::{Difficulty, RoleType};
+use crate::domain::enums::Difficulty;
 use crate::domain::evaluation::Evaluation;
-use crate::domain::interviewer::{area_display_name, role_display_name};
+use crate::domain::interviewer::area_display_name;
 
 /// An area scoring at least this (with a passing answer) is a strength.
 pub const STRENGTH_MIN_SCORE: f64 = 70.0;
@@ -34,7 +34,8 @@ pub const FEW_ANSWERS: usize = 6;
 
 /// What the narrative is written from.
 pub(super) struct Facts<'a> {
-    pub role: RoleType,
+    /// What the interview is called (`Session::role_name`).
+    pub role_name: &'a str,
     pub state: &'a InterviewState,
     pub answers: &'a [Answer<'a>],
     /// Sequence numbers of the candidate's messages: the only ones cited.
@@ -336,7 +337,7 @@ pub(super) fn recommended_actions(
 }
 
 pub(super) fn summary(f: &Facts<'_>) -> String {
-    let role = role_display_name(f.role);
+    let role = f.role_name;
     if f.questions_answered == 0 {
         return format!(
             "No answers were evaluated in this {role} interview. There is no evidence to score{}.",

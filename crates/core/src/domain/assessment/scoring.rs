@@ -7,7 +7,9 @@
 //!   2.5), so one expert answer counts as much as five warmup answers. No other adjustment is
 //!   applied: the adaptive engine already steers every candidate towards their limit, and the
 //!   level reached is reported separately by the boundary map. `overall_score` is that mean over
-//!   every answer, `skill_scores` over each area's answers; rounded to one decimal.
+//!   every answer, `skill_scores` over each area's answers; rounded to one decimal. In a job's
+//!   interview, `overall_score` also weights each answer by its area's weight in the job
+//!   ([`overall_score_weighted`]); `skill_scores` are per area, so unaffected.
 //! * An answer **passes** its level when its quality is `good` or `excellent` and its composite
 //!   is at least [`PASS_COMPOSITE`] (between the engine's "struggling" mark 0.55 and its "climb"
 //!   mark 0.75). It is **weak** when its quality is `poor` or its composite is below
@@ -84,7 +86,29 @@ pub fn weighted_score<'a>(records: impl IntoIterator<Item = &'a AnswerRecord>) -
 /// `overall_score`: every answer of the interview (0 without answers).
 #[must_use]
 pub fn overall_score(state: &InterviewState) -> f64 {
-    weighted_score(state.skill_history.values().flatten()).unwrap_or(0.0)
+    overall_score_weighted(state, |_| 1.0)
+}
+
+/// [`overall_score`] with each answer also weighted by its skill area's weight (a job's
+/// `skill_areas[].weight`): the mean of `composite × 100` weighted by level weight × area
+/// weight. Equal area weights give [`overall_score`]; an area of weight 0 (or below) does not
+/// count, unless no area counts (then the unweighted score).
+#[must_use]
+pub fn overall_score_weighted(state: &InterviewState, area_weight: impl Fn(&str) -> f64) -> f64 {
+    let (mut sum, mut weights) = (0.0, 0.0);
+    for (area, records) in &state.skill_history {
+        let a = area_weight(area).max(0.0);
+        for r in records {
+            let w = difficulty_weight(r.difficulty) * a;
+            sum += w * clamp01(r.composite) * 100.0;
+            weights += w;
+        }
+    }
+    if weights > 0.0 {
+        round1((sum / weights).clamp(0.0, 100.0))
+    } else {
+        weighted_score(state.skill_history.values().flatten()).unwrap_or(0.0)
+    }
 }
 
 /// `skill_scores`: each area with at least one answer.

@@ -10,6 +10,7 @@ mod fullstack;
 mod javascript;
 mod python;
 mod react;
+pub mod rubric;
 pub mod score;
 #[cfg(test)]
 mod tests;

@@ -40,6 +40,7 @@
 //!   always does. A correct keyword list without explanation (low clarity) tops out at good.
 
 use super::claims::{self, Sentence};
+use super::rubric::{Rubric, RubricConcept};
 use super::text::{normalise, phrase_in, stem, Phrase};
 use super::{Concept, Question};
 use crate::domain::enums::{AnswerQuality, Difficulty};
@@ -103,7 +104,9 @@ pub enum Coverage {
 /// cross-check consults.
 #[must_use]
 pub fn coverage(question: &Question, answer: &str, asked: Asked<'_>) -> Vec<(&'static Concept, Coverage)> {
-    coverage_in(question, answer, &Reading::new(question, answer, asked))
+    let rubric = Rubric::from(question);
+    let how = coverage_in(&rubric, answer, &Reading::new(&rubric, answer, asked));
+    question.rubric.iter().zip(how).collect()
 }
 
 /// An answer split into sentences, with the words of the question(s) it answers.
@@ -113,12 +116,12 @@ struct Reading {
 }
 
 impl Reading {
-    fn new(question: &Question, answer: &str, asked: Asked<'_>) -> Reading {
+    fn new(rubric: &Rubric<'_>, answer: &str, asked: Asked<'_>) -> Reading {
         let mut question_words = claims::content_words(asked.text);
         if let Some(parent) = asked.parent {
             question_words.extend(claims::content_words(parent));
         }
-        question_words.extend(claims::content_words(question.text));
+        question_words.extend(claims::content_words(rubric.text));
         question_words.sort();
         question_words.dedup();
         Reading { sentences: claims::sentences(answer), question_words }
@@ -139,8 +142,9 @@ impl Reading {
     }
 }
 
-fn coverage_in(question: &Question, answer: &str, reading: &Reading) -> Vec<(&'static Concept, Coverage)> {
-    let vocabulary = vocabulary(question);
+/// How each concept of `rubric` fared, in rubric order.
+fn coverage_in(rubric: &Rubric<'_>, answer: &str, reading: &Reading) -> Vec<Coverage> {
+    let vocabulary = vocabulary(rubric);
     let usable: Vec<(&Sentence, Vec<&str>, bool)> = reading
         .usable()
         .map(|s| {
@@ -148,8 +152,8 @@ fn coverage_in(question: &Question, answer: &str, reading: &Reading) -> Vec<(&'s
             (s, s.token_refs(), own)
         })
         .collect();
-    question
-        .rubric
+    rubric
+        .concepts
         .iter()
         .map(|concept| {
             let misconceived = concept
@@ -157,7 +161,7 @@ fn coverage_in(question: &Question, answer: &str, reading: &Reading) -> Vec<(&'s
                 .iter()
                 .any(|m| usable.iter().any(|(s, _, _)| claims::claims_misconception(s, m)));
             if misconceived {
-                return (concept, Coverage::Misconceived);
+                return Coverage::Misconceived;
             }
             let phrases: Vec<Phrase> = std::iter::once(concept.name)
                 .chain(concept.synonyms.iter().copied())
@@ -184,19 +188,19 @@ fn coverage_in(question: &Question, answer: &str, reading: &Reading) -> Vec<(&'s
                     Coverage::Named
                 };
             }
-            (concept, best)
+            best
         })
         .collect()
 }
 
-fn symbol_covered(raw: &str, concept: &Concept) -> bool {
+fn symbol_covered(raw: &str, concept: &RubricConcept<'_>) -> bool {
     concept.synonyms.iter().filter(|p| !p.chars().any(char::is_alphanumeric)).any(|p| symbol_in(raw, p))
 }
 
 /// Every stemmed word of the rubric's names and synonyms.
-fn vocabulary(question: &Question) -> Vec<String> {
-    let mut out: Vec<String> = question
-        .rubric
+fn vocabulary(rubric: &Rubric<'_>) -> Vec<String> {
+    let mut out: Vec<String> = rubric
+        .concepts
         .iter()
         .flat_map(|c| std::iter::once(c.name).chain(c.synonyms.iter().copied()))
         .flat_map(|p| normalise(p).split_whitespace().map(|w| stem(w).to_owned()).collect::<Vec<_>>())
@@ -210,8 +214,15 @@ fn vocabulary(question: &Question) -> Vec<String> {
 /// question) against `question`'s rubric, restricted to `focus` when it names rubric concepts.
 #[must_use]
 pub fn evaluate_asked(question: &Question, answer: &str, asked: Asked<'_>, focus: &[String]) -> Evaluation {
-    let in_focus = |c: &Concept| focus.iter().any(|f| f.trim().eq_ignore_ascii_case(c.name));
-    let focused = question.rubric.iter().any(in_focus);
+    evaluate_rubric(&Rubric::from(question), answer, asked, focus)
+}
+
+/// [`evaluate_asked`] for any rubric: a bank question's or a job's custom question's, by the
+/// same rules.
+#[must_use]
+pub fn evaluate_rubric(rubric: &Rubric<'_>, answer: &str, asked: Asked<'_>, focus: &[String]) -> Evaluation {
+    let in_focus = |c: &RubricConcept<'_>| focus.iter().any(|f| f.trim().eq_ignore_ascii_case(c.name));
+    let focused = rubric.concepts.iter().any(in_focus);
     let normalised = normalise(answer);
     let tokens: Vec<&str> = normalised.split_whitespace().map(stem).collect();
 
@@ -222,9 +233,9 @@ pub fn evaluate_asked(question: &Question, answer: &str, asked: Asked<'_>, focus
     let mut deeper = 0.0;
     let mut misconceptions = 0.0;
     let mut identified_skills = Vec::new();
-    let mut missed: Vec<&Concept> = Vec::new();
-    let reading = Reading::new(question, answer, asked);
-    for (concept, how) in coverage_in(question, answer, &reading) {
+    let mut missed: Vec<&RubricConcept<'_>> = Vec::new();
+    let reading = Reading::new(rubric, answer, asked);
+    for (concept, how) in rubric.concepts.iter().zip(coverage_in(rubric, answer, &reading)) {
         if focused && !in_focus(concept) {
             match how {
                 Coverage::Explained => {
@@ -266,7 +277,7 @@ pub fn evaluate_asked(question: &Question, answer: &str, asked: Asked<'_>, focus
     // A rubric lists more than any one good answer says: covering `SUFFICIENT_SHARE` of its
     // weight is full marks.
     let sufficient =
-        if question.level == Difficulty::Warmup { SUFFICIENT_SHARE_WARMUP } else { SUFFICIENT_SHARE };
+        if rubric.level == Difficulty::Warmup { SUFFICIENT_SHARE_WARMUP } else { SUFFICIENT_SHARE };
     let mut accuracy = if total > 0.0 { (covered / (sufficient * total)).min(1.0) } else { 0.0 };
     accuracy -= MISCONCEPTION_PENALTY * misconceptions;
     if is_hedge(&tokens) {
@@ -283,7 +294,7 @@ pub fn evaluate_asked(question: &Question, answer: &str, asked: Asked<'_>, focus
         technical_accuracy: accuracy,
         explanation_clarity: clarity,
         identified_skills,
-        skill_area: question.skill_area.to_string(),
+        skill_area: rubric.skill_area.to_string(),
         missed_concepts: missed.iter().map(|c| c.name.to_string()).collect(),
         cross_check: None,
     }
@@ -320,7 +331,13 @@ pub fn follow_up(question: &Question, eval: &Evaluation) -> Option<String> {
 /// graded on every concept the answer missed ([`crate::domain::interviewer`]).
 #[must_use]
 pub fn follow_up_seeded(question: &Question, eval: &Evaluation, seed: u64) -> Option<String> {
-    let concept = target_concept(question, eval)?;
+    follow_up_rubric(&Rubric::from(question), eval, seed)
+}
+
+/// [`follow_up_seeded`] for any rubric.
+#[must_use]
+pub fn follow_up_rubric(rubric: &Rubric<'_>, eval: &Evaluation, seed: u64) -> Option<String> {
+    let concept = target_concept(rubric, eval)?;
     let started_well = !eval.identified_skills.is_empty();
     let text = match (seed ^ fnv1a(concept.as_bytes())) % 6 {
         0 if started_well => {
@@ -338,10 +355,10 @@ pub fn follow_up_seeded(question: &Question, eval: &Evaluation, seed: u64) -> Op
 
 /// The highest-weight rubric concept among `eval.missed_concepts`; when none of them is a rubric
 /// concept (another provider's wording), the first non-blank missed concept as written.
-fn target_concept<'a>(question: &'a Question, eval: &'a Evaluation) -> Option<&'a str> {
+fn target_concept<'a>(rubric: &'a Rubric<'_>, eval: &'a Evaluation) -> Option<&'a str> {
     let is_missed = |name: &str| eval.missed_concepts.iter().any(|m| m.trim().eq_ignore_ascii_case(name));
-    let mut best: Option<&Concept> = None;
-    for concept in question.rubric.iter().filter(|c| is_missed(c.name)) {
+    let mut best: Option<&RubricConcept<'_>> = None;
+    for concept in rubric.concepts.iter().filter(|c| is_missed(c.name)) {
         if best.is_none_or(|b| concept.weight > b.weight) {
             best = Some(concept);
         }

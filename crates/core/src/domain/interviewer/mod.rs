@@ -22,6 +22,8 @@
 mod copies;
 mod cross_check;
 mod grounding;
+#[cfg(test)]
+pub(crate) mod job_tests;
 mod phrasing;
 mod planning;
 mod tailoring;
@@ -33,11 +35,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::bank::rubric::{job_id_of, job_ref, Rubric};
 use super::bank::{self, for_role, score, Question};
 use super::engine::progression::{self, choose_next_skill_area, AreaStatus};
 use super::engine::{self, EngineLimits, InterviewState, TurnDecision};
 use super::enums::{AnswerQuality, CompletionReason, Difficulty, RoleType};
 use super::evaluation::Evaluation;
+use super::job::{CustomQuestion, JobBrief};
 use phrasing::seed;
 
 pub use cross_check::DEFAULT_MARGIN as DEFAULT_SCORE_DISAGREEMENT_MARGIN;
@@ -61,6 +65,8 @@ pub enum QuestionSource {
     Model,
     /// The last resort when every usable bank question was asked.
     Generic,
+    /// A job's custom question, verbatim (`question_id` is `job:` + its id).
+    Job,
 }
 
 /// A question put to the candidate.
@@ -109,14 +115,31 @@ impl AskedQuestion {
             source: QuestionSource::Bank,
             parent_id: None,
             rubric_id: Some(question.id.to_owned()),
-            rubric: concept_names(Some(question)),
+            rubric: concept_names(Some(&Rubric::from(question))),
+            focus: Vec::new(),
+        }
+    }
+
+    fn from_job(question: &CustomQuestion, question_number: u32) -> AskedQuestion {
+        let reference = job_ref(&question.id);
+        AskedQuestion {
+            question_id: Some(reference.clone()),
+            text: question.text.clone(),
+            skill_area: question.skill_area.clone(),
+            difficulty: question.level,
+            question_number,
+            is_follow_up: false,
+            source: QuestionSource::Job,
+            parent_id: None,
+            rubric_id: Some(reference),
+            rubric: concept_names(Some(&Rubric::from(question))),
             focus: Vec::new(),
         }
     }
 }
 
-fn concept_names(question: Option<&Question>) -> Vec<String> {
-    question.map(|q| q.rubric.iter().map(|c| c.name.to_owned()).collect()).unwrap_or_default()
+fn concept_names(rubric: Option<&Rubric<'_>>) -> Vec<String> {
+    rubric.map(Rubric::names).unwrap_or_default()
 }
 
 /// Question texts a model proposed, in the same call as its evaluation, for the next turn; the
@@ -218,6 +241,11 @@ pub struct Session {
     /// ([`Session::is_copy`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answer_sketches: Vec<Vec<u32>>,
+    /// The job the interview was started for, as it was then (docs/jobs.md): its questions are
+    /// asked first at their levels and graded by their rubrics, its areas are the interview's,
+    /// its bounds the interview's question limits and its area weights the assessment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobBrief>,
 }
 
 impl Session {
@@ -228,6 +256,35 @@ impl Session {
     /// the interview id, so interviews do not all open on the same topic.
     #[must_use]
     pub fn start(interview_id: &str, role: RoleType, skill_areas: Option<Vec<String>>) -> Session {
+        Session::start_for_job(interview_id, role, skill_areas, None)
+    }
+
+    /// [`Session::start`] for a job's interview: the interview visits the job's skill areas in
+    /// the job's order (a résumé's `skill_areas` preference first), and question #1 is chosen like
+    /// every other ([`Session::plan_next`]): the job's own question for the area and level first.
+    /// A `custom` job (`role` is then the stand-in `fullstack`) asks only its own questions.
+    #[must_use]
+    pub fn start_for_job(
+        interview_id: &str,
+        role: RoleType,
+        skill_areas: Option<Vec<String>>,
+        job: Option<JobBrief>,
+    ) -> Session {
+        let Some(job) = job else { return Session::start_bank(interview_id, role, skill_areas) };
+        let preferred = skill_areas.unwrap_or_default();
+        let job_areas: Vec<String> = job.spec.skill_areas.iter().map(|a| a.name.clone()).collect();
+        let mut areas: Vec<String> = preferred.iter().filter(|a| job_areas.contains(a)).cloned().collect();
+        areas.dedup();
+        areas.extend(job_areas.into_iter().filter(|a| !preferred.contains(a)));
+        if areas.is_empty() {
+            // A job always names its areas (validation); a bank's areas keep the interview going.
+            areas = for_role(role).skill_areas.iter().map(|a| (*a).to_owned()).collect();
+        }
+        let state = InterviewState::new(areas);
+        Session::begin(interview_id, role, state, Some(job))
+    }
+
+    fn start_bank(interview_id: &str, role: RoleType, skill_areas: Option<Vec<String>>) -> Session {
         let all = for_role(role).skill_areas.len();
         let rotate = u64::try_from(all)
             .ok()
@@ -236,31 +293,81 @@ impl Session {
             .unwrap_or(0);
         let preferred = skill_areas.unwrap_or_default();
         let areas = tailoring::order_areas(role, preferred.iter().map(String::as_str), rotate);
-        let state = InterviewState::new(areas);
+        Session::begin(interview_id, role, InterviewState::new(areas), None)
+    }
+
+    fn begin(interview_id: &str, role: RoleType, state: InterviewState, job: Option<JobBrief>) -> Session {
         let area = state.current_skill_area().to_owned();
         let number = state.next_question_number();
         let level = state.current_difficulty;
-        let current = new_question(role, interview_id, &[], &state.skill_areas, &area, level, number);
         let mut session = Session {
             interview_id: interview_id.to_owned(),
             role,
             state,
-            current: current.clone(),
+            current: AskedQuestion {
+                question_id: None,
+                text: String::new(),
+                skill_area: area.clone(),
+                difficulty: level,
+                question_number: number,
+                is_follow_up: false,
+                source: QuestionSource::Generic,
+                parent_id: None,
+                rubric_id: None,
+                rubric: Vec::new(),
+                focus: Vec::new(),
+            },
             used_question_ids: Vec::new(),
             follow_ups: BTreeMap::new(),
             model_fallbacks: 0,
             completion: None,
             answer_sketches: Vec::new(),
+            job,
         };
+        let current = session.new_question(&area, level, number);
         session.remember(&current);
+        session.current = current;
         session
+    }
+
+    /// The engine's limits for this interview: a job's `min_questions` / `max_questions` replace
+    /// the configured ones (boundaries and the cost cap stay the configuration's).
+    #[must_use]
+    pub fn limits(&self, configured: &EngineLimits) -> EngineLimits {
+        match &self.job {
+            Some(job) => EngineLimits {
+                min_questions: job.spec.min_questions,
+                max_questions: job.spec.max_questions,
+                ..*configured
+            }
+            .normalized(),
+            None => *configured,
+        }
+    }
+
+    /// What the interview is called in its texts: the role's name ("React"), or "technical" for
+    /// a `custom` job (its `role` is only a stand-in).
+    #[must_use]
+    pub fn role_name(&self) -> &'static str {
+        if self.job.as_ref().is_some_and(JobBrief::custom_only) {
+            "technical"
+        } else {
+            role_display_name(self.role)
+        }
+    }
+
+    /// The weight of `area` in the overall score: the job's weight for it, else 1.
+    #[must_use]
+    pub fn area_weight(&self, area: &str) -> f64 {
+        self.job.as_ref().map_or(1.0, |job| job.area_weight(area))
     }
 
     /// The first message of the interview: a short greeting and the first question. It wraps the
     /// current question, so send it right after [`Session::start`].
     #[must_use]
     pub fn opening_message(&self) -> String {
-        phrasing::greeting(self.role, &self.current.text, seed(&self.interview_id, "greeting", 0))
+        let seed = seed(&self.interview_id, "greeting", 0);
+        phrasing::greeting(self.role_name(), &self.current.text, seed)
     }
 
     /// The message that ends this interview (no question).
@@ -274,7 +381,7 @@ impl Session {
     pub fn total_questions(&self, limits: &EngineLimits) -> u32 {
         match self.completion {
             Some(_) => self.state.questions_asked,
-            None => self.state.total_questions(limits),
+            None => self.state.total_questions(&self.limits(limits)),
         }
     }
 
@@ -325,13 +432,13 @@ impl Session {
     pub fn evaluate_builtin(&self, answer: &str) -> Evaluation {
         // A copy of an earlier answer counts for nothing (`copies.rs`).
         let answer = if self.is_copy(answer) { "" } else { answer };
-        match self.rubric_question() {
+        match self.rubric() {
             Some(question) => {
                 let asked = score::Asked {
                     text: &self.current.text,
                     parent: self.current.is_follow_up.then_some(question.text),
                 };
-                let mut eval = score::evaluate_asked(question, answer, asked, &self.current.focus);
+                let mut eval = score::evaluate_rubric(&question, answer, asked, &self.current.focus);
                 eval.skill_area.clone_from(&self.current.skill_area);
                 eval
             }
@@ -353,8 +460,9 @@ impl Session {
         if let Some(reason) = self.completion {
             return Err(TurnError::InterviewComplete(reason));
         }
+        let limits = self.limits(limits);
         let decision =
-            engine::apply_answer_at(&mut self.state, eval, answer_seq, limits, self.current.difficulty);
+            engine::apply_answer_at(&mut self.state, eval, answer_seq, &limits, self.current.difficulty);
         self.completion = decision.completion;
         Ok(decision)
     }
@@ -388,8 +496,17 @@ impl Session {
         }
         let follow_up = self.follow_up_allowed(decision);
         let mut model_fallback = None;
-        let mut chosen = None;
-        if let Some(model) = model {
+        // The job's own question for the decided area and level comes before a model's proposal.
+        let mut chosen = (!follow_up)
+            .then(|| {
+                self.job_question(
+                    &decision.next_skill_area,
+                    decision.difficulty_after,
+                    decision.question_number,
+                )
+            })
+            .flatten();
+        if let (Some(model), None) = (model, &chosen) {
             match self.model_question(decision, eval, model, follow_up) {
                 Ok(question) => chosen = Some(question),
                 Err(reason) => model_fallback = Some(reason),
@@ -455,16 +572,54 @@ impl Session {
         }
     }
 
-    /// The bank question whose rubric grades the current question.
-    fn rubric_question(&self) -> Option<&'static Question> {
-        self.current.rubric_id.as_deref().and_then(bank::find).or_else(|| {
-            planning::closest_question(
-                for_role(self.role),
-                &self.current.text,
-                &self.current.skill_area,
-                self.current.difficulty,
-            )
+    /// The rubric that grades the current question: the job's or bank question its
+    /// `rubric_id` names, else the closest one to its text ([`Session::closest_rubric`]).
+    #[must_use]
+    pub fn rubric(&self) -> Option<Rubric<'_>> {
+        let by_id = self.current.rubric_id.as_deref().and_then(|id| match job_id_of(id) {
+            Some(job_id) => self.job.as_ref().and_then(|job| job.question(job_id)).map(Rubric::from),
+            None => bank::find(id).map(Rubric::from),
+        });
+        by_id.or_else(|| {
+            self.closest_rubric(&self.current.text, &self.current.skill_area, self.current.difficulty)
         })
+    }
+
+    /// The rubric grading a question that is neither a bank nor a job question (model-written,
+    /// generic): in a job's interview, the closest job question when the job is `custom` or the
+    /// area is the job's own (not in the bank); otherwise the closest bank question.
+    fn closest_rubric(&self, text: &str, area: &str, level: Difficulty) -> Option<Rubric<'_>> {
+        if let Some(job) = &self.job {
+            let own_area = !for_role(self.role).skill_areas.contains(&area);
+            let has_area = job.spec.questions.iter().any(|q| q.skill_area == area);
+            if job.custom_only() || (own_area && has_area) {
+                if let Some(q) = planning::closest_job_question(&job.spec.questions, text, area, level) {
+                    return Some(Rubric::from(q));
+                }
+            }
+        }
+        if self.job.as_ref().is_some_and(JobBrief::custom_only) {
+            return None;
+        }
+        planning::closest_question(for_role(self.role), text, area, level).map(Rubric::from)
+    }
+
+    /// The job's unasked question for `area` at `level`, as question #`number`: exactly there;
+    /// for a `custom` job or an area the bank lacks, also at the nearest level of the area; for a
+    /// `custom` job, then in the other areas ([`planning::pick_job_question`]).
+    fn job_question(&self, area: &str, level: Difficulty, number: u32) -> Option<AskedQuestion> {
+        let job = self.job.as_ref()?;
+        let custom = job.custom_only();
+        let own_area = !for_role(self.role).skill_areas.contains(&area);
+        let q = planning::pick_job_question(
+            &job.spec.questions,
+            area,
+            level,
+            &self.used_question_ids,
+            &self.state.skill_areas,
+            (custom || own_area, custom),
+        )?;
+        Some(AskedQuestion::from_job(q, number))
     }
 
     fn follow_up_allowed(&self, decision: &TurnDecision) -> bool {
@@ -491,10 +646,11 @@ impl Session {
         let number = decision.question_number;
         if follow_up {
             let text = check_candidate(model.probe.as_deref(), &self.current.text)?;
-            let rubric = self.rubric_question();
+            let rubric = self.rubric();
             let focus: Vec<String> = rubric
+                .as_ref()
                 .map(|q| {
-                    q.rubric
+                    q.concepts
                         .iter()
                         .filter(|c| {
                             eval.missed_concepts.iter().any(|m| m.trim().eq_ignore_ascii_case(c.name))
@@ -512,8 +668,8 @@ impl Session {
                 is_follow_up: true,
                 source: QuestionSource::Model,
                 parent_id: self.parent_id(),
-                rubric_id: rubric.map(|q| q.id.to_owned()),
-                rubric: concept_names(rubric),
+                rubric_id: rubric.as_ref().map(|q| q.id.clone()),
+                rubric: concept_names(rubric.as_ref()),
                 focus,
             });
         }
@@ -527,12 +683,7 @@ impl Session {
         if written_for.is_some_and(|a| a != decision.next_skill_area) {
             return Err(CandidateRejection::WrongSkillArea);
         }
-        let rubric = planning::closest_question(
-            for_role(self.role),
-            &text,
-            &decision.next_skill_area,
-            decision.difficulty_after,
-        );
+        let rubric = self.closest_rubric(&text, &decision.next_skill_area, decision.difficulty_after);
         Ok(AskedQuestion {
             question_id: None,
             text,
@@ -542,8 +693,8 @@ impl Session {
             is_follow_up: false,
             source: QuestionSource::Model,
             parent_id: None,
-            rubric_id: rubric.map(|q| q.id.to_owned()),
-            rubric: concept_names(rubric),
+            rubric_id: rubric.as_ref().map(|q| q.id.clone()),
+            rubric: concept_names(rubric.as_ref()),
             focus: Vec::new(),
         })
     }
@@ -552,9 +703,9 @@ impl Session {
     fn bank_question(&self, decision: &TurnDecision, eval: &Evaluation, follow_up: bool) -> AskedQuestion {
         let number = decision.question_number;
         if follow_up {
-            let parent = self.rubric_question();
-            let text = parent.and_then(|parent| {
-                score::follow_up_seeded(parent, eval, seed(&self.interview_id, "follow_up", number))
+            let parent = self.rubric();
+            let text = parent.as_ref().and_then(|parent| {
+                score::follow_up_rubric(parent, eval, seed(&self.interview_id, "follow_up", number))
             });
             if let (Some(parent), Some(text)) = (parent, text) {
                 return AskedQuestion {
@@ -566,21 +717,48 @@ impl Session {
                     is_follow_up: true,
                     source: QuestionSource::FollowUp,
                     parent_id: self.parent_id(),
-                    rubric_id: Some(parent.id.to_owned()),
-                    rubric: concept_names(Some(parent)),
-                    focus: planning::follow_up_focus(parent, eval),
+                    rubric_id: Some(parent.id.clone()),
+                    rubric: concept_names(Some(&parent)),
+                    focus: planning::follow_up_focus(&parent, eval),
                 };
             }
         }
-        new_question(
-            self.role,
-            &self.interview_id,
-            &self.used_question_ids,
-            &self.state.skill_areas,
-            &decision.next_skill_area,
-            decision.difficulty_after,
-            number,
-        )
+        self.new_question(&decision.next_skill_area, decision.difficulty_after, number)
+    }
+
+    /// A new (non-follow-up) question for `area` at `level`: the job's own question there
+    /// first; then, when the job is `custom` or the area is the job's own, a job question of the
+    /// area at the nearest level (a `custom` job: then of the other areas); then an unasked bank
+    /// question (not for a `custom` job); a generic one when every usable question was asked.
+    fn new_question(&self, area: &str, level: Difficulty, number: u32) -> AskedQuestion {
+        let used = &self.used_question_ids;
+        let order = &self.state.skill_areas;
+        let bank = for_role(self.role);
+        let custom = self.job.as_ref().is_some_and(JobBrief::custom_only);
+        if let Some(question) = self.job_question(area, level, number) {
+            return question;
+        }
+        let seed = seed(&self.interview_id, "question", number);
+        if !custom {
+            if let Some(question) = planning::pick_bank_question(bank, area, level, used, order, seed) {
+                return AskedQuestion::from_bank(question, number);
+            }
+        }
+        let text = phrasing::generic_question(area, seed);
+        let rubric = self.closest_rubric(&text, area, level);
+        AskedQuestion {
+            question_id: None,
+            text,
+            skill_area: area.to_owned(),
+            difficulty: level,
+            question_number: number,
+            is_follow_up: false,
+            source: QuestionSource::Generic,
+            parent_id: None,
+            rubric_id: rubric.as_ref().map(|q| q.id.clone()),
+            rubric: concept_names(rubric.as_ref()),
+            focus: Vec::new(),
+        }
     }
 
     /// Bookkeeping for a question being asked: bank ids used (a model or generic question
@@ -588,7 +766,7 @@ impl Session {
     /// follow-ups per area.
     fn remember(&mut self, question: &AskedQuestion) {
         let reserved = match question.source {
-            QuestionSource::Bank => question.question_id.as_ref(),
+            QuestionSource::Bank | QuestionSource::Job => question.question_id.as_ref(),
             QuestionSource::Model | QuestionSource::Generic if !question.is_follow_up => {
                 question.rubric_id.as_ref()
             }
@@ -603,39 +781,6 @@ impl Session {
             let count = self.follow_ups.entry(question.skill_area.clone()).or_default();
             *count = count.saturating_add(1);
         }
-    }
-}
-
-/// A new (non-follow-up) question for `area` at `level`: an unasked bank question, or a generic
-/// one when every usable bank question was asked.
-fn new_question(
-    role: RoleType,
-    interview_id: &str,
-    used: &[String],
-    area_order: &[String],
-    area: &str,
-    level: Difficulty,
-    number: u32,
-) -> AskedQuestion {
-    let bank = for_role(role);
-    let seed = seed(interview_id, "question", number);
-    if let Some(question) = planning::pick_bank_question(bank, area, level, used, area_order, seed) {
-        return AskedQuestion::from_bank(question, number);
-    }
-    let text = phrasing::generic_question(area, seed);
-    let rubric = planning::closest_question(bank, &text, area, level);
-    AskedQuestion {
-        question_id: None,
-        text,
-        skill_area: area.to_owned(),
-        difficulty: level,
-        question_number: number,
-        is_follow_up: false,
-        source: QuestionSource::Generic,
-        parent_id: None,
-        rubric_id: rubric.map(|q| q.id.to_owned()),
-        rubric: concept_names(rubric),
-        focus: Vec::new(),
     }
 }
 

@@ -96,10 +96,10 @@ pub fn area_display_name(skill_area: &str) -> String {
     known.to_owned()
 }
 
-/// The first message: a short greeting, then the first question.
+/// The first message: a short greeting naming the interview `role` ("React", "technical"), then
+/// the first question.
 #[must_use]
-pub fn greeting(role: RoleType, question: &str, seed: u64) -> String {
-    let role = role_display_name(role);
+pub fn greeting(role: &str, question: &str, seed: u64) -> String {
     match seed % 4 {
         0 => format!(
             "Hi, I'm your interviewer for this {role} session. We'll begin with a couple of warm-up \

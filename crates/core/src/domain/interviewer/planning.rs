@@ -9,9 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::bank::rubric::{Rubric, RubricConcept};
 use crate::domain::bank::{Question, RoleBank};
 use crate::domain::enums::Difficulty;
 use crate::domain::evaluation::Evaluation;
+use crate::domain::job::CustomQuestion;
 
 /// A model-proposed question longer than this (in characters) is not used.
 pub const MAX_MODEL_QUESTION_CHARS: usize = 600;
@@ -231,15 +233,89 @@ pub fn closest_question(
     best.map(|(q, _)| q)
 }
 
+/// The job question whose rubric grades a question that is neither a bank nor a job question
+/// (model-written, generic) in a job's interview: like [`closest_question`], among `questions` in
+/// `area` at `level`, then in `area`, then at `level`, then all of them. `None` only when
+/// `questions` is empty.
+#[must_use]
+pub fn closest_job_question<'a>(
+    questions: &'a [CustomQuestion],
+    text: &str,
+    area: &str,
+    level: Difficulty,
+) -> Option<&'a CustomQuestion> {
+    let tiers: [&dyn Fn(&CustomQuestion) -> bool; 4] = [
+        &|q| q.skill_area == area && q.level == level,
+        &|q| q.skill_area == area,
+        &|q| q.level == level,
+        &|_| true,
+    ];
+    let wanted = content_words(text);
+    let overlap = |q: &CustomQuestion| content_words(&q.text).iter().filter(|w| wanted.contains(w)).count();
+    let pool = tiers
+        .iter()
+        .map(|t| questions.iter().filter(|q| t(q)).collect::<Vec<_>>())
+        .find(|p| !p.is_empty())?;
+    let mut best: Option<(&CustomQuestion, usize)> = None;
+    for q in pool {
+        let score = overlap(q);
+        if best.is_none_or(|(_, s)| score > s) {
+            best = Some((q, score));
+        }
+    }
+    best.map(|(q, _)| q)
+}
+
+/// The job's next question for `area` at `level`, never one whose reference (`job:` + id) is
+/// in `used`; the first unused in the job's order, so a recruiter's order is kept. With
+/// `nearest`, an unused question of `area` at the nearest other level stands in (see
+/// [`neighbours`]), and with `any_area` one of the other areas of `area_order` (in order,
+/// starting after `area`) at `level`, then at the nearest levels.
+#[must_use]
+pub fn pick_job_question<'a>(
+    questions: &'a [CustomQuestion],
+    area: &str,
+    level: Difficulty,
+    used: &[String],
+    area_order: &[String],
+    (nearest, any_area): (bool, bool),
+) -> Option<&'a CustomQuestion> {
+    let unused = |a: &str, l: Difficulty| {
+        questions.iter().find(|q| {
+            q.skill_area == a && q.level == l && !used.iter().any(|u| rubric_job_id(u) == Some(q.id.as_str()))
+        })
+    };
+    let levels: Vec<Difficulty> =
+        if nearest { std::iter::once(level).chain(neighbours(level)).collect() } else { vec![level] };
+    if let Some(q) = levels.iter().find_map(|l| unused(area, *l)) {
+        return Some(q);
+    }
+    if !any_area {
+        return None;
+    }
+    let start = area_order.iter().position(|a| a == area).map_or(0, |i| i + 1);
+    let n = area_order.len();
+    let others: Vec<&str> = (0..n)
+        .filter_map(|k| area_order.get((start + k) % n.max(1)))
+        .map(String::as_str)
+        .filter(|a| *a != area)
+        .collect();
+    levels.iter().find_map(|l| others.iter().find_map(|a| unused(a, *l)))
+}
+
+fn rubric_job_id(reference: &str) -> Option<&str> {
+    crate::domain::bank::rubric::job_id_of(reference)
+}
+
 /// The concept a follow-up on `question` probes: the highest-weight rubric concept the
 /// evaluation missed (the first in rubric order on a tie; the same rule as
 /// [`crate::domain::bank::score::follow_up_seeded`], so the follow-up is graded on what it asks
 /// about), else the first non-blank missed concept as written (a model's wording).
 #[must_use]
-pub fn follow_up_target(question: &Question, eval: &Evaluation) -> Option<String> {
+pub fn follow_up_target(question: &Rubric<'_>, eval: &Evaluation) -> Option<String> {
     let is_missed = |name: &str| eval.missed_concepts.iter().any(|m| m.trim().eq_ignore_ascii_case(name));
-    let mut best: Option<&crate::domain::bank::Concept> = None;
-    for concept in question.rubric.iter().filter(|c| is_missed(c.name)) {
+    let mut best: Option<&RubricConcept<'_>> = None;
+    for concept in question.concepts.iter().filter(|c| is_missed(c.name)) {
         if best.is_none_or(|b| concept.weight > b.weight) {
             best = Some(concept);
         }
@@ -252,10 +328,10 @@ pub fn follow_up_target(question: &Question, eval: &Evaluation) -> Option<String
 /// missed, in rubric order. The follow-up itself names none of them (it asks, it does not tell),
 /// so whichever of them the reply explains counts.
 #[must_use]
-pub fn follow_up_focus(question: &Question, eval: &Evaluation) -> Vec<String> {
+pub fn follow_up_focus(question: &Rubric<'_>, eval: &Evaluation) -> Vec<String> {
     let is_missed = |name: &str| eval.missed_concepts.iter().any(|m| m.trim().eq_ignore_ascii_case(name));
     let focus: Vec<String> =
-        question.rubric.iter().filter(|c| is_missed(c.name)).map(|c| c.name.to_owned()).collect();
+        question.concepts.iter().filter(|c| is_missed(c.name)).map(|c| c.name.to_owned()).collect();
     if focus.is_empty() {
         follow_up_target(question, eval).into_iter().collect()
     } else {
