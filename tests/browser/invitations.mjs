@@ -51,7 +51,8 @@ await run(async (browser, errors) => {
   // Resend: a new link, shown once, different from the first.
   await rowOf(ada).getByRole("button", { name: "Resend" }).click();
   const fresh = page.locator(`#invitations-table tr[data-id="${adaId}"] .invite-link`);
-  await fresh.waitFor();
+  await page.locator(`#invitations-table tr[data-id="${adaId}"] :is(.invite-link, .alert)`).first().waitFor();
+  check(await fresh.count() === 1, `resent (${await page.locator(`#invitations-table tr[data-id="${adaId}"]`).textContent()})`);
   const newLink = await fresh.inputValue();
   check(newLink !== adaLink && /#\/invite\/[A-Za-z0-9_-]{43}$/.test(newLink), "resend shows a new link");
 

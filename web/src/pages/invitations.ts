@@ -113,6 +113,8 @@ export function invitationsPanel(job: any, writer: boolean): HTMLElement {
         emails.value = "";
         const created: any[] = r.data.invitations ?? [];
         const skipped: any[] = r.data.skipped ?? [];
+        // The list first, so the answer below appears once the page has settled.
+        await load(false);
         result.append(alertBox("ok", `${created.length} invitation${created.length === 1 ? "" : "s"} sent${skipped.length ? `, ${skipped.length} skipped` : ""}.`));
         if (created.length) {
           result.append(h("p", { class: "muted" }, "Each link is shown only now (it is also in the email):"),
@@ -122,7 +124,6 @@ export function invitationsPanel(job: any, writer: boolean): HTMLElement {
           result.append(h("h3", {}, "Skipped"), h("ul", { id: "skipped" }, skipped.map((s) =>
             h("li", { "data-email": s.email, "data-reason": s.reason }, `${s.email}: ${SKIP_REASONS[s.reason] ?? label(s.reason)}`))));
         }
-        await load(false);
       } catch (e) {
         showErrors(form, summary, e);
       } finally {

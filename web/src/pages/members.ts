@@ -96,9 +96,9 @@ export async function membersPage(main: HTMLElement): Promise<void> {
       clearErrors(form, summary);
       email.value = "";
       name.value = "";
+      await load();
       result.append(alertBox("ok", `Invitation emailed to ${r.data.member?.email ?? body.email}. The link works for 7 days; it is shown only now:`),
         h("input", { type: "text", readonly: true, value: r.data.link, class: "invite-link", "aria-label": "Staff invitation link" }));
-      await load();
     } catch (e) {
       showErrors(form, summary, e);
     } finally {
