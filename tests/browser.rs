@@ -12,7 +12,8 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{Server, TestApp};
+use common::{d1_query, unique, Server, TestApp};
+use serde_json::{json, Value};
 
 fn app() -> TestApp {
     TestApp::with(&[
@@ -23,6 +24,9 @@ fn app() -> TestApp {
         ("ANSWER_RATE_PER_MINUTE", "100000"),
         ("STARTS_PER_HOUR", "1000"),
         ("AUTH_IP_RATE_PER_MINUTE", "100000"),
+        // The dev mailbox (`GET /api/v1/dev/mailbox`) for invitation emails, retried at once.
+        ("MAILER", "dev"),
+        ("MAIL_RETRY_BASE_SECS", "0"),
     ])
 }
 
@@ -112,4 +116,152 @@ async fn resume_upload_feedback_approval_and_realtime_socket_in_chromium() {
     let app = app();
     let admin = app.admin().await;
     run_scenario("resumes.mjs", app.server, &[("RECRUITER_TOKEN", &admin)]);
+}
+
+/// An open job of the default organization with three custom questions (created by `token`).
+async fn open_job(app: &TestApp, token: &str, title: &str) -> String {
+    let question = |text: &str, area: &str, level: &str, point: &str| json!({"text": text, "skill_area": area, "level": level, "rubric": [{"point": point}]});
+    let body = json!({
+        "title": title,
+        "description": "Build and run the Python services behind our billing platform.",
+        "role_family": "python",
+        "skill_areas": ["data_model_types", "iteration_generators"],
+        "questions": [
+            question("What is the difference between a list and a tuple in Python?", "data_model_types", "warmup", "tuples are immutable"),
+            question("How does a Python generator differ from a function returning a list?", "iteration_generators", "intermediate", "values are produced lazily"),
+            question("How would you find a memory leak in a long-running Python service?", "data_model_types", "advanced", "compare heap snapshots"),
+        ],
+        "status": "open"
+    });
+    let (status, job) = app.post(token, "/api/v1/jobs", &body).await;
+    assert_eq!(status, 201, "job: {job}");
+    job["id"].as_str().expect("job id").to_owned()
+}
+
+/// Invites `emails` to `job`; returns the created invitations (with their one-time links).
+async fn invite(app: &TestApp, token: &str, job: &str, emails: &[&str]) -> Vec<Value> {
+    let (status, body) =
+        app.post(token, &format!("/api/v1/jobs/{job}/invitations"), &json!({"emails": emails})).await;
+    assert_eq!(status, 201, "invite: {body}");
+    body["invitations"].as_array().expect("invitations").clone()
+}
+
+fn token_of(invitation: &Value) -> String {
+    invitation["link"].as_str().expect("link").rsplit("/invite/").next().expect("token").to_owned()
+}
+
+/// The job editor: a new custom job with questions and rubric points, a field-named validation
+/// error shown next to its field, then created; an edit saved as version 2; an edit from a stale
+/// version refused with the conflict shown and the job reloaded; the job in the list.
+#[tokio::test]
+async fn job_editor_with_questions_validation_and_conflict_in_chromium() {
+    let app = app();
+    let admin = app.admin().await;
+    run_scenario("jobs_editor.mjs", app.server, &[("RECRUITER_TOKEN", &admin)]);
+}
+
+/// Invitations on the job page: a bulk paste with a repeated address (shown as skipped, the
+/// links shown once), the list with statuses and send attempts, resend (a new link) and revoke.
+#[tokio::test]
+async fn job_invitations_bulk_skip_resend_and_revoke_in_chromium() {
+    let app = app();
+    let admin = app.admin().await;
+    let job = open_job(&app, &admin, "Billing engineer").await;
+    run_scenario("invitations.mjs", app.server, &[("RECRUITER_TOKEN", &admin), ("JOB_ID", &job)]);
+}
+
+/// The candidate's landing page: the org, job title and description; registering with the
+/// invited address (prefilled), accepting and landing on the interview's first question; then
+/// the used, revoked, expired and other-address links each refused with their own message.
+#[tokio::test]
+async fn invitation_landing_register_accept_and_refusals_in_chromium() {
+    let app = app();
+    let admin = app.admin().await;
+    let job = open_job(&app, &admin, "Platform engineer").await;
+    let (ada, other, revoked, expired) = (
+        format!("ada-{}@example.com", unique()),
+        format!("other-{}@example.com", unique()),
+        format!("rev-{}@example.com", unique()),
+        format!("exp-{}@example.com", unique()),
+    );
+    let invitations = invite(&app, &admin, &job, &[&ada, &other, &revoked, &expired]).await;
+    let by = |email: &str| invitations.iter().find(|i| i["email"] == email).expect("invitation").clone();
+    let (status, _) = app
+        .post_empty(&admin, &format!("/api/v1/invitations/{}/revoke", by(&revoked)["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(status, 200);
+    let expired_id = by(&expired)["id"].as_str().unwrap().to_owned();
+    d1_query(
+        app.server,
+        &format!("UPDATE invitations SET expires_at = '2020-01-01T00:00:00.000Z' WHERE id = '{expired_id}'"),
+    );
+    run_scenario(
+        "invite_landing.mjs",
+        app.server,
+        &[
+            ("INVITE_TOKEN", &token_of(&by(&ada))),
+            ("INVITE_EMAIL", &ada),
+            ("OTHER_TOKEN", &token_of(&by(&other))),
+            ("REVOKED_TOKEN", &token_of(&by(&revoked))),
+            ("EXPIRED_TOKEN", &token_of(&by(&expired))),
+        ],
+    );
+}
+
+/// A job's results: three invited candidates (two completed with assessments, one started),
+/// sorted by the server on each column, and two of them compared side by side.
+#[tokio::test]
+async fn job_results_sorting_and_comparison_in_chromium() {
+    let app = app();
+    let admin = app.admin().await;
+    let job = open_job(&app, &admin, "Data engineer").await;
+    let names = ["Alice Strong", "Bob Brief", "Carol Started"];
+    let emails: Vec<String> = names.iter().map(|_| format!("cand-{}@example.com", unique())).collect();
+    let refs: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let invitations = invite(&app, &admin, &job, &refs).await;
+    let mut interviews = Vec::new();
+    for (i, (name, email)) in names.iter().zip(&emails).enumerate() {
+        let account = app.register_as(email, name).await;
+        let invitation = invitations.iter().find(|v| v["email"] == email.as_str()).expect("invitation");
+        let (status, started) = app
+            .post(&account.token, &format!("/api/v1/invite/{}/accept", token_of(invitation)), &json!({}))
+            .await;
+        assert_eq!(status, 201, "accept: {started}");
+        let id = started["id"].as_str().expect("interview id").to_owned();
+        if i < 2 {
+            let answer = if i == 0 {
+                "Tuples are immutable and hashable, so they can be dictionary keys; lists are mutable, \
+                 can grow and shrink, and cost a little more memory. Use a tuple for fixed records."
+            } else {
+                "Not sure."
+            };
+            app.answer_ok(&account.token, &id, answer).await;
+            let (status, done) =
+                app.post(&account.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
+            assert_eq!(status, 200, "complete: {done}");
+            app.wait_ok(
+                &account.token,
+                &format!("/api/v1/interviews/{id}/assessment"),
+                std::time::Duration::from_secs(60),
+                &[202],
+            )
+            .await;
+        }
+        interviews.push(id);
+    }
+    run_scenario(
+        "job_results.mjs",
+        app.server,
+        &[("RECRUITER_TOKEN", &admin), ("JOB_ID", &job), ("INTERVIEW_IDS", &interviews.join(","))],
+    );
+}
+
+/// The members page: the org's name and staff; an admin invites a viewer by email, the emailed
+/// link (dev mailbox) opens the staff page where they set a password and are signed in; the
+/// admin then makes them a recruiter and deactivates them.
+#[tokio::test]
+async fn org_members_staff_invitation_and_role_change_in_chromium() {
+    let app = app();
+    let admin = app.admin().await;
+    run_scenario("members.mjs", app.server, &[("ADMIN_TOKEN", &admin)]);
 }

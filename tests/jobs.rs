@@ -67,6 +67,17 @@ async fn a_recruiter_creates_and_versions_a_job_with_custom_questions() {
     // The same spec again is no new version.
     let (_, same) = patch(&app, &recruiter, &path, &json!({"title": "Data engineer"})).await;
     assert_eq!(same["version"], 2);
+    // An editor that started from version 1 is refused (someone else saved version 2) and
+    // nothing changes; the current version is accepted.
+    let stale = json!({"title": "Stale title", "version": 1});
+    let (status, body) = patch(&app, &recruiter, &path, &stale).await;
+    assert_eq!((status, error_code(&body)), (409, "EDIT_CONFLICT"), "{body}");
+    let (status, fresh) =
+        patch(&app, &recruiter, &path, &json!({"title": "Data engineer", "version": 2})).await;
+    assert_eq!(
+        (status, fresh["title"].as_str(), fresh["version"].as_i64()),
+        (200, Some("Data engineer"), Some(2))
+    );
 
     // Staff of the organization read it and list it; a status filter narrows the list.
     let viewer = app.staff(&admin, "viewer").await;

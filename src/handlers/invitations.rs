@@ -360,6 +360,8 @@ pub async fn public_view(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerRes
                 "video_required": spec.video_required,
                 "open": open,
             },
+            // The invited address (the link is the invitee's credential), to prefill sign-in.
+            "email": row.email,
             "status": if status == InvitationStatus::Sent { InvitationStatus::Opened } else { status },
             "expires_at": row.expires_at,
         }),

@@ -33,6 +33,10 @@ fn present(row: &JobRow) -> Result<Value, ApiError> {
     Ok(v)
 }
 
+fn conflict() -> ApiError {
+    ApiError::new(ErrorCode::EditConflict, "The job was changed meanwhile; reload it and try again.")
+}
+
 fn spec_json(spec: &JobSpec) -> Result<String, ApiError> {
     serde_json::to_string(spec).map_err(|_| ApiError::internal())
 }
@@ -80,16 +84,29 @@ pub async fn get(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
 }
 
 /// `PATCH /api/v1/jobs/{id}`: any spec fields (merged over the current version, validated as a
-/// whole) and/or `status`. A changed spec becomes a new version; the same spec keeps it.
+/// whole) and/or `status`, optionally with the `version` the edit started from. A changed spec becomes a new version; the same spec keeps it.
 pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?.to_owned();
     me.require_staff_writer()?;
     let id = job_id(id)?;
-    let body = read_json(&mut req).await?.into_map();
+    let mut body = read_json(&mut req).await?.into_map();
+    // The version the editor started from (optional): a stale one is a conflict, not a silent
+    // overwrite of someone else's edit.
+    let expected = match body.remove("version") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| ApiError::field("version", "Must be the job's version, an integer."))?,
+        ),
+    };
     let db = ctx.db()?;
     let row =
         store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::not_found)?;
+    if expected.is_some_and(|v| v != row.current_version) {
+        return Err(conflict());
+    }
     let current: JobSpec = serde_json::from_str(&row.spec).map_err(|_| ApiError::internal())?;
     let input = validate(&body, Some(&current))?;
     let new_spec = input.spec != current;
@@ -114,10 +131,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         .await
         .map_err(internal("job update"))?
     {
-        return Err(ApiError::new(
-            ErrorCode::EditConflict,
-            "The job was changed meanwhile; reload it and try again.",
-        ));
+        return Err(conflict());
     }
     log_event("job_updated", json!({ "job_id": id, "new_version": new_spec, "by": me.user_id }));
     let row =

@@ -69,7 +69,13 @@ export async function shot(page, name, scrollTo = null) {
     // `scrollTo` (a selector) brings the part of the page the screenshot is about into view.
     if (scrollTo) await page.locator(scrollTo).first().evaluate((el) => el.scrollIntoView({ block: "start" }));
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    check(overflow <= 0, `${name} fits the ${suffix} width (overflow ${overflow} px)`);
+    const wide = overflow <= 0 ? "" : await page.evaluate(() =>
+      [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && el.children.length === 0)
+        .slice(0, 5)
+        .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className ? `.${String(el.className).split(" ").join(".")}` : ""}`)
+        .join(", "));
+    check(overflow <= 0, `${name} fits the ${suffix} width (overflow ${overflow} px${wide ? `: ${wide}` : ""})`);
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}-${suffix}.png`), animations: "disabled", caret: "hide" });
   }
   await page.setViewportSize(DESKTOP);
@@ -126,4 +132,33 @@ export async function run(body) {
   }
   if (failed || errors.length > 0) process.exit(1);
   console.log("ok");
+}
+
+/** A JSON API call from the test itself (setup and cross-checks), asserting a 2xx answer. */
+export async function apiCall(base, token, method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const resp = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await resp.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!resp.ok) throw new Error(`${method} ${path} answered ${resp.status}: ${text}`);
+  return data;
+}
+
+/** The dev mailbox's messages to `to` (MAILER = "dev"), running the mail sender through the
+ * scheduled handler until `count` arrived. */
+export async function mailbox(base, to, count = 1) {
+  for (let i = 0; i < 60; i++) {
+    const { messages } = await apiCall(base, null, "GET", `/api/v1/dev/mailbox?to=${encodeURIComponent(to)}`);
+    if (messages.length >= count) return messages;
+    await fetch(`${base}/__scheduled?cron=${encodeURIComponent("*/5 * * * *")}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${count} message(s) to ${to} never arrived`);
+}
+
+/** Console errors Chromium logs for the API's refusals a scenario provokes on purpose. */
+export function refusals(...statuses) {
+  return statuses.map((s) => new RegExp(`status of ${s}`));
 }

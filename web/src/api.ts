@@ -39,6 +39,11 @@ export function isStaff(role: string | undefined): boolean {
   return role === "recruiter" || role === "viewer" || role === "admin";
 }
 
+/** Staff who create and edit jobs and invitations. */
+export function isWriter(role: string | undefined): boolean {
+  return role === "recruiter" || role === "admin";
+}
+
 export class ApiError extends Error {
   constructor(
     public status: number,

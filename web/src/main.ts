@@ -7,6 +7,10 @@ import { techCheckPage } from "./pages/techcheck";
 import { interviewPage } from "./pages/interview";
 import { resultsPage } from "./pages/results";
 import { recruiterPage, recruiterDetailPage, feedbackReviewPage } from "./pages/recruiter";
+import { jobEditorPage, jobsPage } from "./pages/jobs";
+import { jobResultsPage } from "./pages/jobresults";
+import { inviteLandingPage } from "./pages/invitations";
+import { membersPage, staffInvitePage } from "./pages/members";
 
 import { Cleanup, homeFor, navigate } from "./nav";
 
@@ -15,11 +19,13 @@ export type Page = (main: HTMLElement, params: string[]) => Promise<Cleanup> | C
 interface RouteDef {
   pattern: RegExp;
   page: Page;
-  auth: "none" | "candidate" | "staff" | "any";
+  /** `public`: signed in or not (the invitation links). */
+  auth: "none" | "public" | "candidate" | "staff" | "any";
   title: string;
 }
 
 const ID = "([0-9a-fA-F-]{36})";
+const TOKEN = "([A-Za-z0-9_-]{16,128})";
 const ROUTES: RouteDef[] = [
   { pattern: /^\/login$/, page: loginPage, auth: "none", title: "Sign in" },
   { pattern: /^\/register$/, page: registerPage, auth: "none", title: "Create an account" },
@@ -35,6 +41,13 @@ const ROUTES: RouteDef[] = [
     auth: "staff",
     title: "Interview detail",
   },
+  { pattern: /^\/jobs$/, page: jobsPage, auth: "staff", title: "Jobs" },
+  { pattern: /^\/jobs\/new$/, page: jobEditorPage, auth: "staff", title: "New job" },
+  { pattern: new RegExp(`^/jobs/${ID}$`), page: jobEditorPage, auth: "staff", title: "Job" },
+  { pattern: new RegExp(`^/jobs/${ID}/results$`), page: jobResultsPage, auth: "staff", title: "Job results" },
+  { pattern: /^\/org\/members$/, page: membersPage, auth: "staff", title: "Members" },
+  { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
+  { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
 ];
 
 let cleanup: Cleanup;
@@ -50,7 +63,8 @@ function renderNav(): void {
     return;
   }
   if (isStaff(s.role)) {
-    nav.append(h("a", { href: "#/recruiter" }, "Interviews"), h("a", { href: "#/recruiter/feedback" }, "Resume feedback"));
+    nav.append(h("a", { href: "#/recruiter" }, "Interviews"), h("a", { href: "#/jobs" }, "Jobs"), h("a", { href: "#/recruiter/feedback" }, "Resume feedback"));
+    if (s.role === "admin") nav.append(h("a", { href: "#/org/members" }, "Members"));
   } else {
     nav.append(h("a", { href: "#/dashboard" }, "My interviews"));
   }
@@ -95,7 +109,7 @@ async function render(): Promise<void> {
     navigate(s ? homeFor(s.role) : "/login");
     return;
   }
-  if (route.auth !== "none" && !s) {
+  if (route.auth !== "none" && route.auth !== "public" && !s) {
     navigate("/login");
     return;
   }
@@ -131,6 +145,7 @@ async function boot(): Promise<void> {
     }
   }
   window.addEventListener("hashchange", () => void render());
+  window.addEventListener("ie:session", renderNav);
   await render();
 }
 
