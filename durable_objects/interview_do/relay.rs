@@ -16,6 +16,7 @@ use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 use super::InterviewDo;
 use crate::ai::realtime::client_events::{forwardable, ClientFrame};
 use crate::ai::realtime::events::{error_event, upstream_error_event};
+use crate::ai::realtime::items::{ItemIds, LogTail};
 use crate::ai::realtime::session::{
     greeting_response_create, instructions, say_response_create, session_update, InterviewBrief,
     SessionSettings, DEFAULT_VOICE,
@@ -66,6 +67,8 @@ pub struct Relay {
     audio_refused_ms: i64,
     /// Audio the model produced, in bytes, not yet added to the cost.
     pub(super) audio_out_bytes: u64,
+    /// The upstream connection's item ids → the interview's (`ai::realtime::items`).
+    pub(super) items: Option<ItemIds>,
 }
 
 pub(super) struct PendingCall {
@@ -96,7 +99,11 @@ impl InterviewDo {
     pub(super) fn forward_if_open(&self, frame: &ClientFrame) -> bool {
         // Typed answers, pings and anything that makes the model respond (paid work) take the
         // full path, through the answer rules.
-        if matches!(frame, ClientFrame::UserText { .. } | ClientFrame::Ping) || needs_response(frame) {
+        if matches!(
+            frame,
+            ClientFrame::UserText { .. } | ClientFrame::Ping | ClientFrame::ItemTruncate { .. }
+        ) || needs_response(frame)
+        {
             return false;
         }
         if !self.audio_within_budget(frame) {
@@ -131,6 +138,30 @@ impl InterviewDo {
         cfg: &Config,
         cause: Option<&str>,
     ) {
+        // A truncation names the client's item: forward it under the upstream's.
+        let mapped;
+        let frame = match frame {
+            ClientFrame::ItemTruncate { item_id, content_index, audio_end_ms } => {
+                let upstream = self
+                    .relay
+                    .borrow()
+                    .items
+                    .as_ref()
+                    .and_then(|i| i.upstream_id(item_id).map(str::to_owned));
+                let Some(upstream) = upstream else {
+                    let message = "No conversation item has this item_id.";
+                    self.broadcast(&error_event(&self.events, "item_not_found", message, cause));
+                    return;
+                };
+                mapped = ClientFrame::ItemTruncate {
+                    item_id: upstream,
+                    content_index: *content_index,
+                    audio_end_ms: *audio_end_ms,
+                };
+                &mapped
+            }
+            _ => frame,
+        };
         let Some(text) = forwardable(frame) else { return };
         if !self.audio_within_budget(frame) {
             return;
@@ -248,6 +279,9 @@ impl InterviewDo {
         let mut events = ws.events()?;
         ws.accept()?;
         let (record, session) = self.load().map_err(|e| worker::Error::RustError(e.message))?;
+        // A new upstream conversation: its items are bound afresh (the question it is told to
+        // say again gets the id it had).
+        self.relay.borrow_mut().items = Some(ItemIds::new(&record.id));
         let limits = limits(cfg);
         let brief = InterviewBrief::from_session(&session, &limits);
         let settings = SessionSettings {
@@ -305,6 +339,21 @@ impl InterviewDo {
             }
         }
         Ok(())
+    }
+
+    /// `text` (an upstream event for the client) under the interview's item ids; the log is
+    /// read only when an item is seen for the first time.
+    pub(super) fn client_item_ids<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let mut relay = self.relay.borrow_mut();
+        match relay.items.as_mut() {
+            Some(items) => items.to_client(text, || self.log_tail()),
+            None => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
+    fn log_tail(&self) -> LogTail {
+        let seq = |kind| self.last_message(kind).ok().flatten().map_or(0, |m| u64::from(m.seq));
+        LogTail { last_seq: seq(None), question_seq: seq(Some(MessageType::AiQuestion)) }
     }
 
     /// Closes the upstream, if open.

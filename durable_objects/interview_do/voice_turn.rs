@@ -22,7 +22,7 @@ impl InterviewDo {
     pub(super) async fn on_upstream_frame(&self, text: &str, cfg: &Config) {
         let redacted = redact_upstream(text);
         if let Some(out) = redacted.client_text() {
-            self.broadcast(out);
+            self.broadcast(&self.client_item_ids(out));
         }
         let Redacted::Intercept { event, .. } = redacted else { return };
         match event {

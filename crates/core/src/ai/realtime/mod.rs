@@ -37,6 +37,7 @@ pub mod builtin;
 pub mod client_events;
 pub mod events;
 pub mod handshake;
+pub mod items;
 pub mod server_events;
 pub mod session;
 pub mod ticket;
