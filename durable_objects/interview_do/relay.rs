@@ -69,6 +69,8 @@ pub struct Relay {
     pub(super) audio_out_bytes: u64,
     /// The upstream connection's item ids → the interview's (`ai::realtime::items`).
     pub(super) items: Option<ItemIds>,
+    /// The log's tail as last read, with the store's write count then.
+    log_tail: Option<(u64, LogTail)>,
 }
 
 pub(super) struct PendingCall {
@@ -344,16 +346,26 @@ impl InterviewDo {
     /// `text` (an upstream event for the client) under the interview's item ids; the log is
     /// read only when an item is seen for the first time.
     pub(super) fn client_item_ids<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
-        let mut relay = self.relay.borrow_mut();
-        match relay.items.as_mut() {
-            Some(items) => items.to_client(text, || self.log_tail()),
-            None => std::borrow::Cow::Borrowed(text),
-        }
+        let Some(mut items) = self.relay.borrow_mut().items.take() else {
+            return std::borrow::Cow::Borrowed(text);
+        };
+        let out = items.to_client(text, || self.log_tail());
+        self.relay.borrow_mut().items.get_or_insert(items);
+        out
     }
 
+    /// The log's tail, read again only after a message was written.
     fn log_tail(&self) -> LogTail {
+        let version = self.store.message_writes();
+        if let Some((seen, tail)) = self.relay.borrow().log_tail {
+            if seen == version {
+                return tail;
+            }
+        }
         let seq = |kind| self.last_message(kind).ok().flatten().map_or(0, |m| u64::from(m.seq));
-        LogTail { last_seq: seq(None), question_seq: seq(Some(MessageType::AiQuestion)) }
+        let tail = LogTail { last_seq: seq(None), question_seq: seq(Some(MessageType::AiQuestion)) };
+        self.relay.borrow_mut().log_tail = Some((version, tail));
+        tail
     }
 
     /// Closes the upstream, if open.
