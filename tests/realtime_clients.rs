@@ -138,7 +138,7 @@ fn assert_protocol(name: &str, summary: &Value, events: &[Value]) {
     for e in events {
         assert!(e["event_id"].as_str().is_some_and(|id| !id.is_empty()), "{name}: no event_id on {e}");
         let t = e["type"].as_str().unwrap();
-        if t.starts_with("conversation.item.") {
+        if t.starts_with("conversation.item.") && t != "conversation.item.retrieved" {
             assert!(e.get("previous_item_id").is_some(), "{name}: {e}");
             let first_question = e["previous_item_id"].is_null();
             assert!(!first_question || e["item"]["id"] == summary["questions"][0], "{name}: {e}");
@@ -174,6 +174,7 @@ async fn the_python_sdk_finishes_an_interview_unmodified() {
     let (summary, events, file) = run("python", cmd);
     assert_eq!(summary.get("exception"), None, "{summary}");
     assert_eq!(summary["session_updated"], true, "session.update is answered with session.updated");
+    assert_eq!(summary["retrieved"], summary["questions"][0], "an item is retrieved by its id");
     assert_eq!(summary["error_echo"], "evt_steer", "a refused event's error echoes its event_id");
     // The refused response.create is the only error; everything else is the protocol.
     let errors: Vec<&Value> = events.iter().filter(|e| e["type"] == "error").collect();

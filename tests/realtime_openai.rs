@@ -172,7 +172,7 @@ async fn a_full_voice_interview_runs_to_completion_through_the_relay() {
     assert_eq!(interview["status"], "completed");
 }
 
-/// The client's id of message `seq` of interview `id` (docs/voice.md#item-ids).
+/// The client's id of message `seq` of interview `id` (docs/voice.md#the-socket, "Item ids").
 fn our_item(id: &str, seq: u64) -> String {
     let seed: String = id.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
     format!("item_{seed}_{seq}")

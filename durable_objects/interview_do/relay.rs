@@ -17,6 +17,7 @@ use super::InterviewDo;
 use crate::ai::realtime::client_events::{forwardable, ClientFrame};
 use crate::ai::realtime::events::{error_event, upstream_error_event};
 use crate::ai::realtime::items::{ItemIds, LogTail};
+use crate::ai::realtime::server_events::Peeked;
 use crate::ai::realtime::session::{
     greeting_response_create, instructions, say_response_create, session_update, InterviewBrief,
     SessionSettings, DEFAULT_VOICE,
@@ -345,11 +346,15 @@ impl InterviewDo {
 
     /// `text` (an upstream event for the client) under the interview's item ids; the log is
     /// read only when an item is seen for the first time.
-    pub(super) fn client_item_ids<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+    pub(super) fn client_item_ids<'a>(
+        &self,
+        text: &'a str,
+        peeked: &Peeked<'a>,
+    ) -> std::borrow::Cow<'a, str> {
         let Some(mut items) = self.relay.borrow_mut().items.take() else {
             return std::borrow::Cow::Borrowed(text);
         };
-        let out = items.to_client(text, || self.log_tail());
+        let out = items.to_client_peeked(text, peeked, || self.log_tail());
         self.relay.borrow_mut().items.get_or_insert(items);
         out
     }

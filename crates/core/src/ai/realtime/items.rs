@@ -1,4 +1,4 @@
-//! The item ids a client sees when a voice provider answers (docs/voice.md#item-ids,
+//! The item ids a client sees when a voice provider answers (docs/voice.md#the-socket, "Item ids";
 //! docs/decisions/0010-relay-item-ids.md). The upstream names every conversation item its own
 //! way, anew on every connection; the client must see the interview's ids instead — those of the
 //! built-in interviewer and of the replay on (re)connect ([`item_id`]: one per message of the
@@ -6,7 +6,8 @@
 //!
 //! [`ItemIds`] binds an upstream item to a message the first time a relayed event names it, and
 //! rewrites `item_id`, `item.id`, `previous_item_id` and `response.output[].id` in every event
-//! the client gets ([`ItemIds::to_client`]); [`ItemIds::upstream_id`] is the reverse, for the
+//! the client gets ([`ItemIds::to_client`], or [`ItemIds::to_client_peeked`] after
+//! `server_events::redact_peeked`); [`ItemIds::upstream_id`] is the reverse, for the
 //! client events that name an item (`conversation.item.truncate`). `conversation.item.retrieve`
 //! is answered from the log itself ([`retrieve_answer`]).
 //!
@@ -40,7 +41,7 @@ use serde_json::{Map, Value};
 
 use super::builtin::item_id;
 use super::events::{error_event, EventIds};
-use super::server_events::peek;
+use super::server_events::{peek, Peek, Peeked};
 use crate::domain::enums::MessageType;
 use crate::domain::interview::StoredMessage;
 
@@ -135,8 +136,29 @@ impl ItemIds {
     /// `text` (an upstream event the client may see) with the interview's item ids; `tail` is
     /// read only if an unseen item must be bound.
     pub fn to_client<'a>(&mut self, text: &'a str, tail: impl FnOnce() -> LogTail) -> Cow<'a, str> {
+        self.rewrite(text, peek(text), tail)
+    }
+
+    /// [`ItemIds::to_client`] of the text `redact_peeked` walked (`peeked`), without walking it
+    /// again; any other text is walked.
+    pub fn to_client_peeked<'a>(
+        &mut self,
+        text: &'a str,
+        peeked: &Peeked<'a>,
+        tail: impl FnOnce() -> LogTail,
+    ) -> Cow<'a, str> {
+        let p = if std::ptr::eq(peeked.text, text) { peeked.peek.clone() } else { peek(text) };
+        self.rewrite(text, p, tail)
+    }
+
+    fn rewrite<'a>(
+        &mut self,
+        text: &'a str,
+        p: Option<Peek<'a>>,
+        tail: impl FnOnce() -> LogTail,
+    ) -> Cow<'a, str> {
         let mut tail = Tail { read: Some(tail), value: LogTail::default() };
-        let Some(p) = peek(text) else { return self.parsed(text, &mut tail) };
+        let Some(p) = p else { return self.parsed(text, &mut tail) };
         if p.nested_refs {
             return self.parsed(text, &mut tail);
         }

@@ -120,10 +120,29 @@ impl Redacted<'_> {
     }
 }
 
+/// One frame's top-level key walk, kept so `items::ItemIds::to_client_peeked` need not walk
+/// the frame again (on an audio delta the walk is most of the fast path's work).
+#[derive(Debug, Clone)]
+pub struct Peeked<'a> {
+    pub(super) text: &'a str,
+    pub(super) peek: Option<Peek<'a>>,
+}
+
 /// Decides what happens to one upstream text frame.
 #[must_use]
 pub fn redact_upstream(text: &str) -> Redacted<'_> {
-    if let Some(Peek { kind, delta, .. }) = peek(text) {
+    redact_peeked(text).0
+}
+
+/// [`redact_upstream`], with the frame's key walk for the item id rewrite.
+#[must_use]
+pub fn redact_peeked(text: &str) -> (Redacted<'_>, Peeked<'_>) {
+    let peeked = Peeked { text, peek: peek(text) };
+    (redact(text, peeked.peek.as_ref()), peeked)
+}
+
+fn redact<'a>(text: &'a str, peeked: Option<&Peek<'a>>) -> Redacted<'a> {
+    if let Some(&Peek { kind, delta, .. }) = peeked {
         if kind == AUDIO_DELTA {
             // `delta` is `None` when escaped (`\/`), which would make the length wrong: parse those.
             if let Some(delta) = delta {

@@ -275,3 +275,47 @@ fn retrieve_is_answered_from_the_log() {
         assert_eq!(e["error"]["param"], Value::Null);
     }
 }
+
+/// Not a benchmark with a verdict: prints how long the id swap takes on 10 000 audio deltas of
+/// 100 ms (6 400 base64 characters), next to the fast path's redaction of the same frames, so
+/// the swap's share of the relay's per-event work is visible in `--nocapture` runs.
+#[test]
+fn ten_thousand_audio_deltas_get_their_ids_swapped() {
+    let mut ids = ItemIds::new(SEED);
+    let q = || LogTail { last_seq: 1, question_seq: 1 };
+    ids.to_client(
+        &json!({"type": "conversation.item.added", "item": assistant("item_up_A", "in_progress")})
+            .to_string(),
+        q,
+    );
+    let distinct: Vec<String> = (0..16)
+        .map(|n| {
+            format!(
+                r#"{{"type":"response.output_audio.delta","event_id":"event_{n}","response_id":"resp_1","item_id":"item_up_A","output_index":0,"content_index":0,"delta":"{}"}}"#,
+                "QUJD".repeat(1_600)
+            )
+        })
+        .collect();
+    let frames: Vec<&String> = distinct.iter().cycle().take(10_000).collect();
+    let started = std::time::Instant::now();
+    let redacted = frames
+        .iter()
+        .filter(|f| super::super::server_events::redact_upstream(f).client_text().is_some())
+        .count();
+    let redact = started.elapsed();
+    let started = std::time::Instant::now();
+    let swapped = frames.iter().filter(|f| matches!(ids.to_client(f, q), Cow::Owned(_))).count();
+    let swap = started.elapsed();
+    let started = std::time::Instant::now();
+    let both = frames
+        .iter()
+        .filter(|f| {
+            let (redacted, peeked) = super::super::server_events::redact_peeked(f);
+            let out = redacted.client_text().map(|t| ids.to_client_peeked(t, &peeked, q));
+            matches!(out, Some(Cow::Owned(_)))
+        })
+        .count();
+    let together = started.elapsed();
+    assert_eq!((redacted, swapped, both), (10_000, 10_000, 10_000));
+    println!("10k audio deltas: redaction {redact:?}, id swap {swap:?}, both with one walk {together:?}");
+}
