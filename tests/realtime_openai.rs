@@ -299,8 +299,15 @@ async fn a_spoken_question_keeps_one_item_id_through_stream_retrieve_and_replay(
     assert_ne!(spoken, json!(item(3)));
 
     // A reconnect (a new upstream, new upstream ids): the replay and the question spoken again
-    // are the item the client already had.
+    // are the item the client already had. The client leaves first, so the upstream closes.
+    ws.close(1000, "bye").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !fake().realtime_connection(before).unwrap().ended {
+        assert!(std::time::Instant::now() < deadline, "the upstream closes when the client leaves");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let mut again = connect_greeted(&token, &id).await;
+    assert!(fake().realtime_connections() > before + 1, "a new upstream");
     let items = items_of(&again.received);
     assert!(items.len() >= 4, "replayed and streamed: {items:?}");
     for (item_id, role, previous) in items {
