@@ -4,8 +4,9 @@
 //! WebSocket transport, each configured with nothing but a base URL (the interview) and the
 //! ticket as its API key, answer typed turns to the interview's completion against the built-in
 //! interviewer. Every event they receive validates strictly against the Python SDK's server
-//! event types (`tests/clients/validate.py`; the product's `interview.*` events excepted), and a
-//! reconnect replays the latest question under the item id it was streamed with.
+//! event types (`tests/clients/validate.py`; the product's `interview.*` events excepted), an
+//! item is retrieved by its id (Python), and a reconnect replays the latest question under the
+//! item id it was streamed with.
 //!
 //! The client scripts live in `tests/clients/`; `scripts/setup` installs the clients (.venv,
 //! node_modules). Assertions are about events, ids and states, never the interviewer's wording.
