@@ -68,6 +68,8 @@ struct Binding {
     upstream: String,
     ours: String,
     previous: Option<String>,
+    /// The message's sequence number.
+    seq: u64,
 }
 
 /// The last item introduced to the client: its id, its message's sequence number, an aside?
@@ -263,9 +265,18 @@ impl ItemIds {
             (item_id(&self.seed, seq), previous)
         };
         if self.bindings.len() >= MAX_BINDINGS {
-            self.bindings.remove(0);
+            // Room goes first from an upstream item this one supersedes (another candidate item of
+            // the same answer: an unbound candidate item is bound again alike), then from messages
+            // older than the one before this one; the latest question's binding stays.
+            let at = self
+                .bindings
+                .iter()
+                .position(|b| b.ours == ours)
+                .or_else(|| self.bindings.iter().position(|b| b.seq + 1 < seq))
+                .unwrap_or(0);
+            self.bindings.remove(at);
         }
-        let bound = Binding { upstream: upstream.to_owned(), ours, previous };
+        let bound = Binding { upstream: upstream.to_owned(), ours, previous, seq };
         self.last = Some(Introduced { id: bound.ours.clone(), seq, aside });
         self.bindings.push(bound.clone());
         Some(bound)

@@ -319,3 +319,19 @@ fn ten_thousand_audio_deltas_get_their_ids_swapped() {
     assert_eq!((redacted, swapped, both), (10_000, 10_000, 10_000));
     println!("10k audio deltas: redaction {redact:?}, id swap {swap:?}, both with one walk {together:?}");
 }
+
+#[test]
+fn many_candidate_items_never_push_out_the_question() {
+    let mut ids = ItemIds::new(SEED);
+    let q = || LogTail { last_seq: 1, question_seq: 1 };
+    relay(&mut ids, LogTail { last_seq: 1, question_seq: 1 }, &spoken_reply("item_up_A", None));
+    // Server VAD announcing far more utterances than the mapper keeps.
+    for n in 0..(3 * MAX_BINDINGS) {
+        let raw = format!(r#"{{"type":"input_audio_buffer.speech_started","item_id":"item_up_s{n}"}}"#);
+        assert_eq!(parse(&ids.to_client(&raw, q))["item_id"], json!(ours(2)));
+    }
+    assert!(ids.bindings.len() <= MAX_BINDINGS);
+    let delta = r#"{"type":"response.output_audio.delta","item_id":"item_up_A","delta":"AAAA"}"#;
+    assert_eq!(parse(&ids.to_client(delta, q))["item_id"], json!(ours(1)));
+    assert_eq!(ids.upstream_id(&ours(2)), Some(format!("item_up_s{}", 3 * MAX_BINDINGS - 1).as_str()));
+}
