@@ -4,8 +4,9 @@
 //! WebSocket transport, each configured with nothing but a base URL (the interview) and the
 //! ticket as its API key, answer typed turns to the interview's completion against the built-in
 //! interviewer. Every event they receive validates strictly against the Python SDK's server
-//! event types (`tests/clients/validate.py`; the product's `interview.*` events excepted), and a
-//! reconnect replays the latest question under the item id it was streamed with.
+//! event types (`tests/clients/validate.py`; the product's `interview.*` events excepted), an
+//! item is retrieved by its id (Python), and a reconnect replays the latest question under the
+//! item id it was streamed with.
 //!
 //! The client scripts live in `tests/clients/`; `scripts/setup` installs the clients (.venv,
 //! node_modules). Assertions are about events, ids and states, never the interviewer's wording.
@@ -138,7 +139,7 @@ fn assert_protocol(name: &str, summary: &Value, events: &[Value]) {
     for e in events {
         assert!(e["event_id"].as_str().is_some_and(|id| !id.is_empty()), "{name}: no event_id on {e}");
         let t = e["type"].as_str().unwrap();
-        if t.starts_with("conversation.item.") {
+        if t.starts_with("conversation.item.") && t != "conversation.item.retrieved" {
             assert!(e.get("previous_item_id").is_some(), "{name}: {e}");
             let first_question = e["previous_item_id"].is_null();
             assert!(!first_question || e["item"]["id"] == summary["questions"][0], "{name}: {e}");
@@ -174,6 +175,7 @@ async fn the_python_sdk_finishes_an_interview_unmodified() {
     let (summary, events, file) = run("python", cmd);
     assert_eq!(summary.get("exception"), None, "{summary}");
     assert_eq!(summary["session_updated"], true, "session.update is answered with session.updated");
+    assert_eq!(summary["retrieved"], summary["questions"][0], "an item is retrieved by its id");
     assert_eq!(summary["error_echo"], "evt_steer", "a refused event's error echoes its event_id");
     // The refused response.create is the only error; everything else is the protocol.
     let errors: Vec<&Value> = events.iter().filter(|e| e["type"] == "error").collect();

@@ -172,6 +172,160 @@ async fn a_full_voice_interview_runs_to_completion_through_the_relay() {
     assert_eq!(interview["status"], "completed");
 }
 
+/// The client's id of message `seq` of interview `id` (docs/voice.md#the-socket, "Item ids").
+fn our_item(id: &str, seq: u64) -> String {
+    let seed: String = id.chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+    format!("item_{seed}_{seq}")
+}
+
+/// Every item id an event names: `item_id`, `item.id`, `previous_item_id`, `response.output[].id`.
+fn item_refs(e: &Value) -> Vec<String> {
+    let mut ids: Vec<&Value> =
+        [e.get("item_id"), e.pointer("/item/id"), e.get("previous_item_id")].into_iter().flatten().collect();
+    if let Some(Value::Array(output)) = e.pointer("/response/output") {
+        ids.extend(output.iter().map(|i| &i["id"]));
+    }
+    ids.into_iter().filter_map(Value::as_str).map(str::to_owned).collect()
+}
+
+/// `(item id, role, previous_item_id)` of the item events among `events`.
+fn items_of(events: &[Value]) -> Vec<(String, String, Value)> {
+    events
+        .iter()
+        .filter(|e| {
+            e["type"].as_str().is_some_and(|t| t.starts_with("conversation.item.")) && e.get("item").is_some()
+        })
+        .map(|e| {
+            let item = &e["item"];
+            (
+                item["id"].as_str().unwrap().to_owned(),
+                item["role"].as_str().unwrap().to_owned(),
+                e["previous_item_id"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_spoken_question_keeps_one_item_id_through_stream_retrieve_and_replay() {
+    let _serial = SERIAL.lock().await;
+    let token = candidate().await;
+    let id = start(&token).await;
+    let item = |seq: u64| our_item(&id, seq);
+    let before = fake().realtime_connections();
+    let mut ws = connect_greeted(&token, &id).await;
+
+    // The welcome replays question 1 and the upstream speaks it: one item, the first.
+    let greeted = ws.received.len();
+    let items = items_of(&ws.received);
+    assert!(items.len() >= 4, "replayed and streamed: {items:?}");
+    for (item_id, role, previous) in &items {
+        assert_eq!(
+            (item_id.as_str(), role.as_str(), previous),
+            (item(1).as_str(), "assistant", &Value::Null)
+        );
+    }
+
+    // A spoken answer (message 2) and the reply (message 3), spoken by the upstream.
+    speak(&mut ws).await;
+    until_any(&mut ws, &["interview.state"]).await;
+    until_any(&mut ws, &["response.done"]).await;
+    let turn = &ws.received[greeted..];
+    for (item_id, role, previous) in items_of(turn) {
+        let expected = if role == "user" { (item(2), item(1)) } else { (item(3), item(2)) };
+        assert_eq!((item_id, previous), (expected.0, json!(expected.1)), "{role}");
+    }
+    for e in turn {
+        let t = e["type"].as_str().unwrap();
+        if t.starts_with("input_audio_buffer.")
+            || t.starts_with("conversation.item.input_audio_transcription.")
+        {
+            assert_eq!(e["item_id"], json!(item(2)), "{e}");
+        }
+        if t.starts_with("response.output_audio") || t.starts_with("response.content_part") {
+            assert_eq!(e["item_id"], json!(item(3)), "{e}");
+        }
+    }
+    let done = turn.iter().rev().find(|e| e["type"] == "response.done").unwrap();
+    assert_eq!(done["response"]["output"][0]["id"], json!(item(3)));
+    assert!(turn.iter().any(|e| e["type"] == "input_audio_buffer.committed"));
+
+    // conversation.item.retrieve is answered from the log, under the same ids.
+    let log = app().messages(&token, &id).await;
+    assert_eq!(log.len(), 3);
+    ws.send_json(&json!({"type": "conversation.item.retrieve", "event_id": "evt_r3", "item_id": item(3)}))
+        .await;
+    let got = until_any(&mut ws, &["conversation.item.retrieved", "error"]).await;
+    assert_eq!(
+        (got["type"].as_str(), got["item"]["id"].as_str()),
+        (Some("conversation.item.retrieved"), Some(item(3).as_str())),
+        "{got}"
+    );
+    assert_eq!(got["item"]["role"], "assistant");
+    assert_eq!(got["item"]["content"][0]["transcript"], log[2]["content_text"]);
+    ws.send_json(&json!({"type": "conversation.item.retrieve", "item_id": item(2)})).await;
+    let got = until_any(&mut ws, &["conversation.item.retrieved", "error"]).await;
+    assert_eq!(
+        (got["item"]["id"].as_str(), got["item"]["role"].as_str()),
+        (Some(item(2).as_str()), Some("user")),
+        "{got}"
+    );
+    assert_eq!(
+        got["item"]["content"][0],
+        json!({"type": "input_audio", "transcript": DEFAULT_AUDIO_TRANSCRIPT})
+    );
+    ws.send_json(
+        &json!({"type": "conversation.item.retrieve", "event_id": "evt_nope", "item_id": "item_fake0x1"}),
+    )
+    .await;
+    let e = until_any(&mut ws, &["conversation.item.retrieved", "error"]).await;
+    assert_eq!(
+        (e["error"]["code"].as_str(), e["error"]["event_id"].as_str()),
+        (Some("item_not_found"), Some("evt_nope")),
+        "{e}"
+    );
+
+    // A truncation of the reply reaches the upstream under its own id, and comes back as ours.
+    ws.send_json(&json!({"type": "conversation.item.truncate", "item_id": item(3), "content_index": 0, "audio_end_ms": 50}))
+        .await;
+    let truncated = until_any(&mut ws, &["conversation.item.truncated", "error"]).await;
+    assert_eq!(truncated["item_id"], json!(item(3)), "{truncated}");
+    let conn = fake().realtime_connection(before).unwrap();
+    let sent = conn.client_events_of_type("conversation.item.truncate");
+    let spoken =
+        conn.server_events_of_type("response.output_item.done").last().unwrap()["item"]["id"].clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["item_id"], spoken, "the upstream's id of the reply");
+    assert_ne!(spoken, json!(item(3)));
+
+    // A reconnect (a new upstream, new upstream ids): the replay and the question spoken again
+    // are the item the client already had. The client leaves first, so the upstream closes.
+    ws.close(1000, "bye").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !fake().realtime_connection(before).unwrap().ended {
+        assert!(std::time::Instant::now() < deadline, "the upstream closes when the client leaves");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut again = connect_greeted(&token, &id).await;
+    assert!(fake().realtime_connections() > before + 1, "a new upstream");
+    let items = items_of(&again.received);
+    assert!(items.len() >= 4, "replayed and streamed: {items:?}");
+    for (item_id, role, previous) in items {
+        assert_eq!((item_id, role.as_str(), previous), (item(3), "assistant", json!(item(2))));
+    }
+
+    // No upstream id ever reached the client.
+    let prefix = item(0).trim_end_matches('0').to_owned();
+    for e in ws.received.iter().chain(&again.received) {
+        for id in item_refs(e) {
+            assert!(id.starts_with(&prefix), "an upstream id in {e}");
+        }
+    }
+    assert_nothing_hidden_leaked(&ws.received);
+    speak(&mut again).await;
+    assert_eq!(until_any(&mut again, &["interview.state"]).await["questions_asked"], 2);
+}
+
 #[tokio::test]
 async fn typed_turns_and_rest_turns_interleave_with_a_key() {
     let _serial = SERIAL.lock().await;

@@ -38,6 +38,11 @@ impl InterviewDo {
         self.store.last_message(kind).map_err(stored)
     }
 
+    /// Message `seq` of the log, if there is one (a failed read counts as none).
+    pub(super) fn message_at(&self, seq: u32) -> Option<StoredMessage> {
+        self.store.message(seq).ok().flatten()
+    }
+
     pub(super) fn kv_get<T: serde::de::DeserializeOwned>(
         &self,
         key: &str,

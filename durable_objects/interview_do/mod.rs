@@ -235,7 +235,7 @@ impl InterviewDo {
                 AsRef::<wasm_bindgen::JsValue>::as_ref(self.state.as_raw()).clone(),
             ));
         InterviewDo {
-            store: SqlStore::new(state.storage().sql()),
+            store: self.store.sibling(state.storage().sql()),
             alarm: DoAlarm(state.storage()),
             state,
             env: self.env.clone(),

@@ -27,6 +27,7 @@ use crate::ai::realtime::events::{
     completed_event, error_event, evaluation_event, nothing_to_cancel_event, rejection_event,
     session_created, session_updated, state_event, voice_unavailable_event, InterviewProgress, SessionView,
 };
+use crate::ai::realtime::items::retrieve_answer;
 use crate::ai::realtime::session::DEFAULT_VOICE;
 use crate::ai::realtime::{
     CLOSE_COMPLETED, CLOSE_REPLACED, CLOSE_REPLACED_REASON, MAX_FRAME_BYTES, PING_FRAME, PONG_FRAME,
@@ -192,6 +193,15 @@ impl InterviewDo {
             ClientFrame::SessionUpdate => {
                 if let (Ok(cfg), Ok((record, _))) = (self.cached_config(), self.load()) {
                     send(&ws, &session_updated(&self.events, session_view(&cfg, &record)));
+                }
+                return;
+            }
+            // Answered from the log: the item ids the client sees are the messages'.
+            ClientFrame::ItemRetrieve { item_id } => {
+                if let (Ok(cfg), Ok((record, _))) = (self.cached_config(), self.load()) {
+                    let spoken = uses_upstream(&cfg, &record);
+                    let message = |seq| u32::try_from(seq).ok().and_then(|s| self.message_at(s));
+                    send(&ws, &retrieve_answer(&self.events, &record.id, &item_id, spoken, message, cause));
                 }
                 return;
             }

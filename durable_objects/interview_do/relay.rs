@@ -16,6 +16,8 @@ use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 use super::InterviewDo;
 use crate::ai::realtime::client_events::{forwardable, ClientFrame};
 use crate::ai::realtime::events::{error_event, upstream_error_event};
+use crate::ai::realtime::items::{ItemIds, LogTail};
+use crate::ai::realtime::server_events::Peeked;
 use crate::ai::realtime::session::{
     greeting_response_create, instructions, say_response_create, session_update, InterviewBrief,
     SessionSettings, DEFAULT_VOICE,
@@ -66,6 +68,10 @@ pub struct Relay {
     audio_refused_ms: i64,
     /// Audio the model produced, in bytes, not yet added to the cost.
     pub(super) audio_out_bytes: u64,
+    /// The upstream connection's item ids → the interview's (`ai::realtime::items`).
+    pub(super) items: Option<ItemIds>,
+    /// The log's tail as last read, with the store's write count then.
+    log_tail: Option<(u64, LogTail)>,
 }
 
 pub(super) struct PendingCall {
@@ -96,7 +102,11 @@ impl InterviewDo {
     pub(super) fn forward_if_open(&self, frame: &ClientFrame) -> bool {
         // Typed answers, pings and anything that makes the model respond (paid work) take the
         // full path, through the answer rules.
-        if matches!(frame, ClientFrame::UserText { .. } | ClientFrame::Ping) || needs_response(frame) {
+        if matches!(
+            frame,
+            ClientFrame::UserText { .. } | ClientFrame::Ping | ClientFrame::ItemTruncate { .. }
+        ) || needs_response(frame)
+        {
             return false;
         }
         if !self.audio_within_budget(frame) {
@@ -131,6 +141,30 @@ impl InterviewDo {
         cfg: &Config,
         cause: Option<&str>,
     ) {
+        // A truncation names the client's item: forward it under the upstream's.
+        let mapped;
+        let frame = match frame {
+            ClientFrame::ItemTruncate { item_id, content_index, audio_end_ms } => {
+                let upstream = self
+                    .relay
+                    .borrow()
+                    .items
+                    .as_ref()
+                    .and_then(|i| i.upstream_id(item_id).map(str::to_owned));
+                let Some(upstream) = upstream else {
+                    let message = "No conversation item has this item_id.";
+                    self.broadcast(&error_event(&self.events, "item_not_found", message, cause));
+                    return;
+                };
+                mapped = ClientFrame::ItemTruncate {
+                    item_id: upstream,
+                    content_index: *content_index,
+                    audio_end_ms: *audio_end_ms,
+                };
+                &mapped
+            }
+            _ => frame,
+        };
         let Some(text) = forwardable(frame) else { return };
         if !self.audio_within_budget(frame) {
             return;
@@ -248,6 +282,9 @@ impl InterviewDo {
         let mut events = ws.events()?;
         ws.accept()?;
         let (record, session) = self.load().map_err(|e| worker::Error::RustError(e.message))?;
+        // A new upstream conversation: its items are bound afresh (the question it is told to
+        // say again gets the id it had).
+        self.relay.borrow_mut().items = Some(ItemIds::new(&record.id));
         let limits = limits(cfg);
         let brief = InterviewBrief::from_session(&session, &limits);
         let settings = SessionSettings {
@@ -305,6 +342,35 @@ impl InterviewDo {
             }
         }
         Ok(())
+    }
+
+    /// `text` (an upstream event for the client) under the interview's item ids; the log is
+    /// read only when an item is seen for the first time.
+    pub(super) fn client_item_ids<'a>(
+        &self,
+        text: &'a str,
+        peeked: &Peeked<'a>,
+    ) -> std::borrow::Cow<'a, str> {
+        let Some(mut items) = self.relay.borrow_mut().items.take() else {
+            return std::borrow::Cow::Borrowed(text);
+        };
+        let out = items.to_client_peeked(text, peeked, || self.log_tail());
+        self.relay.borrow_mut().items.get_or_insert(items);
+        out
+    }
+
+    /// The log's tail, read again only after a message was written.
+    fn log_tail(&self) -> LogTail {
+        let version = self.store.message_writes();
+        if let Some((seen, tail)) = self.relay.borrow().log_tail {
+            if seen == version {
+                return tail;
+            }
+        }
+        let seq = |kind| self.last_message(kind).ok().flatten().map_or(0, |m| u64::from(m.seq));
+        let tail = LogTail { last_seq: seq(None), question_seq: seq(Some(MessageType::AiQuestion)) };
+        self.relay.borrow_mut().log_tail = Some((version, tail));
+        tail
     }
 
     /// Closes the upstream, if open.

@@ -11,6 +11,9 @@
 //!
 //! Every method is synchronous: writes made without an intervening `await` commit atomically.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -81,11 +84,24 @@ fn err(context: &'static str) -> impl Fn(worker::Error) -> StoreError {
 #[derive(Clone)]
 pub struct SqlStore {
     sql: SqlStorage,
+    /// Messages written through this store and its siblings (the instance's handles), so the
+    /// relay knows when the log's tail it read is stale without reading it again.
+    message_writes: Rc<Cell<u64>>,
 }
 
 impl SqlStore {
     pub fn new(sql: SqlStorage) -> Self {
-        SqlStore { sql }
+        SqlStore { sql, message_writes: Rc::default() }
+    }
+
+    /// Another store over `sql` sharing this one's write count (a handle on the same instance).
+    pub fn sibling(&self, sql: SqlStorage) -> Self {
+        SqlStore { sql, message_writes: Rc::clone(&self.message_writes) }
+    }
+
+    /// How many messages were written on this instance (a version of the log, not a count).
+    pub fn message_writes(&self) -> u64 {
+        self.message_writes.get()
     }
 
     /// Whether this object's storage holds the interview tables (a read: nothing is created).
@@ -188,6 +204,7 @@ impl InterviewStore for SqlStore {
         self.kv_put(slot.key(), value)
     }
     fn insert_message(&self, m: &StoredMessage) -> StoreResult<()> {
+        self.message_writes.set(self.message_writes.get().wrapping_add(1));
         self.run(
             "message write",
             "INSERT INTO messages (seq, id, message_type, content_text, audio_url, metadata, response_time_ms, created_ms) \

@@ -9,7 +9,7 @@ use super::relay::PendingCall;
 use super::InterviewDo;
 use crate::ai::realtime::client_events::MAX_USER_TEXT_CHARS;
 use crate::ai::realtime::events::{error_event, upstream_error_event};
-use crate::ai::realtime::server_events::{redact_upstream, Redacted, UpstreamEvent};
+use crate::ai::realtime::server_events::{redact_peeked, Redacted, UpstreamEvent};
 use crate::ai::realtime::session::{
     function_output_events, instructions, instructions_update, parse_tool_arguments, InterviewBrief,
     ToolOutput, TOOL_NAME,
@@ -20,9 +20,9 @@ use crate::platform::log_event;
 
 impl InterviewDo {
     pub(super) async fn on_upstream_frame(&self, text: &str, cfg: &Config) {
-        let redacted = redact_upstream(text);
+        let (redacted, peeked) = redact_peeked(text);
         if let Some(out) = redacted.client_text() {
-            self.broadcast(out);
+            self.broadcast(&self.client_item_ids(out, &peeked));
         }
         let Redacted::Intercept { event, .. } = redacted else { return };
         match event {

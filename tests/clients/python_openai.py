@@ -4,8 +4,8 @@ configured only with a base URL (the interview) and the ticket as the API key.
 Usage: [MAX_ANSWERS=n] python_openai.py BASE_URL TICKET OUT_JSONL
 Answers every question in text until the interview completes (or after MAX_ANSWERS answers,
 disconnects), writing every received event as a JSON line to OUT_JSONL; prints a summary JSON
-object: {"answers", "completed", "questions": [item ids, in order], "error_echo",
-"session_updated", "exception"}.
+object: {"answers", "completed", "questions": [item ids, in order], "retrieved" (the id of the
+first question, retrieved), "error_echo", "session_updated", "exception"}.
 """
 
 import json
@@ -66,6 +66,10 @@ try:
         assert first is not None and first["type"] == "session.created", first
         question = until("conversation.item.done")
         summary["questions"].append(question["item"]["id"])
+        # Items are looked up by the ids the socket gave them (the agents SDK does it after a
+        # transcription): answered from the interview's log.
+        conn.conversation.item.retrieve(item_id=question["item"]["id"])
+        summary["retrieved"] = until("conversation.item.retrieved")["item"]["id"]
 
         # What SDKs send: a session.update that steers nothing is answered, and applies nothing.
         conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})

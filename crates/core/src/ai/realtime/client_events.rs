@@ -3,7 +3,8 @@
 //!
 //! Allowed: `ping`, `input_audio_buffer.append` / `.commit` / `.clear`, `response.cancel`,
 //! `conversation.item.create` of a `message` item with role `user` whose content parts are all
-//! `input_text` (a typed answer), and — because every official client sends them — a
+//! `input_text` (a typed answer), `conversation.item.retrieve` (answered from the log) and
+//! `conversation.item.truncate` (forwarded under the upstream's item id), and — because every official client sends them — a
 //! `session.update` and a `response.create` that steer nothing: the DO applies and forwards
 //! neither (the session is the interview's; it answers every answer by itself). Everything else
 //! is [`ClientFrame::Rejected`] with `event_not_allowed` — above all a `session.update` carrying
@@ -19,6 +20,7 @@
 //!
 //! Must not: forward anything it did not parse, or echo large client input in its messages.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::base64_decoded_len;
@@ -101,6 +103,13 @@ pub enum ClientFrame {
     /// A `response.create` without [`STEERING_RESPONSE_FIELDS`]: "respond now". The socket
     /// answers every answer by itself, so it is acknowledged by doing nothing (never forwarded).
     ResponseCreate,
+    /// `conversation.item.retrieve`: answered from the interview's log (`items::retrieve_answer`),
+    /// never forwarded.
+    ItemRetrieve { item_id: String },
+    /// `conversation.item.truncate` (a client cuts the interviewer's audio it never played, as the
+    /// agents SDK does on barge-in): forwarded with the upstream's id for `item_id`
+    /// (`items::ItemIds::upstream_id`).
+    ItemTruncate { item_id: String, content_index: u64, audio_end_ms: u64 },
     /// A typed answer: the `input_text` parts joined with newlines, trimmed, 1 to
     /// [`MAX_USER_TEXT_CHARS`] characters. Forwarded upstream it does not start a response by
     /// itself: with a key the DO follows it with `session::response_create()`.
@@ -169,6 +178,11 @@ pub fn classify(text: &str, max_bytes: usize) -> Classified {
         "input_audio_buffer.clear" => ClientFrame::AudioClear,
         "response.cancel" => ClientFrame::ResponseCancel,
         "conversation.item.create" => user_text(&event),
+        "conversation.item.retrieve" => match item_ref(&event) {
+            Ok(item_id) => ClientFrame::ItemRetrieve { item_id },
+            Err(rejected) => rejected,
+        },
+        "conversation.item.truncate" => truncate(&event),
         "session.update" => {
             steering_free(&event, "session", STEERING_SESSION_FIELDS, ClientFrame::SessionUpdate)
         }
@@ -239,6 +253,44 @@ fn audio_append(audio: Option<Value>) -> ClientFrame {
     }
 }
 
+/// The `item_id` a client event names: a non-empty string of at most [`MAX_EVENT_ID_CHARS`].
+fn item_ref(event: &Map<String, Value>) -> Result<String, ClientFrame> {
+    match event.get("item_id") {
+        Some(Value::String(id)) if !id.is_empty() && id.chars().count() <= MAX_EVENT_ID_CHARS => {
+            Ok(id.clone())
+        }
+        _ => Err(ClientFrame::rejected(RejectCode::InvalidEvent, "The event needs a string `item_id`.")),
+    }
+}
+
+/// `conversation.item.truncate`: `item_id`, `content_index` and `audio_end_ms` (non-negative integers).
+fn truncate(event: &Map<String, Value>) -> ClientFrame {
+    let item_id = match item_ref(event) {
+        Ok(id) => id,
+        Err(rejected) => return rejected,
+    };
+    let number = |key: &str| event.get(key).and_then(Value::as_u64);
+    match (number("content_index"), number("audio_end_ms")) {
+        (Some(content_index), Some(audio_end_ms)) => {
+            ClientFrame::ItemTruncate { item_id, content_index, audio_end_ms }
+        }
+        _ => ClientFrame::rejected(
+            RejectCode::InvalidEvent,
+            "conversation.item.truncate needs integer `content_index` and `audio_end_ms`.",
+        ),
+    }
+}
+
+/// What is forwarded for a truncation.
+#[derive(Serialize)]
+struct Truncate<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    item_id: &'a str,
+    content_index: u64,
+    audio_end_ms: u64,
+}
+
 /// `conversation.item.create`: only a user message made of `input_text` parts.
 fn user_text(event: &Map<String, Value>) -> ClientFrame {
     let not_allowed = || {
@@ -290,7 +342,17 @@ pub fn forwardable(frame: &ClientFrame) -> Option<String> {
         ClientFrame::Ping
         | ClientFrame::Rejected { .. }
         | ClientFrame::SessionUpdate
-        | ClientFrame::ResponseCreate => None,
+        | ClientFrame::ResponseCreate
+        | ClientFrame::ItemRetrieve { .. } => None,
+        ClientFrame::ItemTruncate { item_id, content_index, audio_end_ms } => {
+            serde_json::to_string(&Truncate {
+                kind: "conversation.item.truncate",
+                item_id,
+                content_index: *content_index,
+                audio_end_ms: *audio_end_ms,
+            })
+            .ok()
+        }
         ClientFrame::AudioAppend { audio, .. } => {
             // `audio` holds only base64 characters, which JSON needs no escape for.
             const HEAD: &str = r#"{"type":"input_audio_buffer.append","audio":""#;

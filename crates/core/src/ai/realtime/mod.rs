@@ -9,7 +9,7 @@
 //! ```text
 //! browser ──frame──▶ client_events::classify_client_frame ──▶ forwardable() ──▶ upstream
 //!                          └─ Rejected → events::error_event (never forwarded)
-//! browser ◀── Pass / Rewrite ── server_events::redact_upstream ◀──frame── upstream
+//! browser ◀── items::ItemIds::to_client ◀── Pass / Rewrite ── server_events::redact_upstream ◀──frame── upstream
 //!                          └─ Intercept → the DO (tool calls, usage, transcripts, errors)
 //! ```
 //!
@@ -22,6 +22,9 @@
 //! * [`session`]: what the DO sends upstream: `session.update` with the interview instructions
 //!   and the `evaluate_candidate_answer` tool, the greeting `response.create`, the tool's output;
 //!   and the parsing of the tool's arguments into an [`Evaluation`].
+//! * [`items`]: the upstream's item ids → the interview's (one per message, as in built-in mode
+//!   and on replay) in every relayed event, truncations mapped back, and
+//!   `conversation.item.retrieve` answered from the log.
 //! * [`builtin`]: without an OpenAI key the DO answers typed turns itself with the same GA event
 //!   names; the latest question's replay on a (re)connect.
 //! * [`events`]: what the socket says by itself: `session.created`/`.updated` (the interview's
@@ -37,6 +40,7 @@ pub mod builtin;
 pub mod client_events;
 pub mod events;
 pub mod handshake;
+pub mod items;
 pub mod server_events;
 pub mod session;
 pub mod ticket;

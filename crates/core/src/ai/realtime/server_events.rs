@@ -31,6 +31,7 @@
 //! Must not: forward instructions, tools or function-call arguments; allocate on the audio path.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use serde_json::{Map, Value};
 
@@ -119,10 +120,29 @@ impl Redacted<'_> {
     }
 }
 
+/// One frame's top-level key walk, kept so `items::ItemIds::to_client_peeked` need not walk
+/// the frame again (on an audio delta the walk is most of the fast path's work).
+#[derive(Debug, Clone)]
+pub struct Peeked<'a> {
+    pub(super) text: &'a str,
+    pub(super) peek: Option<Peek<'a>>,
+}
+
 /// Decides what happens to one upstream text frame.
 #[must_use]
 pub fn redact_upstream(text: &str) -> Redacted<'_> {
-    if let Some(Peek { kind, delta }) = peek(text) {
+    redact_peeked(text).0
+}
+
+/// [`redact_upstream`], with the frame's key walk for the item id rewrite.
+#[must_use]
+pub fn redact_peeked(text: &str) -> (Redacted<'_>, Peeked<'_>) {
+    let peeked = Peeked { text, peek: peek(text) };
+    (redact(text, peeked.peek.as_ref()), peeked)
+}
+
+fn redact<'a>(text: &'a str, peeked: Option<&Peek<'a>>) -> Redacted<'a> {
+    if let Some(&Peek { kind, delta, .. }) = peeked {
         if kind == AUDIO_DELTA {
             // `delta` is `None` when escaped (`\/`), which would make the length wrong: parse those.
             if let Some(delta) = delta {
@@ -412,12 +432,21 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The top-level facts the fast path needs from a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Peek<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Peek<'a> {
     /// The `type`.
-    kind: &'a str,
+    pub(super) kind: &'a str,
     /// The content (between the quotes) of a string `delta` without escapes, if any.
-    delta: Option<&'a str>,
+    pub(super) delta: Option<&'a str>,
+    /// Where the top-level `item_id` value (quotes included) is, when it is a string without
+    /// escapes (`items.rs` swaps it for the interview's id without parsing the frame).
+    pub(super) item_id: Option<Range<usize>>,
+    /// Where the top-level `previous_item_id` value is, when it is such a string or `null`.
+    pub(super) previous_item_id: Option<Range<usize>>,
+    /// The frame names items in a way the spans above do not cover: a nested `item` or
+    /// `response`, an escaped, mistyped or repeated `item_id`/`previous_item_id`. It must be
+    /// parsed to rewrite its item ids.
+    pub(super) nested_refs: bool,
 }
 
 /// Walks the frame's top-level keys, skipping their values without parsing them (so a `"type"`
@@ -425,7 +454,7 @@ struct Peek<'a> {
 /// whenever the frame is not one plain object with exactly one escape-free string `type`, keys
 /// without escapes and nothing after it — the caller then parses it, and with duplicate keys
 /// sees what a browser's `JSON.parse` sees (the last one).
-fn peek(text: &str) -> Option<Peek<'_>> {
+pub(super) fn peek(text: &str) -> Option<Peek<'_>> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -433,6 +462,7 @@ fn peek(text: &str) -> Option<Peek<'_>> {
     }
     i = skip_ws(b, i + 1);
     let (mut kind, mut delta) = (None, None);
+    let (mut item_id, mut previous_item_id, mut nested_refs) = (None, None, false);
     loop {
         let (key, next) = plain_string(text, i)?;
         i = skip_ws(b, next);
@@ -453,6 +483,20 @@ fn peek(text: &str) -> Option<Peek<'_>> {
                 delta = if escaped { None } else { text.get(i + 1..end - 1) };
                 end
             }
+            "item_id" | "previous_item_id" => {
+                let end = skip_value(b, i)?;
+                let plain = match b.get(i) {
+                    Some(b'"') => !skip_string(b, i)?.1,
+                    _ => key == "previous_item_id" && text.get(i..end) == Some("null"),
+                };
+                let slot = if key == "item_id" { &mut item_id } else { &mut previous_item_id };
+                nested_refs |= !plain || slot.replace(i..end).is_some();
+                end
+            }
+            "item" | "response" => {
+                nested_refs = true;
+                skip_value(b, i)?
+            }
             _ => skip_value(b, i)?,
         };
         i = skip_ws(b, value_end);
@@ -465,7 +509,7 @@ fn peek(text: &str) -> Option<Peek<'_>> {
     if skip_ws(b, i + 1) != b.len() {
         return None;
     }
-    Some(Peek { kind: kind?, delta })
+    Some(Peek { kind: kind?, delta, item_id, previous_item_id, nested_refs })
 }
 
 #[cfg(test)]

@@ -120,10 +120,12 @@ fn everything_else_is_rejected_with_the_right_code() {
             "event_not_allowed",
         ),
         (
-            "truncate",
-            r#"{"type":"conversation.item.truncate","item_id":"i","content_index":0,"audio_end_ms":1}"#.into(),
-            "event_not_allowed",
+            "truncate without audio_end_ms",
+            r#"{"type":"conversation.item.truncate","item_id":"i","content_index":0}"#.into(),
+            "invalid_event",
         ),
+        ("retrieve without item_id", r#"{"type":"conversation.item.retrieve"}"#.into(), "invalid_event"),
+        ("retrieve of a number", r#"{"type":"conversation.item.retrieve","item_id":7}"#.into(), "invalid_event"),
         ("item delete", r#"{"type":"conversation.item.delete","item_id":"i"}"#.into(), "event_not_allowed"),
         ("unknown type", r#"{"type":"interview.completed"}"#.into(), "event_not_allowed"),
         ("beta name", r#"{"type":"response.audio.delta"}"#.into(), "event_not_allowed"),
@@ -296,4 +298,31 @@ fn audio_frames_are_flagged_for_the_voice_check() {
     assert!(ClientFrame::AudioClear.is_audio());
     assert!(!ClientFrame::ResponseCancel.is_audio());
     assert!(!ClientFrame::UserText { text: "x".into() }.is_audio());
+}
+
+#[test]
+fn items_are_retrieved_locally_and_truncated_upstream() {
+    let retrieve = super::classify(
+        r#"{"type":"conversation.item.retrieve","event_id":"evt_r","item_id":"item_x_1"}"#,
+        1 << 20,
+    );
+    assert_eq!(retrieve.frame, ClientFrame::ItemRetrieve { item_id: "item_x_1".into() });
+    assert_eq!(retrieve.event_id.as_deref(), Some("evt_r"));
+    assert_eq!(forwardable(&retrieve.frame), None, "answered from the log, never forwarded");
+
+    let truncate = classify_client_frame(
+        r#"{"type":"conversation.item.truncate","item_id":"item_x_3","content_index":0,"audio_end_ms":1500,"instructions":"x"}"#,
+        1 << 20,
+    );
+    assert_eq!(
+        truncate,
+        ClientFrame::ItemTruncate { item_id: "item_x_3".into(), content_index: 0, audio_end_ms: 1500 }
+    );
+    let sent: serde_json::Value =
+        serde_json::from_str(&forwardable(&truncate).unwrap_or_default()).unwrap_or_default();
+    assert_eq!(
+        sent,
+        serde_json::json!({"type": "conversation.item.truncate", "item_id": "item_x_3", "content_index": 0,
+                           "audio_end_ms": 1500})
+    );
 }
