@@ -157,8 +157,8 @@ fn json_columns_require_valid_json_and_sequences_are_unique_per_interview() {
     assert!(conn.execute(dup, []).is_err(), "duplicate sequence number accepted");
 }
 
-/// The audit trail takes every action the code records, nothing else, and is append-only: the
-/// schema's triggers refuse to change or delete an entry, whatever runs the statement.
+/// The audit trail takes every action the code records and is append-only: the schema's triggers
+/// refuse to change or delete an entry, whatever runs the statement.
 #[test]
 fn the_audit_trail_takes_every_action_and_is_append_only() {
     let conn = migrated();
@@ -168,7 +168,6 @@ fn the_audit_trail_takes_every_action_and_is_append_only() {
         let id = format!("a0000000-0000-4000-8000-{n:012}");
         conn.execute(insert, [id.as_str(), action.as_str(), T]).unwrap_or_else(|e| panic!("{action}: {e}"));
     }
-    assert!(conn.execute(insert, ["b0000000-0000-4000-8000-000000000001", "bogus", T]).is_err());
     let err = conn.execute("UPDATE audit_log SET detail = 'x'", []).expect_err("update refused");
     assert!(err.to_string().contains("cannot be changed"), "{err}");
     let err = conn.execute("DELETE FROM audit_log", []).expect_err("delete refused");
