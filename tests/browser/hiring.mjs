@@ -24,7 +24,7 @@ const downloaded = async (page, click) => {
 
 await run(async (browser, errors) => {
   const hiringApi = `/api/v1/recruiter/interviews/${id}/hiring`;
-  const page = await newPage(browser, errors, "admin", admin, refusals(422));
+  const page = await newPage(browser, errors, "admin", admin, refusals(422, 404));
   await page.goto(`${base}/#/recruiter/interview/${id}`);
   await page.locator("#hiring[data-ready='true']").waitFor();
   const areas = Object.keys((await apiCall(base, admin, "GET", `/api/v1/recruiter/interviews/${id}`)).assessment.skill_scores);
@@ -144,6 +144,7 @@ await run(async (browser, errors) => {
   await page.locator("#audit[data-query='action=decision.made&limit=50'] #audit-table").waitFor();
   const actions = await page.locator("#audit-table tbody tr").evaluateAll((trs) => trs.map((tr) => tr.dataset.action));
   check(actions.length === 2 && actions.every((a) => a === "decision.made"), `the two decisions (${actions})`);
+  await shot(page, "audit");
   const exported = await downloaded(page, () => page.locator("#audit-export").click());
   const lines = exported.text.split("\r\n").filter(Boolean);
   check(lines[0].startsWith("created_at,actor_id,actor_name,action,"), `the audit CSV header (${lines[0]})`);
@@ -161,5 +162,19 @@ await run(async (browser, errors) => {
   await page.locator("#audit-apply").click();
   await page.locator("#audit[data-query='from=2099-01-01&limit=50']").waitFor();
   check((await page.locator("#audit").textContent()).includes("No entries match"), "a future date finds nothing");
-  await shot(page, "audit");
+
+  // Webhooks (admins): against this server's API, or its clear absence (a 404 from a server
+  // that does not have it yet; the form is then hidden).
+  const hasHooks = Object.keys((await apiCall(base, null, "GET", "/api/v1/openapi.json")).paths).includes("/api/v1/org/webhooks");
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await page.waitForURL(/#\/org\/webhooks$/);
+  if (hasHooks) {
+    await page.locator("#webhooks p, #webhooks article").first().waitFor();
+    check(await page.locator("#webhook-create").isVisible(), "the create form");
+  } else {
+    await page.locator("#webhooks .alert.error").waitFor();
+    check((await page.locator("#webhooks").textContent()).includes("not available on this server"), "the missing API is said clearly");
+    check(await page.locator("#webhook-create").isHidden(), "no form that cannot work");
+  }
+  check(await vpage.getByRole("link", { name: "Webhooks" }).count() === 0, "viewers get no webhooks link");
 });

@@ -151,7 +151,7 @@ export async function hiringPanel(box: HTMLElement, id: string, areas: string[])
 
     // Decision: advance / hold / reject with a reason.
     const dSummary = h("div");
-    const choice = h("fieldset", { class: "field row", "data-field": "decision" }, h("legend", {}, "Decision"),
+    const choice = h("fieldset", { class: "field choices", "data-field": "decision" }, h("legend", {}, "Decision"),
       DECISIONS.map(([v, t]) => h("label", { class: "inline" }, h("input", { type: "radio", name: `decision-${id}`, value: v, class: "decision-choice" }), ` ${t}`)));
     const dReason = h("textarea", { id: "decision-reason", rows: 2, maxlength: 2000 });
     const df = h("form", { id: "decision-form", novalidate: true, "aria-label": "Record a decision" }, dSummary, choice,
@@ -450,14 +450,17 @@ export async function webhooksPage(main: HTMLElement): Promise<void> {
       const items: any[] = (await api<any>("GET", base)).data.items ?? [];
       listBox.replaceChildren(...(items.length === 0 ? [h("p", { class: "muted" }, "No webhooks yet.")] : items.map(row)));
     } catch (e) {
-      listBox.replaceChildren(alertBox("error", e instanceof ApiError && e.status === 404 ? `Webhooks are not available on this server (${e.message})` : errorText(e)));
+      const missing = e instanceof ApiError && e.status === 404;
+      // A server without the webhooks API: say so, and offer no form that cannot work.
+      form.hidden = missing;
+      listBox.replaceChildren(alertBox("error", missing ? `Webhooks are not available on this server: ${errorText(e)}` : errorText(e)));
     }
   };
 
   const summary = h("div");
   const url = h("input", { type: "url", id: "webhook-url", placeholder: "https://example.com/hooks" });
   const description = h("input", { type: "text", id: "webhook-description", maxlength: 200 });
-  const events = h("fieldset", { class: "field", "data-field": "events" }, h("legend", {}, "Events"),
+  const events = h("fieldset", { class: "field choices", "data-field": "events" }, h("legend", {}, "Events"),
     WEBHOOK_EVENTS.map((e) => h("label", { class: "inline" }, h("input", { type: "checkbox", value: e, class: "webhook-event", checked: true }), ` ${e}`)));
   const form = h("form", { class: "card", novalidate: true, "aria-labelledby": "webhook-new" }, h("h2", { id: "webhook-new" }, "Add a webhook"), summary,
     field("url", "Endpoint URL (https)", url), events, field("description", "Description (optional)", description),
