@@ -292,7 +292,8 @@ async fn hiring_decisions_export_report_and_audit_in_chromium() {
          and shrink, and cost a little more memory. Use a tuple for fixed records.",
     )
     .await;
-    let (status, done) = app.post(&account.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
+    let (status, done) =
+        app.post(&account.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
     assert_eq!(status, 200, "complete: {done}");
     app.wait_ok(
         &account.token,
