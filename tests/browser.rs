@@ -265,3 +265,46 @@ async fn org_members_staff_invitation_and_role_change_in_chromium() {
     let admin = app.admin().await;
     run_scenario("members.mjs", app.server, &[("ADMIN_TOKEN", &admin)]);
 }
+
+/// The hiring pages on one completed, assessed interview: decisions (a field-named error first,
+/// then the history newest first), reviews with averaged 1–5 ratings, a score override beside the
+/// original, all read-only for a viewer; the job results' CSV export downloaded; the printable
+/// report with the cited answers, printed to PDF with nothing clipped; the audit trail listed,
+/// filtered and exported.
+#[tokio::test]
+async fn hiring_decisions_export_report_and_audit_in_chromium() {
+    let app = app();
+    let admin = app.admin().await;
+    let viewer = app.staff(&admin, "viewer").await;
+    let job = open_job(&app, &admin, "Hiring engineer").await;
+    let email = format!("hire-{}@example.com", unique());
+    let invitations = invite(&app, &admin, &job, &[&email]).await;
+    let account = app.register_as(&email, "Dana Hire").await;
+    let (status, started) = app
+        .post(&account.token, &format!("/api/v1/invite/{}/accept", token_of(&invitations[0])), &json!({}))
+        .await;
+    assert_eq!(status, 201, "accept: {started}");
+    let id = started["id"].as_str().expect("interview id").to_owned();
+    app.answer_ok(
+        &account.token,
+        &id,
+        "Tuples are immutable and hashable, so they can be dictionary keys; lists are mutable, can grow \
+         and shrink, and cost a little more memory. Use a tuple for fixed records.",
+    )
+    .await;
+    let (status, done) =
+        app.post(&account.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
+    assert_eq!(status, 200, "complete: {done}");
+    app.wait_ok(
+        &account.token,
+        &format!("/api/v1/interviews/{id}/assessment"),
+        std::time::Duration::from_secs(60),
+        &[202],
+    )
+    .await;
+    run_scenario(
+        "hiring.mjs",
+        app.server,
+        &[("ADMIN_TOKEN", &admin), ("VIEWER_TOKEN", &viewer), ("JOB_ID", &job), ("INTERVIEW_ID", &id)],
+    );
+}

@@ -11,6 +11,7 @@ import { jobEditorPage, jobsPage } from "./pages/jobs";
 import { jobResultsPage } from "./pages/jobresults";
 import { inviteLandingPage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
+import { auditPage, reportPage, webhooksPage } from "./pages/hiring";
 
 import { Cleanup, homeFor, navigate } from "./nav";
 
@@ -46,6 +47,9 @@ const ROUTES: RouteDef[] = [
   { pattern: new RegExp(`^/jobs/${ID}$`), page: jobEditorPage, auth: "staff", title: "Job" },
   { pattern: new RegExp(`^/jobs/${ID}/results$`), page: jobResultsPage, auth: "staff", title: "Job results" },
   { pattern: /^\/org\/members$/, page: membersPage, auth: "staff", title: "Members" },
+  { pattern: /^\/org\/audit$/, page: auditPage, auth: "staff", title: "Audit trail" },
+  { pattern: /^\/org\/webhooks$/, page: webhooksPage, auth: "staff", title: "Webhooks" },
+  { pattern: new RegExp(`^/report/${ID}$`), page: reportPage, auth: "staff", title: "Interview report" },
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
 ];
@@ -64,7 +68,9 @@ function renderNav(): void {
   }
   if (isStaff(s.role)) {
     nav.append(h("a", { href: "#/recruiter" }, "Interviews"), h("a", { href: "#/jobs" }, "Jobs"), h("a", { href: "#/recruiter/feedback" }, "Resume feedback"));
-    if (s.role === "admin") nav.append(h("a", { href: "#/org/members" }, "Members"));
+    if (s.role === "admin") {
+      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"));
+    }
   } else {
     nav.append(h("a", { href: "#/dashboard" }, "My interviews"));
   }

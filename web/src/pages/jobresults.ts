@@ -3,6 +3,7 @@
 // comparison of 2–4 selected candidates (skill scores, levels reached, boundaries, integrity).
 import { api, errorText } from "../api";
 import { alertBox, clear, fmtDate, fmtScore, h, label } from "../dom";
+import { exportButton } from "./hiring";
 
 const COLUMNS: [string, string][] = [
   ["name", "Candidate"],
@@ -100,7 +101,8 @@ export async function jobResultsPage(main: HTMLElement, [id]: string[]): Promise
   main.append(
     h("p", {}, h("a", { href: `#/jobs/${id}` }, "← Job")),
     h("h1", {}, `Results: ${title}`),
-    h("div", { class: "row" }, compareButton, hint),
+    h("div", { class: "row spread" }, h("span", { class: "row" }, compareButton, hint),
+      exportButton("export-results", "Export CSV", () => `/api/v1/jobs/${id}/results/export?sort=${encodeURIComponent(sort)}`, `job-${id}-results.csv`)),
     tableBox,
     compareBox,
   );

@@ -5,6 +5,7 @@ import { alertBox, clear, fmtDate, fmtScore, fmtUsd, h, label, roleName } from "
 import { ROLES } from "./dashboard";
 import { messageItem } from "./interview";
 import { assessmentView, focusAnswer } from "./results";
+import { hiringPanel } from "./hiring";
 
 const STATUSES = ["in_progress", "completed", "abandoned"];
 
@@ -171,8 +172,9 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
   const features = await getFeatures();
   const videoBox = h("div", { id: "video" });
   const resumeBox = h("div", { id: "resume" });
+  const hiringBox = h("section", { id: "hiring", "aria-labelledby": "hiring-title" });
   main.append(
-    h("p", {}, h("a", { href: "#/recruiter" }, "← Interviews")),
+    h("p", { class: "row spread" }, h("a", { href: "#/recruiter" }, "← Interviews"), h("a", { href: `#/report/${id}`, id: "report-link" }, "Printable report")),
     h("h1", {}, `${roleName(i.role_type)} interview`),
     h("div", { class: "grid wide" },
       h("div", { class: "card" }, h("h2", {}, "Interview"), h("dl", { class: "kv" },
@@ -194,6 +196,7 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
       )),
     ),
     d.assessment ? assessmentView(d.assessment, `/recruiter/interview/${id}`, true) : alertBox("info", "No assessment yet."),
+    hiringBox,
     i.resume_id ? h("section", { class: "card", "aria-labelledby": "resume-title" }, h("h2", { id: "resume-title" }, "Resume"), resumeBox) : "",
     h("section", { class: "card", "aria-labelledby": "video-title" }, h("h2", { id: "video-title" }, "Video"), videoBox),
     h("section", { "aria-labelledby": "transcript-title" }, h("h2", { id: "transcript-title" }, "Transcript"),
@@ -213,6 +216,7 @@ export async function recruiterDetailPage(main: HTMLElement, [id, seq]: string[]
     const v = videoBox.querySelector("video");
     if (v?.src) urls.push(v.src);
   }
+  await hiringPanel(hiringBox, id, Object.keys(d.assessment?.skill_scores ?? {}));
   if (i.resume_id && features.resumes) await loadResume(String(i.resume_id), resumeBox);
   focusAnswer(seq);
   return () => urls.forEach((u) => URL.revokeObjectURL(u));
