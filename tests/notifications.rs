@@ -345,3 +345,39 @@ async fn a_failing_mail_provider_is_retried_and_its_failures_show_on_the_timelin
     assert!(reminder["last_error"].as_str().is_some_and(|e| e.contains("refused")), "{bounced}");
     assert!(reminder["sent_at"].is_null());
 }
+
+#[tokio::test]
+async fn sent_resume_feedback_is_emailed_to_the_candidate_once() {
+    let app = TestApp::with(&[("MAILER", "dev"), ("MAIL_RETRY_BASE_SECS", "0")]);
+    let candidate = app.register("Fay Feedback").await;
+    let admin = app.admin().await;
+    let (status, body) = app
+        .upload_resume(
+            &candidate.token,
+            b"Fay Feedback\nJavaScript developer\nSkills: React, Node.js\n",
+            "f.txt",
+            "application/octet-stream",
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let id = body["resume_id"].as_str().expect("resume_id").to_owned();
+    let path = format!("/api/v1/resumes/{id}/feedback");
+    app.wait_ok(&admin, &path, Duration::from_secs(60), &[404]).await;
+    let edited = format!("Edited by a recruiter {}", unique());
+    let (status, approved) =
+        app.post(&admin, &format!("{path}/approve"), &json!({"feedback_content": edited})).await;
+    assert_eq!(status, 200, "{approved}");
+    let mut sent = Vec::new();
+    for _ in 0..20 {
+        cron_repeatedly(&app).await;
+        sent = mails(&app, &candidate.email, "resume_feedback").await;
+        if !sent.is_empty() {
+            break;
+        }
+    }
+    cron_repeatedly(&app).await;
+    let sent_again = mails(&app, &candidate.email, "resume_feedback").await;
+    assert_eq!(sent_again.len(), 1, "{sent_again:?}");
+    assert_eq!(sent, sent_again);
+    assert!(sent[0]["text"].as_str().unwrap().contains(&edited), "the feedback text is the content");
+}
