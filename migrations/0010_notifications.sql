@@ -41,3 +41,10 @@ CREATE INDEX idx_mail_optouts_email ON mail_optouts (email, opted_out_at);
 -- When the recruiters were told that the interview an invitation started completed (the
 -- frequent cron's scan marks it in the batch that queues the notices).
 ALTER TABLE invitations ADD COLUMN completion_notified_at TEXT;
+-- Interviews completed before this migration were never announced: they are not announced now.
+UPDATE invitations SET completion_notified_at = updated_at
+WHERE interview_id IS NOT NULL
+  AND EXISTS (SELECT 1 FROM interviews v WHERE v.id = invitations.interview_id AND v.status = 'completed');
+-- The cron's completion scan: started invitations not yet announced.
+CREATE INDEX idx_invitations_unannounced ON invitations (interview_id)
+    WHERE interview_id IS NOT NULL AND completion_notified_at IS NULL;

@@ -354,7 +354,7 @@ pub async fn completed_unnotified(db: &D1Database, limit: u32) -> worker::Result
          u.full_name AS candidate_name, COALESCE(a.overall_score, v.overall_score) AS score \
          FROM invitations i JOIN interviews v ON v.id = i.interview_id JOIN jobs j ON j.id = i.job_id \
          JOIN users u ON u.id = v.candidate_id LEFT JOIN assessment_results a ON a.interview_id = v.id \
-         WHERE v.status = 'completed' AND i.completion_notified_at IS NULL LIMIT ?1",
+         WHERE i.interview_id IS NOT NULL AND i.completion_notified_at IS NULL AND v.status = 'completed' LIMIT ?1",
     )
     .bind(&[int(i64::from(limit))])?
     .all()
