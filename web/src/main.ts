@@ -9,7 +9,7 @@ import { resultsPage } from "./pages/results";
 import { recruiterPage, recruiterDetailPage, feedbackReviewPage } from "./pages/recruiter";
 import { jobEditorPage, jobsPage } from "./pages/jobs";
 import { jobResultsPage } from "./pages/jobresults";
-import { inviteLandingPage } from "./pages/invitations";
+import { inviteLandingPage, unsubscribePage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
 
 import { Cleanup, homeFor, navigate } from "./nav";
@@ -48,6 +48,7 @@ const ROUTES: RouteDef[] = [
   { pattern: /^\/org\/members$/, page: membersPage, auth: "staff", title: "Members" },
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
+  { pattern: new RegExp(`^/unsubscribe/${TOKEN}$`), page: unsubscribePage, auth: "public", title: "Unsubscribe" },
 ];
 
 let cleanup: Cleanup;
