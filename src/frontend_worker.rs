@@ -172,6 +172,7 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::InvitationRevoke => handlers::invitations::revoke(req, ctx, id).await,
         Route::JobResults => handlers::invitations::results(req, ctx, id).await,
         Route::JobCompare => handlers::invitations::compare(req, ctx, id).await,
+        Route::Unsubscribe => handlers::invitations::unsubscribe(req, ctx, id).await,
         Route::InvitePublic => handlers::invitations::public_view(req, ctx, id).await,
         Route::InviteAccept => handlers::invitations::accept(req, ctx, id).await,
         Route::DevMailbox => handlers::invitations::dev_mailbox(req, ctx).await,

@@ -46,7 +46,10 @@ pub async fn get(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     me.require_staff()?;
     let (org, interview) = owned(ctx, &me, id).await?;
-    json(200, &value(&view(ctx, &org, interview).await?)?)
+    let interview_id = interview.id.clone();
+    let mut body = value(&view(ctx, &org, interview).await?)?;
+    body["notifications"] = super::invitations::notifications(ctx, &interview_id).await?;
+    json(200, &body)
 }
 
 /// What a write stores: its statement, given the record's scope.

@@ -259,7 +259,29 @@ pub async fn get(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?.to_owned();
     let row = invitation_of(ctx, &org, id).await?;
-    json(200, &to_value(&view(&row, now_ms(), None))?)
+    let mut body = to_value(&view(&row, now_ms(), None))?;
+    body["notifications"] = notifications(ctx, &row.id).await?;
+    json(200, &body)
+}
+
+/// The messages about an invitation or an interview (docs/email.md#notifications).
+pub(super) async fn notifications(ctx: &Ctx<'_>, ref_id: &str) -> Result<Value, ApiError> {
+    Ok(Value::Array(outbox::timeline(&ctx.db()?, ref_id).await.map_err(internal("mail timeline"))?))
+}
+
+/// `POST /api/v1/unsubscribe/{token}` (public): the address the emailed link was sent to gets
+/// no more optional mail (reminders). Idempotent; 404 for an unknown token.
+pub async fn unsubscribe(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
+    let rule = Rule { capacity: 30, refill_per_minute: 30.0 };
+    ctx.rate_limit(&format!("unsubscribe:{}", client_ip(&req)), rule, ErrorCode::RateLimited).await?;
+    let done = rules::is_token_shaped(token)
+        && outbox::opt_out(&ctx.db()?, &rules::token_hash(token), &rfc3339_ms(now_ms()))
+            .await
+            .map_err(internal("unsubscribe"))?;
+    if !done {
+        return Err(ApiError::not_found());
+    }
+    json(200, &json!({ "unsubscribed": true }))
 }
 
 /// `POST /api/v1/invitations/{id}/resend`: a new link (the old one stops working) and expiry,

@@ -10,7 +10,8 @@ use worker::Env;
 use crate::adapters::openai_http::FetchClient;
 use crate::ai::client::HttpClient;
 use crate::config::{Config, MailerKind};
-use crate::domain::mail::{classify_status, next_step, Attempt, HttpMailBody, Next, SEND_BATCH};
+use crate::domain::enums::MailKind;
+use crate::domain::mail::{classify_status, next_step, optional, Attempt, HttpMailBody, Next, SEND_BATCH};
 use crate::domain::time::rfc3339_ms;
 use crate::platform::{log_error, log_event, now_ms};
 use crate::store::mail::{self as store, Outcome, QueuedMail};
@@ -49,6 +50,12 @@ pub async fn send_due(env: &Env, config: &Config) -> worker::Result<Value> {
             counts["skipped"] = json!(counts["skipped"].as_u64().unwrap_or(0) + 1);
             continue;
         };
+        // An optional kind to an opted-out address is never sent, and shows as skipped.
+        if MailKind::parse(&mail.kind).is_some_and(optional) && store::opted_out(&db, &mail.to_addr).await? {
+            store::record(&db, &mail, Outcome::Skipped, &rfc3339_ms(now_ms())).await?;
+            counts["skipped"] = json!(counts["skipped"].as_u64().unwrap_or(0) + 1);
+            continue;
+        }
         let attempt = attempt(&db, config, &mail).await;
         let attempts = u32::try_from(mail.attempts).unwrap_or(u32::MAX);
         let done = now_ms();

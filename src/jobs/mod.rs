@@ -2,11 +2,13 @@
 //! Each job records what it did in D1 `job_runs` (started, finished, details as JSON). wasm32 only.
 //!
 //! - `*/5 * * * *` — frequent jobs: crashed parses ended, due feedback delivery, résumés to
-//!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation);
+//!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation),
+//!   reminders and completion notices queued (`notify`), then due mail sent;
 //! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
 //!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
 pub(crate) mod mail;
+mod notify;
 pub(crate) mod parsing;
 pub(crate) mod resumes;
 mod video_retention;
@@ -26,6 +28,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let cron = event.cron();
     if cron == FREQUENT {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
+        run(&env, "notifications", notify::run(&env).await).await;
         run(&env, "mail", mail::run(&env).await).await;
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;

@@ -106,6 +106,7 @@ pub async fn deliver(env: &Env, config: &Config, feedback_id: &str) -> worker::R
     #[allow(clippy::cast_possible_truncation)]
     let attempt = claim.attempts as i64;
     store::mark_sent(&db, feedback_id, &rfc3339_ms(now)).await?;
+    email_feedback(&db, config, feedback_id, &rfc3339_ms(now)).await?;
     let outcome = match &config.feedback_webhook_url {
         None => Ok(()),
         Some(url) => post_webhook(&db, config, url, feedback_id, &claim.id, attempt).await,
@@ -131,6 +132,37 @@ pub async fn deliver(env: &Env, config: &Config, feedback_id: &str) -> worker::R
         json!({ "feedback_id": feedback_id, "attempt": attempt, "outcome": result.as_str() }),
     );
     Ok(result)
+}
+
+/// Queues the feedback's email to the candidate (once: `dedupe_key` `feedback:{id}`; the mail
+/// sender delivers it). Essential mail: it is what the candidate asked for.
+async fn email_feedback(
+    db: &worker::D1Database,
+    config: &Config,
+    feedback_id: &str,
+    now: &str,
+) -> worker::Result<()> {
+    let Some(feedback) = store::feedback(db, feedback_id).await? else { return Ok(()) };
+    let candidate = feedback["candidate_id"].as_str().unwrap_or_default();
+    let Some(contact) = store::candidate_contact(db, candidate).await? else { return Ok(()) };
+    let link = format!("{}/#/dashboard", config.public_base_url.as_deref().unwrap_or_default());
+    let message = crate::domain::mail::resume_feedback(
+        contact["email"].as_str().unwrap_or_default(),
+        contact["full_name"].as_str().unwrap_or_default(),
+        feedback["feedback_content"].as_str().unwrap_or_default(),
+        &link,
+    );
+    crate::store::mail::enqueue(
+        db,
+        &uuid::Uuid::new_v4().to_string(),
+        &message,
+        Some(feedback_id),
+        &format!("feedback:{feedback_id}"),
+        now,
+    )?
+    .run()
+    .await?;
+    Ok(())
 }
 
 /// POSTs the signed payload; `Err` carries a short reason for `last_error` (never a response

@@ -159,6 +159,7 @@ pub async fn record(
         Outcome::Sent => ("sent", now, None),
         Outcome::Retry { at, error } => ("pending", at, Some(error)),
         Outcome::Failed { error } => ("failed", now, Some(error)),
+        Outcome::Skipped => ("skipped", now, Some("the address unsubscribed from this kind of email")),
     };
     let error = error.map(|e| e.chars().take(300).collect::<String>());
     let mut statements = vec![db
@@ -174,10 +175,17 @@ pub async fn record(
         statements.push(
             db.prepare(format!(
                 "UPDATE {table} SET send_attempts = ?2, last_send_error = ?3, sent_at = {sent_at} WHERE id = ?1 \
-                 AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.ref_id = ?1 AND m.id <> ?5 \
+                 AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.ref_id = ?1 AND m.id <> ?5 AND m.kind = ?6 \
                  AND m.created_at > (SELECT created_at FROM mail_outbox WHERE id = ?5))"
             ))
-            .bind(&[text(ref_id), int(mail.attempts), opt_text(error.as_deref()), text(now), text(&mail.id)])?,
+            .bind(&[
+                text(ref_id),
+                int(mail.attempts),
+                opt_text(error.as_deref()),
+                text(now),
+                text(&mail.id),
+                text(&mail.kind),
+            ])?,
         );
     }
     db.batch(statements).await?;
@@ -188,8 +196,15 @@ pub async fn record(
 #[derive(Debug, Clone, Copy)]
 pub enum Outcome<'a> {
     Sent,
-    Retry { at: &'a str, error: &'a str },
-    Failed { error: &'a str },
+    Retry {
+        at: &'a str,
+        error: &'a str,
+    },
+    Failed {
+        error: &'a str,
+    },
+    /// Not sent: the address opted out of this optional kind.
+    Skipped,
 }
 
 /// Puts a message in the dev mailbox (`MAILER = "dev"`).
@@ -229,4 +244,152 @@ pub async fn dev_messages(db: &D1Database, to: Option<&str>) -> worker::Result<V
 pub async fn dev_clear(db: &D1Database) -> worker::Result<()> {
     db.prepare("DELETE FROM dev_mailbox").run().await?;
     Ok(())
+}
+
+/// The statements that queue an optional message with its unsubscribe token (only the token's
+/// hash is stored, and only if the message itself was queued: a duplicate leaves no token).
+///
+/// # Errors
+/// Binding failures.
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_optional(
+    db: &D1Database,
+    id: &str,
+    mail: &OutgoingMail,
+    ref_id: &str,
+    dedupe_key: &str,
+    token_hash: &str,
+    now: &str,
+) -> worker::Result<[D1PreparedStatement; 2]> {
+    Ok([
+        enqueue(db, id, mail, Some(ref_id), dedupe_key, now)?,
+        db.prepare(
+            "INSERT INTO mail_optouts (token_hash, email, created_at) SELECT ?1, ?2, ?3 \
+             WHERE EXISTS (SELECT 1 FROM mail_outbox WHERE id = ?4) ON CONFLICT (token_hash) DO NOTHING",
+        )
+        .bind(&[text(token_hash), text(&mail.to), text(now), text(id)])?,
+    ])
+}
+
+/// Whether `email` opted out of optional mail.
+///
+/// # Errors
+/// D1 failures.
+pub async fn opted_out(db: &D1Database, email: &str) -> worker::Result<bool> {
+    Ok(db
+        .prepare("SELECT 1 AS x FROM mail_optouts WHERE email = ?1 AND opted_out_at IS NOT NULL LIMIT 1")
+        .bind(&[text(email)])?
+        .first::<Value>(None)
+        .await?
+        .is_some())
+}
+
+/// Opts out the address of unsubscribe token `token_hash`; `false` for an unknown token.
+///
+/// # Errors
+/// D1 failures.
+pub async fn opt_out(db: &D1Database, token_hash: &str, now: &str) -> worker::Result<bool> {
+    let done = db
+        .prepare("UPDATE mail_optouts SET opted_out_at = COALESCE(opted_out_at, ?2) WHERE token_hash = ?1")
+        .bind(&[text(token_hash), text(now)])?
+        .run()
+        .await?;
+    Ok(done.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
+}
+
+/// The messages about `ref_id` (an invitation; for an interview, the invitation that started
+/// it), oldest first: kind, status, attempts, last error, when queued and sent. Never the
+/// address or the content.
+///
+/// # Errors
+/// D1 failures.
+pub async fn timeline(db: &D1Database, ref_id: &str) -> worker::Result<Vec<Value>> {
+    db.prepare(
+        "SELECT kind, status, attempts, last_error, created_at, sent_at FROM mail_outbox \
+         WHERE ref_id = ?1 OR ref_id = (SELECT id FROM invitations WHERE interview_id = ?1) \
+         ORDER BY created_at, id LIMIT 100",
+    )
+    .bind(&[text(ref_id)])?
+    .all()
+    .await?
+    .results::<Value>()
+}
+
+/// Invitations due a reminder: not started, not revoked, job open, not yet reminded, the
+/// address not opted out, and the link (or the job's deadline, if earlier) expiring after
+/// `now` and by `until`. With the organization's name and the job's title.
+///
+/// # Errors
+/// D1 failures.
+pub async fn due_reminders(
+    db: &D1Database,
+    now: &str,
+    until: &str,
+    limit: u32,
+) -> worker::Result<Vec<Value>> {
+    db.prepare(
+        "SELECT * FROM (SELECT i.id, i.email, min(i.expires_at, COALESCE(j.deadline, i.expires_at)) AS ends_at, \
+         j.title, o.name AS org_name FROM invitations i JOIN jobs j ON j.id = i.job_id \
+         JOIN organizations o ON o.id = i.org_id \
+         WHERE i.status IN ('sent', 'opened') AND i.interview_id IS NULL AND i.revoked_at IS NULL \
+         AND j.status = 'open' \
+         AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.dedupe_key = 'reminder:' || i.id) \
+         AND NOT EXISTS (SELECT 1 FROM mail_optouts x WHERE x.email = i.email AND x.opted_out_at IS NOT NULL)) \
+         WHERE ends_at > ?1 AND ends_at <= ?2 ORDER BY ends_at LIMIT ?3",
+    )
+    .bind(&[text(now), text(until), int(i64::from(limit))])?
+    .all()
+    .await?
+    .results::<Value>()
+}
+
+/// Invitations whose interview completed and whose recruiters were not told yet, with the
+/// candidate's name, the job's title and the score.
+///
+/// # Errors
+/// D1 failures.
+pub async fn completed_unnotified(db: &D1Database, limit: u32) -> worker::Result<Vec<Value>> {
+    db.prepare(
+        "SELECT i.id, i.org_id, i.interview_id, i.created_by, j.created_by AS job_created_by, j.title, \
+         u.full_name AS candidate_name, COALESCE(a.overall_score, v.overall_score) AS score \
+         FROM invitations i JOIN interviews v ON v.id = i.interview_id JOIN jobs j ON j.id = i.job_id \
+         JOIN users u ON u.id = v.candidate_id LEFT JOIN assessment_results a ON a.interview_id = v.id \
+         WHERE i.interview_id IS NOT NULL AND i.completion_notified_at IS NULL AND v.status = 'completed' LIMIT ?1",
+    )
+    .bind(&[int(i64::from(limit))])?
+    .all()
+    .await?
+    .results::<Value>()
+}
+
+/// Who is told of a completion: the invitation's sender and the job's creator, if still active
+/// recruiters or admins of the organization (at most 2).
+///
+/// # Errors
+/// D1 failures.
+pub async fn completion_recipients(
+    db: &D1Database,
+    org_id: &str,
+    sender: &str,
+    job_creator: &str,
+) -> worker::Result<Vec<Value>> {
+    db.prepare(
+        "SELECT id, email FROM users WHERE id IN (?2, ?3) AND org_id = ?1 AND status = 'active' \
+         AND role IN ('recruiter', 'admin') ORDER BY id LIMIT 20",
+    )
+    .bind(&[text(org_id), text(sender), text(job_creator)])?
+    .all()
+    .await?
+    .results::<Value>()
+}
+
+/// Marks invitation `id`'s completion notified (for the batch that queues the notices).
+///
+/// # Errors
+/// Binding failures.
+pub fn mark_completion_notified(db: &D1Database, id: &str, now: &str) -> worker::Result<D1PreparedStatement> {
+    db.prepare(
+        "UPDATE invitations SET completion_notified_at = ?2 WHERE id = ?1 AND completion_notified_at IS NULL",
+    )
+    .bind(&[text(id), text(now)])
 }

@@ -9,7 +9,7 @@ import { resultsPage } from "./pages/results";
 import { recruiterPage, recruiterDetailPage, feedbackReviewPage } from "./pages/recruiter";
 import { jobEditorPage, jobsPage } from "./pages/jobs";
 import { jobResultsPage } from "./pages/jobresults";
-import { inviteLandingPage } from "./pages/invitations";
+import { inviteLandingPage, unsubscribePage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
 import { auditPage, reportPage, webhooksPage } from "./pages/hiring";
 
@@ -52,6 +52,7 @@ const ROUTES: RouteDef[] = [
   { pattern: new RegExp(`^/report/${ID}$`), page: reportPage, auth: "staff", title: "Interview report" },
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
+  { pattern: new RegExp(`^/unsubscribe/${TOKEN}$`), page: unsubscribePage, auth: "public", title: "Unsubscribe" },
 ];
 
 let cleanup: Cleanup;

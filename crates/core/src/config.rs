@@ -88,6 +88,9 @@ pub struct Config {
     pub mail_api_key: Option<String>,
     /// First retry delay of a failed send in seconds; later ones grow 4× (default 60).
     pub mail_retry_base_secs: f64,
+    /// Hours before an unused invitation link expires (or its job's deadline) that the invited
+    /// candidate is reminded (`INVITE_REMINDER_HOURS`, default 48; docs/email.md#notifications).
+    pub invite_reminder_hours: f64,
     /// Where links in emails point (`PUBLIC_BASE_URL`); absent: the request's own origin.
     pub public_base_url: Option<String>,
     /// Test-only fault injection switches (comma-separated; empty in every real deployment).
@@ -227,6 +230,7 @@ impl Config {
             mail_api_url: get("MAIL_API_URL"),
             mail_api_key: get("MAIL_API_KEY"),
             mail_retry_base_secs: float("MAIL_RETRY_BASE_SECS", 60.0)?,
+            invite_reminder_hours: float("INVITE_REMINDER_HOURS", 48.0)?,
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             test_faults: text("TEST_FAULTS", "")
                 .split(',')

@@ -262,3 +262,26 @@ function authForms(box: HTMLElement, errors: HTMLElement, email: string, done: (
   };
   render();
 }
+
+/** `#/unsubscribe/{token}`: opts the address an emailed reminder was sent to out of reminders
+ * (one click, so a mail scanner opening the link changes nothing). docs/email.md#notifications */
+export function unsubscribePage(main: HTMLElement, [token]: string[]): void {
+  const status = h("div", { role: "status" });
+  const button = h("button", { type: "button", id: "unsubscribe" }, "Stop reminder emails");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await api("POST", `/api/v1/unsubscribe/${token}`, { token: null });
+      status.replaceChildren(alertBox("ok", "Done: you will get no more reminder emails. Invitations and feedback you asked for still arrive."));
+    } catch (e) {
+      button.disabled = false;
+      status.replaceChildren(alertBox("error", errorText(e)));
+    }
+  });
+  main.append(h("section", { class: "card narrow", "aria-labelledby": "unsub-title" },
+    h("h1", { id: "unsub-title" }, "Unsubscribe"),
+    h("p", { class: "muted" }, "Stop interview reminder emails to your address."),
+    status,
+    button,
+  ));
+}

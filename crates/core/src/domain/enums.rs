@@ -124,7 +124,13 @@ string_enum! {
 
 string_enum! {
     /// What an outgoing email is for.
-    MailKind { Invitation => "invitation", StaffInvite => "staff_invite" }
+    MailKind {
+        Invitation => "invitation",
+        StaffInvite => "staff_invite",
+        InvitationReminder => "invitation_reminder",
+        InterviewCompleted => "interview_completed",
+        ResumeFeedback => "resume_feedback",
+    }
 }
 
 string_enum! {

@@ -84,6 +84,89 @@ pub fn staff_invite(to: &str, org_name: &str, role: &str, link: &str, expires_at
     }
 }
 
+/// Whether a kind of message is essential (always sent) or may be opted out of with its
+/// unsubscribe link: invitations, staff invitations and résumé feedback are what the recipient
+/// asked for; reminders are not (docs/email.md#notifications). Completion notices go to staff
+/// and are essential.
+#[must_use]
+pub const fn optional(kind: MailKind) -> bool {
+    matches!(kind, MailKind::InvitationReminder)
+}
+
+/// The link that opts an address out of optional mail: `{base}/#/unsubscribe/{token}`.
+#[must_use]
+pub fn unsubscribe_link(base_url: &str, token: &str) -> String {
+    format!("{}/#/unsubscribe/{token}", base_url.trim_end_matches('/'))
+}
+
+/// The reminder to an invited candidate who has not started: the link expires at `expires_at`.
+/// The link itself is not repeated (only its hash is stored): the candidate uses the
+/// invitation email, or asks for a new one.
+#[must_use]
+pub fn invitation_reminder(
+    to: &str,
+    org_name: &str,
+    job_title: &str,
+    expires_at: &str,
+    unsubscribe: &str,
+) -> OutgoingMail {
+    let org = one_line(org_name, 120);
+    let title = one_line(job_title, 200);
+    let text = format!(
+        "Hello,\n\nA reminder: {org} invited you to an interview for the position \"{title}\", and \
+         you have not started it yet.\n\nYour invitation link expires at {expires_at} (UTC). Use the \
+         link in the invitation email; if you cannot find it, ask {org} to send a new one.\n\n\
+         To stop receiving reminders: {unsubscribe}\n"
+    );
+    OutgoingMail {
+        kind: MailKind::InvitationReminder,
+        to: to.to_owned(),
+        subject: clip(&format!("Reminder: interview for {title} at {org}"), MAX_SUBJECT_BYTES),
+        text: clip(&text, MAX_TEXT_BYTES),
+    }
+}
+
+/// The notice to a job's recruiter that an invited candidate completed the interview: name,
+/// job, score and a link to the interview page — never the candidate's answers.
+#[must_use]
+pub fn interview_completed(
+    to: &str,
+    candidate_name: &str,
+    job_title: &str,
+    score: Option<f64>,
+    link: &str,
+) -> OutgoingMail {
+    let name = one_line(candidate_name, 120);
+    let title = one_line(job_title, 200);
+    let score = score.map_or_else(|| "not scored".to_owned(), |s| format!("{s:.0}/100"));
+    let text = format!(
+        "Hello,\n\n{name} completed the interview for \"{title}\".\n\nOverall score: {score}\n\n\
+         Review it here:\n{link}\n"
+    );
+    OutgoingMail {
+        kind: MailKind::InterviewCompleted,
+        to: to.to_owned(),
+        subject: clip(&format!("Interview completed: {name} for {title}"), MAX_SUBJECT_BYTES),
+        text: clip(&text, MAX_TEXT_BYTES),
+    }
+}
+
+/// The résumé feedback itself, emailed to the candidate when it is sent.
+#[must_use]
+pub fn resume_feedback(to: &str, candidate_name: &str, feedback: &str, link: &str) -> OutgoingMail {
+    let name = one_line(candidate_name, 120);
+    let text = format!(
+        "Hello {name},\n\nHere is the feedback on your résumé:\n\n{feedback}\n\n\
+         The full feedback, with the gaps found and resources to close them:\n{link}\n"
+    );
+    OutgoingMail {
+        kind: MailKind::ResumeFeedback,
+        to: to.to_owned(),
+        subject: "Feedback on your résumé".to_owned(),
+        text: clip(&text, MAX_TEXT_BYTES),
+    }
+}
+
 /// The JSON body the HTTP mailer posts (`{from, to: [..], subject, text}`, the shape common
 /// transactional email APIs accept; docs/email.md).
 #[derive(Debug, Serialize)]
@@ -180,6 +263,40 @@ mod tests {
         let s = staff_invite("a@b.co", "Acme", "recruiter", "https://x.test/s/T", "e");
         assert_eq!(s.kind, MailKind::StaffInvite);
         assert!(s.text.contains("https://x.test/s/T") && s.text.contains("recruiter"));
+    }
+
+    #[test]
+    fn notifications_keep_names_on_one_line_and_carry_no_extra_content() {
+        let r = invitation_reminder(
+            "a@b.co",
+            "Acme\r\nBcc: x@y.z",
+            "Dev\nOps",
+            "2027-01-01T00:00:00Z",
+            "https://x.test/#/unsubscribe/Q",
+        );
+        assert_eq!(r.kind, MailKind::InvitationReminder);
+        assert!(!r.subject.contains('\n') && !r.subject.contains('\r'), "{}", r.subject);
+        assert!(r.subject.contains("Dev Ops") && r.text.contains("2027-01-01T00:00:00Z"));
+        assert_eq!(r.text.matches("/#/unsubscribe/Q").count(), 1);
+        assert!(optional(r.kind));
+        let c = interview_completed(
+            "r@b.co",
+            "Ada\r\nLovelace",
+            "Dev",
+            Some(87.4),
+            "https://x.test/#/recruiter/interview/I",
+        );
+        assert_eq!(c.kind, MailKind::InterviewCompleted);
+        assert!(c.subject.contains("Ada Lovelace") && !c.subject.contains('\r'));
+        assert!(c.text.contains("87/100") && c.text.contains("/#/recruiter/interview/I"));
+        assert!(interview_completed("r@b.co", "A", "D", None, "l").text.contains("not scored"));
+        assert!(!optional(c.kind));
+        let f = resume_feedback("c@b.co", "Ada", "Add metrics to your projects.", "https://x.test/#/resumes");
+        assert!(f.text.contains("Add metrics to your projects.") && !optional(f.kind));
+        assert!(!optional(MailKind::Invitation) && !optional(MailKind::StaffInvite));
+        assert_eq!(unsubscribe_link("https://x.test/", "T"), "https://x.test/#/unsubscribe/T");
+        let long = invitation_reminder("a@b.co", &"o".repeat(5_000), &"t".repeat(5_000), "e", "u");
+        assert!(long.subject.len() <= MAX_SUBJECT_BYTES && long.text.len() <= MAX_TEXT_BYTES);
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub enum Route {
     OrgMemberUpdate,
     StaffInviteAccept,
     HiringGet,
+    Unsubscribe,
     HiringDecide,
     HiringReview,
     HiringOverride,
@@ -160,6 +161,8 @@ pub const ROUTES: &[RouteDef] = &[
     // The emailed link's token is the credential: no bearer token to look at an invitation.
     def("GET", "/api/v1/invite/{id}", Route::InvitePublic, false),
     def("POST", "/api/v1/invite/{id}/accept", Route::InviteAccept, true),
+    // The emailed unsubscribe link's token is the credential.
+    def("POST", "/api/v1/unsubscribe/{id}", Route::Unsubscribe, false),
     // Only with MAILER = "dev" (404 otherwise): the local dev mailbox.
     def("GET", "/api/v1/dev/mailbox", Route::DevMailbox, false),
     def("DELETE", "/api/v1/dev/mailbox", Route::DevMailboxClear, false),
