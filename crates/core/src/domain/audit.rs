@@ -7,9 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::enums::AuditAction;
-use super::time::{parse_rfc3339_ms, rfc3339_ms};
 use crate::error::{ApiError, FieldError};
-use crate::http::listing::{decode_cursor, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::http::listing::{cursor_of, field, limit_of, time_of};
 
 /// Longest client label stored (a User-Agent is cut here).
 pub const MAX_CLIENT_CHARS: usize = 200;
@@ -81,10 +80,6 @@ pub struct AuditFilters {
     pub cursor: Option<(String, String)>,
 }
 
-fn field(name: &str, message: &str) -> FieldError {
-    FieldError { field: name.to_owned(), message: message.to_owned() }
-}
-
 impl AuditFilters {
     /// Parses the query; every bad or unknown parameter is named.
     ///
@@ -117,36 +112,10 @@ impl AuditFilters {
             }
             a
         });
-        let mut time = |name: &str| {
-            get(name).and_then(|v| {
-                let t = parse_rfc3339_ms(v)
-                    .or_else(|| parse_rfc3339_ms(&format!("{v}T00:00:00Z")))
-                    .map(rfc3339_ms);
-                if t.is_none() {
-                    errors.push(field(name, "Must be an RFC 3339 time or a YYYY-MM-DD date."));
-                }
-                t
-            })
-        };
-        let from = time("from");
-        let to = time("to");
-        let limit = match get("limit") {
-            None => DEFAULT_LIMIT,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    errors.push(field("limit", "Must be an integer between 1 and 100."));
-                    DEFAULT_LIMIT
-                }
-            },
-        };
-        let cursor = get("cursor").and_then(|v| {
-            let c = decode_cursor(v);
-            if c.is_none() {
-                errors.push(field("cursor", "Invalid cursor."));
-            }
-            c
-        });
+        let from = time_of(get("from"), "from", &mut errors);
+        let to = time_of(get("to"), "to", &mut errors);
+        let limit = limit_of(get("limit"), &mut errors);
+        let cursor = cursor_of(get("cursor"), &mut errors);
         if errors.is_empty() {
             Ok(AuditFilters { actor_id, action, target_id, from, to, limit, cursor })
         } else {

@@ -48,7 +48,8 @@ pub struct InterviewFilters {
     pub cursor: Option<(String, String)>,
 }
 
-fn limit_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> u32 {
+/// `limit` (1–100, default 50), naming a bad value in `errors`.
+pub(crate) fn limit_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> u32 {
     match value {
         None => DEFAULT_LIMIT,
         Some(v) => match v.parse::<u32>() {
@@ -61,11 +62,23 @@ fn limit_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> u32 {
     }
 }
 
-fn field(name: &str, message: &str) -> FieldError {
+pub(crate) fn field(name: &str, message: &str) -> FieldError {
     FieldError { field: name.to_owned(), message: message.to_owned() }
 }
 
-fn cursor_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<(String, String)> {
+/// A time bound (`from`, `to`): RFC 3339 or a `YYYY-MM-DD` date, normalised; a bad one is named
+/// in `errors`.
+pub(crate) fn time_of(value: Option<&str>, name: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let v = value?;
+    let t = parse_rfc3339_ms(v).or_else(|| parse_rfc3339_ms(&format!("{v}T00:00:00Z"))).map(rfc3339_ms);
+    if t.is_none() {
+        errors.push(field(name, "Must be an RFC 3339 time or a YYYY-MM-DD date."));
+    }
+    t
+}
+
+/// A keyset `cursor`, naming a bad one in `errors`.
+pub(crate) fn cursor_of(value: Option<&str>, errors: &mut Vec<FieldError>) -> Option<(String, String)> {
     let v = value?;
     let decoded = decode_cursor(v);
     if decoded.is_none() {
@@ -104,19 +117,8 @@ impl InterviewFilters {
             }
             r
         });
-        let mut time = |name: &str| {
-            get(name).and_then(|v| {
-                let t = parse_rfc3339_ms(v)
-                    .or_else(|| parse_rfc3339_ms(&format!("{v}T00:00:00Z")))
-                    .map(rfc3339_ms);
-                if t.is_none() {
-                    errors.push(field(name, "Must be an RFC 3339 time or a YYYY-MM-DD date."));
-                }
-                t
-            })
-        };
-        let from = time("from");
-        let to = time("to");
+        let from = time_of(get("from"), "from", &mut errors);
+        let to = time_of(get("to"), "to", &mut errors);
         let mut score = |name: &str| {
             get(name).and_then(|v| match v.parse::<f64>() {
                 Ok(x) if (0.0..=100.0).contains(&x) => Some(x),
