@@ -2,7 +2,8 @@
 //! Each job records what it did in D1 `job_runs` (started, finished, details as JSON). wasm32 only.
 //!
 //! - `*/5 * * * *` — frequent jobs: crashed parses ended, due feedback delivery, résumés to
-//!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation);
+//!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation),
+//!   due email, invitations past expiry announced and due ATS webhook deliveries sent;
 //! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
 //!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
@@ -10,6 +11,7 @@ pub(crate) mod mail;
 pub(crate) mod parsing;
 pub(crate) mod resumes;
 mod video_retention;
+pub(crate) mod webhooks;
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -27,6 +29,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if cron == FREQUENT {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
         run(&env, "mail", mail::run(&env).await).await;
+        run(&env, "webhooks", webhooks::run(&env).await).await;
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;
         run(&env, "login_failures_prune", prune_login_failures(&env).await).await;

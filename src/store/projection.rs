@@ -211,15 +211,15 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
 
 /// The statement queueing one webhook event for every active endpoint of an organization
 /// subscribed to its type (docs/hiring.md#webhooks), in the batch of the change that caused it.
-/// `?1` is the event id (`<type>:<subject id>`), `?2` its type, `?3` its time; `data` and
-/// `org` are SQL expressions over the other parameters (`from` may join more tables, as `w`
+/// `event_id` is the event id's SQL (`<type>:<subject id>`; `?1` when bound), `?2` the type,
+/// `?3` its time; `data` and `org` are SQL expressions over the other parameters (`from` may join more tables, as `w`
 /// is the endpoint); `guard` a condition. The unique (endpoint, event id) makes a replay a
 /// no-op.
 #[must_use]
-pub fn webhook_enqueue_sql(data: &str, org: &str, from: &str, guard: &str) -> String {
+pub fn webhook_enqueue_sql(event_id: &str, data: &str, org: &str, from: &str, guard: &str) -> String {
     format!(
         "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_id, event_type, data, status, attempts, \
-         next_attempt_at, created_at, updated_at) SELECT lower(hex(randomblob(16))), w.id, w.org_id, ?1, ?2, \
+         next_attempt_at, created_at, updated_at) SELECT lower(hex(randomblob(16))), w.id, w.org_id, {event_id}, ?2, \
          {data}, 'pending', 0, ?3, ?3, ?3 FROM webhooks w{from} WHERE w.org_id = {org} AND w.active = 1 AND {guard} \
          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2) ON CONFLICT (webhook_id, event_id) DO NOTHING"
     )
@@ -230,6 +230,7 @@ fn interview_completed(p: &Value) -> Statement {
     let id = p["id"].as_str().unwrap_or_default();
     (
         webhook_enqueue_sql(
+            "?1",
             "json_object('interview_id', ?4, 'job_id', ?5, 'candidate_id', ?6, 'invitation_id', \
              (SELECT id FROM invitations WHERE interview_id = ?4), 'completion_reason', ?7, 'completed_at', ?3)",
             "?8",
@@ -255,6 +256,7 @@ fn assessment_ready(p: &Value) -> Statement {
     let id = p["interview_id"].as_str().unwrap_or_default();
     (
         webhook_enqueue_sql(
+            "?1",
             "json_object('interview_id', ?4, 'job_id', i.job_id, 'candidate_id', i.candidate_id, \
              'overall_score', ?5, 'partial', json(CASE WHEN ?6 = 1 THEN 'true' ELSE 'false' END))",
             "i.org_id",

@@ -15,7 +15,8 @@ use crate::error::ApiError;
 use crate::http::json::Fields;
 
 /// The events an endpoint may subscribe to.
-pub const EVENTS: &[&str] = &["interview.completed", "assessment.ready", "decision.made", "invitation.expired"];
+pub const EVENTS: &[&str] =
+    &["interview.completed", "assessment.ready", "decision.made", "invitation.expired"];
 /// The event of `POST …/test` (sent to that endpoint only; no subscription needed).
 pub const TEST_EVENT: &str = "webhook.test";
 /// Endpoints per organization.
@@ -84,7 +85,13 @@ fn events(f: &mut Fields, v: Option<Value>, required: bool) -> Option<Vec<String
         f.error("events", format!("Must be a non-empty list of: {}.", EVENTS.join(", ")));
         return None;
     }
-    Some(EVENTS.iter().filter(|e| list.iter().any(|v| v.as_str() == Some(**e))).map(|e| (*e).to_owned()).collect())
+    Some(
+        EVENTS
+            .iter()
+            .filter(|e| list.iter().any(|v| v.as_str() == Some(**e)))
+            .map(|e| (*e).to_owned())
+            .collect(),
+    )
 }
 
 /// `POST /api/v1/org/webhooks` and `PATCH …/{id}`: every field optional on PATCH.
@@ -101,7 +108,11 @@ pub struct WebhookInput {
 ///
 /// # Errors
 /// 422 `VALIDATION_ERROR` naming each bad or unknown field.
-pub fn parse_input(mut body: Map<String, Value>, create: bool, allow_http: bool) -> Result<WebhookInput, ApiError> {
+pub fn parse_input(
+    mut body: Map<String, Value>,
+    create: bool,
+    allow_http: bool,
+) -> Result<WebhookInput, ApiError> {
     let events_value = body.remove("events");
     let active_value = if create { None } else { body.remove("active") };
     let mut rest = Fields::new(body);
@@ -175,7 +186,11 @@ mod tests {
         assert!(url_problem("https:///path", false).is_some());
         assert!(url_problem("ftp://x", true).is_some());
         assert!(url_problem("https://a.example/ b", false).is_some());
-        assert_eq!(url_problem("https://a.example/p?x=a@b", false), None, "an @ in the query is no credential");
+        assert_eq!(
+            url_problem("https://a.example/p?x=a@b", false),
+            None,
+            "an @ in the query is no credential"
+        );
     }
 
     #[test]
