@@ -100,7 +100,33 @@ async fn write(
         ),
     };
     let insert = insert.map_err(internal("hiring insert"))?;
-    db.batch(vec![insert, statement(ctx, &req, &me, &event)?]).await.map_err(internal("hiring write"))?;
+    let mut batch = vec![insert, statement(ctx, &req, &me, &event)?];
+    if let Write::Decision(d) = &input {
+        // `decision.made` for the org's ATS webhooks, in the decision's batch (no reason text).
+        let data = serde_json::json!({
+            "interview_id": interview.id,
+            "decision_id": record_id,
+            "decision": d.decision.as_str(),
+            "decided_by": me.user_id,
+        });
+        let event_id = format!("decision.made:{record_id}");
+        batch.push(
+            crate::store::webhooks::enqueue(
+                &db,
+                &event_id,
+                "decision.made",
+                &now,
+                &data.to_string(),
+                &org,
+                None,
+            )
+            .map_err(internal("webhook enqueue"))?,
+        );
+    }
+    db.batch(batch).await.map_err(internal("hiring write"))?;
+    if matches!(input, Write::Decision(_)) {
+        super::webhooks::send_soon(ctx);
+    }
     log_event(
         "hiring_record",
         serde_json::json!({ "action": event.action, "interview_id": interview.id, "by": me.user_id }),

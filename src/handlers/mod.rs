@@ -16,6 +16,7 @@ pub mod resumes;
 pub mod seam;
 pub mod videos;
 pub mod voice;
+pub mod webhooks;
 
 use std::cell::RefCell;
 

@@ -34,6 +34,8 @@ pub(crate) mod resumes;
 pub(crate) mod users;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod videos;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 pub use d1::{int, is_unique_violation, opt_text, ping, text};

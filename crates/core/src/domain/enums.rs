@@ -238,7 +238,12 @@ string_enum! {
         InvitationRevoked => "invitation.revoked",
         MemberCreated => "member.created",
         MemberInvited => "member.invited",
-        MemberUpdated => "member.updated"
+        MemberUpdated => "member.updated",
+        WebhookCreated => "webhook.created",
+        WebhookUpdated => "webhook.updated",
+        WebhookDeleted => "webhook.deleted",
+        WebhookSecretRotated => "webhook.secret_rotated",
+        WebhookTested => "webhook.tested"
     }
 }
 

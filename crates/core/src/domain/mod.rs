@@ -21,3 +21,4 @@ pub mod projection;
 pub mod rate_limit;
 pub mod resume;
 pub mod time;
+pub mod webhook;

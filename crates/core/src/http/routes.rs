@@ -78,6 +78,14 @@ pub enum Route {
     JobResultsExport,
     AuditList,
     AuditExport,
+    WebhookCreate,
+    WebhookList,
+    WebhookGet,
+    WebhookUpdate,
+    WebhookDelete,
+    WebhookRotate,
+    WebhookTest,
+    WebhookDeliveries,
 }
 
 /// One entry of the table.
@@ -172,6 +180,14 @@ pub const ROUTES: &[RouteDef] = &[
     def("PATCH", "/api/v1/org/members/{id}", Route::OrgMemberUpdate, true),
     def("GET", "/api/v1/org/audit", Route::AuditList, true),
     def("GET", "/api/v1/org/audit/export", Route::AuditExport, true),
+    def("POST", "/api/v1/org/webhooks", Route::WebhookCreate, true),
+    def("GET", "/api/v1/org/webhooks", Route::WebhookList, true),
+    def("GET", "/api/v1/org/webhooks/{id}", Route::WebhookGet, true),
+    def("PATCH", "/api/v1/org/webhooks/{id}", Route::WebhookUpdate, true),
+    def("DELETE", "/api/v1/org/webhooks/{id}", Route::WebhookDelete, true),
+    def("POST", "/api/v1/org/webhooks/{id}/rotate-secret", Route::WebhookRotate, true),
+    def("POST", "/api/v1/org/webhooks/{id}/test", Route::WebhookTest, true),
+    def("GET", "/api/v1/org/webhooks/{id}/deliveries", Route::WebhookDeliveries, true),
     // The emailed link's token is the credential.
     def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
 ];
