@@ -57,6 +57,10 @@ pub fn url_problem(url: &str, allow_http: bool) -> Option<&'static str> {
     if authority.contains('@') {
         return Some("Must not contain credentials.");
     }
+    if !authority.is_ascii() {
+        // The Worker's URL parser is ASCII-only (Cargo.toml pins idna_adapter 1.0).
+        return Some("The host must be ASCII (write an international domain name in its xn-- form).");
+    }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Some("Must not contain spaces or control characters.");
     }
@@ -184,6 +188,8 @@ mod tests {
         assert_eq!(url_problem("http://127.0.0.1:9/h", true), None);
         assert!(url_problem("https://user:pw@ats.example.com/", false).is_some());
         assert!(url_problem("https:///path", false).is_some());
+        assert!(url_problem("https://bücher.example/hook", false).is_some());
+        assert_eq!(url_problem("https://xn--bcher-kva.example/hook?q=ü", false), None);
         assert!(url_problem("ftp://x", true).is_some());
         assert!(url_problem("https://a.example/ b", false).is_some());
         assert_eq!(
