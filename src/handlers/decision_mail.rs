@@ -25,7 +25,7 @@ fn str_of<'a>(row: &'a Value, key: &str) -> Option<&'a str> {
 
 async fn view(ctx: &Ctx<'_>, org: &str) -> HandlerResult {
     let rows = store::templates(&ctx.db()?, org).await.map_err(internal("decision templates"))?;
-    let stored = rows
+    let stored: Vec<_> = rows
         .iter()
         .filter_map(|r| {
             let decision = HiringDecision::parse(str_of(r, "decision")?)?;
@@ -34,7 +34,7 @@ async fn view(ctx: &Ctx<'_>, org: &str) -> HandlerResult {
             Some((decision, t, str_of(r, "updated_at").unwrap_or_default().to_owned()))
         })
         .collect();
-    json(200, &serde_json::to_value(TemplatesView::new(stored)).map_err(|_| ApiError::internal())?)
+    json(200, &serde_json::to_value(TemplatesView::new(&stored)).map_err(|_| ApiError::internal())?)
 }
 
 /// `GET /api/v1/org/settings/decision-templates` (staff): every decision's template (the

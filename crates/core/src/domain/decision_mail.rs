@@ -4,8 +4,6 @@
 //! the Worker stores the templates and queues the rendered message in the decision's batch.
 //! A message carries only the template — never the decision's reason or any note.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -59,7 +57,7 @@ pub fn default_template(decision: HiringDecision) -> Template {
 ///
 /// # Errors
 /// The problem, for the field's error: an unknown placeholder or an unclosed `{{`.
-fn fill(text: &str, value: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+fn fill(text: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -116,7 +114,7 @@ pub fn parse_templates(mut body: Map<String, Value>) -> Result<Changes, ApiError
             }
             let known = |p: &str| PLACEHOLDERS.contains(&p).then(String::new);
             for (field, text) in [("subject", &subject), ("body", &body)] {
-                if let Some(Err(problem)) = text.as_deref().map(|t| fill(t, known)) {
+                if let Some(Err(problem)) = text.as_deref().map(|t| fill(t, &known)) {
                     n.error(field, problem);
                 }
             }
@@ -143,10 +141,18 @@ pub struct TemplateView {
     pub updated_at: Option<String>,
 }
 
+/// Every decision's template.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateViews {
+    pub advance: TemplateView,
+    pub hold: TemplateView,
+    pub reject: TemplateView,
+}
+
 /// `GET …/decision-templates`: every decision's template and the placeholders.
 #[derive(Debug, Clone, Serialize)]
 pub struct TemplatesView {
-    pub templates: BTreeMap<&'static str, TemplateView>,
+    pub templates: TemplateViews,
     pub placeholders: &'static [&'static str],
 }
 
@@ -154,23 +160,24 @@ impl TemplatesView {
     /// The organization's stored templates (`(decision, template, updated_at)`), the built-in
     /// one for every decision it has not set.
     #[must_use]
-    pub fn new(stored: Vec<(HiringDecision, Template, String)>) -> Self {
-        let mut templates: BTreeMap<&'static str, TemplateView> = HiringDecision::ALL
-            .iter()
-            .map(|&d| {
+    pub fn new(stored: &[(HiringDecision, Template, String)]) -> Self {
+        let view = |d: HiringDecision| match stored.iter().find(|(x, _, _)| *x == d) {
+            Some((_, t, at)) => TemplateView {
+                subject: t.subject.clone(),
+                body: t.body.clone(),
+                is_default: false,
+                updated_at: Some(at.clone()),
+            },
+            None => {
                 let t = default_template(d);
-                (
-                    d.as_str(),
-                    TemplateView { subject: t.subject, body: t.body, is_default: true, updated_at: None },
-                )
-            })
-            .collect();
-        for (d, t, at) in stored {
-            templates.insert(
-                d.as_str(),
-                TemplateView { subject: t.subject, body: t.body, is_default: false, updated_at: Some(at) },
-            );
-        }
+                TemplateView { subject: t.subject, body: t.body, is_default: true, updated_at: None }
+            }
+        };
+        let templates = TemplateViews {
+            advance: view(HiringDecision::Advance),
+            hold: view(HiringDecision::Hold),
+            reject: view(HiringDecision::Reject),
+        };
         Self { templates, placeholders: PLACEHOLDERS }
     }
 }
@@ -198,8 +205,8 @@ pub fn render(template: &Template, to: &str, facts: &Facts<'_>, unsubscribe: &st
     };
     // Stored templates were validated; an unknown placeholder left by any other path stays as
     // written rather than failing the decision.
-    let subject = fill(&template.subject, value).unwrap_or_else(|_| template.subject.clone());
-    let body = fill(&template.body, value).unwrap_or_else(|_| template.body.clone());
+    let subject = fill(&template.subject, &value).unwrap_or_else(|_| template.subject.clone());
+    let body = fill(&template.body, &value).unwrap_or_else(|_| template.body.clone());
     let footer = format!(
         "\n\n--\nYou receive this because you interviewed with {org}. \
          To stop receiving optional emails like this one: {unsubscribe}\n"
@@ -269,10 +276,10 @@ mod tests {
             Some(vec![(HiringDecision::Reject, None)])
         );
         let mine = Template { subject: "S".into(), body: "B {{org_name}}".into() };
-        let v = TemplatesView::new(vec![(HiringDecision::Hold, mine, "2026-12-03T00:00:00.000Z".into())]);
-        assert_eq!(v.templates.len(), 3);
-        assert!(!v.templates["hold"].is_default && v.templates["hold"].subject == "S");
-        assert!(v.templates["advance"].is_default && v.templates["advance"].updated_at.is_none());
+        let v = TemplatesView::new(&[(HiringDecision::Hold, mine, "2026-12-03T00:00:00.000Z".into())]);
+        assert!(!v.templates.hold.is_default && v.templates.hold.subject == "S");
+        assert!(v.templates.advance.is_default && v.templates.advance.updated_at.is_none());
+        assert!(v.templates.reject.is_default);
     }
 
     #[test]
