@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod decision_mail;
 pub mod hiring;
 pub mod interviews;
 pub mod invitations;

@@ -15,6 +15,8 @@ pub(crate) mod audit;
 #[cfg(target_arch = "wasm32")]
 mod d1;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod decision_mail;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod hiring;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod interviews;

@@ -130,6 +130,7 @@ string_enum! {
         InvitationReminder => "invitation_reminder",
         InterviewCompleted => "interview_completed",
         ResumeFeedback => "resume_feedback",
+        Decision => "decision",
     }
 }
 
@@ -243,7 +244,8 @@ string_enum! {
         WebhookUpdated => "webhook.updated",
         WebhookDeleted => "webhook.deleted",
         WebhookSecretRotated => "webhook.secret_rotated",
-        WebhookTested => "webhook.tested"
+        WebhookTested => "webhook.tested",
+        SettingsUpdated => "settings.updated"
     }
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bank;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod benchmark;
+pub mod decision_mail;
 pub mod engine;
 pub mod enums;
 pub mod evaluation;

@@ -86,6 +86,8 @@ pub enum Route {
     WebhookRotate,
     WebhookTest,
     WebhookDeliveries,
+    DecisionTemplatesGet,
+    DecisionTemplatesPut,
 }
 
 /// One entry of the table.
@@ -188,6 +190,8 @@ pub const ROUTES: &[RouteDef] = &[
     def("POST", "/api/v1/org/webhooks/{id}/rotate-secret", Route::WebhookRotate, true),
     def("POST", "/api/v1/org/webhooks/{id}/test", Route::WebhookTest, true),
     def("GET", "/api/v1/org/webhooks/{id}/deliveries", Route::WebhookDeliveries, true),
+    def("GET", "/api/v1/org/settings/decision-templates", Route::DecisionTemplatesGet, true),
+    def("PUT", "/api/v1/org/settings/decision-templates", Route::DecisionTemplatesPut, true),
     // The emailed link's token is the credential.
     def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
 ];
