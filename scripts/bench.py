@@ -58,14 +58,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+# wrangler's local trace collection (on by default since wrangler 4.118: every invocation streamed
+# into a SQLite-backed trace-store Durable Object for the Local Explorer) is dev-only work on every
+# request; the bench turns it off as the test harness does. BENCH_LOCAL_OBSERVABILITY=true keeps
+# it on (wrangler's default), to measure what it costs.
+LOCAL_OBSERVABILITY = os.environ.get("BENCH_LOCAL_OBSERVABILITY", "false")
+
+
 class Wrangler:
     """One `wrangler dev` on a free port with a fresh state directory."""
 
-    def __init__(self, extra_vars=(), root=ROOT):
+    def __init__(self, extra_vars=(), root=ROOT, observability=None):
         self.root = root
         self.port = free_port()
         self.state = tempfile.mkdtemp(prefix="bench-state-")
         env = dict(os.environ, WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false",
+                   X_LOCAL_OBSERVABILITY=observability or LOCAL_OBSERVABILITY,
                    SKIP_WASM_BUILD="1", PATH=os.path.join(root, "node_modules", ".bin") + ":" + os.environ["PATH"])
         self.env = env
         subprocess.run(["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", self.state],
@@ -337,9 +345,16 @@ def run_concurrent(server, n, turns=None):
 
 
 class FakeModel(BaseHTTPRequestHandler):
-    """A chat-completions endpoint answering a valid structured turn after `latency_s`."""
+    """A chat-completions endpoint answering a valid structured turn after `latency_s`: HTTP/1.1
+    with keep-alive, TCP_NODELAY on the accepted socket, and the status line, headers and body in
+    one write, so the fake adds no Nagle/delayed-ACK stall to the turn it is timed against."""
     latency_s = 0.3
     calls = 0
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args):
         pass
@@ -362,11 +377,10 @@ class FakeModel(BaseHTTPRequestHandler):
                          "message": {"role": "assistant", "content": json.dumps(content), "refusal": None}}],
             "usage": {"prompt_tokens": 900, "completion_tokens": 120, "total_tokens": 1020},
         }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                "Connection: keep-alive\r\n\r\n").encode()
+        self.wfile.write(head + body)
+        self.wfile.flush()
 
 
 def bench_builtin(results):
