@@ -310,12 +310,37 @@ def levels(name, default):
     return [int(x) for x in raw.split(",") if x.strip()] if raw else default
 
 
+LOADGEN = os.path.join(ROOT, "target", "loadgen", "examples", "loadgen")
+
+
+def build_loadgen():
+    """Builds the Rust load generator (examples/loadgen.rs) once per run, with the `loadgen`
+    profile (optimised; not the wasm's size settings)."""
+    subprocess.run(["cargo", "build", "--quiet", "--profile", "loadgen", "--example", "loadgen"], cwd=ROOT,
+                   check=True)
+    return LOADGEN
+
+
 def run_concurrent(server, n, turns=None):
+    """n interviews answering at once, driven by the Rust load generator (examples/loadgen.rs: one
+    tokio thread, keep-alive connections); failures are counted, not raised. It registers the
+    candidates first (not timed), then reads its own CPU time (/proc/self/stat, as getrusage) and
+    that of the server's process group (/proc/<pid>/stat: workerd apart from wrangler's node) and
+    the machine's busy time before and after the answering phase. BENCH_LOADGEN=python uses the
+    former Python generator instead (a thread per interview, a connection per request)."""
+    turns = turns or (5 if QUICK else 25)
+    if os.environ.get("BENCH_LOADGEN") == "python":
+        return run_concurrent_python(server, n, turns)
+    out = subprocess.run([LOADGEN, "--base", server.base, "--concurrency", str(n), "--turns", str(turns),
+                          "--server-pgid", str(server.proc.pid)], check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout)
+
+
+def run_concurrent_python(server, n, turns):
     """n interviews answering at once (one thread each); failures are counted, not raised. The CPU
     time of this process (the load generator) and of the server's processes is read from /proc
     before and after the answering phase (registration excluded)."""
     base = server.base
-    turns = turns or (5 if QUICK else 25)
     tokens = []
     with cf.ThreadPoolExecutor(max_workers=min(n, 32)) as pool:
         tokens = [tok for _, tok in pool.map(lambda _: register(base), range(n))]
@@ -339,6 +364,7 @@ def run_concurrent(server, n, turns=None):
                wall_s=round(wall, 2), failed_interviews=len(errors), **summary(lat or [0.0]),
                **cpu_delta(cpu0, cpu1, wall, len(lat)))
     row["latencies_ms"] = lat
+    row["load_generator"] = "scripts/bench.py (Python threads)"
     if errors:
         row["first_errors"] = errors[:3]
     return row
@@ -541,11 +567,12 @@ def markdown(results):
                      f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} | {cpu(c, 'workerd')} | "
                      f"{cpu(c, 'loadgen')} | {c.get('workerd_cpu_ms_per_turn', '-')} | "
                      f"{c.get('other_processes_cores', '-')} |")
+    gens = sorted({c.get("load_generator", "scripts/bench.py (Python threads)") for c in results["concurrency"]})
     lines += ["", "- CPU: user + system time from `/proc/<pid>/stat` before and after the answering phase of each "
-              "level, of workerd (the server's process group) and of the Python load generator itself (all its "
-              "threads); cores = CPU seconds / wall seconds. Both share the same cores, so a load generator "
-              "near one core limits the throughput it can measure. Other processes' cores: the machine's busy "
-              "time (`/proc/stat`) minus these, i.e. the neighbours' load."]
+              "level, of workerd (the server's process group) and of the load generator itself ("
+              + ", ".join(f"`{g}`" for g in gens) + "); cores = CPU seconds / wall seconds. Both share the same "
+              "cores, so a load generator near one core limits the throughput it can measure. Other processes' "
+              "cores: the machine's busy time (`/proc/stat`) minus these, i.e. the neighbours' load."]
     lines += relay_markdown(results.get("relay", {}))
     lines += ["", f"- wasm: {results['wasm_bytes']} bytes raw, {results['wasm_gzip_bytes']} gzip",
               f"- cold start (wrangler dev process start to first 200): {results['cold_start_s']} s", "",
@@ -630,8 +657,13 @@ def summary_markdown(r):
         if all("workerd_cores" in c for c in conc):
             cores = lambda key: " / ".join(f"{c[key]:g}" for c in conc)
             cpu = f"; CPU cores used by workerd {cores('workerd_cores')}, by the load generator {cores('loadgen_cores')}"
+        per_turn = ""
+        if all(c.get("workerd_cpu_ms_per_turn") is not None for c in conc):
+            ms_ = lambda key: " / ".join(f"{c.get(key) or 0:g}" for c in conc)
+            per_turn = (f"; CPU ms per turn: workerd {ms_('workerd_cpu_ms_per_turn')}, load generator "
+                        f"{ms_('loadgen_cpu_ms_per_turn')}")
         lines.append(f"- {levels_} concurrent interviews: {rates} turns/s (medians {medians} ms; "
-                     f"{failed} failed interviews{cpu}): the single local workerd process shares the "
+                     f"{failed} failed interviews{cpu}{per_turn}): the single local workerd process shares the "
                      f"{r['machine']['cpus']} cores with the load generator.")
     if lat:
         lines.append(f"- The realtime relay adds **{lat['added_median_ms']} ms** per event (median; "
@@ -998,6 +1030,8 @@ def main():
             f.write(md)
         return
     os.makedirs(OUT, exist_ok=True)
+    if os.environ.get("BENCH_LOADGEN") != "python":
+        build_loadgen()
     if sys.argv[1:2] == ["--compare"]:
         # scripts/bench --compare REV: `--compare <baseline checkout> <short rev>`, both built.
         run_compare(os.path.abspath(sys.argv[2]), sys.argv[3])
