@@ -409,8 +409,30 @@ class FakeModel(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
+def turn_stages(server):
+    """The Worker's time per built-in turn by stage, from the `timing` log lines (BENCH_TIMINGS):
+    each stage's milliseconds (the Worker's clock, which advances at I/O, so CPU work shows in the
+    stage whose I/O follows it): `auth` = the token check and the one D1 read of the account and
+    revocation; `body` = reading and validating the answer; `interview_do` = the Durable Object's
+    round trip (its own time included); `after` = from its answer to the end (headers, log)."""
+    out = {}
+    lines = [e for e in server.events("timing")
+             if e.get("route") == "/api/v1/interviews/{id}/messages" and e.get("status") == 200]
+    totals = {e["request_id"]: e["duration_ms"] for e in server.events("request") if "request_id" in e}
+    for e in lines:
+        st = e.get("stages", {})
+        if not all(k in st for k in ("auth", "body", "interview_do")):
+            continue
+        parts = {"auth": st["auth"], "body": st["body"] - st["auth"], "interview_do": st["interview_do"] - st["body"]}
+        if e.get("request_id") in totals:
+            parts["after"] = totals[e["request_id"]] - st["interview_do"]
+        for k, v in parts.items():
+            out.setdefault(k, []).append(v)
+    return {k: summary(v) for k, v in out.items()}
+
+
 def bench_builtin(results):
-    server = Wrangler()
+    server = Wrangler([("BENCH_TIMINGS", "true")])
     try:
         results["cold_start_s"] = round(server.cold_start_s, 2)
         health = [call("GET", server.base + "/health")[0] for _ in range(50 if QUICK else 200)]
@@ -426,6 +448,7 @@ def bench_builtin(results):
         do_ms = [e["server_ms"] for e in server.events("turn")]
         results["turn_builtin_worker_ms"] = summary(worker_ms)
         results["turn_builtin_do_ms"] = summary(do_ms)
+        results["turn_builtin_stages_ms"] = turn_stages(server)
         h, t = summary(health), summary(turns)
         results["health"] = h
         results["turn_builtin"] = t
@@ -544,6 +567,10 @@ def markdown(results):
     lines.append(row("text turn, built-in interviewer (client round trip)", results["turn_builtin"]))
     lines.append(row("… the same turns, Worker time (request log)", results["turn_builtin_worker_ms"]))
     lines.append(row("… the same turns, interview DO time (engine + storage)", results["turn_builtin_do_ms"]))
+    names = {"auth": "… Worker stage: auth (token + one D1 read)", "body": "… Worker stage: body read and validated",
+             "interview_do": "… Worker stage: Durable Object round trip", "after": "… Worker stage: response and log"}
+    for k, s_ in results.get("turn_builtin_stages_ms", {}).items():
+        lines.append(row(names.get(k, k), s_))
     for m_ in results.get("turn_model", []):
         lines.append(row(f"text turn, fake model at {int(m_['model_latency_ms'])} ms", m_))
     lines.append(row("GET /auth/me", results["auth_me"]))
