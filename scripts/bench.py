@@ -58,14 +58,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+# wrangler's local trace collection (on by default since wrangler 4.118: every invocation streamed
+# into a SQLite-backed trace-store Durable Object for the Local Explorer) is dev-only work on every
+# request; the bench turns it off as the test harness does. BENCH_LOCAL_OBSERVABILITY=true keeps
+# it on (wrangler's default), to measure what it costs.
+LOCAL_OBSERVABILITY = os.environ.get("BENCH_LOCAL_OBSERVABILITY", "false")
+
+
 class Wrangler:
     """One `wrangler dev` on a free port with a fresh state directory."""
 
-    def __init__(self, extra_vars=(), root=ROOT):
+    def __init__(self, extra_vars=(), root=ROOT, observability=None):
         self.root = root
         self.port = free_port()
         self.state = tempfile.mkdtemp(prefix="bench-state-")
         env = dict(os.environ, WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false",
+                   X_LOCAL_OBSERVABILITY=observability or LOCAL_OBSERVABILITY,
                    SKIP_WASM_BUILD="1", PATH=os.path.join(root, "node_modules", ".bin") + ":" + os.environ["PATH"])
         self.env = env
         subprocess.run(["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", self.state],
@@ -302,12 +310,37 @@ def levels(name, default):
     return [int(x) for x in raw.split(",") if x.strip()] if raw else default
 
 
+LOADGEN = os.path.join(ROOT, "target", "loadgen", "examples", "loadgen")
+
+
+def build_loadgen():
+    """Builds the Rust load generator (examples/loadgen.rs) once per run, with the `loadgen`
+    profile (optimised; not the wasm's size settings)."""
+    subprocess.run(["cargo", "build", "--quiet", "--profile", "loadgen", "--example", "loadgen"], cwd=ROOT,
+                   check=True)
+    return LOADGEN
+
+
 def run_concurrent(server, n, turns=None):
+    """n interviews answering at once, driven by the Rust load generator (examples/loadgen.rs: one
+    tokio thread, keep-alive connections); failures are counted, not raised. It registers the
+    candidates first (not timed), then reads its own CPU time (/proc/self/stat, as getrusage) and
+    that of the server's process group (/proc/<pid>/stat: workerd apart from wrangler's node) and
+    the machine's busy time before and after the answering phase. BENCH_LOADGEN=python uses the
+    former Python generator instead (a thread per interview, a connection per request)."""
+    turns = turns or (5 if QUICK else 25)
+    if os.environ.get("BENCH_LOADGEN") == "python":
+        return run_concurrent_python(server, n, turns)
+    out = subprocess.run([LOADGEN, "--base", server.base, "--concurrency", str(n), "--turns", str(turns),
+                          "--server-pgid", str(server.proc.pid)], check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout)
+
+
+def run_concurrent_python(server, n, turns):
     """n interviews answering at once (one thread each); failures are counted, not raised. The CPU
     time of this process (the load generator) and of the server's processes is read from /proc
     before and after the answering phase (registration excluded)."""
     base = server.base
-    turns = turns or (5 if QUICK else 25)
     tokens = []
     with cf.ThreadPoolExecutor(max_workers=min(n, 32)) as pool:
         tokens = [tok for _, tok in pool.map(lambda _: register(base), range(n))]
@@ -331,15 +364,23 @@ def run_concurrent(server, n, turns=None):
                wall_s=round(wall, 2), failed_interviews=len(errors), **summary(lat or [0.0]),
                **cpu_delta(cpu0, cpu1, wall, len(lat)))
     row["latencies_ms"] = lat
+    row["load_generator"] = "scripts/bench.py (Python threads)"
     if errors:
         row["first_errors"] = errors[:3]
     return row
 
 
 class FakeModel(BaseHTTPRequestHandler):
-    """A chat-completions endpoint answering a valid structured turn after `latency_s`."""
+    """A chat-completions endpoint answering a valid structured turn after `latency_s`: HTTP/1.1
+    with keep-alive, TCP_NODELAY on the accepted socket, and the status line, headers and body in
+    one write, so the fake adds no Nagle/delayed-ACK stall to the turn it is timed against."""
     latency_s = 0.3
     calls = 0
+    protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, *args):
         pass
@@ -362,15 +403,36 @@ class FakeModel(BaseHTTPRequestHandler):
                          "message": {"role": "assistant", "content": json.dumps(content), "refusal": None}}],
             "usage": {"prompt_tokens": 900, "completion_tokens": 120, "total_tokens": 1020},
         }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                "Connection: keep-alive\r\n\r\n").encode()
+        self.wfile.write(head + body)
+        self.wfile.flush()
+
+
+def turn_stages(server):
+    """The Worker's time per built-in turn by stage, from the `timing` log lines (BENCH_TIMINGS):
+    each stage's milliseconds (the Worker's clock, which advances at I/O, so CPU work shows in the
+    stage whose I/O follows it): `auth` = the token check and the one D1 read of the account and
+    revocation; `body` = reading and validating the answer; `interview_do` = the Durable Object's
+    round trip (its own time included); `after` = from its answer to the end (headers, log)."""
+    out = {}
+    lines = [e for e in server.events("timing")
+             if e.get("route") == "/api/v1/interviews/{id}/messages" and e.get("status") == 200]
+    totals = {e["request_id"]: e["duration_ms"] for e in server.events("request") if "request_id" in e}
+    for e in lines:
+        st = e.get("stages", {})
+        if not all(k in st for k in ("auth", "body", "interview_do")):
+            continue
+        parts = {"auth": st["auth"], "body": st["body"] - st["auth"], "interview_do": st["interview_do"] - st["body"]}
+        if e.get("request_id") in totals:
+            parts["after"] = totals[e["request_id"]] - st["interview_do"]
+        for k, v in parts.items():
+            out.setdefault(k, []).append(v)
+    return {k: summary(v) for k, v in out.items()}
 
 
 def bench_builtin(results):
-    server = Wrangler()
+    server = Wrangler([("BENCH_TIMINGS", "true")])
     try:
         results["cold_start_s"] = round(server.cold_start_s, 2)
         health = [call("GET", server.base + "/health")[0] for _ in range(50 if QUICK else 200)]
@@ -386,6 +448,7 @@ def bench_builtin(results):
         do_ms = [e["server_ms"] for e in server.events("turn")]
         results["turn_builtin_worker_ms"] = summary(worker_ms)
         results["turn_builtin_do_ms"] = summary(do_ms)
+        results["turn_builtin_stages_ms"] = turn_stages(server)
         h, t = summary(health), summary(turns)
         results["health"] = h
         results["turn_builtin"] = t
@@ -504,6 +567,10 @@ def markdown(results):
     lines.append(row("text turn, built-in interviewer (client round trip)", results["turn_builtin"]))
     lines.append(row("… the same turns, Worker time (request log)", results["turn_builtin_worker_ms"]))
     lines.append(row("… the same turns, interview DO time (engine + storage)", results["turn_builtin_do_ms"]))
+    names = {"auth": "… Worker stage: auth (token + one D1 read)", "body": "… Worker stage: body read and validated",
+             "interview_do": "… Worker stage: Durable Object round trip", "after": "… Worker stage: response and log"}
+    for k, s_ in results.get("turn_builtin_stages_ms", {}).items():
+        lines.append(row(names.get(k, k), s_))
     for m_ in results.get("turn_model", []):
         lines.append(row(f"text turn, fake model at {int(m_['model_latency_ms'])} ms", m_))
     lines.append(row("GET /auth/me", results["auth_me"]))
@@ -527,11 +594,12 @@ def markdown(results):
                      f"{c['p95_ms']} | {c['p99_ms']} | {c.get('failed_interviews', 0)} | {cpu(c, 'workerd')} | "
                      f"{cpu(c, 'loadgen')} | {c.get('workerd_cpu_ms_per_turn', '-')} | "
                      f"{c.get('other_processes_cores', '-')} |")
+    gens = sorted({c.get("load_generator", "scripts/bench.py (Python threads)") for c in results["concurrency"]})
     lines += ["", "- CPU: user + system time from `/proc/<pid>/stat` before and after the answering phase of each "
-              "level, of workerd (the server's process group) and of the Python load generator itself (all its "
-              "threads); cores = CPU seconds / wall seconds. Both share the same cores, so a load generator "
-              "near one core limits the throughput it can measure. Other processes' cores: the machine's busy "
-              "time (`/proc/stat`) minus these, i.e. the neighbours' load."]
+              "level, of workerd (the server's process group) and of the load generator itself ("
+              + ", ".join(f"`{g}`" for g in gens) + "); cores = CPU seconds / wall seconds. Both share the same "
+              "cores, so a load generator near one core limits the throughput it can measure. Other processes' "
+              "cores: the machine's busy time (`/proc/stat`) minus these, i.e. the neighbours' load."]
     lines += relay_markdown(results.get("relay", {}))
     lines += ["", f"- wasm: {results['wasm_bytes']} bytes raw, {results['wasm_gzip_bytes']} gzip",
               f"- cold start (wrangler dev process start to first 200): {results['cold_start_s']} s", "",
@@ -616,8 +684,13 @@ def summary_markdown(r):
         if all("workerd_cores" in c for c in conc):
             cores = lambda key: " / ".join(f"{c[key]:g}" for c in conc)
             cpu = f"; CPU cores used by workerd {cores('workerd_cores')}, by the load generator {cores('loadgen_cores')}"
+        per_turn = ""
+        if all(c.get("workerd_cpu_ms_per_turn") is not None for c in conc):
+            ms_ = lambda key: " / ".join(f"{c.get(key) or 0:g}" for c in conc)
+            per_turn = (f"; CPU ms per turn: workerd {ms_('workerd_cpu_ms_per_turn')}, load generator "
+                        f"{ms_('loadgen_cpu_ms_per_turn')}")
         lines.append(f"- {levels_} concurrent interviews: {rates} turns/s (medians {medians} ms; "
-                     f"{failed} failed interviews{cpu}): the single local workerd process shares the "
+                     f"{failed} failed interviews{cpu}{per_turn}): the single local workerd process shares the "
                      f"{r['machine']['cpus']} cores with the load generator.")
     if lat:
         lines.append(f"- The realtime relay adds **{lat['added_median_ms']} ms** per event (median; "
@@ -984,6 +1057,8 @@ def main():
             f.write(md)
         return
     os.makedirs(OUT, exist_ok=True)
+    if os.environ.get("BENCH_LOADGEN") != "python":
+        build_loadgen()
     if sys.argv[1:2] == ["--compare"]:
         # scripts/bench --compare REV: `--compare <baseline checkout> <short rev>`, both built.
         run_compare(os.path.abspath(sys.argv[2]), sys.argv[3])

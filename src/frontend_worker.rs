@@ -19,6 +19,8 @@ struct LogFields {
     route: &'static str,
     user_id: Option<String>,
     interview_id: Option<String>,
+    /// `BENCH_TIMINGS` stage ends (clock ms).
+    marks: Vec<(&'static str, i64)>,
 }
 
 #[event(fetch)]
@@ -31,10 +33,16 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
 
     let (result, allowed_origins) = match platform::config(&env) {
         Ok(config) => {
-            let ctx =
-                Ctx { env: &env, config: &config, worker_ctx: &worker_ctx, user_id: RefCell::new(None) };
+            let ctx = Ctx {
+                env: &env,
+                config: &config,
+                worker_ctx: &worker_ctx,
+                user_id: RefCell::new(None),
+                marks: RefCell::new(Vec::new()),
+            };
             let result = handle(req, &ctx, &mut log).await;
             log.user_id = ctx.user_id.take();
+            log.marks = ctx.marks.take();
             (result, config.allowed_origins.clone())
         }
         Err(e) => {
@@ -63,6 +71,17 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
             log.interview_id.as_deref(),
         )
     );
+    if !log.marks.is_empty() {
+        // Bench-only: milliseconds from the request's start to the end of each stage.
+        let stages: serde_json::Map<String, serde_json::Value> =
+            log.marks.iter().map(|(k, t)| ((*k).to_owned(), (t - started).into())).collect();
+        worker::console_log!(
+            "{}",
+            serde_json::json!({
+                "event": "timing", "request_id": request_id, "route": log.route, "status": status, "stages": stages,
+            })
+        );
+    }
     Ok(response)
 }
 

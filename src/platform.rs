@@ -1,6 +1,9 @@
 //! Thin helpers over `worker` types shared by the Worker and the Durable Objects: the clock,
 //! configuration from `Env`, JSON responses and structured logging. wasm32 only.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use worker::{Date, Env, Headers, Response};
 
 use crate::config::{Config, ConfigError};
@@ -15,12 +18,24 @@ pub fn now_ms() -> i64 {
     ms
 }
 
-/// Builds the typed configuration from `[vars]` and secrets.
+/// The typed configuration from `[vars]` and secrets, built once per isolate.
 ///
 /// # Errors
 /// A malformed variable, reported by name.
-pub fn config(env: &Env) -> Result<Config, ConfigError> {
-    Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))
+pub fn config(env: &Env) -> Result<Rc<Config>, ConfigError> {
+    if let Some(config) = CONFIG.with(|c| c.borrow().clone()) {
+        return Ok(config);
+    }
+    let config = Rc::new(Config::from_lookup(|name| env.var(name).ok().map(|v| v.to_string()))?);
+    CONFIG.with(|c| *c.borrow_mut() = Some(Rc::clone(&config)));
+    Ok(config)
+}
+
+thread_local! {
+    /// The configuration, read once per isolate: a Worker's variables cannot change while an
+    /// isolate lives (a new deployment, or a restarted `wrangler dev`, starts new isolates), and
+    /// reading its ~60 variables through JS on every request cost CPU on every request.
+    static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
 /// A JSON response with a status.

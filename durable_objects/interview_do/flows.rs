@@ -25,7 +25,7 @@ impl InterviewDo {
         let mut record = self.store.record().map_err(stored)?.ok_or_else(ApiError::not_found)?;
         // Interviews that predate organizations belong to the default one.
         if record.org_id.is_none() {
-            record.org_id = Some(self.cached_config()?.default_org_id);
+            record.org_id = Some(self.cached_config()?.default_org_id.clone());
         }
         let session = self.store.session().map_err(stored)?.ok_or_else(ApiError::internal)?;
         Ok((record, session))

@@ -55,8 +55,6 @@ pub struct InterviewDo {
     in_flight: Rc<Cell<Option<u32>>>,
     /// The realtime relay's in-memory state (the upstream socket lives as long as the instance).
     relay: relay::SharedRelay,
-    /// The configuration, once read (the socket's hot path must not re-read the environment).
-    config_cache: Rc<RefCell<Option<Config>>>,
     /// The `event_id`s of the events the socket writes itself (a random nonce per instance).
     events: Rc<EventIds>,
 }
@@ -81,7 +79,6 @@ impl DurableObject for InterviewDo {
             schema_ready: Rc::default(),
             in_flight: Rc::default(),
             relay: Rc::new(RefCell::new(relay::Relay::default())),
-            config_cache: Rc::default(),
             events: Rc::new(EventIds::new(&event_nonce())),
         }
     }
@@ -242,7 +239,6 @@ impl InterviewDo {
             schema_ready: Rc::clone(&self.schema_ready),
             in_flight: Rc::clone(&self.in_flight),
             relay: Rc::clone(&self.relay),
-            config_cache: Rc::clone(&self.config_cache),
             events: Rc::clone(&self.events),
         }
     }
@@ -278,17 +274,12 @@ impl InterviewDo {
         Ok(())
     }
 
-    /// The configuration, read from the environment once per instance.
-    pub(super) fn cached_config(&self) -> std::result::Result<Config, ApiError> {
-        if let Some(cfg) = self.config_cache.borrow().as_ref() {
-            return Ok(cfg.clone());
-        }
-        let cfg = crate::platform::config(&self.env).map_err(|e| {
+    /// The configuration, read from the environment once per isolate ([`crate::platform::config`]).
+    pub(super) fn cached_config(&self) -> std::result::Result<Rc<Config>, ApiError> {
+        crate::platform::config(&self.env).map_err(|e| {
             log_error("config", &e);
             ApiError::internal()
-        })?;
-        *self.config_cache.borrow_mut() = Some(cfg.clone());
-        Ok(cfg)
+        })
     }
 
     async fn route(&self, call: InterviewCall, req: Request) -> std::result::Result<Response, ApiError> {

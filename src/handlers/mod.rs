@@ -43,6 +43,8 @@ pub struct Ctx<'a> {
     pub worker_ctx: &'a Context,
     /// Set by the auth guard, reported in the request log line.
     pub user_id: RefCell<Option<String>>,
+    /// Bench-only stage times (`BENCH_TIMINGS`): (stage, clock ms when it ended).
+    pub marks: RefCell<Vec<(&'static str, i64)>>,
 }
 
 pub type HandlerResult = Result<Response, ApiError>;
@@ -73,6 +75,13 @@ pub fn json(status: u16, value: &serde_json::Value) -> HandlerResult {
 }
 
 impl Ctx<'_> {
+    /// Notes that `stage` ended now, when `BENCH_TIMINGS` is on (the `timing` log line).
+    pub fn mark(&self, stage: &'static str) {
+        if self.config.bench_timings {
+            self.marks.borrow_mut().push((stage, now_ms()));
+        }
+    }
+
     pub fn db(&self) -> Result<worker::D1Database, ApiError> {
         self.env.d1("DB").map_err(internal("d1 binding"))
     }
@@ -105,6 +114,7 @@ impl Ctx<'_> {
             .await
             .map_err(internal("auth lookup"))?
             .ok_or_else(ApiError::unauthorized)?;
+        self.mark("auth");
         if user.revoked != 0 || user.status != UserStatus::Active {
             return Err(ApiError::unauthorized());
         }

@@ -31,7 +31,10 @@ pub fn caller(who: &Principal) -> Caller {
 
 /// Calls interview `id`'s object on behalf of `who`; its answer passed through.
 pub async fn forward(ctx: &Ctx<'_>, who: &Principal, id: &str, request: InterviewRequest) -> HandlerResult {
-    client(ctx, id)?.forward(Some(caller(who)), request).await
+    ctx.mark("body");
+    let answer = client(ctx, id)?.forward(Some(caller(who)), request).await;
+    ctx.mark("interview_do");
+    answer
 }
 
 /// Closes the realtime sockets `user_id` has open (only those opened with `session`'s tickets,

@@ -53,6 +53,10 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// `wrangler` with the harness's environment. `X_LOCAL_OBSERVABILITY=false` turns off wrangler's
+/// local trace collection (on by default since wrangler 4.118: a streaming tail from every
+/// invocation into a SQLite-backed trace-store Durable Object, for the Local Explorer's
+/// Observability tab), which adds its own work to every request the tests time.
 fn wrangler(root: &Path) -> Command {
     let mut cmd = Command::new(root.join("node_modules/.bin/wrangler"));
     let path =
@@ -61,6 +65,7 @@ fn wrangler(root: &Path) -> Command {
         .env("PATH", path)
         .env("WRANGLER_SEND_METRICS", "false")
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("X_LOCAL_OBSERVABILITY", "false")
         .env("SKIP_WASM_BUILD", "1")
         .env("NO_COLOR", "1")
         .env("FORCE_COLOR", "0");

@@ -34,6 +34,7 @@ impl Controls {
         cmd.current_dir(&root)
             .env("PATH", path)
             .env("WRANGLER_SEND_METRICS", "false")
+            .env("X_LOCAL_OBSERVABILITY", "false") // as the harness (tests/common/mod.rs)
             .env("NO_COLOR", "1")
             .args(["dev", "-c", "tests/relay_bench/controls.toml", "--local", "--ip", "127.0.0.1"])
             .args(["--port", &port.to_string(), "--inspector-port", "0"])

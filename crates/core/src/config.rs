@@ -102,6 +102,9 @@ pub struct Config {
     pub public_base_url: Option<String>,
     /// Test-only fault injection switches (comma-separated; empty in every real deployment).
     pub test_faults: Vec<String>,
+    /// Bench-only (`BENCH_TIMINGS=true`): a `timing` log line per request with the time at each
+    /// stage (auth, body, Durable Object), for `scripts/bench`'s split of a turn.
+    pub bench_timings: bool,
 }
 
 /// A configuration value that cannot be used; carries the variable's name only.
@@ -247,6 +250,7 @@ impl Config {
                 .map(|f| f.trim().to_owned())
                 .filter(|f| !f.is_empty())
                 .collect(),
+            bench_timings: flag("BENCH_TIMINGS")?,
         };
         if config.min_questions == 0 || config.min_questions > config.max_questions {
             return Err(ConfigError { name: "MIN_QUESTIONS" });
@@ -317,6 +321,7 @@ mod tests {
         assert_eq!(c.ai_provider(), AiProviderKind::Builtin);
         assert!(c.jwt_secret.is_none());
         assert!(c.test_faults.is_empty(), "fault injection is off unless configured");
+        assert!(!c.bench_timings, "bench timings are off unless configured");
         assert_eq!((c.video_retention_days, c.video_upload_idle_hours), (90.0, 24.0));
         let c = config(&[("VIDEO_RETENTION_DAYS", "0.00001"), ("VIDEO_UPLOAD_IDLE_HOURS", "0.5")])
             .expect("parses");
