@@ -11,6 +11,8 @@ pub mod projection;
 pub mod quotas;
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod accounts;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod audit;
 #[cfg(target_arch = "wasm32")]
 mod d1;

@@ -78,6 +78,14 @@ pub enum Route {
     JobResultsExport,
     AuditList,
     AuditExport,
+    SessionList,
+    SessionRevoke,
+    SessionRevokeAll,
+    PasswordResetRequest,
+    PasswordResetConfirm,
+    PasswordChange,
+    EmailVerify,
+    EmailVerifyResend,
 }
 
 /// One entry of the table.
@@ -103,6 +111,15 @@ pub const ROUTES: &[RouteDef] = &[
     def("POST", "/api/v1/auth/logout", Route::Logout, true),
     def("POST", "/api/v1/auth/refresh", Route::Refresh, true),
     def("GET", "/api/v1/auth/me", Route::Me, true),
+    // The account lifecycle (docs/accounts.md): sessions, password reset and change, verification.
+    def("GET", "/api/v1/auth/sessions", Route::SessionList, true),
+    def("DELETE", "/api/v1/auth/sessions/{id}", Route::SessionRevoke, true),
+    def("POST", "/api/v1/auth/sessions/revoke-all", Route::SessionRevokeAll, true),
+    def("POST", "/api/v1/auth/password-reset", Route::PasswordResetRequest, false),
+    def("POST", "/api/v1/auth/password-reset/confirm", Route::PasswordResetConfirm, false),
+    def("POST", "/api/v1/auth/password", Route::PasswordChange, true),
+    def("POST", "/api/v1/auth/verify", Route::EmailVerify, false),
+    def("POST", "/api/v1/auth/verify/resend", Route::EmailVerifyResend, true),
     def("POST", "/api/v1/admin/users", Route::AdminCreateUser, true),
     def("PATCH", "/api/v1/admin/users/{id}", Route::AdminUpdateUser, true),
     def("POST", "/api/v1/interviews/start", Route::InterviewStart, true),
