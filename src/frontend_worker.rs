@@ -128,9 +128,13 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::SessionRevoke => handlers::account::revoke(req, ctx, Some(id)).await,
         Route::SessionRevokeAll => handlers::account::revoke(req, ctx, None).await,
         Route::PasswordResetRequest => handlers::account::reset_request(req, ctx).await,
-        Route::PasswordResetConfirm => handlers::account::reset_confirm(req, ctx).await,
+        Route::PasswordResetConfirm => {
+            handlers::account::use_emailed_link(req, ctx, crate::domain::account::PASSWORD_RESET).await
+        }
         Route::PasswordChange => handlers::account::change_password(req, ctx).await,
-        Route::EmailVerify => handlers::account::verify(req, ctx).await,
+        Route::EmailVerify => {
+            handlers::account::use_emailed_link(req, ctx, crate::domain::account::VERIFY_EMAIL).await
+        }
         Route::EmailVerifyResend => handlers::account::resend(req, ctx).await,
         Route::AdminCreateUser => handlers::admin::create(req, ctx).await,
         Route::AdminUpdateUser => handlers::admin::update(req, ctx, id).await,

@@ -9,10 +9,10 @@ use worker::Request;
 use super::auth::{account_key, check_client_lock, count_failure, hash_password, password_ok, throttle};
 use super::invitations::{base_url, new_token, send_soon};
 use super::seam::close_sockets;
-use super::{client_ip, internal, json, read_json, Ctx, HandlerResult};
+use super::{client_ip, internal, json, json_const, read_json, Ctx, HandlerResult};
 use crate::auth::{validate_password, Email};
 use crate::domain::account::{self as rules, PASSWORD_RESET, VERIFY_EMAIL};
-use crate::domain::enums::{MailKind, UserStatus};
+use crate::domain::enums::UserStatus;
 use crate::domain::invitation::{is_token_shaped, token_hash};
 use crate::domain::mail::{self, OutgoingMail};
 use crate::domain::rate_limit::Rule;
@@ -22,20 +22,12 @@ use crate::platform::{log_event, now_ms};
 use crate::store::{self, accounts};
 
 const HOUR_MS: i64 = 3_600_000;
-/// The account emails the per-address cap counts.
-const ACCOUNT_MAILS: &[&str] = &[
-    MailKind::EmailVerification.as_str(),
-    MailKind::PasswordReset.as_str(),
-    MailKind::RegistrationAttempt.as_str(),
-];
+/// The account emails the per-address cap counts (`MailKind`s, as a JSON array for the query).
+const ACCOUNT_MAILS: &str = r#"["email_verification","password_reset","registration_attempt"]"#;
 
 /// The one answer of registration (verification on) and of a resent verification link.
-pub fn verification_sent() -> serde_json::Value {
-    json!({
-        "status": "verification_sent",
-        "message": "Check your inbox: we sent a link to confirm your email address.",
-    })
-}
+pub const VERIFICATION_SENT: &str = r#"{"status":"verification_sent",
+"message":"Check your inbox: we sent a link to confirm your email address."}"#;
 
 /// Whether `to` may get one more account email this hour (`ACCOUNT_EMAILS_PER_HOUR`); past the
 /// cap, requests answer the same and nothing is sent.
@@ -44,7 +36,7 @@ async fn under_cap(ctx: &Ctx<'_>, to: &str) -> Result<bool, ApiError> {
     let sent = accounts::mails_since(&ctx.db()?, to, ACCOUNT_MAILS, &since)
         .await
         .map_err(internal("account mail count"))?;
-    Ok(sent < ctx.config.account_emails_per_hour)
+    Ok(sent < u64::from(ctx.config.account_emails_per_hour))
 }
 
 /// Queues `message` (plus `extra` statements in the same batch) and sends it after the response.
@@ -126,17 +118,16 @@ async fn use_link(ctx: &Ctx<'_>, token: &str, purpose: &str) -> Result<String, A
     if !is_token_shaped(token) {
         return Err(rules::link_invalid());
     }
-    let db = ctx.db()?;
-    let hash = token_hash(token);
     let now = now_ms();
-    if let Some(user_id) =
-        accounts::use_token(&db, &hash, purpose, &rfc3339_ms(now)).await.map_err(internal("account token"))?
-    {
-        return Ok(user_id);
+    let row = accounts::use_token(&ctx.db()?, &token_hash(token), purpose, &rfc3339_ms(now))
+        .await
+        .map_err(internal("account token"))?
+        .ok_or_else(rules::link_invalid)?;
+    if let Some(user_id) = row["user_id"].as_str() {
+        return Ok(user_id.to_owned());
     }
-    let state = accounts::token_state(&db, &hash, purpose).await.map_err(internal("account token"))?;
-    let (used, expires_at) = state.ok_or_else(rules::link_invalid)?;
-    rules::check_link(used, parse_rfc3339_ms(&expires_at).unwrap_or(0), now)?;
+    let expires = row["expires_at"].as_str().and_then(parse_rfc3339_ms).unwrap_or(0);
+    rules::check_link(row["used"].as_i64() != Some(0), expires, now)?;
     Err(rules::link_invalid())
 }
 
@@ -192,38 +183,46 @@ pub async fn reset_request(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     if let Some(user) = user.filter(|u| u.status == UserStatus::Active) {
         send_link(ctx, &req, &user.id, &user.email, PASSWORD_RESET).await?;
     }
-    json(
+    json_const(
         202,
-        &json!({
-            "status": "reset_requested",
-            "message": "If an account uses this address, we sent it a link to choose a new password.",
-        }),
+        r#"{"status":"reset_requested","message":"If an account uses this address, we sent it a link to choose a new password."}"#,
     )
 }
 
-/// `POST /api/v1/auth/password-reset/confirm {token, password}`: sets the password (policy
-/// checked), uses the link, signs out every session and closes every socket.
-pub async fn reset_confirm(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
-    throttle(ctx, &req, "password-reset-confirm").await?;
+/// `POST /api/v1/auth/password-reset/confirm {token, password}` (`purpose` = reset): sets the
+/// password (policy checked first), uses the link, signs out every session and closes every
+/// socket. `POST /api/v1/auth/verify {token}` (`purpose` = verification): verifies the address of
+/// the link's account, once. One handler: both use an emailed link.
+pub async fn use_emailed_link(mut req: Request, ctx: &Ctx<'_>, purpose: &str) -> HandlerResult {
+    let reset = purpose == PASSWORD_RESET;
+    throttle(ctx, &req, purpose).await?;
     let mut f = read_json(&mut req).await?;
     let token = f.required_str("token", 1..=200, true);
-    let password = f.required_str("password", 1..=1024, false);
+    let password = if reset { f.required_str("password", 1..=1024, false) } else { None };
     let password =
         password.and_then(|p| validate_password(&p).map_err(|m| f.error("password", m)).ok().map(|()| p));
     f.finish()?;
-    let (Some(token), Some(password)) = (token, password) else { return Err(ApiError::internal()) };
+    let token = token.ok_or_else(ApiError::internal)?;
     // Hashed before the link is used, so a failure here leaves the link usable.
-    let hash = hash_password(&password).await?;
-    let user_id = use_link(ctx, &token, PASSWORD_RESET).await?;
+    let hash = match password {
+        Some(p) => Some(hash_password(&p).await?),
+        None if reset => return Err(ApiError::internal()),
+        None => None,
+    };
+    let user_id = use_link(ctx, &token, purpose).await?;
     let db = ctx.db()?;
     let now = rfc3339_ms(now_ms());
+    log_event("account_link_used", json!({ "user_id": user_id, "purpose": purpose }));
+    let Some(hash) = hash else {
+        accounts::mark_verified(&db, &user_id, &now).await.map_err(internal("verify"))?;
+        return json_const(200, r#"{"status":"verified","email_verified":true}"#);
+    };
     let set = accounts::set_password(&db, &user_id, &hash, true, &now).map_err(internal("password set"))?;
     let revoke =
         accounts::revoke_sessions(&db, &user_id, None, None, &now).map_err(internal("session revoke"))?;
     db.batch(vec![set, revoke]).await.map_err(internal("password reset"))?;
     close_sockets(ctx, &user_id, None, None).await;
-    log_event("password_reset", json!({ "user_id": user_id }));
-    json(200, &json!({ "status": "password_reset" }))
+    json_const(200, r#"{"status":"password_reset"}"#)
 }
 
 /// `POST /api/v1/auth/password {current_password, new_password}`: 403 `WRONG_PASSWORD` for a
@@ -255,23 +254,10 @@ pub async fn change_password(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let revoke = accounts::revoke_sessions(&db, &user.id, None, me.session.as_deref(), &now)
         .map_err(internal("session revoke"))?;
     let results = db.batch(vec![set, revoke]).await.map_err(internal("password change"))?;
-    let revoked = accounts::changed(results.get(1));
+    let revoked = accounts::changed(&results, 1);
     close_sockets(ctx, &user.id, None, me.session.clone()).await;
     log_event("password_changed", json!({ "user_id": user.id, "sessions_revoked": revoked }));
     json(200, &json!({ "status": "password_changed", "sessions_revoked": revoked }))
-}
-
-/// `POST /api/v1/auth/verify {token}`: verifies the address of the link's account, once.
-pub async fn verify(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
-    throttle(ctx, &req, "verify").await?;
-    let mut f = read_json(&mut req).await?;
-    let token = f.required_str("token", 1..=200, true);
-    f.finish()?;
-    let token = token.ok_or_else(ApiError::internal)?;
-    let user_id = use_link(ctx, &token, VERIFY_EMAIL).await?;
-    accounts::mark_verified(&ctx.db()?, &user_id, &rfc3339_ms(now_ms())).await.map_err(internal("verify"))?;
-    log_event("email_verified", json!({ "user_id": user_id }));
-    json(200, &json!({ "status": "verified", "email_verified": true }))
 }
 
 /// `POST /api/v1/auth/verify/resend` (signed in): a new verification link (3 per hour per
@@ -279,7 +265,7 @@ pub async fn verify(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 pub async fn resend(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     if me.email_verified {
-        return json(200, &json!({ "status": "already_verified" }));
+        return json_const(200, r#"{"status":"already_verified"}"#);
     }
     let rule = Rule { capacity: 3, refill_per_minute: 3.0 / 60.0 };
     ctx.rate_limit(&format!("verify-resend:{}", me.user_id), rule, ErrorCode::RateLimited).await?;
@@ -288,5 +274,5 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         .map_err(internal("user lookup"))?
         .ok_or_else(ApiError::unauthorized)?;
     send_link(ctx, &req, &user.id, &user.email, VERIFY_EMAIL).await?;
-    json(202, &verification_sent())
+    json_const(202, VERIFICATION_SENT)
 }

@@ -230,7 +230,7 @@ async fn register_verified(req: &Request, ctx: &Ctx<'_>, account: &AccountFields
             super::account::send_registration_attempt(ctx, req, &account.email).await?;
         }
     }
-    json(202, &super::account::verification_sent())
+    super::json_const(202, super::account::VERIFICATION_SENT)
 }
 
 /// 429 `ACCOUNT_LOCKED` while `client` is locked out of the account `key` (before any KDF work).
@@ -386,7 +386,7 @@ pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let verified = user.email_verified_at.is_some();
     let (body, expires_ms) = token_body(ctx, &user.id, user.role, &user.email, verified, sid)?;
     let now = rfc3339_ms(now_ms());
-    store::accounts::extend_session(&db, sid, &rfc3339_ms(expires_ms), &now)
+    store::accounts::touch_session(&db, sid, &now, Some(&rfc3339_ms(expires_ms)))
         .await
         .map_err(internal("refresh session"))?;
     store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)

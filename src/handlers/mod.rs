@@ -71,6 +71,14 @@ pub fn json(status: u16, value: &serde_json::Value) -> HandlerResult {
     crate::platform::json(status, value).map_err(internal("json response"))
 }
 
+/// A JSON response with a constant body (smaller wasm than a `json!` at each call site).
+///
+/// # Errors
+/// Never for a valid constant.
+pub fn json_const(status: u16, body: &'static str) -> HandlerResult {
+    json(status, &serde_json::from_str(body).map_err(|_| ApiError::internal())?)
+}
+
 impl Ctx<'_> {
     pub fn db(&self) -> Result<worker::D1Database, ApiError> {
         self.env.d1("DB").map_err(internal("d1 binding"))
@@ -114,7 +122,7 @@ impl Ctx<'_> {
         }
         let used_ms = user.session_used_at.as_deref().and_then(crate::domain::time::parse_rfc3339_ms);
         if crate::domain::account::needs_touch(used_ms, now) {
-            if let Err(e) = store::accounts::touch_session(&db, &sid, &now_text).await {
+            if let Err(e) = store::accounts::touch_session(&db, &sid, &now_text, None).await {
                 log_error("session touch", &e);
             }
         }

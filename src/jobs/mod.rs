@@ -52,7 +52,7 @@ async fn prune_sessions(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
     let before = rfc3339_ms(started - 86_400_000);
     let result = async { crate::store::accounts::prune(&env.d1("DB")?, &before).await }.await;
-    (started, result.map(|()| json!({ "before": before })))
+    (started, result.map(|deleted| json!({ "before": before, "deleted": deleted })))
 }
 
 /// Records one job's outcome in `job_runs` and the log.

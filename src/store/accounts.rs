@@ -1,11 +1,11 @@
 //! The `sessions` and `account_tokens` tables (docs/accounts.md#sessions): one row per sign-in,
-//! and the hashes of the single-use emailed links (email verification, password reset).
+//! and the hashes of the single-use emailed links (email verification, password reset). Simple
+//! writes go through the shared [`exec`] and reads return JSON rows (a smaller wasm).
 
-use serde::Deserialize;
 use serde_json::Value;
 use worker::{D1Database, D1PreparedStatement};
 
-use super::{int, opt_text, text};
+use super::{exec, first_row, int, opt_text, text};
 
 /// Opens session `id` of `user_id` (a sign-in), valid until its token's `expires_at`.
 ///
@@ -19,39 +19,26 @@ pub async fn open_session(
     ip: &str,
     now: &str,
     expires_at: &str,
-) -> worker::Result<()> {
-    db.prepare(
-        "INSERT INTO sessions (id, user_id, client, ip, created_at, last_used_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-    )
-    .bind(&[text(id), text(user_id), text(client), text(ip), text(now), text(expires_at)])?
-    .run()
-    .await?;
-    Ok(())
+) -> worker::Result<u32> {
+    let sql = "INSERT INTO sessions (id, user_id, client, ip, created_at, last_used_at, expires_at) \
+               VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)";
+    exec(db, sql, &[text(id), text(user_id), text(client), text(ip), text(now), text(expires_at)]).await
 }
 
-/// A refresh: the live session `id` now lasts until the new token's `expires_at`.
+/// Stamps session `id`'s `last_used_at` (the auth guard, at most every few minutes) and, on a
+/// refresh, moves its expiry to the new token's `expires_at`.
 ///
 /// # Errors
 /// D1 failures.
-pub async fn extend_session(db: &D1Database, id: &str, expires_at: &str, now: &str) -> worker::Result<()> {
-    db.prepare("UPDATE sessions SET expires_at = ?2, last_used_at = ?3 WHERE id = ?1 AND revoked_at IS NULL")
-        .bind(&[text(id), text(expires_at), text(now)])?
-        .run()
-        .await?;
-    Ok(())
-}
-
-/// Stamps `last_used_at` (the auth guard, at most every few minutes per session).
-///
-/// # Errors
-/// D1 failures.
-pub async fn touch_session(db: &D1Database, id: &str, now: &str) -> worker::Result<()> {
-    db.prepare("UPDATE sessions SET last_used_at = ?2 WHERE id = ?1")
-        .bind(&[text(id), text(now)])?
-        .run()
-        .await?;
-    Ok(())
+pub async fn touch_session(
+    db: &D1Database,
+    id: &str,
+    now: &str,
+    expires_at: Option<&str>,
+) -> worker::Result<u32> {
+    let sql = "UPDATE sessions SET last_used_at = ?2, expires_at = COALESCE(?3, expires_at) \
+               WHERE id = ?1 AND revoked_at IS NULL";
+    exec(db, sql, &[text(id), text(now), opt_text(expires_at)]).await
 }
 
 /// `user_id`'s live sessions, most recently used first (at most 100).
@@ -70,6 +57,9 @@ pub async fn live_sessions(db: &D1Database, user_id: &str, now: &str) -> worker:
     .results::<Value>()
 }
 
+const REVOKE: &str = "UPDATE sessions SET revoked_at = ?4 WHERE user_id = ?1 AND revoked_at IS NULL \
+                      AND expires_at > ?4 AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR id <> ?3)";
+
 /// The statement revoking `user_id`'s live sessions: session `only`, or all but `keep`.
 ///
 /// # Errors
@@ -81,20 +71,7 @@ pub fn revoke_sessions(
     keep: Option<&str>,
     now: &str,
 ) -> worker::Result<D1PreparedStatement> {
-    db.prepare(
-        "UPDATE sessions SET revoked_at = ?4 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?4 \
-         AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR id <> ?3)",
-    )
-    .bind(&[text(user_id), opt_text(only), opt_text(keep), text(now)])
-}
-
-/// How many rows a statement of a batch changed.
-pub fn changed(result: Option<&worker::D1Result>) -> u32 {
-    result
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .and_then(|c| u32::try_from(c).ok())
-        .unwrap_or(0)
+    db.prepare(REVOKE).bind(&[text(user_id), opt_text(only), opt_text(keep), text(now)])
 }
 
 /// Runs [`revoke_sessions`] alone; how many sessions it revoked.
@@ -108,8 +85,17 @@ pub async fn revoke(
     keep: Option<&str>,
     now: &str,
 ) -> worker::Result<u32> {
-    let result = revoke_sessions(db, user_id, only, keep, now)?.run().await?;
-    Ok(changed(Some(&result)))
+    exec(db, REVOKE, &[text(user_id), opt_text(only), opt_text(keep), text(now)]).await
+}
+
+/// How many rows statement `i` of a batch changed.
+pub fn changed(results: &[worker::D1Result], i: usize) -> u32 {
+    results
+        .get(i)
+        .and_then(|r| r.meta().ok().flatten())
+        .and_then(|m| m.changes)
+        .and_then(|c| u32::try_from(c).ok())
+        .unwrap_or(0)
 }
 
 /// The statement storing a link token's hash for `purpose` (`domain::account`).
@@ -131,7 +117,8 @@ pub fn insert_token(
     .bind(&[text(token_hash), text(user_id), text(purpose), text(now), text(expires_at)])
 }
 
-/// Uses the unused, unexpired `purpose` link `token_hash`, once: its user's id, or `None`.
+/// Uses the unused, unexpired `purpose` link `token_hash`, once: `{user_id}`. Otherwise, the
+/// link's state `{used, expires_at}` (no `user_id`), or `None` when it does not exist.
 ///
 /// # Errors
 /// D1 failures.
@@ -140,69 +127,30 @@ pub async fn use_token(
     token_hash: &str,
     purpose: &str,
     now: &str,
-) -> worker::Result<Option<String>> {
-    #[derive(Deserialize)]
-    struct Row {
-        user_id: String,
+) -> worker::Result<Option<Value>> {
+    let params = [text(token_hash), text(purpose), text(now)];
+    let sql = "UPDATE account_tokens SET used_at = ?3 WHERE token_hash = ?1 AND purpose = ?2 \
+               AND used_at IS NULL AND expires_at > ?3 RETURNING user_id";
+    if let Some(row) = first_row(db, sql, &params).await? {
+        return Ok(Some(row));
     }
-    Ok(db
-        .prepare(
-            "UPDATE account_tokens SET used_at = ?3 WHERE token_hash = ?1 AND purpose = ?2 \
-             AND used_at IS NULL AND expires_at > ?3 RETURNING user_id",
-        )
-        .bind(&[text(token_hash), text(purpose), text(now)])?
-        .first::<Row>(None)
-        .await?
-        .map(|r| r.user_id))
+    let sql = "SELECT used_at IS NOT NULL AS used, expires_at FROM account_tokens \
+               WHERE token_hash = ?1 AND purpose = ?2 AND ?3 IS NOT NULL";
+    first_row(db, sql, &params).await
 }
 
-/// A stored link that could not be used: (used, expires_at); `None` when it does not exist.
+/// Account emails (`kinds`, JSON array) queued to `to` since `since`.
 ///
 /// # Errors
 /// D1 failures.
-pub async fn token_state(
-    db: &D1Database,
-    token_hash: &str,
-    purpose: &str,
-) -> worker::Result<Option<(bool, String)>> {
-    #[derive(Deserialize)]
-    struct Row {
-        used: i64,
-        expires_at: String,
-    }
-    Ok(db
-        .prepare(
-            "SELECT used_at IS NOT NULL AS used, expires_at FROM account_tokens \
-             WHERE token_hash = ?1 AND purpose = ?2",
-        )
-        .bind(&[text(token_hash), text(purpose)])?
-        .first::<Row>(None)
-        .await?
-        .map(|r| (r.used != 0, r.expires_at)))
+pub async fn mails_since(db: &D1Database, to: &str, kinds: &str, since: &str) -> worker::Result<u64> {
+    let sql = "SELECT COUNT(*) AS n FROM mail_outbox WHERE to_addr = ?1 AND created_at > ?3 \
+               AND kind IN (SELECT value FROM json_each(?2))";
+    let row = first_row(db, sql, &[text(to), text(kinds), text(since)]).await?;
+    Ok(row.and_then(|r| r["n"].as_u64()).unwrap_or(0))
 }
 
-/// Account emails (`kinds`) queued to `to` since `since`.
-///
-/// # Errors
-/// D1 failures.
-pub async fn mails_since(db: &D1Database, to: &str, kinds: &[&str], since: &str) -> worker::Result<u32> {
-    #[derive(Deserialize)]
-    struct Row {
-        n: u32,
-    }
-    let kinds = serde_json::to_string(kinds).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    Ok(db
-        .prepare(
-            "SELECT COUNT(*) AS n FROM mail_outbox WHERE to_addr = ?1 AND created_at > ?3 \
-             AND kind IN (SELECT value FROM json_each(?2))",
-        )
-        .bind(&[text(to), text(&kinds), text(since)])?
-        .first::<Row>(None)
-        .await?
-        .map_or(0, |r| r.n))
-}
-
-/// The statement setting `user_id`'s password hash (a reset also proves the address).
+/// The statement setting `user_id`'s password hash (`verified`: a reset also proves the address).
 ///
 /// # Errors
 /// Binding failures.
@@ -225,21 +173,16 @@ pub fn set_password(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn mark_verified(db: &D1Database, user_id: &str, now: &str) -> worker::Result<()> {
-    db.prepare("UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2) WHERE id = ?1")
-        .bind(&[text(user_id), text(now)])?
-        .run()
-        .await?;
-    Ok(())
+pub async fn mark_verified(db: &D1Database, user_id: &str, now: &str) -> worker::Result<u32> {
+    let sql = "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2) WHERE id = ?1";
+    exec(db, sql, &[text(user_id), text(now)]).await
 }
 
 /// Deletes sessions and link tokens that expired before `before` (the daily cron).
 ///
 /// # Errors
 /// D1 failures.
-pub async fn prune(db: &D1Database, before: &str) -> worker::Result<()> {
-    let sessions = db.prepare("DELETE FROM sessions WHERE expires_at < ?1").bind(&[text(before)])?;
-    let tokens = db.prepare("DELETE FROM account_tokens WHERE expires_at < ?1").bind(&[text(before)])?;
-    db.batch(vec![sessions, tokens]).await?;
-    Ok(())
+pub async fn prune(db: &D1Database, before: &str) -> worker::Result<u32> {
+    let sessions = exec(db, "DELETE FROM sessions WHERE expires_at < ?1", &[text(before)]).await?;
+    Ok(sessions + exec(db, "DELETE FROM account_tokens WHERE expires_at < ?1", &[text(before)]).await?)
 }

@@ -38,4 +38,4 @@ pub(crate) mod users;
 pub(crate) mod videos;
 
 #[cfg(target_arch = "wasm32")]
-pub use d1::{int, is_unique_violation, opt_text, ping, text};
+pub use d1::{exec, first_row, int, is_unique_violation, opt_text, ping, text};
