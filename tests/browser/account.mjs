@@ -65,7 +65,8 @@ await run(async (browser, errors) => {
   await page.getByLabel("Current password").fill(PASSWORD);
   await page.locator("#acct-change").click();
   await page.locator(".alert.ok", { hasText: "1 other session(s) signed out" }).waitFor();
-  await page.locator("#sessions-table tbody tr").first().waitFor();
+  // The list reloads after the answer: wait for the other session's row to go.
+  await rows.nth(1).waitFor({ state: "detached" });
   check((await rows.count()) === 1, "only this session is left");
   check((await meStatus(other)) === 401, "the other session is signed out");
 
