@@ -201,6 +201,16 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::JobResultsExport => handlers::hiring::export_results(req, ctx, id).await,
         Route::AuditList => handlers::audit::list(req, ctx).await,
         Route::AuditExport => handlers::audit::export(req, ctx).await,
+        Route::WebhookCreate => handlers::webhooks::create(req, ctx).await,
+        Route::WebhookList => handlers::webhooks::list(req, ctx).await,
+        Route::WebhookGet => handlers::webhooks::get(req, ctx, id).await,
+        Route::WebhookUpdate => handlers::webhooks::update(req, ctx, id).await,
+        Route::WebhookDelete => handlers::webhooks::delete(req, ctx, id).await,
+        Route::WebhookRotate => handlers::webhooks::rotate(req, ctx, id).await,
+        Route::WebhookTest => handlers::webhooks::test(req, ctx, id).await,
+        Route::WebhookDeliveries => handlers::webhooks::deliveries(req, ctx, id).await,
+        Route::DecisionTemplatesGet => handlers::decision_mail::get(req, ctx).await,
+        Route::DecisionTemplatesPut => handlers::decision_mail::put(req, ctx).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

@@ -27,6 +27,8 @@ fn app() -> TestApp {
         // The dev mailbox (`GET /api/v1/dev/mailbox`) for invitation emails, retried at once.
         ("MAILER", "dev"),
         ("MAIL_RETRY_BASE_SECS", "0"),
+        // The webhooks scenario's receiver is a local http:// server.
+        ("WEBHOOK_ALLOW_HTTP", "true"),
     ])
 }
 
@@ -259,6 +261,17 @@ async fn job_results_sorting_and_comparison_in_chromium() {
 /// The members page: the org's name and staff; an admin invites a viewer by email, the emailed
 /// link (dev mailbox) opens the staff page where they set a password and are signed in; the
 /// admin then makes them a recruiter and deactivates them.
+/// The webhooks page against the real API: a refused URL named by field, the secret shown once,
+/// a test event in the delivery log (delivered to the scenario's receiver, signed with that
+/// secret), a rotation and a deactivation; then the messages to candidates page: an unknown
+/// placeholder named by field, a message saved, the default restored.
+#[tokio::test]
+async fn webhooks_secret_test_event_delivery_log_and_decision_messages_in_chromium() {
+    let app = app();
+    let admin = app.admin_of_new_org(&format!("Hooks Co {}", unique())).await;
+    run_scenario("webhooks.mjs", app.server, &[("ADMIN_TOKEN", &admin)]);
+}
+
 #[tokio::test]
 async fn org_members_staff_invitation_and_role_change_in_chromium() {
     let app = app();

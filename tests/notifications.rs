@@ -8,12 +8,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use common::app::error_code;
+use common::fake_mail::fake_mail_api;
 use common::{unique, TestApp};
 use serde_json::{json, Value};
 
@@ -222,74 +220,10 @@ fn uuid_like(seed: &str) -> String {
     format!("00000000-0000-4000-8000-{digits}")
 }
 
-/// A fake HTTP email API: 503 to the first two attempts for an address containing `flaky`, 422
-/// for one containing `bounce`, 202 otherwise; records what it accepted.
-struct FakeMailApi {
-    port: u16,
-    accepted: Mutex<Vec<Value>>,
-    attempts: Mutex<Vec<String>>,
-}
-
-fn fake_mail_api() -> &'static FakeMailApi {
-    static API: OnceLock<&'static FakeMailApi> = OnceLock::new();
-    API.get_or_init(|| {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let api: &'static FakeMailApi = Box::leak(Box::new(FakeMailApi {
-            port: listener.local_addr().expect("addr").port(),
-            accepted: Mutex::new(Vec::new()),
-            attempts: Mutex::new(Vec::new()),
-        }));
-        std::thread::spawn(move || {
-            for mut stream in listener.incoming().flatten() {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let body = loop {
-                    let n = stream.read(&mut chunk).unwrap_or(0);
-                    if n == 0 {
-                        break None;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
-                    let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    if buf.len() >= end + 4 + len {
-                        break Some(buf[end + 4..end + 4 + len].to_vec());
-                    }
-                };
-                let Some(body) = body else { continue };
-                let message: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                let to = message["to"][0].as_str().unwrap_or_default().to_owned();
-                let tries = {
-                    let mut attempts = api.attempts.lock().unwrap();
-                    attempts.push(to.clone());
-                    attempts.iter().filter(|a| **a == to).count()
-                };
-                let status = if to.contains("bounce") {
-                    "422 Unprocessable Entity"
-                } else if to.contains("flaky") && tries <= 2 {
-                    "503 Service Unavailable"
-                } else {
-                    api.accepted.lock().unwrap().push(message);
-                    "202 Accepted"
-                };
-                let reply = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-                );
-                let _ = stream.write_all(reply.as_bytes());
-            }
-        });
-        api
-    })
-}
-
 #[tokio::test]
 async fn a_failing_mail_provider_is_retried_and_its_failures_show_on_the_timeline() {
     let api = fake_mail_api();
-    let url = format!("http://127.0.0.1:{}/emails", api.port);
+    let url = api.url();
     let app = TestApp::with(&[
         ("MAILER", "http"),
         ("MAIL_API_URL", url.as_str()),
@@ -325,8 +259,7 @@ async fn a_failing_mail_provider_is_retried_and_its_failures_show_on_the_timelin
         done["notifications"].as_array().unwrap().iter().map(|n| n["attempts"].as_u64().unwrap()).sum();
     assert_eq!(attempts, 4, "two failures, then one success each: {done}");
     cron_repeatedly(&app).await;
-    let accepted: Vec<Value> =
-        api.accepted.lock().unwrap().iter().filter(|m| m["to"][0] == flaky.as_str()).cloned().collect();
+    let accepted = api.accepted_for(&flaky);
     assert_eq!(accepted.len(), 2, "the invitation and the reminder, once each: {accepted:?}");
     // A refused reminder is given up at once, and the timeline says so.
     let bounced = read(bounce_id).await;

@@ -22,6 +22,7 @@ enum Kind {
     Resume,
     Job,
     Invitation,
+    Webhook,
     /// `/api/v1/invite/{id}`: the id is an emailed link's token (the credential itself), not an
     /// organization's resource; tests/invitations.rs covers it.
     InviteToken,
@@ -47,6 +48,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::Job
     } else if path.starts_with("/api/v1/invitations/{id}") {
         Kind::Invitation
+    } else if path.starts_with("/api/v1/org/webhooks/{id}") {
+        Kind::Webhook
     } else if path.starts_with("/api/v1/invite/{id}") {
         Kind::InviteToken
     } else if path.starts_with("/api/v1/auth/sessions/{id}") {
@@ -67,6 +70,7 @@ fn valid_request(method: &str, path: &str) -> (String, Option<Value>) {
         ("PATCH", p) if p.starts_with("/api/v1/admin/users") || p.starts_with("/api/v1/org/members") => {
             Some(json!({"is_active": false}))
         }
+        ("PATCH", p) if p.starts_with("/api/v1/org/webhooks") => Some(json!({"active": false})),
         ("PATCH", p) if p.starts_with("/api/v1/jobs") => {
             Some(json!({"title": "Renamed by another organization"}))
         }
@@ -156,6 +160,15 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         .await;
     assert_eq!(status, 201, "invite: {invited}");
     let invitation = invited["invitations"][0]["id"].as_str().expect("invitation id").to_owned();
+    let (status, hook) = app
+        .post(
+            &admin_a,
+            "/api/v1/org/webhooks",
+            &json!({"url": "https://ats.example.com/hook", "events": ["decision.made"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "webhook: {hook}");
+    let webhook = hook["id"].as_str().expect("webhook id").to_owned();
 
     // Organization B: its first admin from the bootstrap command, and a recruiter it creates.
     let admin_b = app.admin_of_new_org("Beta Hiring Ltd").await;
@@ -191,6 +204,7 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         Kind::Resume => resume.clone(),
         Kind::Job => job.clone(),
         Kind::Invitation => invitation.clone(),
+        Kind::Webhook => webhook.clone(),
         Kind::InviteToken => String::new(),
         Kind::Session => session.clone(),
     };

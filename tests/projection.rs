@@ -105,6 +105,19 @@ fn replays_are_idempotent_and_older_snapshots_lose() {
 #[test]
 fn a_regenerated_assessment_updates_its_single_row() {
     let conn = db();
+    // ATS webhooks of the interview's organization: the completion and the assessment are
+    // queued once per subscribed active endpoint, however often the rows are replayed.
+    conn.execute_batch(&format!(
+        "INSERT INTO webhooks (id, org_id, url, events, active, secret, created_by, created_at, updated_at) VALUES
+         ('{a}', '{org}', 'https://a.example/h', '[\"interview.completed\",\"assessment.ready\"]', 1, 's', 'u1', 't', 't'),
+         ('{b}', '{org}', 'https://b.example/h', '[\"decision.made\"]', 1, 's', 'u1', 't', 't'),
+         ('{c}', '{org}', 'https://c.example/h', '[\"assessment.ready\"]', 0, 's', 'u1', 't', 't');",
+        a = "a".repeat(36),
+        b = "b".repeat(36),
+        c = "c".repeat(36),
+        org = interview_edge::config::DEFAULT_ORG_ID,
+    ))
+    .unwrap();
     let mut session = Session::start("i1", RoleType::React, None);
     let limits = EngineLimits::default();
     let mut messages = vec![StoredMessage {
@@ -154,6 +167,23 @@ fn a_regenerated_assessment_updates_its_single_row() {
     assert_eq!(count(&conn, "SELECT partial FROM assessment_results"), 1, "the latest generation wins");
     let score: f64 = conn.query_row("SELECT overall_score FROM interviews", [], |r| r.get(0)).unwrap();
     assert!((score - second.overall_score).abs() < 1e-9, "the interview carries the score");
+    apply(&conn, "interview", &record(2, InterviewStatus::Completed).projection(&session, &limits, 50_000));
+    let events: Vec<(String, String, String)> = conn
+        .prepare("SELECT webhook_id, event_id, data FROM webhook_deliveries ORDER BY event_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|(w, _, _)| w == &"a".repeat(36)), "only the subscribed active endpoint");
+    assert_eq!(events[0].1, "assessment.ready:i1");
+    assert_eq!(events[1].1, "interview.completed:i1");
+    let ready: Value = serde_json::from_str(&events[0].2).unwrap();
+    assert_eq!(ready["interview_id"], "i1");
+    assert!(ready["overall_score"].is_number() && ready["partial"].is_boolean(), "{ready}");
+    let completed: Value = serde_json::from_str(&events[1].2).unwrap();
+    assert_eq!(completed["candidate_id"], "u1");
 }
 
 #[test]

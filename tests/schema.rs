@@ -56,6 +56,8 @@ INSERT INTO jobs (id, org_id, title, role_family, created_by, created_at, update
   VALUES ('j0000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 'Job', 'custom', 'u1', 't', 't');
 INSERT INTO hiring_decisions (id, org_id, interview_id, decision, reason, decided_by, created_at)
   VALUES ('d0000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 'i1', 'hold', 'r', 'u1', 't');
+INSERT INTO decision_templates (org_id, decision, subject, body, updated_by, updated_at)
+  VALUES ('00000000-0000-4000-8000-000000000001', 'hold', 's', 'b', 'u1', 't');
 ";
 
 const JOB: &str = "j0000000-0000-4000-8000-000000000001";
@@ -106,6 +108,13 @@ fn enum_columns() -> Vec<(&'static str, &'static str, &'static str, &'static str
         ("jobs", "id", JOB, "status", all(JobStatus::ALL, JobStatus::as_str)),
         ("jobs", "id", JOB, "role_family", all(RoleFamily::ALL, RoleFamily::as_str)),
         ("hiring_decisions", "id", DECISION, "decision", all(HiringDecision::ALL, HiringDecision::as_str)),
+        (
+            "decision_templates",
+            "org_id",
+            "00000000-0000-4000-8000-000000000001",
+            "decision",
+            all(HiringDecision::ALL, HiringDecision::as_str),
+        ),
     ]
 }
 

@@ -100,7 +100,44 @@ async fn write(
         ),
     };
     let insert = insert.map_err(internal("hiring insert"))?;
-    db.batch(vec![insert, statement(ctx, &req, &me, &event)?]).await.map_err(internal("hiring write"))?;
+    let mut batch = vec![insert, statement(ctx, &req, &me, &event)?];
+    let notify = matches!(&input, Write::Decision(d) if d.notify_candidate);
+    if let Write::Decision(d) = &input {
+        if d.notify_candidate {
+            // The candidate's message (the org's template, never the reason), in the same batch.
+            let queued =
+                super::decision_mail::queue(&req, ctx, &org, &interview.id, d.decision, &record_id, &now)
+                    .await?;
+            batch.extend(queued);
+        }
+        // `decision.made` for the org's ATS webhooks, in the decision's batch (no reason text).
+        let data = serde_json::json!({
+            "interview_id": interview.id,
+            "decision_id": record_id,
+            "decision": d.decision.as_str(),
+            "decided_by": me.user_id,
+        });
+        let event_id = format!("decision.made:{record_id}");
+        batch.push(
+            crate::store::webhooks::enqueue(
+                &db,
+                &event_id,
+                "decision.made",
+                &now,
+                &data.to_string(),
+                &org,
+                None,
+            )
+            .map_err(internal("webhook enqueue"))?,
+        );
+    }
+    db.batch(batch).await.map_err(internal("hiring write"))?;
+    if matches!(input, Write::Decision(_)) {
+        super::webhooks::send_soon(ctx);
+    }
+    if notify {
+        super::invitations::send_soon(ctx);
+    }
     log_event(
         "hiring_record",
         serde_json::json!({ "action": event.action, "interview_id": interview.id, "by": me.user_id }),
@@ -108,7 +145,8 @@ async fn write(
     json(201, &value(&view(ctx, &org, interview).await?)?)
 }
 
-/// `POST …/decisions` `{decision, reason}` (recruiter, admin) → 201 with the records.
+/// `POST …/decisions` `{decision, reason, notify_candidate?}` (recruiter, admin) → 201 with the
+/// records; with `notify_candidate`, the candidate's decision message is queued in the batch.
 pub async fn decide(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     write(req, ctx, id, |m| parse_decision(m).map(Write::Decision)).await
 }

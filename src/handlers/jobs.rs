@@ -41,6 +41,30 @@ fn spec_json(spec: &JobSpec) -> Result<String, ApiError> {
     serde_json::to_string(spec).map_err(|_| ApiError::internal())
 }
 
+/// What a create or an update stores: the row's fields, the title, family and deadline taken from
+/// the spec, and the spec's JSON.
+fn job_write<'a>(
+    id: &'a str,
+    org_id: &'a str,
+    status: &'a str,
+    spec: &'a JobSpec,
+    spec_json: &'a str,
+    by: &'a str,
+    now: &'a str,
+) -> JobWrite<'a> {
+    JobWrite {
+        id,
+        org_id,
+        title: &spec.title,
+        role_family: spec.role_family.as_str(),
+        status,
+        deadline: spec.deadline.as_deref(),
+        spec_json,
+        by,
+        now,
+    }
+}
+
 /// `POST /api/v1/jobs` → 201 with the job (version 1, status `draft` unless given).
 pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
@@ -50,17 +74,8 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let id = uuid::Uuid::new_v4().to_string();
     let now = rfc3339_ms(now_ms());
     let spec = spec_json(&input.spec)?;
-    let write = JobWrite {
-        id: &id,
-        org_id: &org,
-        title: &input.spec.title,
-        role_family: input.spec.role_family.as_str(),
-        status: input.status.unwrap_or(JobStatus::Draft).as_str(),
-        deadline: input.spec.deadline.as_deref(),
-        spec_json: &spec,
-        by: &me.user_id,
-        now: &now,
-    };
+    let status = input.status.unwrap_or(JobStatus::Draft);
+    let write = job_write(&id, &org, status.as_str(), &input.spec, &spec, &me.user_id, &now);
     let db = ctx.db()?;
     let audit =
         audit::statement(ctx, &req, &me, &AuditEvent::new(AuditAction::JobCreated, "job", id.clone()))?;
@@ -113,17 +128,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     let status = input.status.map_or(row.status.clone(), |s| s.as_str().to_owned());
     let now = rfc3339_ms(now_ms());
     let spec = spec_json(&input.spec)?;
-    let write = JobWrite {
-        id: &id,
-        org_id: &org,
-        title: &input.spec.title,
-        role_family: input.spec.role_family.as_str(),
-        status: &status,
-        deadline: input.spec.deadline.as_deref(),
-        spec_json: &spec,
-        by: &me.user_id,
-        now: &now,
-    };
+    let write = job_write(&id, &org, &status, &input.spec, &spec, &me.user_id, &now);
     let event = AuditEvent::new(AuditAction::JobUpdated, "job", id.clone())
         .with_detail(format!("status {status}{}", if new_spec { ", new version" } else { "" }));
     let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;

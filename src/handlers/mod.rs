@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod decision_mail;
 pub mod hiring;
 pub mod interviews;
 pub mod invitations;
@@ -17,6 +18,7 @@ pub mod resumes;
 pub mod seam;
 pub mod videos;
 pub mod voice;
+pub mod webhooks;
 
 use std::cell::RefCell;
 

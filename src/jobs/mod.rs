@@ -3,7 +3,8 @@
 //!
 //! - `*/5 * * * *` — frequent jobs: crashed parses ended, due feedback delivery, résumés to
 //!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation),
-//!   reminders and completion notices queued (`notify`), then due mail sent;
+//!   reminders and completion notices queued (`notify`), invitations past expiry announced,
+//!   then due mail and due ATS webhook deliveries sent;
 //! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
 //!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
@@ -12,6 +13,7 @@ mod notify;
 pub(crate) mod parsing;
 pub(crate) mod resumes;
 mod video_retention;
+pub(crate) mod webhooks;
 
 use serde_json::{json, Value};
 use worker::{event, Env, ScheduleContext, ScheduledEvent};
@@ -30,6 +32,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
         run(&env, "notifications", notify::run(&env).await).await;
         run(&env, "mail", mail::run(&env).await).await;
+        run(&env, "webhooks", webhooks::run(&env).await).await;
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;
         run(&env, "login_failures_prune", prune_login_failures(&env).await).await;

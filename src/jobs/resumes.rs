@@ -239,7 +239,7 @@ fn webhook_payload(feedback: &Value, contact: &Value, delivery_id: &str, attempt
 }
 
 /// Polls `future` until it finishes or `ms` pass (`None`).
-async fn with_timeout<T>(future: impl Future<Output = T>, ms: u64) -> Option<T> {
+pub(crate) async fn with_timeout<T>(future: impl Future<Output = T>, ms: u64) -> Option<T> {
     let mut future = pin!(future);
     let mut timer = pin!(Delay::from(Duration::from_millis(ms)));
     poll_fn(|cx| match future.as_mut().poll(cx) {

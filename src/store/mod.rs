@@ -17,6 +17,8 @@ pub(crate) mod audit;
 #[cfg(target_arch = "wasm32")]
 mod d1;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod decision_mail;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod hiring;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod interviews;
@@ -36,6 +38,8 @@ pub(crate) mod resumes;
 pub(crate) mod users;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod videos;
+#[cfg(target_arch = "wasm32")]
+pub(crate) mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 pub use d1::{exec, first_row, int, is_unique_violation, opt_text, ping, text};

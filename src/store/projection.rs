@@ -148,6 +148,7 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
                     p,
                 ),
             ),
+            interview_completed(p),
         ],
         "message" => vec![(
             "INSERT INTO interview_messages (id, interview_id, sequence_number, message_type, content_text, \
@@ -180,6 +181,7 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
                 "UPDATE interviews SET overall_score = ?2 WHERE id = ?1".to_owned(),
                 values(&["interview_id", "overall_score"], p),
             ),
+            assessment_ready(p),
         ],
         "video" => vec![
             (
@@ -205,4 +207,69 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
         ],
         _ => Vec::new(),
     }
+}
+
+/// The statement queueing one webhook event for every active endpoint of an organization
+/// subscribed to its type (docs/hiring.md#webhooks), in the batch of the change that caused it.
+/// `event_id` is the event id's SQL (`<type>:<subject id>`; `?1` when bound), `?2` the type,
+/// `?3` its time; `data` and `org` are SQL expressions over the other parameters (`from` may join more tables, as `w`
+/// is the endpoint); `guard` a condition. The unique (endpoint, event id) makes a replay a
+/// no-op.
+#[must_use]
+pub fn webhook_enqueue_sql(event_id: &str, data: &str, org: &str, from: &str, guard: &str) -> String {
+    format!(
+        "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_id, event_type, data, status, attempts, \
+         next_attempt_at, created_at, updated_at) SELECT lower(hex(randomblob(16))), w.id, w.org_id, {event_id}, ?2, \
+         {data}, 'pending', 0, ?3, ?3, ?3 FROM webhooks w{from} WHERE w.org_id = {org} AND w.active = 1 AND {guard} \
+         AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2) ON CONFLICT (webhook_id, event_id) DO NOTHING"
+    )
+}
+
+/// `interview.completed` for an org interview's row once its status is `completed`.
+fn interview_completed(p: &Value) -> Statement {
+    let id = p["id"].as_str().unwrap_or_default();
+    (
+        webhook_enqueue_sql(
+            "?1",
+            "json_object('interview_id', ?4, 'job_id', ?5, 'candidate_id', ?6, 'invitation_id', \
+             (SELECT id FROM invitations WHERE interview_id = ?4), 'completion_reason', ?7, 'completed_at', ?3)",
+            "?8",
+            "",
+            "?9 = 'completed'",
+        ),
+        vec![
+            Value::from(format!("interview.completed:{id}")),
+            Value::from("interview.completed"),
+            p["completed_at"].clone(),
+            p["id"].clone(),
+            p["job_id"].clone(),
+            p["candidate_id"].clone(),
+            p["completion_reason"].clone(),
+            p["org_id"].clone(),
+            p["status"].clone(),
+        ],
+    )
+}
+
+/// `assessment.ready` for an org interview's (first) assessment.
+fn assessment_ready(p: &Value) -> Statement {
+    let id = p["interview_id"].as_str().unwrap_or_default();
+    (
+        webhook_enqueue_sql(
+            "?1",
+            "json_object('interview_id', ?4, 'job_id', i.job_id, 'candidate_id', i.candidate_id, \
+             'overall_score', ?5, 'partial', json(CASE WHEN ?6 = 1 THEN 'true' ELSE 'false' END))",
+            "i.org_id",
+            " JOIN interviews i ON i.id = ?4",
+            "1",
+        ),
+        vec![
+            Value::from(format!("assessment.ready:{id}")),
+            Value::from("assessment.ready"),
+            p["generated_at"].clone(),
+            p["interview_id"].clone(),
+            p["overall_score"].clone(),
+            Value::from(u8::from(p["partial"].as_bool().unwrap_or(false))),
+        ],
+    )
 }

@@ -1,5 +1,6 @@
 // Browser scenario: the hiring workflow's pages. On a completed, assessed interview a recruiter
-// (admin) records decisions (a field-named validation error first), reviews with 1–5 ratings per
+// (admin) records decisions (a field-named validation error first; the second one emails the
+// candidate, shown on the interview's emails), reviews with 1–5 ratings per
 // area (the average shown), and a score override shown beside the original; a viewer sees the
 // same records read-only. The job's results export downloads a CSV with its header. The
 // printable report renders (chart, cited answers, decision, notes) and prints to a non-empty PDF
@@ -45,8 +46,12 @@ await run(async (browser, errors) => {
   check(await page.locator("#decision-reason").getAttribute("aria-invalid") === null, "the error is cleared");
   await decision.getByLabel("Advance").check();
   await decision.getByLabel("Reason").fill("Strong on data modelling.");
+  // "Email the candidate": the decision message is queued and shows on the interview's emails.
+  await decision.getByLabel("Email the candidate").check();
   await decision.getByRole("button", { name: "Record decision" }).click();
   await page.locator("#hiring[data-decisions='2']").waitFor();
+  await page.locator("#hiring-emails li[data-kind='decision']").waitFor();
+  check(!(await decision.getByLabel("Email the candidate").isChecked()), "the checkbox resets after a decision");
   const history = await page.locator("#decision-history li").evaluateAll((lis) => lis.map((li) => li.dataset.decision));
   check(JSON.stringify(history) === JSON.stringify(["advance", "hold"]), `history newest first (${history})`);
   check(await page.locator("#current-decision [data-decision='advance']").count() === 1, "the newest decision is in force");

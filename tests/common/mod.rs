@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod fake_mail;
 pub mod fake_openai;
 pub mod ws;
 

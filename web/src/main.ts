@@ -11,7 +11,7 @@ import { jobEditorPage, jobsPage } from "./pages/jobs";
 import { jobResultsPage } from "./pages/jobresults";
 import { inviteLandingPage, unsubscribePage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
-import { auditPage, reportPage, webhooksPage } from "./pages/hiring";
+import { auditPage, decisionTemplatesPage, reportPage, webhooksPage } from "./pages/hiring";
 import { accountPage, resetConfirmPage, resetRequestPage, verifyPage } from "./pages/account";
 
 import { Cleanup, homeFor, navigate } from "./nav";
@@ -50,6 +50,7 @@ const ROUTES: RouteDef[] = [
   { pattern: /^\/org\/members$/, page: membersPage, auth: "staff", title: "Members" },
   { pattern: /^\/org\/audit$/, page: auditPage, auth: "staff", title: "Audit trail" },
   { pattern: /^\/org\/webhooks$/, page: webhooksPage, auth: "staff", title: "Webhooks" },
+  { pattern: /^\/org\/messages$/, page: decisionTemplatesPage, auth: "staff", title: "Messages to candidates" },
   { pattern: new RegExp(`^/report/${ID}$`), page: reportPage, auth: "staff", title: "Interview report" },
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
@@ -75,7 +76,7 @@ function renderNav(): void {
   if (isStaff(s.role)) {
     nav.append(h("a", { href: "#/recruiter" }, "Interviews"), h("a", { href: "#/jobs" }, "Jobs"), h("a", { href: "#/recruiter/feedback" }, "Resume feedback"));
     if (s.role === "admin") {
-      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"));
+      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"), h("a", { href: "#/org/messages" }, "Messages"));
     }
   } else {
     nav.append(h("a", { href: "#/dashboard" }, "My interviews"));

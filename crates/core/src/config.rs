@@ -91,6 +91,13 @@ pub struct Config {
     /// Hours before an unused invitation link expires (or its job's deadline) that the invited
     /// candidate is reminded (`INVITE_REMINDER_HOURS`, default 48; docs/email.md#notifications).
     pub invite_reminder_hours: f64,
+    /// Whether ATS webhook URLs may be plain `http://` (`WEBHOOK_ALLOW_HTTP = "true"`: tests and
+    /// local development only, never production).
+    pub webhook_allow_http: bool,
+    /// First retry delay of a failed webhook delivery in seconds; later ones grow 4× (default 30).
+    pub webhook_retry_base_secs: f64,
+    /// How long a rotated-out webhook secret keeps signing, in hours (default 24).
+    pub webhook_secret_overlap_hours: f64,
     /// Where links in emails point (`PUBLIC_BASE_URL`); absent: the request's own origin.
     pub public_base_url: Option<String>,
     /// `EMAIL_VERIFICATION = "required"`: candidates verify their address before starting an
@@ -242,6 +249,9 @@ impl Config {
             mail_api_key: get("MAIL_API_KEY"),
             mail_retry_base_secs: float("MAIL_RETRY_BASE_SECS", 60.0)?,
             invite_reminder_hours: float("INVITE_REMINDER_HOURS", 48.0)?,
+            webhook_allow_http: get("WEBHOOK_ALLOW_HTTP").is_some_and(|v| v == "true"),
+            webhook_retry_base_secs: float("WEBHOOK_RETRY_BASE_SECS", 30.0)?,
+            webhook_secret_overlap_hours: float("WEBHOOK_SECRET_OVERLAP_HOURS", 24.0)?,
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             email_verification_required: match get("EMAIL_VERIFICATION").as_deref() {
                 None | Some("off") => false,

@@ -17,7 +17,8 @@
 //! - [`error`]: the API error envelope (codes, statuses, field errors), shared by [`auth`] and
 //!   [`http`];
 //! - [`http`]: the route table, JSON validation and CORS decisions;
-//! - [`config`]: the typed configuration.
+//! - [`config`]: the typed configuration;
+//! - [`sql`]: the SQLite → Postgres dialect translation of the store's statements.
 
 pub mod ai;
 pub mod auth;
@@ -28,3 +29,4 @@ pub mod http;
 pub mod ids;
 pub mod interview;
 pub mod protocol;
+pub mod sql;

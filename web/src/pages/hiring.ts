@@ -75,6 +75,7 @@ export async function hiringPanel(box: HTMLElement, id: string, areas: string[])
   const decisionBox = h("div", { id: "hiring-decision" });
   const reviewBox = h("div", { id: "hiring-reviews" });
 
+  let lastMails: any[] = [];
   const render = (r: any) => {
     box.dataset.decisions = String(r.decisions?.length ?? 0);
     scoreBox.replaceChildren(
@@ -94,6 +95,14 @@ export async function hiringPanel(box: HTMLElement, id: string, areas: string[])
             r.decisions.map((d: any) => h("li", { "data-decision": d.decision }, decisionBadge(d), ` by ${who(d.decided_by)}, ${fmtDate(d.created_at)}: `, h("span", { class: "reason" }, d.reason))))
         : "",
     );
+    // The interview's emails (docs/email.md#notifications): kind and status, never the content.
+    const mails = r.notifications ?? lastMails;
+    lastMails = mails;
+    if (mails.length) {
+      decisionBox.append(h("ul", { id: "hiring-emails", class: "plain muted", "aria-label": "Emails about this interview" },
+        mails.map((n: any) => h("li", { "data-kind": n.kind, "data-status": n.status },
+          `Email: ${label(n.kind)} — ${label(n.status)}${n.sent_at ? `, ${fmtDate(n.sent_at)}` : ""}`))));
+    }
     const avg = Object.entries(r.average_ratings ?? {}) as [string, number][];
     reviewBox.replaceChildren(
       avg.length
@@ -154,14 +163,27 @@ export async function hiringPanel(box: HTMLElement, id: string, areas: string[])
     const choice = h("fieldset", { class: "field choices", "data-field": "decision" }, h("legend", {}, "Decision"),
       DECISIONS.map(([v, t]) => h("label", { class: "inline" }, h("input", { type: "radio", name: `decision-${id}`, value: v, class: "decision-choice" }), ` ${t}`)));
     const dReason = h("textarea", { id: "decision-reason", rows: 2, maxlength: 2000 });
+    const notify = h("input", { type: "checkbox", id: "decision-notify" });
     const df = h("form", { id: "decision-form", novalidate: true, "aria-label": "Record a decision" }, dSummary, choice,
-      field("reason", "Reason", dReason), h("button", { type: "submit" }, "Record decision"));
+      field("reason", "Reason (staff only, never emailed)", dReason),
+      h("div", { class: "field", "data-field": "notify_candidate" }, h("label", { class: "inline", for: "decision-notify" }, notify,
+        " Email the candidate"), h("span", { class: "muted hint" }, "Sends the organization's message for this decision, not the reason.")),
+      h("button", { type: "submit" }, "Record decision"));
     df.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const picked = df.querySelector<HTMLInputElement>("input.decision-choice:checked")?.value;
       const body: Record<string, unknown> = { reason: dReason.value.trim() };
       if (picked) body.decision = picked;
-      if (await post(df, dSummary, "decisions", body, "Decision recorded.")) {
+      if (notify.checked) body.notify_candidate = true;
+      if (await post(df, dSummary, "decisions", body, notify.checked ? "Decision recorded; the candidate's email is queued." : "Decision recorded.")) {
+        if (notify.checked) {
+          try {
+            render((await api<any>("GET", `${base}/hiring`)).data);
+          } catch {
+            /* the timeline refreshes on the next visit */
+          }
+        }
+        notify.checked = false;
         dReason.value = "";
         df.querySelectorAll<HTMLInputElement>("input.decision-choice").forEach((x) => (x.checked = false));
       }
@@ -293,6 +315,7 @@ export async function reportPage(main: HTMLElement, [id]: string[]): Promise<voi
 const AUDIT_ACTIONS = [
   "assessment.viewed", "video.viewed", "decision.made", "review.added", "score.overridden", "results.exported", "audit.exported",
   "job.created", "job.updated", "invitations.created", "invitation.resent", "invitation.revoked", "member.created", "member.invited", "member.updated",
+  "webhook.created", "webhook.updated", "webhook.deleted", "webhook.secret_rotated", "webhook.tested", "settings.updated",
 ];
 
 /** `#/org/audit` (admins): the trail newest first, filtered by action, actor and dates, paged by
@@ -390,14 +413,28 @@ export async function webhooksPage(main: HTMLElement): Promise<void> {
   }
   const listBox = h("div", { id: "webhooks", "aria-live": "polite" });
   const secretBox = h("div", { id: "webhook-secret", "aria-live": "polite" });
-  const showSecret = (secret: string) => secretBox.replaceChildren(
+  const showSecret = (secret: string, previousUntil?: string) => secretBox.replaceChildren(
     alertBox("ok", "The signing secret is shown only now. Store it where your receiver verifies signatures:"),
-    h("input", { type: "text", readonly: true, value: secret, class: "invite-link", "aria-label": "Webhook signing secret" }));
+    h("input", { type: "text", readonly: true, value: secret, class: "invite-link", id: "webhook-secret-value", "aria-label": "Webhook signing secret" }),
+    previousUntil ? h("p", { class: "muted" }, `The previous secret keeps signing until ${fmtDate(previousUntil)}.`) : "");
   const base = "/api/v1/org/webhooks";
 
   const row = (w: any): HTMLElement => {
     const note = h("div", { "aria-live": "polite" });
-    const deliveries = h("div");
+    const deliveries = h("div", { class: "webhook-deliveries" });
+    // The delivery log (docs/hiring.md#webhooks), newest first.
+    const showDeliveries = async () => {
+      const items: any[] = (await api<any>("GET", `${base}/${w.id}/deliveries`)).data.items ?? [];
+      deliveries.replaceChildren(items.length === 0 ? h("p", { class: "muted" }, "No deliveries yet.") : h("div", { class: "table-wrap" }, h("table", {},
+        h("caption", { class: "visually-hidden" }, "Deliveries, newest first"),
+        h("thead", {}, h("tr", {}, ["When", "Event", "Status", "Attempts", "Last answer", "Next attempt"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, items.map((x) => h("tr", { class: "delivery", "data-event-type": x.event_type, "data-status": x.status },
+          h("td", {}, fmtDate(x.created_at)), h("td", { class: "wrap", title: x.event_id ?? "" }, x.event_type ?? ""),
+          h("td", {}, h("span", { class: `badge delivery-${x.status}` }, label(x.status ?? ""))),
+          h("td", {}, String(x.attempts ?? 0)),
+          h("td", { class: "wrap" }, [x.last_status, x.last_error].filter((v) => v !== null && v !== undefined && v !== "").join(" · ") || "—"),
+          h("td", {}, x.status === "pending" ? fmtDate(x.next_attempt_at) : "—")))))));
+    };
     const act = async (fn: () => Promise<void>, button: HTMLButtonElement) => {
       button.disabled = true;
       note.replaceChildren();
@@ -417,25 +454,24 @@ export async function webhooksPage(main: HTMLElement): Promise<void> {
     return h("article", { class: "card webhook", "data-id": w.id },
       h("h2", { class: "wrap" }, w.url),
       h("p", {}, h("span", { class: `badge ${w.active ? "active" : "inactive"}` }, w.active ? "active" : "inactive"), " ",
-        h("span", { class: "muted" }, `${(w.events ?? []).join(", ")} · created ${fmtDate(w.created_at)}`)),
+        h("span", { class: "muted" }, `${(w.events ?? []).join(", ")} · created ${fmtDate(w.created_at)}`),
+        w.previous_secret_expires_at ? h("span", { class: "muted" }, ` · previous secret signs until ${fmtDate(w.previous_secret_expires_at)}`) : ""),
       w.description ? h("p", {}, w.description) : "",
       h("div", { class: "row" },
         btn(w.active ? "Deactivate" : "Activate", async () => {
           await api("PATCH", `${base}/${w.id}`, { body: { active: !w.active } });
           await load();
         }),
-        btn("Rotate secret", async () => showSecret((await api<any>("POST", `${base}/${w.id}/rotate-secret`)).data.secret)),
+        btn("Rotate secret", async () => {
+          const r = (await api<any>("POST", `${base}/${w.id}/rotate-secret`)).data;
+          showSecret(r.secret, r.previous_secret_expires_at);
+        }),
         btn("Send test", async () => {
           await api("POST", `${base}/${w.id}/test`);
           note.append(alertBox("ok", "Test event queued."));
+          await showDeliveries();
         }),
-        btn("Deliveries", async () => {
-          const items: any[] = (await api<any>("GET", `${base}/${w.id}/deliveries`)).data.items ?? [];
-          deliveries.replaceChildren(items.length === 0 ? h("p", { class: "muted" }, "No deliveries yet.") : h("div", { class: "table-wrap" }, h("table", {},
-            h("thead", {}, h("tr", {}, ["When", "Event", "Status", "Attempts", "Last answer"].map((t) => h("th", { scope: "col" }, t)))),
-            h("tbody", {}, items.map((x) => h("tr", {}, h("td", {}, fmtDate(x.created_at)), h("td", {}, x.type), h("td", {}, label(x.status ?? "")),
-              h("td", {}, String(x.attempts ?? 0)), h("td", { class: "wrap" }, [x.last_status, x.last_error].filter((v) => v !== null && v !== undefined && v !== "").join(" · ") || "—")))))));
-        }),
+        btn("Deliveries", showDeliveries),
         btn("Delete", async () => {
           if (!window.confirm(`Delete the webhook to ${w.url}?`)) return;
           await api("DELETE", `${base}/${w.id}`);
@@ -459,7 +495,7 @@ export async function webhooksPage(main: HTMLElement): Promise<void> {
 
   const summary = h("div");
   const url = h("input", { type: "url", id: "webhook-url", placeholder: "https://example.com/hooks" });
-  const description = h("input", { type: "text", id: "webhook-description", maxlength: 200 });
+  const description = h("input", { type: "text", id: "webhook-description", maxlength: 500 });
   const events = h("fieldset", { class: "field choices", "data-field": "events" }, h("legend", {}, "Events"),
     WEBHOOK_EVENTS.map((e) => h("label", { class: "inline" }, h("input", { type: "checkbox", value: e, class: "webhook-event", checked: true }), ` ${e}`)));
   const form = h("form", { class: "card", novalidate: true, "aria-labelledby": "webhook-new" }, h("h2", { id: "webhook-new" }, "Add a webhook"), summary,
@@ -485,4 +521,73 @@ export async function webhooksPage(main: HTMLElement): Promise<void> {
   });
   main.append(form, secretBox, listBox);
   await load();
+}
+
+/** `#/org/messages`: the organization's decision messages to candidates, one per decision, with
+ * their placeholders (docs/hiring.md#decision-messages). Staff read them; admins edit them
+ * (only the decisions changed are sent) or restore the built-in message. */
+export async function decisionTemplatesPage(main: HTMLElement): Promise<void> {
+  main.append(h("h1", {}, "Messages to candidates"),
+    h("p", { class: "muted" }, "Sent when a recruiter records a decision with \u201cEmail the candidate\u201d. The decision's reason is never included."));
+  const path = "/api/v1/org/settings/decision-templates";
+  const admin = getSession()?.role === "admin";
+  const summary = h("div");
+  const box = h("div", { id: "decision-templates" });
+  const form = h("form", { class: "card", novalidate: true, "aria-label": "Decision messages" }, summary, box);
+  main.append(form);
+  let loaded: any = null;
+  const inputs = new Map<string, [HTMLInputElement, HTMLTextAreaElement]>();
+  const render = (data: any) => {
+    loaded = data;
+    inputs.clear();
+    const names = (data.placeholders ?? []).map((p: string) => `{{${p}}}`).join(", ");
+    box.replaceChildren(
+      h("p", { id: "template-placeholders" }, "Placeholders: ", h("code", {}, names)),
+      ...DECISIONS.map(([d, title]) => {
+        const t = data.templates?.[d] ?? {};
+        const subject = h("input", { type: "text", id: `tpl-${d}-subject`, maxlength: 200, value: t.subject ?? "", readonly: !admin });
+        const body = h("textarea", { id: `tpl-${d}-body`, rows: 7, maxlength: 5000, readonly: !admin });
+        body.value = t.body ?? "";
+        inputs.set(d, [subject, body]);
+        const restore = admin && !t.is_default
+          ? h("button", { type: "button", class: "secondary", id: `tpl-${d}-restore` }, "Restore the default")
+          : "";
+        if (restore) restore.addEventListener("click", () => void save({ [d]: null }, `The default ${title.toLowerCase()} message is restored.`));
+        return h("fieldset", { class: "template", "data-decision": d, "data-default": String(!!t.is_default) },
+          h("legend", {}, `${title} `, h("span", { class: "badge" }, t.is_default ? "default" : "custom")),
+          field(`${d}.subject`, "Subject", subject), field(`${d}.body`, "Message", body), restore);
+      }),
+      admin ? h("button", { type: "submit", id: "templates-save" }, "Save messages") : alertBox("info", "Only the organization's admins edit these messages."),
+    );
+  };
+  const save = async (body: Record<string, unknown>, done: string) => {
+    try {
+      const r = await api<any>("PUT", path, { body });
+      render(r.data);
+      clearErrors(form, summary);
+      summary.append(alertBox("ok", done));
+    } catch (e) {
+      showErrors(form, summary, e);
+    }
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const body: Record<string, unknown> = {};
+    for (const [d, [subject, text]] of inputs) {
+      const t = loaded?.templates?.[d] ?? {};
+      if (subject.value !== t.subject || text.value !== t.body) body[d] = { subject: subject.value, body: text.value };
+    }
+    if (Object.keys(body).length === 0) {
+      clearErrors(form, summary);
+      summary.append(alertBox("info", "Nothing changed."));
+      return;
+    }
+    void save(body, "Messages saved.");
+  });
+  try {
+    render((await api<any>("GET", path)).data);
+    box.dataset.ready = "true";
+  } catch (e) {
+    box.replaceChildren(alertBox("error", errorText(e)));
+  }
 }

@@ -133,6 +133,7 @@ string_enum! {
         EmailVerification => "email_verification",
         RegistrationAttempt => "registration_attempt",
         PasswordReset => "password_reset",
+        Decision => "decision",
     }
 }
 
@@ -241,7 +242,13 @@ string_enum! {
         InvitationRevoked => "invitation.revoked",
         MemberCreated => "member.created",
         MemberInvited => "member.invited",
-        MemberUpdated => "member.updated"
+        MemberUpdated => "member.updated",
+        WebhookCreated => "webhook.created",
+        WebhookUpdated => "webhook.updated",
+        WebhookDeleted => "webhook.deleted",
+        WebhookSecretRotated => "webhook.secret_rotated",
+        WebhookTested => "webhook.tested",
+        SettingsUpdated => "settings.updated"
     }
 }
 

@@ -23,11 +23,13 @@ pub const MAX_AREA_CHARS: usize = 60;
 
 const DECISIONS: &[&str] = &["advance", "hold", "reject"];
 
-/// `POST …/decisions` `{decision, reason}`.
+/// `POST …/decisions` `{decision, reason, notify_candidate?}`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecisionInput {
     pub decision: HiringDecision,
     pub reason: String,
+    /// Email the candidate the organization's message for the decision (never the reason).
+    pub notify_candidate: bool,
 }
 
 /// Validates a decision.
@@ -38,9 +40,10 @@ pub fn parse_decision(body: Map<String, Value>) -> Result<DecisionInput, ApiErro
     let mut f = Fields::new(body);
     let decision = f.required_enum("decision", HiringDecision::parse, DECISIONS);
     let reason = f.required_str("reason", 1..=MAX_REASON_CHARS, true);
+    let notify_candidate = f.optional_bool("notify_candidate").unwrap_or(false);
     f.finish()?;
     match (decision, reason) {
-        (Some(decision), Some(reason)) => Ok(DecisionInput { decision, reason }),
+        (Some(decision), Some(reason)) => Ok(DecisionInput { decision, reason, notify_candidate }),
         _ => Err(ApiError::internal()),
     }
 }
@@ -244,8 +247,17 @@ mod tests {
         let d = parse_decision(map(json!({"decision": "advance", "reason": "  Strong on async  "})));
         assert_eq!(
             d.ok(),
-            Some(DecisionInput { decision: HiringDecision::Advance, reason: "Strong on async".into() })
+            Some(DecisionInput {
+                decision: HiringDecision::Advance,
+                reason: "Strong on async".into(),
+                notify_candidate: false
+            })
         );
+        let d = parse_decision(map(json!({"decision": "reject", "reason": "r", "notify_candidate": true})));
+        assert!(d.is_ok_and(|d| d.notify_candidate));
+        let e = parse_decision(map(json!({"decision": "hold", "reason": "r", "notify_candidate": "yes"})))
+            .expect_err("not a boolean");
+        assert_eq!(fields(&e), ["notify_candidate"]);
         let e = parse_decision(map(json!({"decision": "hire", "reason": " ", "x": 1}))).expect_err("bad");
         assert_eq!(fields(&e), ["decision", "reason", "x"]);
         let e = parse_decision(map(json!({}))).expect_err("empty");

@@ -27,7 +27,7 @@ pub struct OutgoingMail {
 }
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
-fn clip(s: &str, max: usize) -> String {
+pub(crate) fn clip(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
     }
@@ -40,7 +40,7 @@ fn clip(s: &str, max: usize) -> String {
 
 /// One line of recruiter-written text: no line breaks (a subject or a quoted title stays one
 /// line), clipped.
-fn one_line(s: &str, max: usize) -> String {
+pub(crate) fn one_line(s: &str, max: usize) -> String {
     clip(&s.split_whitespace().collect::<Vec<_>>().join(" "), max)
 }
 
@@ -86,11 +86,11 @@ pub fn staff_invite(to: &str, org_name: &str, role: &str, link: &str, expires_at
 
 /// Whether a kind of message is essential (always sent) or may be opted out of with its
 /// unsubscribe link: invitations, staff invitations and résumé feedback are what the recipient
-/// asked for; reminders are not (docs/email.md#notifications). Completion notices go to staff
-/// and are essential.
+/// asked for; reminders and decision messages are not (docs/email.md#notifications).
+/// Completion notices go to staff and are essential.
 #[must_use]
 pub const fn optional(kind: MailKind) -> bool {
-    matches!(kind, MailKind::InvitationReminder)
+    matches!(kind, MailKind::InvitationReminder | MailKind::Decision)
 }
 
 /// The link that opts an address out of optional mail: `{base}/#/unsubscribe/{token}`.

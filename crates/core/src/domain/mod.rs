@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bank;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod benchmark;
+pub mod decision_mail;
 pub mod engine;
 pub mod enums;
 pub mod evaluation;
@@ -22,3 +23,4 @@ pub mod projection;
 pub mod rate_limit;
 pub mod resume;
 pub mod time;
+pub mod webhook;

@@ -2,7 +2,7 @@
 //! A disallowed origin gets no grant at all (the browser then blocks the response).
 
 /// Methods the API answers to.
-pub const ALLOWED_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
+pub const ALLOWED_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 /// Request headers a browser may send.
 pub const ALLOWED_HEADERS: &str = "Authorization, Content-Type, Idempotency-Key, Range";
 /// Response headers a browser script may read.

@@ -86,6 +86,16 @@ pub enum Route {
     PasswordChange,
     EmailVerify,
     EmailVerifyResend,
+    WebhookCreate,
+    WebhookList,
+    WebhookGet,
+    WebhookUpdate,
+    WebhookDelete,
+    WebhookRotate,
+    WebhookTest,
+    WebhookDeliveries,
+    DecisionTemplatesGet,
+    DecisionTemplatesPut,
 }
 
 /// One entry of the table.
@@ -189,6 +199,16 @@ pub const ROUTES: &[RouteDef] = &[
     def("PATCH", "/api/v1/org/members/{id}", Route::OrgMemberUpdate, true),
     def("GET", "/api/v1/org/audit", Route::AuditList, true),
     def("GET", "/api/v1/org/audit/export", Route::AuditExport, true),
+    def("POST", "/api/v1/org/webhooks", Route::WebhookCreate, true),
+    def("GET", "/api/v1/org/webhooks", Route::WebhookList, true),
+    def("GET", "/api/v1/org/webhooks/{id}", Route::WebhookGet, true),
+    def("PATCH", "/api/v1/org/webhooks/{id}", Route::WebhookUpdate, true),
+    def("DELETE", "/api/v1/org/webhooks/{id}", Route::WebhookDelete, true),
+    def("POST", "/api/v1/org/webhooks/{id}/rotate-secret", Route::WebhookRotate, true),
+    def("POST", "/api/v1/org/webhooks/{id}/test", Route::WebhookTest, true),
+    def("GET", "/api/v1/org/webhooks/{id}/deliveries", Route::WebhookDeliveries, true),
+    def("GET", "/api/v1/org/settings/decision-templates", Route::DecisionTemplatesGet, true),
+    def("PUT", "/api/v1/org/settings/decision-templates", Route::DecisionTemplatesPut, true),
     // The emailed link's token is the credential.
     def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
 ];

@@ -174,9 +174,26 @@ pub fn pick_bank_question(
     let unused = |a: &str, l: Difficulty| -> Vec<&'static Question> {
         bank.questions_for(a, l).filter(|q| !used.iter().any(|u| u == q.id)).collect()
     };
-    let levels: Vec<Difficulty> = std::iter::once(level).chain(neighbours(level)).collect();
-    if let Some(q) = levels.iter().find_map(|l| choose(&unused(area, *l), seed)) {
-        return Some(q);
+    search(area, level, area_order, (true, true), |a, l| choose(&unused(a, l), seed))
+}
+
+/// The first `pick(area, level)` that answers: `area` at `level`, then (with `nearest`) at the
+/// nearest other levels (see [`neighbours`]), then (with `any_area`) the other areas of
+/// `area_order` (in order, starting after `area`) at `level`, then at the nearest levels.
+fn search<T>(
+    area: &str,
+    level: Difficulty,
+    area_order: &[String],
+    (nearest, any_area): (bool, bool),
+    pick: impl Fn(&str, Difficulty) -> Option<T>,
+) -> Option<T> {
+    let levels: Vec<Difficulty> =
+        if nearest { std::iter::once(level).chain(neighbours(level)).collect() } else { vec![level] };
+    if let Some(found) = levels.iter().find_map(|l| pick(area, *l)) {
+        return Some(found);
+    }
+    if !any_area {
+        return None;
     }
     let start = area_order.iter().position(|a| a == area).map_or(0, |i| i + 1);
     let n = area_order.len();
@@ -185,7 +202,7 @@ pub fn pick_bank_question(
         .map(String::as_str)
         .filter(|a| *a != area)
         .collect();
-    levels.iter().find_map(|l| others.iter().find_map(|a| choose(&unused(a, *l), seed)))
+    levels.iter().find_map(|l| others.iter().find_map(|a| pick(a, *l)))
 }
 
 /// Content words of a question, for similarity (short and very common words dropped).
@@ -221,11 +238,16 @@ pub fn closest_question(
     if pool.is_empty() {
         pool = bank.questions.iter().collect();
     }
+    most_overlap(pool, text, |q| q.text)
+}
+
+/// The item of `pool` whose text (`text_of`) shares the most content words with `text`, the
+/// first on a tie; `None` for an empty pool.
+fn most_overlap<'t, Q: Copy>(pool: Vec<Q>, text: &str, text_of: impl Fn(Q) -> &'t str) -> Option<Q> {
     let wanted = content_words(text);
-    let overlap = |q: &Question| content_words(q.text).iter().filter(|w| wanted.contains(w)).count();
-    let mut best: Option<(&'static Question, usize)> = None;
+    let mut best: Option<(Q, usize)> = None;
     for q in pool {
-        let score = overlap(q);
+        let score = content_words(text_of(q)).iter().filter(|w| wanted.contains(w)).count();
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((q, score));
         }
@@ -250,20 +272,11 @@ pub fn closest_job_question<'a>(
         &|q| q.level == level,
         &|_| true,
     ];
-    let wanted = content_words(text);
-    let overlap = |q: &CustomQuestion| content_words(&q.text).iter().filter(|w| wanted.contains(w)).count();
     let pool = tiers
         .iter()
         .map(|t| questions.iter().filter(|q| t(q)).collect::<Vec<_>>())
         .find(|p| !p.is_empty())?;
-    let mut best: Option<(&CustomQuestion, usize)> = None;
-    for q in pool {
-        let score = overlap(q);
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((q, score));
-        }
-    }
-    best.map(|(q, _)| q)
+    most_overlap(pool, text, |q| q.text.as_str())
 }
 
 /// The job's next question for `area` at `level`, never one whose reference (`job:` + id) is
@@ -285,22 +298,7 @@ pub fn pick_job_question<'a>(
             q.skill_area == a && q.level == l && !used.iter().any(|u| rubric_job_id(u) == Some(q.id.as_str()))
         })
     };
-    let levels: Vec<Difficulty> =
-        if nearest { std::iter::once(level).chain(neighbours(level)).collect() } else { vec![level] };
-    if let Some(q) = levels.iter().find_map(|l| unused(area, *l)) {
-        return Some(q);
-    }
-    if !any_area {
-        return None;
-    }
-    let start = area_order.iter().position(|a| a == area).map_or(0, |i| i + 1);
-    let n = area_order.len();
-    let others: Vec<&str> = (0..n)
-        .filter_map(|k| area_order.get((start + k) % n.max(1)))
-        .map(String::as_str)
-        .filter(|a| *a != area)
-        .collect();
-    levels.iter().find_map(|l| others.iter().find_map(|a| unused(a, *l)))
+    search(area, level, area_order, (nearest, any_area), unused)
 }
 
 fn rubric_job_id(reference: &str) -> Option<&str> {
