@@ -82,7 +82,8 @@ class Wrangler:
                 "--persist-to", self.state, "--show-interactive-dev-session=false",
                 "--var", "JWT_SECRET:bench-secret-0123456789abcdef0123456789abcdef",
                 "--var", "AUTH_IP_RATE_PER_MINUTE:1000000", "--var", "STARTS_PER_HOUR:1000000",
-                "--var", "ANSWER_RATE_BURST:1000000", "--var", "ANSWER_RATE_PER_MINUTE:1000000"]
+                "--var", "ANSWER_RATE_BURST:1000000", "--var", "ANSWER_RATE_PER_MINUTE:1000000",
+                "--var", "EMAIL_VERIFICATION:off"]
         for k, v in extra_vars:
             args += ["--var", f"{k}:{v}"]
         self.started = time.perf_counter()

@@ -125,7 +125,7 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
         }
     };
     log.route = matched.pattern;
-    if !matched.pattern.starts_with("/api/v1/resumes") {
+    if !matched.pattern.starts_with("/api/v1/resumes") && !matched.pattern.starts_with("/api/v1/auth") {
         log.interview_id = matched.param("id").map(str::to_owned);
     }
     dispatch(req, ctx, &matched).await
@@ -143,6 +143,18 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::Logout => handlers::auth::logout(req, ctx).await,
         Route::Refresh => handlers::auth::refresh(req, ctx).await,
         Route::Me => handlers::auth::me(req, ctx).await,
+        Route::SessionList => handlers::account::sessions(req, ctx).await,
+        Route::SessionRevoke => handlers::account::revoke(req, ctx, Some(id)).await,
+        Route::SessionRevokeAll => handlers::account::revoke(req, ctx, None).await,
+        Route::PasswordResetRequest => handlers::account::reset_request(req, ctx).await,
+        Route::PasswordResetConfirm => {
+            handlers::account::use_emailed_link(req, ctx, crate::domain::account::PASSWORD_RESET).await
+        }
+        Route::PasswordChange => handlers::account::change_password(req, ctx).await,
+        Route::EmailVerify => {
+            handlers::account::use_emailed_link(req, ctx, crate::domain::account::VERIFY_EMAIL).await
+        }
+        Route::EmailVerifyResend => handlers::account::resend(req, ctx).await,
         Route::AdminCreateUser => handlers::admin::create(req, ctx).await,
         Route::AdminUpdateUser => handlers::admin::update(req, ctx, id).await,
         Route::InterviewStart | Route::InterviewCreate => interviews::start(req, ctx).await,

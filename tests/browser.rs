@@ -279,6 +279,15 @@ async fn org_members_staff_invitation_and_role_change_in_chromium() {
     run_scenario("members.mjs", app.server, &[("ADMIN_TOKEN", &admin)]);
 }
 
+/// The account page and links: sessions listed, the emailed verification link, a password change
+/// (a wrong current password refused; the other session signed out), sign out everywhere, and a
+/// password reset through `#/reset` and the emailed `#/reset/{token}` link.
+#[tokio::test]
+async fn account_sessions_password_change_verification_and_reset_in_chromium() {
+    let app = app();
+    run_scenario("account.mjs", app.server, &[]);
+}
+
 /// The hiring pages on one completed, assessed interview: decisions (a field-named error first,
 /// then the history newest first), reviews with averaged 1–5 ratings, a score override beside the
 /// original, all read-only for a viewer; the job results' CSV export downloaded; the printable

@@ -27,8 +27,9 @@ use common::{unique, Server, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// Operations that would revoke the token every other operation uses.
-const TOKEN_KILLERS: &[&str] = &["logout", "refresh"];
+/// Operations that would revoke the token every other operation uses (or, for a password change,
+/// count failed passwords against the fuzzer's account).
+const TOKEN_KILLERS: &[&str] = &["logout", "refresh", "revokeAllSessions", "revokeSession", "changePassword"];
 
 /// This binary's server: throttles out of the fuzzer's way.
 fn app() -> TestApp {

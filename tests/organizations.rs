@@ -26,6 +26,8 @@ enum Kind {
     /// `/api/v1/invite/{id}`: the id is an emailed link's token (the credential itself), not an
     /// organization's resource; tests/invitations.rs covers it.
     InviteToken,
+    /// `/api/v1/auth/sessions/{id}`: a sign-in session, only ever its own account's.
+    Session,
 }
 
 /// Which kind of id each id-taking path takes. A new `{id}` route must be added here, so the
@@ -50,6 +52,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::Webhook
     } else if path.starts_with("/api/v1/invite/{id}") {
         Kind::InviteToken
+    } else if path.starts_with("/api/v1/auth/sessions/{id}") {
+        Kind::Session
     } else {
         panic!("{path}: an id-taking route with no kind in tests/organizations.rs");
     }
@@ -176,6 +180,8 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
     assert_ne!(me_a["org_id"], me_b["org_id"], "two organizations");
     assert_eq!(me_rb["org_id"].as_str(), Some(org_b.as_str()), "new staff join their admin's organization");
     let recruiter_b_id = me_rb["id"].as_str().expect("id").to_owned();
+    let (_, sessions) = app.get(&candidate.token, "/api/v1/auth/sessions").await;
+    let session = sessions["items"][0]["id"].as_str().expect("the candidate's session").to_owned();
 
     // Sanity: A's recruiter reaches the same resources (so a 404 below is about the organization).
     for path in [
@@ -200,6 +206,7 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         Kind::Invitation => invitation.clone(),
         Kind::Webhook => webhook.clone(),
         Kind::InviteToken => String::new(),
+        Kind::Session => session.clone(),
     };
     let mut checked = 0;
     for (method, template) in id_operations(&app).await {

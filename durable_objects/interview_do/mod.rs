@@ -218,6 +218,8 @@ fn principal(c: &Caller) -> Principal {
         jti: String::new(),
         token_exp_ms: 0,
         org_id: c.org.clone(),
+        session: c.session.clone(),
+        email_verified: true,
     }
 }
 
@@ -350,8 +352,8 @@ impl InterviewDo {
                 core.authorize_answer(&who()?).map_err(refused)?;
                 reply(200, &crate::interview::Ack { ok: true })
             }
-            InterviewRequest::CloseSockets { user_id, session } => {
-                let closed = self.close_user_sockets(user_id.as_str(), session.as_deref());
+            InterviewRequest::CloseSockets { user_id, session, keep } => {
+                let closed = self.close_user_sockets(user_id.as_str(), session.as_deref(), keep.as_deref());
                 reply(200, &crate::protocol::SocketsClosed { closed })
             }
             InterviewRequest::VoiceAudio(body) => {

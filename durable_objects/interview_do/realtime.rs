@@ -352,12 +352,12 @@ impl InterviewDo {
 
     /// Closes `user_id`'s sockets on this interview (their session was revoked or the account
     /// deactivated) with [`CLOSE_REVOKED`], and the upstream with them; how many were closed.
-    pub(super) fn close_user_sockets(&self, user_id: &str, session: Option<&str>) -> u32 {
+    pub(super) fn close_user_sockets(&self, user_id: &str, session: Option<&str>, keep: Option<&str>) -> u32 {
         let mut closed = 0;
         for ws in self.clients() {
             let Some(a) = self.attachment_of(&ws) else { continue };
-            let session_matches = session.is_none_or(|s| a.session_id.as_deref() == Some(s));
-            if a.user_id == user_id && session_matches {
+            if a.user_id == user_id && crate::protocol::closes_socket(a.session_id.as_deref(), session, keep)
+            {
                 send(
                     &ws,
                     &error_event(&self.events, "session_revoked", "Your session ended; sign in again.", None),

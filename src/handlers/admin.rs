@@ -65,7 +65,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         .await
         .map_err(internal("admin update"))?;
     if status != UserStatus::Active {
-        super::seam::close_sockets(ctx, &user.id, None).await;
+        super::seam::close_sockets(ctx, &user.id, None, None).await;
     }
     let event = AuditEvent::new(AuditAction::MemberUpdated, "user", user.id.clone())
         .with_detail(if is_active { "activated" } else { "deactivated" });

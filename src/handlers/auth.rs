@@ -47,28 +47,63 @@ async fn derive(password: &str, salt: &[u8], iterations: u32, len: usize) -> Res
 /// A salt for the dummy derivation done when the email is unknown (equal work, no account).
 const DUMMY_SALT: [u8; SALT_LEN] = [0x5a; SALT_LEN];
 
-/// The token answer shared by register, login and refresh.
+/// The token answer shared by register, login, refresh and staff-invite acceptance: a token of
+/// sign-in session `sid`, and its expiry (ms).
 pub(crate) fn token_body(
     ctx: &Ctx<'_>,
     user_id: &str,
     role: UserRole,
     email: &str,
-) -> Result<serde_json::Value, ApiError> {
+    email_verified: bool,
+    sid: &str,
+) -> Result<(serde_json::Value, i64), ApiError> {
     let jti = uuid::Uuid::new_v4().to_string();
-    let issued =
-        ctx.jwt()?.issue(user_id, role, now_ms(), ctx.config.jwt_ttl_minutes, &jti).map_err(|e| {
+    let issued = ctx
+        .jwt()?
+        .issue_in_session(user_id, role, now_ms(), ctx.config.jwt_ttl_minutes, &jti, Some(sid))
+        .map_err(|e| {
             crate::platform::log_error("jwt issue", &format!("{e:?}"));
             ApiError::internal()
         })?;
-    Ok(serde_json::json!({
+    let body = serde_json::json!({
         "token": issued.token,
         "token_type": "Bearer",
         "user_id": user_id,
         "candidate_id": (role == UserRole::Candidate).then_some(user_id),
         "role": role,
         "email": email,
+        "email_verified": email_verified,
+        "session_id": sid,
         "expires_at": rfc3339_ms(issued.expires_at_ms),
-    }))
+    });
+    Ok((body, issued.expires_at_ms))
+}
+
+/// A sign-in: opens a new session for this client (User-Agent and IP) and answers its first
+/// token (docs/accounts.md#sessions).
+pub(crate) async fn sign_in(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    user: &store::users::UserRow,
+) -> Result<serde_json::Value, ApiError> {
+    let sid = uuid::Uuid::new_v4().to_string();
+    let verified = user.email_verified_at.is_some();
+    let (body, expires_ms) = token_body(ctx, &user.id, user.role, &user.email, verified, &sid)?;
+    let agent = req.headers().get("User-Agent").ok().flatten();
+    let client = crate::domain::account::client_label(agent.as_deref());
+    let now = rfc3339_ms(now_ms());
+    store::accounts::open_session(
+        &ctx.db()?,
+        &sid,
+        &user.id,
+        &client,
+        &client_ip(req),
+        &now,
+        &rfc3339_ms(expires_ms),
+    )
+    .await
+    .map_err(internal("session open"))?;
+    Ok(body)
 }
 
 /// Validated fields of a new account.
@@ -100,7 +135,8 @@ pub fn account_fields(f: &mut crate::http::json::Fields) -> Option<AccountFields
     Some(AccountFields { email: email?.into_string(), password: password?, full_name: full_name?, phone })
 }
 
-/// Inserts a user; 409 `EMAIL_TAKEN` when the (lower-cased) email exists.
+/// Inserts a user; 409 `EMAIL_TAKEN` when the (lower-cased) email exists. Staff accounts count
+/// as verified; candidates verify their address (docs/accounts.md#email-verification).
 pub async fn create_user(
     ctx: &Ctx<'_>,
     a: &AccountFields,
@@ -111,6 +147,16 @@ pub async fn create_user(
     if store::users::by_email(&db, &a.email).await.map_err(internal("user lookup"))?.is_some() {
         return Err(email_taken());
     }
+    insert_user(ctx, a, role, org_id).await
+}
+
+/// [`create_user`] without the lookup (registration with verification on has done it).
+async fn insert_user(
+    ctx: &Ctx<'_>,
+    a: &AccountFields,
+    role: UserRole,
+    org_id: &str,
+) -> Result<(String, String), ApiError> {
     let password_hash = hash_password(&a.password).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = rfc3339_ms(now_ms());
@@ -124,7 +170,7 @@ pub async fn create_user(
         org_id,
         now: &now,
     };
-    match store::users::insert(&db, &new).await {
+    match store::users::insert(&ctx.db()?, &new).await {
         Ok(()) => Ok((id, now)),
         // Two registrations racing for one email: the UNIQUE index decides.
         Err(e) if store::is_unique_violation(&e) => Err(email_taken()),
@@ -136,22 +182,126 @@ fn email_taken() -> ApiError {
     ApiError::new(ErrorCode::EmailTaken, "An account with this email already exists.")
 }
 
-/// `POST /api/v1/auth/register` → 201 with a token.
+/// `POST /api/v1/auth/register`. With `EMAIL_VERIFICATION = "off"`: 201 with a token (409
+/// `EMAIL_TAKEN` for a known address). With `required`: 202 `{status: "verification_sent"}`
+/// for a new and a known address alike, after the same PBKDF2 work; the new account gets a
+/// verification link, the known one a "someone tried to register" email
+/// (docs/accounts.md#email-verification).
 pub async fn register(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     throttle(ctx, &req, "register").await?;
     let mut f = read_json(&mut req).await?;
     let account = account_fields(&mut f);
     f.finish()?;
     let account = account.ok_or_else(ApiError::internal)?;
+    if ctx.config.email_verification_required {
+        return register_verified(&req, ctx, &account).await;
+    }
     let (id, _) = create_user(ctx, &account, UserRole::Candidate, &ctx.config.default_org_id).await?;
     *ctx.user_id.borrow_mut() = Some(id.clone());
     log_event("user_registered", serde_json::json!({ "user_id": id, "role": "candidate" }));
-    json(201, &token_body(ctx, &id, UserRole::Candidate, &account.email)?)
+    let user = store::users::by_id(&ctx.db()?, &id)
+        .await
+        .map_err(internal("user lookup"))?
+        .ok_or_else(ApiError::internal)?;
+    json(201, &sign_in(ctx, &req, &user).await?)
+}
+
+/// Registration with verification on: one answer whatever the address.
+async fn register_verified(req: &Request, ctx: &Ctx<'_>, account: &AccountFields) -> HandlerResult {
+    let db = ctx.db()?;
+    let existing = store::users::by_email(&db, &account.email).await.map_err(internal("user lookup"))?;
+    let created = match existing {
+        Some(_) => None,
+        None => match insert_user(ctx, account, UserRole::Candidate, &ctx.config.default_org_id).await {
+            Ok((id, _)) => Some(id),
+            Err(e) if e.code == ErrorCode::EmailTaken => None,
+            Err(e) => return Err(e),
+        },
+    };
+    match created {
+        Some(id) => {
+            log_event("user_registered", serde_json::json!({ "user_id": id, "role": "candidate" }));
+            super::account::send_link(ctx, req, &id, &account.email, crate::domain::account::VERIFY_EMAIL)
+                .await?;
+        }
+        None => {
+            // The same key derivation as a new account's, then the owner is told instead.
+            let _ = hash_password(&account.password).await?;
+            super::account::send_registration_attempt(ctx, req, &account.email).await?;
+        }
+    }
+    super::json_const(202, super::account::VERIFICATION_SENT)
+}
+
+/// 429 `ACCOUNT_LOCKED` while `client` is locked out of the account `key` (before any KDF work).
+pub(crate) async fn check_client_lock(
+    db: &worker::D1Database,
+    key: &str,
+    client: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let lock = store::users::client_lock(db, key, client).await.map_err(internal("login lock"))?;
+    if let Some(until) = lock.as_deref().and_then(parse_rfc3339_ms) {
+        if until > now {
+            let secs = u32::try_from((until - now + 999) / 1000).unwrap_or(u32::MAX);
+            return Err(ApiError::new(
+                ErrorCode::AccountLocked,
+                "Too many failed logins from this client. Please retry later.",
+            )
+            .with_retry_after(secs));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `password` is `user`'s; the same KDF work when there is no user or no usable hash.
+pub(crate) async fn password_ok(
+    user: Option<&store::users::UserRow>,
+    password: &str,
+) -> Result<bool, ApiError> {
+    match (user, user.and_then(|u| PasswordHash::parse(&u.password_hash))) {
+        (Some(_), Some(h)) => Ok(h.matches(&derive(password, &h.salt, h.iterations, h.hash.len()).await?)),
+        (user, _) => {
+            if let Some(u) = user.filter(|u| u.password_hash != store::users::INVITED_PASSWORD_HASH) {
+                crate::platform::log_error("login", &format!("unreadable password hash for user {}", u.id));
+            }
+            // Same KDF work as a real check, then the same answer.
+            let _ = derive(password, &DUMMY_SALT, PBKDF2_ITERATIONS, HASH_LEN).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// Counts a failed password of `client` on account `key`, locking it out past the policy's
+/// threshold (docs/security.md#login-lockout); the failure count.
+pub(crate) async fn count_failure(
+    ctx: &Ctx<'_>,
+    db: &worker::D1Database,
+    key: &str,
+    client: &str,
+    now: i64,
+) -> Result<u32, ApiError> {
+    let policy = LockoutPolicy::from_minutes(
+        ctx.config.login_max_failures,
+        ctx.config.login_lockout_minutes,
+        ctx.config.login_lockout_max_minutes,
+    );
+    let reset_before = rfc3339_ms(now - lockout::RESET_AFTER_MS);
+    let failures = store::users::record_client_failure(db, key, client, &reset_before, &rfc3339_ms(now))
+        .await
+        .map_err(internal("login failure"))?;
+    let lock_ms = policy.lock_ms(failures);
+    if lock_ms > 0 {
+        store::users::lock_client(db, key, client, &rfc3339_ms(now + lock_ms))
+            .await
+            .map_err(internal("login lock"))?;
+    }
+    Ok(failures)
 }
 
 /// The lockout key of an email: an HMAC of the normalised email, so no email is stored and
 /// unknown emails are counted exactly like real ones.
-async fn account_key(email: &str) -> Result<String, ApiError> {
+pub(crate) async fn account_key(email: &str) -> Result<String, ApiError> {
     let mac = webcrypto::hmac_sha256(b"interview-edge/login-lockout/v1", account_subject(email).as_bytes())
         .await
         .map_err(|e| {
@@ -180,52 +330,17 @@ pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let key = account_key(&email).await?;
 
     // This client's lock on this account, checked before any KDF work.
-    let lock = store::users::client_lock(&db, &key, &ip).await.map_err(internal("login lock"))?;
-    if let Some(until) = lock.as_deref().and_then(parse_rfc3339_ms) {
-        if until > now {
-            let secs = u32::try_from((until - now + 999) / 1000).unwrap_or(u32::MAX);
-            return Err(ApiError::new(
-                ErrorCode::AccountLocked,
-                "Too many failed logins from this client. Please retry later.",
-            )
-            .with_retry_after(secs));
-        }
-    }
+    check_client_lock(&db, &key, &ip, now).await?;
 
     let user = match Email::parse(&email) {
         Ok(e) => store::users::by_email(&db, e.as_str()).await.map_err(internal("login lookup"))?,
         Err(_) => None,
     };
-    let ok = match (&user, user.as_ref().and_then(|u| PasswordHash::parse(&u.password_hash))) {
-        (Some(_), Some(h)) => h.matches(&derive(&password, &h.salt, h.iterations, h.hash.len()).await?),
-        (user, _) => {
-            if let Some(u) = user.as_ref().filter(|u| u.password_hash != store::users::INVITED_PASSWORD_HASH)
-            {
-                crate::platform::log_error("login", &format!("unreadable password hash for user {}", u.id));
-            }
-            // Same KDF work as a real check, then the same answer.
-            let _ = derive(&password, &DUMMY_SALT, PBKDF2_ITERATIONS, HASH_LEN).await?;
-            false
-        }
-    };
+    let ok = password_ok(user.as_ref(), &password).await?;
     let user_id = user.as_ref().map(|u| u.id.clone());
     let user_id = user_id.as_deref();
     let Some(user) = user.filter(|_| ok) else {
-        let policy = LockoutPolicy::from_minutes(
-            ctx.config.login_max_failures,
-            ctx.config.login_lockout_minutes,
-            ctx.config.login_lockout_max_minutes,
-        );
-        let reset_before = rfc3339_ms(now - lockout::RESET_AFTER_MS);
-        let failures = store::users::record_client_failure(&db, &key, &ip, &reset_before, &now_text)
-            .await
-            .map_err(internal("login failure"))?;
-        let lock_ms = policy.lock_ms(failures);
-        if lock_ms > 0 {
-            store::users::lock_client(&db, &key, &ip, &rfc3339_ms(now + lock_ms))
-                .await
-                .map_err(internal("login lock"))?;
-        }
+        let failures = count_failure(ctx, &db, &key, &ip, now).await?;
         let _ = store::users::log_attempt(&db, user_id, &ip, false, &now_text).await;
         if let Some(id) = user_id {
             log_event("login_failed", serde_json::json!({ "user_id": id, "client_failures": failures }));
@@ -240,21 +355,26 @@ pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     store::users::record_success(&db, &user.id, &now_text).await.map_err(internal("login success"))?;
     let _ = store::users::log_attempt(&db, Some(&user.id), &ip, true, &now_text).await;
     *ctx.user_id.borrow_mut() = Some(user.id.clone());
-    json(200, &token_body(ctx, &user.id, user.role, &user.email)?)
+    json(200, &sign_in(ctx, &req, &user).await?)
 }
 
-/// `POST /api/v1/auth/logout`: revokes the token's `jti` until it expires.
+/// `POST /api/v1/auth/logout`: ends the token's session (and revokes its `jti` until it
+/// expires); the session's sockets close.
 pub async fn logout(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let now = rfc3339_ms(now_ms());
-    store::users::revoke(&ctx.db()?, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
+    let db = ctx.db()?;
+    store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("logout"))?;
-    super::seam::close_sockets(ctx, &me.user_id, Some(me.jti.clone())).await;
+    store::accounts::revoke(&db, &me.user_id, me.session.as_deref(), None, &now)
+        .await
+        .map_err(internal("logout"))?;
+    super::seam::close_sockets(ctx, &me.user_id, me.session.clone(), None).await;
     json(200, &serde_json::json!({ "message": "Logged out." }))
 }
 
-/// `POST /api/v1/auth/refresh`: a fresh token; the presented one is revoked.
+/// `POST /api/v1/auth/refresh`: a fresh token in the same session; the presented one is revoked.
 pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let db = ctx.db()?;
@@ -262,12 +382,16 @@ pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         .await
         .map_err(internal("refresh lookup"))?
         .ok_or_else(ApiError::unauthorized)?;
-    let body = token_body(ctx, &user.id, user.role, &user.email)?;
+    let sid = me.session.as_deref().ok_or_else(ApiError::unauthorized)?;
+    let verified = user.email_verified_at.is_some();
+    let (body, expires_ms) = token_body(ctx, &user.id, user.role, &user.email, verified, sid)?;
     let now = rfc3339_ms(now_ms());
+    store::accounts::touch_session(&db, sid, &now, Some(&rfc3339_ms(expires_ms)))
+        .await
+        .map_err(internal("refresh session"))?;
     store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("refresh revoke"))?;
-    super::seam::close_sockets(ctx, &me.user_id, Some(me.jti.clone())).await;
     json(200, &body)
 }
 
@@ -292,6 +416,7 @@ pub fn user_body(user: &store::users::UserRow) -> serde_json::Value {
         // Staff act for one organization; candidates are global accounts.
         "org_id": if user.role.is_staff() { user.org_id.as_deref() } else { None },
         "is_active": user.status == UserStatus::Active,
+        "email_verified": user.email_verified_at.is_some(),
         "created_at": user.created_at,
         "last_login_at": user.last_login_at,
     })

@@ -62,6 +62,12 @@ pub async fn start(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 /// # Errors
 /// 429 `RATE_LIMITED` or `QUOTA_EXCEEDED`.
 pub(crate) async fn start_guards(ctx: &Ctx<'_>, me: &Principal) -> Result<(), ApiError> {
+    if ctx.config.email_verification_required && !me.email_verified {
+        return Err(ApiError::new(
+            ErrorCode::EmailNotVerified,
+            "Confirm your email address before starting an interview: use the link we emailed you.",
+        ));
+    }
     let per_hour = ctx.config.starts_per_hour.max(1);
     let rule = Rule { capacity: per_hour, refill_per_minute: f64::from(per_hour) / 60.0 };
     ctx.rate_limit(&format!("starts:{}", me.user_id), rule, ErrorCode::RateLimited).await?;

@@ -6,7 +6,7 @@
 use serde_json::json;
 use worker::Request;
 
-use super::auth::{hash_password, throttle, token_body, user_body};
+use super::auth::{hash_password, sign_in, throttle, user_body};
 use super::invitations::{base_url, new_token, send_soon};
 use super::{internal, json, read_json, Ctx, HandlerResult};
 use crate::auth::{validate_full_name, validate_password, Email};
@@ -168,7 +168,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         let status = if active { UserStatus::Active } else { UserStatus::Inactive };
         users::set_status(&db, &user.id, status, &now).await.map_err(internal("member status"))?;
         if !active {
-            super::seam::close_sockets(ctx, &user.id, None).await;
+            super::seam::close_sockets(ctx, &user.id, None, None).await;
         }
     }
     let detail = format!(
@@ -227,5 +227,5 @@ pub async fn accept(mut req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResu
     let user =
         users::by_id(&db, &user_id).await.map_err(internal("user lookup"))?.ok_or_else(ApiError::internal)?;
     log_event("staff_invite_accepted", json!({ "user_id": user.id }));
-    json(200, &token_body(ctx, &user.id, user.role, &user.email)?)
+    json(200, &sign_in(ctx, &req, &user).await?)
 }

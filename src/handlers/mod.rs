@@ -1,6 +1,7 @@
 //! Route handlers (wasm32): each authenticates, validates, then calls D1, R2 or a Durable Object.
 //! Shared request plumbing lives here: the auth guard, JSON bodies, rate limits, client IP.
 
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -74,6 +75,14 @@ pub fn json(status: u16, value: &serde_json::Value) -> HandlerResult {
     crate::platform::json(status, value).map_err(internal("json response"))
 }
 
+/// A JSON response with a constant body (smaller wasm than a `json!` at each call site).
+///
+/// # Errors
+/// Never for a valid constant.
+pub fn json_const(status: u16, body: &'static str) -> HandlerResult {
+    json(status, &serde_json::from_str(body).map_err(|_| ApiError::internal())?)
+}
+
 impl Ctx<'_> {
     /// Notes that `stage` ended now, when `BENCH_TIMINGS` is on (the `timing` log line).
     pub fn mark(&self, stage: &'static str) {
@@ -110,13 +119,24 @@ impl Ctx<'_> {
             TokenError::Expired => ApiError::new(ErrorCode::TokenExpired, "The token has expired."),
             TokenError::Invalid => ApiError::unauthorized(),
         })?;
-        let user = store::users::token_user(&self.db()?, &claims.sub, &claims.jti)
+        // Tokens from before sessions existed carry no `sid`: signed out (docs/accounts.md#sessions).
+        let sid = claims.sid.clone().ok_or_else(ApiError::unauthorized)?;
+        let db = self.db()?;
+        let now = now_ms();
+        let now_text = crate::domain::time::rfc3339_ms(now);
+        let user = store::users::token_user(&db, &claims.sub, &claims.jti, &sid, &now_text)
             .await
             .map_err(internal("auth lookup"))?
             .ok_or_else(ApiError::unauthorized)?;
         self.mark("auth");
-        if user.revoked != 0 || user.status != UserStatus::Active {
+        if user.revoked != 0 || user.session_live == 0 || user.status != UserStatus::Active {
             return Err(ApiError::unauthorized());
+        }
+        let used_ms = user.session_used_at.as_deref().and_then(crate::domain::time::parse_rfc3339_ms);
+        if crate::domain::account::needs_touch(used_ms, now) {
+            if let Err(e) = store::accounts::touch_session(&db, &sid, &now_text, None).await {
+                log_error("session touch", &e);
+            }
         }
         *self.user_id.borrow_mut() = Some(claims.sub.clone());
         // Only staff act for an organization; a candidate's registration org grants nothing.
@@ -127,6 +147,8 @@ impl Ctx<'_> {
             jti: claims.jti,
             token_exp_ms: claims.exp_ms,
             org_id,
+            session: Some(sid),
+            email_verified: user.verified != 0,
         })
     }
 

@@ -24,7 +24,7 @@ pub fn caller(who: &Principal) -> Caller {
     Caller {
         user_id: UserId::new(who.user_id.clone()),
         role: who.role,
-        session: Some(who.jti.clone()),
+        session: who.session.clone(),
         org: who.org_id.clone(),
     }
 }
@@ -37,10 +37,11 @@ pub async fn forward(ctx: &Ctx<'_>, who: &Principal, id: &str, request: Intervie
     answer
 }
 
-/// Closes the realtime sockets `user_id` has open (only those opened with `session`'s tickets,
-/// or all of them): on logout, refresh and deactivation. Best effort: a failure is logged, and
-/// the object refuses the next ticket of a deactivated account anyway.
-pub async fn close_sockets(ctx: &Ctx<'_>, user_id: &str, session: Option<String>) {
+/// Closes the realtime sockets `user_id` has open (only those opened in sign-in session
+/// `session`, or all of them but those of session `keep`): on logout, signing sessions out,
+/// password changes and resets, and deactivation. Best effort: a failure is logged, and the
+/// object refuses the next ticket of a deactivated account or revoked session anyway.
+pub async fn close_sockets(ctx: &Ctx<'_>, user_id: &str, session: Option<String>, keep: Option<String>) {
     let ids = match ctx.db() {
         Ok(db) => crate::store::interviews::in_progress_ids(&db, user_id).await,
         Err(_) => return,
@@ -53,8 +54,11 @@ pub async fn close_sockets(ctx: &Ctx<'_>, user_id: &str, session: Option<String>
         }
     };
     for id in ids {
-        let request =
-            InterviewRequest::CloseSockets { user_id: UserId::new(user_id), session: session.clone() };
+        let request = InterviewRequest::CloseSockets {
+            user_id: UserId::new(user_id),
+            session: session.clone(),
+            keep: keep.clone(),
+        };
         let closed = match client(ctx, &id) {
             Ok(c) => c.call::<crate::protocol::SocketsClosed>(None, request).await.map(|_| ()),
             Err(e) => Err(e),

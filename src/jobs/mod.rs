@@ -36,6 +36,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;
         run(&env, "login_failures_prune", prune_login_failures(&env).await).await;
+        run(&env, "sessions_prune", prune_sessions(&env).await).await;
     } else {
         log_event("cron_unknown", json!({ "cron": cron }));
     }
@@ -47,6 +48,14 @@ async fn prune_login_failures(env: &Env) -> (i64, worker::Result<Value>) {
     let before = rfc3339_ms(started - crate::auth::lockout::RESET_AFTER_MS);
     let result = async { crate::store::users::prune_login_failures(&env.d1("DB")?, &before).await }.await;
     (started, result.map(|()| json!({ "before": before })))
+}
+
+/// Deletes sessions and emailed account links that expired more than a day ago.
+async fn prune_sessions(env: &Env) -> (i64, worker::Result<Value>) {
+    let started = now_ms();
+    let before = rfc3339_ms(started - 86_400_000);
+    let result = async { crate::store::accounts::prune(&env.d1("DB")?, &before).await }.await;
+    (started, result.map(|deleted| json!({ "before": before, "deleted": deleted })))
 }
 
 /// Records one job's outcome in `job_runs` and the log.

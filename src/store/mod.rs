@@ -11,6 +11,8 @@ pub mod projection;
 pub mod quotas;
 
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod accounts;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod audit;
 #[cfg(target_arch = "wasm32")]
 mod d1;
@@ -40,4 +42,4 @@ pub(crate) mod videos;
 pub(crate) mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
-pub use d1::{int, is_unique_violation, opt_text, ping, text};
+pub use d1::{exec, first_row, int, is_unique_violation, opt_text, ping, text};

@@ -20,10 +20,12 @@ pub struct UserRow {
     pub last_login_at: Option<String>,
     /// Staff: their organization. Candidates: the organization they registered with.
     pub org_id: Option<String>,
+    /// When the address was verified (docs/accounts.md#email-verification).
+    pub email_verified_at: Option<String>,
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, full_name, phone, role, status, \
-                            created_at, last_login_at, org_id";
+                            created_at, last_login_at, org_id, email_verified_at";
 
 /// The fields of a new user.
 pub struct NewUser<'a> {
@@ -39,8 +41,8 @@ pub struct NewUser<'a> {
 
 pub async fn insert(db: &D1Database, u: &NewUser<'_>) -> worker::Result<()> {
     db.prepare(
-        "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at, org_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8)",
+        "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at, org_id, \
+         email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, CASE WHEN ?6 = 'candidate' THEN NULL ELSE ?7 END)",
     )
     .bind(&[
         text(u.id),
@@ -71,21 +73,33 @@ pub async fn by_id(db: &D1Database, id: &str) -> worker::Result<Option<UserRow>>
         .await
 }
 
-/// The facts the auth guard needs about a token's user, in one query.
+/// The facts the auth guard needs about a token's user and session, in one query.
 #[derive(Debug, Deserialize)]
 pub struct TokenUser {
     pub role: UserRole,
     pub status: UserStatus,
     pub revoked: i64,
     pub org_id: Option<String>,
+    pub verified: i64,
+    /// 1 when session `sid` is the user's, unrevoked and unexpired.
+    pub session_live: i64,
+    pub session_used_at: Option<String>,
 }
 
-pub async fn token_user(db: &D1Database, user_id: &str, jti: &str) -> worker::Result<Option<TokenUser>> {
+pub async fn token_user(
+    db: &D1Database,
+    user_id: &str,
+    jti: &str,
+    sid: &str,
+    now: &str,
+) -> worker::Result<Option<TokenUser>> {
     db.prepare(
-        "SELECT role, status, org_id, EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked \
-         FROM users WHERE id = ?1",
+        "SELECT u.role, u.status, u.org_id, u.email_verified_at IS NOT NULL AS verified, \
+         EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked, \
+         COALESCE(s.revoked_at IS NULL AND s.expires_at > ?4, 0) AS session_live, s.last_used_at AS session_used_at \
+         FROM users u LEFT JOIN sessions s ON s.id = ?3 AND s.user_id = u.id WHERE u.id = ?1",
     )
-    .bind(&[text(user_id), text(jti)])?
+    .bind(&[text(user_id), text(jti), text(sid), text(now)])?
     .first::<TokenUser>(None)
     .await
 }
@@ -274,8 +288,8 @@ pub fn invite_staff(
 ) -> worker::Result<Vec<worker::D1PreparedStatement>> {
     let account = db
         .prepare(
-            "INSERT INTO users (id, email, password_hash, full_name, role, status, created_at, updated_at, org_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, 'inactive', ?6, ?6, ?7)",
+            "INSERT INTO users (id, email, password_hash, full_name, role, status, created_at, updated_at, org_id, \
+             email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, 'inactive', ?6, ?6, ?7, ?6)",
         )
         .bind(&[
             text(user.id),

@@ -113,6 +113,11 @@ impl Server {
             .arg("--persist-to")
             .arg(&self.state_dir)
             .args(["--var", &format!("JWT_SECRET:{}", test_jwt_secret())]);
+        // Production requires email verification (wrangler.toml); tests run without it unless
+        // they ask (tests/verification.rs).
+        if !self.vars.iter().any(|(k, _)| k == "EMAIL_VERIFICATION") {
+            cmd.args(["--var", "EMAIL_VERIFICATION:off"]);
+        }
         for (k, v) in &self.vars {
             cmd.args(["--var", &format!("{k}:{v}")]);
         }

@@ -12,6 +12,7 @@ import { jobResultsPage } from "./pages/jobresults";
 import { inviteLandingPage, unsubscribePage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
 import { auditPage, decisionTemplatesPage, reportPage, webhooksPage } from "./pages/hiring";
+import { accountPage, resetConfirmPage, resetRequestPage, verifyPage } from "./pages/account";
 
 import { Cleanup, homeFor, navigate } from "./nav";
 
@@ -54,6 +55,10 @@ const ROUTES: RouteDef[] = [
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
   { pattern: new RegExp(`^/unsubscribe/${TOKEN}$`), page: unsubscribePage, auth: "public", title: "Unsubscribe" },
+  { pattern: /^\/account$/, page: accountPage, auth: "any", title: "Your account" },
+  { pattern: new RegExp(`^/verify/${TOKEN}$`), page: verifyPage, auth: "public", title: "Confirm your email" },
+  { pattern: /^\/reset$/, page: resetRequestPage, auth: "public", title: "Reset your password" },
+  { pattern: new RegExp(`^/reset/${TOKEN}$`), page: resetConfirmPage, auth: "public", title: "Choose a new password" },
 ];
 
 let cleanup: Cleanup;
@@ -77,6 +82,7 @@ function renderNav(): void {
     nav.append(h("a", { href: "#/dashboard" }, "My interviews"));
   }
   nav.append(
+    h("a", { href: "#/account", id: "nav-account" }, "Account"),
     h("span", { class: "who hide-phone" }, `${s.email} (${s.role})`),
     h(
       "button",

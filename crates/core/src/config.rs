@@ -100,6 +100,17 @@ pub struct Config {
     pub webhook_secret_overlap_hours: f64,
     /// Where links in emails point (`PUBLIC_BASE_URL`); absent: the request's own origin.
     pub public_base_url: Option<String>,
+    /// `EMAIL_VERIFICATION = "required"`: candidates verify their address before starting an
+    /// interview, and registration no longer tells whether an address has an account
+    /// (docs/accounts.md#email-verification). `off` (the default) keeps registration as before.
+    pub email_verification_required: bool,
+    /// How long an email-verification link works (`EMAIL_VERIFICATION_TTL_HOURS`, 48).
+    pub email_verification_ttl_hours: f64,
+    /// How long a password-reset link works (`PASSWORD_RESET_TTL_MINUTES`, 30).
+    pub password_reset_ttl_minutes: f64,
+    /// Account emails (verification, reset, "someone tried to register") one address receives at
+    /// most per hour (`ACCOUNT_EMAILS_PER_HOUR`, 5); more requests answer the same, unsent.
+    pub account_emails_per_hour: u32,
     /// Test-only fault injection switches (comma-separated; empty in every real deployment).
     pub test_faults: Vec<String>,
     /// Bench-only (`BENCH_TIMINGS=true`): a `timing` log line per request with the time at each
@@ -245,6 +256,14 @@ impl Config {
             webhook_retry_base_secs: float("WEBHOOK_RETRY_BASE_SECS", 30.0)?,
             webhook_secret_overlap_hours: float("WEBHOOK_SECRET_OVERLAP_HOURS", 24.0)?,
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            email_verification_required: match get("EMAIL_VERIFICATION").as_deref() {
+                None | Some("off") => false,
+                Some("required") => true,
+                Some(_) => return Err(ConfigError { name: "EMAIL_VERIFICATION" }),
+            },
+            email_verification_ttl_hours: float("EMAIL_VERIFICATION_TTL_HOURS", 48.0)?,
+            password_reset_ttl_minutes: float("PASSWORD_RESET_TTL_MINUTES", 30.0)?,
+            account_emails_per_hour: small("ACCOUNT_EMAILS_PER_HOUR", 5)?,
             test_faults: text("TEST_FAULTS", "")
                 .split(',')
                 .map(|f| f.trim().to_owned())
@@ -309,6 +328,20 @@ mod tests {
         let map: HashMap<String, String> =
             pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn account_settings_have_defaults_and_verification_is_required_or_off() {
+        let c = config(&[]).expect("defaults");
+        assert!(!c.email_verification_required);
+        assert_eq!((c.email_verification_ttl_hours, c.password_reset_ttl_minutes), (48.0, 30.0));
+        assert_eq!(c.account_emails_per_hour, 5);
+        assert!(config(&[("EMAIL_VERIFICATION", "required")]).expect("required").email_verification_required);
+        assert!(!config(&[("EMAIL_VERIFICATION", "off")]).expect("off").email_verification_required);
+        assert_eq!(
+            config(&[("EMAIL_VERIFICATION", "yes")]).err().map(|e| e.name),
+            Some("EMAIL_VERIFICATION")
+        );
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub enum ErrorCode {
     JobNotOpen,
     RangeNotSatisfiable,
     UpgradeRequired,
+    EmailNotVerified,
+    WrongPassword,
+    LinkInvalid,
+    LinkExpired,
+    LinkUsed,
     Internal,
 }
 
@@ -78,6 +83,11 @@ impl ErrorCode {
         ErrorCode::JobNotOpen,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::UpgradeRequired,
+        ErrorCode::EmailNotVerified,
+        ErrorCode::WrongPassword,
+        ErrorCode::LinkInvalid,
+        ErrorCode::LinkExpired,
+        ErrorCode::LinkUsed,
         ErrorCode::Internal,
     ];
 
@@ -117,6 +127,11 @@ impl ErrorCode {
             ErrorCode::InvitationClosed => "INVITATION_CLOSED",
             ErrorCode::JobNotOpen => "JOB_NOT_OPEN",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
+            ErrorCode::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            ErrorCode::WrongPassword => "WRONG_PASSWORD",
+            ErrorCode::LinkInvalid => "LINK_INVALID",
+            ErrorCode::LinkExpired => "LINK_EXPIRED",
+            ErrorCode::LinkUsed => "LINK_USED",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -132,13 +147,15 @@ impl ErrorCode {
     pub const fn status(self) -> u16 {
         match self {
             ErrorCode::ValidationError | ErrorCode::IdempotencyKeyReused => 422,
-            ErrorCode::MalformedJson => 400,
+            ErrorCode::MalformedJson | ErrorCode::LinkInvalid => 400,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Unauthorized | ErrorCode::TokenExpired => 401,
-            ErrorCode::Forbidden | ErrorCode::VideoConsentRequired | ErrorCode::InvitationEmailMismatch => {
-                403
-            }
+            ErrorCode::Forbidden
+            | ErrorCode::VideoConsentRequired
+            | ErrorCode::InvitationEmailMismatch
+            | ErrorCode::EmailNotVerified
+            | ErrorCode::WrongPassword => 403,
             ErrorCode::NotFound | ErrorCode::InvitationNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken
@@ -150,7 +167,11 @@ impl ErrorCode {
             | ErrorCode::EditConflict
             | ErrorCode::InvitationClosed
             | ErrorCode::JobNotOpen => 409,
-            ErrorCode::InvitationExpired | ErrorCode::InvitationRevoked | ErrorCode::InvitationUsed => 410,
+            ErrorCode::InvitationExpired
+            | ErrorCode::InvitationRevoked
+            | ErrorCode::InvitationUsed
+            | ErrorCode::LinkExpired
+            | ErrorCode::LinkUsed => 410,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
@@ -340,6 +361,11 @@ mod tests {
             ("INVITATION_REVOKED", 410),
             ("INVITATION_USED", 410),
             ("RANGE_NOT_SATISFIABLE", 416),
+            ("EMAIL_NOT_VERIFIED", 403),
+            ("WRONG_PASSWORD", 403),
+            ("LINK_INVALID", 400),
+            ("LINK_EXPIRED", 410),
+            ("LINK_USED", 410),
             ("INTERNAL", 500),
         ];
         for (code, status) in expected {

@@ -56,6 +56,10 @@ pub enum InterviewRequest {
         user_id: crate::ids::UserId,
         /// Only the sockets opened with this session's tickets; `None`: all of the user's.
         session: Option<String>,
+        /// Except the sockets opened in this session (a password change keeps the caller's own
+        /// session and closes the others').
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keep: Option<String>,
     },
     /// A video chunk (the bytes are the body).
     VideoChunk {
@@ -159,6 +163,13 @@ pub fn decode_error(text: &str) -> ApiError {
         .unwrap_or_else(ApiError::internal)
 }
 
+/// Whether [`InterviewRequest::CloseSockets`] with `session` and `keep` closes a socket of the
+/// user opened in `socket_session` (tickets carry the session that asked for them).
+#[must_use]
+pub fn closes_socket(socket_session: Option<&str>, session: Option<&str>, keep: Option<&str>) -> bool {
+    session.is_none_or(|s| socket_session == Some(s)) && (keep.is_none() || socket_session != keep)
+}
+
 /// How many sockets [`InterviewRequest::CloseSockets`] closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SocketsClosed {
@@ -189,6 +200,20 @@ mod tests {
     use super::*;
     use crate::domain::enums::UserRole;
     use crate::ids::{IdempotencyKey, UserId};
+
+    #[test]
+    fn close_sockets_selects_one_session_all_or_all_but_one() {
+        assert!(closes_socket(Some("s1"), Some("s1"), None));
+        assert!(!closes_socket(Some("s2"), Some("s1"), None));
+        assert!(closes_socket(Some("s2"), None, None));
+        assert!(closes_socket(None, None, None));
+        assert!(!closes_socket(Some("s1"), None, Some("s1")));
+        assert!(closes_socket(Some("s2"), None, Some("s1")));
+        assert!(closes_socket(None, None, Some("s1")));
+        let old = r#"{"close_sockets":{"user_id":"u1","session":null}}"#;
+        let parsed: Result<InterviewRequest, _> = serde_json::from_str(old);
+        assert!(matches!(parsed, Ok(InterviewRequest::CloseSockets { keep: None, .. })), "{parsed:?}");
+    }
 
     #[test]
     fn a_call_round_trips() {

@@ -11,6 +11,11 @@ async function submitAuth(path: string, body: Record<string, string>, errors: HT
   button.disabled = true;
   try {
     const r = await api<any>("POST", path, { body, token: null });
+    if (!r.data.token) {
+      // Email verification on: the same answer for every address, and a link in the inbox.
+      errors.append(alertBox("ok", r.data.message ?? "Check your inbox to confirm your email address, then sign in."));
+      return;
+    }
     setSession({ token: r.data.token, role: r.data.role, email: r.data.email, fullName: body.full_name });
     navigate(homeFor(r.data.role));
   } catch (e) {
@@ -31,7 +36,7 @@ export function loginPage(main: HTMLElement): void {
     errors,
     field("email", "Email", email),
     field("password", "Password", password),
-    h("div", { class: "row" }, button, h("a", { href: "#/register" }, "Create an account")),
+    h("div", { class: "row" }, button, h("a", { href: "#/register" }, "Create an account"), h("a", { href: "#/reset", id: "forgot" }, "Forgot your password?")),
   );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();

@@ -16,6 +16,10 @@ pub struct Principal {
     pub token_exp_ms: i64,
     /// The organization a staff member belongs to (`None` for candidates, who are global).
     pub org_id: Option<String>,
+    /// The token's sign-in session (`sid`; docs/accounts.md#sessions).
+    pub session: Option<String>,
+    /// Whether the account's email address is verified (docs/accounts.md#email-verification).
+    pub email_verified: bool,
 }
 
 impl Principal {
@@ -145,7 +149,15 @@ mod tests {
     use crate::error::ErrorCode;
 
     fn who(role: UserRole) -> Principal {
-        Principal { user_id: "me".into(), role, jti: "j".into(), token_exp_ms: 0, org_id: Some("o1".into()) }
+        Principal {
+            user_id: "me".into(),
+            role,
+            jti: "j".into(),
+            token_exp_ms: 0,
+            org_id: Some("o1".into()),
+            session: None,
+            email_verified: true,
+        }
     }
 
     #[test]

@@ -123,6 +123,9 @@ pub struct TokenClaims {
     pub jti: String,
     pub iat_ms: i64,
     pub exp_ms: i64,
+    /// The sign-in session the token belongs to (`sid`; docs/accounts.md#sessions). Tokens
+    /// issued before sessions existed have none.
+    pub sid: Option<String>,
 }
 
 /// Our claims besides the standard time claims. `role` stays a string here so that an unknown
@@ -132,6 +135,8 @@ struct CustomClaims {
     sub: String,
     role: String,
     jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
 }
 
 /// The HS256 key built from `JWT_SECRET`. `Debug` never shows it.
@@ -173,7 +178,23 @@ impl JwtKeys {
         ttl_minutes: u32,
         jti: &str,
     ) -> Result<IssuedToken, IssueError> {
-        if user_id.is_empty() || jti.is_empty() {
+        self.issue_in_session(user_id, role, now_ms, ttl_minutes, jti, None)
+    }
+
+    /// As [`JwtKeys::issue`], in sign-in session `sid` (the `sid` claim).
+    ///
+    /// # Errors
+    /// As [`JwtKeys::issue`]; an empty `sid` is [`IssueError::EmptyClaim`].
+    pub fn issue_in_session(
+        &self,
+        user_id: &str,
+        role: UserRole,
+        now_ms: i64,
+        ttl_minutes: u32,
+        jti: &str,
+        sid: Option<&str>,
+    ) -> Result<IssuedToken, IssueError> {
+        if user_id.is_empty() || jti.is_empty() || sid.is_some_and(str::is_empty) {
             return Err(IssueError::EmptyClaim);
         }
         if ttl_minutes == 0 {
@@ -189,6 +210,7 @@ impl JwtKeys {
             sub: user_id.to_owned(),
             role: role.as_str().to_owned(),
             jti: jti.to_owned(),
+            sid: sid.map(str::to_owned),
         })
         .set_duration_and_issuance(&options, lifetime);
         let header = Header::empty().with_token_type("JWT");
@@ -231,7 +253,7 @@ impl JwtKeys {
 
         let custom = &claims.custom;
         let role = UserRole::parse(&custom.role).ok_or(TokenError::Invalid)?;
-        if custom.sub.is_empty() || custom.jti.is_empty() {
+        if custom.sub.is_empty() || custom.jti.is_empty() || custom.sid.as_deref() == Some("") {
             return Err(TokenError::Invalid);
         }
         Ok(TokenClaims {
@@ -240,6 +262,7 @@ impl JwtKeys {
             jti: custom.jti.clone(),
             iat_ms: issued_at.timestamp_millis(),
             exp_ms: expiration.timestamp_millis(),
+            sid: custom.sid.clone(),
         })
     }
 }
@@ -316,7 +339,19 @@ mod tests {
                 jti: JTI.to_owned(),
                 iat_ms,
                 exp_ms: issued.expires_at_ms,
+                sid: None,
             }
+        );
+    }
+
+    #[test]
+    fn the_session_claim_round_trips_and_an_empty_one_is_refused() {
+        let issued =
+            keys().issue_in_session(USER, UserRole::Candidate, NOW_MS, 5, JTI, Some("s1")).expect("issues");
+        assert_eq!(keys().verify(&issued.token, NOW_MS).expect("valid").sid.as_deref(), Some("s1"));
+        assert_eq!(
+            keys().issue_in_session(USER, UserRole::Candidate, NOW_MS, 5, JTI, Some("")),
+            Err(IssueError::EmptyClaim)
         );
     }
 
@@ -428,14 +463,18 @@ mod tests {
     fn rs256_header_with_a_valid_hs256_signature_is_invalid() {
         // The classic key-confusion shape: the HMAC over the header and payload is correct for
         // our secret, only the header claims another algorithm.
-        let claims =
-            Claims::new(CustomClaims { sub: USER.to_owned(), role: "admin".to_owned(), jti: JTI.to_owned() })
-                .set_duration_and_issuance(
-                    &TimeOptions::new(TimeDelta::zero(), || {
-                        DateTime::<Utc>::from_timestamp(NOW_MS / 1000, 0).unwrap_or_default()
-                    }),
-                    TimeDelta::hours(1),
-                );
+        let claims = Claims::new(CustomClaims {
+            sub: USER.to_owned(),
+            role: "admin".to_owned(),
+            jti: JTI.to_owned(),
+            sid: None,
+        })
+        .set_duration_and_issuance(
+            &TimeOptions::new(TimeDelta::zero(), || {
+                DateTime::<Utc>::from_timestamp(NOW_MS / 1000, 0).unwrap_or_default()
+            }),
+            TimeDelta::hours(1),
+        );
         let token = Renamed::new(Hs256, "RS256")
             .token(&Header::empty(), &claims, &Hs256Key::new(SECRET))
             .expect("signs");

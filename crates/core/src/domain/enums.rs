@@ -130,6 +130,9 @@ string_enum! {
         InvitationReminder => "invitation_reminder",
         InterviewCompleted => "interview_completed",
         ResumeFeedback => "resume_feedback",
+        EmailVerification => "email_verification",
+        RegistrationAttempt => "registration_attempt",
+        PasswordReset => "password_reset",
         Decision => "decision",
     }
 }

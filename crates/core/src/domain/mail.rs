@@ -167,6 +167,56 @@ pub fn resume_feedback(to: &str, candidate_name: &str, feedback: &str, link: &st
     }
 }
 
+/// The email-verification link of a new account (docs/accounts.md#email-verification).
+#[must_use]
+pub fn email_verification(to: &str, link: &str, expires_at: &str) -> OutgoingMail {
+    let text = format!(
+        "Hello,\n\nPlease confirm that this address is yours to finish creating your account:\n{link}\n\n\
+         The link works once and expires at {expires_at} (UTC). If you did not create an account, \
+         you can ignore this email.\n"
+    );
+    OutgoingMail {
+        kind: MailKind::EmailVerification,
+        to: to.to_owned(),
+        subject: "Confirm your email address".to_owned(),
+        text: clip(&text, MAX_TEXT_BYTES),
+    }
+}
+
+/// Sent instead of a verification link when someone registers with an address that already has
+/// an account: the registration answer is the same either way, only the owner learns of it.
+#[must_use]
+pub fn registration_attempt(to: &str, reset_link: &str) -> OutgoingMail {
+    let text = format!(
+        "Hello,\n\nSomeone (perhaps you) tried to create an account with this email address, which \
+         already has one. Nothing was changed.\n\nIf it was you, sign in instead; if you forgot \
+         your password, reset it here:\n{reset_link}\n\nIf it was not you, you can ignore this email.\n"
+    );
+    OutgoingMail {
+        kind: MailKind::RegistrationAttempt,
+        to: to.to_owned(),
+        subject: "Someone tried to register with your email address".to_owned(),
+        text: clip(&text, MAX_TEXT_BYTES),
+    }
+}
+
+/// A password-reset link (docs/accounts.md#password-reset).
+#[must_use]
+pub fn password_reset(to: &str, link: &str, expires_at: &str) -> OutgoingMail {
+    let text = format!(
+        "Hello,\n\nA password reset was requested for your account. Choose a new password here:\n\
+         {link}\n\nThe link works once and expires at {expires_at} (UTC). Setting a new password \
+         signs you out everywhere.\n\nIf you did not ask for this, ignore this email: your password \
+         stays as it is.\n"
+    );
+    OutgoingMail {
+        kind: MailKind::PasswordReset,
+        to: to.to_owned(),
+        subject: "Reset your password".to_owned(),
+        text: clip(&text, MAX_TEXT_BYTES),
+    }
+}
+
 /// The JSON body the HTTP mailer posts (`{from, to: [..], subject, text}`, the shape common
 /// transactional email APIs accept; docs/email.md).
 #[derive(Debug, Serialize)]
@@ -243,6 +293,19 @@ pub fn next_step(outcome: Attempt, attempts: u32, now_ms: i64, base_ms: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_emails_carry_their_link_and_are_essential() {
+        let v = email_verification("a@example.com", "https://x/#/verify/T1", "2026-01-01T00:00:00Z");
+        let r = password_reset("a@example.com", "https://x/#/reset/T2", "2026-01-01T00:00:00Z");
+        let a = registration_attempt("a@example.com", "https://x/#/reset");
+        assert!(v.text.contains("https://x/#/verify/T1") && r.text.contains("https://x/#/reset/T2"));
+        assert!(a.text.contains("https://x/#/reset"));
+        for m in [&v, &r, &a] {
+            assert!(!optional(m.kind));
+            assert_eq!(m.to, "a@example.com");
+        }
+    }
 
     #[test]
     fn invitation_names_the_job_and_carries_the_link_once() {

@@ -1,6 +1,7 @@
 //! Pure domain logic: no `worker`, no `wasm_bindgen`, no I/O. Everything here compiles and is
 //! unit-tested natively with plain `cargo test`.
 
+pub mod account;
 pub mod assessment;
 pub mod audit;
 pub mod bank;
