@@ -80,7 +80,10 @@ impl InterviewDo {
         token: Option<&str>,
         clock_ms: i64,
     ) -> std::result::Result<(Ticket, InterviewRecord, Session), ApiError> {
-        let (record, session) = self.load().map_err(|_| ticket_refused())?;
+        let (record, session) = self.load().map_err(|e| {
+            log_event("realtime_ticket_refused", json!({ "reason": "load", "code": e.code.as_str() }));
+            ticket_refused()
+        })?;
         let id = token.ok_or(TicketError::Malformed).and_then(parse_token);
         let id = id.map_err(|e| refuse_ticket(e, &record.id))?;
         #[derive(Deserialize)]

@@ -69,8 +69,15 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let known = crate::store::interviews::exists(&ctx.db()?, &id)
         .await
         .map_err(super::internal("interview lookup"))?;
-    let connected =
-        if known { client(ctx, &id)?.connect(ticket).await } else { Err(crate::protocol::ticket_refused()) };
+    let connected = if known {
+        client(ctx, &id)?.connect(ticket).await
+    } else {
+        crate::platform::log_event(
+            "realtime_ticket_refused",
+            serde_json::json!({ "interview_id": id, "reason": "interview_not_in_d1" }),
+        );
+        Err(crate::protocol::ticket_refused())
+    };
     match connected {
         Ok(resp) => with_protocol(resp, &protocols),
         Err(e) => {
