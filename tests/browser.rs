@@ -237,17 +237,7 @@ async fn job_results_sorting_and_comparison_in_chromium() {
             } else {
                 "Not sure."
             };
-            app.answer_ok(&account.token, &id, answer).await;
-            let (status, done) =
-                app.post(&account.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
-            assert_eq!(status, 200, "complete: {done}");
-            app.wait_ok(
-                &account.token,
-                &format!("/api/v1/interviews/{id}/assessment"),
-                std::time::Duration::from_secs(60),
-                &[202],
-            )
-            .await;
+            app.complete_assessed(&account.token, &id, answer).await;
         }
         interviews.push(id);
     }
@@ -307,21 +297,11 @@ async fn hiring_decisions_export_report_and_audit_in_chromium() {
         .await;
     assert_eq!(status, 201, "accept: {started}");
     let id = started["id"].as_str().expect("interview id").to_owned();
-    app.answer_ok(
+    app.complete_assessed(
         &account.token,
         &id,
         "Tuples are immutable and hashable, so they can be dictionary keys; lists are mutable, can grow \
          and shrink, and cost a little more memory. Use a tuple for fixed records.",
-    )
-    .await;
-    let (status, done) =
-        app.post(&account.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
-    assert_eq!(status, 200, "complete: {done}");
-    app.wait_ok(
-        &account.token,
-        &format!("/api/v1/interviews/{id}/assessment"),
-        std::time::Duration::from_secs(60),
-        &[202],
     )
     .await;
     run_scenario(

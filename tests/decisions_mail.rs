@@ -57,20 +57,6 @@ async fn settle(app: &TestApp, token: &str, interview: &str) -> Vec<String> {
     unreachable!()
 }
 
-/// Invites `email` to `job`, registers it as `name` and accepts: the interview id.
-async fn invited_interview(app: &TestApp, recruiter: &str, job: &str, email: &str, name: &str) -> String {
-    let (status, body) =
-        app.post(recruiter, &format!("/api/v1/jobs/{job}/invitations"), &json!({ "emails": [email] })).await;
-    assert_eq!(status, 201, "{body}");
-    let link = body["invitations"][0]["link"].as_str().expect("link").to_owned();
-    let token = link.rsplit("/invite/").next().expect("token").to_owned();
-    let candidate = app.register_as(email, name).await;
-    let (status, started) =
-        app.post(&candidate.token, &format!("/api/v1/invite/{token}/accept"), &json!({})).await;
-    assert_eq!(status, 201, "{started}");
-    started["id"].as_str().expect("interview id").to_owned()
-}
-
 async fn decide(app: &TestApp, token: &str, interview: &str, body: &Value) -> Value {
     let (status, out) =
         app.post(token, &format!("/api/v1/recruiter/interviews/{interview}/decisions"), body).await;
@@ -157,8 +143,8 @@ async fn templates_are_validated_scoped_and_audited_and_decision_messages_land_o
     assert_eq!(status, 201, "{job}");
     let job = job["id"].as_str().unwrap().to_owned();
     let (ada, bob) = (format!("ada-{run}@example.com"), format!("bob-{run}@example.com"));
-    let ada_interview = invited_interview(&app, &recruiter, &job, &ada, "Ada Lovelace").await;
-    let bob_interview = invited_interview(&app, &recruiter, &job, &bob, "Bob Byte").await;
+    let ada_interview = app.invited_interview(&recruiter, &job, &ada, "Ada Lovelace").await.1;
+    let bob_interview = app.invited_interview(&recruiter, &job, &bob, "Bob Byte").await.1;
     let reason = format!("Private reason {run}: weak on SQL");
     decide(
         &app,

@@ -11,7 +11,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use common::app::{error_code, send};
 use common::{unique, TestApp};
@@ -33,35 +32,6 @@ async fn open_job(app: &TestApp, recruiter: &str) -> String {
         .await;
     assert_eq!(status, 201, "job: {job}");
     job["id"].as_str().expect("job id").to_owned()
-}
-
-/// Invites `email`, registers it as `name` and accepts: (candidate token, interview id).
-async fn invited_interview(
-    app: &TestApp,
-    recruiter: &str,
-    job: &str,
-    email: &str,
-    name: &str,
-) -> (String, String) {
-    let (status, body) =
-        app.post(recruiter, &format!("/api/v1/jobs/{job}/invitations"), &json!({ "emails": [email] })).await;
-    assert_eq!(status, 201, "{body}");
-    let link = body["invitations"][0]["link"].as_str().expect("link").to_owned();
-    let token = link.rsplit("/invite/").next().expect("token").to_owned();
-    let candidate = app.register_as(email, name).await;
-    let (status, started) =
-        app.post(&candidate.token, &format!("/api/v1/invite/{token}/accept"), &json!({})).await;
-    assert_eq!(status, 201, "{started}");
-    (candidate.token, started["id"].as_str().expect("interview id").to_owned())
-}
-
-/// Answers once, ends the interview and waits for its assessment.
-async fn completed(app: &TestApp, token: &str, id: &str, answer: &str) {
-    let (status, body) = app.answer(token, id, answer).await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) = app.post(token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    app.wait_ok(token, &format!("/api/v1/interviews/{id}/assessment"), Duration::from_secs(60), &[]).await;
 }
 
 /// Parses CSV text with Python's `csv` module (as a recruiter's tooling would).
@@ -104,17 +74,15 @@ async fn decisions_reviews_and_overrides_keep_history_and_export_to_csv() {
     let mut interviews = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let email = format!("cand{i}.{run}@example.com");
-        interviews.push(invited_interview(&app, &recruiter, &job, &email, name).await);
+        interviews.push(app.invited_interview(&recruiter, &job, &email, name).await);
     }
-    completed(
-        &app,
+    app.complete_assessed(
         &interviews[0].0,
         &interviews[0].1,
         "A generator yields values lazily, one at a time, so memory stays flat.",
     )
     .await;
-    completed(
-        &app,
+    app.complete_assessed(
         &interviews[1].0,
         &interviews[1].1,
         "Lists are mutable and tuples are not; tuples can be dict keys.",
@@ -266,8 +234,7 @@ async fn every_audited_action_leaves_one_entry_scoped_to_the_organization() {
     assert_eq!(status, 200);
     expected.push(Audited { action: "job.updated", target: job.clone() });
     let (token, id) =
-        invited_interview(&app, &recruiter, &job, &format!("audit.{run}@example.com"), "Audrey Auditee")
-            .await;
+        app.invited_interview(&recruiter, &job, &format!("audit.{run}@example.com"), "Audrey Auditee").await;
     expected.push(Audited { action: "invitations.created", target: job.clone() });
     let (status, body) = app
         .post(
@@ -289,7 +256,7 @@ async fn every_audited_action_leaves_one_entry_scoped_to_the_organization() {
     let (status, _) = app.post_empty(&recruiter, &format!("/api/v1/invitations/{second}/revoke")).await;
     assert_eq!(status, 409);
 
-    completed(&app, &token, &id, "Dicts map keys to values with average O(1) lookups.").await;
+    app.complete_assessed(&token, &id, "Dicts map keys to values with average O(1) lookups.").await;
     let (status, _) = app.get(&recruiter, &format!("/api/v1/recruiter/interviews/{id}")).await;
     assert_eq!(status, 200);
     expected.push(Audited { action: "assessment.viewed", target: id.clone() });

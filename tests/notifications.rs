@@ -91,18 +91,7 @@ async fn reminders_and_completion_notices_land_exactly_once_and_unsubscribing_st
     assert_eq!(status, 201, "{started}");
     let interview = started["id"].as_str().expect("interview id").to_owned();
     let answer = "A generator yields values lazily, one at a time, so memory stays flat.";
-    let (status, body) = app.answer(&candidate.token, &interview, answer).await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) =
-        app.post(&candidate.token, &format!("/api/v1/interviews/{interview}/complete"), &json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    app.wait_ok(
-        &candidate.token,
-        &format!("/api/v1/interviews/{interview}/assessment"),
-        Duration::from_secs(60),
-        &[],
-    )
-    .await;
+    app.complete_assessed(&candidate.token, &interview, answer).await;
 
     cron_repeatedly(&app).await;
 

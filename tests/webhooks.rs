@@ -290,18 +290,10 @@ async fn org_admins_register_webhooks_that_are_signed_retried_and_delivered_once
         app.post(&candidate.token, &format!("/api/v1/invite/{token}/accept"), &json!({})).await;
     assert_eq!(status, 201, "{started}");
     let interview = started["id"].as_str().unwrap().to_owned();
-    let (status, body) = app
-        .answer(&candidate.token, &interview, "A generator yields values lazily, so memory stays flat.")
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) =
-        app.post(&candidate.token, &format!("/api/v1/interviews/{interview}/complete"), &json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    app.wait_ok(
+    app.complete_assessed(
         &candidate.token,
-        &format!("/api/v1/interviews/{interview}/assessment"),
-        Duration::from_secs(60),
-        &[],
+        &interview,
+        "A generator yields values lazily, so memory stays flat.",
     )
     .await;
     let (status, body) = app

@@ -308,6 +308,43 @@ impl TestApp {
         body
     }
 
+    /// Answers once, ends the interview (asserting 200 each) and waits for its assessment (202
+    /// while it is being written); returns the assessment.
+    pub async fn complete_assessed(&self, token: &str, id: &str, answer: &str) -> Value {
+        self.answer_ok(token, id, answer).await;
+        let (status, body) = self.post(token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
+        assert_eq!(status, 200, "complete: {body}");
+        self.wait_ok(
+            token,
+            &format!("/api/v1/interviews/{id}/assessment"),
+            std::time::Duration::from_secs(60),
+            &[202],
+        )
+        .await
+    }
+
+    /// A recruiter invites `email` to `job`; the candidate registers as `name` and accepts the
+    /// emailed link (asserting 201 each): the candidate's token and the interview id.
+    pub async fn invited_interview(
+        &self,
+        recruiter: &str,
+        job: &str,
+        email: &str,
+        name: &str,
+    ) -> (String, String) {
+        let (status, body) = self
+            .post(recruiter, &format!("/api/v1/jobs/{job}/invitations"), &json!({ "emails": [email] }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let link = body["invitations"][0]["link"].as_str().expect("link").to_owned();
+        let token = link.rsplit("/invite/").next().expect("token").to_owned();
+        let candidate = self.register_as(email, name).await;
+        let (status, started) =
+            self.post(&candidate.token, &format!("/api/v1/invite/{token}/accept"), &json!({})).await;
+        assert_eq!(status, 201, "{started}");
+        (candidate.token, started["id"].as_str().expect("interview id").to_owned())
+    }
+
     /// The whole message log (one page of 100 holds any interview; asserting 200).
     pub async fn messages(&self, token: &str, id: &str) -> Vec<Value> {
         let (status, body) = self.get(token, &format!("/api/v1/interviews/{id}/messages?limit=100")).await;
