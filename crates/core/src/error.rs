@@ -38,6 +38,8 @@ pub enum ErrorCode {
     InvitationEmailMismatch,
     InvitationClosed,
     JobNotOpen,
+    ExportPending,
+    ExportExpired,
     RangeNotSatisfiable,
     UpgradeRequired,
     Internal,
@@ -76,6 +78,8 @@ impl ErrorCode {
         ErrorCode::InvitationEmailMismatch,
         ErrorCode::InvitationClosed,
         ErrorCode::JobNotOpen,
+        ErrorCode::ExportPending,
+        ErrorCode::ExportExpired,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::UpgradeRequired,
         ErrorCode::Internal,
@@ -116,6 +120,8 @@ impl ErrorCode {
             ErrorCode::InvitationEmailMismatch => "INVITATION_EMAIL_MISMATCH",
             ErrorCode::InvitationClosed => "INVITATION_CLOSED",
             ErrorCode::JobNotOpen => "JOB_NOT_OPEN",
+            ErrorCode::ExportPending => "EXPORT_PENDING",
+            ErrorCode::ExportExpired => "EXPORT_EXPIRED",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -149,8 +155,12 @@ impl ErrorCode {
             | ErrorCode::UploadConflict
             | ErrorCode::EditConflict
             | ErrorCode::InvitationClosed
-            | ErrorCode::JobNotOpen => 409,
-            ErrorCode::InvitationExpired | ErrorCode::InvitationRevoked | ErrorCode::InvitationUsed => 410,
+            | ErrorCode::JobNotOpen
+            | ErrorCode::ExportPending => 409,
+            ErrorCode::InvitationExpired
+            | ErrorCode::InvitationRevoked
+            | ErrorCode::InvitationUsed
+            | ErrorCode::ExportExpired => 410,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
@@ -339,6 +349,8 @@ mod tests {
             ("INVITATION_EXPIRED", 410),
             ("INVITATION_REVOKED", 410),
             ("INVITATION_USED", 410),
+            ("EXPORT_PENDING", 409),
+            ("EXPORT_EXPIRED", 410),
             ("RANGE_NOT_SATISFIABLE", 416),
             ("INTERNAL", 500),
         ];

@@ -130,6 +130,7 @@ string_enum! {
         InvitationReminder => "invitation_reminder",
         InterviewCompleted => "interview_completed",
         ResumeFeedback => "resume_feedback",
+        DataExport => "data_export",
     }
 }
 
@@ -238,7 +239,9 @@ string_enum! {
         InvitationRevoked => "invitation.revoked",
         MemberCreated => "member.created",
         MemberInvited => "member.invited",
-        MemberUpdated => "member.updated"
+        MemberUpdated => "member.updated",
+        CandidateErased => "candidate.erased",
+        SettingsUpdated => "settings.updated"
     }
 }
 

@@ -78,6 +78,15 @@ pub enum Route {
     JobResultsExport,
     AuditList,
     AuditExport,
+    ExportList,
+    ExportCreate,
+    ExportGet,
+    ExportDownload,
+    MediaLink,
+    AccountDelete,
+    OrgCandidateErase,
+    RetentionGet,
+    RetentionPut,
 }
 
 /// One entry of the table.
@@ -174,6 +183,16 @@ pub const ROUTES: &[RouteDef] = &[
     def("GET", "/api/v1/org/audit/export", Route::AuditExport, true),
     // The emailed link's token is the credential.
     def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
+    def("GET", "/api/v1/me/exports", Route::ExportList, true),
+    def("POST", "/api/v1/me/exports", Route::ExportCreate, true),
+    def("GET", "/api/v1/me/exports/{id}", Route::ExportGet, true),
+    def("GET", "/api/v1/me/exports/{id}/download", Route::ExportDownload, true),
+    // An export's signed, expiring media link: the token is the credential.
+    def("GET", "/api/v1/media/{id}", Route::MediaLink, false),
+    def("DELETE", "/api/v1/me", Route::AccountDelete, true),
+    def("POST", "/api/v1/org/candidates/{id}/erase", Route::OrgCandidateErase, true),
+    def("GET", "/api/v1/org/settings/retention", Route::RetentionGet, true),
+    def("PUT", "/api/v1/org/settings/retention", Route::RetentionPut, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.
