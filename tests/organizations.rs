@@ -25,6 +25,9 @@ enum Kind {
     /// `/api/v1/invite/{id}`: the id is an emailed link's token (the credential itself), not an
     /// organization's resource; tests/invitations.rs covers it.
     InviteToken,
+    /// `/api/v1/me/…/{id}`: the caller's own data exports (candidates only: staff are refused
+    /// whatever the id); tests/privacy.rs covers them.
+    Own,
 }
 
 /// Which kind of id each id-taking path takes. A new `{id}` route must be added here, so the
@@ -35,7 +38,9 @@ fn kind_of(path: &str) -> Kind {
         || path.starts_with("/api/v1/recruiter/interviews/{id}")
     {
         Kind::Interview
-    } else if path.starts_with("/api/v1/recruiter/candidates/{id}") {
+    } else if path.starts_with("/api/v1/recruiter/candidates/{id}")
+        || path.starts_with("/api/v1/org/candidates/{id}")
+    {
         Kind::Candidate
     } else if path.starts_with("/api/v1/admin/users/{id}") || path.starts_with("/api/v1/org/members/{id}") {
         Kind::User
@@ -47,6 +52,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::Invitation
     } else if path.starts_with("/api/v1/invite/{id}") {
         Kind::InviteToken
+    } else if path.starts_with("/api/v1/me/") {
+        Kind::Own
     } else {
         panic!("{path}: an id-taking route with no kind in tests/organizations.rs");
     }
@@ -185,11 +192,11 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         Kind::Resume => resume.clone(),
         Kind::Job => job.clone(),
         Kind::Invitation => invitation.clone(),
-        Kind::InviteToken => String::new(),
+        Kind::InviteToken | Kind::Own => String::new(),
     };
     let mut checked = 0;
     for (method, template) in id_operations(&app).await {
-        if kind_of(&template) == Kind::InviteToken {
+        if matches!(kind_of(&template), Kind::InviteToken | Kind::Own) {
             continue;
         }
         let (path, body) = valid_request(&method, &template);
