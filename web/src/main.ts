@@ -12,6 +12,7 @@ import { jobResultsPage } from "./pages/jobresults";
 import { inviteLandingPage, unsubscribePage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
 import { auditPage, reportPage, webhooksPage } from "./pages/hiring";
+import { privacyPage, retentionPage } from "./pages/privacy";
 
 import { Cleanup, homeFor, navigate } from "./nav";
 
@@ -49,6 +50,8 @@ const ROUTES: RouteDef[] = [
   { pattern: /^\/org\/members$/, page: membersPage, auth: "staff", title: "Members" },
   { pattern: /^\/org\/audit$/, page: auditPage, auth: "staff", title: "Audit trail" },
   { pattern: /^\/org\/webhooks$/, page: webhooksPage, auth: "staff", title: "Webhooks" },
+  { pattern: /^\/org\/retention$/, page: retentionPage, auth: "staff", title: "Data retention" },
+  { pattern: /^\/account\/privacy$/, page: privacyPage, auth: "candidate", title: "Privacy and my data" },
   { pattern: new RegExp(`^/report/${ID}$`), page: reportPage, auth: "staff", title: "Interview report" },
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
@@ -70,10 +73,10 @@ function renderNav(): void {
   if (isStaff(s.role)) {
     nav.append(h("a", { href: "#/recruiter" }, "Interviews"), h("a", { href: "#/jobs" }, "Jobs"), h("a", { href: "#/recruiter/feedback" }, "Resume feedback"));
     if (s.role === "admin") {
-      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"));
+      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"), h("a", { href: "#/org/retention" }, "Retention"));
     }
   } else {
-    nav.append(h("a", { href: "#/dashboard" }, "My interviews"));
+    nav.append(h("a", { href: "#/dashboard" }, "My interviews"), h("a", { href: "#/account/privacy" }, "Privacy"));
   }
   nav.append(
     h("span", { class: "who hide-phone" }, `${s.email} (${s.role})`),
