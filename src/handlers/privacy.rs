@@ -137,11 +137,9 @@ async fn object_response(
     let _ = headers.set("Content-Type", &content_type);
     let _ = headers.set("Content-Disposition", disposition);
     let _ = headers.set("Cache-Control", "private, no-store");
-    let response = match object.body() {
-        Some(body) => Response::from_stream(body.stream().map_err(internal("r2 body"))?),
-        None => Response::from_bytes(Vec::new()),
-    };
-    Ok(response.map_err(internal("download"))?.with_headers(headers))
+    // Streamed as R2 hands it over (a video may be far larger than a Worker's memory).
+    let body = object.body().ok_or_else(ApiError::internal)?.response_body().map_err(internal("r2 body"))?;
+    Ok(Response::from_body(body).map_err(internal("download"))?.with_headers(headers))
 }
 
 /// The MAC of a media link's payload (HMAC-SHA256 under the JWT secret, domain-separated).
