@@ -125,7 +125,7 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
         }
     };
     log.route = matched.pattern;
-    if !matched.pattern.starts_with("/api/v1/resumes") && !matched.pattern.starts_with("/api/v1/auth") {
+    if !["/api/v1/resumes", "/api/v1/auth", "/api/v1/m"].iter().any(|p| matched.pattern.starts_with(p)) {
         log.interview_id = matched.param("id").map(str::to_owned);
     }
     dispatch(req, ctx, &matched).await
@@ -230,6 +230,15 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::WebhookDeliveries => handlers::webhooks::deliveries(req, ctx, id).await,
         Route::DecisionTemplatesGet => handlers::decision_mail::get(req, ctx).await,
         Route::DecisionTemplatesPut => handlers::decision_mail::put(req, ctx).await,
+        Route::ExportList => handlers::privacy::list(req, ctx).await,
+        Route::ExportCreate => handlers::privacy::create(req, ctx).await,
+        Route::ExportGet => handlers::privacy::get(req, ctx, id).await,
+        Route::ExportDownload => handlers::privacy::download(req, ctx, id).await,
+        Route::MediaLink => handlers::privacy::media(req, ctx, id).await,
+        Route::AccountDelete => handlers::privacy::delete_account(req, ctx).await,
+        Route::OrgCandidateErase => handlers::privacy::erase_candidate(req, ctx, id).await,
+        Route::RetentionGet => handlers::privacy::retention_get(req, ctx).await,
+        Route::RetentionPut => handlers::privacy::retention_put(req, ctx).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

@@ -278,6 +278,15 @@ async fn account_sessions_password_change_verification_and_reset_in_chromium() {
     run_scenario("account.mjs", app.server, &[]);
 }
 
+/// Privacy: a candidate's export requested, ready, downloaded and emailed; account deletion
+/// refused with a wrong password and done with the right one; an org admin's retention periods.
+#[tokio::test]
+async fn privacy_export_account_deletion_and_retention_in_chromium() {
+    let app = app();
+    let admin = app.admin_of_new_org(&format!("Privacy Org {}", unique())).await;
+    run_scenario("privacy.mjs", app.server, &[("ADMIN_TOKEN", &admin)]);
+}
+
 /// The hiring pages on one completed, assessed interview: decisions (a field-named error first,
 /// then the history newest first), reviews with averaged 1–5 ratings, a score override beside the
 /// original, all read-only for a viewer; the job results' CSV export downloaded; the printable

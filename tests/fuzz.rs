@@ -28,8 +28,10 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 /// Operations that would revoke the token every other operation uses (or, for a password change,
-/// count failed passwords against the fuzzer's account).
-const TOKEN_KILLERS: &[&str] = &["logout", "refresh", "revokeAllSessions", "revokeSession", "changePassword"];
+/// count failed passwords against the fuzzer's account; an account deletion needs the password,
+/// but would end the account if a generated body ever matched).
+const TOKEN_KILLERS: &[&str] =
+    &["logout", "refresh", "revokeAllSessions", "revokeSession", "changePassword", "accountDelete"];
 
 /// This binary's server: throttles out of the fuzzer's way.
 fn app() -> TestApp {

@@ -28,6 +28,9 @@ enum Kind {
     InviteToken,
     /// `/api/v1/auth/sessions/{id}`: a sign-in session, only ever its own account's.
     Session,
+    /// `/api/v1/me/…/{id}`: the caller's own data exports (candidates only: staff are refused
+    /// whatever the id); tests/privacy.rs covers them.
+    Own,
 }
 
 /// Which kind of id each id-taking path takes. A new `{id}` route must be added here, so the
@@ -38,7 +41,9 @@ fn kind_of(path: &str) -> Kind {
         || path.starts_with("/api/v1/recruiter/interviews/{id}")
     {
         Kind::Interview
-    } else if path.starts_with("/api/v1/recruiter/candidates/{id}") {
+    } else if path.starts_with("/api/v1/recruiter/candidates/{id}")
+        || path.starts_with("/api/v1/org/candidates/{id}")
+    {
         Kind::Candidate
     } else if path.starts_with("/api/v1/admin/users/{id}") || path.starts_with("/api/v1/org/members/{id}") {
         Kind::User
@@ -54,6 +59,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::InviteToken
     } else if path.starts_with("/api/v1/auth/sessions/{id}") {
         Kind::Session
+    } else if path.starts_with("/api/v1/me/") {
+        Kind::Own
     } else {
         panic!("{path}: an id-taking route with no kind in tests/organizations.rs");
     }
@@ -205,12 +212,12 @@ async fn another_organizations_staff_get_404_on_every_id_route_and_see_none_of_i
         Kind::Job => job.clone(),
         Kind::Invitation => invitation.clone(),
         Kind::Webhook => webhook.clone(),
-        Kind::InviteToken => String::new(),
+        Kind::InviteToken | Kind::Own => String::new(),
         Kind::Session => session.clone(),
     };
     let mut checked = 0;
     for (method, template) in id_operations(&app).await {
-        if kind_of(&template) == Kind::InviteToken {
+        if matches!(kind_of(&template), Kind::InviteToken | Kind::Own) {
             continue;
         }
         let (path, body) = valid_request(&method, &template);

@@ -30,6 +30,7 @@ use crate::interview::{AssessmentReply, Caller, Interview, InterviewStore, Store
 use crate::platform::log_error;
 use crate::protocol::{encode_error, InterviewCall, InterviewRequest, CALL_HEADER};
 
+mod erasure;
 mod flows;
 mod live_socket;
 mod ports;
@@ -103,6 +104,11 @@ impl DurableObject for InterviewDo {
                 }
             };
         if !known {
+            if matches!(call.request, InterviewRequest::Erase) {
+                // Nothing stored (never started, or erased already): erasing again is fine.
+                let gone = crate::protocol::Erased { outcome: "gone".to_owned() };
+                return reply(200, &gone).or_else(|e| error_response(&e));
+            }
             return error_response(&absent(&call.request));
         }
         let ready = self.ensure_schema();
@@ -117,6 +123,10 @@ impl DurableObject for InterviewDo {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        // An erased object keeps no schema: its (deleted) alarm must not recreate one.
+        if !self.schema_ready.get() && !self.store.has_schema().unwrap_or(false) {
+            return Response::ok("gone");
+        }
         self.ensure_schema()?;
         let cfg = match self.cached_config() {
             Ok(cfg) => cfg,
@@ -359,6 +369,8 @@ impl InterviewDo {
             InterviewRequest::VoiceAudio(body) => {
                 reply(200, &core.voice_audio(&who()?, body).await.map_err(refused)?)
             }
+            InterviewRequest::Erase => self.erase().await,
+            InterviewRequest::Purge { transcript, assessment } => self.purge(transcript, assessment),
             InterviewRequest::VideoRetention { retention_ms, idle_ms } => {
                 let (status, body) = self.video_retention(retention_ms, idle_ms, &cfg).await?;
                 reply(status, &body)

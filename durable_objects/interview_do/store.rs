@@ -104,6 +104,20 @@ impl SqlStore {
         self.message_writes.get()
     }
 
+    /// Retention (docs/privacy.md): deletes the transcript (messages, stored turns,
+    /// evaluations, idempotency keys) and/or the assessment, in one synchronous batch.
+    pub fn purge(&self, transcript: bool, assessment: bool) -> StoreResult<()> {
+        if transcript {
+            for table in ["messages", "turn_results", "evaluations", "idempotency"] {
+                self.run("purge", &format!("DELETE FROM {table}"), vec![])?;
+            }
+        }
+        if assessment {
+            self.run("purge", "DELETE FROM kv WHERE k IN ('assessment', 'assessment_attempts')", vec![])?;
+        }
+        Ok(())
+    }
+
     /// Whether this object's storage holds the interview tables (a read: nothing is created).
     pub fn has_schema(&self) -> StoreResult<bool> {
         #[derive(Deserialize)]

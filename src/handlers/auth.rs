@@ -311,6 +311,17 @@ pub(crate) async fn account_key(email: &str) -> Result<String, ApiError> {
     Ok(lockout::hex(&mac))
 }
 
+/// Whether `password` matches the stored hash `stored` (the login's KDF).
+///
+/// # Errors
+/// 500 when the KDF fails.
+pub(crate) async fn password_matches(password: &str, stored: &str) -> Result<bool, ApiError> {
+    match PasswordHash::parse(stored) {
+        Some(h) => Ok(h.matches(&derive(password, &h.salt, h.iterations, h.hash.len()).await?)),
+        None => Ok(false),
+    }
+}
+
 /// `POST /api/v1/auth/login`. Failures are counted per (account, client IP): a client that fails
 /// `LOGIN_MAX_FAILURES` times is locked out of that account (429 `ACCOUNT_LOCKED`, progressively
 /// longer), while every other client, the owner's included, still signs in

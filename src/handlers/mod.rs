@@ -11,6 +11,7 @@ pub mod interviews;
 pub mod invitations;
 pub mod jobs;
 pub mod members;
+pub mod privacy;
 pub mod quotas;
 pub mod realtime;
 pub mod recruiter;

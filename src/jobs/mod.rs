@@ -4,13 +4,17 @@
 //! - `*/5 * * * *` — frequent jobs: crashed parses ended, due feedback delivery, résumés to
 //!   retry put on the parse queue (its consumer, `parsing`, parses one résumé per invocation),
 //!   reminders and completion notices queued (`notify`), invitations past expiry announced,
-//!   then due mail and due ATS webhook deliveries sent;
-//! - `17 3 * * *` — daily jobs: video retention (expired videos, idle multipart uploads), and
+//!   data exports and erasure requests (`privacy`, docs/privacy.md), then due mail and due ATS
+//!   webhook deliveries sent;
+//! - `17 3 * * *` — daily jobs: video retention (each organization's period; idle multipart
+//!   uploads), retention of transcripts, assessments, audio and résumés and expired exports
+//!   (`retention`), and
 //!   pruning login-failure counts untouched for a day (docs/security.md#login-lockout).
 
 pub(crate) mod mail;
 mod notify;
 pub(crate) mod parsing;
+pub(crate) mod privacy;
 pub(crate) mod resumes;
 mod video_retention;
 pub(crate) mod webhooks;
@@ -31,10 +35,12 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if cron == FREQUENT {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
         run(&env, "notifications", notify::run(&env).await).await;
+        run(&env, "privacy", privacy::frequent(&env).await).await;
         run(&env, "mail", mail::run(&env).await).await;
         run(&env, "webhooks", webhooks::run(&env).await).await;
     } else if cron == DAILY {
         run(&env, "video_retention", video_retention::run(&env).await).await;
+        run(&env, "retention", privacy::daily(&env).await).await;
         run(&env, "login_failures_prune", prune_login_failures(&env).await).await;
         run(&env, "sessions_prune", prune_sessions(&env).await).await;
     } else {

@@ -30,11 +30,16 @@ async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
     let retention_ms = window_ms(cfg.video_retention_days, DAY_MS);
     let idle_ms = window_ms(cfg.video_upload_idle_hours, HOUR_MS);
     let db = env.d1("DB")?;
-    let expired = store::completed_before(&db, &rfc3339_ms(now - retention_ms), BATCH).await?;
+    // Each organization's period (docs/privacy.md#retention), else VIDEO_RETENTION_DAYS.
+    let expired = crate::store::privacy::videos_past(&db, &rfc3339_ms(now), cfg.video_retention_days).await?;
+    let expired = expired.iter().map(|v| {
+        let days = v["days"].as_f64().unwrap_or(cfg.video_retention_days);
+        (v["interview_id"].as_str().unwrap_or_default().to_owned(), crate::domain::privacy::days_ms(days))
+    });
     let idle = store::idle_uploads_before(&db, &rfc3339_ms(now - idle_ms), BATCH).await?;
     let (mut deleted, mut aborted, mut kept, mut failed) = (0u32, 0u32, 0u32, 0u32);
-    for interview_id in expired.iter().chain(idle.iter()) {
-        match ask_do(env, interview_id, retention_ms, idle_ms).await {
+    for (interview_id, retention_ms) in expired.chain(idle.into_iter().map(|id| (id, retention_ms))) {
+        match ask_do(env, &interview_id, retention_ms, idle_ms).await {
             Ok(action) if action == "deleted" => deleted += 1,
             Ok(action) if action == "aborted" => aborted += 1,
             Ok(_) => kept += 1,

@@ -31,6 +31,8 @@ pub(crate) mod jobs;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod mail;
 #[cfg(target_arch = "wasm32")]
+pub(crate) mod privacy;
+#[cfg(target_arch = "wasm32")]
 pub(crate) mod recruiter;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod resumes;

@@ -31,7 +31,8 @@ pub const LIVE_EMAILS: &str = "SELECT DISTINCT email FROM invitations WHERE job_
 
 /// Organization `?1`'s job `?2`'s results: invitations with candidate, interview and assessment.
 pub const JOB_RESULTS: &str = "SELECT v.id AS invitation_id, v.email, v.status AS stored_status, v.expires_at, \
-     v.candidate_id, u.full_name AS candidate_name, v.interview_id, i.status AS interview_status, \
+     v.candidate_id, CASE WHEN v.erased_at IS NOT NULL THEN 'Erased candidate' ELSE u.full_name END AS candidate_name, \
+     v.interview_id, i.status AS interview_status, \
      COALESCE(a.overall_score, i.overall_score) AS overall_score, a.skill_scores, \
      i.started_at, i.completed_at, v.created_at, a.skill_boundary_map, a.integrity_flags, \
      (SELECT d.decision FROM hiring_decisions d WHERE d.interview_id = v.interview_id \

@@ -12,21 +12,6 @@ struct Row {
     interview_id: String,
 }
 
-/// Interviews whose completed recording was uploaded before `before`, oldest first.
-///
-/// # Errors
-/// D1 failures.
-pub async fn completed_before(db: &D1Database, before: &str, limit: u32) -> worker::Result<Vec<String>> {
-    interview_ids(
-        db,
-        "SELECT interview_id FROM video_recordings WHERE status = 'completed' AND uploaded_at < ?1 \
-         ORDER BY uploaded_at LIMIT ?2",
-        before,
-        limit,
-    )
-    .await
-}
-
 /// Interviews whose recording is still uploading with no chunk since `before`, oldest first.
 ///
 /// # Errors

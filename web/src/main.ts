@@ -13,6 +13,7 @@ import { inviteLandingPage, unsubscribePage } from "./pages/invitations";
 import { membersPage, staffInvitePage } from "./pages/members";
 import { auditPage, decisionTemplatesPage, reportPage, webhooksPage } from "./pages/hiring";
 import { accountPage, resetConfirmPage, resetRequestPage, verifyPage } from "./pages/account";
+import { privacyPage, retentionPage } from "./pages/privacy";
 
 import { Cleanup, homeFor, navigate } from "./nav";
 
@@ -51,6 +52,8 @@ const ROUTES: RouteDef[] = [
   { pattern: /^\/org\/audit$/, page: auditPage, auth: "staff", title: "Audit trail" },
   { pattern: /^\/org\/webhooks$/, page: webhooksPage, auth: "staff", title: "Webhooks" },
   { pattern: /^\/org\/messages$/, page: decisionTemplatesPage, auth: "staff", title: "Messages to candidates" },
+  { pattern: /^\/org\/retention$/, page: retentionPage, auth: "staff", title: "Data retention" },
+  { pattern: /^\/account\/privacy$/, page: privacyPage, auth: "candidate", title: "Privacy and my data" },
   { pattern: new RegExp(`^/report/${ID}$`), page: reportPage, auth: "staff", title: "Interview report" },
   { pattern: new RegExp(`^/invite/${TOKEN}$`), page: inviteLandingPage, auth: "public", title: "Invitation" },
   { pattern: new RegExp(`^/staff-invite/${TOKEN}$`), page: staffInvitePage, auth: "public", title: "Join your team" },
@@ -76,10 +79,10 @@ function renderNav(): void {
   if (isStaff(s.role)) {
     nav.append(h("a", { href: "#/recruiter" }, "Interviews"), h("a", { href: "#/jobs" }, "Jobs"), h("a", { href: "#/recruiter/feedback" }, "Resume feedback"));
     if (s.role === "admin") {
-      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"), h("a", { href: "#/org/messages" }, "Messages"));
+      nav.append(h("a", { href: "#/org/members" }, "Members"), h("a", { href: "#/org/audit" }, "Audit"), h("a", { href: "#/org/webhooks" }, "Webhooks"), h("a", { href: "#/org/messages" }, "Messages"), h("a", { href: "#/org/retention" }, "Retention"));
     }
   } else {
-    nav.append(h("a", { href: "#/dashboard" }, "My interviews"));
+    nav.append(h("a", { href: "#/dashboard" }, "My interviews"), h("a", { href: "#/account/privacy" }, "Privacy"));
   }
   nav.append(
     h("a", { href: "#/account", id: "nav-account" }, "Account"),

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     InvitationEmailMismatch,
     InvitationClosed,
     JobNotOpen,
+    ExportPending,
+    ExportExpired,
     RangeNotSatisfiable,
     UpgradeRequired,
     EmailNotVerified,
@@ -81,6 +83,8 @@ impl ErrorCode {
         ErrorCode::InvitationEmailMismatch,
         ErrorCode::InvitationClosed,
         ErrorCode::JobNotOpen,
+        ErrorCode::ExportPending,
+        ErrorCode::ExportExpired,
         ErrorCode::RangeNotSatisfiable,
         ErrorCode::UpgradeRequired,
         ErrorCode::EmailNotVerified,
@@ -126,6 +130,8 @@ impl ErrorCode {
             ErrorCode::InvitationEmailMismatch => "INVITATION_EMAIL_MISMATCH",
             ErrorCode::InvitationClosed => "INVITATION_CLOSED",
             ErrorCode::JobNotOpen => "JOB_NOT_OPEN",
+            ErrorCode::ExportPending => "EXPORT_PENDING",
+            ErrorCode::ExportExpired => "EXPORT_EXPIRED",
             ErrorCode::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             ErrorCode::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             ErrorCode::WrongPassword => "WRONG_PASSWORD",
@@ -166,12 +172,14 @@ impl ErrorCode {
             | ErrorCode::UploadConflict
             | ErrorCode::EditConflict
             | ErrorCode::InvitationClosed
-            | ErrorCode::JobNotOpen => 409,
+            | ErrorCode::JobNotOpen
+            | ErrorCode::ExportPending => 409,
             ErrorCode::InvitationExpired
             | ErrorCode::InvitationRevoked
             | ErrorCode::InvitationUsed
             | ErrorCode::LinkExpired
-            | ErrorCode::LinkUsed => 410,
+            | ErrorCode::LinkUsed
+            | ErrorCode::ExportExpired => 410,
             ErrorCode::RangeNotSatisfiable => 416,
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
@@ -360,6 +368,8 @@ mod tests {
             ("INVITATION_EXPIRED", 410),
             ("INVITATION_REVOKED", 410),
             ("INVITATION_USED", 410),
+            ("EXPORT_PENDING", 409),
+            ("EXPORT_EXPIRED", 410),
             ("RANGE_NOT_SATISFIABLE", 416),
             ("EMAIL_NOT_VERIFIED", 403),
             ("WRONG_PASSWORD", 403),

@@ -76,6 +76,16 @@ pub enum InterviewRequest {
         retention_ms: i64,
         idle_ms: i64,
     },
+    /// Erasure (docs/privacy.md): closes the sockets, aborts an open upload, deletes the alarm
+    /// and all storage. The object then holds nothing and refuses every later call (404);
+    /// erasing again answers the same. No caller: the Worker's erasure job.
+    Erase,
+    /// Retention (docs/privacy.md#retention): deletes the transcript (messages, stored turns,
+    /// evaluations, idempotency keys) and/or the assessment from the object's storage.
+    Purge {
+        transcript: bool,
+        assessment: bool,
+    },
     /// A liveness probe that writes (the foundation tests use it).
     Ping,
 }
@@ -115,6 +125,8 @@ impl InterviewRequest {
             InterviewRequest::VideoView => "video_view",
             InterviewRequest::VideoDelete => "video_delete",
             InterviewRequest::VideoRetention { .. } => "video_retention",
+            InterviewRequest::Erase => "erase",
+            InterviewRequest::Purge { .. } => "purge",
             InterviewRequest::Ping => "ping",
         }
     }
@@ -174,6 +186,13 @@ pub fn closes_socket(socket_session: Option<&str>, session: Option<&str>, keep: 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SocketsClosed {
     pub closed: u32,
+}
+
+/// What [`InterviewRequest::Erase`] did: `erased` (storage was deleted now) or `gone` (the
+/// object held nothing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erased {
+    pub outcome: String,
 }
 
 /// The one answer to every refused realtime connect: a missing, malformed, unknown, used or

@@ -28,7 +28,8 @@ export function invitationsPanel(job: any, writer: boolean): HTMLElement {
     const actions = h("td", { class: "actions" });
     const note = h("div", { class: "row-note" });
     const tr = h("tr", { "data-id": v.id, "data-status": v.status },
-      h("td", {}, v.email, note),
+      // An erased candidate's invitation stays, anonymised (docs/privacy.md#erasure).
+      h("td", {}, v.email === "erased@erased.invalid" ? h("em", { class: "muted" }, "Erased candidate") : v.email, note),
       h("td", {}, h("span", { class: `badge ${v.status}` }, label(v.status))),
       h("td", { class: "hide-phone" }, String(v.send_attempts ?? 0), v.last_send_error ? h("div", { class: "field-error" }, v.last_send_error) : null),
       h("td", { class: "hide-phone" }, fmtDate(v.expires_at)),

@@ -70,7 +70,7 @@ export async function jobResultsPage(main: HTMLElement, [id]: string[]): Promise
           });
           return h("tr", { "data-invitation": r.invitation_id, "data-interview": r.interview_id ?? "" },
             h("td", {}, box),
-            h("td", { class: "name" }, r.candidate_name ?? "—", h("div", { class: "muted small" }, r.email)),
+            h("td", { class: "name" }, r.candidate_name ?? "—", h("div", { class: "muted small" }, r.email === "erased@erased.invalid" ? "" : r.email)),
             h("td", {}, h("span", { class: `badge ${r.invitation_status}` }, label(r.invitation_status))),
             h("td", { class: "score-cell" }, fmtScore(r.overall_score)),
             h("td", {}, fmtDate(r.invited_at)),

@@ -134,6 +134,7 @@ string_enum! {
         RegistrationAttempt => "registration_attempt",
         PasswordReset => "password_reset",
         Decision => "decision",
+        DataExport => "data_export",
     }
 }
 
@@ -248,6 +249,7 @@ string_enum! {
         WebhookDeleted => "webhook.deleted",
         WebhookSecretRotated => "webhook.secret_rotated",
         WebhookTested => "webhook.tested",
+        CandidateErased => "candidate.erased",
         SettingsUpdated => "settings.updated"
     }
 }

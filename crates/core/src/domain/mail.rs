@@ -217,6 +217,21 @@ pub fn password_reset(to: &str, link: &str, expires_at: &str) -> OutgoingMail {
     }
 }
 
+/// A data export is ready: the link (sign-in required) and when it expires.
+#[must_use]
+pub fn data_export(to: &str, link: &str, expires_at: &str) -> OutgoingMail {
+    OutgoingMail {
+        kind: MailKind::DataExport,
+        to: to.to_owned(),
+        subject: "Your data export is ready".to_owned(),
+        text: format!(
+            "Hello,\n\nThe export of your data you asked for is ready. Sign in and download it here:\n\
+             {link}\n\nIt expires at {expires_at} (UTC). If you did not ask for it, sign in and \
+             change your password.\n"
+        ),
+    }
+}
+
 /// The JSON body the HTTP mailer posts (`{from, to: [..], subject, text}`, the shape common
 /// transactional email APIs accept; docs/email.md).
 #[derive(Debug, Serialize)]

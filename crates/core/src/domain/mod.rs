@@ -19,6 +19,7 @@ pub mod job;
 pub mod job_results;
 pub mod mail;
 pub mod media;
+pub mod privacy;
 pub mod projection;
 pub mod rate_limit;
 pub mod resume;

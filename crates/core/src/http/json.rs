@@ -168,6 +168,18 @@ impl Fields {
         }
     }
 
+    /// An optional finite number within `range` (absent or null → `None`).
+    pub fn optional_f64(&mut self, field: &str, range: std::ops::RangeInclusive<f64>) -> Option<f64> {
+        let v = self.take(field)?;
+        match v.as_f64() {
+            Some(x) if range.contains(&x) => Some(x),
+            _ => {
+                self.error(field, format!("Must be a number between {} and {}.", range.start(), range.end()));
+                None
+            }
+        }
+    }
+
     /// A required string that must parse with `parse` (an enum); `allowed` lists the values.
     pub fn required_enum<T>(
         &mut self,

@@ -96,6 +96,15 @@ pub enum Route {
     WebhookDeliveries,
     DecisionTemplatesGet,
     DecisionTemplatesPut,
+    ExportList,
+    ExportCreate,
+    ExportGet,
+    ExportDownload,
+    MediaLink,
+    AccountDelete,
+    OrgCandidateErase,
+    RetentionGet,
+    RetentionPut,
 }
 
 /// One entry of the table.
@@ -211,6 +220,16 @@ pub const ROUTES: &[RouteDef] = &[
     def("PUT", "/api/v1/org/settings/decision-templates", Route::DecisionTemplatesPut, true),
     // The emailed link's token is the credential.
     def("POST", "/api/v1/auth/staff-invite/{id}", Route::StaffInviteAccept, false),
+    def("GET", "/api/v1/me/exports", Route::ExportList, true),
+    def("POST", "/api/v1/me/exports", Route::ExportCreate, true),
+    def("GET", "/api/v1/me/exports/{id}", Route::ExportGet, true),
+    def("GET", "/api/v1/me/exports/{id}/download", Route::ExportDownload, true),
+    // An export's signed, expiring media link: the token is the credential.
+    def("GET", "/api/v1/media/{id}", Route::MediaLink, false),
+    def("DELETE", "/api/v1/me", Route::AccountDelete, true),
+    def("POST", "/api/v1/org/candidates/{id}/erase", Route::OrgCandidateErase, true),
+    def("GET", "/api/v1/org/settings/retention", Route::RetentionGet, true),
+    def("PUT", "/api/v1/org/settings/retention", Route::RetentionPut, true),
 ];
 
 /// A matched route with its path parameters, in pattern order.
