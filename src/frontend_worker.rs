@@ -230,15 +230,15 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
         Route::WebhookDeliveries => handlers::webhooks::deliveries(req, ctx, id).await,
         Route::DecisionTemplatesGet => handlers::decision_mail::get(req, ctx).await,
         Route::DecisionTemplatesPut => handlers::decision_mail::put(req, ctx).await,
-        Route::ExportList => handlers::privacy::list(req, ctx).await,
-        Route::ExportCreate => handlers::privacy::create(req, ctx).await,
-        Route::ExportGet => handlers::privacy::get(req, ctx, id).await,
-        Route::ExportDownload => handlers::privacy::download(req, ctx, id).await,
-        Route::MediaLink => handlers::privacy::media(req, ctx, id).await,
-        Route::AccountDelete => handlers::privacy::delete_account(req, ctx).await,
-        Route::OrgCandidateErase => handlers::privacy::erase_candidate(req, ctx, id).await,
-        Route::RetentionGet => handlers::privacy::retention_get(req, ctx).await,
-        Route::RetentionPut => handlers::privacy::retention_put(req, ctx).await,
+        Route::ExportList
+        | Route::ExportCreate
+        | Route::ExportGet
+        | Route::ExportDownload
+        | Route::MediaLink
+        | Route::AccountDelete
+        | Route::OrgCandidateErase
+        | Route::RetentionGet
+        | Route::RetentionPut => handlers::privacy::handle(req, ctx, matched.route, id).await,
         Route::Health => {
             if ctx.config.test_faults.iter().any(|f| f == "panic") && query_is(&req, "panic=1") {
                 // Fault injection for the panic-to-500 test (TEST_FAULTS=panic; off by default).

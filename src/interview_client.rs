@@ -105,6 +105,14 @@ impl InterviewClient {
             .with_headers(headers))
     }
 
+    /// The object's answer as JSON text (the export copies it into its document as it is).
+    ///
+    /// # Errors
+    /// The object's refusal.
+    pub async fn text(&self, caller: Option<Caller>, request: InterviewRequest) -> Result<String, ApiError> {
+        self.exchange(caller, request, None).await.map(|(_, text)| text)
+    }
+
     /// A typed answer, for Rust callers that read it (legacy voice, jobs, tests of the seam).
     ///
     /// # Errors

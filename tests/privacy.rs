@@ -400,6 +400,17 @@ async fn a_candidate_erases_their_account_and_a_run_stopped_midway_finishes_on_t
     let marker = format!("GONE-{}", unique());
     let (me, interview, resume, _) = candidate_with_everything(&app, &marker).await;
     let org_id = org_interview(&app, &admin, &job, &me, &marker).await;
+    // What the account, mail and ATS features keep of them: an ATS delivery and a decision
+    // message (with its opt-out token) about the org interview, an emailed reset link.
+    let hook_url = format!("https://ats.example.invalid/{}", unique());
+    let hook = json!({"url": hook_url, "events": ["decision.made"]});
+    assert_eq!(app.post(&admin, "/api/v1/org/webhooks", &hook).await.0, 201);
+    let decide = json!({"decision": "hold", "reason": "More signal needed.", "notify_candidate": true});
+    let (status, body) =
+        app.post(&admin, &format!("/api/v1/recruiter/interviews/{org_id}/decisions"), &decide).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app.post("", "/api/v1/auth/password-reset", &json!({"email": me.email})).await;
+    assert!(status < 300, "{body}");
     let (status, export) = app.post(&me.token, "/api/v1/me/exports", &json!({})).await;
     assert_eq!(status, 202);
     let export = format!("/api/v1/me/exports/{}", export["id"].as_str().unwrap());
@@ -412,6 +423,19 @@ async fn a_candidate_erases_their_account_and_a_run_stopped_midway_finishes_on_t
     }
     assert!(r2_has(&app, &format!("exports/{}/", me.user_id)));
     assert!(do_storage_holds(&app, &interview), "the interview's object holds it before");
+    // Every table below names them before (so the check after covers each).
+    let mine = [me.user_id.as_str(), me.email.as_str(), &interview, &org_id, &resume, &marker];
+    let named = tables_mentioning(&d1_dump(&app), &mine, false);
+    for t in [
+        "sessions",
+        "account_tokens",
+        "mail_outbox",
+        "mail_optouts",
+        "webhook_deliveries",
+        "hiring_decisions",
+    ] {
+        assert!(named.iter().any(|n| n.starts_with(&format!("{t}:"))), "{t} does not name them: {named:?}");
+    }
 
     // The password is required.
     let (status, body) =
@@ -422,8 +446,16 @@ async fn a_candidate_erases_their_account_and_a_run_stopped_midway_finishes_on_t
         send(app.request(Method::DELETE, "/api/v1/me", &me.token).json(&json!({"password": PASSWORD}))).await;
     assert_eq!((status, body["status"].as_str()), (202, Some("pending")), "{body}");
     let request = body["id"].as_str().unwrap().to_owned();
-    // Signed out at once: the account no longer works.
+    // Signed out at once: every session revoked, the account no longer works.
     assert_eq!(app.get(&me.token, "/api/v1/auth/me").await.0, 401);
+    let live = d1_query(
+        app.server,
+        &format!(
+            "SELECT COUNT(*) AS n FROM sessions WHERE user_id = '{}' AND revoked_at IS NULL",
+            me.user_id
+        ),
+    );
+    assert_eq!(live[0]["n"], 0);
     let (status, _) = send(
         app.request(Method::POST, "/api/v1/auth/login", "")
             .json(&json!({"email": me.email, "password": PASSWORD})),
@@ -440,8 +472,17 @@ async fn a_candidate_erases_their_account_and_a_run_stopped_midway_finishes_on_t
     // No D1 row mentions the candidate, their email or interviews (the audit trail keeps no id
     // of theirs either: no staff read their data here).
     let dump = d1_dump(&app);
-    let mine = [me.user_id.as_str(), me.email.as_str(), &interview, &org_id, &resume, &marker];
     assert_eq!(tables_mentioning(&dump, &mine, false), Vec::<String>::new());
+    // The ATS delivery log keeps that an event was sent, not whom it was about.
+    let kept = d1_query(
+        app.server,
+        &format!(
+            "SELECT data, event_id FROM webhook_deliveries WHERE webhook_id IN \
+             (SELECT id FROM webhooks WHERE url = '{hook_url}')"
+        ),
+    );
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0]["event_id"].as_str().unwrap().starts_with("erased:"), "{kept:?}");
     // The other candidate is untouched.
     let theirs =
         [other.user_id.as_str(), other.email.as_str(), &other_interview, &other_resume, &other_marker];
@@ -493,14 +534,20 @@ async fn an_org_admin_erases_only_what_their_organization_holds() {
     let marker = format!("ORG-{}", unique());
     let (me, own_interview, resume, _) = candidate_with_everything(&app, &format!("SELF-{}", unique())).await;
     let org_interview = org_interview(&app, &admin, &job, &me, &marker).await;
+    let hook = json!({"url": "https://ats.example.invalid/hook", "events": ["decision.made"]});
+    assert_eq!(app.post(&admin, "/api/v1/org/webhooks", &hook).await.0, 201);
     let (status, body) = app
         .post(
             &admin,
             &format!("/api/v1/recruiter/interviews/{org_interview}/decisions"),
-            &json!({"decision": "hold", "reason": "More signal needed."}),
+            &json!({"decision": "hold", "reason": "More signal needed.", "notify_candidate": true}),
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    let named = tables_mentioning(&d1_dump(&app), &[org_interview.as_str(), &marker], true);
+    for t in ["mail_outbox", "webhook_deliveries", "hiring_decisions", "interview_messages"] {
+        assert!(named.iter().any(|n| n.starts_with(&format!("{t}:"))), "{t} does not name it: {named:?}");
+    }
 
     let path = format!("/api/v1/org/candidates/{}/erase", me.user_id);
     assert_eq!(app.post(&stranger, &path, &json!({})).await.0, 404, "another organization");
@@ -530,12 +577,81 @@ async fn an_org_admin_erases_only_what_their_organization_holds() {
     assert_eq!(app.post(&admin, &path, &json!({})).await.0, 404);
 }
 
+/// Moves interview `id`'s end `days` days into the past (the retention job's clock, injected).
+fn backdate_interview(app: &TestApp, id: &str, days: u32) {
+    d1_query(
+        app.server,
+        &format!(
+            "UPDATE interviews SET completed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{days} days'), \
+             last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{days} days') WHERE id = '{id}'"
+        ),
+    );
+    // A recorded answer: the audio the job removes (its R2 prefix and the message's link).
+    d1_query(
+        app.server,
+        &format!(
+            "UPDATE interview_messages SET audio_url = '/api/v1/interviews/{id}/audio/answer.webm' \
+             WHERE interview_id = '{id}'"
+        ),
+    );
+}
+
+/// What remains of interview `id`: (messages, assessments, messages with audio) in D1.
+fn remains(app: &TestApp, id: &str) -> (i64, i64, i64) {
+    let rows = d1_query(
+        app.server,
+        &format!(
+            "SELECT (SELECT COUNT(*) FROM interview_messages WHERE interview_id = '{id}') AS m, \
+             (SELECT COUNT(*) FROM assessment_results WHERE interview_id = '{id}') AS a, \
+             (SELECT COUNT(*) FROM interview_messages WHERE interview_id = '{id}' AND audio_url IS NOT NULL) AS au"
+        ),
+    );
+    (rows[0]["m"].as_i64().unwrap(), rows[0]["a"].as_i64().unwrap(), rows[0]["au"].as_i64().unwrap())
+}
+
+/// A finished, assessed interview of a new candidate in `admin`'s organization (through `job`),
+/// recorded on video if `video`.
+async fn org_finished(
+    app: &TestApp,
+    admin: &str,
+    job: &str,
+    marker: &str,
+    video: bool,
+) -> (common::app::Account, String) {
+    let cand = app.register(&format!("Retained {marker}")).await;
+    let id = org_interview(app, admin, job, &cand, marker).await;
+    if video {
+        let path = format!("/api/v1/interviews/{id}/video-consent");
+        assert_eq!(app.post(&cand.token, &path, &json!({"consent": true})).await.0, 200);
+        upload_video(app, &cand.token, &id, &video_bytes(9, 4096)).await;
+    }
+    let (status, _) = app.post(&cand.token, &format!("/api/v1/interviews/{id}/complete"), &json!({})).await;
+    assert_eq!(status, 200);
+    app.wait_ok(&cand.token, &format!("/api/v1/interviews/{id}/assessment"), Duration::from_secs(60), &[202])
+        .await;
+    (cand, id)
+}
+
+/// Waits for the D1 projection of interview `id`'s assessment.
+async fn assessment_projected(app: &TestApp, id: &str) {
+    for _ in 0..40 {
+        if remains(app, id).1 == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the assessment of {id} never reached D1");
+}
+
 #[tokio::test]
 async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
-    let app = app();
-    let admin = app.admin_of_new_org(&format!("Short Memory {}", unique())).await;
-    // Defaults first, then validation, then 0.00002 days (1.7 s) for three categories.
-    let (status, settings) = app.get(&admin, "/api/v1/org/settings/retention").await;
+    // A server of its own: the daily job here sees only this test's (backdated) data.
+    let app = TestApp::with(&[VARS, &[("RETENTION_AUDIO_DAYS", "90")]].concat());
+    let a_admin = app.admin_of_new_org(&format!("Short Memory {}", unique())).await;
+    let b_admin = app.admin_of_new_org(&format!("Long Memory {}", unique())).await;
+    let default_admin = app.admin().await;
+    // Defaults first, then validation and access.
+    let (status, settings) = app.get(&a_admin, "/api/v1/org/settings/retention").await;
     assert_eq!(status, 200, "{settings}");
     assert_eq!(settings["transcript_days"], Value::Null);
     assert_eq!(settings["effective"]["transcript_days"], 365.0);
@@ -543,47 +659,53 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
         let req = app.request(Method::PUT, "/api/v1/org/settings/retention", token).json(&body);
         send(req)
     };
-    let (status, body) = put(&admin, json!({"transcript_days": 0, "audio_days": "x", "nope": 1})).await;
+    let (status, body) = put(&a_admin, json!({"transcript_days": 0, "audio_days": "x", "nope": 1})).await;
     assert_eq!(status, 422, "{body}");
-    let recruiter = app.staff(&admin, "recruiter").await;
+    let recruiter = app.staff(&a_admin, "recruiter").await;
     assert_eq!(put(&recruiter, json!({})).await.0, 403);
-    let short = json!({"transcript_days": 0.00002, "assessment_days": 0.00002, "video_days": 0.00002});
-    let (status, body) = put(&admin, short).await;
-    assert_eq!((status, body["effective"]["transcript_days"].as_f64()), (200, Some(0.00002)), "{body}");
-    assert_eq!(body["effective"]["audio_days"], 90.0);
-    let (_, audit) = app.get(&admin, "/api/v1/org/audit?action=settings.updated").await;
+    // A: 10 days for transcripts, assessments and audio, 1.7 s for videos. B: longer than the
+    // defaults. The default organization: résumés after 200 days (the default is 365).
+    let short =
+        json!({"transcript_days": 10, "assessment_days": 10, "audio_days": 10, "video_days": 0.00002});
+    let (status, body) = put(&a_admin, short).await;
+    assert_eq!((status, body["effective"]["transcript_days"].as_f64()), (200, Some(10.0)), "{body}");
+    assert_eq!(body["effective"]["resume_days"], 365.0);
+    let long = json!({"transcript_days": 5000, "assessment_days": 5000, "audio_days": 5000});
+    assert_eq!(put(&b_admin, long).await.0, 200);
+    assert_eq!(put(&default_admin, json!({"resume_days": 200})).await.0, 200);
+    let (_, audit) = app.get(&a_admin, "/api/v1/org/audit?action=settings.updated").await;
     assert_eq!(audit["items"].as_array().map(Vec::len), Some(1));
 
-    // One interview in this organization, one in the default organization (global defaults).
-    let job = open_job(&app, &admin).await;
-    let short_marker = format!("SHORT-{}", unique());
-    let (kept, kept_interview, _, _) = candidate_with_everything(&app, &format!("LONG-{}", unique())).await;
-    let cand = app.register("Retained Candidate").await;
-    let short_interview = org_interview(&app, &admin, &job, &cand, &short_marker).await;
-    let (status, _) = app
-        .post(
-            &cand.token,
-            &format!("/api/v1/interviews/{short_interview}/video-consent"),
-            &json!({"consent": true}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    upload_video(&app, &cand.token, &short_interview, &video_bytes(9, 4096)).await;
-    let (status, _) =
-        app.post(&cand.token, &format!("/api/v1/interviews/{short_interview}/complete"), &json!({})).await;
-    assert_eq!(status, 200);
-    let assessment = format!("/api/v1/interviews/{short_interview}/assessment");
-    app.wait_ok(&cand.token, &assessment, Duration::from_secs(60), &[202]).await;
-    for _ in 0..40 {
-        let rows = d1_query(
-            app.server,
-            &format!("SELECT COUNT(*) AS n FROM assessment_results WHERE interview_id = '{short_interview}'"),
-        );
-        if rows[0]["n"] == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+    // Interviews: A's ended 30 days ago (past A's 10) and 5 days ago (within); B's 800 days ago
+    // (within B's 5000); the default organization's 800 days ago (past every default) and 100
+    // days ago (past the audio default of 90 only). A's first one also has a video.
+    let a_job = open_job(&app, &a_admin).await;
+    let b_job = open_job(&app, &b_admin).await;
+    let (a_cand, a_old) = org_finished(&app, &a_admin, &a_job, &format!("A-OLD-{}", unique()), true).await;
+    let (_, a_new) = org_finished(&app, &a_admin, &a_job, &format!("A-NEW-{}", unique()), false).await;
+    let (_, b_old) = org_finished(&app, &b_admin, &b_job, &format!("B-OLD-{}", unique()), false).await;
+    let (p_cand, p_old, old_resume, _) =
+        candidate_with_everything(&app, &format!("P-OLD-{}", unique())).await;
+    let p_new = app.start_id(&p_cand.token, "python").await;
+    app.complete_assessed(&p_cand.token, &p_new, "Generators yield values lazily, one at a time.").await;
+    let (status, new_resume) =
+        app.upload_resume(&p_cand.token, RESUME.as_bytes(), "cv2.txt", "text/plain").await;
+    assert_eq!(status, 202, "{new_resume}");
+    let new_resume = new_resume["resume_id"].as_str().unwrap().to_owned();
+    for (id, days) in [(&a_old, 30), (&a_new, 5), (&b_old, 800), (&p_old, 800), (&p_new, 100)] {
+        assessment_projected(&app, id).await;
+        backdate_interview(&app, id, days);
     }
+    for (id, days) in [(&old_resume, 250), (&new_resume, 150)] {
+        d1_query(
+            app.server,
+            &format!(
+                "UPDATE resumes SET uploaded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{days} days') \
+                 WHERE id = '{id}'"
+            ),
+        );
+    }
+    // A's video period (1.7 s) passes.
     tokio::time::sleep(Duration::from_millis(2500)).await;
 
     let before =
@@ -591,7 +713,7 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
     let before = before[0]["id"].as_i64().unwrap();
     cron(&app, DAILY_CRON).await;
     let mut details = Value::Null;
-    for _ in 0..60 {
+    for _ in 0..80 {
         let rows = d1_query(
             app.server,
             &format!("SELECT details FROM job_runs WHERE job = 'retention' AND id > {before}"),
@@ -602,48 +724,61 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(details["transcripts_deleted"].as_u64().unwrap() >= 1, "{details}");
-    assert!(details["assessments_deleted"].as_u64().unwrap() >= 1, "{details}");
+    // Exactly what is past its period, counted in job_runs.
+    assert_eq!(details["transcripts_deleted"], 2, "{details}");
+    assert_eq!(details["assessments_deleted"], 2, "{details}");
+    assert_eq!(details["audios_deleted"], 3, "{details}");
+    assert_eq!(details["resumes_deleted"], 1, "{details}");
     assert_eq!(details["failed"], 0, "{details}");
-    let count = |sql: String| d1_query(app.server, &sql)[0]["n"].as_i64().unwrap();
-    // This organization's interview: transcript, assessment and video gone (D1, object, R2).
-    assert_eq!(
-        count(format!(
-            "SELECT COUNT(*) AS n FROM interview_messages WHERE interview_id = '{short_interview}'"
-        )),
-        0
+    assert_eq!(remains(&app, &a_old), (0, 0, 0), "A's old interview: past A's periods");
+    assert_eq!(remains(&app, &p_old), (0, 0, 0), "the default organization's old interview");
+    let kept = remains(&app, &a_new);
+    assert!(kept.0 > 0 && kept.1 == 1 && kept.2 > 0, "A's recent interview is kept: {kept:?}");
+    let kept = remains(&app, &b_old);
+    assert!(kept.0 > 0 && kept.1 == 1 && kept.2 > 0, "B's periods are longer: {kept:?}");
+    let kept = remains(&app, &p_new);
+    assert!(kept.0 > 0 && kept.1 == 1 && kept.2 == 0, "only the audio is past 90 days: {kept:?}");
+    // The objects' transcripts follow D1: gone for the purged interview, there for the others.
+    assert!(app.messages(&a_cand.token, &a_old).await.is_empty());
+    assert!(!app.messages(&p_cand.token, &p_new).await.is_empty());
+    let purged = d1_query(app.server, "SELECT subject_id, category FROM retention_purges ORDER BY 1, 2");
+    assert_eq!(purged.len(), 2 + 2 + 3 + 1, "{purged:?}");
+    // Résumés: the default organization's 200 days, not the global 365.
+    let names = d1_query(
+        app.server,
+        &format!("SELECT id, file_name FROM resumes WHERE id IN ('{old_resume}', '{new_resume}') ORDER BY id = '{old_resume}'"),
     );
-    assert_eq!(
-        count(format!(
-            "SELECT COUNT(*) AS n FROM assessment_results WHERE interview_id = '{short_interview}'"
-        )),
-        0
-    );
-    assert!(!do_storage_holds(&app, &short_marker), "the object's transcript is deleted");
-    let messages = app.messages(&cand.token, &short_interview).await;
-    assert!(messages.is_empty(), "{messages:?}");
+    assert_eq!(names[1]["file_name"], "deleted", "{names:?}");
+    assert_ne!(names[0]["file_name"], "deleted", "{names:?}");
+    assert!(!r2_has(&app, &format!("resumes/{}/{old_resume}", p_cand.user_id)));
+    assert!(r2_has(&app, &format!("resumes/{}/{new_resume}", p_cand.user_id)));
+    // Videos: A's period passed; the default organization's 90 days did not.
     for _ in 0..40 {
-        if !r2_has(&app, &format!("videos/{short_interview}/")) {
+        if !r2_has(&app, &format!("videos/{a_old}/")) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(
-        !r2_has(&app, &format!("videos/{short_interview}/")),
-        "the video is past this organization's period"
-    );
-    // The default organization's interview keeps everything (its periods are the defaults).
-    assert!(
-        count(format!(
-            "SELECT COUNT(*) AS n FROM interview_messages WHERE interview_id = '{kept_interview}'"
-        )) > 0
-    );
-    assert_eq!(
-        count(format!(
-            "SELECT COUNT(*) AS n FROM assessment_results WHERE interview_id = '{kept_interview}'"
-        )),
-        1
-    );
-    assert!(r2_has(&app, &format!("videos/{kept_interview}/")));
-    assert!(!app.messages(&kept.token, &kept_interview).await.is_empty());
+    assert!(!r2_has(&app, &format!("videos/{a_old}/")), "A's video is past A's period");
+    assert!(r2_has(&app, &format!("videos/{p_old}/")), "the default period keeps this video");
+
+    // A second run finds nothing more.
+    let before = d1_query(app.server, "SELECT MAX(id) AS id FROM job_runs WHERE job = 'retention'");
+    let before = before[0]["id"].as_i64().unwrap();
+    cron(&app, DAILY_CRON).await;
+    for _ in 0..80 {
+        let rows = d1_query(
+            app.server,
+            &format!("SELECT details FROM job_runs WHERE job = 'retention' AND id > {before}"),
+        );
+        if let Some(text) = rows.first().and_then(|r| r["details"].as_str()) {
+            let again: Value = serde_json::from_str(text).unwrap();
+            for k in ["transcripts_deleted", "assessments_deleted", "audios_deleted", "resumes_deleted"] {
+                assert_eq!(again[k], 0, "{again}");
+            }
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the second retention run left no job_runs row");
 }

@@ -31,7 +31,9 @@ async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
     let idle_ms = window_ms(cfg.video_upload_idle_hours, HOUR_MS);
     let db = env.d1("DB")?;
     // Each organization's period (docs/privacy.md#retention), else VIDEO_RETENTION_DAYS.
-    let expired = crate::store::privacy::videos_past(&db, &rfc3339_ms(now), cfg.video_retention_days).await?;
+    let binds =
+        [crate::store::text(&rfc3339_ms(now)), wasm_bindgen::JsValue::from_f64(cfg.video_retention_days)];
+    let expired = crate::store::all_rows(&db, &crate::store::privacy::videos_past_sql(), &binds).await?;
     let expired = expired.iter().map(|v| {
         let days = v["days"].as_f64().unwrap_or(cfg.video_retention_days);
         (v["interview_id"].as_str().unwrap_or_default().to_owned(), crate::domain::privacy::days_ms(days))

@@ -40,6 +40,18 @@ pub async fn first_row(
     db.prepare(sql).bind(params)?.first::<serde_json::Value>(None).await
 }
 
+/// A query's rows as JSON.
+///
+/// # Errors
+/// D1 failures.
+pub async fn all_rows(
+    db: &D1Database,
+    sql: &str,
+    params: &[JsValue],
+) -> worker::Result<Vec<serde_json::Value>> {
+    db.prepare(sql).bind(params)?.all().await?.results::<serde_json::Value>()
+}
+
 /// Whether D1 answers a trivial query (`GET /health`).
 pub async fn ping(db: &D1Database) -> bool {
     db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok()

@@ -44,4 +44,4 @@ pub(crate) mod videos;
 pub(crate) mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
-pub use d1::{exec, first_row, int, is_unique_violation, opt_text, ping, text};
+pub use d1::{all_rows, exec, first_row, int, is_unique_violation, opt_text, ping, text};

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use crate::auth::b64;
 use crate::config::Config;
 use crate::http::json::Fields;
 
@@ -16,8 +15,6 @@ pub const ERASED_NAME: &str = "Erased candidate";
 pub const MAX_RETENTION_DAYS: f64 = 36_500.0;
 /// A day in milliseconds.
 pub const DAY_MS: f64 = 86_400_000.0;
-/// R2 prefixes a media link may point under.
-pub const MEDIA_PREFIXES: &[&str] = &["videos/", "audio/", "resumes/"];
 
 /// The retention categories, in API order.
 pub const CATEGORIES: [&str; 5] =
@@ -94,32 +91,41 @@ impl Retention {
     }
 }
 
-/// The signed part of a media link: the object key and when the link expires.
+/// The signed part of an export's media links: until when, and whose media.
 #[must_use]
-pub fn media_payload(key: &str, expires_ms: i64) -> String {
-    b64::encode_url(format!("{expires_ms}.{key}").as_bytes())
+pub fn media_payload(user: &str, expires_ms: i64) -> String {
+    format!("{expires_ms}.{user}")
 }
 
-/// A media link token: the payload and its signature (base64url, no padding).
+/// A media link token: the payload and its signature (hex).
 #[must_use]
 pub fn media_token(payload: &str, signature: &[u8]) -> String {
-    format!("{payload}.{}", b64::encode_url(signature))
+    format!("{payload}.{}", crate::auth::lockout::hex(signature))
 }
 
-/// Splits a token into (payload, signature bytes); `None` when malformed.
+/// A token's (payload, hex signature, expires_ms, user); `None` when malformed. The caller
+/// verifies the signature before trusting the rest.
 #[must_use]
-pub fn split_media_token(token: &str) -> Option<(&str, Vec<u8>)> {
-    let (payload, sig) = token.split_once('.')?;
-    Some((payload, b64::decode_url(sig)?))
+pub fn read_media_token(token: &str) -> Option<(&str, &str, i64, &str)> {
+    let (payload, sig) = token.rsplit_once('.')?;
+    let (exp, user) = payload.split_once('.')?;
+    Some((payload, sig, exp.parse().ok()?, user))
 }
 
-/// Reads a (verified) payload: (expires_ms, key) when the key is under a media prefix.
+/// Whether a link of `user` may name R2 object `key`: `Some(None)` for their own résumé,
+/// `Some(Some(interview))` for an interview's video or audio (the caller checks the interview
+/// is theirs), `None` for anything else.
 #[must_use]
-pub fn read_media_payload(payload: &str) -> Option<(i64, String)> {
-    let text = String::from_utf8(b64::decode_url(payload)?).ok()?;
-    let (exp, key) = text.split_once('.')?;
-    let ok = MEDIA_PREFIXES.iter().any(|p| key.starts_with(p)) && !key.contains("..");
-    ok.then(|| Some((exp.parse().ok()?, key.to_owned()))).flatten()
+pub fn media_key_owner<'a>(key: &'a str, user: &str) -> Option<Option<&'a str>> {
+    if key.contains("..") {
+        return None;
+    }
+    if key.strip_prefix("resumes/").and_then(|k| k.strip_prefix(user)).is_some_and(|k| k.starts_with('/')) {
+        return Some(None);
+    }
+    let rest = key.strip_prefix("videos/").or_else(|| key.strip_prefix("audio/"))?;
+    let (interview, file) = rest.split_once('/')?;
+    (!interview.is_empty() && !file.is_empty()).then_some(Some(interview))
 }
 
 /// Constant-time equality of two MACs.
@@ -166,14 +172,18 @@ mod tests {
     }
 
     #[test]
-    fn media_tokens_round_trip_and_only_name_media() {
-        let payload = media_payload("videos/i1/n.webm", 1234);
-        let token = media_token(&payload, &[1, 2, 3]);
-        let (p, sig) = split_media_token(&token).unwrap_or_default();
-        assert_eq!((p, sig), (payload.as_str(), vec![1, 2, 3]));
-        assert_eq!(read_media_payload(&payload), Some((1234, "videos/i1/n.webm".to_owned())));
-        assert_eq!(read_media_payload(&media_payload("exports/u/x.json", 1)), None);
-        assert_eq!(read_media_payload(&media_payload("videos/../exports/x", 1)), None);
+    fn media_tokens_round_trip_and_only_name_the_users_media() {
+        let payload = media_payload("u1", 1234);
+        let token = media_token(&payload, &[1, 2, 171]);
+        assert_eq!(read_media_token(&token), Some(("1234.u1", "0102ab", 1234, "u1")));
+        assert_eq!(read_media_token("x.u1.00"), None);
+        assert_eq!(media_key_owner("resumes/u1/r", "u1"), Some(None));
+        assert_eq!(media_key_owner("resumes/u10/r", "u1"), None);
+        assert_eq!(media_key_owner("videos/i1/n.webm", "u1"), Some(Some("i1")));
+        assert_eq!(media_key_owner("audio/i1/a.mp3", "u1"), Some(Some("i1")));
+        for bad in ["exports/u1/x.json", "videos/../exports/x", "videos/i1", "videos//x", "resumes/u1"] {
+            assert_eq!(media_key_owner(bad, "u1"), None, "{bad}");
+        }
         assert!(same_mac(&[1, 2], &[1, 2]) && !same_mac(&[1, 2], &[1, 3]) && !same_mac(&[1], &[1, 2]));
         assert_eq!(days_ms(0.5), 43_200_000);
     }
