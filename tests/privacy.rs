@@ -472,7 +472,11 @@ async fn a_candidate_erases_their_account_and_a_run_stopped_midway_finishes_on_t
     // No D1 row mentions the candidate, their email or interviews (the audit trail keeps no id
     // of theirs either: no staff read their data here).
     let dump = d1_dump(&app);
-    assert_eq!(tables_mentioning(&dump, &mine, false), Vec::<String>::new());
+    assert_eq!(tables_mentioning(&dump, &mine, true), Vec::<String>::new());
+    // The append-only audit trail keeps the decision's entry, whose target is the (now empty)
+    // interview id; never their id, email, résumé or words.
+    let theirs_only = [me.user_id.as_str(), me.email.as_str(), &interview, &resume, &marker];
+    assert_eq!(tables_mentioning(&dump, &theirs_only, false), Vec::<String>::new());
     // The ATS delivery log keeps that an event was sent, not whom it was about.
     let kept = d1_query(
         app.server,
@@ -646,7 +650,7 @@ async fn assessment_projected(app: &TestApp, id: &str) {
 #[tokio::test]
 async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
     // A server of its own: the daily job here sees only this test's (backdated) data.
-    let app = TestApp::with(&[VARS, &[("RETENTION_AUDIO_DAYS", "90")]].concat());
+    let app = TestApp::with(&[VARS, &[("EXPORT_TTL_DAYS", "7")]].concat());
     let a_admin = app.admin_of_new_org(&format!("Short Memory {}", unique())).await;
     let b_admin = app.admin_of_new_org(&format!("Long Memory {}", unique())).await;
     let default_admin = app.admin().await;
@@ -678,10 +682,11 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
 
     // Interviews: A's ended 30 days ago (past A's 10) and 5 days ago (within); B's 800 days ago
     // (within B's 5000); the default organization's 800 days ago (past every default) and 100
-    // days ago (past the audio default of 90 only). A's first one also has a video.
+    // days ago (past the audio default of 90 only). A third of A's, not moved, has a video.
     let a_job = open_job(&app, &a_admin).await;
     let b_job = open_job(&app, &b_admin).await;
-    let (a_cand, a_old) = org_finished(&app, &a_admin, &a_job, &format!("A-OLD-{}", unique()), true).await;
+    let (a_cand, a_old) = org_finished(&app, &a_admin, &a_job, &format!("A-OLD-{}", unique()), false).await;
+    let (_, a_video) = org_finished(&app, &a_admin, &a_job, &format!("A-VIDEO-{}", unique()), true).await;
     let (_, a_new) = org_finished(&app, &a_admin, &a_job, &format!("A-NEW-{}", unique()), false).await;
     let (_, b_old) = org_finished(&app, &b_admin, &b_job, &format!("B-OLD-{}", unique()), false).await;
     let (p_cand, p_old, old_resume, _) =
@@ -705,8 +710,12 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
             ),
         );
     }
-    // A's video period (1.7 s) passes.
+    // A's video period (1.7 s) passes; the ends are moved again (a late projection of an
+    // interview's row may have rewritten them meanwhile).
     tokio::time::sleep(Duration::from_millis(2500)).await;
+    for (id, days) in [(&a_old, 30), (&a_new, 5), (&b_old, 800), (&p_old, 800), (&p_new, 100)] {
+        backdate_interview(&app, id, days);
+    }
 
     let before =
         d1_query(app.server, "SELECT COALESCE(MAX(id), 0) AS id FROM job_runs WHERE job = 'retention'");
@@ -725,13 +734,18 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     // Exactly what is past its period, counted in job_runs.
-    assert_eq!(details["transcripts_deleted"], 2, "{details}");
-    assert_eq!(details["assessments_deleted"], 2, "{details}");
-    assert_eq!(details["audios_deleted"], 3, "{details}");
-    assert_eq!(details["resumes_deleted"], 1, "{details}");
-    assert_eq!(details["failed"], 0, "{details}");
+    let state: Vec<_> = [&a_old, &a_new, &b_old, &p_old, &p_new].iter().map(|id| remains(&app, id)).collect();
+    let all = json!({"run": details, "remains (A old, A new, B old, P old, P new)": format!("{state:?}")});
+    let details = &all["run"];
+    assert_eq!(details["transcripts_deleted"], 2, "{all}");
+    assert_eq!(details["assessments_deleted"], 2, "{all}");
+    assert_eq!(details["audios_deleted"], 3, "{all}");
+    assert_eq!(details["resumes_deleted"], 1, "{all}");
+    assert_eq!(details["failed"], 0, "{all}");
     assert_eq!(remains(&app, &a_old), (0, 0, 0), "A's old interview: past A's periods");
     assert_eq!(remains(&app, &p_old), (0, 0, 0), "the default organization's old interview");
+    let kept = remains(&app, &a_video);
+    assert!(kept.0 > 0 && kept.1 == 1, "A's interview with the video keeps the rest: {kept:?}");
     let kept = remains(&app, &a_new);
     assert!(kept.0 > 0 && kept.1 == 1 && kept.2 > 0, "A's recent interview is kept: {kept:?}");
     let kept = remains(&app, &b_old);
@@ -754,12 +768,12 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
     assert!(r2_has(&app, &format!("resumes/{}/{new_resume}", p_cand.user_id)));
     // Videos: A's period passed; the default organization's 90 days did not.
     for _ in 0..40 {
-        if !r2_has(&app, &format!("videos/{a_old}/")) {
+        if !r2_has(&app, &format!("videos/{a_video}/")) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(!r2_has(&app, &format!("videos/{a_old}/")), "A's video is past A's period");
+    assert!(!r2_has(&app, &format!("videos/{a_video}/")), "A's video is past A's period");
     assert!(r2_has(&app, &format!("videos/{p_old}/")), "the default period keeps this video");
 
     // A second run finds nothing more.

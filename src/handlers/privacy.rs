@@ -1,7 +1,7 @@
 //! Privacy routes (docs/privacy.md): a candidate's data exports and their signed media links,
 //! erasure (a candidate's own, an org admin's of what their organization holds) and the
-//! organization's retention settings. The work itself runs in `crate::jobs::privacy`, kicked
-//! after the response and resumed by the cron. One entry point for all of them.
+//! organization's retention settings. The work itself runs in `crate::jobs::privacy`, on the
+//! frequent cron (every five minutes). One entry point for all of them.
 
 use serde_json::{json, Value};
 use worker::{Headers, Request, Response};
@@ -16,7 +16,7 @@ use crate::domain::time::rfc3339_ms;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::Route;
 use crate::jobs::privacy as work;
-use crate::platform::{log_error, now_ms};
+use crate::platform::now_ms;
 use crate::store::privacy as sql;
 use crate::store::{all_rows, exec, first_row, opt_text, text};
 
@@ -34,6 +34,11 @@ fn not_candidate() -> ApiError {
         ErrorCode::Forbidden,
         "Only candidates can do this; staff accounts are managed by an admin.",
     )
+}
+
+/// 202 `{id, status: "pending"}`: the frequent cron does the work (docs/privacy.md).
+fn accepted(id: &str) -> HandlerResult {
+    json(202, &json!({ "id": id, "status": "pending" }))
 }
 
 fn pending() -> ApiError {
@@ -59,7 +64,7 @@ pub async fn handle(req: Request, ctx: &Ctx<'_>, route: Route, id: &str) -> Hand
     let now = rfc3339_ms(now_ms());
     match route {
         Route::ExportCreate => {
-            let per_day = ctx.config.exports_per_day.max(1);
+            let per_day = rules::EXPORTS_PER_DAY;
             let rule = Rule { capacity: per_day, refill_per_minute: f64::from(per_day) / 1440.0 };
             ctx.rate_limit(&format!("exports:{}", me.user_id), rule, ErrorCode::RateLimited).await?;
             let id = uuid::Uuid::new_v4().to_string();
@@ -69,13 +74,7 @@ pub async fn handle(req: Request, ctx: &Ctx<'_>, route: Route, id: &str) -> Hand
                 Err(e) if crate::store::is_unique_violation(&e) => return Err(pending()),
                 Err(e) => return Err(internal("export insert")(e)),
             }
-            let (env, config, export) = (ctx.env.clone(), ctx.config.clone(), id.clone());
-            ctx.worker_ctx.wait_until(async move {
-                if let Err(e) = work::build_export(&env, &config, &export).await {
-                    log_error("export build", &e);
-                }
-            });
-            json(202, &json!({ "id": id, "status": "pending" }))
+            accepted(&id)
         }
         _ => {
             // The list, one export, or its download.
@@ -165,7 +164,7 @@ async fn media(req: &Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
 
 /// `DELETE /api/v1/me` `{password}` (`candidate` None) or `POST
 /// /api/v1/org/candidates/{id}/erase` (org admins) → 202: opens (or finds the pending) erasure
-/// request and kicks its processing after the response. A candidate's own erasure switches the
+/// request, processed by the frequent cron. A candidate's own erasure switches the
 /// account off, revokes its sessions and closes its sockets at once; an organization's covers
 /// what it holds, and a candidate it does not see is a 404.
 async fn erase(mut req: Request, ctx: &Ctx<'_>, candidate: Option<&str>) -> HandlerResult {
@@ -215,7 +214,8 @@ async fn erase(mut req: Request, ctx: &Ctx<'_>, candidate: Option<&str>) -> Hand
                 text(&user.id),
                 text(&user.email),
                 opt_text(org.as_deref()),
-                text(&me.user_id),
+                // The actor of an own erasure is its subject id (never the user id).
+                text(if org.is_some() { &me.user_id } else { &subject }),
                 text(&rfc3339_ms(now_ms())),
             ];
             let batch = sql::open_erasure(&db, &binds, org.is_none()).map_err(internal("erasure open"))?;
@@ -226,13 +226,7 @@ async fn erase(mut req: Request, ctx: &Ctx<'_>, candidate: Option<&str>) -> Hand
     if org.is_none() {
         super::seam::close_sockets(ctx, &user.id, None, None).await;
     }
-    let (env, config, request) = (ctx.env.clone(), ctx.config.clone(), id.clone());
-    ctx.worker_ctx.wait_until(async move {
-        if let Err(e) = work::run_erasures(&env, &config, Some(&request)).await {
-            log_error("erasure", &e);
-        }
-    });
-    json(202, &json!({ "id": id, "status": "pending" }))
+    accepted(&id)
 }
 
 /// `GET`/`PUT /api/v1/org/settings/retention` (org admins): each period in days, or null for

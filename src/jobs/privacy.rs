@@ -1,5 +1,5 @@
 //! Privacy jobs (docs/privacy.md): building data exports, processing erasure requests in
-//! resumable steps (frequent cron, and kicked after each request), and the daily retention and
+//! resumable steps (the frequent cron), and the daily retention and
 //! export-expiry pass. Every step is idempotent: a run that dies is finished by the next one.
 
 use serde_json::{json, Value};
@@ -9,7 +9,7 @@ use worker::{Env, HttpMetadata};
 use crate::config::Config;
 use crate::domain::audit::AuditEvent;
 use crate::domain::enums::{AuditAction, UserRole};
-use crate::domain::privacy::{days_ms, media_payload, media_token};
+use crate::domain::privacy::{days_ms, media_payload, media_token, DEFAULT_DAYS};
 use crate::domain::time::rfc3339_ms;
 use crate::ids::{InterviewId, UserId};
 use crate::interview::Caller;
@@ -62,13 +62,14 @@ pub async fn frequent(env: &Env) -> (i64, worker::Result<Value>) {
 
 // ------------------------------------------------------------------------------------ exports
 
-/// Builds export `id` if it is still pending and not being built: the document to R2, then in
-/// one batch the export marked ready and its email queued; the email is sent right away.
+/// Builds export `id` (the frequent cron's) if it is still pending and not being built: the
+/// document to R2, then in one batch the export marked ready and its email queued; the email
+/// is sent right away.
 ///
 /// # Errors
 /// D1, R2 or Durable Object failures (the cron tries again after the lease; the fifth failed
 /// attempt gives up).
-pub async fn build_export(env: &Env, cfg: &Config, id: &str) -> worker::Result<()> {
+async fn build_export(env: &Env, cfg: &Config, id: &str) -> worker::Result<()> {
     let db = env.d1("DB")?;
     let now = now_ms();
     let claim = [text(id), text(&rfc3339_ms(now)), text(&rfc3339_ms(now - EXPORT_LEASE_MS))];
@@ -137,36 +138,21 @@ pub async fn build_export(env: &Env, cfg: &Config, id: &str) -> worker::Result<(
         )?,
     ])
     .await?;
-    if cfg.mailer != crate::config::MailerKind::None {
-        crate::jobs::mail::send_due(env, cfg).await?;
-    }
+    // The frequent cron's mail job, right after this one, sends it.
     Ok(())
 }
 
-/// Every key under `prefix`.
-async fn list_keys(bucket: &worker::Bucket, prefix: &str) -> worker::Result<Vec<String>> {
-    let mut keys = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut list = bucket.list().prefix(prefix).limit(1000);
-        if let Some(c) = cursor.take() {
-            list = list.cursor(c);
-        }
-        let page = list.execute().await?;
-        keys.extend(page.objects().iter().map(worker::Object::key));
-        match page.cursor() {
-            Some(c) if page.truncated() => cursor = Some(c),
-            _ => return Ok(keys),
-        }
-    }
-}
-
-/// Deletes every object under each prefix (listed, so nothing is missed).
+/// Deletes every object under each prefix (listed, so nothing is missed: a page at a time
+/// until none is left).
 async fn delete_prefixes(bucket: &worker::Bucket, prefixes: &[String]) -> worker::Result<()> {
     for prefix in prefixes {
-        let keys = list_keys(bucket, prefix).await?;
-        for chunk in keys.chunks(1000) {
-            bucket.delete_multiple(chunk.to_vec()).await?;
+        loop {
+            let page = bucket.list().prefix(prefix.clone()).limit(1000).execute().await?;
+            let keys: Vec<String> = page.objects().iter().map(worker::Object::key).collect();
+            if keys.is_empty() {
+                break;
+            }
+            bucket.delete_multiple(keys).await?;
         }
     }
     Ok(())
@@ -180,7 +166,7 @@ async fn delete_prefixes(bucket: &worker::Bucket, prefixes: &[String]) -> worker
 ///
 /// # Errors
 /// D1 failures reading the requests (a failing request is logged and left for the next run).
-pub async fn run_erasures(env: &Env, cfg: &Config, only: Option<&str>) -> worker::Result<Value> {
+async fn run_erasures(env: &Env, cfg: &Config, only: Option<&str>) -> worker::Result<Value> {
     let db = env.d1("DB")?;
     let budget = if cfg.erasure_steps_per_run == 0 { u32::MAX } else { cfg.erasure_steps_per_run };
     let (mut used, mut finished, mut failed) = (0u32, 0u32, 0u32);
@@ -251,8 +237,7 @@ async fn erase(env: &Env, db: &worker::D1Database, r: &Value, budget: u32) -> wo
         };
         batch.push(crate::store::audit::insert(db, &actor, &event, true)?);
     }
-    let lockout = crate::handlers::auth::account_key(email).await.map_err(|e| rust_err(e.message))?;
-    let binds = [text(user), opt_text(org), text(email), text(&now), text(id), text(&lockout)];
+    let binds = [text(user), opt_text(org), text(email), text(&now), text(id)];
     batch.extend(sql::erase_rows(db, &binds, own)?);
     db.batch(batch).await?;
     Ok((used + 1, true))
@@ -268,17 +253,16 @@ pub async fn daily(env: &Env) -> (i64, worker::Result<Value>) {
 }
 
 async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
-    let cfg = crate::platform::config(env).map_err(rust_err)?;
     let db = env.d1("DB")?;
     let bucket = env.bucket("MEDIA")?;
     let now_text = rfc3339_ms(now);
     let mut counts = json!({});
     let mut failed = 0u32;
     for (category, days) in [
-        ("transcript", cfg.retention_transcript_days),
-        ("assessment", cfg.retention_assessment_days),
-        ("audio", cfg.retention_audio_days),
-        ("resume", cfg.retention_resume_days),
+        ("transcript", DEFAULT_DAYS[0]),
+        ("assessment", DEFAULT_DAYS[3]),
+        ("audio", DEFAULT_DAYS[1]),
+        ("resume", DEFAULT_DAYS[2]),
     ] {
         let mut n = 0u32;
         let binds = [text(&now_text), JsValue::from_f64(days), text(category)];

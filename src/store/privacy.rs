@@ -185,7 +185,7 @@ const MAIL: &str =
      email = ?3) AND (?2 IS NULL OR org_id = ?2)) OR (?2 IS NULL AND to_addr = ?3))";
 
 /// The rest of the erasure's final batch, in order (`?1` user, `?2` organization or NULL,
-/// `?3` email, `?4` now, `?5` request, `?6` the login-lockout key of the email), each with
+/// `?3` email, `?4` now, `?5` request), each with
 /// whether only the candidate's own erasure runs it. docs/privacy.md#erasure lists what each
 /// removes or keeps; tests/privacy.rs checks that no table still names the candidate.
 const ERASE: &[(bool, &str)] = &[
@@ -237,7 +237,6 @@ const ERASE: &[(bool, &str)] = &[
     (true, "DELETE FROM account_tokens WHERE user_id = ?1"),
     (true, "DELETE FROM revoked_tokens WHERE user_id = ?1"),
     (true, "DELETE FROM login_attempts WHERE user_id = ?1"),
-    (true, "DELETE FROM login_failures WHERE account_key = ?6"),
     (true, "DELETE FROM data_exports WHERE user_id = ?1"),
     // Another pending request of the candidate (an organization's) is covered by this one.
     (true, "DELETE FROM erasure_items WHERE request_id IN (SELECT id FROM erasure_requests WHERE user_id = ?1)"),
@@ -256,7 +255,7 @@ const ERASE: &[(bool, &str)] = &[
 /// Binding failures.
 pub fn erase_rows(
     db: &D1Database,
-    binds: &[JsValue; 6],
+    binds: &[JsValue; 5],
     own: bool,
 ) -> worker::Result<Vec<D1PreparedStatement>> {
     ERASE

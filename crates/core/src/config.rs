@@ -115,17 +115,9 @@ pub struct Config {
     pub export_ttl_days: f64,
     /// Hours the media links inside an export work (`EXPORT_LINK_HOURS`, default 24).
     pub export_link_hours: f64,
-    /// Exports one account may request per day (`EXPORTS_PER_DAY`, default 3).
-    pub exports_per_day: u32,
     /// Erasure units (one interview, one R2 prefix, the final D1 batch) one run processes; 0:
     /// all (`ERASURE_STEPS_PER_RUN`; tests set 1 to stop a run midway).
     pub erasure_steps_per_run: u32,
-    /// Global retention defaults in days, used by organizations that set none
-    /// (`RETENTION_{TRANSCRIPT,AUDIO,RESUME,ASSESSMENT}_DAYS`; videos: `VIDEO_RETENTION_DAYS`).
-    pub retention_transcript_days: f64,
-    pub retention_audio_days: f64,
-    pub retention_resume_days: f64,
-    pub retention_assessment_days: f64,
     /// Test-only fault injection switches (comma-separated; empty in every real deployment).
     pub test_faults: Vec<String>,
     /// Bench-only (`BENCH_TIMINGS=true`): a `timing` log line per request with the time at each
@@ -281,12 +273,7 @@ impl Config {
             account_emails_per_hour: small("ACCOUNT_EMAILS_PER_HOUR", 5)?,
             export_ttl_days: float("EXPORT_TTL_DAYS", 7.0)?,
             export_link_hours: float("EXPORT_LINK_HOURS", 24.0)?,
-            exports_per_day: small("EXPORTS_PER_DAY", 3)?,
             erasure_steps_per_run: small("ERASURE_STEPS_PER_RUN", 0)?,
-            retention_transcript_days: float("RETENTION_TRANSCRIPT_DAYS", 365.0)?,
-            retention_audio_days: float("RETENTION_AUDIO_DAYS", 90.0)?,
-            retention_resume_days: float("RETENTION_RESUME_DAYS", 365.0)?,
-            retention_assessment_days: float("RETENTION_ASSESSMENT_DAYS", 730.0)?,
             test_faults: text("TEST_FAULTS", "")
                 .split(',')
                 .map(|f| f.trim().to_owned())

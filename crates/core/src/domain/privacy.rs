@@ -47,16 +47,19 @@ pub struct EffectiveRetention {
     pub video_days: f64,
 }
 
-/// The configured defaults, in [`CATEGORIES`] order.
+/// Exports one account may ask for per day (one pending at a time).
+pub const EXPORTS_PER_DAY: u32 = 3;
+
+/// The default periods in days of transcripts, audio, résumés and assessments for an
+/// organization that sets none (docs/privacy.md#retention; an organization's admin, the default
+/// organization's included, sets others).
+pub const DEFAULT_DAYS: [f64; 4] = [365.0, 90.0, 365.0, 730.0];
+
+/// The defaults in force, in [`CATEGORIES`] order (videos: `VIDEO_RETENTION_DAYS`).
 #[must_use]
 pub fn defaults(cfg: &Config) -> [f64; 5] {
-    [
-        cfg.retention_transcript_days,
-        cfg.retention_audio_days,
-        cfg.retention_resume_days,
-        cfg.retention_assessment_days,
-        cfg.video_retention_days,
-    ]
+    let [t, a, r, s] = DEFAULT_DAYS;
+    [t, a, r, s, cfg.video_retention_days]
 }
 
 impl Retention {
