@@ -22,6 +22,8 @@ await run(async (browser, errors) => {
   await apiCall(base, token, "POST", `/api/v1/interviews/${started.id}/messages`, { message_text: "Generators yield values lazily." });
 
   const page = await newPage(browser, errors, "candidate", token, refusals(422, 401));
+  await page.goto(`${base}/#/account`);
+  await page.getByRole("link", { name: "Privacy and my data" }).waitFor();
   await page.goto(`${base}/#/dashboard`);
   await page.getByRole("link", { name: "Privacy", exact: true }).click();
   await page.waitForURL(/#\/account\/privacy$/);

@@ -1,6 +1,6 @@
 // The account lifecycle (docs/accounts.md): `#/account` (password change, sessions, sign out
 // everywhere, email verification status), `#/verify/{token}`, `#/reset` and `#/reset/{token}`.
-import { api, errorText, getSession, setSession } from "../api";
+import { api, errorText, getSession, isStaff, setSession } from "../api";
 import { alertBox, announce, fmtDate, h } from "../dom";
 import { clearErrors, field, showErrors } from "../forms";
 import { navigate } from "../nav";
@@ -120,8 +120,9 @@ export async function accountPage(main: HTMLElement): Promise<void> {
     }
   });
 
-  // PRIVACY LINK SPOT: the privacy helper adds its link to `#/account/privacy` here (one link).
   const links = h("nav", { class: "card", id: "account-links", "aria-label": "More account settings" });
+  // Candidates export or delete their data on the privacy page (staff accounts are their admin's).
+  if (!isStaff(getSession()?.role)) links.append(h("a", { href: "#/account/privacy" }, "Privacy and my data"));
 
   main.append(h("h1", {}, "Your account"), verifyBox, form, sessionsBox, links);
   await loadSessions();
