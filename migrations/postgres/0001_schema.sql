@@ -497,3 +497,9 @@ CREATE TABLE decision_templates (
     updated_at  timestamptz NOT NULL,
     PRIMARY KEY (org_id, decision)
 );
+
+-- SQLite's instr(), which the store's statements use for substring search (store/listing.rs:
+-- candidate search), under the same name: the dialect translator (crates/core/src/sql.rs)
+-- passes it through unchanged.
+CREATE FUNCTION instr(haystack text, needle text) RETURNS integer
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS 'SELECT strpos(haystack, needle)';
