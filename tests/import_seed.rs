@@ -6,7 +6,8 @@
 //! numbers, a message with quotes and SQL in it, an interrupted and a never-started interview.
 //! The script imports it into the harness's local D1 twice; the recruiter API then lists the
 //! imported interviews with their scores, the candidate who already had an account sees theirs,
-//! the transcripts are in D1 exactly as written, and the second run imported nothing twice.
+//! the transcripts are in D1 exactly as written, and the second run imported nothing twice. The
+//! same import into the product's Postgres schema fits its native types and constraints.
 //!
 //! Skips (with a printed reason) only when PostgreSQL is not installed and `CI` is unset.
 
@@ -307,4 +308,72 @@ async fn the_seed_systems_data_is_imported_once_and_listed_for_recruiters() {
     assert_eq!(u["role"], "candidate");
     assert_eq!(u["org_id"], "00000000-0000-4000-8000-000000000001");
     assert!(!u["password_hash"].as_str().unwrap().contains("$2b$"), "the seed's hash was copied");
+}
+
+/// Runs `scripts/import-seed --to-postgres`; returns its summary.
+fn import_to_postgres(seed_url: &str, product_url: &str) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("python3")
+        .arg(format!("{root}/scripts/import-seed"))
+        .args(["--from", seed_url, "--to-postgres", product_url])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run scripts/import-seed");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "import-seed --to-postgres failed:\n{text}");
+    text
+}
+
+/// The same import into the product's Postgres schema (migrations/postgres/): the mapped values
+/// fit the native types (uuid, timestamptz, jsonb, boolean) and the constraints, once.
+#[test]
+fn the_seed_systems_data_imports_into_the_postgres_schema_too() {
+    let Some(seed_pg) = Cluster::start("import-seed") else { return };
+    seed_pg.psql_file(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/seed-schema.sql")));
+    let s = seed(&seed_pg);
+    let Some(product) = Cluster::start("import-product") else { return };
+    product.migrate();
+    let existing = new_id();
+    product.psql(&format!(
+        "INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at, org_id) \
+         VALUES ('{existing}', {}, 'h', 'Already Registered', 'candidate', now(), now(), \
+         '00000000-0000-4000-8000-000000000001')",
+        lit(&s.existing_email)
+    ));
+
+    let summary = import_to_postgres(&seed_pg.url, &product.url);
+    assert!(summary.contains("interviews (completed): 2"), "{summary}");
+    let counts = "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM interviews) || ' ' || \
+                  (SELECT count(*) FROM interview_messages) || ' ' || (SELECT count(*) FROM assessment_results) \
+                  || ' ' || (SELECT count(*) FROM interview_sessions)";
+    assert_eq!(product.psql(counts), "3 3 8 1 3");
+    import_to_postgres(&seed_pg.url, &product.url);
+    assert_eq!(product.psql(counts), "3 3 8 1 3", "the second import changed the data");
+
+    let rows = product.json_rows(
+        "SELECT i.id::text AS id, i.candidate_id::text AS candidate, i.status, i.overall_score, \
+         to_char(i.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS started, \
+         i.video_recording_consent AS consent, a.partial, a.skill_scores->>'hooks' AS hooks \
+         FROM interviews i LEFT JOIN assessment_results a ON a.interview_id = i.id ORDER BY i.started_at",
+    );
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["id"], s.assessed.as_str());
+    assert_eq!(rows[0]["overall_score"], 72.5);
+    assert_eq!(rows[0]["started"], "2025-10-30T08:00:00.000Z");
+    assert_eq!(rows[0]["consent"], false);
+    assert_eq!(rows[0]["partial"], false);
+    assert_eq!(rows[0]["hooks"], "60");
+    assert_eq!(rows[1]["id"], s.unscored.as_str());
+    assert_eq!(rows[1]["candidate"], existing.as_str(), "matched to the existing account by email");
+    assert_eq!(rows[1]["overall_score"], Value::Null);
+    assert_eq!(rows[2]["status"], "abandoned");
+    let transcript = product.json_rows(&format!(
+        "SELECT sequence_number AS n, content_text AS text FROM interview_messages \
+         WHERE interview_id = '{}' ORDER BY sequence_number",
+        s.unscored
+    ));
+    let texts: Vec<&str> = transcript.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Explain generators.", QUOTED, "Thanks — next?"]);
+    assert_eq!(transcript[2]["n"], 3);
 }
