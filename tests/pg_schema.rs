@@ -546,3 +546,38 @@ fn the_recruiter_lists_walk_their_indexes_on_postgres() {
         assert!(p.contains("idx_users_role_created"), "{q:?}:\n{p}");
     }
 }
+
+/// `scripts/pg`'s cluster signs `app` in with its password only (Hyperdrive's local connection
+/// string carries one), `start` again finds the running cluster, and `stop` leaves nothing.
+#[test]
+fn a_throwaway_cluster_needs_its_password_and_stops_cleanly() {
+    let Some(pg) = Cluster::start("lifecycle") else { return };
+    assert_eq!(pg.psql("SELECT current_user"), "app");
+    let (userinfo, host) = pg.url.trim_start_matches("postgres://").split_once('@').expect("user@host");
+    let wrong = format!("postgres://app:wrong-{}@{host}", &userinfo[4..8]);
+    let out = std::process::Command::new("psql")
+        .args(["-X", "-At", "-w", &wrong, "-c", "SELECT 1"])
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("psql");
+    assert!(!out.status.success(), "signed in with a wrong password");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password authentication failed"));
+
+    let dir = pg.dir().to_owned();
+    let again = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg"))
+        .args(["start", "--dir"])
+        .arg(&dir)
+        .output()
+        .expect("scripts/pg start");
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        pg.url,
+        "a second start found the same cluster"
+    );
+
+    let port: u16 = host.split(['/', ':']).nth(1).expect("port").parse().expect("port number");
+    drop(pg);
+    assert!(!dir.exists(), "stop left {dir:?}");
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "something still listens on {port}");
+}

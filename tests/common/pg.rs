@@ -54,6 +54,11 @@ impl Cluster {
         Some(Cluster { url, dir })
     }
 
+    /// The cluster's directory (data, socket, log, password).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Applies `migrations/postgres/*.sql` (`scripts/pg migrate`).
     pub fn migrate(&self) -> String {
         let out = Command::new("bash")
