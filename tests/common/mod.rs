@@ -11,6 +11,7 @@
 pub mod app;
 pub mod fake_mail;
 pub mod fake_openai;
+pub mod pg;
 pub mod ws;
 
 #[allow(unused_imports)] // re-exported for the tests that use it
