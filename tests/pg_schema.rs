@@ -23,18 +23,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 
 fn sqlite() -> Connection {
-    let conn = Connection::open_in_memory().expect("sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .expect("migrations dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    for f in files {
-        conn.execute_batch(&std::fs::read_to_string(&f).expect("read"))
-            .unwrap_or_else(|e| panic!("{f:?}: {e}"));
-    }
-    conn
+    common::sqlite::migrated()
 }
 
 fn strings(conn: &Connection, sql: &str) -> Vec<String> {
