@@ -11,6 +11,7 @@
 pub mod app;
 pub mod fake_mail;
 pub mod fake_openai;
+pub mod hooks;
 pub mod pg;
 pub mod sqlite;
 pub mod ws;
