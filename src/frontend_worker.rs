@@ -125,6 +125,10 @@ async fn handle(req: Request, ctx: &Ctx<'_>, log: &mut LogFields) -> HandlerResu
         }
     };
     log.route = matched.pattern;
+    if let Err(e) = crate::platform::ensure_bank(ctx.env).await {
+        log_error("question bank", &e);
+        return Err(ApiError::internal());
+    }
     if !["/api/v1/resumes", "/api/v1/auth", "/api/v1/m"].iter().any(|p| matched.pattern.starts_with(p)) {
         log.interview_id = matched.param("id").map(str::to_owned);
     }

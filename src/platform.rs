@@ -38,6 +38,38 @@ thread_local! {
     static CONFIG: RefCell<Option<Rc<Config>>> = const { RefCell::new(None) };
 }
 
+/// Installs the built-in question bank from the static assets (`/_internal/bank/<role>.json`,
+/// copied there by `scripts/build-web`) unless this isolate already has it: the wasm does not
+/// embed the bank (see `domain::bank`). Every entry point that may read the bank calls this
+/// first; after the first call it is one check.
+///
+/// # Errors
+/// The binding is missing, a file is missing or refused by the bank's checks.
+pub async fn ensure_bank(env: &Env) -> worker::Result<()> {
+    use crate::domain::bank;
+    use crate::domain::enums::RoleType;
+    if bank::installed() {
+        return Ok(());
+    }
+    let assets = env.assets("ASSETS")?;
+    let files = RoleType::ALL.iter().map(|role| {
+        let assets = &assets;
+        async move {
+            let url = format!("https://assets.local/_internal/bank/{}.json", role.as_str());
+            let mut resp = assets.fetch(url, None).await?;
+            if resp.status_code() != 200 {
+                return Err(worker::Error::RustError(format!(
+                    "question bank asset for {role}: status {}",
+                    resp.status_code()
+                )));
+            }
+            let text = resp.text().await?;
+            bank::install(*role, &text).map_err(|e| worker::Error::RustError(e.to_string()))
+        }
+    });
+    futures_util::future::try_join_all(files).await.map(|_| ())
+}
+
 /// A JSON response with a status.
 ///
 /// # Errors

@@ -64,6 +64,32 @@ async fn unknown_routes_are_404_with_or_without_a_token() {
     }
 }
 
+/// The question bank is a static asset the wasm reads through its binding; its rubrics (what an
+/// answer is scored on) must never be downloadable, however the path is spelt.
+#[tokio::test]
+async fn the_question_banks_rubrics_are_never_served() {
+    let _gate = GATE.read().await;
+    assert!(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist/_internal/bank/react.json").is_file(),
+        "scripts/build-web deploys the bank with the assets"
+    );
+    for path in [
+        "/_internal/bank/react.json",
+        "/_internal/bank/python.json",
+        "/_internal/bank/",
+        "/_internal/bank/react",
+        "/_internal/./bank/react.json",
+        "/_INTERNAL/bank/react.json",
+        "/%5Finternal/bank/react.json",
+    ] {
+        let resp = app().request(Method::GET, path, "").send().await.expect("send");
+        let status = resp.status();
+        let body = resp.text().await.expect("body");
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("synonyms"), "{path} leaked the rubric");
+    }
+}
+
 #[tokio::test]
 async fn a_known_path_with_the_wrong_method_is_405() {
     let _gate = GATE.read().await;

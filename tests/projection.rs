@@ -4,6 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use interview_edge::domain::assessment::{generate_builtin, AssessmentInput};
 use interview_edge::domain::engine::EngineLimits;
 use interview_edge::domain::enums::{InterviewMode, InterviewStatus, MessageType, RoleType, VideoStatus};
@@ -15,15 +17,7 @@ use rusqlite::{params_from_iter, Connection};
 use serde_json::{json, Value};
 
 fn db() -> Connection {
-    let conn = Connection::open_in_memory().expect("sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for f in files {
-        conn.execute_batch(&std::fs::read_to_string(f).unwrap()).unwrap();
-    }
+    let conn = common::sqlite::migrated();
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at)

@@ -10,21 +10,15 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use interview_edge::config::DEFAULT_ORG_ID;
 use interview_edge::http::listing::{CandidateFilters, InterviewFilters};
 use interview_edge::store::listing::{candidates_query, interviews_query, Param};
 use rusqlite::{params_from_iter, Connection};
 
 fn db() -> Connection {
-    let conn = Connection::open_in_memory().expect("sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    for f in files {
-        conn.execute_batch(&std::fs::read_to_string(f).expect("read")).expect("migration");
-    }
+    let conn = common::sqlite::migrated();
     // Statistics as a populated database would have them, so the planner sees selectivity.
     conn.execute_batch("ANALYZE;").expect("analyze");
     conn

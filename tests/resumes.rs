@@ -9,12 +9,10 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::hooks::{self, Hook, Receiver};
 use common::{d1_query, unique, TestApp};
 use hmac::{Hmac, Mac};
 use interview_edge::domain::enums::RoleType;
@@ -27,95 +25,16 @@ const SECRET: &str = "webhook-test-secret-5b1f0c";
 const FREQUENT_CRON: &str = "*%2F5+*+*+*+*";
 
 /// One request the webhook receiver got.
-#[derive(Clone, Debug)]
-struct Hook {
-    headers: HashMap<String, String>,
-    body: String,
-}
-
-/// A tiny blocking HTTP app on its own threads (it outlives every test's runtime): records
-/// every request and answers 500 to the first `n` requests about a résumé when told to.
-struct Receiver {
-    url: String,
-    received: Mutex<Vec<Hook>>,
-    failures: Mutex<HashMap<String, u32>>,
-}
-
+/// This binary's feedback receiver: failures are counted per résumé.
 fn receiver() -> &'static Receiver {
     static RECEIVER: OnceLock<&'static Receiver> = OnceLock::new();
     RECEIVER.get_or_init(|| {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
-        let port = listener.local_addr().expect("addr").port();
-        let receiver: &'static Receiver = Box::leak(Box::new(Receiver {
-            url: format!("http://127.0.0.1:{port}/hooks/feedback"),
-            received: Mutex::new(Vec::new()),
-            failures: Mutex::new(HashMap::new()),
-        }));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                std::thread::spawn(move || serve(receiver, stream));
-            }
-        });
-        receiver
+        hooks::start("/hooks/feedback", |v| v["resume_id"].as_str().unwrap_or_default().to_owned(), 500)
     })
 }
 
-fn serve(receiver: &Receiver, mut stream: std::net::TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-    let mut headers = HashMap::new();
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0u8; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let body = String::from_utf8_lossy(&body).into_owned();
-    let resume_id = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v["resume_id"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let fail = {
-        let mut failures = receiver.failures.lock().unwrap();
-        match failures.get_mut(&resume_id) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                true
-            }
-            _ => false,
-        }
-    };
-    receiver.received.lock().unwrap().push(Hook { headers, body });
-    let status = if fail { "500 Internal Server Error" } else { "200 OK" };
-    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-}
-
-impl Receiver {
-    fn fail_next(&self, resume_id: &str, n: u32) {
-        self.failures.lock().unwrap().insert(resume_id.to_owned(), n);
-    }
-
-    fn hooks_for(&self, resume_id: &str) -> Vec<Hook> {
-        self.received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|h| serde_json::from_str::<Value>(&h.body).is_ok_and(|v| v["resume_id"] == resume_id))
-            .cloned()
-            .collect()
-    }
+fn hooks_for(resume_id: &str) -> Vec<Hook> {
+    receiver().hooks(|v| v["resume_id"] == resume_id)
 }
 
 /// The shared app: webhook to this binary's receiver, default 4 h auto-send.
@@ -429,7 +348,7 @@ async fn a_failing_webhook_is_retried_and_the_candidate_sees_the_feedback_meanwh
         // Not due yet: a cron run now does not retry.
         if attempt == 1 {
             run_cron(app).await;
-            assert_eq!(receiver().hooks_for(&id).len(), 1, "backoff: no retry before next_attempt_at");
+            assert_eq!(hooks_for(&id).len(), 1, "backoff: no retry before next_attempt_at");
         }
         // Skip the backoff wait.
         d1_query(
@@ -479,7 +398,7 @@ async fn a_webhook_that_keeps_failing_is_given_up_after_five_attempts() {
         &format!("UPDATE feedback_deliveries SET next_attempt_at = '2000-01-01T00:00:00.000Z' WHERE feedback_id = '{fid}'"),
     );
     run_cron(app).await;
-    assert_eq!(receiver().hooks_for(&id).len(), 5, "no sixth attempt");
+    assert_eq!(hooks_for(&id).len(), 5, "no sixth attempt");
     let seen = app.wait_ok(&token, &path, Duration::from_secs(20), &[404]).await;
     assert_eq!(seen["status"], "sent", "the candidate sees it whatever the webhook does");
 }
@@ -555,7 +474,7 @@ fn chrono_ms(text: &str) -> i64 {
 async fn wait_hooks(resume_id: &str, n: usize) -> Vec<Hook> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let hooks = receiver().hooks_for(resume_id);
+        let hooks = hooks_for(resume_id);
         if hooks.len() >= n {
             return hooks;
         }

@@ -6,6 +6,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use interview_edge::config::AiProviderKind;
 use interview_edge::domain::enums::{
     AssessmentGenerator, AuditAction, CompletionReason, DeliveryStatus, Difficulty, FeedbackStatus,
@@ -15,18 +17,7 @@ use interview_edge::domain::enums::{
 use rusqlite::Connection;
 
 fn migrated() -> Connection {
-    let conn = Connection::open_in_memory().expect("sqlite");
-    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-        .expect("migrations dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty());
-    for f in files {
-        conn.execute_batch(&std::fs::read_to_string(&f).expect("read"))
-            .unwrap_or_else(|e| panic!("{f:?}: {e}"));
-    }
+    let conn = common::sqlite::migrated();
     conn.execute_batch(FIXTURES).expect("fixtures are valid rows");
     conn
 }

@@ -10,13 +10,11 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use common::app::{error_code, send};
+use common::hooks::{self, Hook, Receiver};
 use common::{d1_query, unique, TestApp};
 use hmac::{Hmac, Mac};
 use reqwest::Method;
@@ -25,91 +23,10 @@ use serde_json::{json, Value};
 const FREQUENT_CRON: &str = "*%2F5+*+*+*+*";
 
 /// One request the receiver got, and the status it answered.
-#[derive(Clone, Debug)]
-struct Hook {
-    headers: HashMap<String, String>,
-    body: String,
-    status: u16,
-}
-
-/// A blocking HTTP receiver on its own threads: records every request, answers 503 while
-/// `failures` is above zero (counting down), 200 otherwise.
-struct Receiver {
-    url: String,
-    received: Mutex<Vec<Hook>>,
-    failures: Mutex<u32>,
-}
-
+/// This binary's ATS receiver: one failure counter for every delivery.
 fn receiver() -> &'static Receiver {
     static RECEIVER: OnceLock<&'static Receiver> = OnceLock::new();
-    RECEIVER.get_or_init(|| {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind receiver");
-        let port = listener.local_addr().expect("addr").port();
-        let receiver: &'static Receiver = Box::leak(Box::new(Receiver {
-            url: format!("http://127.0.0.1:{port}/hooks/ats"),
-            received: Mutex::new(Vec::new()),
-            failures: Mutex::new(0),
-        }));
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                std::thread::spawn(move || serve(receiver, stream));
-            }
-        });
-        receiver
-    })
-}
-
-fn serve(receiver: &Receiver, mut stream: std::net::TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-    let mut headers = HashMap::new();
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = vec![0u8; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let status = {
-        let mut failures = receiver.failures.lock().unwrap();
-        if *failures > 0 {
-            *failures -= 1;
-            503
-        } else {
-            200
-        }
-    };
-    let body = String::from_utf8_lossy(&body).into_owned();
-    receiver.received.lock().unwrap().push(Hook { headers, body, status });
-    let reason = if status == 200 { "OK" } else { "Service Unavailable" };
-    let _ = write!(stream, "HTTP/1.1 {status} {reason}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-}
-
-impl Receiver {
-    fn fail_next(&self, n: u32) {
-        *self.failures.lock().unwrap() = n;
-    }
-
-    fn hooks(&self, pred: impl Fn(&Value) -> bool) -> Vec<Hook> {
-        self.received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|h| serde_json::from_str::<Value>(&h.body).is_ok_and(|v| pred(&v)))
-            .cloned()
-            .collect()
-    }
+    RECEIVER.get_or_init(|| hooks::start("/hooks/ats", |_| String::new(), 503))
 }
 
 fn app() -> TestApp {
@@ -216,7 +133,7 @@ async fn org_admins_register_webhooks_that_are_signed_retried_and_delivered_once
     }
 
     // A test event; the receiver is down for the first two attempts and still gets it.
-    hook.fail_next(2);
+    hook.fail_next("", 2);
     let (status, queued) = app.post(&admin, &format!("{base}/test"), &json!({})).await;
     assert_eq!(status, 202, "{queued}");
     let test_id = queued["event_id"].as_str().unwrap().to_owned();
@@ -311,7 +228,7 @@ async fn org_admins_register_webhooks_that_are_signed_retried_and_delivered_once
         app.server,
         &format!("UPDATE invitations SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = '{late}'"),
     );
-    hook.fail_next(1);
+    hook.fail_next("", 1);
     let expected = [
         (format!("interview.completed:{interview}"), "interview.completed"),
         (format!("assessment.ready:{interview}"), "assessment.ready"),

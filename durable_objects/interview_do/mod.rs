@@ -85,6 +85,10 @@ impl DurableObject for InterviewDo {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
+        if let Err(e) = crate::platform::ensure_bank(&self.env).await {
+            log_error("question bank", &e);
+            return error_response(&ApiError::internal());
+        }
         let call = match read_call(&mut req).await {
             Ok(call) => call,
             Err(e) => return error_response(&e),
@@ -127,6 +131,8 @@ impl DurableObject for InterviewDo {
         if !self.schema_ready.get() && !self.store.has_schema().unwrap_or(false) {
             return Response::ok("gone");
         }
+        // A failure throws, and the runtime retries the alarm.
+        crate::platform::ensure_bank(&self.env).await?;
         self.ensure_schema()?;
         let cfg = match self.cached_config() {
             Ok(cfg) => cfg,
@@ -142,6 +148,13 @@ impl DurableObject for InterviewDo {
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        if let Err(e) = crate::platform::ensure_bank(&self.env).await {
+            // Without the bank no answer can be evaluated: the client is told to reconnect
+            // (nothing it sent was recorded), rather than being answered by an empty bank.
+            log_error("question bank", &e);
+            let _ = ws.close(Some(1011), Some("temporarily unavailable"));
+            return Ok(());
+        }
         self.ensure_schema()?;
         self.on_client_message(ws, message).await;
         Ok(())

@@ -32,6 +32,10 @@ pub const DAILY: &str = "17 3 * * *";
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let cron = event.cron();
+    if let Err(e) = crate::platform::ensure_bank(&env).await {
+        // The jobs still run: only those that read the bank can fail, and they retry next time.
+        log_error("question bank", &e);
+    }
     if cron == FREQUENT {
         run(&env, "resume_jobs", resumes::run(&env).await).await;
         run(&env, "notifications", notify::run(&env).await).await;

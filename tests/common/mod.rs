@@ -11,6 +11,9 @@
 pub mod app;
 pub mod fake_mail;
 pub mod fake_openai;
+pub mod hooks;
+pub mod pg;
+pub mod sqlite;
 pub mod ws;
 
 #[allow(unused_imports)] // re-exported for the tests that use it

@@ -3,13 +3,15 @@
 //! written for this project. The rubric drives the built-in evaluation (`score.rs`) and grounds
 //! the OpenAI provider.
 //!
-//! Data lives in one file per role as `static` tables (no parsing at start-up).
+//! Data lives in one JSON file per role, `crates/core/bank/<role>.json` (the text is about 54 KB
+//! of the wasm's gzip size otherwise). Native builds embed the files; the Worker's wasm does not:
+//! its glue fetches them once per isolate from the static assets (`scripts/build-web` copies them
+//! under `/_internal/bank/`, which the Worker refuses to serve publicly) and hands them to
+//! [`install`] before anything reads the bank. The parsed bank is leaked once into `'static`
+//! tables, so every reader keeps plain `&'static` references.
 
 pub mod claims;
-mod fullstack;
-mod javascript;
-mod python;
-mod react;
+mod load;
 pub mod rubric;
 pub mod score;
 #[cfg(test)]
@@ -34,14 +36,6 @@ pub struct Concept {
     pub misconceptions: &'static [&'static str],
 }
 
-impl Concept {
-    /// The concept with known misconceptions (see [`Concept::misconceptions`]).
-    #[must_use]
-    pub const fn wrong(self, misconceptions: &'static [&'static str]) -> Concept {
-        Concept { misconceptions, ..self }
-    }
-}
-
 /// One bank question.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Question {
@@ -61,15 +55,12 @@ pub struct RoleBank {
     pub questions: &'static [Question],
 }
 
-/// The bank for a role.
+pub use load::{install, installed, LoadError};
+
+/// The bank for a role (empty before [`install`] in the wasm; see the module docs).
 #[must_use]
 pub fn for_role(role: RoleType) -> &'static RoleBank {
-    match role {
-        RoleType::React => &react::BANK,
-        RoleType::Python => &python::BANK,
-        RoleType::Javascript => &javascript::BANK,
-        RoleType::Fullstack => &fullstack::BANK,
-    }
+    load::bank(role)
 }
 
 /// Looks a question up by id in any role's bank.
