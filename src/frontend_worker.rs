@@ -39,6 +39,7 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
                 worker_ctx: &worker_ctx,
                 user_id: RefCell::new(None),
                 marks: RefCell::new(Vec::new()),
+                db: std::cell::OnceCell::new(),
             };
             let result = handle(req, &ctx, &mut log).await;
             log.user_id = ctx.user_id.take();
@@ -247,8 +248,8 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
 
 /// `GET /health`: D1, R2 and the interview Durable Object namespace, and the AI provider in use.
 async fn health(ctx: &Ctx<'_>) -> HandlerResult {
-    let d1_ok = match ctx.env.d1("DB") {
-        Ok(db) => crate::store::ping(&db).await,
+    let d1_ok = match ctx.db() {
+        Ok(db) => crate::store::ping(db).await,
         Err(_) => false,
     };
     let r2_ok = match ctx.env.bucket("MEDIA") {

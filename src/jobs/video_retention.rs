@@ -29,7 +29,7 @@ async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
     let cfg = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let retention_ms = window_ms(cfg.video_retention_days, DAY_MS);
     let idle_ms = window_ms(cfg.video_upload_idle_hours, HOUR_MS);
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let expired = store::completed_before(&db, &rfc3339_ms(now - retention_ms), BATCH).await?;
     let idle = store::idle_uploads_before(&db, &rfc3339_ms(now - idle_ms), BATCH).await?;
     let (mut deleted, mut aborted, mut kept, mut failed) = (0u32, 0u32, 0u32, 0u32);
