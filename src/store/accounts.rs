@@ -53,7 +53,7 @@ pub async fn live_sessions(db: &Db, user_id: &str, now: &str) -> worker::Result<
 }
 
 const REVOKE: &str = "UPDATE sessions SET revoked_at = ?4 WHERE user_id = ?1 AND revoked_at IS NULL \
-                      AND expires_at > ?4 AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR id <> ?3)";
+                      AND expires_at > ?4 AND (id = ?2 OR ?2 IS NULL) AND (id <> ?3 OR ?3 IS NULL)";
 
 /// The statement revoking `user_id`'s live sessions: session `only`, or all but `keep`.
 ///

@@ -46,7 +46,7 @@ pub fn insert(
 /// # Errors
 /// D1 failures.
 pub async fn page(db: &Db, org_id: &str, f: &AuditFilters, limit: u32) -> worker::Result<Vec<AuditEntry>> {
-    let (key, id) = f.cursor.as_ref().map_or(("", ""), |(k, i)| (k.as_str(), i.as_str()));
+    let (key, id) = f.cursor.as_ref().map(|(k, i)| (k.as_str(), i.as_str())).unzip();
     db.prepare(AUDIT_PAGE)
         .bind(&[
             text(org_id),
@@ -55,8 +55,8 @@ pub async fn page(db: &Db, org_id: &str, f: &AuditFilters, limit: u32) -> worker
             opt_text(f.target_id.as_deref()),
             opt_text(f.from.as_deref()),
             opt_text(f.to.as_deref()),
-            text(key),
-            text(id),
+            opt_text(key),
+            opt_text(id),
             int(i64::from(limit) + 1),
         ])?
         .all()

@@ -117,14 +117,14 @@ pub async fn list(
     cursor: Option<(&str, &str)>,
     limit: u32,
 ) -> worker::Result<Vec<InvitationRow>> {
-    let (key, id) = cursor.unwrap_or(("", ""));
+    let (key, id) = cursor.unzip();
     db.prepare(format!("SELECT {COLUMNS} {INVITATIONS_PAGE}"))
         .bind(&[
             text(org_id),
             text(job_id),
             opt_text(status),
-            text(key),
-            text(id),
+            opt_text(key),
+            opt_text(id),
             int(i64::from(limit) + 1),
         ])?
         .all()

@@ -134,9 +134,9 @@ pub async fn list(
     cursor: Option<(&str, &str)>,
     limit: u32,
 ) -> worker::Result<Vec<Value>> {
-    let (key, id) = cursor.unwrap_or(("", ""));
+    let (key, id) = cursor.unzip();
     db.prepare(super::org_sql::JOBS_PAGE)
-        .bind(&[text(org_id), opt_text(status), text(key), text(id), int(i64::from(limit) + 1)])?
+        .bind(&[text(org_id), opt_text(status), opt_text(key), opt_text(id), int(i64::from(limit) + 1)])?
         .all()
         .await?
         .results::<Value>()

@@ -219,7 +219,7 @@ pub async fn dev_deliver(db: &Db, mail: &QueuedMail, now: &str) -> worker::Resul
 pub async fn dev_messages(db: &Db, to: Option<&str>) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT id, kind, to_addr AS \"to\", subject, body_text AS text, created_at FROM dev_mailbox \
-         WHERE (?1 IS NULL OR to_addr = ?1) ORDER BY created_at DESC, id DESC LIMIT 200",
+         WHERE (to_addr = ?1 OR ?1 IS NULL) ORDER BY created_at DESC, id DESC LIMIT 200",
     )
     .bind(&[opt_text(to)])?
     .all()

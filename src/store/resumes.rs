@@ -297,7 +297,7 @@ pub async fn list_feedback(
     );
     let rows = db
         .prepare(format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) AND {visible} \
+            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (status = ?1 OR ?1 IS NULL) AND {visible} \
              ORDER BY auto_send_at, id LIMIT ?2 OFFSET ?3"
         ))
         .bind(&[opt_text(status), int(i64::from(limit)), int(i64::from(skip)), text(org_id)])?
@@ -310,7 +310,7 @@ pub async fn list_feedback(
     }
     let n = db
         .prepare(format!(
-            "SELECT COUNT(*) AS n FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) AND {}",
+            "SELECT COUNT(*) AS n FROM resume_feedback WHERE (status = ?1 OR ?1 IS NULL) AND {}",
             visible.replace("?4", "?2")
         ))
         .bind(&[opt_text(status), text(org_id)])?

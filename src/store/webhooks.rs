@@ -150,7 +150,7 @@ pub fn enqueue(
     only: Option<&str>,
 ) -> worker::Result<Statement> {
     let sql = match only {
-        None => webhook_enqueue_sql("?1", "json(?4)", "?5", "", "1"),
+        None => webhook_enqueue_sql("?1", "json(?4)", "?5", "", "TRUE"),
         Some(_) => "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_id, event_type, data, status, \
                     attempts, next_attempt_at, created_at, updated_at) SELECT lower(hex(randomblob(16))), w.id, \
                     w.org_id, ?1, ?2, json(?4), 'pending', 0, ?3, ?3, ?3 FROM webhooks w WHERE w.org_id = ?5 \
@@ -282,7 +282,7 @@ pub async fn deliveries(
     db.prepare(
         "SELECT id, event_id, event_type, status, attempts, last_status, last_error, next_attempt_at, \
          delivered_at, created_at, updated_at FROM webhook_deliveries WHERE webhook_id = ?1 AND org_id = ?2 \
-         AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) \
+         AND (created_at < ?3 OR (created_at = ?3 AND id < ?4) OR ?3 IS NULL) \
          ORDER BY created_at DESC, id DESC LIMIT ?5",
     )
     .bind(&[
