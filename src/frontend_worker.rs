@@ -6,6 +6,7 @@ use crate::interview_client::InterviewClient;
 use crate::protocol::InterviewRequest;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
+use crate::config::DbBackend;
 use crate::handlers::{self, internal, interviews, recruiter, resumes, videos, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
@@ -32,6 +33,13 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
     let mut log = LogFields { route: "unmatched", ..LogFields::default() };
 
     let (result, allowed_origins) = match platform::config(&env) {
+        Ok(config) if config.db_backend == DbBackend::Postgres && !cfg!(feature = "postgres") => {
+            log_error("config", &crate::store::db::UNAVAILABLE);
+            (
+                Err(ApiError::new(ErrorCode::ServiceUnavailable, "The service is not available.")),
+                config.allowed_origins.clone(),
+            )
+        }
         Ok(config) => {
             let ctx = Ctx {
                 env: &env,

@@ -33,6 +33,8 @@ pub(crate) mod job_posts;
 pub(crate) mod jobs;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod mail;
+#[cfg(all(target_arch = "wasm32", feature = "postgres"))]
+mod pg;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod recruiter;
 #[cfg(target_arch = "wasm32")]

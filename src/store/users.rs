@@ -42,7 +42,7 @@ pub struct NewUser<'a> {
 pub async fn insert(db: &Db, u: &NewUser<'_>) -> worker::Result<()> {
     db.prepare(
         "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at, org_id, \
-         email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, CASE WHEN ?6 = 'candidate' THEN NULL ELSE ?7 END)",
+         email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9)",
     )
     .bind(&[
         text(u.id),
@@ -53,6 +53,8 @@ pub async fn insert(db: &Db, u: &NewUser<'_>) -> worker::Result<()> {
         text(u.role.as_str()),
         text(u.now),
         text(u.org_id),
+        // Staff are verified by their invitation; a candidate verifies by mail.
+        opt_text((u.role != UserRole::Candidate).then_some(u.now)),
     ])?
     .run()
     .await?;
@@ -96,7 +98,7 @@ pub async fn token_user(
     db.prepare(
         "SELECT u.role, u.status, u.org_id, u.email_verified_at IS NOT NULL AS verified, \
          EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked, \
-         COALESCE(s.revoked_at IS NULL AND s.expires_at > ?4, 0) AS session_live, s.last_used_at AS session_used_at \
+         COALESCE(s.revoked_at IS NULL AND s.expires_at > ?4, FALSE) AS session_live, s.last_used_at AS session_used_at \
          FROM users u LEFT JOIN sessions s ON s.id = ?3 AND s.user_id = u.id WHERE u.id = ?1",
     )
     .bind(&[text(user_id), text(jti), text(sid), text(now)])?
