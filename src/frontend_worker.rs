@@ -6,6 +6,7 @@ use crate::interview_client::InterviewClient;
 use crate::protocol::InterviewRequest;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
+use crate::config::DbBackend;
 use crate::handlers::{self, internal, interviews, recruiter, resumes, videos, Ctx, HandlerResult};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::routes::{match_route, Matched, NoMatch, Route};
@@ -32,6 +33,13 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
     let mut log = LogFields { route: "unmatched", ..LogFields::default() };
 
     let (result, allowed_origins) = match platform::config(&env) {
+        Ok(config) if config.db_backend == DbBackend::Postgres && !cfg!(feature = "postgres") => {
+            log_error("config", &crate::store::db::UNAVAILABLE);
+            (
+                Err(ApiError::new(ErrorCode::ServiceUnavailable, "The service is not available.")),
+                config.allowed_origins.clone(),
+            )
+        }
         Ok(config) => {
             let ctx = Ctx {
                 env: &env,
@@ -39,6 +47,7 @@ async fn fetch(req: Request, env: Env, worker_ctx: Context) -> worker::Result<Re
                 worker_ctx: &worker_ctx,
                 user_id: RefCell::new(None),
                 marks: RefCell::new(Vec::new()),
+                db: std::cell::OnceCell::new(),
             };
             let result = handle(req, &ctx, &mut log).await;
             log.user_id = ctx.user_id.take();
@@ -256,8 +265,8 @@ async fn dispatch(req: Request, ctx: &Ctx<'_>, matched: &Matched) -> HandlerResu
 
 /// `GET /health`: D1, R2 and the interview Durable Object namespace, and the AI provider in use.
 async fn health(ctx: &Ctx<'_>) -> HandlerResult {
-    let d1_ok = match ctx.env.d1("DB") {
-        Ok(db) => crate::store::ping(&db).await,
+    let d1_ok = match ctx.db() {
+        Ok(db) => crate::store::ping(db).await,
         Err(_) => false,
     };
     let r2_ok = match ctx.env.bucket("MEDIA") {

@@ -255,17 +255,7 @@ fn hiring_histories_and_the_audit_trail_walk_their_indexes() {
         (
             "audit trail",
             AUDIT_PAGE,
-            vec![
-                org.clone(),
-                null(),
-                null(),
-                null(),
-                null(),
-                null(),
-                text(""),
-                text(""),
-                Some(Param::Int(51)),
-            ],
+            vec![org.clone(), null(), null(), null(), null(), null(), null(), null(), Some(Param::Int(51))],
             "idx_audit_org",
         ),
         (

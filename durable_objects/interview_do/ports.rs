@@ -56,7 +56,7 @@ pub struct D1Projector<'a>(pub &'a Env);
 impl Projector for D1Projector<'_> {
     async fn project(&self, rows: &[QueuedRow]) -> Result<(), String> {
         let result = async {
-            let db = self.0.d1("DB")?;
+            let db = crate::store::Db::from_env(self.0)?;
             let mut statements = Vec::new();
             for row in rows {
                 statements.extend(crate::store::interviews::projection_statements(

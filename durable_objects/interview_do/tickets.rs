@@ -117,7 +117,7 @@ impl InterviewDo {
 
     /// Whether the user's account is active (D1; a lookup failure refuses).
     pub(super) async fn account_active(&self, user_id: &str) -> bool {
-        let Ok(db) = self.env.d1("DB") else { return false };
+        let Ok(db) = crate::store::Db::from_env(&self.env) else { return false };
         match crate::store::users::by_id(&db, user_id).await {
             Ok(Some(user)) => user.status == crate::domain::enums::UserStatus::Active,
             Ok(None) => false,

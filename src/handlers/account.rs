@@ -33,7 +33,7 @@ pub const VERIFICATION_SENT: &str = r#"{"status":"verification_sent",
 /// cap, requests answer the same and nothing is sent.
 async fn under_cap(ctx: &Ctx<'_>, to: &str) -> Result<bool, ApiError> {
     let since = rfc3339_ms(now_ms() - HOUR_MS);
-    let sent = accounts::mails_since(&ctx.db()?, to, ACCOUNT_MAILS, &since)
+    let sent = accounts::mails_since(ctx.db()?, to, ACCOUNT_MAILS, &since)
         .await
         .map_err(internal("account mail count"))?;
     Ok(sent < u64::from(ctx.config.account_emails_per_hour))
@@ -43,13 +43,13 @@ async fn under_cap(ctx: &Ctx<'_>, to: &str) -> Result<bool, ApiError> {
 async fn queue(
     ctx: &Ctx<'_>,
     message: &OutgoingMail,
-    mut statements: Vec<worker::D1PreparedStatement>,
+    mut statements: Vec<crate::store::Statement>,
 ) -> Result<(), ApiError> {
     let db = ctx.db()?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = rfc3339_ms(now_ms());
     statements.push(
-        store::mail::enqueue(&db, &id, message, None, &format!("account:{id}"), &now)
+        store::mail::enqueue(db, &id, message, None, &format!("account:{id}"), &now)
             .map_err(internal("mail enqueue"))?,
     );
     db.batch(statements).await.map_err(internal("account mail"))?;
@@ -86,7 +86,7 @@ pub(super) async fn send_link(
         mail::password_reset(email, &link, &expires_at)
     };
     let stored = accounts::insert_token(
-        &ctx.db()?,
+        ctx.db()?,
         &token_hash(&token),
         user_id,
         purpose,
@@ -119,7 +119,7 @@ async fn use_link(ctx: &Ctx<'_>, token: &str, purpose: &str) -> Result<String, A
         return Err(rules::link_invalid());
     }
     let now = now_ms();
-    let row = accounts::use_token(&ctx.db()?, &token_hash(token), purpose, &rfc3339_ms(now))
+    let row = accounts::use_token(ctx.db()?, &token_hash(token), purpose, &rfc3339_ms(now))
         .await
         .map_err(internal("account token"))?
         .ok_or_else(rules::link_invalid)?;
@@ -134,7 +134,7 @@ async fn use_link(ctx: &Ctx<'_>, token: &str, purpose: &str) -> Result<String, A
 /// `GET /api/v1/auth/sessions`: the caller's live sessions, `current` marking this token's.
 pub async fn sessions(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
-    let rows = accounts::live_sessions(&ctx.db()?, &me.user_id, &rfc3339_ms(now_ms()))
+    let rows = accounts::live_sessions(ctx.db()?, &me.user_id, &rfc3339_ms(now_ms()))
         .await
         .map_err(internal("sessions"))?;
     let items: Vec<serde_json::Value> = rows
@@ -157,7 +157,7 @@ pub async fn revoke(req: Request, ctx: &Ctx<'_>, id: Option<&str>) -> HandlerRes
         Some(id) => Some(super::seam::interview_id(id)?),
         None => None,
     };
-    let revoked = accounts::revoke(&ctx.db()?, &me.user_id, id.as_deref(), None, &rfc3339_ms(now_ms()))
+    let revoked = accounts::revoke(ctx.db()?, &me.user_id, id.as_deref(), None, &rfc3339_ms(now_ms()))
         .await
         .map_err(internal("session revoke"))?;
     if id.is_some() && revoked == 0 {
@@ -179,7 +179,7 @@ pub async fn reset_request(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let email = email.and_then(|e| Email::parse(&e).map_err(|m| f.error("email", m)).ok());
     f.finish()?;
     let email = email.ok_or_else(ApiError::internal)?.into_string();
-    let user = store::users::by_email(&ctx.db()?, &email).await.map_err(internal("reset lookup"))?;
+    let user = store::users::by_email(ctx.db()?, &email).await.map_err(internal("reset lookup"))?;
     if let Some(user) = user.filter(|u| u.status == UserStatus::Active) {
         send_link(ctx, &req, &user.id, &user.email, PASSWORD_RESET).await?;
     }
@@ -214,12 +214,12 @@ pub async fn use_emailed_link(mut req: Request, ctx: &Ctx<'_>, purpose: &str) ->
     let now = rfc3339_ms(now_ms());
     log_event("account_link_used", json!({ "user_id": user_id, "purpose": purpose }));
     let Some(hash) = hash else {
-        accounts::mark_verified(&db, &user_id, &now).await.map_err(internal("verify"))?;
+        accounts::mark_verified(db, &user_id, &now).await.map_err(internal("verify"))?;
         return json_const(200, r#"{"status":"verified","email_verified":true}"#);
     };
-    let set = accounts::set_password(&db, &user_id, &hash, true, &now).map_err(internal("password set"))?;
+    let set = accounts::set_password(db, &user_id, &hash, true, &now).map_err(internal("password set"))?;
     let revoke =
-        accounts::revoke_sessions(&db, &user_id, None, None, &now).map_err(internal("session revoke"))?;
+        accounts::revoke_sessions(db, &user_id, None, None, &now).map_err(internal("session revoke"))?;
     db.batch(vec![set, revoke]).await.map_err(internal("password reset"))?;
     close_sockets(ctx, &user_id, None, None).await;
     json_const(200, r#"{"status":"password_reset"}"#)
@@ -238,20 +238,20 @@ pub async fn change_password(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     f.finish()?;
     let (Some(current), Some(new)) = (current, new) else { return Err(ApiError::internal()) };
     let db = ctx.db()?;
-    let user = store::users::by_id(&db, &me.user_id)
+    let user = store::users::by_id(db, &me.user_id)
         .await
         .map_err(internal("user lookup"))?
         .ok_or_else(ApiError::unauthorized)?;
     let (key, ip, now) = (account_key(&user.email).await?, client_ip(&req), now_ms());
-    check_client_lock(&db, &key, &ip, now).await?;
+    check_client_lock(db, &key, &ip, now).await?;
     if !password_ok(Some(&user), &current).await? {
-        count_failure(ctx, &db, &key, &ip, now).await?;
+        count_failure(ctx, db, &key, &ip, now).await?;
         return Err(ApiError::new(ErrorCode::WrongPassword, "The current password is not correct."));
     }
     let hash = hash_password(&new).await?;
     let now = rfc3339_ms(now);
-    let set = accounts::set_password(&db, &user.id, &hash, false, &now).map_err(internal("password set"))?;
-    let revoke = accounts::revoke_sessions(&db, &user.id, None, me.session.as_deref(), &now)
+    let set = accounts::set_password(db, &user.id, &hash, false, &now).map_err(internal("password set"))?;
+    let revoke = accounts::revoke_sessions(db, &user.id, None, me.session.as_deref(), &now)
         .map_err(internal("session revoke"))?;
     let results = db.batch(vec![set, revoke]).await.map_err(internal("password change"))?;
     let revoked = accounts::changed(&results, 1);
@@ -269,7 +269,7 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     }
     let rule = Rule { capacity: 3, refill_per_minute: 3.0 / 60.0 };
     ctx.rate_limit(&format!("verify-resend:{}", me.user_id), rule, ErrorCode::RateLimited).await?;
-    let user = store::users::by_id(&ctx.db()?, &me.user_id)
+    let user = store::users::by_id(ctx.db()?, &me.user_id)
         .await
         .map_err(internal("user lookup"))?
         .ok_or_else(ApiError::unauthorized)?;

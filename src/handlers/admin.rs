@@ -32,7 +32,7 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let event = AuditEvent::new(AuditAction::MemberCreated, "user", id.clone()).with_detail(role.as_str());
     super::audit::record(ctx, &req, &me, &event).await?;
     log_event("staff_created", serde_json::json!({ "user_id": id, "role": role, "by": me.user_id }));
-    let user = store::users::by_id(&ctx.db()?, &id)
+    let user = store::users::by_id(ctx.db()?, &id)
         .await
         .map_err(internal("staff lookup"))?
         .ok_or_else(ApiError::internal)?;
@@ -53,15 +53,15 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     let db = ctx.db()?;
     // Another organization's staff and candidates are not there for this admin (404, not 403).
     let org_id = me.org_id.as_deref().ok_or_else(ApiError::not_found)?;
-    if !store::users::visible_to_org(&db, id, org_id).await.map_err(internal("admin visibility"))? {
+    if !store::users::visible_to_org(db, id, org_id).await.map_err(internal("admin visibility"))? {
         return Err(ApiError::not_found());
     }
-    let user = store::users::by_id(&db, id)
+    let user = store::users::by_id(db, id)
         .await
         .map_err(internal("admin lookup"))?
         .ok_or_else(ApiError::not_found)?;
     let status = if is_active { UserStatus::Active } else { UserStatus::Inactive };
-    store::users::set_status(&db, &user.id, status, &rfc3339_ms(now_ms()))
+    store::users::set_status(db, &user.id, status, &rfc3339_ms(now_ms()))
         .await
         .map_err(internal("admin update"))?;
     if status != UserStatus::Active {
@@ -74,7 +74,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         "user_status_changed",
         serde_json::json!({ "user_id": user.id, "status": status, "by": me.user_id }),
     );
-    let user = store::users::by_id(&db, id)
+    let user = store::users::by_id(db, id)
         .await
         .map_err(internal("admin lookup"))?
         .ok_or_else(ApiError::not_found)?;

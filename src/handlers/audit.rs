@@ -2,8 +2,9 @@
 //! to the batch of its change (or runs before it returns candidate data), and the org admins'
 //! list and CSV export. No route edits or deletes an entry.
 
+use crate::store::Statement;
 use serde_json::json;
-use worker::{D1PreparedStatement, Headers, Request, Response};
+use worker::{Headers, Request, Response};
 
 use super::{internal, json, query_pairs, Ctx, HandlerResult};
 use crate::auth::access::Principal;
@@ -25,7 +26,7 @@ pub fn statement(
     req: &Request,
     me: &Principal,
     event: &AuditEvent,
-) -> Result<D1PreparedStatement, ApiError> {
+) -> Result<Statement, ApiError> {
     bind(ctx, req, me, event, false)
 }
 
@@ -39,7 +40,7 @@ pub fn statement_if_changed(
     req: &Request,
     me: &Principal,
     event: &AuditEvent,
-) -> Result<D1PreparedStatement, ApiError> {
+) -> Result<Statement, ApiError> {
     bind(ctx, req, me, event, true)
 }
 
@@ -49,12 +50,12 @@ fn bind(
     me: &Principal,
     event: &AuditEvent,
     only_if_changed: bool,
-) -> Result<D1PreparedStatement, ApiError> {
+) -> Result<Statement, ApiError> {
     let org = me.staff_org()?;
     let client = client_label(req.headers().get("User-Agent").ok().flatten().as_deref());
     let now = rfc3339_ms(now_ms());
     let actor = Actor { org_id: org, actor_id: &me.user_id, client: &client, now: &now };
-    store::insert(&ctx.db()?, &actor, event, only_if_changed).map_err(internal("audit entry"))
+    store::insert(ctx.db()?, &actor, event, only_if_changed).map_err(internal("audit entry"))
 }
 
 /// Records `event` on its own (a read of candidate data): the data is returned only once the
@@ -82,7 +83,7 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let org = me.staff_org()?;
     let filters = AuditFilters::parse(&query_pairs(&req)?)?;
     let mut items =
-        store::page(&ctx.db()?, org, &filters, filters.limit).await.map_err(internal("audit list"))?;
+        store::page(ctx.db()?, org, &filters, filters.limit).await.map_err(internal("audit list"))?;
     let next = if items.len() > filters.limit as usize {
         items.truncate(filters.limit as usize);
         items.last().map(|e| encode_cursor(&e.created_at, &e.id))
@@ -103,7 +104,7 @@ pub async fn export(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let db = ctx.db()?;
     let mut body = csv::row(rules::CSV_HEADER);
     for _ in 0..EXPORT_PAGES {
-        let mut page = store::page(&db, &org, &filters, 100).await.map_err(internal("audit export"))?;
+        let mut page = store::page(db, &org, &filters, 100).await.map_err(internal("audit export"))?;
         let more = page.len() > 100;
         page.truncate(100);
         for e in &page {

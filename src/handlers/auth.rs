@@ -93,7 +93,7 @@ pub(crate) async fn sign_in(
     let client = crate::domain::account::client_label(agent.as_deref());
     let now = rfc3339_ms(now_ms());
     store::accounts::open_session(
-        &ctx.db()?,
+        ctx.db()?,
         &sid,
         &user.id,
         &client,
@@ -144,7 +144,7 @@ pub async fn create_user(
     org_id: &str,
 ) -> Result<(String, String), ApiError> {
     let db = ctx.db()?;
-    if store::users::by_email(&db, &a.email).await.map_err(internal("user lookup"))?.is_some() {
+    if store::users::by_email(db, &a.email).await.map_err(internal("user lookup"))?.is_some() {
         return Err(email_taken());
     }
     insert_user(ctx, a, role, org_id).await
@@ -170,7 +170,7 @@ async fn insert_user(
         org_id,
         now: &now,
     };
-    match store::users::insert(&ctx.db()?, &new).await {
+    match store::users::insert(ctx.db()?, &new).await {
         Ok(()) => Ok((id, now)),
         // Two registrations racing for one email: the UNIQUE index decides.
         Err(e) if store::is_unique_violation(&e) => Err(email_taken()),
@@ -199,7 +199,7 @@ pub async fn register(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let (id, _) = create_user(ctx, &account, UserRole::Candidate, &ctx.config.default_org_id).await?;
     *ctx.user_id.borrow_mut() = Some(id.clone());
     log_event("user_registered", serde_json::json!({ "user_id": id, "role": "candidate" }));
-    let user = store::users::by_id(&ctx.db()?, &id)
+    let user = store::users::by_id(ctx.db()?, &id)
         .await
         .map_err(internal("user lookup"))?
         .ok_or_else(ApiError::internal)?;
@@ -209,7 +209,7 @@ pub async fn register(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 /// Registration with verification on: one answer whatever the address.
 async fn register_verified(req: &Request, ctx: &Ctx<'_>, account: &AccountFields) -> HandlerResult {
     let db = ctx.db()?;
-    let existing = store::users::by_email(&db, &account.email).await.map_err(internal("user lookup"))?;
+    let existing = store::users::by_email(db, &account.email).await.map_err(internal("user lookup"))?;
     let created = match existing {
         Some(_) => None,
         None => match insert_user(ctx, account, UserRole::Candidate, &ctx.config.default_org_id).await {
@@ -235,7 +235,7 @@ async fn register_verified(req: &Request, ctx: &Ctx<'_>, account: &AccountFields
 
 /// 429 `ACCOUNT_LOCKED` while `client` is locked out of the account `key` (before any KDF work).
 pub(crate) async fn check_client_lock(
-    db: &worker::D1Database,
+    db: &crate::store::Db,
     key: &str,
     client: &str,
     now: i64,
@@ -276,7 +276,7 @@ pub(crate) async fn password_ok(
 /// threshold (docs/security.md#login-lockout); the failure count.
 pub(crate) async fn count_failure(
     ctx: &Ctx<'_>,
-    db: &worker::D1Database,
+    db: &crate::store::Db,
     key: &str,
     client: &str,
     now: i64,
@@ -341,30 +341,30 @@ pub async fn login(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let key = account_key(&email).await?;
 
     // This client's lock on this account, checked before any KDF work.
-    check_client_lock(&db, &key, &ip, now).await?;
+    check_client_lock(db, &key, &ip, now).await?;
 
     let user = match Email::parse(&email) {
-        Ok(e) => store::users::by_email(&db, e.as_str()).await.map_err(internal("login lookup"))?,
+        Ok(e) => store::users::by_email(db, e.as_str()).await.map_err(internal("login lookup"))?,
         Err(_) => None,
     };
     let ok = password_ok(user.as_ref(), &password).await?;
     let user_id = user.as_ref().map(|u| u.id.clone());
     let user_id = user_id.as_deref();
     let Some(user) = user.filter(|_| ok) else {
-        let failures = count_failure(ctx, &db, &key, &ip, now).await?;
-        let _ = store::users::log_attempt(&db, user_id, &ip, false, &now_text).await;
+        let failures = count_failure(ctx, db, &key, &ip, now).await?;
+        let _ = store::users::log_attempt(db, user_id, &ip, false, &now_text).await;
         if let Some(id) = user_id {
             log_event("login_failed", serde_json::json!({ "user_id": id, "client_failures": failures }));
         }
         return Err(bad());
     };
     if user.status != UserStatus::Active {
-        let _ = store::users::log_attempt(&db, Some(&user.id), &ip, false, &now_text).await;
+        let _ = store::users::log_attempt(db, Some(&user.id), &ip, false, &now_text).await;
         return Err(ApiError::new(ErrorCode::Forbidden, "This account is deactivated."));
     }
-    store::users::clear_client_failures(&db, &key, &ip).await.map_err(internal("login success"))?;
-    store::users::record_success(&db, &user.id, &now_text).await.map_err(internal("login success"))?;
-    let _ = store::users::log_attempt(&db, Some(&user.id), &ip, true, &now_text).await;
+    store::users::clear_client_failures(db, &key, &ip).await.map_err(internal("login success"))?;
+    store::users::record_success(db, &user.id, &now_text).await.map_err(internal("login success"))?;
+    let _ = store::users::log_attempt(db, Some(&user.id), &ip, true, &now_text).await;
     *ctx.user_id.borrow_mut() = Some(user.id.clone());
     json(200, &sign_in(ctx, &req, &user).await?)
 }
@@ -375,10 +375,10 @@ pub async fn logout(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let now = rfc3339_ms(now_ms());
     let db = ctx.db()?;
-    store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
+    store::users::revoke(db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("logout"))?;
-    store::accounts::revoke(&db, &me.user_id, me.session.as_deref(), None, &now)
+    store::accounts::revoke(db, &me.user_id, me.session.as_deref(), None, &now)
         .await
         .map_err(internal("logout"))?;
     super::seam::close_sockets(ctx, &me.user_id, me.session.clone(), None).await;
@@ -389,7 +389,7 @@ pub async fn logout(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let db = ctx.db()?;
-    let user = store::users::by_id(&db, &me.user_id)
+    let user = store::users::by_id(db, &me.user_id)
         .await
         .map_err(internal("refresh lookup"))?
         .ok_or_else(ApiError::unauthorized)?;
@@ -397,10 +397,10 @@ pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let verified = user.email_verified_at.is_some();
     let (body, expires_ms) = token_body(ctx, &user.id, user.role, &user.email, verified, sid)?;
     let now = rfc3339_ms(now_ms());
-    store::accounts::touch_session(&db, sid, &now, Some(&rfc3339_ms(expires_ms)))
+    store::accounts::touch_session(db, sid, &now, Some(&rfc3339_ms(expires_ms)))
         .await
         .map_err(internal("refresh session"))?;
-    store::users::revoke(&db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
+    store::users::revoke(db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("refresh revoke"))?;
     json(200, &body)
@@ -409,7 +409,7 @@ pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 /// `GET /api/v1/auth/me`.
 pub async fn me(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
-    let user = store::users::by_id(&ctx.db()?, &me.user_id)
+    let user = store::users::by_id(ctx.db()?, &me.user_id)
         .await
         .map_err(internal("me"))?
         .ok_or_else(ApiError::unauthorized)?;

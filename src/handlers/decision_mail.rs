@@ -2,8 +2,9 @@
 //! templates (`/api/v1/org/settings/decision-templates`: staff read, admins write) and the
 //! statements that queue the message in a decision's batch when `notify_candidate` is set.
 
+use crate::store::Statement;
 use serde_json::Value;
-use worker::{D1PreparedStatement, Request};
+use worker::Request;
 
 use super::audit::statement;
 use super::{internal, json, read_json, Ctx, HandlerResult};
@@ -24,7 +25,7 @@ fn str_of<'a>(row: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 async fn view(ctx: &Ctx<'_>, org: &str) -> HandlerResult {
-    let rows = store::templates(&ctx.db()?, org).await.map_err(internal("decision templates"))?;
+    let rows = store::templates(ctx.db()?, org).await.map_err(internal("decision templates"))?;
     let stored: Vec<_> = rows
         .iter()
         .filter_map(|r| {
@@ -61,7 +62,7 @@ pub async fn put(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     for (decision, template) in &changes {
         let t = template.as_ref().map(|t| (t.subject.as_str(), t.body.as_str()));
         batch.push(
-            store::set(&db, &org, decision.as_str(), t, &me.user_id, &now)
+            store::set(db, &org, decision.as_str(), t, &me.user_id, &now)
                 .map_err(internal("decision template"))?,
         );
         detail.push(format!("{}{}", decision.as_str(), if t.is_some() { "" } else { " (default)" }));
@@ -89,9 +90,9 @@ pub async fn queue(
     decision: HiringDecision,
     decision_id: &str,
     now: &str,
-) -> Result<[D1PreparedStatement; 2], ApiError> {
+) -> Result<[Statement; 2], ApiError> {
     let db = ctx.db()?;
-    let row = store::facts(&db, interview_id, org, decision.as_str())
+    let row = store::facts(db, interview_id, org, decision.as_str())
         .await
         .map_err(internal("decision mail facts"))?
         .ok_or_else(ApiError::internal)?;
@@ -110,7 +111,7 @@ pub async fn queue(
     let message = render(&template, to, &facts, &link);
     let mail_id = uuid::Uuid::new_v4().to_string();
     crate::store::mail::enqueue_optional(
-        &db,
+        db,
         &mail_id,
         &message,
         interview_id,

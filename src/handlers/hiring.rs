@@ -22,7 +22,7 @@ use crate::store::hiring::{self as store, OwnedInterview, Scope};
 async fn owned(ctx: &Ctx<'_>, me: &Principal, id: &str) -> Result<(String, OwnedInterview), ApiError> {
     let org = me.staff_org()?.to_owned();
     let id = super::seam::interview_id(id)?;
-    let interview = store::interview(&ctx.db()?, id.as_str(), &org)
+    let interview = store::interview(ctx.db()?, id.as_str(), &org)
         .await
         .map_err(internal("hiring interview"))?
         .ok_or_else(ApiError::not_found)?;
@@ -31,9 +31,9 @@ async fn owned(ctx: &Ctx<'_>, me: &Principal, id: &str) -> Result<(String, Owned
 
 async fn view(ctx: &Ctx<'_>, org: &str, interview: OwnedInterview) -> Result<HiringView, ApiError> {
     let db = ctx.db()?;
-    let decisions = store::decisions(&db, &interview.id, org).await.map_err(internal("decisions"))?;
-    let reviews = store::reviews(&db, &interview.id, org).await.map_err(internal("reviews"))?;
-    let overrides = store::overrides(&db, &interview.id, org).await.map_err(internal("overrides"))?;
+    let decisions = store::decisions(db, &interview.id, org).await.map_err(internal("decisions"))?;
+    let reviews = store::reviews(db, &interview.id, org).await.map_err(internal("reviews"))?;
+    let overrides = store::overrides(db, &interview.id, org).await.map_err(internal("overrides"))?;
     Ok(HiringView::new(interview.id, decisions, reviews, overrides, interview.overall_score))
 }
 
@@ -76,20 +76,20 @@ async fn write(
         Scope { id: &record_id, org_id: &org, interview_id: &interview.id, by: &me.user_id, now: &now };
     let (insert, event) = match &input {
         Write::Decision(d) => (
-            store::insert_decision(&db, &scope, d.decision, &d.reason),
+            store::insert_decision(db, &scope, d.decision, &d.reason),
             AuditEvent::new(AuditAction::DecisionMade, "interview", interview.id.clone())
                 .with_detail(d.decision.as_str()),
         ),
         Write::Review(r) => {
             let ratings = serde_json::to_string(&r.ratings).map_err(|_| ApiError::internal())?;
             (
-                store::insert_review(&db, &scope, r.note.as_deref(), &ratings),
+                store::insert_review(db, &scope, r.note.as_deref(), &ratings),
                 AuditEvent::new(AuditAction::ReviewAdded, "interview", interview.id.clone())
                     .with_detail(format!("{} rating(s)", r.ratings.len())),
             )
         }
         Write::Override(o) => (
-            store::insert_override(&db, &scope, o.overall_score, &o.reason),
+            store::insert_override(db, &scope, o.overall_score, &o.reason),
             AuditEvent::new(AuditAction::ScoreOverridden, "interview", interview.id.clone()).with_detail(
                 format!(
                     "{} -> {}",
@@ -120,7 +120,7 @@ async fn write(
         let event_id = format!("decision.made:{record_id}");
         batch.push(
             crate::store::webhooks::enqueue(
-                &db,
+                db,
                 &event_id,
                 "decision.made",
                 &now,

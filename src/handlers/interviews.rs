@@ -75,7 +75,7 @@ pub(crate) async fn start_guards(ctx: &Ctx<'_>, me: &Principal) -> Result<(), Ap
     let budget = ctx.config.account_daily_spend_micros;
     if budget > 0 {
         let since = crate::domain::time::rfc3339_ms(crate::platform::now_ms() - 86_400_000);
-        let spent = store::interviews::spend_since(&ctx.db()?, &me.user_id, &since)
+        let spent = store::interviews::spend_since(ctx.db()?, &me.user_id, &since)
             .await
             .map_err(internal("spend lookup"))?;
         if spent >= budget {
@@ -96,7 +96,7 @@ async fn resume_skill_areas(
     resume_id: &str,
     role: RoleType,
 ) -> Result<Vec<String>, ApiError> {
-    let row = store::resumes::parsed_data(&ctx.db()?, resume_id)
+    let row = store::resumes::parsed_data(ctx.db()?, resume_id)
         .await
         .map_err(internal("resume lookup"))?
         .filter(|r| r.candidate_id == me.user_id)
@@ -133,7 +133,7 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     if let Some((field, message)) = errors.first() {
         return Err(ApiError::field(field, *message));
     }
-    let (rows, total) = store::interviews::list_for_candidate(&ctx.db()?, &me.user_id, skip, limit)
+    let (rows, total) = store::interviews::list_for_candidate(ctx.db()?, &me.user_id, skip, limit)
         .await
         .map_err(internal("list"))?;
     json(200, &json!({ "interviews": rows, "total_count": total, "skip": skip, "limit": limit }))

@@ -97,7 +97,7 @@ pub(super) fn new_token() -> Result<String, ApiError> {
 /// The organization's job `id`, or 404.
 async fn job_of(ctx: &Ctx<'_>, org: &str, id: &str) -> Result<(JobRow, JobSpec), ApiError> {
     let id = uuid_or_404(id)?;
-    let row = job_posts::get(&ctx.db()?, &id, org)
+    let row = job_posts::get(ctx.db()?, &id, org)
         .await
         .map_err(internal("job get"))?
         .ok_or_else(ApiError::not_found)?;
@@ -139,12 +139,12 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerRes
     let now_text = rfc3339_ms(now);
     let db = ctx.db()?;
     let emails_json = serde_json::to_string(&request.emails).map_err(|_| ApiError::internal())?;
-    let live = store::live_emails(&db, &job.id, &emails_json, &now_text)
+    let live = store::live_emails(db, &job.id, &emails_json, &now_text)
         .await
         .map_err(internal("invitation lookup"))?;
     request.skip_already_invited(&live);
     quotas::invitation_emails(ctx, &org, request.emails.len() as u64).await?;
-    let org_name = store::org_name(&db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
+    let org_name = store::org_name(db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
     let base = base_url(&req, ctx)?;
     let expires_at = rfc3339_ms(now + i64::from(request.expires_in_days) * DAY_MS);
     let mut created = Vec::with_capacity(request.emails.len());
@@ -164,11 +164,11 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerRes
                 by: &me.user_id,
                 now: &now_text,
             };
-            statements.push(store::insert(&db, &new).map_err(internal("invitation insert"))?);
+            statements.push(store::insert(db, &new).map_err(internal("invitation insert"))?);
             let message = mail::invitation(email, &org_name, &spec.title, &link, &expires_at);
             let mail_id = uuid::Uuid::new_v4().to_string();
             statements.push(
-                outbox::enqueue(&db, &mail_id, &message, Some(&id), &format!("invitation:{id}:1"), &now_text)
+                outbox::enqueue(db, &mail_id, &message, Some(&id), &format!("invitation:{id}:1"), &now_text)
                     .map_err(internal("mail enqueue"))?,
             );
             links.push((id, link));
@@ -181,7 +181,7 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerRes
     }
     let mut invitations = Vec::with_capacity(created.len());
     for (id, link) in created {
-        if let Some(row) = store::get(&db, &id, &org).await.map_err(internal("invitation get"))? {
+        if let Some(row) = store::get(db, &id, &org).await.map_err(internal("invitation get"))? {
             invitations.push(to_value(&view(&row, now, Some(link)))?);
         }
     }
@@ -218,7 +218,7 @@ pub async fn list(req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerResult {
     // At most a few pages are scanned for a derived filter; the cursor continues from the last row read.
     for _ in 0..5 {
         let mut rows = store::list(
-            &db,
+            db,
             &org,
             &job.id,
             stored.flatten().map(InvitationStatus::as_str),
@@ -248,10 +248,7 @@ pub async fn list(req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerResult {
 /// The organization's invitation `id`, or 404.
 async fn invitation_of(ctx: &Ctx<'_>, org: &str, id: &str) -> Result<InvitationRow, ApiError> {
     let id = uuid_or_404(id)?;
-    store::get(&ctx.db()?, &id, org)
-        .await
-        .map_err(internal("invitation get"))?
-        .ok_or_else(ApiError::not_found)
+    store::get(ctx.db()?, &id, org).await.map_err(internal("invitation get"))?.ok_or_else(ApiError::not_found)
 }
 
 /// `GET /api/v1/invitations/{id}` (staff).
@@ -266,7 +263,7 @@ pub async fn get(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
 
 /// The messages about an invitation or an interview (docs/email.md#notifications).
 pub(super) async fn notifications(ctx: &Ctx<'_>, ref_id: &str) -> Result<Value, ApiError> {
-    Ok(Value::Array(outbox::timeline(&ctx.db()?, ref_id).await.map_err(internal("mail timeline"))?))
+    Ok(Value::Array(outbox::timeline(ctx.db()?, ref_id).await.map_err(internal("mail timeline"))?))
 }
 
 /// `POST /api/v1/unsubscribe/{token}` (public): the address the emailed link was sent to gets
@@ -275,7 +272,7 @@ pub async fn unsubscribe(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerRes
     let rule = Rule { capacity: 30, refill_per_minute: 30.0 };
     ctx.rate_limit(&format!("unsubscribe:{}", client_ip(&req)), rule, ErrorCode::RateLimited).await?;
     let done = rules::is_token_shaped(token)
-        && outbox::opt_out(&ctx.db()?, &rules::token_hash(token), &rfc3339_ms(now_ms()))
+        && outbox::opt_out(ctx.db()?, &rules::token_hash(token), &rfc3339_ms(now_ms()))
             .await
             .map_err(internal("unsubscribe"))?;
     if !done {
@@ -301,13 +298,13 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let link = rules::link(&base_url(&req, ctx)?, &token);
     let now_text = rfc3339_ms(now);
     let expires_at = rfc3339_ms(now + i64::from(rules::DEFAULT_EXPIRY_DAYS) * DAY_MS);
-    let org_name = store::org_name(&db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
+    let org_name = store::org_name(db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
     let message = mail::invitation(&row.email, &org_name, &spec.title, &link, &expires_at);
     let hash = rules::token_hash(&token);
-    let rotate = store::rotate(&db, &row.id, &org, &hash, &expires_at, &now_text)
+    let rotate = store::rotate(db, &row.id, &org, &hash, &expires_at, &now_text)
         .map_err(internal("invitation rotate"))?;
     let mail_id = uuid::Uuid::new_v4().to_string();
-    let enqueue = outbox::enqueue_if_token(&db, &mail_id, &message, &row.id, &hash, &now_text)
+    let enqueue = outbox::enqueue_if_token(db, &mail_id, &message, &row.id, &hash, &now_text)
         .map_err(internal("mail enqueue"))?;
     let event = AuditEvent::new(AuditAction::InvitationResent, "invitation", row.id.clone());
     let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
@@ -332,7 +329,7 @@ pub async fn revoke(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     check_open_for_change(status_now(&row, now))?;
     let event = AuditEvent::new(AuditAction::InvitationRevoked, "invitation", row.id.clone());
     let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
-    if !store::revoke(&ctx.db()?, &row.id, &org, &rfc3339_ms(now), audit)
+    if !store::revoke(ctx.db()?, &row.id, &org, &rfc3339_ms(now), audit)
         .await
         .map_err(internal("invitation revoke"))?
     {
@@ -350,7 +347,7 @@ async fn by_token(req: &Request, ctx: &Ctx<'_>, token: &str) -> Result<Invitatio
     if !rules::is_token_shaped(token) {
         return Err(not_found_invitation());
     }
-    store::by_token_hash(&ctx.db()?, &rules::token_hash(token))
+    store::by_token_hash(ctx.db()?, &rules::token_hash(token))
         .await
         .map_err(internal("invitation lookup"))?
         .ok_or_else(not_found_invitation)
@@ -365,9 +362,9 @@ pub async fn public_view(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerRes
     let db = ctx.db()?;
     let (job, spec) = job_of(ctx, &row.org_id, &row.job_id).await?;
     let org_name =
-        store::org_name(&db, &row.org_id).await.map_err(internal("org lookup"))?.unwrap_or_default();
+        store::org_name(db, &row.org_id).await.map_err(internal("org lookup"))?.unwrap_or_default();
     if status == InvitationStatus::Sent {
-        store::mark_opened(&db, &row.id, &rfc3339_ms(now)).await.map_err(internal("invitation open"))?;
+        store::mark_opened(db, &row.id, &rfc3339_ms(now)).await.map_err(internal("invitation open"))?;
     }
     let open = require_open(&job, &spec, now).is_ok();
     json(
@@ -400,7 +397,7 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
     let now = now_ms();
     check_usable(status_now(&row, now))?;
     let db = ctx.db()?;
-    let user = crate::store::users::by_id(&db, &me.user_id)
+    let user = crate::store::users::by_id(db, &me.user_id)
         .await
         .map_err(internal("user lookup"))?
         .ok_or_else(ApiError::unauthorized)?;
@@ -410,12 +407,12 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
     start_guards(ctx, &me).await?;
     let interview_id = uuid::Uuid::new_v4().to_string();
     let now_text = rfc3339_ms(now);
-    if !store::claim(&db, &row.id, &me.user_id, &interview_id, &now_text)
+    if !store::claim(db, &row.id, &me.user_id, &interview_id, &now_text)
         .await
         .map_err(internal("invitation claim"))?
     {
         // Another accept (or an expiry, or a revocation) got there first.
-        let row = store::by_token_hash(&db, &rules::token_hash(token))
+        let row = store::by_token_hash(db, &rules::token_hash(token))
             .await
             .map_err(internal("invitation lookup"))?;
         return Err(row.map_or_else(not_found_invitation, |r| {
@@ -438,7 +435,7 @@ pub async fn accept(req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
     let started = forward(ctx, &me, &interview_id, crate::protocol::InterviewRequest::Start(body)).await;
     let ok = matches!(&started, Ok(r) if r.status_code() < 300);
     if !ok {
-        if let Err(e) = store::unclaim(&db, &row.id, &interview_id, &rfc3339_ms(now_ms())).await {
+        if let Err(e) = store::unclaim(db, &row.id, &interview_id, &rfc3339_ms(now_ms())).await {
             log_error("invitation unclaim", &e);
         }
     } else {
@@ -470,7 +467,7 @@ pub(super) async fn result_views(
             sort = Sort::parse(&v)?;
         }
     }
-    let rows = store::results(&ctx.db()?, org, &job.id).await.map_err(internal("job results"))?;
+    let rows = store::results(ctx.db()?, org, &job.id).await.map_err(internal("job results"))?;
     let rows: Vec<ResultRow> = rows
         .into_iter()
         .map(serde_json::from_value)
@@ -491,7 +488,7 @@ pub async fn compare(req: Request, ctx: &Ctx<'_>, job_id: &str) -> HandlerResult
         .unwrap_or_default();
     let ids = job_results::parse_compare_ids(&raw)?;
     let ids_json = serde_json::to_string(&ids).map_err(|_| ApiError::internal())?;
-    let rows = store::compare(&ctx.db()?, &org, &job.id, &ids_json).await.map_err(internal("job compare"))?;
+    let rows = store::compare(ctx.db()?, &org, &job.id, &ids_json).await.map_err(internal("job compare"))?;
     let rows: Vec<CompareRow> = rows
         .into_iter()
         .map(serde_json::from_value)
@@ -516,13 +513,13 @@ fn dev_mailbox_enabled(ctx: &Ctx<'_>) -> Result<(), ApiError> {
 pub async fn dev_mailbox(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     dev_mailbox_enabled(ctx)?;
     let to = query_pairs(&req)?.into_iter().find(|(k, _)| k == "to").map(|(_, v)| v.trim().to_lowercase());
-    let messages = outbox::dev_messages(&ctx.db()?, to.as_deref()).await.map_err(internal("dev mailbox"))?;
+    let messages = outbox::dev_messages(ctx.db()?, to.as_deref()).await.map_err(internal("dev mailbox"))?;
     json(200, &json!({ "messages": messages }))
 }
 
 /// `DELETE /api/v1/dev/mailbox` (only with `MAILER = "dev"`).
 pub async fn dev_mailbox_clear(_req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     dev_mailbox_enabled(ctx)?;
-    outbox::dev_clear(&ctx.db()?).await.map_err(internal("dev mailbox"))?;
+    outbox::dev_clear(ctx.db()?).await.map_err(internal("dev mailbox"))?;
     Ok(worker::Response::empty().map_err(internal("response"))?.with_status(204))
 }

@@ -79,10 +79,9 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let db = ctx.db()?;
     let audit =
         audit::statement(ctx, &req, &me, &AuditEvent::new(AuditAction::JobCreated, "job", id.clone()))?;
-    store::create(&db, &write, audit).await.map_err(internal("job create"))?;
+    store::create(db, &write, audit).await.map_err(internal("job create"))?;
     log_event("job_created", json!({ "job_id": id, "by": me.user_id }));
-    let row =
-        store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
+    let row = store::get(db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
     json(201, &present(&row)?)
 }
 
@@ -91,7 +90,7 @@ pub async fn get(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?;
     let id = job_id(id)?;
-    let row = store::get(&ctx.db()?, &id, org)
+    let row = store::get(ctx.db()?, &id, org)
         .await
         .map_err(internal("job get"))?
         .ok_or_else(ApiError::not_found)?;
@@ -118,7 +117,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     };
     let db = ctx.db()?;
     let row =
-        store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::not_found)?;
+        store::get(db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::not_found)?;
     if expected.is_some_and(|v| v != row.current_version) {
         return Err(conflict());
     }
@@ -132,15 +131,14 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     let event = AuditEvent::new(AuditAction::JobUpdated, "job", id.clone())
         .with_detail(format!("status {status}{}", if new_spec { ", new version" } else { "" }));
     let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
-    if !store::update(&db, &write, row.current_version, new_spec, audit)
+    if !store::update(db, &write, row.current_version, new_spec, audit)
         .await
         .map_err(internal("job update"))?
     {
         return Err(conflict());
     }
     log_event("job_updated", json!({ "job_id": id, "new_version": new_spec, "by": me.user_id }));
-    let row =
-        store::get(&db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
+    let row = store::get(db, &id, &org).await.map_err(internal("job get"))?.ok_or_else(ApiError::internal)?;
     json(200, &present(&row)?)
 }
 
@@ -154,7 +152,7 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         &JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
     )?;
     let limit = page.limit;
-    let mut rows = store::list(&ctx.db()?, org, page.status.map(JobStatus::as_str), page.after(), limit)
+    let mut rows = store::list(ctx.db()?, org, page.status.map(JobStatus::as_str), page.after(), limit)
         .await
         .map_err(internal("job list"))?;
     let next = if rows.len() > limit as usize {

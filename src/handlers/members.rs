@@ -33,7 +33,7 @@ pub async fn org(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?.to_owned();
     let name =
-        invitations::org_name(&ctx.db()?, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
+        invitations::org_name(ctx.db()?, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
     json(200, &json!({ "id": org, "name": name }))
 }
 
@@ -42,7 +42,7 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?.to_owned();
     me.require_admin()?;
-    let rows = users::org_members(&ctx.db()?, &org).await.map_err(internal("members"))?;
+    let rows = users::org_members(ctx.db()?, &org).await.map_err(internal("members"))?;
     let items: Vec<_> = rows
         .iter()
         .map(|u| {
@@ -72,7 +72,7 @@ pub async fn invite(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let (Some(email), Some(role)) = (email, role) else { return Err(ApiError::internal()) };
     let email = email.into_string();
     let db = ctx.db()?;
-    if users::by_email(&db, &email).await.map_err(internal("user lookup"))?.is_some() {
+    if users::by_email(db, &email).await.map_err(internal("user lookup"))?.is_some() {
         return Err(ApiError::new(ErrorCode::EmailTaken, "An account with this email already exists."));
     }
     super::quotas::invitation_emails(ctx, &org, 1).await?;
@@ -95,16 +95,15 @@ pub async fn invite(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         org_id: &org,
         now: &now_text,
     };
-    let org_name =
-        invitations::org_name(&db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
+    let org_name = invitations::org_name(db, &org).await.map_err(internal("org lookup"))?.unwrap_or_default();
     let mut statements =
-        users::invite_staff(&db, &new, &invite_id, &rules::token_hash(&token), &expires_at, &me.user_id)
+        users::invite_staff(db, &new, &invite_id, &rules::token_hash(&token), &expires_at, &me.user_id)
             .map_err(internal("staff invite"))?;
     let message = mail::staff_invite(&email, &org_name, role.as_str(), &link, &expires_at);
     let mail_id = uuid::Uuid::new_v4().to_string();
     statements.push(
         outbox::enqueue(
-            &db,
+            db,
             &mail_id,
             &message,
             Some(&invite_id),
@@ -126,7 +125,7 @@ pub async fn invite(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     log_event("staff_invited", json!({ "user_id": user_id, "role": role, "by": me.user_id }));
     send_soon(ctx);
     let user =
-        users::by_id(&db, &user_id).await.map_err(internal("user lookup"))?.ok_or_else(ApiError::internal)?;
+        users::by_id(db, &user_id).await.map_err(internal("user lookup"))?.ok_or_else(ApiError::internal)?;
     let mut member = user_body(&user);
     member["invited"] = json!(true);
     json(201, &json!({ "member": member, "link": link }))
@@ -152,21 +151,21 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     }
     f.finish()?;
     let db = ctx.db()?;
-    let user = users::by_id(&db, id)
+    let user = users::by_id(db, id)
         .await
         .map_err(internal("member lookup"))?
         .filter(|u| u.role.is_staff() && u.org_id.as_deref() == Some(org.as_str()))
         .ok_or_else(ApiError::not_found)?;
     let now = rfc3339_ms(now_ms());
     if let Some(role) = role {
-        users::set_role(&db, &user.id, role, &now).await.map_err(internal("member role"))?;
+        users::set_role(db, &user.id, role, &now).await.map_err(internal("member role"))?;
     }
     if let Some(active) = is_active {
         if user.password_hash == users::INVITED_PASSWORD_HASH && active {
             return Err(ApiError::field("is_active", "This member has not accepted the invitation yet."));
         }
         let status = if active { UserStatus::Active } else { UserStatus::Inactive };
-        users::set_status(&db, &user.id, status, &now).await.map_err(internal("member status"))?;
+        users::set_status(db, &user.id, status, &now).await.map_err(internal("member status"))?;
         if !active {
             super::seam::close_sockets(ctx, &user.id, None, None).await;
         }
@@ -183,7 +182,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         "member_updated",
         json!({ "user_id": user.id, "role": role, "is_active": is_active, "by": me.user_id }),
     );
-    let user = users::by_id(&db, &user.id)
+    let user = users::by_id(db, &user.id)
         .await
         .map_err(internal("member lookup"))?
         .ok_or_else(ApiError::internal)?;
@@ -213,19 +212,19 @@ pub async fn accept(mut req: Request, ctx: &Ctx<'_>, token: &str) -> HandlerResu
     }
     let db = ctx.db()?;
     let now = rfc3339_ms(now_ms());
-    let (invite_id, user_id) = users::open_staff_invite(&db, &rules::token_hash(token), &now)
+    let (invite_id, user_id) = users::open_staff_invite(db, &rules::token_hash(token), &now)
         .await
         .map_err(internal("staff invite"))?
         .ok_or_else(invalid)?;
     let hash = hash_password(&password).await?;
-    if !users::accept_staff_invite(&db, &invite_id, &user_id, &hash, name.as_deref(), &now)
+    if !users::accept_staff_invite(db, &invite_id, &user_id, &hash, name.as_deref(), &now)
         .await
         .map_err(internal("staff invite accept"))?
     {
         return Err(invalid());
     }
     let user =
-        users::by_id(&db, &user_id).await.map_err(internal("user lookup"))?.ok_or_else(ApiError::internal)?;
+        users::by_id(db, &user_id).await.map_err(internal("user lookup"))?.ok_or_else(ApiError::internal)?;
     log_event("staff_invite_accepted", json!({ "user_id": user.id }));
     json(200, &sign_in(ctx, &req, &user).await?)
 }

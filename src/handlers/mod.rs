@@ -21,7 +21,7 @@ pub mod videos;
 pub mod voice;
 pub mod webhooks;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use worker::{Context, Env, Request, Response};
 
@@ -47,6 +47,8 @@ pub struct Ctx<'a> {
     pub user_id: RefCell<Option<String>>,
     /// Bench-only stage times (`BENCH_TIMINGS`): (stage, clock ms when it ended).
     pub marks: RefCell<Vec<(&'static str, i64)>>,
+    /// The request's relational store, opened on first use ([`Ctx::db`]).
+    pub db: OnceCell<store::Db>,
 }
 
 pub type HandlerResult = Result<Response, ApiError>;
@@ -92,8 +94,14 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn db(&self) -> Result<worker::D1Database, ApiError> {
-        self.env.d1("DB").map_err(internal("d1 binding"))
+    /// The request's store, shared by the whole request (for Postgres: one connection, opened
+    /// by the first query).
+    pub fn db(&self) -> Result<&store::Db, ApiError> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        let db = store::Db::from_env(self.env).map_err(internal("database"))?;
+        Ok(self.db.get_or_init(|| db))
     }
 
     /// The JWT keys, or a 500 when `JWT_SECRET` is missing or shorter than 32 bytes.
@@ -125,7 +133,7 @@ impl Ctx<'_> {
         let db = self.db()?;
         let now = now_ms();
         let now_text = crate::domain::time::rfc3339_ms(now);
-        let user = store::users::token_user(&db, &claims.sub, &claims.jti, &sid, &now_text)
+        let user = store::users::token_user(db, &claims.sub, &claims.jti, &sid, &now_text)
             .await
             .map_err(internal("auth lookup"))?
             .ok_or_else(ApiError::unauthorized)?;
@@ -135,7 +143,7 @@ impl Ctx<'_> {
         }
         let used_ms = user.session_used_at.as_deref().and_then(crate::domain::time::parse_rfc3339_ms);
         if crate::domain::account::needs_touch(used_ms, now) {
-            if let Err(e) = store::accounts::touch_session(&db, &sid, &now_text, None).await {
+            if let Err(e) = store::accounts::touch_session(db, &sid, &now_text, None).await {
                 log_error("session touch", &e);
             }
         }

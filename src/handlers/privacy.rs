@@ -69,7 +69,7 @@ pub async fn handle(req: Request, ctx: &Ctx<'_>, route: Route, id: &str) -> Hand
             ctx.rate_limit(&format!("exports:{}", me.user_id), rule, ErrorCode::RateLimited).await?;
             let id = uuid::Uuid::new_v4().to_string();
             let binds = [text(&id), text(&me.user_id), text(&base_url(&req, ctx)?), text(&now)];
-            match exec(&db, sql::INSERT_EXPORT, &binds).await {
+            match exec(db, sql::INSERT_EXPORT, &binds).await {
                 Ok(_) => {}
                 Err(e) if crate::store::is_unique_violation(&e) => return Err(pending()),
                 Err(e) => return Err(internal("export insert")(e)),
@@ -80,7 +80,7 @@ pub async fn handle(req: Request, ctx: &Ctx<'_>, route: Route, id: &str) -> Hand
             // The list, one export, or its download.
             let one = if route == Route::ExportList { None } else { Some(uuid_or_404(id)?) };
             let binds = [text(&me.user_id), opt_text(one.as_deref()), text(&now)];
-            let mut rows = all_rows(&db, sql::EXPORTS, &binds).await.map_err(internal("exports"))?;
+            let mut rows = all_rows(db, sql::EXPORTS, &binds).await.map_err(internal("exports"))?;
             let Some(id) = one else {
                 return json(200, &json!({ "items": rows }));
             };
@@ -152,7 +152,7 @@ async fn media(req: &Request, ctx: &Ctx<'_>, token: &str) -> HandlerResult {
         Some(None) => {}
         Some(Some(interview)) => {
             let check = "SELECT 1 AS x FROM interviews WHERE id = ?1 AND candidate_id = ?2";
-            first_row(&ctx.db()?, check, &[text(interview), text(user)])
+            first_row(ctx.db()?, check, &[text(interview), text(user)])
                 .await
                 .map_err(internal("media owner"))?
                 .ok_or_else(ApiError::not_found)?;
@@ -185,7 +185,7 @@ async fn erase(mut req: Request, ctx: &Ctx<'_>, candidate: Option<&str>) -> Hand
             (uuid_or_404(id)?, Some(me.staff_org()?.to_owned()), None)
         }
     };
-    let user = crate::store::users::by_id(&db, &target)
+    let user = crate::store::users::by_id(db, &target)
         .await
         .map_err(internal("user lookup"))?
         .filter(|u| u.role == UserRole::Candidate)
@@ -196,11 +196,11 @@ async fn erase(mut req: Request, ctx: &Ctx<'_>, candidate: Option<&str>) -> Hand
         }
     }
     if let Some(org) = &org {
-        if !crate::store::users::visible_to_org(&db, &user.id, org).await.map_err(internal("visibility"))? {
+        if !crate::store::users::visible_to_org(db, &user.id, org).await.map_err(internal("visibility"))? {
             return Err(ApiError::not_found());
         }
     }
-    let found = first_row(&db, sql::PENDING_ERASURE, &[text(&user.id), opt_text(org.as_deref())])
+    let found = first_row(db, sql::PENDING_ERASURE, &[text(&user.id), opt_text(org.as_deref())])
         .await
         .map_err(internal("erasure lookup"))?;
     let id = match found {
@@ -218,7 +218,7 @@ async fn erase(mut req: Request, ctx: &Ctx<'_>, candidate: Option<&str>) -> Hand
                 text(if org.is_some() { &me.user_id } else { &subject }),
                 text(&rfc3339_ms(now_ms())),
             ];
-            let batch = sql::open_erasure(&db, &binds, org.is_none()).map_err(internal("erasure open"))?;
+            let batch = sql::open_erasure(db, &binds, org.is_none()).map_err(internal("erasure open"))?;
             db.batch(batch).await.map_err(internal("erasure open"))?;
             id
         }
@@ -252,7 +252,7 @@ async fn retention(mut req: Request, ctx: &Ctx<'_>, put: bool) -> HandlerResult 
         db.batch(batch).await.map_err(internal("retention put"))?;
         settings
     } else {
-        let row: Value = first_row(&db, sql::RETENTION, &[text(&org)])
+        let row: Value = first_row(db, sql::RETENTION, &[text(&org)])
             .await
             .map_err(internal("retention"))?
             .unwrap_or_default();

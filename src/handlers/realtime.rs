@@ -66,7 +66,7 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     ctx.rate_peek(&key, rule, ErrorCode::RateLimited).await?;
     // An unknown interview never reaches (and so never creates) a Durable Object; it gets the
     // same 401 as a bad ticket.
-    let known = crate::store::interviews::exists(&ctx.db()?, &id)
+    let known = crate::store::interviews::exists(ctx.db()?, &id)
         .await
         .map_err(super::internal("interview lookup"))?;
     let connected = if known {

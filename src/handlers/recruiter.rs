@@ -41,7 +41,7 @@ pub async fn candidates(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?;
     let filters = CandidateFilters::parse(&query_pairs(&req)?)?;
-    let found = store::candidates(&ctx.db()?, &filters, org).await.map_err(internal("candidates"))?;
+    let found = store::candidates(ctx.db()?, &filters, org).await.map_err(internal("candidates"))?;
     let (items, next) = page(found, filters.limit, "created_at");
     json(200, &json!({ "candidates": items, "next_cursor": next }))
 }
@@ -51,13 +51,13 @@ pub async fn candidate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?;
     let db = ctx.db()?;
-    let profile = store::candidate(&db, id, org)
+    let profile = store::candidate(db, id, org)
         .await
         .map_err(internal("candidate"))?
         .ok_or_else(ApiError::not_found)?;
-    let resumes = store::candidate_resumes(&db, id).await.map_err(internal("candidate resumes"))?;
+    let resumes = store::candidate_resumes(db, id).await.map_err(internal("candidate resumes"))?;
     let interviews =
-        store::candidate_interviews(&db, id, org).await.map_err(internal("candidate interviews"))?;
+        store::candidate_interviews(db, id, org).await.map_err(internal("candidate interviews"))?;
     json(
         200,
         &json!({ "candidate": profile, "resumes": resumes,
@@ -71,7 +71,7 @@ pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let org = me.staff_org()?;
     let filters = InterviewFilters::parse(&query_pairs(&req)?)?;
     let found =
-        store::interviews(&ctx.db()?, &filters, org).await.map_err(internal("recruiter interviews"))?;
+        store::interviews(ctx.db()?, &filters, org).await.map_err(internal("recruiter interviews"))?;
     let (items, next) = page(found, filters.limit, "started_at");
     json(
         200,
@@ -83,7 +83,7 @@ pub async fn interviews(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let org = me.staff_org()?;
-    let groups = store::stats(&ctx.db()?, org).await.map_err(internal("stats"))?;
+    let groups = store::stats(ctx.db()?, org).await.map_err(internal("stats"))?;
     let num = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64);
     let total: f64 = groups.iter().filter_map(|g| num(g, "n")).sum();
     let mut by_status = serde_json::Map::new();
@@ -132,7 +132,7 @@ pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let event = AuditEvent::new(AuditAction::AssessmentViewed, "interview", id.as_str());
     super::audit::record(ctx, &req, &me, &event).await?;
     let mut detail = serde_json::to_value(detail).map_err(|_| ApiError::internal())?;
-    let video = store::interview_video(&ctx.db()?, &id).await.map_err(internal("video metadata"))?;
+    let video = store::interview_video(ctx.db()?, &id).await.map_err(internal("video metadata"))?;
     detail["video"] = video.unwrap_or(Value::Null);
     json(200, &detail)
 }

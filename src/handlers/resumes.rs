@@ -64,7 +64,7 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let (max_count, max_bytes) = (ctx.config.resumes_per_candidate, ctx.config.resume_bytes_per_day);
     let since = rfc3339_ms(now_ms() - DAY_MS);
     let usage =
-        quota_store::resume_usage(&ctx.db()?, &me.user_id, &since).await.map_err(internal("resume usage"))?;
+        quota_store::resume_usage(ctx.db()?, &me.user_id, &since).await.map_err(internal("resume usage"))?;
     if usage.count >= i64::from(max_count) {
         return Err(quotas::too_many_resumes(max_count));
     }
@@ -126,7 +126,7 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
         now: &now,
     };
     let db = ctx.db()?;
-    let inserted = quota_store::insert_resume_within(&db, &row, max_count, max_bytes, &since)
+    let inserted = quota_store::insert_resume_within(db, &row, max_count, max_bytes, &since)
         .await
         .map_err(internal("resume insert"))?;
     if !inserted {
@@ -136,7 +136,7 @@ pub async fn upload(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
             log_error("resume quota cleanup", &e);
         }
         let usage =
-            quota_store::resume_usage(&db, &me.user_id, &since).await.map_err(internal("resume usage"))?;
+            quota_store::resume_usage(db, &me.user_id, &since).await.map_err(internal("resume usage"))?;
         return Err(if usage.count >= i64::from(max_count) {
             quotas::too_many_resumes(max_count)
         } else {
@@ -190,7 +190,7 @@ fn paging(pairs: &[(String, String)]) -> Result<(u32, u32), ApiError> {
 pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let me = ctx.authenticate(&req).await?;
     let (skip, limit) = paging(&query_pairs(&req)?)?;
-    let (rows, total) = store::list_for_candidate(&ctx.db()?, &me.user_id, skip, limit)
+    let (rows, total) = store::list_for_candidate(ctx.db()?, &me.user_id, skip, limit)
         .await
         .map_err(internal("resume list"))?;
     let resumes: Vec<Value> = rows.into_iter().map(present_resume).collect();
@@ -202,11 +202,11 @@ pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 async fn readable(ctx: &Ctx<'_>, me: &crate::auth::access::Principal, id: &str) -> Result<Value, ApiError> {
     let id = resume_id(id)?;
     let db = ctx.db()?;
-    let row = store::get(&db, &id).await.map_err(internal("resume get"))?.ok_or_else(ApiError::not_found)?;
+    let row = store::get(db, &id).await.map_err(internal("resume get"))?.ok_or_else(ApiError::not_found)?;
     let owner = row["candidate_id"].as_str().unwrap_or_default();
     let in_org = match me.org_id.as_deref() {
         Some(org) if me.role.is_staff() && owner != me.user_id => {
-            crate::store::users::visible_to_org(&db, owner, org)
+            crate::store::users::visible_to_org(db, owner, org)
                 .await
                 .map_err(internal("resume visibility"))?
         }
@@ -254,7 +254,7 @@ pub async fn feedback(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let resume = readable(ctx, &me, id).await?;
     let db = ctx.db()?;
     let resume_id = resume["id"].as_str().unwrap_or_default();
-    let row = store::feedback_for_resume(&db, resume_id)
+    let row = store::feedback_for_resume(db, resume_id)
         .await
         .map_err(internal("feedback get"))?
         .ok_or_else(feedback_not_ready)?;
@@ -265,7 +265,7 @@ pub async fn feedback(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let feedback_id = row["id"].as_str().unwrap_or_default().to_owned();
     let mut body = present_feedback(row, staff);
     if staff {
-        body["delivery"] = store::delivery_for(&db, &feedback_id)
+        body["delivery"] = store::delivery_for(db, &feedback_id)
             .await
             .map_err(internal("delivery get"))?
             .unwrap_or(Value::Null);
@@ -285,14 +285,14 @@ pub async fn approve(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult
     let resume = readable(ctx, &me, id).await?;
     let db = ctx.db()?;
     let resume_id = resume["id"].as_str().unwrap_or_default();
-    let row = store::feedback_for_resume(&db, resume_id)
+    let row = store::feedback_for_resume(db, resume_id)
         .await
         .map_err(internal("feedback get"))?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "This resume has no feedback yet."))?;
     let feedback_id = row["id"].as_str().unwrap_or_default().to_owned();
     let now = rfc3339_ms(now_ms());
     let delivery_id = uuid::Uuid::new_v4().to_string();
-    let approved = store::approve(&db, &feedback_id, content.as_deref(), &me.user_id, &delivery_id, &now)
+    let approved = store::approve(db, &feedback_id, content.as_deref(), &me.user_id, &delivery_id, &now)
         .await
         .map_err(internal("feedback approve"))?;
     if !approved && content.is_some() {
@@ -310,7 +310,7 @@ pub async fn approve(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult
             }
         });
     }
-    let row = store::feedback(&db, &feedback_id)
+    let row = store::feedback(db, &feedback_id)
         .await
         .map_err(internal("feedback get"))?
         .ok_or_else(ApiError::internal)?;
@@ -330,7 +330,7 @@ pub async fn recruiter_list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
             return Err(ApiError::field("status", "Must be one of pending_approval, approved, sent."));
         }
     };
-    let (rows, total) = store::list_feedback(&ctx.db()?, org, status.as_deref(), skip, limit)
+    let (rows, total) = store::list_feedback(ctx.db()?, org, status.as_deref(), skip, limit)
         .await
         .map_err(internal("feedback list"))?;
     let feedback: Vec<Value> = rows.into_iter().map(|r| present_feedback(r, true)).collect();

@@ -43,7 +43,7 @@ pub async fn forward(ctx: &Ctx<'_>, who: &Principal, id: &str, request: Intervie
 /// object refuses the next ticket of a deactivated account or revoked session anyway.
 pub async fn close_sockets(ctx: &Ctx<'_>, user_id: &str, session: Option<String>, keep: Option<String>) {
     let ids = match ctx.db() {
-        Ok(db) => crate::store::interviews::in_progress_ids(&db, user_id).await,
+        Ok(db) => crate::store::interviews::in_progress_ids(db, user_id).await,
         Err(_) => return,
     };
     let ids = match ids {

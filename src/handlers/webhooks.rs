@@ -3,8 +3,9 @@
 //! recruiters and viewers 403. Every change is in one batch with its audit entry; a secret is
 //! returned only on creation and rotation, and never logged.
 
+use crate::store::Statement;
 use serde_json::{json, Value};
-use worker::{D1PreparedStatement, Request};
+use worker::Request;
 
 use super::audit::{statement, statement_if_changed};
 use super::{internal, json, query_pairs, read_json, Ctx, HandlerResult};
@@ -43,7 +44,7 @@ async fn admin(ctx: &Ctx<'_>, req: &Request) -> Result<(Principal, String), ApiE
 /// The organization's endpoint `id` (canonical), or 404.
 async fn owned(ctx: &Ctx<'_>, org: &str, id: &str) -> Result<(String, Value), ApiError> {
     let id = uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::not_found())?;
-    let row = store::get(&ctx.db()?, &id, org).await.map_err(internal("webhook get"))?;
+    let row = store::get(ctx.db()?, &id, org).await.map_err(internal("webhook get"))?;
     row.map(|r| (id, r)).ok_or_else(ApiError::not_found)
 }
 
@@ -56,7 +57,7 @@ fn events_json(events: Option<&Vec<String>>) -> Result<Option<String>, ApiError>
     events.map(|e| serde_json::to_string(e).map_err(|_| ApiError::internal())).transpose()
 }
 
-fn changed(results: &[worker::D1Result]) -> bool {
+fn changed(results: &[crate::store::DbResult]) -> bool {
     results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) >= 1
 }
 
@@ -83,7 +84,7 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let now = rfc3339_ms(now_ms());
     let db = ctx.db()?;
     let insert =
-        store::create(&db, &id, &org, url, &events, input.description.as_deref(), &secret, &me.user_id, &now)
+        store::create(db, &id, &org, url, &events, input.description.as_deref(), &secret, &me.user_id, &now)
             .map_err(internal("webhook insert"))?;
     let event =
         AuditEvent::new(AuditAction::WebhookCreated, "webhook", id.clone()).with_detail(events.clone());
@@ -107,7 +108,7 @@ pub async fn create(mut req: Request, ctx: &Ctx<'_>) -> HandlerResult {
 /// `GET /api/v1/org/webhooks`: the organization's endpoints, newest first.
 pub async fn list(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     let (_, org) = admin(ctx, &req).await?;
-    let rows = store::list(&ctx.db()?, &org).await.map_err(internal("webhook list"))?;
+    let rows = store::list(ctx.db()?, &org).await.map_err(internal("webhook list"))?;
     json(200, &json!({ "items": rows.into_iter().map(view).collect::<Vec<_>>() }))
 }
 
@@ -125,7 +126,7 @@ async fn apply(
     me: &Principal,
     org: &str,
     id: &str,
-    change: Vec<D1PreparedStatement>,
+    change: Vec<Statement>,
     event: &AuditEvent,
 ) -> Result<(), ApiError> {
     let mut batch = change;
@@ -144,7 +145,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
     let now = rfc3339_ms(now_ms());
     let db = ctx.db()?;
     let change =
-        store::update(&db, &id, &org, &input, events.as_deref(), &now).map_err(internal("webhook update"))?;
+        store::update(db, &id, &org, &input, events.as_deref(), &now).map_err(internal("webhook update"))?;
     let mut fields: Vec<&str> = Vec::new();
     for (name, given) in [
         ("url", input.url.is_some()),
@@ -167,7 +168,7 @@ pub async fn update(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
 pub async fn delete(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let (me, org) = admin(ctx, &req).await?;
     let (id, _) = owned(ctx, &org, id).await?;
-    let change = store::delete(&ctx.db()?, &id, &org).map_err(internal("webhook delete"))?;
+    let change = store::delete(ctx.db()?, &id, &org).map_err(internal("webhook delete"))?;
     let event = AuditEvent::new(AuditAction::WebhookDeleted, "webhook", id.clone());
     apply(ctx, &req, &me, &org, &id, change, &event).await?;
     worker::Response::empty().map(|r| r.with_status(204)).map_err(internal("empty response"))
@@ -183,7 +184,7 @@ pub async fn rotate(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     #[allow(clippy::cast_possible_truncation)]
     let overlap_ms = (ctx.config.webhook_secret_overlap_hours * 3_600_000.0) as i64;
     let until = rfc3339_ms(now + overlap_ms.max(0));
-    let change = store::rotate(&ctx.db()?, &id, &org, &secret, &until, &rfc3339_ms(now))
+    let change = store::rotate(ctx.db()?, &id, &org, &secret, &until, &rfc3339_ms(now))
         .map_err(internal("webhook rotate"))?;
     let event = AuditEvent::new(AuditAction::WebhookSecretRotated, "webhook", id.clone());
     apply(ctx, &req, &me, &org, &id, vec![change], &event).await?;
@@ -198,7 +199,7 @@ pub async fn test(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let event_id = format!("{TEST_EVENT}:{}", uuid::Uuid::new_v4());
     let data = json!({ "webhook_id": id }).to_string();
     let now = rfc3339_ms(now_ms());
-    let queue = store::enqueue(&ctx.db()?, &event_id, TEST_EVENT, &now, &data, &org, Some(&id))
+    let queue = store::enqueue(ctx.db()?, &event_id, TEST_EVENT, &now, &data, &org, Some(&id))
         .map_err(internal("webhook test"))?;
     let event = AuditEvent::new(AuditAction::WebhookTested, "webhook", id.clone());
     apply(ctx, &req, &me, &org, &id, vec![queue], &event).await?;
@@ -222,7 +223,7 @@ pub async fn deliveries(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
             }])
         })?),
     };
-    let mut items = store::deliveries(&ctx.db()?, &id, &org, cursor.as_ref(), limit)
+    let mut items = store::deliveries(ctx.db()?, &id, &org, cursor.as_ref(), limit)
         .await
         .map_err(internal("webhook deliveries"))?;
     let next = if items.len() > limit as usize {

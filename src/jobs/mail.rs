@@ -41,7 +41,7 @@ pub async fn send_due(env: &Env, config: &Config) -> worker::Result<Value> {
     if config.mailer == MailerKind::None {
         return Ok(counts);
     }
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     #[allow(clippy::cast_possible_truncation)]
     let base_ms = (config.mail_retry_base_secs * 1000.0) as i64;
     for id in store::due(&db, &rfc3339_ms(now_ms()), SEND_BATCH).await? {
@@ -80,7 +80,7 @@ pub async fn send_due(env: &Env, config: &Config) -> worker::Result<Value> {
 }
 
 /// One delivery attempt through the configured mailer.
-async fn attempt(db: &worker::D1Database, config: &Config, mail: &QueuedMail) -> Attempt {
+async fn attempt(db: &crate::store::Db, config: &Config, mail: &QueuedMail) -> Attempt {
     match config.mailer {
         MailerKind::None => Attempt::Retry("no mailer is configured".into()),
         MailerKind::Dev => match store::dev_deliver(db, mail, &rfc3339_ms(now_ms())).await {

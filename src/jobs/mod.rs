@@ -56,7 +56,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 async fn prune_login_failures(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
     let before = rfc3339_ms(started - crate::auth::lockout::RESET_AFTER_MS);
-    let result = async { crate::store::users::prune_login_failures(&env.d1("DB")?, &before).await }.await;
+    let result =
+        async { crate::store::users::prune_login_failures(&crate::store::Db::from_env(env)?, &before).await }
+            .await;
     (started, result.map(|()| json!({ "before": before })))
 }
 
@@ -64,7 +66,8 @@ async fn prune_login_failures(env: &Env) -> (i64, worker::Result<Value>) {
 async fn prune_sessions(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
     let before = rfc3339_ms(started - 86_400_000);
-    let result = async { crate::store::accounts::prune(&env.d1("DB")?, &before).await }.await;
+    let result =
+        async { crate::store::accounts::prune(&crate::store::Db::from_env(env)?, &before).await }.await;
     (started, result.map(|deleted| json!({ "before": before, "deleted": deleted })))
 }
 
@@ -80,7 +83,7 @@ async fn run(env: &Env, job: &str, outcome: (i64, worker::Result<Value>)) {
     };
     log_event("job_run", json!({ "job": job, "details": details }));
     let recorded = async {
-        let db = env.d1("DB")?;
+        let db = crate::store::Db::from_env(env)?;
         crate::store::jobs::record_run(
             &db,
             job,

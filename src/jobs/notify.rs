@@ -4,8 +4,9 @@
 //! `completed:{invitation}:{recipient}`), so two runs — even concurrent ones — queue it once;
 //! the mail sender delivers it. wasm32 only; the messages are built in `domain::mail`.
 
+use crate::store::Db;
 use serde_json::{json, Value};
-use worker::{D1Database, Env};
+use worker::Env;
 
 use crate::config::Config;
 use crate::domain::invitation::{encode_token, token_hash, TOKEN_BYTES};
@@ -22,7 +23,7 @@ pub async fn run(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
     let result = async {
         let config = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        let db = env.d1("DB")?;
+        let db = crate::store::Db::from_env(env)?;
         let base = config.public_base_url.clone().unwrap_or_default();
         let reminders = reminders(&db, &config, &base).await?;
         let completions = completions(&db, &base).await?;
@@ -37,7 +38,7 @@ fn field<'a>(row: &'a Value, key: &str) -> &'a str {
 }
 
 /// Queues the reminders due now; returns how many invitations it looked at.
-async fn reminders(db: &D1Database, config: &Config, base: &str) -> worker::Result<usize> {
+async fn reminders(db: &Db, config: &Config, base: &str) -> worker::Result<usize> {
     let now = now_ms();
     #[allow(clippy::cast_possible_truncation)]
     let ahead = (config.invite_reminder_hours * 3_600_000.0) as i64;
@@ -74,7 +75,7 @@ async fn reminders(db: &D1Database, config: &Config, base: &str) -> worker::Resu
 
 /// Queues the completion notices of interviews completed since the last run, marking each
 /// invitation in the same batch; returns how many invitations it looked at.
-async fn completions(db: &D1Database, base: &str) -> worker::Result<usize> {
+async fn completions(db: &Db, base: &str) -> worker::Result<usize> {
     let rows = store::completed_unnotified(db, BATCH).await?;
     let now_text = rfc3339_ms(now_ms());
     for row in &rows {

@@ -74,7 +74,7 @@ pub async fn enqueue(env: &Env, resume_id: &str) -> worker::Result<()> {
 ///
 /// # Errors
 /// D1 or the queue.
-pub async fn enqueue_retries(env: &Env, db: &worker::D1Database) -> worker::Result<usize> {
+pub async fn enqueue_retries(env: &Env, db: &crate::store::Db) -> worker::Result<usize> {
     let ids = store::parse_candidates(db, CRON_PARSE_BATCH).await?;
     if ids.is_empty() {
         return Ok(0);
@@ -100,7 +100,7 @@ pub enum ParseOutcome {
 /// # Errors
 /// D1 failures while claiming or recording (the attempt is then retried once stale).
 pub async fn parse(env: &Env, config: &Config, id: &str) -> worker::Result<ParseOutcome> {
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let now = now_ms();
     // The claim counts the attempt and marks `processing` before any parsing: if this run
     // dies, the résumé stays `processing` and the cron ends it `parser_crashed`.
@@ -146,7 +146,7 @@ impl From<worker::Error> for Failure {
 async fn attempt_parse(
     env: &Env,
     config: &Config,
-    db: &worker::D1Database,
+    db: &crate::store::Db,
     id: &str,
     claim: &store::ParseClaim,
     attempt: i64,

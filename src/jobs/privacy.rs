@@ -45,7 +45,7 @@ pub async fn frequent(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
     let result = async {
         let cfg = crate::platform::config(env).map_err(rust_err)?;
-        let db = env.d1("DB")?;
+        let db = crate::store::Db::from_env(env)?;
         let mut built = 0;
         for row in all_rows(&db, sql::DUE_EXPORTS, &[text(&rfc3339_ms(started - EXPORT_LEASE_MS))]).await? {
             match build_export(env, &cfg, s(&row, "id")).await {
@@ -70,7 +70,7 @@ pub async fn frequent(env: &Env) -> (i64, worker::Result<Value>) {
 /// D1, R2 or Durable Object failures (the cron tries again after the lease; the fifth failed
 /// attempt gives up).
 async fn build_export(env: &Env, cfg: &Config, id: &str) -> worker::Result<()> {
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let now = now_ms();
     let claim = [text(id), text(&rfc3339_ms(now)), text(&rfc3339_ms(now - EXPORT_LEASE_MS))];
     let Some(claim) = first_row(&db, sql::CLAIM_EXPORT, &claim).await? else {
@@ -167,7 +167,7 @@ async fn delete_prefixes(bucket: &worker::Bucket, prefixes: &[String]) -> worker
 /// # Errors
 /// D1 failures reading the requests (a failing request is logged and left for the next run).
 async fn run_erasures(env: &Env, cfg: &Config, only: Option<&str>) -> worker::Result<Value> {
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let budget = if cfg.erasure_steps_per_run == 0 { u32::MAX } else { cfg.erasure_steps_per_run };
     let (mut used, mut finished, mut failed) = (0u32, 0u32, 0u32);
     for r in all_rows(&db, sql::PENDING_ERASURES, &[opt_text(only), text(&rfc3339_ms(now_ms()))]).await? {
@@ -190,7 +190,7 @@ async fn run_erasures(env: &Env, cfg: &Config, only: Option<&str>) -> worker::Re
 
 /// Up to `budget` units of request `r`: its items (an interview's object and R2 objects, or an
 /// R2 prefix), then the final D1 batch. Whether it finished.
-async fn erase(env: &Env, db: &worker::D1Database, r: &Value, budget: u32) -> worker::Result<(u32, bool)> {
+async fn erase(env: &Env, db: &crate::store::Db, r: &Value, budget: u32) -> worker::Result<(u32, bool)> {
     let bucket = env.bucket("MEDIA")?;
     let id = s(r, "id");
     let mut used = 0;
@@ -253,7 +253,7 @@ pub async fn daily(env: &Env) -> (i64, worker::Result<Value>) {
 }
 
 async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let bucket = env.bucket("MEDIA")?;
     let now_text = rfc3339_ms(now);
     let mut counts = json!({});

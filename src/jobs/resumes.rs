@@ -37,7 +37,7 @@ pub async fn run(env: &Env) -> (i64, worker::Result<Value>) {
 
 async fn run_inner(env: &Env) -> worker::Result<Value> {
     let config = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let now = now_ms();
     // First, résumés whose parse died in an earlier run (it left them `processing`): failed for good.
     let crashed = store::fail_crashed(&db, &rfc3339_ms(now), &rfc3339_ms(now - PARSE_STALE_MS)).await?;
@@ -95,7 +95,7 @@ impl DeliveryOutcome {
 /// # Errors
 /// D1 failures (the lease then expires and the cron retries).
 pub async fn deliver(env: &Env, config: &Config, feedback_id: &str) -> worker::Result<DeliveryOutcome> {
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     let now = now_ms();
     let Some(claim) =
         store::claim_delivery(&db, feedback_id, &rfc3339_ms(now), &rfc3339_ms(now + DELIVERY_LEASE_MS))
@@ -137,7 +137,7 @@ pub async fn deliver(env: &Env, config: &Config, feedback_id: &str) -> worker::R
 /// Queues the feedback's email to the candidate (once: `dedupe_key` `feedback:{id}`; the mail
 /// sender delivers it). Essential mail: it is what the candidate asked for.
 async fn email_feedback(
-    db: &worker::D1Database,
+    db: &crate::store::Db,
     config: &Config,
     feedback_id: &str,
     now: &str,
@@ -168,7 +168,7 @@ async fn email_feedback(
 /// POSTs the signed payload; `Err` carries a short reason for `last_error` (never a response
 /// body or a secret).
 async fn post_webhook(
-    db: &worker::D1Database,
+    db: &crate::store::Db,
     config: &Config,
     url: &str,
     feedback_id: &str,

@@ -29,7 +29,7 @@ async fn retention(env: &Env, now: i64) -> worker::Result<Value> {
     let cfg = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
     let retention_ms = window_ms(cfg.video_retention_days, DAY_MS);
     let idle_ms = window_ms(cfg.video_upload_idle_hours, HOUR_MS);
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     // Each organization's period (docs/privacy.md#retention), else VIDEO_RETENTION_DAYS.
     let binds =
         [crate::store::text(&rfc3339_ms(now)), wasm_bindgen::JsValue::from_f64(cfg.video_retention_days)];

@@ -23,7 +23,8 @@ pub async fn run(env: &Env) -> (i64, worker::Result<Value>) {
     let started = now_ms();
     let result = async {
         let config = crate::platform::config(env).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        let expired = store::expire_invitations(&env.d1("DB")?, &rfc3339_ms(started)).await?;
+        let expired =
+            store::expire_invitations(&crate::store::Db::from_env(env)?, &rfc3339_ms(started)).await?;
         let mut counts = send_due(env, &config).await?;
         counts["invitations_expired"] = json!(expired);
         Ok(counts)
@@ -42,7 +43,7 @@ fn bump(counts: &mut Value, key: &str) {
 /// D1 failures (a failed attempt is an outcome, not an error).
 pub async fn send_due(env: &Env, config: &Config) -> worker::Result<Value> {
     let mut counts = json!({ "delivered": 0, "retrying": 0, "failed": 0, "skipped": 0 });
-    let db = env.d1("DB")?;
+    let db = crate::store::Db::from_env(env)?;
     #[allow(clippy::cast_possible_truncation)]
     let base_ms = (config.webhook_retry_base_secs * 1000.0) as i64;
     for id in store::due(&db, &rfc3339_ms(now_ms()), SEND_BATCH).await? {

@@ -2,8 +2,8 @@
 //! and the hashes of the single-use emailed links (email verification, password reset). Simple
 //! writes go through the shared [`exec`] and reads return JSON rows (a smaller wasm).
 
+use crate::store::{Db, Statement};
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::{exec, first_row, int, opt_text, text};
 
@@ -12,7 +12,7 @@ use super::{exec, first_row, int, opt_text, text};
 /// # Errors
 /// D1 failures.
 pub async fn open_session(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     user_id: &str,
     client: &str,
@@ -30,12 +30,7 @@ pub async fn open_session(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn touch_session(
-    db: &D1Database,
-    id: &str,
-    now: &str,
-    expires_at: Option<&str>,
-) -> worker::Result<u32> {
+pub async fn touch_session(db: &Db, id: &str, now: &str, expires_at: Option<&str>) -> worker::Result<u32> {
     let sql = "UPDATE sessions SET last_used_at = ?2, expires_at = COALESCE(?3, expires_at) \
                WHERE id = ?1 AND revoked_at IS NULL";
     exec(db, sql, &[text(id), text(now), opt_text(expires_at)]).await
@@ -45,7 +40,7 @@ pub async fn touch_session(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn live_sessions(db: &D1Database, user_id: &str, now: &str) -> worker::Result<Vec<Value>> {
+pub async fn live_sessions(db: &Db, user_id: &str, now: &str) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT id, client, ip, created_at, last_used_at, expires_at FROM sessions \
          WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 \
@@ -58,19 +53,19 @@ pub async fn live_sessions(db: &D1Database, user_id: &str, now: &str) -> worker:
 }
 
 const REVOKE: &str = "UPDATE sessions SET revoked_at = ?4 WHERE user_id = ?1 AND revoked_at IS NULL \
-                      AND expires_at > ?4 AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR id <> ?3)";
+                      AND expires_at > ?4 AND (id = ?2 OR ?2 IS NULL) AND (id <> ?3 OR ?3 IS NULL)";
 
 /// The statement revoking `user_id`'s live sessions: session `only`, or all but `keep`.
 ///
 /// # Errors
 /// Binding failures.
 pub fn revoke_sessions(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     only: Option<&str>,
     keep: Option<&str>,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(REVOKE).bind(&[text(user_id), opt_text(only), opt_text(keep), text(now)])
 }
 
@@ -79,7 +74,7 @@ pub fn revoke_sessions(
 /// # Errors
 /// D1 failures.
 pub async fn revoke(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     only: Option<&str>,
     keep: Option<&str>,
@@ -89,7 +84,7 @@ pub async fn revoke(
 }
 
 /// How many rows statement `i` of a batch changed.
-pub fn changed(results: &[worker::D1Result], i: usize) -> u32 {
+pub fn changed(results: &[crate::store::DbResult], i: usize) -> u32 {
     results
         .get(i)
         .and_then(|r| r.meta().ok().flatten())
@@ -103,13 +98,13 @@ pub fn changed(results: &[worker::D1Result], i: usize) -> u32 {
 /// # Errors
 /// Binding failures.
 pub fn insert_token(
-    db: &D1Database,
+    db: &Db,
     token_hash: &str,
     user_id: &str,
     purpose: &str,
     now: &str,
     expires_at: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -122,12 +117,7 @@ pub fn insert_token(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn use_token(
-    db: &D1Database,
-    token_hash: &str,
-    purpose: &str,
-    now: &str,
-) -> worker::Result<Option<Value>> {
+pub async fn use_token(db: &Db, token_hash: &str, purpose: &str, now: &str) -> worker::Result<Option<Value>> {
     let params = [text(token_hash), text(purpose), text(now)];
     let sql = "UPDATE account_tokens SET used_at = ?3 WHERE token_hash = ?1 AND purpose = ?2 \
                AND used_at IS NULL AND expires_at > ?3 RETURNING user_id";
@@ -143,7 +133,7 @@ pub async fn use_token(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn mails_since(db: &D1Database, to: &str, kinds: &str, since: &str) -> worker::Result<u64> {
+pub async fn mails_since(db: &Db, to: &str, kinds: &str, since: &str) -> worker::Result<u64> {
     let sql = "SELECT COUNT(*) AS n FROM mail_outbox WHERE to_addr = ?1 AND created_at > ?3 \
                AND kind IN (SELECT value FROM json_each(?2))";
     let row = first_row(db, sql, &[text(to), text(kinds), text(since)]).await?;
@@ -155,12 +145,12 @@ pub async fn mails_since(db: &D1Database, to: &str, kinds: &str, since: &str) ->
 /// # Errors
 /// Binding failures.
 pub fn set_password(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     password_hash: &str,
     verified: bool,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "UPDATE users SET password_hash = ?2, updated_at = ?3, \
          email_verified_at = CASE WHEN ?4 = 1 THEN COALESCE(email_verified_at, ?3) ELSE email_verified_at END \
@@ -173,7 +163,7 @@ pub fn set_password(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn mark_verified(db: &D1Database, user_id: &str, now: &str) -> worker::Result<u32> {
+pub async fn mark_verified(db: &Db, user_id: &str, now: &str) -> worker::Result<u32> {
     let sql = "UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?2) WHERE id = ?1";
     exec(db, sql, &[text(user_id), text(now)]).await
 }
@@ -182,7 +172,7 @@ pub async fn mark_verified(db: &D1Database, user_id: &str, now: &str) -> worker:
 ///
 /// # Errors
 /// D1 failures.
-pub async fn prune(db: &D1Database, before: &str) -> worker::Result<u32> {
+pub async fn prune(db: &Db, before: &str) -> worker::Result<u32> {
     let sessions = exec(db, "DELETE FROM sessions WHERE expires_at < ?1", &[text(before)]).await?;
     Ok(sessions + exec(db, "DELETE FROM account_tokens WHERE expires_at < ?1", &[text(before)]).await?)
 }

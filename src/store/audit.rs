@@ -1,7 +1,7 @@
 //! The `audit_log` table (docs/hiring.md#audit-trail): append-only (its triggers refuse UPDATE
 //! and DELETE), scoped to one organization.
 
-use worker::{D1Database, D1PreparedStatement};
+use crate::store::{Db, Statement};
 
 use super::org_sql::{AUDIT_INSERT, AUDIT_INSERT_IF_CHANGED, AUDIT_PAGE};
 use super::{int, opt_text, text};
@@ -21,11 +21,11 @@ pub struct Actor<'a> {
 /// # Errors
 /// Binding failures.
 pub fn insert(
-    db: &D1Database,
+    db: &Db,
     actor: &Actor<'_>,
     event: &AuditEvent,
     only_if_changed: bool,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     let id = uuid::Uuid::new_v4().to_string();
     let detail: Option<String> = event.detail.as_deref().map(|d| d.chars().take(300).collect());
     db.prepare(if only_if_changed { AUDIT_INSERT_IF_CHANGED } else { AUDIT_INSERT }).bind(&[
@@ -45,13 +45,8 @@ pub fn insert(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn page(
-    db: &D1Database,
-    org_id: &str,
-    f: &AuditFilters,
-    limit: u32,
-) -> worker::Result<Vec<AuditEntry>> {
-    let (key, id) = f.cursor.as_ref().map_or(("", ""), |(k, i)| (k.as_str(), i.as_str()));
+pub async fn page(db: &Db, org_id: &str, f: &AuditFilters, limit: u32) -> worker::Result<Vec<AuditEntry>> {
+    let (key, id) = f.cursor.as_ref().map(|(k, i)| (k.as_str(), i.as_str())).unzip();
     db.prepare(AUDIT_PAGE)
         .bind(&[
             text(org_id),
@@ -60,8 +55,8 @@ pub async fn page(
             opt_text(f.target_id.as_deref()),
             opt_text(f.from.as_deref()),
             opt_text(f.to.as_deref()),
-            text(key),
-            text(id),
+            opt_text(key),
+            opt_text(id),
             int(i64::from(limit) + 1),
         ])?
         .all()

@@ -1,7 +1,7 @@
 //! Binding helpers shared by the D1 repositories, and the health probe. wasm32 only.
 
+use crate::store::Db;
 use wasm_bindgen::JsValue;
-use worker::D1Database;
 
 /// A text parameter.
 pub fn text(s: &str) -> JsValue {
@@ -26,17 +26,13 @@ pub fn is_unique_violation(e: &worker::Error) -> bool {
 
 /// Runs one statement with `params`; how many rows it changed. One non-generic body shared by
 /// the simple writes (smaller wasm than one `bind…run` per call site).
-pub async fn exec(db: &D1Database, sql: &str, params: &[JsValue]) -> worker::Result<u32> {
+pub async fn exec(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<u32> {
     let result = db.prepare(sql).bind(params)?.run().await?;
     Ok(result.meta().ok().flatten().and_then(|m| m.changes).and_then(|c| u32::try_from(c).ok()).unwrap_or(0))
 }
 
 /// The first row of a query as JSON (`None` when there is none).
-pub async fn first_row(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> worker::Result<Option<serde_json::Value>> {
+pub async fn first_row(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<Option<serde_json::Value>> {
     db.prepare(sql).bind(params)?.first::<serde_json::Value>(None).await
 }
 
@@ -44,15 +40,11 @@ pub async fn first_row(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn all_rows(
-    db: &D1Database,
-    sql: &str,
-    params: &[JsValue],
-) -> worker::Result<Vec<serde_json::Value>> {
+pub async fn all_rows(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<Vec<serde_json::Value>> {
     db.prepare(sql).bind(params)?.all().await?.results::<serde_json::Value>()
 }
 
 /// Whether D1 answers a trivial query (`GET /health`).
-pub async fn ping(db: &D1Database) -> bool {
+pub async fn ping(db: &Db) -> bool {
     db.prepare("SELECT 1 AS ok").first::<serde_json::Value>(None).await.is_ok()
 }

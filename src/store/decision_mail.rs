@@ -2,8 +2,8 @@
 //! message about an interview needs (docs/hiring.md#decision-messages). Every read and write is
 //! scoped to one organization.
 
+use crate::store::{Db, Statement};
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::text;
 
@@ -11,7 +11,7 @@ use super::text;
 ///
 /// # Errors
 /// D1 failures.
-pub async fn templates(db: &D1Database, org_id: &str) -> worker::Result<Vec<Value>> {
+pub async fn templates(db: &Db, org_id: &str) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT decision, subject, body, updated_at FROM decision_templates WHERE org_id = ?1 \
          ORDER BY decision LIMIT 10",
@@ -28,13 +28,13 @@ pub async fn templates(db: &D1Database, org_id: &str) -> worker::Result<Vec<Valu
 /// # Errors
 /// Binding failures.
 pub fn set(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     decision: &str,
     template: Option<(&str, &str)>,
     by: &str,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     match template {
         Some((subject, body)) => db
             .prepare(
@@ -58,7 +58,7 @@ pub fn set(
 /// # Errors
 /// D1 failures.
 pub async fn facts(
-    db: &D1Database,
+    db: &Db,
     interview_id: &str,
     org_id: &str,
     decision: &str,

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::store::{Db, Statement};
 use serde::Deserialize;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::org_sql::{DECISIONS_OF, HIRING_INTERVIEW, OVERRIDES_OF, REVIEWS_OF};
 use super::{opt_text, text};
@@ -24,7 +24,7 @@ pub struct OwnedInterview {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn interview(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Option<OwnedInterview>> {
+pub async fn interview(db: &Db, id: &str, org_id: &str) -> worker::Result<Option<OwnedInterview>> {
     db.prepare(HIRING_INTERVIEW).bind(&[text(id), text(org_id)])?.first::<OwnedInterview>(None).await
 }
 
@@ -64,7 +64,7 @@ struct OverrideRow {
 }
 
 async fn rows<T: for<'de> Deserialize<'de>>(
-    db: &D1Database,
+    db: &Db,
     sql: &str,
     interview_id: &str,
     org_id: &str,
@@ -76,11 +76,7 @@ async fn rows<T: for<'de> Deserialize<'de>>(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn decisions(
-    db: &D1Database,
-    interview_id: &str,
-    org_id: &str,
-) -> worker::Result<Vec<DecisionView>> {
+pub async fn decisions(db: &Db, interview_id: &str, org_id: &str) -> worker::Result<Vec<DecisionView>> {
     Ok(rows::<DecisionRow>(db, DECISIONS_OF, interview_id, org_id)
         .await?
         .into_iter()
@@ -98,7 +94,7 @@ pub async fn decisions(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn reviews(db: &D1Database, interview_id: &str, org_id: &str) -> worker::Result<Vec<ReviewView>> {
+pub async fn reviews(db: &Db, interview_id: &str, org_id: &str) -> worker::Result<Vec<ReviewView>> {
     Ok(rows::<ReviewRow>(db, REVIEWS_OF, interview_id, org_id)
         .await?
         .into_iter()
@@ -116,11 +112,7 @@ pub async fn reviews(db: &D1Database, interview_id: &str, org_id: &str) -> worke
 ///
 /// # Errors
 /// D1 failures.
-pub async fn overrides(
-    db: &D1Database,
-    interview_id: &str,
-    org_id: &str,
-) -> worker::Result<Vec<OverrideView>> {
+pub async fn overrides(db: &Db, interview_id: &str, org_id: &str) -> worker::Result<Vec<OverrideView>> {
     Ok(rows::<OverrideRow>(db, OVERRIDES_OF, interview_id, org_id)
         .await?
         .into_iter()
@@ -148,11 +140,11 @@ pub struct Scope<'a> {
 /// # Errors
 /// Binding failures.
 pub fn insert_decision(
-    db: &D1Database,
+    db: &Db,
     s: &Scope<'_>,
     decision: HiringDecision,
     reason: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO hiring_decisions (id, org_id, interview_id, decision, reason, decided_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -173,11 +165,11 @@ pub fn insert_decision(
 /// # Errors
 /// Binding failures.
 pub fn insert_review(
-    db: &D1Database,
+    db: &Db,
     s: &Scope<'_>,
     note: Option<&str>,
     ratings_json: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO interview_reviews (id, org_id, interview_id, reviewer_id, note, ratings, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -198,11 +190,11 @@ pub fn insert_review(
 /// # Errors
 /// Binding failures.
 pub fn insert_override(
-    db: &D1Database,
+    db: &Db,
     s: &Scope<'_>,
     overall_score: f64,
     reason: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO score_overrides (id, org_id, interview_id, overall_score, reason, overridden_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

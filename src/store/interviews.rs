@@ -1,9 +1,9 @@
 //! D1 side of interviews: binding the projection statements of [`super::projection`] (idempotent,
 //! versioned upserts), and the candidate's list.
 
+use crate::store::{Db, Statement};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
 
 fn val(v: &Value) -> JsValue {
     match v {
@@ -19,11 +19,7 @@ fn val(v: &Value) -> JsValue {
 ///
 /// # Errors
 /// Binding failures (never for well-formed payloads).
-pub fn projection_statements(
-    db: &D1Database,
-    kind: &str,
-    p: &Value,
-) -> worker::Result<Vec<D1PreparedStatement>> {
+pub fn projection_statements(db: &Db, kind: &str, p: &Value) -> worker::Result<Vec<Statement>> {
     super::projection::statements(kind, p)
         .into_iter()
         .map(|(sql, params)| {
@@ -54,7 +50,7 @@ pub struct ListRow {
 /// # Errors
 /// D1 failures.
 pub async fn list_for_candidate(
-    db: &D1Database,
+    db: &Db,
     candidate_id: &str,
     skip: u32,
     limit: u32,
@@ -87,7 +83,7 @@ pub async fn list_for_candidate(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn in_progress_ids(db: &D1Database, candidate_id: &str) -> worker::Result<Vec<String>> {
+pub async fn in_progress_ids(db: &Db, candidate_id: &str) -> worker::Result<Vec<String>> {
     #[derive(serde::Deserialize)]
     struct Row {
         id: String,
@@ -105,7 +101,7 @@ pub async fn in_progress_ids(db: &D1Database, candidate_id: &str) -> worker::Res
 ///
 /// # Errors
 /// D1 failures.
-pub async fn exists(db: &D1Database, id: &str) -> worker::Result<bool> {
+pub async fn exists(db: &Db, id: &str) -> worker::Result<bool> {
     #[derive(serde::Deserialize)]
     struct Row {
         #[allow(dead_code)]
@@ -123,7 +119,7 @@ pub async fn exists(db: &D1Database, id: &str) -> worker::Result<bool> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn spend_since(db: &D1Database, candidate_id: &str, since: &str) -> worker::Result<u64> {
+pub async fn spend_since(db: &Db, candidate_id: &str, since: &str) -> worker::Result<u64> {
     #[derive(serde::Deserialize)]
     struct Row {
         n: Option<f64>,

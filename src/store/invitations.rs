@@ -2,9 +2,9 @@
 //! interviews and assessments. Every staff read is scoped to one organization; the public
 //! lookup goes by the token's hash only.
 
+use crate::store::{Db, Statement};
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::org_sql::{
     INVITATIONS_PAGE, INVITATION_COLUMNS as COLUMNS, JOB_COMPARE, JOB_RESULTS, LIVE_EMAILS,
@@ -47,7 +47,7 @@ pub struct NewInvitation<'a> {
 ///
 /// # Errors
 /// Binding failures.
-pub fn insert(db: &D1Database, n: &NewInvitation<'_>) -> worker::Result<D1PreparedStatement> {
+pub fn insert(db: &Db, n: &NewInvitation<'_>) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO invitations (id, org_id, job_id, email, token_hash, status, expires_at, created_by, created_at, \
          updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?8)",
@@ -69,12 +69,7 @@ pub fn insert(db: &D1Database, n: &NewInvitation<'_>) -> worker::Result<D1Prepar
 ///
 /// # Errors
 /// D1 failures.
-pub async fn live_emails(
-    db: &D1Database,
-    job_id: &str,
-    emails_json: &str,
-    now: &str,
-) -> worker::Result<Vec<String>> {
+pub async fn live_emails(db: &Db, job_id: &str, emails_json: &str, now: &str) -> worker::Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Email {
         email: String,
@@ -92,7 +87,7 @@ pub async fn live_emails(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Option<InvitationRow>> {
+pub async fn get(db: &Db, id: &str, org_id: &str) -> worker::Result<Option<InvitationRow>> {
     db.prepare(format!("SELECT {COLUMNS} FROM invitations v WHERE v.id = ?1 AND v.org_id = ?2"))
         .bind(&[text(id), text(org_id)])?
         .first::<InvitationRow>(None)
@@ -103,7 +98,7 @@ pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Opti
 ///
 /// # Errors
 /// D1 failures.
-pub async fn by_token_hash(db: &D1Database, token_hash: &str) -> worker::Result<Option<InvitationRow>> {
+pub async fn by_token_hash(db: &Db, token_hash: &str) -> worker::Result<Option<InvitationRow>> {
     db.prepare(format!("SELECT {COLUMNS} FROM invitations v WHERE v.token_hash = ?1"))
         .bind(&[text(token_hash)])?
         .first::<InvitationRow>(None)
@@ -115,21 +110,21 @@ pub async fn by_token_hash(db: &D1Database, token_hash: &str) -> worker::Result<
 /// # Errors
 /// D1 failures.
 pub async fn list(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     job_id: &str,
     status: Option<&str>,
     cursor: Option<(&str, &str)>,
     limit: u32,
 ) -> worker::Result<Vec<InvitationRow>> {
-    let (key, id) = cursor.unwrap_or(("", ""));
+    let (key, id) = cursor.unzip();
     db.prepare(format!("SELECT {COLUMNS} {INVITATIONS_PAGE}"))
         .bind(&[
             text(org_id),
             text(job_id),
             opt_text(status),
-            text(key),
-            text(id),
+            opt_text(key),
+            opt_text(id),
             int(i64::from(limit) + 1),
         ])?
         .all()
@@ -141,7 +136,7 @@ pub async fn list(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn mark_opened(db: &D1Database, id: &str, now: &str) -> worker::Result<()> {
+pub async fn mark_opened(db: &Db, id: &str, now: &str) -> worker::Result<()> {
     db.prepare("UPDATE invitations SET status = 'opened', opened_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'sent'")
         .bind(&[text(id), text(now)])?
         .run()
@@ -155,7 +150,7 @@ pub async fn mark_opened(db: &D1Database, id: &str, now: &str) -> worker::Result
 /// # Errors
 /// D1 failures.
 pub async fn claim(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     candidate_id: &str,
     interview_id: &str,
@@ -176,7 +171,7 @@ pub async fn claim(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn unclaim(db: &D1Database, id: &str, interview_id: &str, now: &str) -> worker::Result<()> {
+pub async fn unclaim(db: &Db, id: &str, interview_id: &str, now: &str) -> worker::Result<()> {
     db.prepare(
         "UPDATE invitations SET status = 'opened', started_at = NULL, candidate_id = NULL, interview_id = NULL, \
          updated_at = ?3 WHERE id = ?1 AND interview_id = ?2 AND status = 'started'",
@@ -192,11 +187,11 @@ pub async fn unclaim(db: &D1Database, id: &str, interview_id: &str, now: &str) -
 /// # Errors
 /// D1 failures.
 pub async fn revoke(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     org_id: &str,
     now: &str,
-    audit_if_changed: D1PreparedStatement,
+    audit_if_changed: Statement,
 ) -> worker::Result<bool> {
     let revoke = db
         .prepare(
@@ -214,13 +209,13 @@ pub async fn revoke(
 /// # Errors
 /// Binding failures.
 pub fn rotate(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     org_id: &str,
     token_hash: &str,
     expires_at: &str,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "UPDATE invitations SET token_hash = ?3, expires_at = ?4, status = 'sent', opened_at = NULL, sent_at = NULL, \
          send_attempts = 0, last_send_error = NULL, updated_at = ?5 \
@@ -233,7 +228,7 @@ pub fn rotate(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn org_name(db: &D1Database, org_id: &str) -> worker::Result<Option<String>> {
+pub async fn org_name(db: &Db, org_id: &str) -> worker::Result<Option<String>> {
     #[derive(Deserialize)]
     struct Name {
         name: String,
@@ -251,7 +246,7 @@ pub async fn org_name(db: &D1Database, org_id: &str) -> worker::Result<Option<St
 ///
 /// # Errors
 /// D1 failures.
-pub async fn results(db: &D1Database, org_id: &str, job_id: &str) -> worker::Result<Vec<Value>> {
+pub async fn results(db: &Db, org_id: &str, job_id: &str) -> worker::Result<Vec<Value>> {
     db.prepare(JOB_RESULTS).bind(&[text(org_id), text(job_id)])?.all().await?.results::<Value>()
 }
 
@@ -259,12 +254,7 @@ pub async fn results(db: &D1Database, org_id: &str, job_id: &str) -> worker::Res
 ///
 /// # Errors
 /// D1 failures.
-pub async fn compare(
-    db: &D1Database,
-    org_id: &str,
-    job_id: &str,
-    ids_json: &str,
-) -> worker::Result<Vec<Value>> {
+pub async fn compare(db: &Db, org_id: &str, job_id: &str, ids_json: &str) -> worker::Result<Vec<Value>> {
     db.prepare(JOB_COMPARE)
         .bind(&[text(org_id), text(job_id), text(ids_json)])?
         .all()

@@ -2,9 +2,9 @@
 //! another organization's job is simply not found. (Named for job postings, as `jobs.rs` holds the
 //! cron jobs' runs.)
 
+use crate::store::{Db, Statement};
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::{int, opt_text, text};
 
@@ -37,7 +37,7 @@ pub struct JobWrite<'a> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn create(db: &D1Database, j: &JobWrite<'_>, audit: D1PreparedStatement) -> worker::Result<()> {
+pub async fn create(db: &Db, j: &JobWrite<'_>, audit: Statement) -> worker::Result<()> {
     let job = db
         .prepare(
             "INSERT INTO jobs (id, org_id, title, role_family, status, current_version, deadline, created_by, \
@@ -64,7 +64,7 @@ pub async fn create(db: &D1Database, j: &JobWrite<'_>, audit: D1PreparedStatemen
 ///
 /// # Errors
 /// D1 failures.
-pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Option<JobRow>> {
+pub async fn get(db: &Db, id: &str, org_id: &str) -> worker::Result<Option<JobRow>> {
     db.prepare(
         "SELECT j.id, j.status, j.current_version, j.created_at, j.updated_at, v.spec FROM jobs j \
          JOIN job_versions v ON v.job_id = j.id AND v.version = j.current_version \
@@ -83,11 +83,11 @@ pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Opti
 /// # Errors
 /// D1 failures.
 pub async fn update(
-    db: &D1Database,
+    db: &Db,
     j: &JobWrite<'_>,
     expected_version: i64,
     new_spec: bool,
-    audit_if_changed: D1PreparedStatement,
+    audit_if_changed: Statement,
 ) -> worker::Result<bool> {
     let next = if new_spec { expected_version + 1 } else { expected_version };
     let job = db
@@ -128,15 +128,15 @@ pub async fn update(
 /// # Errors
 /// D1 failures.
 pub async fn list(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     status: Option<&str>,
     cursor: Option<(&str, &str)>,
     limit: u32,
 ) -> worker::Result<Vec<Value>> {
-    let (key, id) = cursor.unwrap_or(("", ""));
+    let (key, id) = cursor.unzip();
     db.prepare(super::org_sql::JOBS_PAGE)
-        .bind(&[text(org_id), opt_text(status), text(key), text(id), int(i64::from(limit) + 1)])?
+        .bind(&[text(org_id), opt_text(status), opt_text(key), opt_text(id), int(i64::from(limit) + 1)])?
         .all()
         .await?
         .results::<Value>()

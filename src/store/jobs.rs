@@ -1,6 +1,6 @@
 //! D1 side of the cron jobs' own bookkeeping: one `job_runs` row per run.
 
-use worker::D1Database;
+use crate::store::Db;
 
 use super::text;
 
@@ -9,7 +9,7 @@ use super::text;
 /// # Errors
 /// D1 failures.
 pub async fn record_run(
-    db: &D1Database,
+    db: &Db,
     job: &str,
     started_at: &str,
     finished_at: &str,

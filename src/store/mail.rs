@@ -2,9 +2,9 @@
 //! statements for the caller's batch (so a message exists exactly when the change it announces
 //! does); the sender claims one due message at a time, so two senders never send it twice.
 
+use crate::store::{Db, Statement};
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::{int, opt_text, text};
 use crate::domain::mail::OutgoingMail;
@@ -27,13 +27,13 @@ pub struct QueuedMail {
 /// # Errors
 /// Binding failures.
 pub fn enqueue(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     mail: &OutgoingMail,
     ref_id: Option<&str>,
     dedupe_key: &str,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO mail_outbox (id, kind, to_addr, subject, body_text, ref_id, dedupe_key, status, attempts, \
          next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8) \
@@ -58,13 +58,13 @@ pub fn enqueue(
 /// # Errors
 /// Binding failures.
 pub fn enqueue_if_token(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     mail: &OutgoingMail,
     invitation_id: &str,
     token_hash: &str,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO mail_outbox (id, kind, to_addr, subject, body_text, ref_id, dedupe_key, status, attempts, \
          next_attempt_at, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8 \
@@ -89,7 +89,7 @@ pub fn enqueue_if_token(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn due(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+pub async fn due(db: &Db, now: &str, limit: u32) -> worker::Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Id {
         id: String,
@@ -109,12 +109,7 @@ pub async fn due(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<S
 ///
 /// # Errors
 /// D1 failures.
-pub async fn claim(
-    db: &D1Database,
-    id: &str,
-    now: &str,
-    lease_until: &str,
-) -> worker::Result<Option<QueuedMail>> {
+pub async fn claim(db: &Db, id: &str, now: &str, lease_until: &str) -> worker::Result<Option<QueuedMail>> {
     let claimed = db
         .prepare(
             "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ?3 \
@@ -149,12 +144,7 @@ fn mirror_table(kind: &str) -> Option<&'static str> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn record(
-    db: &D1Database,
-    mail: &QueuedMail,
-    outcome: Outcome<'_>,
-    now: &str,
-) -> worker::Result<()> {
+pub async fn record(db: &Db, mail: &QueuedMail, outcome: Outcome<'_>, now: &str) -> worker::Result<()> {
     let (status, next, error) = match outcome {
         Outcome::Sent => ("sent", now, None),
         Outcome::Retry { at, error } => ("pending", at, Some(error)),
@@ -211,7 +201,7 @@ pub enum Outcome<'a> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn dev_deliver(db: &D1Database, mail: &QueuedMail, now: &str) -> worker::Result<()> {
+pub async fn dev_deliver(db: &Db, mail: &QueuedMail, now: &str) -> worker::Result<()> {
     db.prepare(
         "INSERT INTO dev_mailbox (id, kind, to_addr, subject, body_text, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
          ON CONFLICT (id) DO NOTHING",
@@ -226,10 +216,10 @@ pub async fn dev_deliver(db: &D1Database, mail: &QueuedMail, now: &str) -> worke
 ///
 /// # Errors
 /// D1 failures.
-pub async fn dev_messages(db: &D1Database, to: Option<&str>) -> worker::Result<Vec<Value>> {
+pub async fn dev_messages(db: &Db, to: Option<&str>) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT id, kind, to_addr AS \"to\", subject, body_text AS text, created_at FROM dev_mailbox \
-         WHERE (?1 IS NULL OR to_addr = ?1) ORDER BY created_at DESC, id DESC LIMIT 200",
+         WHERE (to_addr = ?1 OR ?1 IS NULL) ORDER BY created_at DESC, id DESC LIMIT 200",
     )
     .bind(&[opt_text(to)])?
     .all()
@@ -241,7 +231,7 @@ pub async fn dev_messages(db: &D1Database, to: Option<&str>) -> worker::Result<V
 ///
 /// # Errors
 /// D1 failures.
-pub async fn dev_clear(db: &D1Database) -> worker::Result<()> {
+pub async fn dev_clear(db: &Db) -> worker::Result<()> {
     db.prepare("DELETE FROM dev_mailbox").run().await?;
     Ok(())
 }
@@ -253,14 +243,14 @@ pub async fn dev_clear(db: &D1Database) -> worker::Result<()> {
 /// Binding failures.
 #[allow(clippy::too_many_arguments)]
 pub fn enqueue_optional(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     mail: &OutgoingMail,
     ref_id: &str,
     dedupe_key: &str,
     token_hash: &str,
     now: &str,
-) -> worker::Result<[D1PreparedStatement; 2]> {
+) -> worker::Result<[Statement; 2]> {
     Ok([
         enqueue(db, id, mail, Some(ref_id), dedupe_key, now)?,
         db.prepare(
@@ -275,7 +265,7 @@ pub fn enqueue_optional(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn opted_out(db: &D1Database, email: &str) -> worker::Result<bool> {
+pub async fn opted_out(db: &Db, email: &str) -> worker::Result<bool> {
     Ok(db
         .prepare("SELECT 1 AS x FROM mail_optouts WHERE email = ?1 AND opted_out_at IS NOT NULL LIMIT 1")
         .bind(&[text(email)])?
@@ -288,7 +278,7 @@ pub async fn opted_out(db: &D1Database, email: &str) -> worker::Result<bool> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn opt_out(db: &D1Database, token_hash: &str, now: &str) -> worker::Result<bool> {
+pub async fn opt_out(db: &Db, token_hash: &str, now: &str) -> worker::Result<bool> {
     let done = db
         .prepare("UPDATE mail_optouts SET opted_out_at = COALESCE(opted_out_at, ?2) WHERE token_hash = ?1")
         .bind(&[text(token_hash), text(now)])?
@@ -303,7 +293,7 @@ pub async fn opt_out(db: &D1Database, token_hash: &str, now: &str) -> worker::Re
 ///
 /// # Errors
 /// D1 failures.
-pub async fn timeline(db: &D1Database, ref_id: &str) -> worker::Result<Vec<Value>> {
+pub async fn timeline(db: &Db, ref_id: &str) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT kind, status, attempts, last_error, created_at, sent_at FROM mail_outbox \
          WHERE ref_id = ?1 OR ref_id = (SELECT id FROM invitations WHERE interview_id = ?1) \
@@ -321,12 +311,7 @@ pub async fn timeline(db: &D1Database, ref_id: &str) -> worker::Result<Vec<Value
 ///
 /// # Errors
 /// D1 failures.
-pub async fn due_reminders(
-    db: &D1Database,
-    now: &str,
-    until: &str,
-    limit: u32,
-) -> worker::Result<Vec<Value>> {
+pub async fn due_reminders(db: &Db, now: &str, until: &str, limit: u32) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT * FROM (SELECT i.id, i.email, min(i.expires_at, COALESCE(j.deadline, i.expires_at)) AS ends_at, \
          j.title, o.name AS org_name FROM invitations i JOIN jobs j ON j.id = i.job_id \
@@ -348,7 +333,7 @@ pub async fn due_reminders(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn completed_unnotified(db: &D1Database, limit: u32) -> worker::Result<Vec<Value>> {
+pub async fn completed_unnotified(db: &Db, limit: u32) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT i.id, i.org_id, i.interview_id, i.created_by, j.created_by AS job_created_by, j.title, \
          u.full_name AS candidate_name, COALESCE(a.overall_score, v.overall_score) AS score \
@@ -368,7 +353,7 @@ pub async fn completed_unnotified(db: &D1Database, limit: u32) -> worker::Result
 /// # Errors
 /// D1 failures.
 pub async fn completion_recipients(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     sender: &str,
     job_creator: &str,
@@ -387,7 +372,7 @@ pub async fn completion_recipients(
 ///
 /// # Errors
 /// Binding failures.
-pub fn mark_completion_notified(db: &D1Database, id: &str, now: &str) -> worker::Result<D1PreparedStatement> {
+pub fn mark_completion_notified(db: &Db, id: &str, now: &str) -> worker::Result<Statement> {
     db.prepare(
         "UPDATE invitations SET completion_notified_at = ?2 WHERE id = ?1 AND completion_notified_at IS NULL",
     )

@@ -3,7 +3,8 @@
 //! - Pure SQL builders, compiled on every target so that native tests replay them against the
 //!   real schema in SQLite (`tests/projection.rs`, `tests/query_plans.rs`): [`projection`] (the
 //!   D1 projection of the interview DO's outbox rows) and [`listing`] (the recruiter list queries).
-//! - D1 repositories (wasm32 only): parameterised SQL bound to the `worker` D1 binding.
+//! - Repositories (wasm32 only): parameterised SQL run through the SQL port [`db::Db`] (D1, or
+//!   Postgres with the `postgres` feature; docs/decisions/0011).
 
 pub mod listing;
 pub mod org_sql;
@@ -16,6 +17,8 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 #[cfg(target_arch = "wasm32")]
 mod d1;
+#[cfg(target_arch = "wasm32")]
+pub mod db;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod decision_mail;
 #[cfg(target_arch = "wasm32")]
@@ -30,6 +33,8 @@ pub(crate) mod job_posts;
 pub(crate) mod jobs;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod mail;
+#[cfg(all(target_arch = "wasm32", feature = "postgres"))]
+mod pg;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod privacy;
 #[cfg(target_arch = "wasm32")]
@@ -45,3 +50,5 @@ pub(crate) mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 pub use d1::{all_rows, exec, first_row, int, is_unique_violation, opt_text, ping, text};
+#[cfg(target_arch = "wasm32")]
+pub use db::{Db, DbResult, Statement};

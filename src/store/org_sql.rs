@@ -1,13 +1,18 @@
 //! The SQL of the organization lists added with jobs and invitations, as constants compiled on
 //! every target, so that `tests/query_plans.rs` checks their plans against the real schema in
-//! SQLite natively; the D1 repositories (`job_posts`, `invitations`, `mail`) bind them.
+//! SQLite natively; the repositories (`job_posts`, `invitations`, `mail`) bind them.
+//!
+//! Written to run on D1 and, translated (`interview_core::sql`), on Postgres: an optional
+//! parameter is compared before it is tested for NULL (`(status = ?2 OR ?2 IS NULL)`: Postgres
+//! types a parameter at its first use and cannot type a bare `?2 IS NULL`), and a first page's
+//! cursor is NULL, not `''` (Postgres cannot compare a `timestamptz` with text).
 
 /// Organization `?1`'s jobs, optionally by status `?2`, after the keyset cursor (`?3` =
-/// updated_at, `?4` = id; `''` for the first page), newest change first, `?5` rows.
+/// updated_at, `?4` = id; NULL for the first page), newest change first, `?5` rows.
 pub const JOBS_PAGE: &str =
     "SELECT id, title, role_family, status, current_version, deadline, created_at, updated_at FROM jobs \
-     WHERE org_id = ?1 AND (?2 IS NULL OR status = ?2) \
-     AND (?3 = '' OR updated_at < ?3 OR (updated_at = ?3 AND id < ?4)) \
+     WHERE org_id = ?1 AND (status = ?2 OR ?2 IS NULL) \
+     AND (updated_at < ?3 OR (updated_at = ?3 AND id < ?4) OR ?3 IS NULL) \
      ORDER BY updated_at DESC, id DESC LIMIT ?5";
 
 /// The columns every invitation read selects (with the started interview's status).
@@ -18,10 +23,10 @@ pub const INVITATION_COLUMNS: &str =
      (SELECT i.completed_at FROM interviews i WHERE i.id = v.interview_id) AS completed_at";
 
 /// Organization `?1`'s job `?2`'s invitations, optionally by stored status `?3`, after the
-/// keyset cursor (`?4` = created_at, `?5` = id), newest first, `?6` rows.
+/// keyset cursor (`?4` = created_at, `?5` = id; NULL for the first page), newest first, `?6` rows.
 pub const INVITATIONS_PAGE: &str =
-    "FROM invitations v WHERE v.org_id = ?1 AND v.job_id = ?2 AND (?3 IS NULL OR v.status = ?3) \
-     AND (?4 = '' OR v.created_at < ?4 OR (v.created_at = ?4 AND v.id < ?5)) \
+    "FROM invitations v WHERE v.org_id = ?1 AND v.job_id = ?2 AND (v.status = ?3 OR ?3 IS NULL) \
+     AND (v.created_at < ?4 OR (v.created_at = ?4 AND v.id < ?5) OR ?4 IS NULL) \
      ORDER BY v.created_at DESC, v.id DESC LIMIT ?6";
 
 /// Which of the addresses in the JSON array `?2` have a live invitation to job `?1` at `?3`.
@@ -77,13 +82,13 @@ pub const OVERRIDES_OF: &str = "SELECT o.id, o.overall_score, o.reason, o.overri
 
 /// Organization `?1`'s audit trail, optionally by actor `?2`, action `?3`, target `?4`, from
 /// `?5` (inclusive) to `?6` (exclusive), after the keyset cursor (`?7` = created_at, `?8` = id;
-/// `''` for the first page), newest first, `?9` rows.
+/// NULL for the first page), newest first, `?9` rows.
 pub const AUDIT_PAGE: &str = "SELECT l.id, l.actor_id, u.full_name AS actor_name, l.action, l.target_type, \
      l.target_id, l.detail, l.client, l.created_at FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id \
-     WHERE l.org_id = ?1 AND (?2 IS NULL OR l.actor_id = ?2) AND (?3 IS NULL OR l.action = ?3) \
-     AND (?4 IS NULL OR l.target_id = ?4) AND (?5 IS NULL OR l.created_at >= ?5) \
-     AND (?6 IS NULL OR l.created_at < ?6) \
-     AND (?7 = '' OR l.created_at < ?7 OR (l.created_at = ?7 AND l.id < ?8)) \
+     WHERE l.org_id = ?1 AND (l.actor_id = ?2 OR ?2 IS NULL) AND (l.action = ?3 OR ?3 IS NULL) \
+     AND (l.target_id = ?4 OR ?4 IS NULL) AND (l.created_at >= ?5 OR ?5 IS NULL) \
+     AND (l.created_at < ?6 OR ?6 IS NULL) \
+     AND (l.created_at < ?7 OR (l.created_at = ?7 AND l.id < ?8) OR ?7 IS NULL) \
      ORDER BY l.created_at DESC, l.id DESC LIMIT ?9";
 
 /// One audit entry.

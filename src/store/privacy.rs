@@ -3,8 +3,8 @@
 //! batch, retention settings and the retention job's scans. The jobs and handlers run these
 //! through the shared [`super::exec`], [`super::first_row`] and [`super::all_rows`].
 
+use crate::store::{Db, Statement};
 use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::text;
 
@@ -105,11 +105,7 @@ pub const EXPORT_INTERVIEWS: &str = "SELECT i.id, json_object('id', i.id, 'role_
 ///
 /// # Errors
 /// Binding failures.
-pub fn open_erasure(
-    db: &D1Database,
-    binds: &[JsValue; 7],
-    own: bool,
-) -> worker::Result<Vec<D1PreparedStatement>> {
+pub fn open_erasure(db: &Db, binds: &[JsValue; 7], own: bool) -> worker::Result<Vec<Statement>> {
     let mut sql = vec![
         "INSERT INTO erasure_requests (id, subject_id, user_id, email, org_id, actor_id, status, created_at, \
          updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
@@ -125,8 +121,7 @@ pub fn open_erasure(
             "UPDATE users SET status = 'deleted', updated_at = ?7 WHERE id = ?3",
         ]);
     }
-    let mut out: Vec<D1PreparedStatement> =
-        sql.iter().map(|q| bind_used(db, q, binds)).collect::<Result<_, _>>()?;
+    let mut out: Vec<Statement> = sql.iter().map(|q| bind_used(db, q, binds)).collect::<Result<_, _>>()?;
     if own {
         let (user, now) =
             (binds[2].as_string().unwrap_or_default(), binds[6].as_string().unwrap_or_default());
@@ -136,7 +131,7 @@ pub fn open_erasure(
 }
 
 /// Statement `q` bound to the parameters it uses (D1 refuses extra ones).
-fn bind_used(db: &D1Database, q: &str, binds: &[JsValue]) -> worker::Result<D1PreparedStatement> {
+fn bind_used(db: &Db, q: &str, binds: &[JsValue]) -> worker::Result<Statement> {
     let n = (1..=binds.len()).rev().find(|i| q.contains(&format!("?{i}"))).unwrap_or(0);
     db.prepare(q).bind(&binds[..n])
 }
@@ -253,11 +248,7 @@ const ERASE: &[(bool, &str)] = &[
 ///
 /// # Errors
 /// Binding failures.
-pub fn erase_rows(
-    db: &D1Database,
-    binds: &[JsValue; 5],
-    own: bool,
-) -> worker::Result<Vec<D1PreparedStatement>> {
+pub fn erase_rows(db: &Db, binds: &[JsValue; 5], own: bool) -> worker::Result<Vec<Statement>> {
     ERASE
         .iter()
         .filter(|(own_only, _)| own || !own_only)
@@ -325,12 +316,7 @@ pub fn videos_past_sql() -> String {
 ///
 /// # Errors
 /// Binding failures.
-pub fn purge_rows(
-    db: &D1Database,
-    category: &str,
-    subject: &str,
-    now: &str,
-) -> worker::Result<Vec<D1PreparedStatement>> {
+pub fn purge_rows(db: &Db, category: &str, subject: &str, now: &str) -> worker::Result<Vec<Statement>> {
     let rows: &[&str] = match category {
         "transcript" => &["DELETE FROM interview_messages WHERE interview_id = ?1"],
         "assessment" => &["DELETE FROM assessment_results WHERE interview_id = ?1"],

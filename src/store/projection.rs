@@ -220,7 +220,7 @@ pub fn webhook_enqueue_sql(event_id: &str, data: &str, org: &str, from: &str, gu
     format!(
         "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_id, event_type, data, status, attempts, \
          next_attempt_at, created_at, updated_at) SELECT lower(hex(randomblob(16))), w.id, w.org_id, {event_id}, ?2, \
-         {data}, 'pending', 0, ?3, ?3, ?3 FROM webhooks w{from} WHERE w.org_id = {org} AND w.active = 1 AND {guard} \
+         {data}, 'pending', 0, ?3, ?3, ?3 FROM webhooks w{from} WHERE w.org_id = {org} AND w.active AND {guard} \
          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2) ON CONFLICT (webhook_id, event_id) DO NOTHING"
     )
 }
@@ -261,7 +261,7 @@ fn assessment_ready(p: &Value) -> Statement {
              'overall_score', ?5, 'partial', json(CASE WHEN ?6 = 1 THEN 'true' ELSE 'false' END))",
             "i.org_id",
             " JOIN interviews i ON i.id = ?4",
-            "1",
+            "TRUE",
         ),
         vec![
             Value::from(format!("assessment.ready:{id}")),

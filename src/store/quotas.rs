@@ -25,8 +25,8 @@ pub use d1::*;
 
 #[cfg(target_arch = "wasm32")]
 mod d1 {
+    use crate::store::Db;
     use serde::Deserialize;
-    use worker::D1Database;
 
     use super::{INSERT_RESUME_WITHIN_QUOTA_SQL, RESUME_USAGE_SQL};
     use crate::store::resumes::NewResume;
@@ -43,11 +43,7 @@ mod d1 {
     ///
     /// # Errors
     /// D1 failures.
-    pub async fn resume_usage(
-        db: &D1Database,
-        candidate_id: &str,
-        since: &str,
-    ) -> worker::Result<ResumeUsage> {
+    pub async fn resume_usage(db: &Db, candidate_id: &str, since: &str) -> worker::Result<ResumeUsage> {
         Ok(db
             .prepare(RESUME_USAGE_SQL)
             .bind(&[text(candidate_id), text(since)])?
@@ -62,7 +58,7 @@ mod d1 {
     /// # Errors
     /// D1 failures.
     pub async fn insert_resume_within(
-        db: &D1Database,
+        db: &Db,
         r: &NewResume<'_>,
         max_count: u32,
         max_bytes: u64,

@@ -2,9 +2,9 @@
 //! metadata, statistics. The list queries come from [`super::listing`] (parameterised,
 //! index-friendly).
 
+use crate::store::Db;
 use serde_json::Value;
 use wasm_bindgen::JsValue;
-use worker::D1Database;
 
 use super::listing::{candidates_query, interviews_query, user_in_org, Param};
 use crate::http::listing::{CandidateFilters, InterviewFilters};
@@ -19,7 +19,7 @@ fn js(p: &Param) -> JsValue {
 }
 
 /// Runs a query and returns its rows as JSON objects.
-async fn rows(db: &D1Database, sql: &str, params: &[Param]) -> worker::Result<Vec<Value>> {
+async fn rows(db: &Db, sql: &str, params: &[Param]) -> worker::Result<Vec<Value>> {
     let binds: Vec<JsValue> = params.iter().map(js).collect();
     db.prepare(sql).bind(&binds)?.all().await?.results::<Value>()
 }
@@ -28,11 +28,7 @@ async fn rows(db: &D1Database, sql: &str, params: &[Param]) -> worker::Result<Ve
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidates(
-    db: &D1Database,
-    filters: &CandidateFilters,
-    org_id: &str,
-) -> worker::Result<Vec<Value>> {
+pub async fn candidates(db: &Db, filters: &CandidateFilters, org_id: &str) -> worker::Result<Vec<Value>> {
     let (sql, params) = candidates_query(filters, org_id);
     rows(db, &sql, &params).await
 }
@@ -41,11 +37,7 @@ pub async fn candidates(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn interviews(
-    db: &D1Database,
-    filters: &InterviewFilters,
-    org_id: &str,
-) -> worker::Result<Vec<Value>> {
+pub async fn interviews(db: &Db, filters: &InterviewFilters, org_id: &str) -> worker::Result<Vec<Value>> {
     let (sql, params) = interviews_query(filters, org_id);
     rows(db, &sql, &params).await
 }
@@ -55,7 +47,7 @@ pub async fn interviews(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Option<Value>> {
+pub async fn candidate(db: &Db, id: &str, org_id: &str) -> worker::Result<Option<Value>> {
     Ok(rows(
         db,
         &format!(
@@ -74,7 +66,7 @@ pub async fn candidate(db: &D1Database, id: &str, org_id: &str) -> worker::Resul
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate_resumes(db: &D1Database, id: &str) -> worker::Result<Vec<Value>> {
+pub async fn candidate_resumes(db: &Db, id: &str) -> worker::Result<Vec<Value>> {
     rows(
         db,
         "SELECT id, file_name, content_type, size_bytes, parsing_status, uploaded_at, parsed_at FROM resumes \
@@ -88,7 +80,7 @@ pub async fn candidate_resumes(db: &D1Database, id: &str) -> worker::Result<Vec<
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate_interviews(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Vec<Value>> {
+pub async fn candidate_interviews(db: &Db, id: &str, org_id: &str) -> worker::Result<Vec<Value>> {
     rows(
         db,
         "SELECT id, role_type, mode, status, started_at, completed_at, questions_asked, completion_reason, \
@@ -103,7 +95,7 @@ pub async fn candidate_interviews(db: &D1Database, id: &str, org_id: &str) -> wo
 ///
 /// # Errors
 /// D1 failures.
-pub async fn interview_video(db: &D1Database, interview_id: &str) -> worker::Result<Option<Value>> {
+pub async fn interview_video(db: &Db, interview_id: &str) -> worker::Result<Option<Value>> {
     Ok(rows(
         db,
         "SELECT id, interview_id, storage_path, content_type, file_size_bytes, duration_seconds, chunk_count, \
@@ -119,7 +111,7 @@ pub async fn interview_video(db: &D1Database, interview_id: &str) -> worker::Res
 ///
 /// # Errors
 /// D1 failures.
-pub async fn stats(db: &D1Database, org_id: &str) -> worker::Result<Vec<Value>> {
+pub async fn stats(db: &Db, org_id: &str) -> worker::Result<Vec<Value>> {
     rows(
         db,
         "SELECT status, COUNT(*) AS n, AVG(questions_asked) AS avg_questions, AVG(overall_score) AS avg_score, \

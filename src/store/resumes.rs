@@ -2,9 +2,9 @@
 //! Every state change is a conditional `UPDATE`, so concurrent attempts (the upload's
 //! `wait_until`, the cron, an approval) never both win.
 
+use crate::store::Db;
 use serde::Deserialize;
 use serde_json::Value;
-use worker::D1Database;
 
 use super::{int, opt_text, text};
 use crate::domain::resume::delivery::{MAX_DELIVERY_ATTEMPTS, MAX_PARSE_ATTEMPTS};
@@ -38,7 +38,7 @@ pub struct NewResume<'a> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn get(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
+pub async fn get(db: &Db, id: &str) -> worker::Result<Option<Value>> {
     db.prepare(format!("SELECT {RESUME_COLUMNS} FROM resumes WHERE id = ?1"))
         .bind(&[text(id)])?
         .first::<Value>(None)
@@ -56,7 +56,7 @@ pub struct ParsedData {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn parsed_data(db: &D1Database, id: &str) -> worker::Result<Option<ParsedData>> {
+pub async fn parsed_data(db: &Db, id: &str) -> worker::Result<Option<ParsedData>> {
     db.prepare("SELECT candidate_id, parsed_data FROM resumes WHERE id = ?1")
         .bind(&[text(id)])?
         .first::<ParsedData>(None)
@@ -68,7 +68,7 @@ pub async fn parsed_data(db: &D1Database, id: &str) -> worker::Result<Option<Par
 /// # Errors
 /// D1 failures.
 pub async fn list_for_candidate(
-    db: &D1Database,
+    db: &Db,
     candidate_id: &str,
     skip: u32,
     limit: u32,
@@ -86,7 +86,7 @@ pub async fn list_for_candidate(
     Ok((rows, total))
 }
 
-async fn count(db: &D1Database, sql: &str, param: &str) -> worker::Result<u64> {
+async fn count(db: &Db, sql: &str, param: &str) -> worker::Result<u64> {
     #[derive(Deserialize)]
     struct Count {
         n: f64,
@@ -111,7 +111,7 @@ pub struct ParseClaim {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn claim_parse(db: &D1Database, id: &str, now: &str) -> worker::Result<Option<ParseClaim>> {
+pub async fn claim_parse(db: &Db, id: &str, now: &str) -> worker::Result<Option<ParseClaim>> {
     db.prepare(
         "UPDATE resumes SET parsing_status = 'processing', parse_attempts = parse_attempts + 1, updated_at = ?2 \
          WHERE id = ?1 AND parse_attempts < ?3 AND parsing_status IN ('pending', 'failed') \
@@ -127,7 +127,7 @@ pub async fn claim_parse(db: &D1Database, id: &str, now: &str) -> worker::Result
 ///
 /// # Errors
 /// D1 failures.
-pub async fn parse_candidates(db: &D1Database, limit: u32) -> worker::Result<Vec<String>> {
+pub async fn parse_candidates(db: &Db, limit: u32) -> worker::Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -150,7 +150,7 @@ pub async fn parse_candidates(db: &D1Database, limit: u32) -> worker::Result<Vec
 ///
 /// # Errors
 /// D1 failures.
-pub async fn fail_crashed(db: &D1Database, now: &str, stale_before: &str) -> worker::Result<usize> {
+pub async fn fail_crashed(db: &Db, now: &str, stale_before: &str) -> worker::Result<usize> {
     let result = db
         .prepare(
             "UPDATE resumes SET parsing_status = 'failed', parse_error_code = 'parser_crashed', \
@@ -171,7 +171,7 @@ pub async fn fail_crashed(db: &D1Database, now: &str, stale_before: &str) -> wor
 /// # Errors
 /// D1 failures.
 pub async fn fail_parse(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     attempt: i64,
     (code, reason): (&str, &str),
@@ -204,7 +204,7 @@ pub struct NewFeedback<'a> {
 /// # Errors
 /// D1 failures.
 pub async fn complete_parse(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     attempt: i64,
     parsed_json: &str,
@@ -244,7 +244,7 @@ pub async fn complete_parse(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate_name(db: &D1Database, candidate_id: &str) -> worker::Result<Option<String>> {
+pub async fn candidate_name(db: &Db, candidate_id: &str) -> worker::Result<Option<String>> {
     #[derive(Deserialize)]
     struct Row {
         full_name: String,
@@ -261,7 +261,7 @@ pub async fn candidate_name(db: &D1Database, candidate_id: &str) -> worker::Resu
 ///
 /// # Errors
 /// D1 failures.
-pub async fn feedback_for_resume(db: &D1Database, resume_id: &str) -> worker::Result<Option<Value>> {
+pub async fn feedback_for_resume(db: &Db, resume_id: &str) -> worker::Result<Option<Value>> {
     db.prepare(format!("SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE resume_id = ?1"))
         .bind(&[text(resume_id)])?
         .first::<Value>(None)
@@ -272,7 +272,7 @@ pub async fn feedback_for_resume(db: &D1Database, resume_id: &str) -> worker::Re
 ///
 /// # Errors
 /// D1 failures.
-pub async fn feedback(db: &D1Database, id: &str) -> worker::Result<Option<Value>> {
+pub async fn feedback(db: &Db, id: &str) -> worker::Result<Option<Value>> {
     db.prepare(format!("SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE id = ?1"))
         .bind(&[text(id)])?
         .first::<Value>(None)
@@ -285,7 +285,7 @@ pub async fn feedback(db: &D1Database, id: &str) -> worker::Result<Option<Value>
 /// # Errors
 /// D1 failures.
 pub async fn list_feedback(
-    db: &D1Database,
+    db: &Db,
     org_id: &str,
     status: Option<&str>,
     skip: u32,
@@ -297,7 +297,7 @@ pub async fn list_feedback(
     );
     let rows = db
         .prepare(format!(
-            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) AND {visible} \
+            "SELECT {FEEDBACK_COLUMNS} FROM resume_feedback WHERE (status = ?1 OR ?1 IS NULL) AND {visible} \
              ORDER BY auto_send_at, id LIMIT ?2 OFFSET ?3"
         ))
         .bind(&[opt_text(status), int(i64::from(limit)), int(i64::from(skip)), text(org_id)])?
@@ -310,7 +310,7 @@ pub async fn list_feedback(
     }
     let n = db
         .prepare(format!(
-            "SELECT COUNT(*) AS n FROM resume_feedback WHERE (?1 IS NULL OR status = ?1) AND {}",
+            "SELECT COUNT(*) AS n FROM resume_feedback WHERE (status = ?1 OR ?1 IS NULL) AND {}",
             visible.replace("?4", "?2")
         ))
         .bind(&[opt_text(status), text(org_id)])?
@@ -327,7 +327,7 @@ pub async fn list_feedback(
 /// # Errors
 /// D1 failures.
 pub async fn approve(
-    db: &D1Database,
+    db: &Db,
     feedback_id: &str,
     content: Option<&str>,
     staff_id: &str,
@@ -347,11 +347,11 @@ pub async fn approve(
 }
 
 fn enqueue_statement(
-    db: &D1Database,
+    db: &Db,
     delivery_id: &str,
     feedback_id: &str,
     now: &str,
-) -> worker::Result<worker::D1PreparedStatement> {
+) -> worker::Result<crate::store::Statement> {
     db.prepare(
         "INSERT INTO feedback_deliveries (id, feedback_id, status, attempts, next_attempt_at, created_at) \
          SELECT ?1, f.id, 'pending', 0, ?3, ?3 FROM resume_feedback f WHERE f.id = ?2 AND f.status != 'sent' \
@@ -364,7 +364,7 @@ fn enqueue_statement(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn due_without_delivery(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+pub async fn due_without_delivery(db: &Db, now: &str, limit: u32) -> worker::Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Row {
         id: String,
@@ -387,7 +387,7 @@ pub async fn due_without_delivery(db: &D1Database, now: &str, limit: u32) -> wor
 ///
 /// # Errors
 /// D1 failures.
-pub async fn enqueue(db: &D1Database, items: &[(String, String)], now: &str) -> worker::Result<()> {
+pub async fn enqueue(db: &Db, items: &[(String, String)], now: &str) -> worker::Result<()> {
     if items.is_empty() {
         return Ok(());
     }
@@ -403,7 +403,7 @@ pub async fn enqueue(db: &D1Database, items: &[(String, String)], now: &str) -> 
 ///
 /// # Errors
 /// D1 failures.
-pub async fn due_deliveries(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+pub async fn due_deliveries(db: &Db, now: &str, limit: u32) -> worker::Result<Vec<String>> {
     #[derive(Deserialize)]
     struct Row {
         feedback_id: String,
@@ -433,7 +433,7 @@ pub struct DeliveryClaim {
 /// # Errors
 /// D1 failures.
 pub async fn claim_delivery(
-    db: &D1Database,
+    db: &Db,
     feedback_id: &str,
     now: &str,
     lease_until: &str,
@@ -452,7 +452,7 @@ pub async fn claim_delivery(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn mark_sent(db: &D1Database, feedback_id: &str, now: &str) -> worker::Result<()> {
+pub async fn mark_sent(db: &Db, feedback_id: &str, now: &str) -> worker::Result<()> {
     db.prepare(
         "UPDATE resume_feedback SET status = 'sent', sent_at = ?2, updated_at = ?2 WHERE id = ?1 AND status != 'sent'",
     )
@@ -466,7 +466,7 @@ pub async fn mark_sent(db: &D1Database, feedback_id: &str, now: &str) -> worker:
 ///
 /// # Errors
 /// D1 failures.
-pub async fn candidate_contact(db: &D1Database, candidate_id: &str) -> worker::Result<Option<Value>> {
+pub async fn candidate_contact(db: &Db, candidate_id: &str) -> worker::Result<Option<Value>> {
     db.prepare("SELECT email, full_name FROM users WHERE id = ?1")
         .bind(&[text(candidate_id)])?
         .first::<Value>(None)
@@ -479,7 +479,7 @@ pub async fn candidate_contact(db: &D1Database, candidate_id: &str) -> worker::R
 /// # Errors
 /// D1 failures.
 pub async fn finish_delivery(
-    db: &D1Database,
+    db: &Db,
     delivery_id: &str,
     outcome: Result<(), (&str, Option<&str>)>,
     now: &str,
@@ -506,7 +506,7 @@ pub async fn finish_delivery(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn delivery_for(db: &D1Database, feedback_id: &str) -> worker::Result<Option<Value>> {
+pub async fn delivery_for(db: &Db, feedback_id: &str) -> worker::Result<Option<Value>> {
     db.prepare(
         "SELECT status, attempts, next_attempt_at, last_error, delivered_at FROM feedback_deliveries \
          WHERE feedback_id = ?1",

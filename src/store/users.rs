@@ -1,7 +1,7 @@
 //! The `users`, `revoked_tokens`, `login_attempts` and `login_failures` tables.
 
+use crate::store::Db;
 use serde::Deserialize;
-use worker::D1Database;
 
 use super::{int, opt_text, text};
 use crate::domain::enums::{UserRole, UserStatus};
@@ -39,10 +39,10 @@ pub struct NewUser<'a> {
     pub now: &'a str,
 }
 
-pub async fn insert(db: &D1Database, u: &NewUser<'_>) -> worker::Result<()> {
+pub async fn insert(db: &Db, u: &NewUser<'_>) -> worker::Result<()> {
     db.prepare(
         "INSERT INTO users (id, email, password_hash, full_name, phone, role, status, created_at, updated_at, org_id, \
-         email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, CASE WHEN ?6 = 'candidate' THEN NULL ELSE ?7 END)",
+         email_verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7, ?8, ?9)",
     )
     .bind(&[
         text(u.id),
@@ -53,20 +53,22 @@ pub async fn insert(db: &D1Database, u: &NewUser<'_>) -> worker::Result<()> {
         text(u.role.as_str()),
         text(u.now),
         text(u.org_id),
+        // Staff are verified by their invitation; a candidate verifies by mail.
+        opt_text((u.role != UserRole::Candidate).then_some(u.now)),
     ])?
     .run()
     .await?;
     Ok(())
 }
 
-pub async fn by_email(db: &D1Database, email: &str) -> worker::Result<Option<UserRow>> {
+pub async fn by_email(db: &Db, email: &str) -> worker::Result<Option<UserRow>> {
     db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"))
         .bind(&[text(email)])?
         .first::<UserRow>(None)
         .await
 }
 
-pub async fn by_id(db: &D1Database, id: &str) -> worker::Result<Option<UserRow>> {
+pub async fn by_id(db: &Db, id: &str) -> worker::Result<Option<UserRow>> {
     db.prepare(format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
         .bind(&[text(id)])?
         .first::<UserRow>(None)
@@ -87,7 +89,7 @@ pub struct TokenUser {
 }
 
 pub async fn token_user(
-    db: &D1Database,
+    db: &Db,
     user_id: &str,
     jti: &str,
     sid: &str,
@@ -96,7 +98,7 @@ pub async fn token_user(
     db.prepare(
         "SELECT u.role, u.status, u.org_id, u.email_verified_at IS NOT NULL AS verified, \
          EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?2) AS revoked, \
-         COALESCE(s.revoked_at IS NULL AND s.expires_at > ?4, 0) AS session_live, s.last_used_at AS session_used_at \
+         COALESCE(s.revoked_at IS NULL AND s.expires_at > ?4, FALSE) AS session_live, s.last_used_at AS session_used_at \
          FROM users u LEFT JOIN sessions s ON s.id = ?3 AND s.user_id = u.id WHERE u.id = ?1",
     )
     .bind(&[text(user_id), text(jti), text(sid), text(now)])?
@@ -109,7 +111,7 @@ pub async fn token_user(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn visible_to_org(db: &D1Database, user_id: &str, org_id: &str) -> worker::Result<bool> {
+pub async fn visible_to_org(db: &Db, user_id: &str, org_id: &str) -> worker::Result<bool> {
     #[derive(Deserialize)]
     struct Row {
         visible: i64,
@@ -127,7 +129,7 @@ pub async fn visible_to_org(db: &D1Database, user_id: &str, org_id: &str) -> wor
 
 /// When the client `client` is locked out of the account `account_key` (docs/security.md#login-lockout),
 /// `Some(locked_until)`.
-pub async fn client_lock(db: &D1Database, account_key: &str, client: &str) -> worker::Result<Option<String>> {
+pub async fn client_lock(db: &Db, account_key: &str, client: &str) -> worker::Result<Option<String>> {
     #[derive(Deserialize)]
     struct Row {
         locked_until: Option<String>,
@@ -143,7 +145,7 @@ pub async fn client_lock(db: &D1Database, account_key: &str, client: &str) -> wo
 /// Counts one more failed login of `client` on `account_key` (from one again when its last
 /// failure is older than `reset_before`); returns the count.
 pub async fn record_client_failure(
-    db: &D1Database,
+    db: &Db,
     account_key: &str,
     client: &str,
     reset_before: &str,
@@ -168,12 +170,7 @@ pub async fn record_client_failure(
 }
 
 /// Locks `client` out of `account_key` until `until`.
-pub async fn lock_client(
-    db: &D1Database,
-    account_key: &str,
-    client: &str,
-    until: &str,
-) -> worker::Result<()> {
+pub async fn lock_client(db: &Db, account_key: &str, client: &str, until: &str) -> worker::Result<()> {
     db.prepare("UPDATE login_failures SET locked_until = ?3 WHERE account_key = ?1 AND client = ?2")
         .bind(&[text(account_key), text(client), text(until)])?
         .run()
@@ -182,7 +179,7 @@ pub async fn lock_client(
 }
 
 /// Forgets `client`'s failures on `account_key` (after it signed in).
-pub async fn clear_client_failures(db: &D1Database, account_key: &str, client: &str) -> worker::Result<()> {
+pub async fn clear_client_failures(db: &Db, account_key: &str, client: &str) -> worker::Result<()> {
     db.prepare("DELETE FROM login_failures WHERE account_key = ?1 AND client = ?2")
         .bind(&[text(account_key), text(client)])?
         .run()
@@ -191,7 +188,7 @@ pub async fn clear_client_failures(db: &D1Database, account_key: &str, client: &
 }
 
 /// Deletes failure counts untouched since `before` (the frequent cron).
-pub async fn prune_login_failures(db: &D1Database, before: &str) -> worker::Result<()> {
+pub async fn prune_login_failures(db: &Db, before: &str) -> worker::Result<()> {
     db.prepare(
         "DELETE FROM login_failures WHERE updated_at < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
     )
@@ -202,7 +199,7 @@ pub async fn prune_login_failures(db: &D1Database, before: &str) -> worker::Resu
 }
 
 /// Records a successful login: clears failures and the lock, stamps `last_login_at`.
-pub async fn record_success(db: &D1Database, id: &str, now: &str) -> worker::Result<()> {
+pub async fn record_success(db: &Db, id: &str, now: &str) -> worker::Result<()> {
     db.prepare(
         "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?2, updated_at = ?2 WHERE id = ?1",
     )
@@ -214,7 +211,7 @@ pub async fn record_success(db: &D1Database, id: &str, now: &str) -> worker::Res
 
 /// Audit row for a login attempt (no email stored).
 pub async fn log_attempt(
-    db: &D1Database,
+    db: &Db,
     user_id: Option<&str>,
     ip: &str,
     succeeded: bool,
@@ -228,13 +225,7 @@ pub async fn log_attempt(
 }
 
 /// Revokes a token id until `expires_at` (idempotent).
-pub async fn revoke(
-    db: &D1Database,
-    jti: &str,
-    user_id: &str,
-    expires_at: &str,
-    now: &str,
-) -> worker::Result<()> {
+pub async fn revoke(db: &Db, jti: &str, user_id: &str, expires_at: &str, now: &str) -> worker::Result<()> {
     db.prepare(
         "INSERT INTO revoked_tokens (jti, user_id, expires_at, revoked_at) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (jti) DO NOTHING",
@@ -246,7 +237,7 @@ pub async fn revoke(
 }
 
 /// Sets a user's status (admin).
-pub async fn set_status(db: &D1Database, id: &str, status: UserStatus, now: &str) -> worker::Result<()> {
+pub async fn set_status(db: &Db, id: &str, status: UserStatus, now: &str) -> worker::Result<()> {
     db.prepare("UPDATE users SET status = ?2, updated_at = ?3 WHERE id = ?1")
         .bind(&[text(id), text(status.as_str()), text(now)])?
         .run()
@@ -262,7 +253,7 @@ pub const INVITED_PASSWORD_HASH: &str = "invited";
 ///
 /// # Errors
 /// D1 failures.
-pub async fn org_members(db: &D1Database, org_id: &str) -> worker::Result<Vec<UserRow>> {
+pub async fn org_members(db: &Db, org_id: &str) -> worker::Result<Vec<UserRow>> {
     db.prepare(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE org_id = ?1 AND role IN ('admin', 'recruiter', 'viewer') \
          AND status <> 'deleted' ORDER BY created_at DESC, id DESC LIMIT 500"
@@ -279,13 +270,13 @@ pub async fn org_members(db: &D1Database, org_id: &str) -> worker::Result<Vec<Us
 /// # Errors
 /// Binding failures.
 pub fn invite_staff(
-    db: &D1Database,
+    db: &Db,
     user: &NewUser<'_>,
     invite_id: &str,
     token_hash: &str,
     expires_at: &str,
     by: &str,
-) -> worker::Result<Vec<worker::D1PreparedStatement>> {
+) -> worker::Result<Vec<crate::store::Statement>> {
     let account = db
         .prepare(
             "INSERT INTO users (id, email, password_hash, full_name, role, status, created_at, updated_at, org_id, \
@@ -322,7 +313,7 @@ pub fn invite_staff(
 /// # Errors
 /// D1 failures.
 pub async fn open_staff_invite(
-    db: &D1Database,
+    db: &Db,
     token_hash: &str,
     now: &str,
 ) -> worker::Result<Option<(String, String)>> {
@@ -345,7 +336,7 @@ pub async fn open_staff_invite(
 /// # Errors
 /// D1 failures.
 pub async fn accept_staff_invite(
-    db: &D1Database,
+    db: &Db,
     invite_id: &str,
     user_id: &str,
     password_hash: &str,
@@ -378,7 +369,7 @@ pub async fn accept_staff_invite(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn set_role(db: &D1Database, id: &str, role: UserRole, now: &str) -> worker::Result<()> {
+pub async fn set_role(db: &Db, id: &str, role: UserRole, now: &str) -> worker::Result<()> {
     db.prepare("UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1")
         .bind(&[text(id), text(role.as_str()), text(now)])?
         .run()

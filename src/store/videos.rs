@@ -2,8 +2,8 @@
 //! look at. The interview's Durable Object owns the recording and decides; D1 only finds them
 //! (indexed by status and time).
 
+use crate::store::Db;
 use serde::Deserialize;
-use worker::D1Database;
 
 use super::text;
 
@@ -16,7 +16,7 @@ struct Row {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn idle_uploads_before(db: &D1Database, before: &str, limit: u32) -> worker::Result<Vec<String>> {
+pub async fn idle_uploads_before(db: &Db, before: &str, limit: u32) -> worker::Result<Vec<String>> {
     interview_ids(
         db,
         "SELECT interview_id FROM video_recordings WHERE status = 'uploading' AND last_chunk_at < ?1 \
@@ -27,7 +27,7 @@ pub async fn idle_uploads_before(db: &D1Database, before: &str, limit: u32) -> w
     .await
 }
 
-async fn interview_ids(db: &D1Database, sql: &str, before: &str, limit: u32) -> worker::Result<Vec<String>> {
+async fn interview_ids(db: &Db, sql: &str, before: &str, limit: u32) -> worker::Result<Vec<String>> {
     Ok(db
         .prepare(sql)
         .bind(&[text(before), limit.into()])?

@@ -4,8 +4,8 @@
 //! so two senders never send an attempt twice. Rows are plain JSON values (no derived row
 //! structs: the wasm is tight).
 
+use crate::store::{Db, Statement};
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
 use super::projection::webhook_enqueue_sql;
 use super::{int, opt_text, text};
@@ -22,7 +22,7 @@ const COLUMNS: &str =
 /// Binding failures.
 #[allow(clippy::too_many_arguments)]
 pub fn create(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     org_id: &str,
     url: &str,
@@ -31,7 +31,7 @@ pub fn create(
     secret: &str,
     by: &str,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO webhooks (id, org_id, url, events, description, active, secret, created_by, created_at, updated_at) \
          SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?8 WHERE (SELECT COUNT(*) FROM webhooks WHERE org_id = ?2) < ?9",
@@ -53,7 +53,7 @@ pub fn create(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn list(db: &D1Database, org_id: &str) -> worker::Result<Vec<Value>> {
+pub async fn list(db: &Db, org_id: &str) -> worker::Result<Vec<Value>> {
     db.prepare(format!(
         "SELECT {COLUMNS} FROM webhooks WHERE org_id = ?1 ORDER BY created_at DESC, id DESC LIMIT 50"
     ))
@@ -67,7 +67,7 @@ pub async fn list(db: &D1Database, org_id: &str) -> worker::Result<Vec<Value>> {
 ///
 /// # Errors
 /// D1 failures.
-pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Option<Value>> {
+pub async fn get(db: &Db, id: &str, org_id: &str) -> worker::Result<Option<Value>> {
     db.prepare(format!("SELECT {COLUMNS} FROM webhooks WHERE id = ?1 AND org_id = ?2"))
         .bind(&[text(id), text(org_id)])?
         .first::<Value>(None)
@@ -79,13 +79,13 @@ pub async fn get(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Opti
 /// # Errors
 /// Binding failures.
 pub fn update(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     org_id: &str,
     input: &WebhookInput,
     events_json: Option<&str>,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "UPDATE webhooks SET url = COALESCE(?3, url), events = COALESCE(?4, events), \
          description = CASE WHEN ?5 = 1 THEN ?6 ELSE description END, active = COALESCE(?7, active), \
@@ -107,7 +107,7 @@ pub fn update(
 ///
 /// # Errors
 /// Binding failures.
-pub fn delete(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Vec<D1PreparedStatement>> {
+pub fn delete(db: &Db, id: &str, org_id: &str) -> worker::Result<Vec<Statement>> {
     Ok(vec![
         db.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ?1 AND org_id = ?2")
             .bind(&[text(id), text(org_id)])?,
@@ -120,13 +120,13 @@ pub fn delete(db: &D1Database, id: &str, org_id: &str) -> worker::Result<Vec<D1P
 /// # Errors
 /// Binding failures.
 pub fn rotate(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     org_id: &str,
     secret: &str,
     overlap_until: &str,
     now: &str,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     db.prepare(
         "UPDATE webhooks SET previous_secret = secret, previous_secret_expires_at = ?4, secret = ?3, \
          updated_at = ?5 WHERE id = ?1 AND org_id = ?2",
@@ -141,16 +141,16 @@ pub fn rotate(
 /// # Errors
 /// Binding failures.
 pub fn enqueue(
-    db: &D1Database,
+    db: &Db,
     event_id: &str,
     event_type: &str,
     now: &str,
     data_json: &str,
     org_id: &str,
     only: Option<&str>,
-) -> worker::Result<D1PreparedStatement> {
+) -> worker::Result<Statement> {
     let sql = match only {
-        None => webhook_enqueue_sql("?1", "json(?4)", "?5", "", "1"),
+        None => webhook_enqueue_sql("?1", "json(?4)", "?5", "", "TRUE"),
         Some(_) => "INSERT INTO webhook_deliveries (id, webhook_id, org_id, event_id, event_type, data, status, \
                     attempts, next_attempt_at, created_at, updated_at) SELECT lower(hex(randomblob(16))), w.id, \
                     w.org_id, ?1, ?2, json(?4), 'pending', 0, ?3, ?3, ?3 FROM webhooks w WHERE w.org_id = ?5 \
@@ -170,7 +170,7 @@ pub fn enqueue(
 ///
 /// # Errors
 /// D1 failures.
-pub async fn expire_invitations(db: &D1Database, now: &str) -> worker::Result<usize> {
+pub async fn expire_invitations(db: &Db, now: &str) -> worker::Result<usize> {
     let due = "inv.status IN ('sent', 'opened') AND inv.expires_at <= ?3";
     let queue = db
         .prepare(webhook_enqueue_sql(
@@ -196,7 +196,7 @@ pub async fn expire_invitations(db: &D1Database, now: &str) -> worker::Result<us
 ///
 /// # Errors
 /// D1 failures.
-pub async fn due(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<String>> {
+pub async fn due(db: &Db, now: &str, limit: u32) -> worker::Result<Vec<String>> {
     let rows = db
         .prepare(
             "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 \
@@ -214,7 +214,7 @@ pub async fn due(db: &D1Database, now: &str, limit: u32) -> worker::Result<Vec<S
 ///
 /// # Errors
 /// D1 failures.
-pub async fn claim(db: &D1Database, id: &str, now: &str, lease_until: &str) -> worker::Result<Option<Value>> {
+pub async fn claim(db: &Db, id: &str, now: &str, lease_until: &str) -> worker::Result<Option<Value>> {
     let claimed = db
         .prepare(
             "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?3, updated_at = ?2 \
@@ -241,7 +241,7 @@ pub async fn claim(db: &D1Database, id: &str, now: &str, lease_until: &str) -> w
 /// # Errors
 /// D1 failures.
 pub async fn record(
-    db: &D1Database,
+    db: &Db,
     id: &str,
     status: &str,
     next: &str,
@@ -273,7 +273,7 @@ pub async fn record(
 /// # Errors
 /// D1 failures.
 pub async fn deliveries(
-    db: &D1Database,
+    db: &Db,
     webhook_id: &str,
     org_id: &str,
     cursor: Option<&(String, String)>,
@@ -282,7 +282,7 @@ pub async fn deliveries(
     db.prepare(
         "SELECT id, event_id, event_type, status, attempts, last_status, last_error, next_attempt_at, \
          delivered_at, created_at, updated_at FROM webhook_deliveries WHERE webhook_id = ?1 AND org_id = ?2 \
-         AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) \
+         AND (created_at < ?3 OR (created_at = ?3 AND id < ?4) OR ?3 IS NULL) \
          ORDER BY created_at DESC, id DESC LIMIT ?5",
     )
     .bind(&[

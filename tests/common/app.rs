@@ -223,6 +223,9 @@ impl TestApp {
         let email = format!("admin-{}@example.com", unique());
         let state = self.server.state_dir.to_str().expect("utf-8 path").to_owned();
         let mut args = vec!["--email", email.as_str(), "--name", "Ada Admin", "--persist-to", state.as_str()];
+        if let Some(cluster) = &self.server.postgres {
+            args.extend(["--postgres", cluster.url.as_str()]);
+        }
         if let Some(org) = org {
             args.extend(["--org", org]);
         }

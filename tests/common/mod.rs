@@ -36,6 +36,15 @@ pub struct Server {
     /// Everything the server printed (stdout and stderr), for log assertions.
     pub logs: Arc<Mutex<String>>,
     vars: Vec<(String, String)>,
+    /// With `TEST_DB_BACKEND=postgres`: the server's own migrated cluster, reached through the
+    /// `HYPERDRIVE` binding (`DB_BACKEND=postgres`; the wasm must be built with the `postgres`
+    /// feature: `WASM_FEATURES=postgres scripts/build`).
+    pub postgres: Option<pg::Cluster>,
+}
+
+/// Whether this run's servers keep their relational data in Postgres (`TEST_DB_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DB_BACKEND").is_ok_and(|v| v == "postgres")
 }
 
 /// Settings for a server.
@@ -94,8 +103,15 @@ impl Server {
             .status()
             .expect("wrangler d1 migrations apply");
         assert!(status.success(), "applying D1 migrations failed");
+        let postgres = on_postgres().then(|| {
+            let cluster =
+                pg::Cluster::start(name).expect("TEST_DB_BACKEND=postgres needs PostgreSQL installed");
+            cluster.migrate();
+            cluster
+        });
         let port = free_port();
         let server = Server {
+            postgres,
             base_url: format!("http://127.0.0.1:{port}"),
             port,
             state_dir,
@@ -123,6 +139,10 @@ impl Server {
         }
         for (k, v) in &self.vars {
             cmd.args(["--var", &format!("{k}:{v}")]);
+        }
+        if let Some(cluster) = &self.postgres {
+            cmd.env("CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE", &cluster.url)
+                .args(["--var", "DB_BACKEND:postgres"]);
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
         // Own process group, so killing the group takes workerd down with wrangler.

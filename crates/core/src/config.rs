@@ -80,6 +80,10 @@ pub struct Config {
     /// Which mailer sends email (`MAILER`: `none` by default, `dev` for the local dev mailbox,
     /// `http` for an HTTP email API; docs/email.md).
     pub mailer: MailerKind,
+    /// Which relational store the Worker uses (`DB_BACKEND`: `d1` by default, or `postgres`
+    /// through the `HYPERDRIVE` binding, which needs a build with the cargo feature `postgres`;
+    /// docs/postgres.md).
+    pub db_backend: DbBackend,
     /// The sender address (`MAIL_FROM`).
     pub mail_from: String,
     /// The HTTP email API's endpoint (`MAIL_API_URL`, required with `MAILER = "http"`).
@@ -139,6 +143,25 @@ impl std::fmt::Display for ConfigError {
 
 pub use crate::domain::enums::AiProviderKind;
 pub use crate::domain::enums::MailerKind;
+
+/// The relational store (`DB_BACKEND`, docs/decisions/0011).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbBackend {
+    D1,
+    Postgres,
+}
+
+impl DbBackend {
+    /// `DB_BACKEND`'s value (absent or empty: D1); `None` when unknown.
+    #[must_use]
+    pub fn parse(value: Option<&str>) -> Option<DbBackend> {
+        match value.map(str::trim) {
+            None | Some("" | "d1") => Some(DbBackend::D1),
+            Some("postgres") => Some(DbBackend::Postgres),
+            Some(_) => None,
+        }
+    }
+}
 
 /// Minimum JWT secret length in bytes (docs/accounts.md).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -254,6 +277,8 @@ impl Config {
                 None => MailerKind::None,
                 Some(v) => MailerKind::parse(&v).ok_or(ConfigError { name: "MAILER" })?,
             },
+            db_backend: DbBackend::parse(get("DB_BACKEND").as_deref())
+                .ok_or(ConfigError { name: "DB_BACKEND" })?,
             mail_from: text("MAIL_FROM", "Interview Edge <no-reply@interview-edge.invalid>"),
             mail_api_url: get("MAIL_API_URL"),
             mail_api_key: get("MAIL_API_KEY"),
@@ -405,9 +430,17 @@ mod tests {
             ("RESUME_UPLOADS_PER_HOUR", "99999999999"),
             ("LOGIN_MAX_FAILURES", "0"),
             ("LOGIN_LOCKOUT_MAX_MINUTES", "1"),
+            ("DB_BACKEND", "mysql"),
         ] {
             assert_eq!(config(&[(name, value)]).expect_err(name).name, name);
         }
+    }
+
+    #[test]
+    fn the_relational_store_is_d1_unless_postgres_is_asked_for() {
+        assert_eq!(config(&[]).expect("defaults").db_backend, DbBackend::D1);
+        assert_eq!(config(&[("DB_BACKEND", "d1")]).expect("d1").db_backend, DbBackend::D1);
+        assert_eq!(config(&[("DB_BACKEND", "postgres")]).expect("postgres").db_backend, DbBackend::Postgres);
     }
 
     #[test]

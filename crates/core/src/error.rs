@@ -27,6 +27,8 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     AiUnavailable,
     VoiceUnavailable,
+    /// The deployment cannot serve the request (`DB_BACKEND` names a store this build lacks).
+    ServiceUnavailable,
     VideoConsentRequired,
     UploadIncomplete,
     UploadConflict,
@@ -72,6 +74,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::AiUnavailable,
         ErrorCode::VoiceUnavailable,
+        ErrorCode::ServiceUnavailable,
         ErrorCode::VideoConsentRequired,
         ErrorCode::UploadIncomplete,
         ErrorCode::UploadConflict,
@@ -118,6 +121,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             ErrorCode::AiUnavailable => "AI_UNAVAILABLE",
             ErrorCode::VoiceUnavailable => "VOICE_UNAVAILABLE",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             ErrorCode::VideoConsentRequired => "VIDEO_CONSENT_REQUIRED",
             ErrorCode::UploadIncomplete => "UPLOAD_INCOMPLETE",
             ErrorCode::UpgradeRequired => "UPGRADE_REQUIRED",
@@ -184,7 +188,7 @@ impl ErrorCode {
             ErrorCode::UpgradeRequired => 426,
             ErrorCode::AccountLocked | ErrorCode::RateLimited | ErrorCode::QuotaExceeded => 429,
             ErrorCode::Internal => 500,
-            ErrorCode::AiUnavailable | ErrorCode::VoiceUnavailable => 503,
+            ErrorCode::AiUnavailable | ErrorCode::VoiceUnavailable | ErrorCode::ServiceUnavailable => 503,
         }
     }
 }
@@ -377,6 +381,7 @@ mod tests {
             ("LINK_EXPIRED", 410),
             ("LINK_USED", 410),
             ("INTERNAL", 500),
+            ("SERVICE_UNAVAILABLE", 503),
         ];
         for (code, status) in expected {
             let found = ErrorCode::ALL.iter().find(|c| c.as_str() == code).expect(code);

@@ -3,10 +3,13 @@
 //! faithful translation is refused with its name, never guessed.
 //!
 //! Translated: numbered (`?3`) and bare (`?`) placeholders → `$n`; `json_object(` →
-//! `json_build_object(`. Refused: `changes()`, `INSERT OR …`, `datetime(`, `strftime(`,
-//! `julianday(`, `json_valid(`, `rowid` (SQLite-only; such statements carry a Postgres form of
-//! their own). String literals (`'…'`, with `''` escapes), quoted identifiers (`"…"`) and
-//! comments are copied untouched.
+//! `json_build_object(`; `json_each(x)` over a JSON array (the store only ever selects its
+//! `value`) → `json_array_elements_text((x)::json) AS value`; `changes()` → the number of rows
+//! the batch's previous statement changed, when the adapter knows it ([`to_postgres_after`]: the
+//! Postgres adapter runs a batch statement by statement in one transaction, so it has the count
+//! SQLite's `changes()` would return). Refused: `changes()` without that count, `INSERT OR …`,
+//! `datetime(`, `strftime(`, `julianday(`, `json_valid(`, `rowid` (SQLite-only). String literals
+//! (`'…'`, with `''` escapes), quoted identifiers (`"…"`) and comments are copied untouched.
 
 /// A statement the translator will not rewrite: the SQLite-only construct it contains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +24,15 @@ const REFUSED: &[&str] =
 /// # Errors
 /// [`Unsupported`] when the statement uses a construct listed in the module documentation.
 pub fn to_postgres(sql: &str) -> Result<String, Unsupported> {
+    to_postgres_after(sql, None)
+}
+
+/// [`to_postgres`] for a statement of a batch: `changes()` becomes `changed`, the number of rows
+/// the previous statement changed (refused when `None`).
+///
+/// # Errors
+/// [`Unsupported`] as [`to_postgres`], and for `changes()` when `changed` is `None`.
+pub fn to_postgres_after(sql: &str, changed: Option<u64>) -> Result<String, Unsupported> {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len() + 8);
     let mut next_bare = 1u32;
@@ -56,6 +68,21 @@ pub fn to_postgres(sql: &str) -> Result<String, Unsupported> {
             }
             _ if starts_word(bytes, i) => {
                 let rest = &sql[i..];
+                if let (Some(n), true) = (changed, starts_with_word(rest, "changes()")) {
+                    out.push_str(&n.to_string());
+                    i += "changes()".len();
+                    continue;
+                }
+                if starts_with_word(rest, "json_each(") {
+                    let open = i + "json_each".len();
+                    let close = closing_paren(bytes, open).ok_or(Unsupported("json_each("))?;
+                    let inner = to_postgres_after(&sql[open + 1..close], changed)?;
+                    out.push_str("json_array_elements_text((");
+                    out.push_str(&inner);
+                    out.push_str(")::json) AS value");
+                    i = close + 1;
+                    continue;
+                }
                 if let Some(refused) = REFUSED.iter().find(|r| starts_with_word(rest, r)) {
                     return Err(Unsupported(refused));
                 }
@@ -94,6 +121,30 @@ fn quoted_end(bytes: &[u8], start: usize, quote: u8) -> usize {
         i += 1;
     }
     bytes.len()
+}
+
+/// The index of the `)` closing the `(` at `open` (literals skipped); `None` if unbalanced.
+fn closing_paren(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0u32;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => {
+                i = quoted_end(bytes, i, bytes[i]);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whether a word starts at `i` (a letter or `_` not preceded by a word character).
@@ -160,6 +211,34 @@ mod tests {
             to_postgres("SELECT rowids, mychanges() FROM a").unwrap(),
             "SELECT rowids, mychanges() FROM a"
         );
+    }
+
+    #[test]
+    fn changes_becomes_the_previous_statements_count_when_known() {
+        let sql = "INSERT INTO audit_log (id) SELECT ?1 WHERE changes() > 0";
+        assert_eq!(
+            to_postgres_after(sql, Some(1)).unwrap(),
+            "INSERT INTO audit_log (id) SELECT $1 WHERE 1 > 0"
+        );
+        assert_eq!(
+            to_postgres_after(sql, Some(0)).unwrap(),
+            "INSERT INTO audit_log (id) SELECT $1 WHERE 0 > 0"
+        );
+        assert_eq!(to_postgres_after(sql, None), Err(Unsupported("changes(")));
+        assert_eq!(to_postgres(sql), Err(Unsupported("changes(")));
+    }
+
+    #[test]
+    fn json_each_over_an_array_becomes_json_array_elements_text() {
+        assert_eq!(
+            to_postgres("SELECT 1 FROM t WHERE email IN (SELECT value FROM json_each(?2)) AND x = ?3").unwrap(),
+            "SELECT 1 FROM t WHERE email IN (SELECT value FROM json_array_elements_text(($2)::json) AS value) AND x = $3"
+        );
+        assert_eq!(
+            to_postgres("EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2)").unwrap(),
+            "EXISTS (SELECT 1 FROM json_array_elements_text((w.events)::json) AS value WHERE value = $2)"
+        );
+        assert_eq!(to_postgres("SELECT value FROM json_each(?1"), Err(Unsupported("json_each(")));
     }
 
     #[test]
