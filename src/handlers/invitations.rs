@@ -309,7 +309,7 @@ pub async fn resend(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     let event = AuditEvent::new(AuditAction::InvitationResent, "invitation", row.id.clone());
     let audit = audit::statement_if_changed(ctx, &req, &me, &event)?;
     let results = db.batch(vec![rotate, enqueue, audit]).await.map_err(internal("invitation resend"))?;
-    let rotated = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let rotated = results.first().map_or(0, crate::store::DbResult::changed);
     if rotated == 0 {
         return Err(rules::closed());
     }

@@ -58,7 +58,7 @@ fn events_json(events: Option<&Vec<String>>) -> Result<Option<String>, ApiError>
 }
 
 fn changed(results: &[crate::store::DbResult]) -> bool {
-    results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) >= 1
+    results.first().map_or(0, crate::store::DbResult::changed) >= 1
 }
 
 /// Sends the queued deliveries after the response (the frequent cron retries what fails).

@@ -85,12 +85,7 @@ pub async fn revoke(
 
 /// How many rows statement `i` of a batch changed.
 pub fn changed(results: &[crate::store::DbResult], i: usize) -> u32 {
-    results
-        .get(i)
-        .and_then(|r| r.meta().ok().flatten())
-        .and_then(|m| m.changes)
-        .and_then(|c| u32::try_from(c).ok())
-        .unwrap_or(0)
+    results.get(i).map_or(0, |r| u32::try_from(r.changed()).unwrap_or(0))
 }
 
 /// The statement storing a link token's hash for `purpose` (`domain::account`).

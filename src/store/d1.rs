@@ -28,7 +28,7 @@ pub fn is_unique_violation(e: &worker::Error) -> bool {
 /// the simple writes (smaller wasm than one `bind…run` per call site).
 pub async fn exec(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<u32> {
     let result = db.prepare(sql).bind(params)?.run().await?;
-    Ok(result.meta().ok().flatten().and_then(|m| m.changes).and_then(|c| u32::try_from(c).ok()).unwrap_or(0))
+    Ok(u32::try_from(result.changed()).unwrap_or(0))
 }
 
 /// The first row of a query as JSON (`None` when there is none).

@@ -177,6 +177,13 @@ impl DbResult {
         }
     }
 
+    /// How many rows the statement changed; 0 when the backend reports nothing (or its metadata
+    /// cannot be read), which every caller treats as "did not apply".
+    #[must_use]
+    pub fn changed(&self) -> usize {
+        self.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0)
+    }
+
     /// The metadata (how many rows changed).
     ///
     /// # Errors

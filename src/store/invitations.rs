@@ -200,7 +200,7 @@ pub async fn revoke(
         )
         .bind(&[text(id), text(org_id), text(now)])?;
     let results = db.batch(vec![revoke, audit_if_changed]).await?;
-    Ok(results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0) == 1)
+    Ok(results.first().map_or(0, crate::store::DbResult::changed) == 1)
 }
 
 /// The statement giving an unstarted invitation a new token and expiry (a resend), for the

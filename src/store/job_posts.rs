@@ -108,8 +108,7 @@ pub async fn update(
         ])?;
     if !new_spec {
         let results = db.batch(vec![job, audit_if_changed]).await?;
-        let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes);
-        return Ok(changed.unwrap_or(0) > 0);
+        return Ok(results.first().map_or(0, crate::store::DbResult::changed) > 0);
     }
     // The version row is written only if the job row moved to it (same batch, same transaction).
     let version = db
@@ -119,7 +118,7 @@ pub async fn update(
         )
         .bind(&[text(j.id), int(next), text(j.spec_json), text(j.by), text(j.now)])?;
     let results = db.batch(vec![job, version, audit_if_changed]).await?;
-    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let changed = results.first().map_or(0, crate::store::DbResult::changed);
     Ok(changed > 0)
 }
 

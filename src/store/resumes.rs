@@ -236,7 +236,7 @@ pub async fn complete_parse(
             text(now),
         ])?;
     let results = db.batch(vec![update, insert]).await?;
-    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let changed = results.first().map_or(0, crate::store::DbResult::changed);
     Ok(changed > 0)
 }
 
@@ -342,7 +342,7 @@ pub async fn approve(
         .bind(&[text(feedback_id), opt_text(content), text(staff_id), text(now)])?;
     let enqueue = enqueue_statement(db, delivery_id, feedback_id, now)?;
     let results = db.batch(vec![update, enqueue]).await?;
-    let changed = results.first().and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let changed = results.first().map_or(0, crate::store::DbResult::changed);
     Ok(changed > 0)
 }
 

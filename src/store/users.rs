@@ -360,8 +360,7 @@ pub async fn accept_staff_invite(
             text(invite_id),
         ])?;
     let results = db.batch(vec![used, account]).await?;
-    let changed =
-        |i: usize| results.get(i).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0);
+    let changed = |i: usize| results.get(i).map_or(0, crate::store::DbResult::changed);
     Ok(changed(0) == 1 && changed(1) == 1)
 }
 

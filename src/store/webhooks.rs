@@ -189,7 +189,7 @@ pub async fn expire_invitations(db: &Db, now: &str) -> worker::Result<usize> {
         ))
         .bind(&[text(now)])?;
     let results = db.batch(vec![queue, mark]).await?;
-    Ok(results.get(1).and_then(|r| r.meta().ok().flatten()).and_then(|m| m.changes).unwrap_or(0))
+    Ok(results.get(1).map_or(0, crate::store::DbResult::changed))
 }
 
 /// Ids of pending deliveries due at `now`, oldest first (at most `limit`).
