@@ -395,7 +395,7 @@ fn the_audit_trail_is_append_only_on_postgres_and_migrations_apply_once() {
     let Some(pg) = migrated_cluster("audit") else { return };
     pg.psql(&format!(
         "INSERT INTO audit_log (id, org_id, actor_id, action, target_type, target_id, client, created_at) \
-         VALUES ('a0000000-0000-4000-8000-000000000001', '{DEFAULT_ORG_ID}', 'u1', 'decision.recorded', \
+         VALUES ('a0000000-0000-4000-8000-000000000001', '{DEFAULT_ORG_ID}', 'a0000000-0000-4000-8000-0000000000a1', 'decision.recorded', \
          'interview', 'i1', 'curl', '2026-11-22T01:02:03.456Z')"
     ));
     let err = pg.try_psql("UPDATE audit_log SET detail = 'x'").expect_err("update refused");

@@ -110,16 +110,24 @@ async fn erase_until_done(app: &TestApp, id: &str) -> i64 {
     panic!("erasure {id} never finished");
 }
 
-/// Every D1 table's rows (but the migration bookkeeping), as text, by table.
+/// Every relational table's rows (but the migration bookkeeping), as text, by table.
 fn d1_dump(app: &TestApp) -> Vec<(String, String)> {
-    let tables = d1_query(
-        app.server,
+    let list = if common::on_postgres() {
+        "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' \
+         AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'"
+    } else {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'",
-    );
+         AND name NOT LIKE '_cf_%' AND name <> 'd1_migrations'"
+    };
+    let tables = d1_query(app.server, list);
     let names: Vec<String> = tables.iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
-    let sql: String = names.iter().map(|n| format!("SELECT '{n}' AS _table, * FROM {n};")).collect();
-    let rows = d1_query(app.server, &sql);
+    assert!(names.len() > 20, "the tables: {names:?}");
+    let select = |n: &String| format!("SELECT '{n}' AS _table, * FROM {n}");
+    let rows = if common::on_postgres() {
+        names.iter().flat_map(|n| d1_query(app.server, &select(n))).collect()
+    } else {
+        d1_query(app.server, &names.iter().map(|n| select(n) + ";").collect::<String>())
+    };
     names
         .into_iter()
         .map(|n| {
@@ -359,8 +367,7 @@ async fn an_export_holds_every_category_of_the_candidate_and_nothing_of_another(
     assert_eq!(raw_get(&app, "", &tampered).await.0, 404, "a link that does not verify");
     let expires = doc["links_expire_at"].as_str().unwrap().to_owned();
     loop {
-        let now = d1_query(app.server, "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS now");
-        if now[0]["now"].as_str().unwrap() > expires.as_str() {
+        if days_ago(0) > expires {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -581,13 +588,20 @@ async fn an_org_admin_erases_only_what_their_organization_holds() {
     assert_eq!(app.post(&admin, &path, &json!({})).await.0, 404);
 }
 
+/// Now minus `days` days, as the product stores times (RFC 3339 UTC, milliseconds).
+fn days_ago(days: u32) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock");
+    let ms = i64::try_from(now.as_millis()).expect("ms") - i64::from(days) * 86_400_000;
+    interview_core::domain::time::rfc3339_ms(ms)
+}
+
 /// Moves interview `id`'s end `days` days into the past (the retention job's clock, injected).
 fn backdate_interview(app: &TestApp, id: &str, days: u32) {
     d1_query(
         app.server,
         &format!(
-            "UPDATE interviews SET completed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{days} days'), \
-             last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{days} days') WHERE id = '{id}'"
+            "UPDATE interviews SET completed_at = '{then}', last_activity_at = '{then}' WHERE id = '{id}'",
+            then = days_ago(days)
         ),
     );
     // A recorded answer: the audio the job removes (its R2 prefix and the message's link).
@@ -704,10 +718,7 @@ async fn retention_deletes_exactly_what_is_past_each_organizations_period() {
     for (id, days) in [(&old_resume, 250), (&new_resume, 150)] {
         d1_query(
             app.server,
-            &format!(
-                "UPDATE resumes SET uploaded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-{days} days') \
-                 WHERE id = '{id}'"
-            ),
+            &format!("UPDATE resumes SET uploaded_at = '{}' WHERE id = '{id}'", days_ago(days)),
         );
     }
     // A's video period (1.7 s) passes; the ends are moved again (a late projection of an

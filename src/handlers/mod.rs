@@ -57,6 +57,13 @@ pub type HandlerResult = Result<Response, ApiError>;
 pub fn internal(context: &'static str) -> impl Fn(worker::Error) -> ApiError {
     move |e| {
         log_error(context, &e);
+        if store::is_unreachable(&e) {
+            // A database outage: nothing was accepted, the client may retry.
+            return ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "The service is briefly unavailable. Please retry.",
+            );
+        }
         ApiError::internal()
     }
 }

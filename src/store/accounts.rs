@@ -120,8 +120,8 @@ pub async fn use_token(db: &Db, token_hash: &str, purpose: &str, now: &str) -> w
         return Ok(Some(row));
     }
     let sql = "SELECT used_at IS NOT NULL AS used, expires_at FROM account_tokens \
-               WHERE token_hash = ?1 AND purpose = ?2 AND ?3 IS NOT NULL";
-    first_row(db, sql, &params).await
+               WHERE token_hash = ?1 AND purpose = ?2";
+    first_row(db, sql, &params[..2]).await
 }
 
 /// Account emails (`kinds`, JSON array) queued to `to` since `since`.

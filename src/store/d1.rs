@@ -24,6 +24,12 @@ pub fn is_unique_violation(e: &worker::Error) -> bool {
     e.to_string().contains("UNIQUE constraint failed")
 }
 
+/// Whether `e` says the database could not be reached (the Postgres adapter's connection
+/// failed: an outage, not a bad statement), which callers answer 503 rather than 500.
+pub fn is_unreachable(e: &worker::Error) -> bool {
+    e.to_string().starts_with("postgres connect")
+}
+
 /// Runs one statement with `params`; how many rows it changed. One non-generic body shared by
 /// the simple writes (smaller wasm than one `bind…run` per call site).
 pub async fn exec(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<u32> {

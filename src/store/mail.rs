@@ -68,7 +68,7 @@ pub fn enqueue_if_token(
     db.prepare(
         "INSERT INTO mail_outbox (id, kind, to_addr, subject, body_text, ref_id, dedupe_key, status, attempts, \
          next_attempt_at, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 0, ?8, ?8 \
-         WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?6 AND token_hash = ?9) \
+         WHERE EXISTS (SELECT 1 FROM invitations WHERE id = ?10 AND token_hash = ?9) \
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind(&[
@@ -81,6 +81,8 @@ pub fn enqueue_if_token(
         text(&format!("invitation:{invitation_id}:{id}")),
         text(now),
         text(token_hash),
+        // ?6 again: `ref_id` is text, the invitation's id a uuid on Postgres.
+        text(invitation_id),
     ])
 }
 
@@ -161,21 +163,28 @@ pub async fn record(db: &Db, mail: &QueuedMail, outcome: Outcome<'_>, now: &str)
         .bind(&[text(&mail.id), text(status), text(next), opt_text(error.as_deref()), text(now)])?];
     if let (Some(table), Some(ref_id)) = (mirror_table(&mail.kind), mail.ref_id.as_deref()) {
         // Only the newest message of an invitation speaks for it (a resend supersedes the first).
-        let sent_at = if status == "sent" { "?4" } else { "sent_at" };
+        // A sent invitation records when (`?7`); staff invites have no such column.
+        let sent = status == "sent" && table == "invitations";
+        let sent_at = if sent { ", sent_at = ?7" } else { "" };
+        let mut binds = vec![
+            text(ref_id),
+            int(mail.attempts),
+            opt_text(error.as_deref()),
+            text(&mail.id),
+            text(&mail.kind),
+            // ?1 again, as text: the row's id is a uuid on Postgres, `ref_id` text.
+            text(ref_id),
+        ];
+        if sent {
+            binds.push(text(now));
+        }
         statements.push(
             db.prepare(format!(
-                "UPDATE {table} SET send_attempts = ?2, last_send_error = ?3, sent_at = {sent_at} WHERE id = ?1 \
-                 AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.ref_id = ?1 AND m.id <> ?5 AND m.kind = ?6 \
-                 AND m.created_at > (SELECT created_at FROM mail_outbox WHERE id = ?5))"
+                "UPDATE {table} SET send_attempts = ?2, last_send_error = ?3{sent_at} WHERE id = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.ref_id = ?6 AND m.id <> ?4 AND m.kind = ?5 \
+                 AND m.created_at > (SELECT created_at FROM mail_outbox WHERE id = ?4))"
             ))
-            .bind(&[
-                text(ref_id),
-                int(mail.attempts),
-                opt_text(error.as_deref()),
-                text(now),
-                text(&mail.id),
-                text(&mail.kind),
-            ])?,
+            .bind(&binds)?,
         );
     }
     db.batch(statements).await?;
@@ -296,10 +305,11 @@ pub async fn opt_out(db: &Db, token_hash: &str, now: &str) -> worker::Result<boo
 pub async fn timeline(db: &Db, ref_id: &str) -> worker::Result<Vec<Value>> {
     db.prepare(
         "SELECT kind, status, attempts, last_error, created_at, sent_at FROM mail_outbox \
-         WHERE ref_id = ?1 OR ref_id = (SELECT id FROM invitations WHERE interview_id = ?1) \
+         WHERE ref_id = ?1 OR ref_id = (SELECT CAST(id AS TEXT) FROM invitations WHERE interview_id = ?2) \
          ORDER BY created_at, id LIMIT 100",
     )
-    .bind(&[text(ref_id)])?
+    // The id twice: `ref_id` is text, `interview_id` a uuid on Postgres (a parameter has one type).
+    .bind(&[text(ref_id), text(ref_id)])?
     .all()
     .await?
     .results::<Value>()
@@ -319,7 +329,7 @@ pub async fn due_reminders(db: &Db, now: &str, until: &str, limit: u32) -> worke
          WHERE i.status IN ('sent', 'opened') AND i.interview_id IS NULL AND i.revoked_at IS NULL \
          AND j.status = 'open' \
          AND NOT EXISTS (SELECT 1 FROM mail_outbox m WHERE m.dedupe_key = 'reminder:' || i.id) \
-         AND NOT EXISTS (SELECT 1 FROM mail_optouts x WHERE x.email = i.email AND x.opted_out_at IS NOT NULL)) \
+         AND NOT EXISTS (SELECT 1 FROM mail_optouts x WHERE x.email = i.email AND x.opted_out_at IS NOT NULL)) AS due \
          WHERE ends_at > ?1 AND ends_at <= ?2 ORDER BY ends_at LIMIT ?3",
     )
     .bind(&[text(now), text(until), int(i64::from(limit))])?

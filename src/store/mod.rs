@@ -49,6 +49,6 @@ pub(crate) mod videos;
 pub(crate) mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
-pub use d1::{all_rows, exec, first_row, int, is_unique_violation, opt_text, ping, text};
+pub use d1::{all_rows, exec, first_row, int, is_unique_violation, is_unreachable, opt_text, ping, text};
 #[cfg(target_arch = "wasm32")]
 pub use db::{Db, DbResult, Statement};

@@ -69,7 +69,7 @@ impl Session {
         }
         let config: tokio_postgres::Config =
             self.hyperdrive.connection_string().parse().map_err(|e| error("connection string", e))?;
-        let socket = self.hyperdrive.connect()?;
+        let socket = self.hyperdrive.connect().map_err(|e| error("connect", e))?;
         let (client, connection) =
             config.connect_raw(socket, NoTls).await.map_err(|e| error("connect", e))?;
         wasm_bindgen_futures::spawn_local(async move {
@@ -110,7 +110,14 @@ impl Session {
             Err(e) if e.code() == Some(&SqlState::INVALID_TEXT_REPRESENTATION) => {
                 Ok(Outcome { rows: Vec::new(), changes: 0 })
             }
-            Err(e) => Err(pg_error(&e)),
+            // The statement's head (SQL text, never a parameter value) says which one failed.
+            Err(e) => Err(match pg_error(&e) {
+                worker::Error::RustError(m) => {
+                    let head: String = sql.chars().take(120).collect();
+                    worker::Error::RustError(format!("{m} in `{head}`"))
+                }
+                other => other,
+            }),
         }
     }
 

@@ -20,7 +20,7 @@ pub const INSERT_EXPORT: &str = "INSERT INTO data_exports (id, user_id, status, 
 pub const EXPORTS: &str = "SELECT id, CASE WHEN status = 'ready' AND expires_at <= ?3 THEN 'expired' \
      ELSE status END AS status, size_bytes, created_at, ready_at, expires_at, CASE WHEN status = 'ready' \
      AND expires_at > ?3 THEN '/api/v1/me/exports/' || id || '/download' END AS download_url \
-     FROM data_exports WHERE user_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY created_at DESC, id DESC LIMIT 10";
+     FROM data_exports WHERE user_id = ?1 AND (id = ?2 OR ?2 IS NULL) ORDER BY created_at DESC, id DESC LIMIT 10";
 
 /// Claims pending export `?1` at `?2`: unclaimed, or its last claim older than `?3` (the
 /// builder died). Counts the attempt.
@@ -49,10 +49,11 @@ pub const EXPIRED_EXPORTS: &str =
 pub const EXPIRE_EXPORTS: &str = "UPDATE data_exports SET status = 'expired', updated_at = ?1 WHERE id IN \
      (SELECT id FROM data_exports WHERE status = 'ready' AND expires_at <= ?1 ORDER BY id LIMIT 500)";
 
-/// A JSON column read back as JSON (kept as text if it is not).
+/// A JSON column read back as JSON (every one is checked `json_valid` on D1, `jsonb` on
+/// Postgres).
 macro_rules! j {
     ($c:literal) => {
-        concat!("CASE WHEN json_valid(", $c, ") THEN json(", $c, ") ELSE ", $c, " END")
+        concat!("json(", $c, ")")
     };
 }
 
@@ -61,28 +62,29 @@ macro_rules! j {
 /// account's `status` and `email`.
 pub const EXPORT_HEAD: &str = concat!(
     "SELECT u.status, u.email, json_object('format', 'interview-edge data export', 'version', 1, ",
-    "'generated_at', ?3, 'links_expire_at', ?4, 'profile', json_object('id', u.id, 'email', u.email, ",
+    "'generated_at', CAST(?3 AS TEXT), 'links_expire_at', CAST(?4 AS TEXT), 'profile', json_object('id', u.id, 'email', u.email, ",
     "'full_name', u.full_name, 'phone', u.phone, 'role', u.role, 'status', u.status, 'created_at', u.created_at, ",
     "'last_login_at', u.last_login_at), 'resumes', (SELECT json_group_array(json_object('id', id, 'file_name', ",
     "file_name, 'content_type', content_type, 'size_bytes', size_bytes, 'parsing_status', parsing_status, ",
     "'parsed_data', ",
     j!("parsed_data"),
     ", 'uploaded_at', uploaded_at, 'parsed_at', parsed_at, 'link', ?2 || storage_path)) FROM ",
-    "(SELECT * FROM resumes WHERE candidate_id = ?1 ORDER BY uploaded_at)), 'feedback_sent', ",
+    "(SELECT * FROM resumes WHERE candidate_id = ?1 ORDER BY uploaded_at) AS r), 'feedback_sent', ",
     "(SELECT json_group_array(json_object('id', id, 'resume_id', resume_id, 'feedback_content', feedback_content, ",
     "'identified_gaps', ",
     j!("identified_gaps"),
     ", 'recommended_resources', ",
     j!("recommended_resources"),
     ", 'sent_at', sent_at)) FROM (SELECT * FROM resume_feedback WHERE candidate_id = ?1 AND status = 'sent' ",
-    "ORDER BY sent_at)), 'videos', (SELECT json_group_array(json_object('interview_id', interview_id, ",
+    "ORDER BY sent_at) AS f), 'videos', (SELECT json_group_array(json_object('interview_id', interview_id, ",
     "'content_type', content_type, 'file_size_bytes', file_size_bytes, 'status', status, 'uploaded_at', ",
     "uploaded_at, 'link', ?2 || storage_path)) FROM video_recordings WHERE candidate_id = ?1 AND ",
     "status = 'completed'), 'consents', (SELECT json_group_array(json_object('kind', kind, 'interview_id', ",
     "interview_id, 'given', given, 'recorded_at', recorded_at)) FROM (SELECT 'video_recording' AS kind, ",
-    "id AS interview_id, video_recording_consent = 1 AS given, updated_at AS recorded_at FROM interviews ",
+    "id AS interview_id, CASE WHEN video_recording_consent THEN 1 ELSE 0 END AS given, updated_at AS recorded_at ",
+    "FROM interviews ",
     "WHERE candidate_id = ?1 UNION ALL SELECT 'optional_email_opt_out', NULL, 0, opted_out_at FROM mail_optouts ",
-    "WHERE email = u.email AND opted_out_at IS NOT NULL))) AS doc FROM users u WHERE u.id = ?1"
+    "WHERE email = u.email AND opted_out_at IS NOT NULL) AS c)) AS doc FROM users u WHERE u.id = ?1"
 );
 
 /// User `?1`'s interviews, each as a JSON object (`j`) with the signed links (`?2` prefix) to
@@ -90,10 +92,10 @@ pub const EXPORT_HEAD: &str = concat!(
 /// candidate.
 pub const EXPORT_INTERVIEWS: &str = "SELECT i.id, json_object('id', i.id, 'role_type', i.role_type, 'mode', \
      i.mode, 'status', i.status, 'started_at', i.started_at, 'completed_at', i.completed_at, 'job_id', i.job_id, \
-     'video_recording_consent', i.video_recording_consent, 'video_recording_status', i.video_recording_status, \
+     'video_recording_consent', CASE WHEN i.video_recording_consent THEN 1 ELSE 0 END, 'video_recording_status', i.video_recording_status, \
      'audio', (SELECT json_group_array(json_object('key', k, 'link', ?2 || k)) FROM (SELECT 'audio/' || i.id || '/' \
      || substr(m.audio_url, instr(m.audio_url, '/audio/') + 7) AS k FROM interview_messages m \
-     WHERE m.interview_id = i.id AND m.audio_url IS NOT NULL ORDER BY m.sequence_number))) AS j \
+     WHERE m.interview_id = i.id AND m.audio_url IS NOT NULL ORDER BY m.sequence_number) AS a)) AS j \
      FROM interviews i WHERE i.candidate_id = ?1 ORDER BY i.started_at";
 
 // ----------------------------------------------------------------------------------- erasure
@@ -109,15 +111,17 @@ pub fn open_erasure(db: &Db, binds: &[JsValue; 7], own: bool) -> worker::Result<
     let mut sql = vec![
         "INSERT INTO erasure_requests (id, subject_id, user_id, email, org_id, actor_id, status, created_at, \
          updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7)",
-        "INSERT OR IGNORE INTO erasure_items (request_id, kind, ref) \
-         SELECT ?1, 'interview', id FROM interviews WHERE candidate_id = ?3 AND (?5 IS NULL OR org_id = ?5) \
-         UNION SELECT ?1, 'interview', interview_id FROM invitations WHERE interview_id IS NOT NULL \
-         AND (candidate_id = ?3 OR email = ?4) AND (?5 IS NULL OR org_id = ?5)",
+        "INSERT INTO erasure_items (request_id, kind, ref) \
+         SELECT ?1, 'interview', id FROM interviews WHERE candidate_id = ?3 AND (org_id = ?5 OR ?5 IS NULL) \
+         ON CONFLICT DO NOTHING",
+        "INSERT INTO erasure_items (request_id, kind, ref) \
+         SELECT ?1, 'interview', interview_id FROM invitations WHERE interview_id IS NOT NULL \
+         AND (candidate_id = ?3 OR email = ?4) AND (org_id = ?5 OR ?5 IS NULL) ON CONFLICT DO NOTHING",
     ];
     if own {
         sql.extend([
-            "INSERT OR IGNORE INTO erasure_items (request_id, kind, ref) VALUES (?1, 'prefix', 'resumes/' || ?3 || '/'), \
-             (?1, 'prefix', 'exports/' || ?3 || '/')",
+            "INSERT INTO erasure_items (request_id, kind, ref) VALUES (?1, 'prefix', 'resumes/' || ?3 || '/'), \
+             (?1, 'prefix', 'exports/' || ?3 || '/') ON CONFLICT DO NOTHING",
             "UPDATE users SET status = 'deleted', updated_at = ?7 WHERE id = ?3",
         ]);
     }
@@ -138,11 +142,11 @@ fn bind_used(db: &Db, q: &str, binds: &[JsValue]) -> worker::Result<Statement> {
 
 /// The pending request of user `?1` in scope `?2` (a repeated request returns it).
 pub const PENDING_ERASURE: &str =
-    "SELECT id FROM erasure_requests WHERE status = 'pending' AND user_id = ?1 AND org_id IS ?2 LIMIT 1";
+    "SELECT id FROM erasure_requests WHERE status = 'pending' AND user_id = ?1 AND org_id IS NOT DISTINCT FROM ?2 LIMIT 1";
 
 /// Pending requests, oldest first (`?1`: only that one), each run counted at `?2`.
 pub const PENDING_ERASURES: &str = "UPDATE erasure_requests SET runs = runs + 1, updated_at = ?2 \
-     WHERE id IN (SELECT id FROM erasure_requests WHERE status = 'pending' AND (?1 IS NULL OR id = ?1) \
+     WHERE id IN (SELECT id FROM erasure_requests WHERE status = 'pending' AND (id = ?1 OR ?1 IS NULL) \
      ORDER BY created_at LIMIT 20) RETURNING id, subject_id, user_id, email, org_id, actor_id";
 
 /// Request `?1`'s remaining items.
@@ -155,7 +159,8 @@ pub const ITEM_DONE: &str = "DELETE FROM erasure_items WHERE request_id = ?1 AND
 /// The organizations whose audit trail records the erasure: `?3` (the org in scope) or, for an
 /// own erasure, every organization holding an interview or invitation of user `?1` (email `?2`),
 /// and theirs.
-pub const ERASURE_ORGS: &str = "SELECT ?3 AS id WHERE ?3 IS NOT NULL UNION SELECT org_id FROM interviews \
+pub const ERASURE_ORGS: &str =
+    "SELECT o.id FROM organizations o WHERE o.id = ?3 UNION SELECT org_id FROM interviews \
      WHERE ?3 IS NULL AND candidate_id = ?1 AND org_id IS NOT NULL UNION SELECT org_id FROM invitations \
      WHERE ?3 IS NULL AND (candidate_id = ?1 OR email = ?2) UNION SELECT org_id FROM users \
      WHERE ?3 IS NULL AND id = ?1 AND org_id IS NOT NULL";
@@ -168,16 +173,16 @@ pub const FINISH_ERASURE: &str =
      finished_at = ?2, updated_at = ?2 WHERE id = ?1 AND status = 'pending'";
 
 /// The interviews in scope (`?1` candidate, `?2` organization or NULL).
-const SCOPE: &str = "(SELECT id FROM interviews WHERE candidate_id = ?1 AND (?2 IS NULL OR org_id = ?2))";
+const SCOPE: &str = "(SELECT id FROM interviews WHERE candidate_id = ?1 AND (org_id = ?2 OR ?2 IS NULL))";
 /// The invitations in scope (`?3` the candidate's email).
 const INVITES: &str =
-    "(SELECT id FROM invitations WHERE (candidate_id = ?1 OR email = ?3) AND (?2 IS NULL OR org_id = ?2))";
+    "(SELECT id FROM invitations WHERE (candidate_id = ?1 OR email = ?3) AND (org_id = ?2 OR ?2 IS NULL))";
 /// Mail about the candidate: about their interviews or invitations (decision messages,
 /// reminders, staff's completion notices) and, for their own erasure, any mail to them.
 const MAIL: &str =
-    "(SELECT id FROM mail_outbox WHERE ref_id IN (SELECT id FROM interviews WHERE candidate_id = ?1 \
-     AND (?2 IS NULL OR org_id = ?2)) OR ref_id IN (SELECT id FROM invitations WHERE (candidate_id = ?1 OR \
-     email = ?3) AND (?2 IS NULL OR org_id = ?2)) OR (?2 IS NULL AND to_addr = ?3))";
+    "(SELECT id FROM mail_outbox WHERE ref_id IN (SELECT CAST(id AS TEXT) FROM interviews WHERE candidate_id = ?1 \
+     AND (org_id = ?2 OR ?2 IS NULL)) OR ref_id IN (SELECT CAST(id AS TEXT) FROM invitations WHERE (candidate_id = ?1 OR \
+     email = ?3) AND (org_id = ?2 OR ?2 IS NULL)) OR (?2 IS NULL AND to_addr = ?3))";
 
 /// The rest of the erasure's final batch, in order (`?1` user, `?2` organization or NULL,
 /// `?3` email, `?4` now, `?5` request), each with
@@ -187,8 +192,9 @@ const ERASE: &[(bool, &str)] = &[
     (
         false,
         "INSERT INTO erasure_counts (org_id, job_id, candidates, interviews, completed, updated_at) \
-         SELECT org_id, COALESCE(job_id, ''), 1, COUNT(*), SUM(status = 'completed'), ?4 FROM interviews \
-         WHERE candidate_id = ?1 AND (?2 IS NULL OR org_id = ?2) GROUP BY org_id, COALESCE(job_id, '') \
+         SELECT org_id, COALESCE(CAST(job_id AS TEXT), ''), 1, COUNT(*), \
+         SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), ?4 FROM interviews \
+         WHERE candidate_id = ?1 AND (org_id = ?2 OR ?2 IS NULL) GROUP BY org_id, COALESCE(CAST(job_id AS TEXT), '') \
          ON CONFLICT (org_id, job_id) DO UPDATE SET candidates = candidates + 1, \
          interviews = interviews + excluded.interviews, completed = completed + excluded.completed, \
          updated_at = excluded.updated_at",
@@ -200,10 +206,10 @@ const ERASE: &[(bool, &str)] = &[
         "UPDATE webhook_deliveries SET data = '{\"erased\":true}', event_id = 'erased:' || id, updated_at = ?4, \
          last_error = CASE WHEN status = 'pending' THEN 'candidate erased' ELSE last_error END, \
          status = CASE WHEN status = 'pending' THEN 'failed' ELSE status END \
-         WHERE (?2 IS NULL OR org_id = ?2) AND (json_extract(data, '$.candidate_id') = ?1 \
-         OR json_extract(data, '$.interview_id') IN (SELECT id FROM interviews WHERE candidate_id = ?1 \
-         AND (?2 IS NULL OR org_id = ?2)) OR json_extract(data, '$.invitation_id') IN (SELECT id FROM invitations \
-         WHERE (candidate_id = ?1 OR email = ?3) AND (?2 IS NULL OR org_id = ?2)))",
+         WHERE (org_id = ?2 OR ?2 IS NULL) AND (data ->> 'candidate_id' IN (SELECT CAST(id AS TEXT) FROM users \
+         WHERE id = ?1) OR data ->> 'interview_id' IN (SELECT CAST(id AS TEXT) FROM interviews WHERE candidate_id = ?1 \
+         AND (org_id = ?2 OR ?2 IS NULL)) OR data ->> 'invitation_id' IN (SELECT CAST(id AS TEXT) FROM invitations \
+         WHERE (candidate_id = ?1 OR email = ?3) AND (org_id = ?2 OR ?2 IS NULL)))",
     ),
     (false, "DELETE FROM dev_mailbox WHERE id IN MAIL OR (?2 IS NULL AND to_addr = ?3)"),
     (false, "DELETE FROM mail_outbox WHERE id IN MAIL"),
@@ -222,7 +228,7 @@ const ERASE: &[(bool, &str)] = &[
          revoked_at = CASE WHEN status IN ('sent', 'opened') THEN ?4 ELSE revoked_at END, \
          status = CASE WHEN status IN ('sent', 'opened') THEN 'revoked' ELSE status END WHERE id IN INVITES",
     ),
-    (false, "DELETE FROM interviews WHERE candidate_id = ?1 AND (?2 IS NULL OR org_id = ?2)"),
+    (false, "DELETE FROM interviews WHERE candidate_id = ?1 AND (org_id = ?2 OR ?2 IS NULL)"),
     (true, "DELETE FROM feedback_deliveries WHERE feedback_id IN (SELECT id FROM resume_feedback WHERE candidate_id = ?1)"),
     (true, "DELETE FROM resume_feedback WHERE candidate_id = ?1"),
     (true, "DELETE FROM retention_purges WHERE subject_id IN (SELECT id FROM resumes WHERE candidate_id = ?1)"),
@@ -332,7 +338,7 @@ pub fn purge_rows(db: &Db, category: &str, subject: &str, now: &str) -> worker::
     rows.iter()
         .copied()
         .chain([
-            "INSERT OR IGNORE INTO retention_purges (subject_id, category, purged_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO retention_purges (subject_id, category, purged_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         ])
         .map(|q| bind_used(db, q, &binds))
         .collect()

@@ -231,8 +231,9 @@ fn interview_completed(p: &Value) -> Statement {
     (
         webhook_enqueue_sql(
             "?1",
-            "json_object('interview_id', ?4, 'job_id', ?5, 'candidate_id', ?6, 'invitation_id', \
-             (SELECT id FROM invitations WHERE interview_id = ?4), 'completion_reason', ?7, 'completed_at', ?3)",
+            "json_object('interview_id', CAST(?4 AS TEXT), 'job_id', CAST(?5 AS TEXT), 'candidate_id', \
+             CAST(?6 AS TEXT), 'invitation_id', (SELECT id FROM invitations WHERE interview_id = ?11), \
+             'completion_reason', CAST(?7 AS TEXT), 'completed_at', CAST(?10 AS TEXT))",
             "?8",
             "",
             "?9 = 'completed'",
@@ -247,6 +248,9 @@ fn interview_completed(p: &Value) -> Statement {
             p["completion_reason"].clone(),
             p["org_id"].clone(),
             p["status"].clone(),
+            // Postgres types each parameter once: ?10 is ?3 as text, ?11 is ?4 as an id.
+            p["completed_at"].clone(),
+            p["id"].clone(),
         ],
     )
 }
@@ -258,7 +262,7 @@ fn assessment_ready(p: &Value) -> Statement {
         webhook_enqueue_sql(
             "?1",
             "json_object('interview_id', ?4, 'job_id', i.job_id, 'candidate_id', i.candidate_id, \
-             'overall_score', ?5, 'partial', json(CASE WHEN ?6 = 1 THEN 'true' ELSE 'false' END))",
+             'overall_score', CAST(?5 AS NUMERIC), 'partial', json(CASE WHEN ?6 = 1 THEN 'true' ELSE 'false' END))",
             "i.org_id",
             " JOIN interviews i ON i.id = ?4",
             "TRUE",

@@ -12,13 +12,14 @@ pub const RESUME_USAGE_SQL: &str = "SELECT COUNT(*) AS count, \
      FROM resumes WHERE candidate_id = ?1";
 
 /// Inserts a `pending` résumé (`?1`–`?7` as the plain insert) only while the candidate has fewer
-/// than `?8` résumés and the bytes uploaded since `?10` plus this one stay within `?9`.
+/// than `?8` résumés and the bytes uploaded since `?10` plus this one (`?11`, its size again)
+/// stay within `?9`.
 pub const INSERT_RESUME_WITHIN_QUOTA_SQL: &str = "INSERT INTO resumes (id, candidate_id, file_name, \
      content_type, size_bytes, storage_path, parsing_status, parse_attempts, uploaded_at, updated_at) \
      SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 \
      WHERE (SELECT COUNT(*) FROM resumes WHERE candidate_id = ?2) < ?8 \
        AND (SELECT COALESCE(SUM(size_bytes), 0) FROM resumes WHERE candidate_id = ?2 AND uploaded_at >= ?10) \
-           + ?5 <= ?9";
+           + ?11 <= ?9";
 
 #[cfg(target_arch = "wasm32")]
 pub use d1::*;
@@ -77,6 +78,8 @@ mod d1 {
                 int(i64::from(max_count)),
                 int(i64::try_from(max_bytes).unwrap_or(i64::MAX)),
                 text(since),
+                // ?5 again: Postgres types a parameter once (bigint for the column, numeric beside SUM).
+                int(r.size_bytes),
             ])?
             .run()
             .await?;

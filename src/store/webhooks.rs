@@ -34,7 +34,7 @@ pub fn create(
 ) -> worker::Result<Statement> {
     db.prepare(
         "INSERT INTO webhooks (id, org_id, url, events, description, active, secret, created_by, created_at, updated_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?8 WHERE (SELECT COUNT(*) FROM webhooks WHERE org_id = ?2) < ?9",
+         SELECT ?1, ?2, ?3, ?4, ?5, TRUE, ?6, ?7, ?8, ?8 WHERE (SELECT COUNT(*) FROM webhooks WHERE org_id = ?2) < ?9",
     )
     .bind(&[
         text(id),
@@ -174,13 +174,13 @@ pub async fn expire_invitations(db: &Db, now: &str) -> worker::Result<usize> {
     let due = "inv.status IN ('sent', 'opened') AND inv.expires_at <= ?3";
     let queue = db
         .prepare(webhook_enqueue_sql(
-            "'invitation.expired:' || inv.id",
+            "?1 || inv.id",
             "json_object('invitation_id', inv.id, 'job_id', inv.job_id, 'expires_at', inv.expires_at)",
             "inv.org_id",
             " JOIN invitations inv ON inv.org_id = w.org_id",
             due,
         ))
-        .bind(&[text(""), text("invitation.expired"), text(now)])?;
+        .bind(&[text("invitation.expired:"), text("invitation.expired"), text(now)])?;
     let mark = db
         .prepare(format!(
             "UPDATE invitations SET status = 'expired', updated_at = ?1 WHERE id IN \

@@ -378,7 +378,17 @@ pub fn exclusive<T>(f: impl FnOnce() -> T) -> T {
 
 /// Runs `sql` against `server`'s local D1 with `wrangler d1 execute --json` and returns the
 /// result rows of every statement, in order. Blocking (a wrangler process per call).
+/// On a Postgres server (`TEST_DB_BACKEND=postgres`) the statement runs there through `psql`,
+/// and the rows come back in D1's shapes ([`d1_shape`]): the tests' SQL is portable.
 pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
+    if let Some(cluster) = &server.postgres {
+        let head = sql.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+        if head == "SELECT" || head.starts_with("WITH") {
+            return cluster.json_rows(sql.trim().trim_end_matches(';')).into_iter().map(d1_shape).collect();
+        }
+        cluster.psql(sql);
+        return Vec::new();
+    }
     let run = || {
         wrangler(&project_root())
             .args(["d1", "execute", "DB", "--local", "--json", "--persist-to"])
@@ -411,6 +421,41 @@ pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
         .flatten()
         .flat_map(|statement| statement["results"].as_array().cloned().unwrap_or_default())
         .collect()
+}
+
+/// A Postgres row as D1 returns it: JSON columns (`jsonb`) as their text, booleans as 0/1,
+/// times (`timestamptz`, which `json_agg` writes as `2026-12-03T10:00:00.123456+00:00`) as the
+/// product's RFC 3339 UTC with milliseconds.
+fn d1_shape(row: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let serde_json::Value::Object(map) = row else { return row };
+    let cell = |v: Value| match v {
+        Value::Bool(b) => Value::from(u8::from(b)),
+        Value::Object(_) | Value::Array(_) => Value::from(v.to_string()),
+        Value::String(s) => Value::from(pg_time_as_d1(&s).unwrap_or(s)),
+        other => other,
+    };
+    Value::Object(map.into_iter().map(|(k, v)| (k, cell(v))).collect())
+}
+
+/// `2026-12-03T10:00:00.123456+00:00` (Postgres's JSON form of a UTC `timestamptz`) as
+/// `2026-12-03T10:00:00.123Z`; `None` for any other string.
+fn pg_time_as_d1(s: &str) -> Option<String> {
+    let body = s.strip_suffix("+00:00")?;
+    let b = body.as_bytes();
+    let shaped = b.len() >= 19
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b.iter().enumerate().all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19) || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let (secs, frac) = body.split_at(19);
+    let digits: String = frac.trim_start_matches('.').chars().chain(std::iter::repeat('0')).take(3).collect();
+    Some(format!("{secs}.{digits}Z"))
 }
 
 pub fn client() -> reqwest::Client {

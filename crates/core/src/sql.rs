@@ -4,11 +4,16 @@
 //!
 //! Translated: numbered (`?3`) and bare (`?`) placeholders → `$n`; `json_object(` →
 //! `json_build_object(`; `json_each(x)` over a JSON array (the store only ever selects its
-//! `value`) → `json_array_elements_text((x)::json) AS value`; `changes()` → the number of rows
+//! `value`) → `json_array_elements_text((x)::json) AS value`; `json(x)` → `(x)::json`;
+//! `json_group_array(x)` → `COALESCE(json_agg(x), '[]'::json)`; the random id
+//! `lower(hex(randomblob(16)))` → a random uuid's 32 hex digits; the scalar (two or more
+//! arguments) `max(…)` / `min(…)` → `GREATEST(…)` / `LEAST(…)`; the stored times' one date
+//! arithmetic, `strftime('%Y-%m-%dT%H:%M:%fZ', t, '-' || (n) || ' seconds')` → `t` minus `n`
+//! seconds as a `timestamptz`; `changes()` → the number of rows
 //! the batch's previous statement changed, when the adapter knows it ([`to_postgres_after`]: the
 //! Postgres adapter runs a batch statement by statement in one transaction, so it has the count
 //! SQLite's `changes()` would return). Refused: `changes()` without that count, `INSERT OR …`,
-//! `datetime(`, `strftime(`, `julianday(`, `json_valid(`, `rowid` (SQLite-only). String literals
+//! `datetime(`, `strftime(`, `julianday(`, `json_valid(`, `rowid`, any other `randomblob(` (SQLite-only). String literals
 //! (`'…'`, with `''` escapes), quoted identifiers (`"…"`) and comments are copied untouched.
 
 /// A statement the translator will not rewrite: the SQLite-only construct it contains.
@@ -17,7 +22,16 @@ pub struct Unsupported(pub &'static str);
 
 /// SQLite-only constructs (matched case-insensitively on word boundaries, outside literals).
 const REFUSED: &[&str] =
-    &["changes(", "insert or", "datetime(", "strftime(", "julianday(", "json_valid(", "rowid"];
+    &["changes(", "insert or", "datetime(", "strftime(", "julianday(", "json_valid(", "rowid", "randomblob("];
+
+/// SQLite's 32 hex digit random id (`webhook_deliveries.id`), made from a random uuid there.
+const RANDOM_ID: &str = "lower(hex(randomblob(16)))";
+
+/// Functions rewritten around their translated argument: (SQLite call with its `(`, Postgres
+/// text before the argument, after it). `json(x)` validates and minifies JSON text; an empty
+/// `json_group_array` is `[]` where `json_agg` is NULL.
+const WRAPPED: &[(&str, &str, &str)] =
+    &[("json(", "(", ")::json"), ("json_group_array(", "COALESCE(json_agg(", "), '[]'::json)")];
 
 /// `sql` (SQLite dialect) in the Postgres dialect.
 ///
@@ -83,6 +97,45 @@ pub fn to_postgres_after(sql: &str, changed: Option<u64>) -> Result<String, Unsu
                     i = close + 1;
                     continue;
                 }
+                if let Some((name, pg)) = [("max(", "GREATEST("), ("min(", "LEAST(")]
+                    .into_iter()
+                    .find(|(name, _)| starts_with_word(rest, name))
+                {
+                    // SQLite's scalar max/min take two or more arguments; the aggregates one.
+                    let open = i + name.len() - 1;
+                    let close = closing_paren(bytes, open).ok_or(Unsupported(name))?;
+                    if has_top_level_comma(&bytes[open + 1..close]) {
+                        out.push_str(pg);
+                        out.push_str(&to_postgres_after(&sql[open + 1..close], changed)?);
+                        out.push(')');
+                        i = close + 1;
+                        continue;
+                    }
+                }
+                if starts_with_word(rest, "strftime(") {
+                    if let Some((end, shifted)) = time_minus_seconds(sql, i, changed)? {
+                        out.push_str(&shifted);
+                        i = end;
+                        continue;
+                    }
+                }
+                if starts_with_word(rest, RANDOM_ID) {
+                    out.push_str("replace(gen_random_uuid()::text, '-', '')");
+                    i += RANDOM_ID.len();
+                    continue;
+                }
+                if let Some((name, open_with, close_with)) =
+                    WRAPPED.iter().find(|w| starts_with_word(rest, w.0))
+                {
+                    let open = i + name.len() - 1;
+                    let close = closing_paren(bytes, open).ok_or(Unsupported(name))?;
+                    let inner = to_postgres_after(&sql[open + 1..close], changed)?;
+                    out.push_str(open_with);
+                    out.push_str(&inner);
+                    out.push_str(close_with);
+                    i = close + 1;
+                    continue;
+                }
                 if let Some(refused) = REFUSED.iter().find(|r| starts_with_word(rest, r)) {
                     return Err(Unsupported(refused));
                 }
@@ -145,6 +198,51 @@ fn closing_paren(bytes: &[u8], open: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// The stored time format's one date arithmetic, `strftime('%Y-%m-%dT%H:%M:%fZ', t, '-' || (n)
+/// || ' seconds')` (`t` minus `n` seconds as a stored time), starting at `start`: its end and its
+/// Postgres form `(CAST(t AS timestamptz) - (n) * interval '1 second')`. `None` for any other
+/// `strftime` (refused by the caller).
+fn time_minus_seconds(
+    sql: &str,
+    start: usize,
+    changed: Option<u64>,
+) -> Result<Option<(usize, String)>, Unsupported> {
+    const HEAD: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', ";
+    const SECONDS: &str = " || ' seconds'";
+    let bytes = sql.as_bytes();
+    let open = start + "strftime".len();
+    let Some(close) = closing_paren(bytes, open) else { return Ok(None) };
+    let call = &sql[start..close];
+    let Some(args) = call.strip_prefix(HEAD) else { return Ok(None) };
+    let Some((time, amount)) = args.split_once(", '-' || ") else { return Ok(None) };
+    let Some(amount) = amount.strip_suffix(SECONDS) else { return Ok(None) };
+    if has_top_level_comma(time.as_bytes()) {
+        return Ok(None);
+    }
+    let (time, amount) = (to_postgres_after(time, changed)?, to_postgres_after(amount, changed)?);
+    Ok(Some((close + 1, format!("(CAST({time} AS timestamptz) - ({amount}) * interval '1 second')"))))
+}
+
+/// Whether `args` (a call's argument list) has a comma outside nested parentheses and literals.
+fn has_top_level_comma(args: &[u8]) -> bool {
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i] {
+            b'\'' | b'"' => {
+                i = quoted_end(args, i, args[i]);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b',' if depth == 0 => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether a word starts at `i` (a letter or `_` not preceded by a word character).
@@ -239,6 +337,61 @@ mod tests {
             "EXISTS (SELECT 1 FROM json_array_elements_text((w.events)::json) AS value WHERE value = $2)"
         );
         assert_eq!(to_postgres("SELECT value FROM json_each(?1"), Err(Unsupported("json_each(")));
+    }
+
+    #[test]
+    fn json_text_aggregates_and_random_ids_have_postgres_forms() {
+        assert_eq!(
+            to_postgres("SELECT json(?4), json_object('p', json(CASE WHEN ?6 = 1 THEN 'true' ELSE 'false' END))")
+                .unwrap(),
+            "SELECT ($4)::json, json_build_object('p', (CASE WHEN $6 = 1 THEN 'true' ELSE 'false' END)::json)"
+        );
+        assert_eq!(
+            to_postgres("SELECT json_group_array(json_object('k', k)) FROM (SELECT k FROM t WHERE a = ?1)").unwrap(),
+            "SELECT COALESCE(json_agg(json_build_object('k', k)), '[]'::json) FROM (SELECT k FROM t WHERE a = $1)"
+        );
+        assert_eq!(
+            to_postgres("INSERT INTO d (id) SELECT LOWER(HEX(RANDOMBLOB(16)))").unwrap(),
+            "INSERT INTO d (id) SELECT replace(gen_random_uuid()::text, '-', '')"
+        );
+        // Other names and an unbalanced call.
+        assert_eq!(
+            to_postgres("SELECT jsonb(x), json_type(x) FROM t").unwrap(),
+            "SELECT jsonb(x), json_type(x) FROM t"
+        );
+        assert_eq!(to_postgres("SELECT json(?1"), Err(Unsupported("json(")));
+        assert_eq!(to_postgres("SELECT randomblob(8)"), Err(Unsupported("randomblob(")));
+    }
+
+    #[test]
+    fn scalar_max_and_min_become_greatest_and_least_and_the_aggregates_stay() {
+        assert_eq!(
+            to_postgres(
+                "UPDATE r SET n = MAX(n, ?3), e = min(a.t, COALESCE(b.t, a.t)) WHERE x = max((1), 2)"
+            )
+            .unwrap(),
+            "UPDATE r SET n = GREATEST(n, $3), e = LEAST(a.t, COALESCE(b.t, a.t)) WHERE x = GREATEST((1), 2)"
+        );
+        assert_eq!(
+            to_postgres("SELECT MAX(id), min(f(a, b)), max(',') FROM t").unwrap(),
+            "SELECT MAX(id), min(f(a, b)), max(',') FROM t"
+        );
+    }
+
+    #[test]
+    fn the_stored_times_seconds_arithmetic_becomes_an_interval() {
+        assert_eq!(
+            to_postgres(
+                "SELECT 1 FROM x WHERE t < strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-' || (COALESCE(r.d, ?2) * 86400.0) || ' seconds')"
+            )
+            .unwrap(),
+            "SELECT 1 FROM x WHERE t < (CAST($1 AS timestamptz) - ((COALESCE(r.d, $2) * 86400.0)) * interval '1 second')"
+        );
+        assert_eq!(to_postgres("SELECT strftime('%s', t) FROM a"), Err(Unsupported("strftime(")));
+        assert_eq!(
+            to_postgres("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '+1 day')"),
+            Err(Unsupported("strftime("))
+        );
     }
 
     #[test]
