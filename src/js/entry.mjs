@@ -1,11 +1,12 @@
-// The Worker's entry module. It re-exports the Rust Worker (build/index.js, made by worker-build)
-// and its Durable Object classes, and answers the documented 500 error envelope when the Rust
-// code panics. A panic inside an async handler never settles the handler's promise (the request
-// would hang until the runtime cancels it), but worker-build's shim records it by setting
-// `__worker_init_state.criticalError`: we watch that flag and answer every request that was in
-// flight on the aborted instance. The next request runs on a fresh instance.
-import RustWorker from "../../build/index.js";
-export * from "../../build/index.js";
+// The Worker's entry module. It re-exports the Rust Worker and its Durable Object classes
+// (src/js/shim.mjs, over the wasm-bindgen output in build/) and answers the documented 500 error
+// envelope when the Rust code panics. A panic inside an async handler never settles the
+// handler's promise (the request would hang until the runtime cancels it), but the `worker`
+// crate's panic hook records it by setting `__worker_init_state.criticalError`: we watch that
+// flag and answer every request that was in flight on the aborted instance. The next request runs
+// on a fresh instance (shim.mjs).
+import RustWorker from "./shim.mjs";
+export * from "./shim.mjs";
 
 const HEADERS = {
   "Content-Type": "application/json",
