@@ -253,7 +253,7 @@ def run():
         results["measuring_seconds"] = round(time.perf_counter() - started, 1)
         results["load_average_after_measuring"] = bench.load_average()
         figures = {}
-        for route, _ in routes:
+        for route, path_of in routes:
             row = {}
             for b in backends:
                 s = samples.get((b["name"], route), [])
@@ -265,6 +265,10 @@ def run():
                                       "server_errors": error_events(b["server"])[:5]}
                 elif s:
                     row[b["name"]] = bench.summary(s)
+                    if route.startswith("list"):
+                        # What the page held, to show the two backends served the same rows.
+                        _, _, payload = bench.call("GET", b["server"].base + path_of(b, 0), token=b["token"])
+                        row[b["name"]]["rows"] = len(json.loads(payload).get("interviews", []))
             if all(isinstance(row.get(k), dict) and "median_ms" in row[k] for k in ("d1", "postgres")):
                 row["postgres_over_d1"] = {q: round(row["postgres"][q] / row["d1"][q], 2)
                                            for q in ("median_ms", "p95_ms", "p99_ms")}
@@ -344,6 +348,16 @@ def failures_markdown(r):
     return lines
 
 
+def page_rows(r):
+    """' Rows per page: list d1 20 / postgres 20; …' for the list routes timed on a backend."""
+    parts = []
+    for route, row in r.get("figures", {}).items():
+        counts = [f"{n} {v['rows']}" for n, v in row.items() if isinstance(v, dict) and "rows" in v]
+        if counts:
+            parts.append(f"`{route}` " + " / ".join(counts))
+    return f" Rows per page: {'; '.join(parts)}." if parts else ""
+
+
 def markdown(r):
     m = r.get("machine", {})
     seeded = r.get("seeded", {})
@@ -364,7 +378,7 @@ def markdown(r):
         f"{any_seed.get('in_progress_interviews', '-')} in progress. {r.get('samples_per_route')} samples per route "
         "and backend (after a few untimed), in alternating rounds: each round asks every route of both servers, the "
         "one asked first alternating, so the machine's noise hits both alike. Times are client round trips in ms "
-        f"(`min_score` = {r.get('min_score')}, the median score).",
+        f"(`min_score` = {r.get('min_score')}, the median score).{page_rows(r)}",
         "",
     ] + table(r) + [
         "",
