@@ -325,6 +325,24 @@ def table(r):
     return lines
 
 
+def over_me(r):
+    """'route − /auth/me' at the median per backend: what a route adds to the per-request fixed cost
+    (authentication and, on Postgres, opening the connection)."""
+    fig = r.get("figures", {})
+    me = fig.get("me", {})
+    parts = []
+    for route in ("list", "list_filtered", "detail"):
+        row = fig.get(route, {})
+        diffs = [f"{n} {round(row[n]['median_ms'] - me[n]['median_ms'], 1)} ms" for n in ("d1", "postgres")
+                 if "median_ms" in row.get(n, {}) and "median_ms" in me.get(n, {})]
+        if len(diffs) == 2:
+            parts.append(f"`{route}` " + " / ".join(diffs))
+    if not parts:
+        return []
+    return ["- Median minus `/auth/me`'s, per backend (what the route adds beyond the per-request fixed cost): "
+            + "; ".join(parts) + "."]
+
+
 def failures_markdown(r):
     lines = []
     for name, f in r.get("seed_failures", {}).items():
@@ -380,8 +398,7 @@ def markdown(r):
         "one asked first alternating, so the machine's noise hits both alike. Times are client round trips in ms "
         f"(`min_score` = {r.get('min_score')}, the median score).{page_rows(r)}",
         "",
-    ] + table(r) + [
-        "",
+    ] + table(r) + [""] + over_me(r) + [
         "- The list routes are one authenticated read of the account plus one keyset-page query "
         "(`store::listing`); the detail route asks the interview's Durable Object (the same on both backends), "
         "writes an audit entry and reads the video metadata — so its database share is an insert and a select.",
@@ -410,7 +427,7 @@ def summary_markdown(r):
              f"{' / '.join(str(x) for x in r.get('load_average_before_measuring', []))} before measuring; "
              f"{r.get('samples_per_route')} samples per route and backend, client round trips in ms — "
              "full table in [`benchmarks/db-backends.md`](benchmarks/db-backends.md), figures in "
-             "[`benchmarks/db-backends.json`](benchmarks/db-backends.json)):", ""] + table(r)
+             "[`benchmarks/db-backends.json`](benchmarks/db-backends.json)):", ""] + table(r) + [""] + over_me(r)
     fails = failures_markdown(r)
     if fails:
         lines += [""] + fails
