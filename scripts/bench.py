@@ -66,15 +66,18 @@ LOCAL_OBSERVABILITY = os.environ.get("BENCH_LOCAL_OBSERVABILITY", "false")
 
 
 class Wrangler:
-    """One `wrangler dev` on a free port with a fresh state directory."""
+    """One `wrangler dev` on a free port with a fresh state directory. `extra_vars` are passed as
+    `--var NAME:VALUE`, `extra_env` added to its environment (e.g. the Hyperdrive binding's local
+    connection string, scripts/bench_db.py)."""
 
-    def __init__(self, extra_vars=(), root=ROOT, observability=None):
+    def __init__(self, extra_vars=(), root=ROOT, observability=None, extra_env=None):
         self.root = root
         self.port = free_port()
         self.state = tempfile.mkdtemp(prefix="bench-state-")
         env = dict(os.environ, WRANGLER_SEND_METRICS="false", CLOUDFLARE_CF_FETCH_ENABLED="false",
                    X_LOCAL_OBSERVABILITY=observability or LOCAL_OBSERVABILITY,
-                   SKIP_WASM_BUILD="1", PATH=os.path.join(root, "node_modules", ".bin") + ":" + os.environ["PATH"])
+                   SKIP_WASM_BUILD="1", PATH=os.path.join(root, "node_modules", ".bin") + ":" + os.environ["PATH"],
+                   **(extra_env or {}))
         self.env = env
         subprocess.run(["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", self.state],
                        cwd=root, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
