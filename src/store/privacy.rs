@@ -134,10 +134,18 @@ pub fn open_erasure(db: &Db, binds: &[JsValue; 7], own: bool) -> worker::Result<
     Ok(out)
 }
 
-/// Statement `q` bound to the parameters it uses (D1 refuses extra ones).
+/// Statement `q` bound to only the parameters it uses, renumbered in order (`?1, ?3, ?5` become
+/// `?1, ?2, ?3`): D1 refuses extra parameters and Postgres cannot type one the statement never
+/// names. `binds` has at most 9 (single-digit placeholders).
 fn bind_used(db: &Db, q: &str, binds: &[JsValue]) -> worker::Result<Statement> {
-    let n = (1..=binds.len()).rev().find(|i| q.contains(&format!("?{i}"))).unwrap_or(0);
-    db.prepare(q).bind(&binds[..n])
+    let used: Vec<usize> = (1..=binds.len()).filter(|i| q.contains(&format!("?{i}"))).collect();
+    let mut sql = q.to_owned();
+    // Ascending, each to a number no larger: a new label never meets one still to be renamed.
+    for (k, i) in used.iter().enumerate() {
+        sql = sql.replace(&format!("?{i}"), &format!("?{}", k + 1));
+    }
+    let values: Vec<JsValue> = used.iter().map(|i| binds[i - 1].clone()).collect();
+    db.prepare(sql).bind(&values)
 }
 
 /// The pending request of user `?1` in scope `?2` (a repeated request returns it).
@@ -195,8 +203,9 @@ const ERASE: &[(bool, &str)] = &[
          SELECT org_id, COALESCE(CAST(job_id AS TEXT), ''), 1, COUNT(*), \
          SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), ?4 FROM interviews \
          WHERE candidate_id = ?1 AND (org_id = ?2 OR ?2 IS NULL) GROUP BY org_id, COALESCE(CAST(job_id AS TEXT), '') \
-         ON CONFLICT (org_id, job_id) DO UPDATE SET candidates = candidates + 1, \
-         interviews = interviews + excluded.interviews, completed = completed + excluded.completed, \
+         ON CONFLICT (org_id, job_id) DO UPDATE SET candidates = erasure_counts.candidates + 1, \
+         interviews = erasure_counts.interviews + excluded.interviews, \
+         completed = erasure_counts.completed + excluded.completed, \
          updated_at = excluded.updated_at",
     ),
     // ATS deliveries naming the candidate, their interviews or invitations keep only that an
