@@ -55,7 +55,7 @@ pub const JOB_COMPARE: &str =
      a.integrity_flags \
      FROM invitations v JOIN interviews i ON i.id = v.interview_id JOIN users u ON u.id = i.candidate_id \
      LEFT JOIN assessment_results a ON a.interview_id = i.id \
-     WHERE v.org_id = ?1 AND v.job_id = ?2 AND v.interview_id IN (SELECT value FROM json_each(?3))";
+     WHERE v.org_id = ?1 AND v.job_id = ?2 AND CAST(v.interview_id AS TEXT) IN (SELECT value FROM json_each(?3))";
 
 /// Pending messages due at `?1`, oldest first, `?2` of them.
 pub const MAIL_DUE: &str = "SELECT id FROM mail_outbox WHERE status = 'pending' AND next_attempt_at <= ?1 \
