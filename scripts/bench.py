@@ -107,8 +107,8 @@ class Wrangler:
         self.stop()
         raise RuntimeError("wrangler dev did not become ready")
 
-    def events(self, name):
-        """The service's own JSON log lines with `"event": name`."""
+    def log_events(self):
+        """Every one of the service's own JSON log lines (those with an `"event"`), in order."""
         self.log.flush()
         out = []
         with open(self.log_path) as f:
@@ -117,12 +117,14 @@ class Wrangler:
                 if start < 0 or '"event"' not in line:
                     continue
                 try:
-                    v = json.loads(line[start:])
+                    out.append(json.loads(line[start:]))
                 except ValueError:
                     continue
-                if v.get("event") == name:
-                    out.append(v)
         return out
+
+    def events(self, name):
+        """The service's own JSON log lines with `"event": name`."""
+        return [v for v in self.log_events() if v.get("event") == name]
 
     def pids(self):
         """The server's processes: the process group `wrangler dev` leads (node, workerd, esbuild)."""

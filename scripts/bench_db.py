@@ -149,25 +149,16 @@ def wait_listed(server, token, ids, timeout=20):
 def error_events(server):
     """The server's failure log lines: `error` (context, cause) and every `…_failed` event (its
     reason), counted by kind with the first one's text (no personal data is logged there)."""
-    server.log.flush()
     kinds = {}
-    with open(server.log_path) as f:
-        for line in f:
-            start = line.find("{")
-            if start < 0 or '"event"' not in line:
-                continue
-            try:
-                e = json.loads(line[start:])
-            except ValueError:
-                continue
-            name = str(e.get("event"))
-            if name != "error" and not name.endswith("_failed"):
-                continue
-            context = str(e.get("context") or name)
-            cause = str(e.get("cause") or e.get("reason") or e.get("error") or "")[:300]
-            kind = kinds.setdefault((name, context, cause), {"event": name, "context": context, "cause": cause,
-                                                            "count": 0})
-            kind["count"] += 1
+    for e in server.log_events():
+        name = str(e.get("event"))
+        if name != "error" and not name.endswith("_failed"):
+            continue
+        context = str(e.get("context") or name)
+        cause = str(e.get("cause") or e.get("reason") or e.get("error") or "")[:300]
+        kind = kinds.setdefault((name, context, cause), {"event": name, "context": context, "cause": cause,
+                                                        "count": 0})
+        kind["count"] += 1
     return list(kinds.values())
 
 

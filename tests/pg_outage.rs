@@ -10,7 +10,6 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::ws::WsClient;
@@ -47,18 +46,6 @@ async fn turn(ws: &mut WsClient, answer: &str) {
     );
 }
 
-/// `scripts/pg pause|resume` on the server's cluster.
-fn cluster(action: &str, dir: &std::path::Path) {
-    let out = Command::new("bash")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg"))
-        .args([action, "--dir"])
-        .arg(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run scripts/pg");
-    assert!(out.status.success(), "scripts/pg {action}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
 /// The interview's messages as `(id, sequence, type, text)`, sorted by sequence.
 fn rows(messages: &[Value]) -> Vec<(String, i64, String, String)> {
     let mut rows: Vec<_> = messages
@@ -91,7 +78,7 @@ async fn stopping_postgres_mid_interview_fails_no_turn_and_the_projection_conver
     turn(&mut ws, "Hooks let function components keep state with useState and run effects.").await;
 
     // The database goes away mid-interview: every turn still completes.
-    cluster("pause", pg.dir());
+    pg.pause();
     let outage = Instant::now();
     turn(&mut ws, "useEffect runs after render; its dependency array decides when it runs again.").await;
     turn(&mut ws, "I would memoise the expensive child with React.memo and stable callbacks.").await;
@@ -106,7 +93,7 @@ async fn stopping_postgres_mid_interview_fails_no_turn_and_the_projection_conver
         !app.log_lines(&["outbox_flush_failed"]).is_empty(),
         "the object saw the outage (its flush failed) — otherwise this test proves nothing"
     );
-    cluster("resume", pg.dir());
+    pg.resume();
 
     // The object's log (served by the object) and the relational rows converge.
     let log = rows(&app.messages(&token, &id).await);

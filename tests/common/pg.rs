@@ -59,16 +59,35 @@ impl Cluster {
         &self.dir
     }
 
-    /// Applies `migrations/postgres/*.sql` (`scripts/pg migrate`).
-    pub fn migrate(&self) -> String {
+    /// `scripts/pg` with `args`, which must succeed; its error output (progress lines).
+    fn script(&self, args: &[&std::ffi::OsStr]) -> String {
         let out = Command::new("bash")
             .arg(project_root().join("scripts/pg"))
-            .args(["migrate", &self.url])
+            .args(args)
             .stdin(Stdio::null())
             .output()
-            .expect("run scripts/pg migrate");
-        assert!(out.status.success(), "scripts/pg migrate failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            .expect("run scripts/pg");
+        assert!(
+            out.status.success(),
+            "scripts/pg {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Applies `migrations/postgres/*.sql` (`scripts/pg migrate`).
+    pub fn migrate(&self) -> String {
+        self.script(&["migrate".as_ref(), self.url.as_ref()])
+    }
+
+    /// Stops the server and keeps its data: an outage (`scripts/pg pause`).
+    pub fn pause(&self) {
+        self.script(&["pause".as_ref(), "--dir".as_ref(), self.dir.as_os_str()]);
+    }
+
+    /// Starts a paused server again on the same port (`scripts/pg resume`).
+    pub fn resume(&self) {
+        self.script(&["resume".as_ref(), "--dir".as_ref(), self.dir.as_os_str()]);
     }
 
     /// Runs `sql` (one or more statements) and returns psql's unaligned, tuples-only output,

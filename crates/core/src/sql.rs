@@ -27,11 +27,18 @@ const REFUSED: &[&str] =
 /// SQLite's 32 hex digit random id (`webhook_deliveries.id`), made from a random uuid there.
 const RANDOM_ID: &str = "lower(hex(randomblob(16)))";
 
-/// Functions rewritten around their translated argument: (SQLite call with its `(`, Postgres
-/// text before the argument, after it). `json(x)` validates and minifies JSON text; an empty
-/// `json_group_array` is `[]` where `json_agg` is NULL.
-const WRAPPED: &[(&str, &str, &str)] =
-    &[("json(", "(", ")::json"), ("json_group_array(", "COALESCE(json_agg(", "), '[]'::json)")];
+/// Functions rewritten around their translated arguments: (SQLite call with its `(`, Postgres
+/// text before the arguments, after them, whether only the scalar form with two or more
+/// arguments is rewritten). `json(x)` validates and minifies JSON text; an empty
+/// `json_group_array` is `[]` where `json_agg` is NULL; `json_each` over an array (the store only
+/// ever selects its `value`); SQLite's scalar `max`/`min` (the one-argument aggregates stay).
+const WRAPPED: &[(&str, &str, &str, bool)] = &[
+    ("json(", "(", ")::json", false),
+    ("json_group_array(", "COALESCE(json_agg(", "), '[]'::json)", false),
+    ("json_each(", "json_array_elements_text((", ")::json) AS value", false),
+    ("max(", "GREATEST(", ")", true),
+    ("min(", "LEAST(", ")", true),
+];
 
 /// `sql` (SQLite dialect) in the Postgres dialect.
 ///
@@ -87,27 +94,16 @@ pub fn to_postgres_after(sql: &str, changed: Option<u64>) -> Result<String, Unsu
                     i += "changes()".len();
                     continue;
                 }
-                if starts_with_word(rest, "json_each(") {
-                    let open = i + "json_each".len();
-                    let close = closing_paren(bytes, open).ok_or(Unsupported("json_each("))?;
-                    let inner = to_postgres_after(&sql[open + 1..close], changed)?;
-                    out.push_str("json_array_elements_text((");
-                    out.push_str(&inner);
-                    out.push_str(")::json) AS value");
-                    i = close + 1;
-                    continue;
-                }
-                if let Some((name, pg)) = [("max(", "GREATEST("), ("min(", "LEAST(")]
-                    .into_iter()
-                    .find(|(name, _)| starts_with_word(rest, name))
+                if let Some((name, open_with, close_with, scalar)) =
+                    WRAPPED.iter().find(|w| starts_with_word(rest, w.0))
                 {
-                    // SQLite's scalar max/min take two or more arguments; the aggregates one.
                     let open = i + name.len() - 1;
                     let close = closing_paren(bytes, open).ok_or(Unsupported(name))?;
-                    if has_top_level_comma(&bytes[open + 1..close]) {
-                        out.push_str(pg);
+                    // A scalar-only rewrite leaves the one-argument form (the aggregate) alone.
+                    if !scalar || has_top_level_comma(&bytes[open + 1..close]) {
+                        out.push_str(open_with);
                         out.push_str(&to_postgres_after(&sql[open + 1..close], changed)?);
-                        out.push(')');
+                        out.push_str(close_with);
                         i = close + 1;
                         continue;
                     }
@@ -122,18 +118,6 @@ pub fn to_postgres_after(sql: &str, changed: Option<u64>) -> Result<String, Unsu
                 if starts_with_word(rest, RANDOM_ID) {
                     out.push_str("replace(gen_random_uuid()::text, '-', '')");
                     i += RANDOM_ID.len();
-                    continue;
-                }
-                if let Some((name, open_with, close_with)) =
-                    WRAPPED.iter().find(|w| starts_with_word(rest, w.0))
-                {
-                    let open = i + name.len() - 1;
-                    let close = closing_paren(bytes, open).ok_or(Unsupported(name))?;
-                    let inner = to_postgres_after(&sql[open + 1..close], changed)?;
-                    out.push_str(open_with);
-                    out.push_str(&inner);
-                    out.push_str(close_with);
-                    i = close + 1;
                     continue;
                 }
                 if let Some(refused) = REFUSED.iter().find(|r| starts_with_word(rest, r)) {
