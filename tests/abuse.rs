@@ -164,6 +164,33 @@ async fn a_chunked_8_mib_login_body_is_refused_at_the_cap_before_it_is_sent() {
     assert!(t.elapsed < Duration::from_secs(2), "answered in {:?}", t.elapsed);
 }
 
+/// A body the Worker answers without reading (401 before authentication, 404, 413 by the
+/// declared length) leaves the server answering the requests after it (a known `wrangler dev`
+/// failure mode otherwise: the next request fails with a 500 "Network connection lost",
+/// workers-sdk#15203).
+#[tokio::test]
+async fn requests_after_unread_bodies_are_answered() {
+    let body = "x".repeat(100_000);
+    let refused = [
+        (Method::POST, "/api/v1/interviews/start", 401),
+        (Method::PATCH, "/api/v1/no-such-route", 404),
+        (Method::POST, "/api/v1/auth/login", 413),
+    ];
+    for round in 0..10 {
+        for (method, path, expected) in &refused {
+            let req = app()
+                .request(method.clone(), path, "")
+                .header("Content-Type", "application/json")
+                .header("CF-Connecting-IP", unique_ip())
+                .body(body.clone());
+            let (status, answer) = send(req).await;
+            assert_eq!(status, *expected, "round {round}: {method} {path}: {answer}");
+            let (status, answer) = app().get("", "/health").await;
+            assert_eq!(status, 200, "round {round}: /health after {method} {path}: {answer}");
+        }
+    }
+}
+
 /// The same stream cap serves every JSON route (register too), and a chunked body within the
 /// cap is read whole.
 #[tokio::test]

@@ -282,23 +282,30 @@ pub fn server() -> &'static Server {
 /// kills the server's process group when this test process exits (normally or not).
 pub fn server_with(vars: &[(&str, &str)]) -> &'static Server {
     type Settings = Vec<(String, String)>;
-    static SERVERS: Mutex<Vec<(Settings, &'static Server)>> = Mutex::new(Vec::new());
+    type Cell = std::sync::OnceLock<Server>;
+    static SERVERS: Mutex<Vec<(Settings, String, &'static Cell)>> = Mutex::new(Vec::new());
     let mut settings: Settings = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     settings.sort();
     assert!(settings.windows(2).all(|w| w[0].0 != w[1].0), "a --var is given twice in {settings:?}");
-    // Held while a server starts: two tests asking for one new set start it once.
-    let mut servers = SERVERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, server)) = servers.iter().find(|(s, _)| *s == settings) {
-        return server;
-    }
-    let name = match servers.len() {
-        0 => binary_name(),
-        n => format!("{}-{n}", binary_name()),
+    // The list is locked only to find or add the set's cell; the server starts in the cell (two
+    // tests asking for one new set start it once), so a test whose server runs never waits for
+    // another set's start (on Postgres a start includes a cluster and its migrations: seconds).
+    let (name, cell) = {
+        let mut servers = SERVERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match servers.iter().find(|(s, _, _)| *s == settings) {
+            Some((_, name, cell)) => (name.clone(), *cell),
+            None => {
+                let name = match servers.len() {
+                    0 => binary_name(),
+                    n => format!("{}-{n}", binary_name()),
+                };
+                let cell: &'static Cell = Box::leak(Box::new(Cell::new()));
+                servers.push((settings.clone(), name.clone(), cell));
+                (name, cell)
+            }
+        }
     };
-    let server: &'static Server =
-        Box::leak(Box::new(Server::start(&name, ServerOptions { vars: settings.clone() })));
-    servers.push((settings, server));
-    server
+    cell.get_or_init(|| Server::start(&name, ServerOptions { vars: settings }))
 }
 
 /// Runs a project script (e.g. `scripts/create-admin`) with `args` and extra environment.
