@@ -301,6 +301,51 @@ async fn the_seed_systems_data_is_imported_once_and_listed_for_recruiters() {
     let meta: Value = serde_json::from_str(m["metadata"].as_str().unwrap()).unwrap();
     assert_eq!(meta["hesitation"], 0.2);
 
+    // The recruiter detail reads an imported interview from its rows (no Durable Object holds
+    // it), in the live detail's shape; other organizations and candidates get what they get for
+    // a live interview.
+    let path = format!("/api/v1/recruiter/interviews/{}", s.assessed);
+    let (status, detail) = app.get(&admin, &path).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["interview"]["id"], s.assessed.as_str());
+    assert_eq!(detail["interview"]["status"], "completed");
+    assert_eq!(detail["interview"]["started_at"], "2025-10-30T08:00:00.000Z");
+    let said: Vec<&str> = detail["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content_text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "What does useEffect do?",
+            "It runs side effects after render.",
+            "And its dependency array?",
+            UNICODE
+        ]
+    );
+    assert_eq!(detail["transcript"][3]["sequence_number"], 4);
+    assert_eq!(detail["assessment"]["overall_score"], 72.5);
+    assert_eq!(detail["assessment"]["skill_scores"]["react_fundamentals"], 85);
+    assert_eq!(detail["assessment"]["recommended_actions"][0], "Schedule technical deep-dive");
+    assert_eq!(detail["assessment"]["questions_answered"], 2);
+    assert_eq!(detail["session_state"]["questions_asked"], 2);
+    assert_eq!(detail["session_state"]["current_difficulty"], "intermediate");
+    assert_eq!(detail["ai_model"], "gpt-4o-mini");
+    assert!(detail["cost"]["total_usd"].as_f64().unwrap() > 0.0, "{detail}");
+    let (status, unscored) = app.get(&admin, &format!("/api/v1/recruiter/interviews/{}", s.unscored)).await;
+    assert_eq!(status, 200, "{unscored}");
+    assert_eq!(unscored["assessment"], Value::Null);
+    assert_eq!(unscored["transcript"].as_array().unwrap().len(), 3);
+    let other = app.admin_of_new_org(&format!("Another Org {}", unique())).await;
+    let (status, body) = app.get(&other, &path).await;
+    assert_eq!(status, 404, "another organization's staff: {body}");
+    let (status, body) = app.get(&existing.token, &path).await;
+    assert_eq!(status, 403, "a candidate: {body}");
+    let (status, body) = app.get(&admin, &format!("/api/v1/recruiter/interviews/{}", new_id())).await;
+    assert_eq!(status, 404, "an unknown id: {body}");
+
     // Imported accounts cannot sign in with the seed's password hash (a reset sets one).
     let u =
         d1_query(app.server, &format!("SELECT password_hash, role, org_id FROM users WHERE id = '{zoe_id}'"))

@@ -9,7 +9,7 @@ use super::{internal, json, query_pairs, Ctx, HandlerResult};
 use crate::domain::audit::AuditEvent;
 use crate::domain::engine::cost::micros_to_usd;
 use crate::domain::enums::AuditAction;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::listing::{encode_cursor, CandidateFilters, InterviewFilters};
 use crate::store::recruiter as store;
 
@@ -120,6 +120,28 @@ pub async fn stats(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     )
 }
 
+/// The detail of organization `me`'s interview `id` from its relational rows, when no Durable
+/// Object holds it (`scripts/import-seed`); `None` when there is no such interview.
+async fn archived(
+    ctx: &Ctx<'_>,
+    me: &crate::auth::access::Principal,
+    id: &str,
+) -> Result<Option<crate::interview::Detail>, ApiError> {
+    let rows = store::archived_interview(ctx.db()?, id, me.staff_org()?)
+        .await
+        .map_err(internal("archived interview"))?;
+    rows.map(|rows| {
+        crate::interview::archived::detail(&rows).map_err(|e| {
+            crate::platform::log_event(
+                "archived_interview_unreadable",
+                json!({ "interview_id": id, "reason": e }),
+            );
+            ApiError::internal()
+        })
+    })
+    .transpose()
+}
+
 /// `GET /recruiter/interviews/{id}`: the interview, session state, transcript, full assessment,
 /// cost breakdown (from its Durable Object) and video metadata (D1).
 pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
@@ -127,8 +149,13 @@ pub async fn interview(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
     me.require_staff()?;
     let id = super::seam::interview_id(id)?;
     let client = super::seam::client(ctx, &id)?;
-    let (_, detail): (u16, crate::interview::Detail) =
-        client.call(Some(super::seam::caller(&me)), crate::protocol::InterviewRequest::Detail).await?;
+    let asked = client.call(Some(super::seam::caller(&me)), crate::protocol::InterviewRequest::Detail).await;
+    let detail: crate::interview::Detail = match asked {
+        Ok((_, detail)) => detail,
+        // No object holds it: an imported interview is read from its rows (same shape).
+        Err(e) if e.code == ErrorCode::NotFound => archived(ctx, &me, &id).await?.ok_or(e)?,
+        Err(e) => return Err(e),
+    };
     let event = AuditEvent::new(AuditAction::AssessmentViewed, "interview", id.as_str());
     super::audit::record(ctx, &req, &me, &event).await?;
     let mut detail = serde_json::to_value(detail).map_err(|_| ApiError::internal())?;

@@ -37,6 +37,38 @@ pub enum DbResult {
 pub const UNAVAILABLE: &str =
     "DB_BACKEND names a backend this build does not have (postgres needs the cargo feature `postgres`)";
 
+/// How often a D1 statement refused with `SQLITE_BUSY` is tried again, and the first pause.
+const BUSY_RETRIES: u32 = 4;
+const BUSY_PAUSE_MS: u64 = 25;
+
+/// Whether D1 refused because another writer held the database: local D1 (one SQLite file that
+/// `wrangler d1 execute`, `scripts/create-admin` or an import may write while `wrangler dev`
+/// serves) does not wait for the lock. The statement did not run, so running it again is safe.
+/// Deployed D1 serialises writers itself and never answers this.
+fn is_busy(e: &worker::Error) -> bool {
+    let text = e.to_string();
+    text.contains("SQLITE_BUSY") || text.contains("database is locked")
+}
+
+/// Runs `attempt` again (up to [`BUSY_RETRIES`] times, pausing 25, 50, 100, 200 ms) while D1
+/// answers busy.
+async fn unless_busy<T, F, Fut>(attempt: F) -> worker::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = worker::Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(e) if tries < BUSY_RETRIES && is_busy(&e) => {
+                worker::Delay::from(std::time::Duration::from_millis(BUSY_PAUSE_MS << tries)).await;
+                tries += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// The part of a result's metadata the store reads.
 pub struct Meta {
     pub changes: Option<usize>,
@@ -79,8 +111,10 @@ impl Db {
     pub async fn batch(&self, statements: Vec<Statement>) -> worker::Result<Vec<DbResult>> {
         match self {
             Db::D1(db) => {
-                let statements = statements.into_iter().filter_map(Statement::into_d1).collect();
-                Ok(db.batch(statements).await?.into_iter().map(DbResult::D1).collect())
+                let statements: Vec<D1PreparedStatement> =
+                    statements.into_iter().filter_map(Statement::into_d1).collect();
+                let results = unless_busy(|| db.batch(statements.clone())).await?;
+                Ok(results.into_iter().map(DbResult::D1).collect())
             }
             #[cfg(feature = "postgres")]
             Db::Postgres(session) => {
@@ -123,19 +157,11 @@ impl Statement {
     ///
     /// # Errors
     /// The query fails, or the row does not deserialize into `T`.
-    /// (Not an `async fn`: the D1 build returns D1's own future, no wrapper per row type.)
-    pub fn first<'a, T: DeserializeOwned + 'a>(
-        &'a self,
-        col: Option<&'a str>,
-    ) -> impl Future<Output = worker::Result<Option<T>>> + 'a {
-        #[cfg(not(feature = "postgres"))]
+    pub async fn first<T: DeserializeOwned>(&self, col: Option<&str>) -> worker::Result<Option<T>> {
         match self {
-            Statement::D1(s) => s.first::<T>(col),
-        }
-        #[cfg(feature = "postgres")]
-        match self {
-            Statement::D1(s) => futures_util::future::Either::Left(s.first::<T>(col)),
-            Statement::Postgres(s) => futures_util::future::Either::Right(s.first::<T>(col)),
+            Statement::D1(s) => unless_busy(|| s.first::<T>(col)).await,
+            #[cfg(feature = "postgres")]
+            Statement::Postgres(s) => s.first::<T>(col).await,
         }
     }
 
@@ -145,7 +171,7 @@ impl Statement {
     /// The query fails.
     pub async fn all(&self) -> worker::Result<DbResult> {
         match self {
-            Statement::D1(s) => Ok(DbResult::D1(s.all().await?)),
+            Statement::D1(s) => Ok(DbResult::D1(unless_busy(|| s.all()).await?)),
             #[cfg(feature = "postgres")]
             Statement::Postgres(s) => Ok(DbResult::Postgres(s.run().await?)),
         }
@@ -157,7 +183,7 @@ impl Statement {
     /// The statement fails.
     pub async fn run(&self) -> worker::Result<DbResult> {
         match self {
-            Statement::D1(s) => Ok(DbResult::D1(s.run().await?)),
+            Statement::D1(s) => Ok(DbResult::D1(unless_busy(|| s.run()).await?)),
             #[cfg(feature = "postgres")]
             Statement::Postgres(s) => Ok(DbResult::Postgres(s.run().await?)),
         }

@@ -8,6 +8,7 @@ use wasm_bindgen::JsValue;
 
 use super::listing::{candidates_query, interviews_query, user_in_org, Param};
 use crate::http::listing::{CandidateFilters, InterviewFilters};
+use crate::interview::archived::ArchivedRows;
 
 fn js(p: &Param) -> JsValue {
     match p {
@@ -105,6 +106,48 @@ pub async fn interview_video(db: &Db, interview_id: &str) -> worker::Result<Opti
     .await?
     .into_iter()
     .next())
+}
+
+/// The rows of organization `org_id`'s interview `id`, for an interview no Durable Object holds
+/// (an imported one, [`crate::interview::archived`]); `None` when there is no such interview.
+///
+/// # Errors
+/// Store failures.
+pub async fn archived_interview(db: &Db, id: &str, org_id: &str) -> worker::Result<Option<ArchivedRows>> {
+    let both = [Param::Text(id.to_owned()), Param::Text(org_id.to_owned())];
+    let Some(interview) =
+        rows(db, "SELECT * FROM interviews WHERE id = ?1 AND org_id = ?2", &both).await?.into_iter().next()
+    else {
+        return Ok(None);
+    };
+    let one = [Param::Text(id.to_owned())];
+    let session = rows(
+        db,
+        "SELECT current_difficulty, questions_asked, skill_boundaries, progression_state FROM interview_sessions \
+         WHERE interview_id = ?1",
+        &one,
+    )
+    .await?
+    .into_iter()
+    .next();
+    let messages = rows(
+        db,
+        "SELECT id, sequence_number, message_type, content_text, audio_url, created_at FROM interview_messages \
+         WHERE interview_id = ?1 ORDER BY sequence_number",
+        &one,
+    )
+    .await?;
+    let assessment = rows(
+        db,
+        "SELECT overall_score, skill_scores, skill_boundary_map, strengths, weaknesses, integrity_score, \
+         integrity_flags, ai_reasoning, recommended_actions, summary, generator, partial, generated_at \
+         FROM assessment_results WHERE interview_id = ?1",
+        &one,
+    )
+    .await?
+    .into_iter()
+    .next();
+    Ok(Some(ArchivedRows { interview, session, messages, assessment }))
 }
 
 /// Counts, averages and rates over organization `org_id`'s interviews.

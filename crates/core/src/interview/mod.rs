@@ -16,6 +16,7 @@
 //! DO's input gate opens during outgoing I/O): the aggregate reloads the state afterwards and
 //! only finishes the turn if it is still the pending one.
 
+pub mod archived;
 pub mod error;
 pub mod memory;
 pub mod outbox;
