@@ -61,6 +61,7 @@ where
     loop {
         match attempt().await {
             Err(e) if tries < BUSY_RETRIES && is_busy(&e) => {
+                crate::platform::log_event("d1_busy_retry", serde_json::json!({ "attempt": tries + 1 }));
                 worker::Delay::from(std::time::Duration::from_millis(BUSY_PAUSE_MS << tries)).await;
                 tries += 1;
             }
@@ -153,15 +154,24 @@ impl Statement {
         }
     }
 
-    /// The first row (or the column `col` of it), `None` when there is no row.
+    /// The first row (or the column `col` of it), `None` when there is no row. (Reads only: not
+    /// retried when busy, unlike [`Statement::run`], [`Statement::all`] and [`Db::batch`].)
     ///
     /// # Errors
     /// The query fails, or the row does not deserialize into `T`.
-    pub async fn first<T: DeserializeOwned>(&self, col: Option<&str>) -> worker::Result<Option<T>> {
+    /// (Not an `async fn`: the D1 build returns D1's own future, no wrapper per row type.)
+    pub fn first<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        col: Option<&'a str>,
+    ) -> impl Future<Output = worker::Result<Option<T>>> + 'a {
+        #[cfg(not(feature = "postgres"))]
         match self {
-            Statement::D1(s) => unless_busy(|| s.first::<T>(col)).await,
-            #[cfg(feature = "postgres")]
-            Statement::Postgres(s) => s.first::<T>(col).await,
+            Statement::D1(s) => s.first::<T>(col),
+        }
+        #[cfg(feature = "postgres")]
+        match self {
+            Statement::D1(s) => futures_util::future::Either::Left(s.first::<T>(col)),
+            Statement::Postgres(s) => futures_util::future::Either::Right(s.first::<T>(col)),
         }
     }
 
