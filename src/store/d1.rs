@@ -37,9 +37,10 @@ pub async fn exec(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<u32>
     Ok(u32::try_from(result.changed()).unwrap_or(0))
 }
 
-/// The first row of a query as JSON (`None` when there is none).
+/// The first row of a query as JSON (`None` when there is none). Through `all()`, so a write
+/// with `RETURNING` is run again when local D1 is busy (`store::db`).
 pub async fn first_row(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<Option<serde_json::Value>> {
-    db.prepare(sql).bind(params)?.first::<serde_json::Value>(None).await
+    Ok(all_rows(db, sql, params).await?.into_iter().next())
 }
 
 /// A query's rows as JSON.

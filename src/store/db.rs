@@ -154,8 +154,9 @@ impl Statement {
         }
     }
 
-    /// The first row (or the column `col` of it), `None` when there is no row. (Reads only: not
-    /// retried when busy, unlike [`Statement::run`], [`Statement::all`] and [`Db::batch`].)
+    /// The first row (or the column `col` of it), `None` when there is no row. For reads: unlike
+    /// [`Statement::run`], [`Statement::all`] and [`Db::batch`] it is not run again when local D1
+    /// is busy (writes with `RETURNING` go through `all()`).
     ///
     /// # Errors
     /// The query fails, or the row does not deserialize into `T`.

@@ -118,8 +118,10 @@ pub async fn claim_parse(db: &Db, id: &str, now: &str) -> worker::Result<Option<
          RETURNING candidate_id, storage_path, parse_attempts",
     )
     .bind(&[text(id), text(now), int(MAX_PARSE_ATTEMPTS)])?
-    .first::<ParseClaim>(None)
-    .await
+    .all()
+    .await?
+    .results::<ParseClaim>()
+    .map(|rows| rows.into_iter().next())
 }
 
 /// Résumés whose parsing should be (re)tried, oldest first: `pending`, or `failed` with
@@ -444,8 +446,10 @@ pub async fn claim_delivery(
          RETURNING id, attempts",
     )
     .bind(&[text(feedback_id), text(now), text(lease_until), int(MAX_DELIVERY_ATTEMPTS)])?
-    .first::<DeliveryClaim>(None)
-    .await
+    .all()
+    .await?
+    .results::<DeliveryClaim>()
+    .map(|rows| rows.into_iter().next())
 }
 
 /// Makes feedback visible to its candidate (`sent`), once.

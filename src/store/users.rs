@@ -164,8 +164,11 @@ pub async fn record_client_failure(
              RETURNING failures",
         )
         .bind(&[text(account_key), text(client), text(reset_before), text(now)])?
-        .first::<Row>(None)
-        .await?;
+        .all()
+        .await?
+        .results::<Row>()?
+        .into_iter()
+        .next();
     Ok(row.map_or(1, |r| r.failures))
 }
 
