@@ -64,29 +64,25 @@ pub async fn connect(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
         refill_per_minute: f64::from(ctx.config.connect_failures_per_minute),
     };
     ctx.rate_peek(&key, rule, ErrorCode::RateLimited).await?;
-    // A ticket that cannot be one of ours is refused here, before any lookup: a flood of garbage
-    // costs no database query and no Durable Object call.
-    if let Err(reason) = crate::ai::realtime::ticket::parse_token(&ticket) {
+    let refused = |reason: &str| {
         crate::platform::log_event(
             "realtime_ticket_refused",
-            serde_json::json!({ "interview_id": id, "reason": reason.as_str() }),
-        );
-        ctx.rate_limit(&key, rule, ErrorCode::RateLimited).await?;
-        return Err(crate::protocol::ticket_refused());
-    }
-    // An unknown interview never reaches (and so never creates) a Durable Object; it gets the
-    // same 401 as a bad ticket.
-    let known = crate::store::interviews::exists(ctx.db()?, &id)
-        .await
-        .map_err(super::internal("interview lookup"))?;
-    let connected = if known {
-        client(ctx, &id)?.connect(ticket).await
-    } else {
-        crate::platform::log_event(
-            "realtime_ticket_refused",
-            serde_json::json!({ "interview_id": id, "reason": "interview_not_in_d1" }),
+            serde_json::json!({ "interview_id": id, "reason": reason }),
         );
         Err(crate::protocol::ticket_refused())
+    };
+    // A ticket that cannot be one of ours is refused before any lookup (a flood of garbage costs
+    // no database query and no Durable Object call); an unknown interview never reaches (and so
+    // never creates) a Durable Object. Both get the same 401 as any bad ticket.
+    let connected = if let Err(reason) = crate::ai::realtime::ticket::parse_token(&ticket) {
+        refused(reason.as_str())
+    } else if !crate::store::interviews::exists(ctx.db()?, &id)
+        .await
+        .map_err(super::internal("interview lookup"))?
+    {
+        refused("interview_not_in_d1")
+    } else {
+        client(ctx, &id)?.connect(ticket).await
     };
     match connected {
         Ok(resp) => with_protocol(resp, &protocols),

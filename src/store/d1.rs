@@ -24,6 +24,15 @@ pub fn is_unique_violation(e: &worker::Error) -> bool {
     e.to_string().contains("UNIQUE constraint failed")
 }
 
+/// Whether D1 refused because another writer held the database: local D1 (one SQLite file that
+/// `wrangler d1 execute`, `scripts/create-admin` or an import may write while `wrangler dev`
+/// serves) does not wait for the lock. The statement did not run, so running it again is safe
+/// ([`Db`] does). Deployed D1 serialises writers itself and never answers this.
+pub fn is_busy(e: &worker::Error) -> bool {
+    let text = e.to_string();
+    text.contains("SQLITE_BUSY") || text.contains("database is locked")
+}
+
 /// Whether `e` says the database could not be reached (the Postgres adapter's connection
 /// failed: an outage, not a bad statement), which callers answer 503 rather than 500.
 pub fn is_unreachable(e: &worker::Error) -> bool {
@@ -37,10 +46,10 @@ pub async fn exec(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<u32>
     Ok(u32::try_from(result.changed()).unwrap_or(0))
 }
 
-/// The first row of a query as JSON (`None` when there is none). Through `all()`, so a write
-/// with `RETURNING` is run again when local D1 is busy (`store::db`).
+/// The first row of a query as JSON (`None` when there is none); a write with `RETURNING` may
+/// use it ([`crate::store::db::Statement::returning`]).
 pub async fn first_row(db: &Db, sql: &str, params: &[JsValue]) -> worker::Result<Option<serde_json::Value>> {
-    Ok(all_rows(db, sql, params).await?.into_iter().next())
+    db.prepare(sql).bind(params)?.returning::<serde_json::Value>().await
 }
 
 /// A query's rows as JSON.

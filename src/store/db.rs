@@ -41,15 +41,6 @@ pub const UNAVAILABLE: &str =
 const BUSY_RETRIES: u32 = 4;
 const BUSY_PAUSE_MS: u64 = 25;
 
-/// Whether D1 refused because another writer held the database: local D1 (one SQLite file that
-/// `wrangler d1 execute`, `scripts/create-admin` or an import may write while `wrangler dev`
-/// serves) does not wait for the lock. The statement did not run, so running it again is safe.
-/// Deployed D1 serialises writers itself and never answers this.
-fn is_busy(e: &worker::Error) -> bool {
-    let text = e.to_string();
-    text.contains("SQLITE_BUSY") || text.contains("database is locked")
-}
-
 /// Runs `attempt` again (up to [`BUSY_RETRIES`] times, pausing 25, 50, 100, 200 ms) while D1
 /// answers busy.
 async fn unless_busy<T, F, Fut>(attempt: F) -> worker::Result<T>
@@ -60,7 +51,7 @@ where
     let mut tries = 0;
     loop {
         match attempt().await {
-            Err(e) if tries < BUSY_RETRIES && is_busy(&e) => {
+            Err(e) if tries < BUSY_RETRIES && super::d1::is_busy(&e) => {
                 crate::platform::log_event("d1_busy_retry", serde_json::json!({ "attempt": tries + 1 }));
                 worker::Delay::from(std::time::Duration::from_millis(BUSY_PAUSE_MS << tries)).await;
                 tries += 1;
@@ -156,7 +147,7 @@ impl Statement {
 
     /// The first row (or the column `col` of it), `None` when there is no row. For reads: unlike
     /// [`Statement::run`], [`Statement::all`] and [`Db::batch`] it is not run again when local D1
-    /// is busy (writes with `RETURNING` go through `all()`).
+    /// is busy (writes with `RETURNING` use [`Statement::returning`]).
     ///
     /// # Errors
     /// The query fails, or the row does not deserialize into `T`.
@@ -186,6 +177,15 @@ impl Statement {
             #[cfg(feature = "postgres")]
             Statement::Postgres(s) => Ok(DbResult::Postgres(s.run().await?)),
         }
+    }
+
+    /// The row a write with `RETURNING` gave (`None` when it changed nothing); run again when
+    /// local D1 is busy, like [`Statement::run`] (and unlike [`Statement::first`]).
+    ///
+    /// # Errors
+    /// The statement fails, or the row does not deserialize into `T`.
+    pub async fn returning<T: DeserializeOwned>(&self) -> worker::Result<Option<T>> {
+        Ok(self.all().await?.results::<T>()?.into_iter().next())
     }
 
     /// Runs the statement (a write).

@@ -118,10 +118,8 @@ pub async fn claim_parse(db: &Db, id: &str, now: &str) -> worker::Result<Option<
          RETURNING candidate_id, storage_path, parse_attempts",
     )
     .bind(&[text(id), text(now), int(MAX_PARSE_ATTEMPTS)])?
-    .all()
-    .await?
-    .results::<ParseClaim>()
-    .map(|rows| rows.into_iter().next())
+    .returning::<ParseClaim>()
+    .await
 }
 
 /// Résumés whose parsing should be (re)tried, oldest first: `pending`, or `failed` with
@@ -446,10 +444,8 @@ pub async fn claim_delivery(
          RETURNING id, attempts",
     )
     .bind(&[text(feedback_id), text(now), text(lease_until), int(MAX_DELIVERY_ATTEMPTS)])?
-    .all()
-    .await?
-    .results::<DeliveryClaim>()
-    .map(|rows| rows.into_iter().next())
+    .returning::<DeliveryClaim>()
+    .await
 }
 
 /// Makes feedback visible to its candidate (`sent`), once.

@@ -164,11 +164,8 @@ pub async fn record_client_failure(
              RETURNING failures",
         )
         .bind(&[text(account_key), text(client), text(reset_before), text(now)])?
-        .all()
-        .await?
-        .results::<Row>()?
-        .into_iter()
-        .next();
+        .returning::<Row>()
+        .await?;
     Ok(row.map_or(1, |r| r.failures))
 }
 

@@ -9,6 +9,8 @@ use serde_json::{json, Map, Value};
 use super::replies::{CostView, Detail, SessionState};
 use crate::domain::assessment::ASSESSMENT_VERSION;
 use crate::domain::engine::cost::micros_to_usd;
+use crate::domain::interview::StoredMessage;
+use crate::domain::time::parse_rfc3339_ms;
 
 /// One interview's rows.
 #[derive(Debug, Clone, Default)]
@@ -55,19 +57,37 @@ fn typed_or_default<T: serde::de::DeserializeOwned + Default>(value: Value) -> T
     serde_json::from_value(value).unwrap_or_default()
 }
 
+/// An `interview_messages` row as the log's message (for its one API view).
+fn message(row: &Value) -> Result<StoredMessage, String> {
+    let text = |name: &str| row.get(name).and_then(Value::as_str);
+    Ok(StoredMessage {
+        seq: u32::try_from(count(row.get("sequence_number"))).unwrap_or(u32::MAX),
+        id: text("id").unwrap_or_default().to_owned(),
+        message_type: serde_json::from_value(field(row, "message_type"))
+            .map_err(|e| format!("message_type: {e}"))?,
+        content_text: text("content_text").unwrap_or_default().to_owned(),
+        audio_url: text("audio_url").map(str::to_owned),
+        metadata: Value::Null,
+        response_time_ms: None,
+        created_ms: text("created_at")
+            .and_then(parse_rfc3339_ms)
+            .ok_or("created_at: not an RFC 3339 time")?,
+    })
+}
+
 /// The staff detail of the interview in `rows`.
 ///
 /// # Errors
-/// A row whose enumerated columns (status, difficulty, provider) hold values the product does
-/// not know (the schema's CHECKs make that a corrupt row).
+/// A row whose enumerated columns (difficulty, provider, message type) hold values the product
+/// does not know, or a message without a readable time (the schema's CHECKs make that a corrupt
+/// row).
 pub fn detail(rows: &ArchivedRows) -> Result<Detail, String> {
     let row = &rows.interview;
     let session = rows.session.as_ref();
     let from_session = |name: &str| session.and_then(|s| s.get(name)).filter(|v| !v.is_null());
     let difficulty =
         from_session("current_difficulty").cloned().unwrap_or_else(|| field(row, "current_difficulty"));
-    let questions_asked =
-        from_session("questions_asked").map_or_else(|| count(row.get("questions_asked")), |v| count(Some(v)));
+    let questions_asked = count(from_session("questions_asked").or_else(|| row.get("questions_asked")));
     let boundaries = json_column(from_session("skill_boundaries").or_else(|| row.get("skill_boundaries")));
     let progression = match json_column(from_session("progression_state")) {
         Value::Object(map) => map,
@@ -94,20 +114,7 @@ pub fn detail(rows: &ArchivedRows) -> Result<Detail, String> {
         audio_in_s: count(row.get("audio_in_ms")) / 1000,
         audio_out_s: count(row.get("audio_out_ms")) / 1000,
     };
-    let transcript: Vec<Value> = rows
-        .messages
-        .iter()
-        .map(|m| {
-            json!({
-                "id": field(m, "id"),
-                "sequence_number": count(m.get("sequence_number")),
-                "message_type": field(m, "message_type"),
-                "content_text": field(m, "content_text"),
-                "created_at": field(m, "created_at"),
-                "audio_url": field(m, "audio_url"),
-            })
-        })
-        .collect();
+    let transcript = rows.messages.iter().map(|m| message(m).map(|m| m.view())).collect::<Result<_, _>>()?;
     let answers =
         rows.messages.iter().filter(|m| m.get("message_type") == Some(&json!("candidate_response"))).count();
     let assessment = rows.assessment.as_ref().map(|a| {
@@ -220,6 +227,7 @@ mod tests {
         assert_eq!(d.transcript.len(), 2);
         assert_eq!(d.transcript[1]["sequence_number"], 2);
         assert_eq!(d.transcript[1]["content_text"], "A lazy iterator.");
+        assert_eq!(d.transcript[1]["created_at"], "2025-01-02T10:01:00.000Z");
         let a = d.assessment.expect("assessment");
         assert_eq!(a["overall_score"], 72.5);
         assert_eq!(a["skill_scores"]["python_core"], 72.5, "JSON text columns are parsed");
