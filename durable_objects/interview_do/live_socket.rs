@@ -8,16 +8,16 @@
 //! lists it with the hibernatable sockets, so broadcasts, replacement (4000), completion and
 //! revocation treat both alike.
 
-use futures_util::StreamExt;
-use worker::{WebSocket, WebSocketIncomingMessage, WebsocketEvent};
+use worker::{WebSocket, WebSocketIncomingMessage};
 
 use super::relay::Attachment;
+use super::socket_reader::{self, Ended, Frame, Step};
 use super::InterviewDo;
 use crate::platform::log_error;
 
 impl InterviewDo {
-    /// Accepts `ws` as the live socket and reads it in a task; `greet` runs once it is accepted
-    /// (the welcome events), before any client frame is read.
+    /// Accepts `ws` as the live socket and reads it with listeners (`socket_reader`); `greet` runs
+    /// once it is accepted (the welcome events), before any client frame is read.
     pub(super) fn accept_live(
         &self,
         ws: WebSocket,
@@ -25,38 +25,44 @@ impl InterviewDo {
         greet: impl FnOnce(&WebSocket) + 'static,
     ) {
         self.relay.borrow_mut().live = Some((ws.clone(), attachment));
+        // Listeners first, then accept: no frame can arrive unheard.
+        let reader = self.handle();
+        let socket = ws.clone();
+        let reading = match socket_reader::listen(&ws, move |frame| reader.live_frame(&socket, frame)) {
+            Ok(reading) => reading,
+            Err(e) => return self.live_ended(&ws, &e),
+        };
+        if let Err(e) = ws.accept() {
+            drop(reading);
+            return self.live_ended(&ws, &e);
+        }
+        greet(&ws);
         let this = self.handle();
         wasm_bindgen_futures::spawn_local(async move {
-            // Listeners first, then accept: no frame can arrive unheard.
-            let mut events = match ws.events() {
-                Ok(events) => events,
-                Err(e) => return this.live_ended(&ws, &e),
-            };
-            if let Err(e) = ws.accept() {
-                return this.live_ended(&ws, &e);
+            if let Ended::Failed(cause) = reading.ended().await {
+                log_error("client socket", &cause);
             }
-            greet(&ws);
-            while let Some(event) = events.next().await {
-                match event {
-                    Ok(WebsocketEvent::Message(msg)) => {
-                        let message = match msg.text() {
-                            Some(text) => WebSocketIncomingMessage::String(text),
-                            None => WebSocketIncomingMessage::Binary(msg.bytes().unwrap_or_default()),
-                        };
-                        if this.ensure_schema().is_ok() {
-                            this.on_client_message(ws.clone(), message).await;
-                        }
-                    }
-                    Ok(WebsocketEvent::Close(_)) => break,
-                    Err(e) => {
-                        log_error("client socket", &e);
-                        break;
-                    }
-                }
-            }
-            drop(events);
             this.forget_live(&ws);
         });
+    }
+
+    /// One frame of the live socket, in its listener: audio goes straight through; what waits on
+    /// I/O is returned for later.
+    fn live_frame(&self, ws: &WebSocket, frame: Frame) -> Step {
+        if self.ensure_schema().is_err() {
+            return Step::Done;
+        }
+        let message = match frame {
+            Frame::Text(text) => WebSocketIncomingMessage::String(text),
+            Frame::Binary(bytes) => WebSocketIncomingMessage::Binary(bytes),
+        };
+        match self.client_frame_now(ws, message) {
+            None => Step::Done,
+            Some(pending) => {
+                let (this, ws) = (self.handle(), ws.clone());
+                Step::Later(Box::pin(async move { this.client_frame_later(ws, pending).await }))
+            }
+        }
     }
 
     fn live_ended(&self, ws: &WebSocket, e: &worker::Error) {

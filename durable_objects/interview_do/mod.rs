@@ -36,6 +36,7 @@ mod live_socket;
 mod ports;
 mod realtime;
 mod relay;
+mod socket_reader;
 mod store;
 mod tickets;
 mod video;

@@ -44,6 +44,12 @@ use crate::protocol::CLOSE_REVOKED;
 /// The tag of browser sockets.
 const CLIENT_TAG: &str = "client";
 
+/// A client frame whose handling may wait on I/O, with the client's `event_id`.
+pub(super) struct PendingFrame {
+    frame: ClientFrame,
+    cause: Option<String>,
+}
+
 pub(super) fn send(ws: &WebSocket, text: &str) {
     if let Err(e) = ws.send_with_str(text) {
         log_error("socket send", &e);
@@ -172,44 +178,66 @@ impl InterviewDo {
     }
 
     pub(super) async fn on_client_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) {
+        if let Some(pending) = self.client_frame_now(&ws, message) {
+            self.client_frame_later(ws, pending).await;
+        }
+    }
+
+    /// The part of a client frame's handling that needs no I/O: validation, the session and
+    /// retrieval answers, and audio straight to an open upstream (the hot path, run in the live
+    /// socket's listener). Returns the frame when the rest may wait on I/O.
+    pub(super) fn client_frame_now(
+        &self,
+        ws: &WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> Option<PendingFrame> {
         let text = match message {
             WebSocketIncomingMessage::String(text) => text,
             WebSocketIncomingMessage::Binary(_) => {
-                send(&ws, &error_event(&self.events, "invalid_event", "Send JSON text frames.", None));
-                return;
+                send(ws, &error_event(&self.events, "invalid_event", "Send JSON text frames.", None));
+                return None;
             }
         };
         let classified = classify(&text, MAX_FRAME_BYTES);
-        let (frame, cause) = (classified.frame, classified.event_id.as_deref());
+        let (frame, event_id) = (classified.frame, classified.event_id);
+        let cause = event_id.as_deref();
         if let Some(rejection) = rejection_event(&self.events, &frame, cause) {
             log_event("realtime_event_rejected", json!({ "interview_id": self.record_id() }));
-            send(&ws, &rejection);
-            return;
+            send(ws, &rejection);
+            return None;
         }
         match frame {
             // "Respond now": every answer is answered without being asked (docs/voice.md).
-            ClientFrame::ResponseCreate => return,
+            ClientFrame::ResponseCreate => return None,
             // Nothing a client sends changes the session: it hears the interview's own.
             ClientFrame::SessionUpdate => {
                 if let (Ok(cfg), Ok((record, _))) = (self.cached_config(), self.load()) {
-                    send(&ws, &session_updated(&self.events, session_view(&cfg, &record)));
+                    send(ws, &session_updated(&self.events, session_view(&cfg, &record)));
                 }
-                return;
+                return None;
             }
             // Answered from the log: the item ids the client sees are the messages'.
             ClientFrame::ItemRetrieve { item_id } => {
                 if let (Ok(cfg), Ok((record, _))) = (self.cached_config(), self.load()) {
                     let spoken = uses_upstream(&cfg, &record);
                     let message = |seq| u32::try_from(seq).ok().and_then(|s| self.message_at(s));
-                    send(&ws, &retrieve_answer(&self.events, &record.id, &item_id, spoken, message, cause));
+                    send(ws, &retrieve_answer(&self.events, &record.id, &item_id, spoken, message, cause));
                 }
-                return;
+                return None;
             }
             _ => {}
         }
         if self.forward_if_open(&frame) {
-            return;
+            return None;
         }
+        Some(PendingFrame { frame, cause: event_id })
+    }
+
+    /// The rest of a client frame's handling: the answer rules, typed answers and everything
+    /// sent to a closed upstream.
+    pub(super) async fn client_frame_later(&self, ws: WebSocket, pending: PendingFrame) {
+        let PendingFrame { frame, cause } = pending;
+        let cause = cause.as_deref();
         let Ok(cfg) = self.cached_config() else {
             send(&ws, &error_event(&self.events, "internal_error", "Something went wrong.", cause));
             return;

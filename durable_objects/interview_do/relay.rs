@@ -8,11 +8,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 
+use super::socket_reader::{self, Ended, Frame, Step};
 use super::InterviewDo;
 use crate::ai::realtime::client_events::{forwardable, ClientFrame};
 use crate::ai::realtime::events::{error_event, upstream_error_event};
@@ -279,7 +279,13 @@ impl InterviewDo {
         let Some(ws) = response.websocket() else {
             return Err(worker::Error::RustError(format!("upstream refused the upgrade: {status}")));
         };
-        let mut events = ws.events()?;
+        // Listeners first, then accept; frames are handled in the listener (`socket_reader`).
+        let reader = self.handle();
+        let reader_cfg = Rc::new(cfg.clone());
+        let reading = socket_reader::listen(&ws, move |frame| match frame {
+            Frame::Text(text) => reader.upstream_frame(&text, &reader_cfg),
+            Frame::Binary(_) => Step::Done,
+        })?;
         ws.accept()?;
         let (record, session) = self.load().map_err(|e| worker::Error::RustError(e.message))?;
         // A new upstream conversation: its items are bound afresh (the question it is told to
@@ -311,25 +317,11 @@ impl InterviewDo {
             ws.send_with_str(frame)?;
         }
         log_event("realtime_upstream_open", json!({ "interview_id": record.id }));
-        while let Some(event) = events.next().await {
-            match event {
-                Ok(worker::WebsocketEvent::Message(msg)) => {
-                    if let Some(text) = msg.text() {
-                        self.on_upstream_frame(&text, cfg).await;
-                    }
-                }
-                Ok(worker::WebsocketEvent::Close(close)) => {
-                    log_event(
-                        "realtime_upstream_closed",
-                        json!({ "interview_id": record.id, "code": close.code() }),
-                    );
-                    break;
-                }
-                Err(e) => {
-                    log_error("realtime upstream event", &e);
-                    break;
-                }
+        match reading.ended().await {
+            Ended::Closed(code) => {
+                log_event("realtime_upstream_closed", json!({ "interview_id": record.id, "code": code }));
             }
+            Ended::Failed(cause) => log_error("realtime upstream event", &cause),
         }
         let was_current =
             matches!(&self.relay.borrow().upstream, Some(Upstream::Open(current)) if *current == ws);

@@ -2,10 +2,13 @@
 //! candidate's transcript is stored at once as the pending answer, and the model's
 //! `evaluate_candidate_answer` call finishes that turn (`docs/voice.md`).
 
+use std::rc::Rc;
+
 use serde_json::json;
 
 use super::flows::candidate;
 use super::relay::PendingCall;
+use super::socket_reader::Step;
 use super::InterviewDo;
 use crate::ai::realtime::client_events::MAX_USER_TEXT_CHARS;
 use crate::ai::realtime::events::{error_event, upstream_error_event};
@@ -19,17 +22,25 @@ use crate::interview::{limits, Accepted, Answer};
 use crate::platform::log_event;
 
 impl InterviewDo {
-    pub(super) async fn on_upstream_frame(&self, text: &str, cfg: &Config) {
+    /// One upstream event, in the upstream socket's listener (`socket_reader`): redacted and
+    /// broadcast at once; a transcript or a finished tool call returns the turn's I/O for later.
+    pub(super) fn upstream_frame(&self, text: &str, cfg: &Rc<Config>) -> Step {
         let (redacted, peeked) = redact_peeked(text);
         if let Some(out) = redacted.client_text() {
             self.broadcast(&self.client_item_ids(out, &peeked));
         }
-        let Redacted::Intercept { event, .. } = redacted else { return };
+        let Redacted::Intercept { event, .. } = redacted else { return Step::Done };
+        let owned = || (self.handle(), Rc::clone(cfg));
         match event {
             UpstreamEvent::AudioDelta { bytes_len } => self.relay.borrow_mut().audio_out_bytes += bytes_len,
-            UpstreamEvent::InputTranscript { text, .. } => self.on_transcript(&text, cfg).await,
+            UpstreamEvent::InputTranscript { text, .. } => {
+                let (this, cfg) = owned();
+                return Step::Later(Box::pin(async move { this.on_transcript(&text, &cfg).await }));
+            }
             UpstreamEvent::InputTranscriptFailed { .. } => {
-                self.on_transcript("(The answer could not be transcribed.)", cfg).await;
+                let (this, cfg) = owned();
+                let text = "(The answer could not be transcribed.)";
+                return Step::Later(Box::pin(async move { this.on_transcript(text, &cfg).await }));
             }
             UpstreamEvent::FunctionCall { call_id, name, arguments_json } => {
                 if name == TOOL_NAME {
@@ -50,7 +61,8 @@ impl InterviewDo {
                     }
                 };
                 if ready {
-                    self.finish_voice_turn(cfg).await;
+                    let (this, cfg) = owned();
+                    return Step::Later(Box::pin(async move { this.finish_voice_turn(&cfg).await }));
                 }
             }
             UpstreamEvent::Error { code, .. } => {
@@ -62,6 +74,7 @@ impl InterviewDo {
             }
             UpstreamEvent::OutputTranscriptDone { .. } => {}
         }
+        Step::Done
     }
 
     /// The candidate's spoken answer: stored at once as the pending answer.

@@ -127,8 +127,16 @@ impl Server {
     fn launch(&self) {
         let root = project_root();
         let mut cmd = wrangler(&root);
+        // TEST_INSPECTOR_PORT: the V8 inspector of the (first) server on a known port, to attach a
+        // CPU profiler while a test or bench runs (docs/benchmarks.md#profiling).
+        let inspector = std::env::var("TEST_INSPECTOR_PORT").unwrap_or_else(|_| "0".to_owned());
         cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--inspector-port", "0", "--show-interactive-dev-session=false", "--test-scheduled"])
+            .args([
+                "--inspector-port",
+                &inspector,
+                "--show-interactive-dev-session=false",
+                "--test-scheduled",
+            ])
             .arg("--persist-to")
             .arg(&self.state_dir)
             .args(["--var", &format!("JWT_SECRET:{}", test_jwt_secret())]);
