@@ -22,6 +22,7 @@ impl InterviewDo {
         }
         let store = self.state.storage();
         store.delete_alarm().await.map_err(storage("erase alarm"))?;
+        self.alarm.forget();
         store.delete_all().await.map_err(storage("erase storage"))?;
         self.schema_ready.set(false);
         log_event("interview_erased", serde_json::json!({}));

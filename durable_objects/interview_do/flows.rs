@@ -1,6 +1,8 @@
 //! The flows the socket and video code share: loads and small writes through the store, and
 //! the turn operations of the core aggregate with their errors as envelopes.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 
 use super::ports::D1Projector;
@@ -14,6 +16,14 @@ use crate::http::error::ApiError;
 use crate::ids::UserId;
 use crate::interview::{Accepted, Answer, Caller, Deadline, InterviewStore, OutboxEntry, TurnReply};
 use crate::platform::{log_error, now_ms};
+
+/// The projection of the outbox right after each event, in this instance: what the store had
+/// queued when it last ran, and whether it runs now.
+#[derive(Default)]
+pub(super) struct Flush {
+    running: Cell<bool>,
+    seen: Cell<u64>,
+}
 
 /// The interview's candidate as the caller (sockets carry no token; the ticket vouched for them).
 pub(super) fn candidate(user_id: String) -> Caller {
@@ -60,6 +70,31 @@ impl InterviewDo {
 
     pub(super) fn enqueue(&self, entry: &OutboxEntry) -> std::result::Result<(), ApiError> {
         self.store.enqueue(entry).map_err(stored)
+    }
+
+    /// Projects what this event queued right after it, off its path: a reply never waits on D1,
+    /// and the recruiter's lists see a turn at once. One flush runs at a time per instance (it
+    /// loops while more was queued meanwhile); whatever fails waits for the alarm's fallback
+    /// (`Interview::after_change`), which also covers an instance that goes away first.
+    pub(super) fn flush_soon(&self) {
+        if self.flush.running.get() || self.store.outbox_writes() == self.flush.seen.get() {
+            return;
+        }
+        let Ok(cfg) = self.cached_config() else { return };
+        self.flush.running.set(true);
+        let this = self.handle();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                let queued = this.store.outbox_writes();
+                let provider = platform_provider(&cfg);
+                let flushed = this.core(&cfg, &provider).flush_queued(&D1Projector(&this.env)).await;
+                this.flush.seen.set(queued);
+                if !flushed || this.store.outbox_writes() == queued {
+                    break;
+                }
+            }
+            this.flush.running.set(false);
+        });
     }
 
     /// Projects the queued rows now (so D1 reflects a finished step at once); the alarm retries.

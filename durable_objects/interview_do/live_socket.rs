@@ -60,7 +60,10 @@ impl InterviewDo {
             None => Step::Done,
             Some(pending) => {
                 let (this, ws) = (self.handle(), ws.clone());
-                Step::Later(Box::pin(async move { this.client_frame_later(ws, pending).await }))
+                Step::Later(Box::pin(async move {
+                    this.client_frame_later(ws, pending).await;
+                    this.flush_soon();
+                }))
             }
         }
     }

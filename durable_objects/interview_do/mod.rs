@@ -53,6 +53,8 @@ pub struct InterviewDo {
     store: SqlStore,
     alarm: DoAlarm,
     schema_ready: Rc<Cell<bool>>,
+    /// The projection of the outbox after each event (`flows.rs`, `flush_soon`).
+    flush: Rc<flows::Flush>,
     /// The answer whose model call is in flight in this instance (a duplicate waits its turn).
     in_flight: Rc<Cell<Option<u32>>>,
     /// The realtime relay's in-memory state (the upstream socket lives as long as the instance).
@@ -72,13 +74,14 @@ fn event_nonce() -> String {
 impl DurableObject for InterviewDo {
     fn new(state: State, env: Env) -> Self {
         let store = SqlStore::new(state.storage().sql());
-        let alarm = DoAlarm(state.storage());
+        let alarm = DoAlarm { storage: state.storage(), armed: Rc::default() };
         Self {
             state,
             env,
             store,
             alarm,
             schema_ready: Rc::default(),
+            flush: Rc::default(),
             in_flight: Rc::default(),
             relay: Rc::new(RefCell::new(relay::Relay::default())),
             events: Rc::new(EventIds::new(&event_nonce())),
@@ -121,10 +124,12 @@ impl DurableObject for InterviewDo {
             log_error("interview do schema", &e);
             return error_response(&ApiError::internal());
         }
-        match self.route(call, req).await {
+        let response = match self.route(call, req).await {
             Ok(resp) => Ok(resp),
             Err(e) => error_response(&e),
-        }
+        };
+        self.flush_soon();
+        response
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -139,12 +144,15 @@ impl DurableObject for InterviewDo {
             Ok(cfg) => cfg,
             Err(e) => return error_response(&e),
         };
+        // The platform cleared the alarm that fired.
+        self.alarm.forget();
         let provider = platform_provider(&cfg);
         match self.core(&cfg, &provider).run_alarm(&D1Projector(&self.env)).await {
             Ok(report) if report.abandoned => self.abandon_sockets(),
             Ok(_) => {}
             Err(e) => log_error("interview alarm", &format!("{e:?}")),
         }
+        self.flush_soon();
         Response::ok("ok")
     }
 
@@ -158,6 +166,7 @@ impl DurableObject for InterviewDo {
         }
         self.ensure_schema()?;
         self.on_client_message(ws, message).await;
+        self.flush_soon();
         Ok(())
     }
 
@@ -259,10 +268,11 @@ impl InterviewDo {
             ));
         InterviewDo {
             store: self.store.sibling(state.storage().sql()),
-            alarm: DoAlarm(state.storage()),
+            alarm: DoAlarm { storage: state.storage(), armed: Rc::clone(&self.alarm.armed) },
             state,
             env: self.env.clone(),
             schema_ready: Rc::clone(&self.schema_ready),
+            flush: Rc::clone(&self.flush),
             in_flight: Rc::clone(&self.in_flight),
             relay: Rc::clone(&self.relay),
             events: Rc::clone(&self.events),

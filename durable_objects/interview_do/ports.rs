@@ -1,24 +1,47 @@
 //! The core's small ports on the platform: the alarm, the clock, ids, the log, and the D1
 //! projection of the outbox.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use serde_json::Value;
 use worker::{Env, Storage};
 
 use crate::interview::{Alarm, Clock, EventLog, Ids, Projector, QueuedRow};
 use crate::platform::{log_error, log_event, now_ms};
 
-/// The Durable Object's one alarm.
-pub struct DoAlarm(pub Storage);
+/// The Durable Object's one alarm, with what this instance last set it to: pointing it at the
+/// time it already points at costs the platform a durable write, and turns in quick succession
+/// all leave the earliest deadline where it was (`Interview::after_change`).
+pub struct DoAlarm {
+    pub storage: Storage,
+    /// `None`: not known (a new instance, or the alarm just fired); `Some(due)`: set by us.
+    pub armed: Rc<Cell<Option<Option<i64>>>>,
+}
+
+impl DoAlarm {
+    /// Forgets what was set: the alarm fired (the platform cleared it) or storage was erased.
+    pub fn forget(&self) {
+        self.armed.set(None);
+    }
+}
 
 impl Alarm for DoAlarm {
     async fn arm(&self, due_ms: Option<i64>) {
+        if self.armed.get() == Some(due_ms) {
+            return;
+        }
         let result = match due_ms {
             // An i64 is an offset from now for `set_alarm`, not an absolute time.
-            Some(due) => self.0.set_alarm((due - now_ms()).max(0)).await,
-            None => self.0.delete_alarm().await,
+            Some(due) => self.storage.set_alarm((due - now_ms()).max(0)).await,
+            None => self.storage.delete_alarm().await,
         };
-        if let Err(e) = result {
-            log_error("arm alarm", &e);
+        match result {
+            Ok(()) => self.armed.set(Some(due_ms)),
+            Err(e) => {
+                self.forget();
+                log_error("arm alarm", &e);
+            }
         }
     }
 }

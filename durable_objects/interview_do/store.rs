@@ -87,21 +87,32 @@ pub struct SqlStore {
     /// Messages written through this store and its siblings (the instance's handles), so the
     /// relay knows when the log's tail it read is stale without reading it again.
     message_writes: Rc<Cell<u64>>,
+    /// Rows queued for the projection through this store and its siblings (`flows::Flush`).
+    outbox_writes: Rc<Cell<u64>>,
 }
 
 impl SqlStore {
     pub fn new(sql: SqlStorage) -> Self {
-        SqlStore { sql, message_writes: Rc::default() }
+        SqlStore { sql, message_writes: Rc::default(), outbox_writes: Rc::default() }
     }
 
     /// Another store over `sql` sharing this one's write count (a handle on the same instance).
     pub fn sibling(&self, sql: SqlStorage) -> Self {
-        SqlStore { sql, message_writes: Rc::clone(&self.message_writes) }
+        SqlStore {
+            sql,
+            message_writes: Rc::clone(&self.message_writes),
+            outbox_writes: Rc::clone(&self.outbox_writes),
+        }
     }
 
     /// How many messages were written on this instance (a version of the log, not a count).
     pub fn message_writes(&self) -> u64 {
         self.message_writes.get()
+    }
+
+    /// How many outbox rows were queued on this instance (a version, not a count).
+    pub fn outbox_writes(&self) -> u64 {
+        self.outbox_writes.get()
     }
 
     /// Retention (docs/privacy.md): deletes the transcript (messages, stored turns,
@@ -338,6 +349,7 @@ impl InterviewStore for SqlStore {
             .collect())
     }
     fn enqueue(&self, entry: &OutboxEntry) -> StoreResult<()> {
+        self.outbox_writes.set(self.outbox_writes.get().wrapping_add(1));
         self.run(
             "outbox write",
             "INSERT INTO outbox (kind, payload) VALUES (?, ?)",

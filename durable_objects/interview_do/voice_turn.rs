@@ -35,12 +35,18 @@ impl InterviewDo {
             UpstreamEvent::AudioDelta { bytes_len } => self.relay.borrow_mut().audio_out_bytes += bytes_len,
             UpstreamEvent::InputTranscript { text, .. } => {
                 let (this, cfg) = owned();
-                return Step::Later(Box::pin(async move { this.on_transcript(&text, &cfg).await }));
+                return Step::Later(Box::pin(async move {
+                    this.on_transcript(&text, &cfg).await;
+                    this.flush_soon();
+                }));
             }
             UpstreamEvent::InputTranscriptFailed { .. } => {
                 let (this, cfg) = owned();
                 let text = "(The answer could not be transcribed.)";
-                return Step::Later(Box::pin(async move { this.on_transcript(text, &cfg).await }));
+                return Step::Later(Box::pin(async move {
+                    this.on_transcript(text, &cfg).await;
+                    this.flush_soon();
+                }));
             }
             UpstreamEvent::FunctionCall { call_id, name, arguments_json } => {
                 if name == TOOL_NAME {
@@ -62,7 +68,10 @@ impl InterviewDo {
                 };
                 if ready {
                     let (this, cfg) = owned();
-                    return Step::Later(Box::pin(async move { this.finish_voice_turn(&cfg).await }));
+                    return Step::Later(Box::pin(async move {
+                        this.finish_voice_turn(&cfg).await;
+                        this.flush_soon();
+                    }));
                 }
             }
             UpstreamEvent::Error { code, .. } => {

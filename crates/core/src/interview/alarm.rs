@@ -9,6 +9,9 @@ use super::{Alarm, Interview, Provider, Result};
 
 /// How many queued rows one flush projects.
 pub const FLUSH_BATCH: u32 = 200;
+/// After a step, the outbox is flushed by the shell at once ([`Interview::flush_queued`]); the
+/// alarm flushes it this much later only if that did not happen.
+pub const OUTBOX_FALLBACK_MS: i64 = 10_000;
 /// The most backoff between failed flushes or assessment attempts.
 const MAX_BACKOFF_MS: i64 = 300_000;
 /// Deadlines this close are treated as due (the alarm may fire a little early).
@@ -82,6 +85,25 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
                 Err(attempts + 1)
             }
         }
+    }
+
+    /// Projects every queued row now, batch by batch (after a step, off the request's path);
+    /// `false` when a batch was refused (the rows stay queued for the alarm's fallback flush,
+    /// which [`Interview::after_change`] scheduled). The schedule is left alone: a fallback
+    /// that finds nothing queued costs one empty read.
+    pub async fn flush_queued(&self, projector: &impl Projector) -> bool {
+        // Bounded: a batch that was projected but could not be deleted must not spin.
+        for _ in 0..8 {
+            match self.store.outbox_is_empty() {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(_) => return false,
+            }
+            if self.flush_outbox(projector).await.is_err() {
+                return false;
+            }
+        }
+        false
     }
 
     /// Projects at once (after a start, so the interview lists immediately); the alarm retries

@@ -203,7 +203,12 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         }
     }
 
-    /// Schedules inactivity and an immediate outbox flush after a state change, then arms.
+    /// Schedules inactivity and the outbox's fallback flush after a state change, then arms.
+    ///
+    /// The shell projects the queued rows right after the step ([`Interview::flush_queued`], off
+    /// the request's path); the alarm is only the fallback, should that flush fail or the
+    /// instance go away first. It is moved only when no flush is due sooner, so successive
+    /// turns leave it (and the platform's alarm) alone.
     async fn after_change(&self, record: &InterviewRecord) -> Result<()> {
         if record.status == InterviewStatus::InProgress {
             self.store
@@ -211,7 +216,10 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         } else {
             self.store.unschedule(Deadline::Inactivity)?;
         }
-        self.store.schedule(Deadline::Outbox, self.now())?;
+        let fallback = self.now() + alarm::OUTBOX_FALLBACK_MS;
+        if !self.store.due(fallback)?.contains(&Deadline::Outbox) {
+            self.store.schedule(Deadline::Outbox, fallback)?;
+        }
         self.arm().await;
         Ok(())
     }

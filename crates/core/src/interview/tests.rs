@@ -136,8 +136,9 @@ fn start_writes_the_first_question_and_its_projection() {
     assert_eq!(w.messages(), vec![(1, MessageType::AiQuestion)]);
     let kinds: Vec<String> = w.store.outbox.borrow().iter().map(|r| r.kind.clone()).collect();
     assert_eq!(kinds, vec!["interview", "message"]);
-    // Inactivity and the outbox flush are scheduled and the alarm points at the earliest.
-    assert_eq!(w.alarm.due_ms.get(), Some(START_MS));
+    // Inactivity and the outbox's fallback flush are scheduled and the alarm points at the
+    // earliest (the shell flushes at once; the alarm only if that did not happen).
+    assert_eq!(w.alarm.due_ms.get(), Some(START_MS + alarm::OUTBOX_FALLBACK_MS));
     assert!(matches!(
         run(w.interview().start(
             &candidate(),
@@ -351,6 +352,7 @@ fn the_outbox_retries_until_the_projection_lands() {
     let w = World::builtin();
     w.start();
     w.projector.failing.set(true);
+    w.clock.advance(alarm::OUTBOX_FALLBACK_MS);
     let report = run(w.interview().run_alarm(&w.projector));
     assert!(report.is_ok());
     assert_eq!(w.store.outbox.borrow().len(), 2, "nothing is lost while the projection is down");
@@ -361,6 +363,35 @@ fn the_outbox_retries_until_the_projection_lands() {
     run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
     assert!(w.store.outbox.borrow().is_empty());
     assert_eq!(w.projector.applied.borrow().len(), 2);
+}
+
+#[test]
+fn a_step_is_projected_at_once_and_turns_leave_the_fallback_alarm_alone() {
+    let w = World::builtin();
+    w.start();
+    assert!(run(w.interview().flush_queued(&w.projector)));
+    assert!(w.store.outbox.borrow().is_empty());
+    assert_eq!(w.projector.applied.borrow().len(), 2);
+    let (due, armed) = (w.alarm.due_ms.get(), w.alarm.armed.get());
+    assert_eq!(due, Some(START_MS + alarm::OUTBOX_FALLBACK_MS), "the fallback stays after a flush");
+    for seconds in 1..=3 {
+        w.clock.advance(1_000);
+        w.answer(STRONG, None).unwrap_or_else(|e| panic!("turn {seconds}: {e:?}"));
+        assert_eq!(w.alarm.due_ms.get(), due, "a turn inside the window does not move the alarm");
+    }
+    assert!(w.alarm.armed.get() > armed);
+    assert!(!w.store.outbox.borrow().is_empty(), "the turns queued their rows");
+    // The shell's flush failing leaves the rows for the fallback, which projects them.
+    w.projector.failing.set(true);
+    assert!(!run(w.interview().flush_queued(&w.projector)));
+    let queued = w.store.outbox.borrow().len();
+    w.projector.failing.set(false);
+    w.clock.advance(alarm::OUTBOX_FALLBACK_MS);
+    run(w.interview().run_alarm(&w.projector)).unwrap_or_else(|e| panic!("alarm: {e:?}"));
+    assert!(w.store.outbox.borrow().is_empty());
+    assert_eq!(w.projector.applied.borrow().len(), 2 + queued);
+    // Nothing queued: the alarm points at the inactivity deadline, past the fallback window.
+    assert!(w.alarm.due_ms.get().is_some_and(|d| d > w.clock.0.get() + alarm::OUTBOX_FALLBACK_MS));
 }
 
 #[test]
