@@ -24,6 +24,7 @@ impl InterviewDo {
         store.delete_alarm().await.map_err(storage("erase alarm"))?;
         self.alarm.forget();
         store.delete_all().await.map_err(storage("erase storage"))?;
+        self.store.forget_cached();
         self.schema_ready.set(false);
         log_event("interview_erased", serde_json::json!({}));
         reply(200, &Erased { outcome: "erased".to_owned() })

@@ -11,7 +11,7 @@
 //!
 //! Every method is synchronous: writes made without an intervening `await` commit atomically.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
@@ -89,11 +89,23 @@ pub struct SqlStore {
     message_writes: Rc<Cell<u64>>,
     /// Rows queued for the projection through this store and its siblings (`flows::Flush`).
     outbox_writes: Rc<Cell<u64>>,
+    /// The record and the session as last read or written on this instance. The object is the
+    /// only writer of its storage, so memory stays right; every turn reads both twice (the
+    /// answer is stored, then finished), and decoding the session's JSON each time was a fifth
+    /// of the object's CPU per turn. Erasure forgets it (`forget_cached`).
+    cached: Rc<RefCell<Cached>>,
+}
+
+/// `None`: not read yet; `Some(None)`: read, absent.
+#[derive(Default)]
+struct Cached {
+    record: Option<Option<InterviewRecord>>,
+    session: Option<Option<Session>>,
 }
 
 impl SqlStore {
     pub fn new(sql: SqlStorage) -> Self {
-        SqlStore { sql, message_writes: Rc::default(), outbox_writes: Rc::default() }
+        SqlStore { sql, message_writes: Rc::default(), outbox_writes: Rc::default(), cached: Rc::default() }
     }
 
     /// Another store over `sql` sharing this one's write count (a handle on the same instance).
@@ -102,6 +114,7 @@ impl SqlStore {
             sql,
             message_writes: Rc::clone(&self.message_writes),
             outbox_writes: Rc::clone(&self.outbox_writes),
+            cached: Rc::clone(&self.cached),
         }
     }
 
@@ -113,6 +126,11 @@ impl SqlStore {
     /// How many outbox rows were queued on this instance (a version, not a count).
     pub fn outbox_writes(&self) -> u64 {
         self.outbox_writes.get()
+    }
+
+    /// Forgets the cached record and session (the storage was erased under the store).
+    pub fn forget_cached(&self) {
+        *self.cached.borrow_mut() = Cached::default();
     }
 
     /// Retention (docs/privacy.md): deletes the transcript (messages, stored turns,
@@ -178,6 +196,13 @@ impl SqlStore {
     }
 
     pub fn kv_put<T: Serialize>(&self, key: &str, value: &T) -> StoreResult<()> {
+        // Written as untyped JSON here: read back from storage next time (the typed writers
+        // below cache what they wrote).
+        match key {
+            "record" => self.cached.borrow_mut().record = None,
+            "session" => self.cached.borrow_mut().session = None,
+            _ => {}
+        }
         let text = serde_json::to_string(value).map_err(|e| StoreError::new("kv encode", e))?;
         self.run(
             "kv write",
@@ -187,6 +212,7 @@ impl SqlStore {
     }
 
     pub fn kv_delete(&self, key: &str) -> StoreResult<()> {
+        self.forget_cached();
         self.run("kv delete", "DELETE FROM kv WHERE k = ?", vec![key.into()])
     }
 
@@ -211,16 +237,30 @@ impl InterviewStore for SqlStore {
         Ok(self.kv_get::<Value>("record")?.is_some())
     }
     fn record(&self) -> StoreResult<Option<InterviewRecord>> {
-        self.kv_get("record")
+        if let Some(record) = &self.cached.borrow().record {
+            return Ok(record.clone());
+        }
+        let record: Option<InterviewRecord> = self.kv_get("record")?;
+        self.cached.borrow_mut().record = Some(record.clone());
+        Ok(record)
     }
     fn session(&self) -> StoreResult<Option<Session>> {
-        self.kv_get("session")
+        if let Some(session) = &self.cached.borrow().session {
+            return Ok(session.clone());
+        }
+        let session: Option<Session> = self.kv_get("session")?;
+        self.cached.borrow_mut().session = Some(session.clone());
+        Ok(session)
     }
     fn put_record(&self, record: &InterviewRecord) -> StoreResult<()> {
-        self.kv_put("record", record)
+        self.kv_put("record", record)?;
+        self.cached.borrow_mut().record = Some(Some(record.clone()));
+        Ok(())
     }
     fn put_session(&self, session: &Session) -> StoreResult<()> {
-        self.kv_put("session", session)
+        self.kv_put("session", session)?;
+        self.cached.borrow_mut().session = Some(Some(session.clone()));
+        Ok(())
     }
     fn slot(&self, slot: Slot) -> StoreResult<Option<Value>> {
         self.kv_get(slot.key())
