@@ -265,25 +265,20 @@ impl<A: Alarm, P: Provider> Interview<'_, A, P> {
         self.store.put_turn_result(pending.answer_seq, &result)?;
         self.save(&record, &session)?;
         self.after_change(&record).await?;
+        // One line per turn (each `console.log` costs more than a SQLite statement under
+        // wrangler dev): the difficulty change and a boundary found are fields of it.
+        let boundary = decision
+            .boundary
+            .as_ref()
+            .map(|b| json!({ "skill_area": b.skill_area, "level": b.boundary_level }));
         self.log.event(
             "turn",
             json!({ "interview_id": record.id, "question_number": decision.question_number,
                     "difficulty_before": difficulty_before, "difficulty_after": decision.difficulty_after,
+                    "skill_boundary": boundary,
                     "server_ms": self.now() - received_ms, "model_ms": now - started,
                     "provider": record.ai_provider }),
         );
-        if decision.difficulty_changed {
-            self.log.event(
-                "difficulty_changed",
-                json!({ "interview_id": record.id, "from": difficulty_before, "to": decision.difficulty_after }),
-            );
-        }
-        if let Some(b) = &decision.boundary {
-            self.log.event(
-                "skill_boundary",
-                json!({ "interview_id": record.id, "skill_area": b.skill_area, "level": b.boundary_level }),
-            );
-        }
         if let Some(reason) = decision.completion {
             self.log.event("interview_completed", json!({ "interview_id": record.id, "reason": reason }));
         }
