@@ -11,7 +11,7 @@
 use worker::{WebSocket, WebSocketIncomingMessage};
 
 use super::relay::Attachment;
-use super::socket_reader::{self, Ended, Frame, Step};
+use super::socket_reader::{self, Ended, Step};
 use super::InterviewDo;
 use crate::platform::log_error;
 
@@ -48,14 +48,10 @@ impl InterviewDo {
 
     /// One frame of the live socket, in its listener: audio goes straight through; what waits on
     /// I/O is returned for later.
-    fn live_frame(&self, ws: &WebSocket, frame: Frame) -> Step {
+    fn live_frame(&self, ws: &WebSocket, message: WebSocketIncomingMessage) -> Step {
         if self.ensure_schema().is_err() {
             return Step::Done;
         }
-        let message = match frame {
-            Frame::Text(text) => WebSocketIncomingMessage::String(text),
-            Frame::Binary(bytes) => WebSocketIncomingMessage::Binary(bytes),
-        };
         match self.client_frame_now(ws, message) {
             None => Step::Done,
             Some(pending) => {

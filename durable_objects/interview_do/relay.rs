@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{Fetch, Headers, Method, Request, RequestInit, WebSocket};
 
-use super::socket_reader::{self, Ended, Frame, Step};
+use super::socket_reader::{self, Ended, Step};
 use super::InterviewDo;
 use crate::ai::realtime::client_events::{forwardable, ClientFrame};
 use crate::ai::realtime::events::{error_event, upstream_error_event};
@@ -283,8 +283,8 @@ impl InterviewDo {
         let reader = self.handle();
         let reader_cfg = Rc::new(cfg.clone());
         let reading = socket_reader::listen(&ws, move |frame| match frame {
-            Frame::Text(text) => reader.upstream_frame(&text, &reader_cfg),
-            Frame::Binary(_) => Step::Done,
+            worker::WebSocketIncomingMessage::String(text) => reader.upstream_frame(&text, &reader_cfg),
+            worker::WebSocketIncomingMessage::Binary(_) => Step::Done,
         })?;
         ws.accept()?;
         let (record, session) = self.load().map_err(|e| worker::Error::RustError(e.message))?;

@@ -19,13 +19,7 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use worker::WebSocket;
-
-/// One frame, as received.
-pub(super) enum Frame {
-    Text(String),
-    Binary(Vec<u8>),
-}
+use worker::{WebSocket, WebSocketIncomingMessage};
 
 /// What handling a frame left to do.
 pub(super) enum Step {
@@ -44,11 +38,11 @@ pub(super) enum Ended {
 }
 
 enum Event {
-    Frame(Frame),
+    Frame(WebSocketIncomingMessage),
     End(Ended),
 }
 
-type Handler = Rc<dyn Fn(Frame) -> Step>;
+type Handler = Rc<dyn Fn(WebSocketIncomingMessage) -> Step>;
 
 struct Order {
     /// A [`Step::Later`] is running: events queue behind it.
@@ -68,7 +62,10 @@ pub(super) struct Reading {
 
 /// Listens to `ws` (before it is accepted, so no frame goes unheard); every frame goes to
 /// `handle` in order. Await [`Reading::ended`] to learn when the socket closed.
-pub(super) fn listen(ws: &WebSocket, handle: impl Fn(Frame) -> Step + 'static) -> worker::Result<Reading> {
+pub(super) fn listen(
+    ws: &WebSocket,
+    handle: impl Fn(WebSocketIncomingMessage) -> Step + 'static,
+) -> worker::Result<Reading> {
     let (tx, rx) = oneshot::channel();
     let order = Rc::new(RefCell::new(Order { busy: false, queue: VecDeque::new(), ended: Some(tx) }));
     let handle: Handler = Rc::new(handle);
@@ -77,8 +74,8 @@ pub(super) fn listen(ws: &WebSocket, handle: impl Fn(Frame) -> Step + 'static) -
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let data = event.data();
             let frame = match data.as_string() {
-                Some(text) => Frame::Text(text),
-                None => Frame::Binary(js_sys::Uint8Array::new(&data).to_vec()),
+                Some(text) => WebSocketIncomingMessage::String(text),
+                None => WebSocketIncomingMessage::Binary(js_sys::Uint8Array::new(&data).to_vec()),
             };
             deliver(&order, &handle, Event::Frame(frame));
         })
