@@ -8,6 +8,7 @@ socket accept()ed or hibernatable) and writes docs/benchmarks/relay-floor.{json,
   scripts/bench_relay.py               measure (BENCH_QUICK=1: shorter) and write both files
   scripts/bench_relay.py --markdown    rewrite relay-floor.md from relay-floor.json
   BENCH_RELAY_NAME=relay-floor-x       write docs/benchmarks/relay-floor-x.{json,md} instead
+  BENCH_RELAY_NOTE="..."               a paragraph under the title (what this build is, e.g. a probe)
 """
 import json
 import os
@@ -42,6 +43,8 @@ def markdown(r):
         "(a Worker hop, a Durable Object hop, a socket mode), not a language, and are never part of the "
         "product's Worker. The product's DO socket mode: " + r.get("product_socket_mode", "-") + ".",
     ]
+    if r.get("note"):
+        lines += ["", "**" + r["note"] + "**"]
     if not relay.get("passed"):
         lines += ["", "**The relay benchmark failed; see its output.**"]
     if lat:
@@ -106,6 +109,8 @@ def main():
         results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": bench.machine(),
                    "revision": rev + ("+changes" if dirty else ""),
                    "product_socket_mode": os.environ.get("BENCH_RELAY_MODE", "see docs/decisions")}
+        if os.environ.get("BENCH_RELAY_NOTE"):
+            results["note"] = os.environ["BENCH_RELAY_NOTE"]
         bench.bench_relay(results, voice_targets=None)
         with open(path_json, "w") as f:
             json.dump(results, f, indent=2)
