@@ -9,10 +9,13 @@
 //! Object relaying frames verbatim, with the client socket `accept()`ed (event listeners) or
 //! accepted with the hibernation API; (d) the product's relay (`GET /api/v1/realtime/{id}`). The
 //! controls (b) and (c) are bench-only JavaScript (`tests/relay_bench/controls.mjs`) under their
-//! own `wrangler dev`; they never ship in the product's Worker.
+//! own `wrangler dev`; they never ship in the product's Worker. (c0) is control (c)'s Durable
+//! Object inside the product's own `wrangler dev`: the product's server here runs a generated copy
+//! of `wrangler.toml` whose entry (`tests/relay_bench/entry.mjs`) is the product's Worker
+//! unchanged plus that one control route (`TEST_WRANGLER_CONFIG`, tests/common).
 //!
 //! 1. `relay_added_latency_per_event`: N round trips of one 20 ms `input_audio_buffer.append` →
-//!    the fake upstream's echo (`input_audio_buffer.speech_started`) on each of the five paths, one
+//!    the fake upstream's echo (`input_audio_buffer.speech_started`) on each of the six paths, one
 //!    of each per iteration in a rotating order, so all see the same machine load. Reports each
 //!    distribution, the latency each path adds over (a) (medians, p99s) and the relay's ratios to
 //!    the controls.
@@ -57,10 +60,59 @@ fn fake() -> &'static FakeOpenAi {
     FakeOpenAi::shared()
 }
 
+/// The in-process floor control's route (tests/relay_bench/entry.mjs).
+const IN_PRODUCT_FLOOR: &str = "/api/__bench/do/accept";
+
+/// Writes the product's wrangler configuration for this bench (`main` = tests/relay_bench/entry.mjs,
+/// the control's Durable Object bound as ECHO) next to the harness's state, and points the harness
+/// at it (`TEST_WRANGLER_CONFIG`). Derived from `wrangler.toml` at every run, so it cannot drift.
+fn bench_wrangler_config() {
+    static WRITTEN: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    WRITTEN.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let original = std::fs::read_to_string(root.join("wrangler.toml")).expect("read wrangler.toml");
+        let mut config = String::new();
+        let mut in_build = false;
+        for line in original.lines() {
+            // The bench runs on the build scripts/bench made; the config lives in tests/.state/.
+            if line.starts_with('[') {
+                in_build = line == "[build]";
+            }
+            if in_build {
+                continue;
+            }
+            let line = match line {
+                "main = \"src/js/entry.mjs\"" => "main = \"../relay_bench/entry.mjs\"",
+                "directory = \"web/dist\"" => "directory = \"../../web/dist\"",
+                "migrations_dir = \"migrations\"" => "migrations_dir = \"../../migrations\"",
+                other => other,
+            };
+            config.push_str(line);
+            config.push('\n');
+        }
+        for rewritten in ["../relay_bench/entry.mjs", "../../web/dist", "../../migrations"] {
+            assert!(config.contains(rewritten), "wrangler.toml changed shape: {rewritten} not set");
+        }
+        config.push_str(
+            "\n[[durable_objects.bindings]]\nname = \"ECHO\"\nclass_name = \"EchoDo\"\n\n\
+             [[migrations]]\ntag = \"relay-bench-floor\"\nnew_sqlite_classes = [\"EchoDo\"]\n",
+        );
+        let dir = root.join("tests/.state");
+        std::fs::create_dir_all(&dir).expect("tests/.state");
+        let path = dir.join(format!("relay-bench-wrangler-{}.toml", std::process::id()));
+        std::fs::write(&path, config).expect("write the bench's wrangler config");
+        // Before any server starts (the servers of this binary are all started through app()).
+        std::env::set_var("TEST_WRANGLER_CONFIG", &path);
+    });
+}
+
 fn app() -> TestApp {
     let f = fake();
     f.set_api_key(Some(KEY));
+    bench_wrangler_config();
     TestApp::with(&[
+        ("UPSTREAM_URL", f.realtime_url.as_str()),
+        ("UPSTREAM_KEY", KEY),
         ("OPENAI_API_KEY", KEY),
         ("OPENAI_BASE_URL", f.base_url.as_str()),
         ("OPENAI_REALTIME_URL", f.realtime_url.as_str()),
@@ -136,10 +188,11 @@ async fn round_trip(ws: &mut WsClient, frame: &[u8]) -> Duration {
 }
 
 /// The paths measured, in the order of the tables: (name, label).
-const PATHS: [(&str, &str); 5] = [
+const PATHS: [(&str, &str); 6] = [
     ("direct", "(a) direct to the fake upstream"),
     ("plain_worker", "(b) plain Worker relay (control)"),
     ("do_accept", "(c) DO relay, accept() + listeners (control)"),
+    ("do_in_product", "(c0) the same DO relay in the product's wrangler dev (control)"),
     ("do_hibernate", "(c') DO relay, hibernation API (control)"),
     ("relay", "(d) the product's relay"),
 ];
@@ -159,6 +212,13 @@ fn control_path(name: &str) -> Option<&'static str> {
 async fn open_path(name: &str, controls: &Controls, relay_url: &str) -> WsClient {
     match (name, control_path(name)) {
         ("direct", _) => direct_socket().await,
+        ("do_in_product", _) => {
+            let mut ws = ws::connect(&app().ws_url(IN_PRODUCT_FLOOR)).await.expect("upgrade");
+            ws.wait_for("session.created", WAIT)
+                .await
+                .expect("session.created through the in-process control");
+            ws
+        }
         (_, Some(path)) => {
             let mut ws = ws::connect(&controls.ws_url(path)).await.expect("upgrade");
             ws.wait_for("session.created", WAIT).await.expect("session.created through the control");
@@ -261,6 +321,7 @@ async fn relay_added_latency_per_event() {
         "do_floor": PATHS[floor].0,
         "relay_over_do_floor": ratios(floor),
         "relay_over_plain_worker": ratios(plain),
+        "relay_over_in_product_floor": ratios(index("do_in_product")),
     });
     write_result("relay_latency", result);
     f.realtime(|r| r.echo = false);
@@ -275,7 +336,7 @@ async fn sustained_voice_sessions_drop_no_frames() {
         .map(|v: Vec<String>| v.iter().filter_map(|x| x.parse().ok()).collect())
         .unwrap_or_else(|| if quick() { vec![1, 10] } else { vec![1, 10, 25] });
     let targets: Vec<String> = list("BENCH_VOICE_TARGETS").unwrap_or_else(|| {
-        ["relay", "do_accept", "do_hibernate", "plain_worker"].map(str::to_owned).to_vec()
+        ["relay", "do_accept", "do_in_product", "do_hibernate", "plain_worker"].map(str::to_owned).to_vec()
     });
     let seconds: u32 = if quick() { 3 } else { 10 };
     let f = fake();
@@ -292,6 +353,9 @@ async fn sustained_voice_sessions_drop_no_frames() {
             let target = targets[(level + k) % targets.len()].as_str();
             let (urls, ready, port) = match control_path(target) {
                 Some(path) => (vec![controls.ws_url(path); n], "session.created", controls.port),
+                None if target == "do_in_product" => {
+                    (vec![app().ws_url(IN_PRODUCT_FLOOR); n], "session.created", app().server.port)
+                }
                 // Interviews and tickets first (registration is a deliberate 100k-round KDF).
                 None => (
                     futures_util::future::join_all((0..n).map(|_| voice_interview())).await,

@@ -54,6 +54,15 @@ pub struct ServerOptions {
     pub vars: Vec<(String, String)>,
 }
 
+/// `TEST_WRANGLER_CONFIG`: another wrangler configuration than the project's `wrangler.toml`
+/// (the relay bench's copy with its in-process floor control, tests/relay_bench.rs).
+fn config_args() -> Vec<String> {
+    match std::env::var("TEST_WRANGLER_CONFIG") {
+        Ok(path) if !path.is_empty() => vec!["-c".to_owned(), path],
+        _ => Vec::new(),
+    }
+}
+
 fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -96,7 +105,9 @@ impl Server {
         let _ = std::fs::remove_dir_all(&state_dir);
         std::fs::create_dir_all(&state_dir).expect("state dir");
         let status = wrangler(&root)
-            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .args(["d1", "migrations", "apply", "DB", "--local"])
+            .args(config_args())
+            .arg("--persist-to")
             .arg(&state_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -131,6 +142,7 @@ impl Server {
         // CPU profiler while a test or bench runs (docs/benchmarks.md#profiling).
         let inspector = std::env::var("TEST_INSPECTOR_PORT").unwrap_or_else(|_| "0".to_owned());
         cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(config_args())
             .args([
                 "--inspector-port",
                 &inspector,
