@@ -28,7 +28,8 @@
 //!
 //! Each test merges its result into the JSON object at `BENCH_OUT` (when set) and prints it.
 //! `BENCH_QUICK=1` shortens both; `BENCH_VOICE_LEVELS=1,5,10` overrides the session counts and
-//! `BENCH_VOICE_TARGETS=relay,do_accept` the paths streamed.
+//! `BENCH_VOICE_TARGETS=relay,do_accept` the paths streamed; `BENCH_RELAY_WARMUP=300` the paced
+//! warm-up round trips per path before the latency loop (default 20).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -51,6 +52,11 @@ const WAIT: Duration = Duration::from_secs(30);
 const FRAME_BYTES: usize = 960;
 const FRAME_MS: u64 = 20;
 const KEY: &str = "sk-bench-fake";
+
+/// Paced warm-up iterations before the latency loop (`BENCH_RELAY_WARMUP`, default 20).
+fn warmup() -> usize {
+    std::env::var("BENCH_RELAY_WARMUP").ok().and_then(|v| v.parse().ok()).unwrap_or(20)
+}
 
 fn quick() -> bool {
     std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1")
@@ -249,18 +255,19 @@ async fn relay_added_latency_per_event() {
         sockets.push(open_path(name, &controls, &url).await);
     }
     let frame = pcm16_tone(FRAME_MS as usize);
-    // Warm every path (within the audio's slack of 10 s).
-    for _ in 0..20 {
+    // Audio at real time at most: one frame per path every FRAME_MS, as a microphone sends it
+    // (the relay refuses audio running more than 10 s ahead of real time).
+    let mut pace = tokio::time::interval(Duration::from_millis(FRAME_MS));
+    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Warm every path at that pace first ([`warmup`] iterations).
+    for _ in 0..warmup() {
+        pace.tick().await;
         for ws in &mut sockets {
             round_trip(ws, &frame).await;
         }
     }
     let count = PATHS.len();
     let (mut samples, mut paired) = (vec![Vec::new(); count], vec![Vec::new(); count]);
-    // Audio at real time at most: one frame per path every FRAME_MS, as a microphone sends it
-    // (the relay refuses audio running more than 10 s ahead of real time).
-    let mut pace = tokio::time::interval(Duration::from_millis(FRAME_MS));
-    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for i in 0..n {
         pace.tick().await;
         // One round trip per path, the first path rotating, so no path always follows another.
