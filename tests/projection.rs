@@ -12,7 +12,7 @@ use interview_edge::domain::enums::{InterviewMode, InterviewStatus, MessageType,
 use interview_edge::domain::interview::{InterviewRecord, StoredMessage};
 use interview_edge::domain::interviewer::Session;
 use interview_edge::domain::projection::assessment_row;
-use interview_edge::store::projection::statements;
+use interview_edge::store::projection::{batch, statements, Statement};
 use rusqlite::{params_from_iter, Connection};
 use serde_json::{json, Value};
 
@@ -28,7 +28,11 @@ fn db() -> Connection {
 }
 
 fn apply(conn: &Connection, kind: &str, payload: &Value) {
-    for (sql, params) in statements(kind, payload) {
+    run(conn, kind, statements(kind, payload));
+}
+
+fn run(conn: &Connection, kind: &str, statements: Vec<Statement>) {
+    for (sql, params) in statements {
         let values: Vec<rusqlite::types::Value> = params
             .iter()
             .map(|v| match v {
@@ -266,4 +270,200 @@ fn an_interview_started_for_a_job_projects_the_job_and_its_version() {
         )
         .unwrap();
     assert!(plan.contains("idx_interviews_job"), "{plan}");
+}
+
+/// Every row of every table, as text, in a stable order (the webhook deliveries' random ids left
+/// out), to compare two databases.
+fn dump(conn: &Connection) -> Vec<String> {
+    let mut tables: Vec<String> = conn
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // The migrations' own rows carry the time they ran.
+    tables.retain(|t| t != "d1_migrations" && t != "organizations");
+    let mut out = Vec::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM {t}")).unwrap();
+        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                let mut line = format!("{t}:");
+                for (i, name) in names.iter().enumerate() {
+                    if t == "webhook_deliveries" && name == "id" {
+                        continue;
+                    }
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    line.push_str(&format!(" {name}={v:?}"));
+                }
+                Ok(line)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.extend(rows);
+    }
+    out
+}
+
+fn message_row(seq: u32, kind: MessageType) -> Value {
+    json!({"id": format!("m{seq}"), "interview_id": "i1", "sequence_number": seq, "message_type": kind,
+        "content_text": format!("text {seq}"), "audio_url": null, "metadata": "{\"k\":1}",
+        "response_time_ms": if kind == MessageType::CandidateResponse { json!(1200) } else { json!(null) },
+        "created_at": format!("2026-12-04T00:00:{:02}.000Z", seq % 60)})
+}
+
+/// The outbox rows of an interview from its start to its completion, as the object queues
+/// them: each turn saves twice (the answer accepted, the reply written), so two snapshots and
+/// two messages per turn, and the completing turn's snapshot is `completed`.
+fn outbox_of_a_whole_interview(turns: u32) -> Vec<(String, Value)> {
+    let session = Session::start("i1", RoleType::React, None);
+    let limits = EngineLimits::default();
+    let mut rows = vec![
+        ("interview".to_owned(), record(1, InterviewStatus::InProgress).projection(&session, &limits, 1_000)),
+        ("message".to_owned(), message_row(1, MessageType::AiQuestion)),
+    ];
+    for t in 0..turns {
+        let v = 2 + u64::from(t) * 2;
+        let last = t + 1 == turns;
+        rows.push(("message".to_owned(), message_row(2 + t * 2, MessageType::CandidateResponse)));
+        rows.push((
+            "interview".to_owned(),
+            record(v, InterviewStatus::InProgress).projection(&session, &limits, 2_000),
+        ));
+        rows.push(("message".to_owned(), message_row(3 + t * 2, MessageType::AiQuestion)));
+        let status = if last { InterviewStatus::Completed } else { InterviewStatus::InProgress };
+        rows.push(("interview".to_owned(), record(v + 1, status).projection(&session, &limits, 3_000)));
+    }
+    rows
+}
+
+fn with_a_webhook() -> Connection {
+    let conn = db();
+    conn.execute_batch(
+        "INSERT INTO users (id, email, password_hash, full_name, role, created_at, updated_at)
+         VALUES ('s1', 'r@example.com', 'h', 'Rae', 'recruiter', 't', 't');
+         INSERT INTO webhooks (id, org_id, url, events, secret, created_by, created_at, updated_at)
+         VALUES ('00000000-0000-4000-8000-0000000000w1', '00000000-0000-4000-8000-000000000001',
+                 'https://hooks.example.com/x', '[\"interview.completed\"]', 's', 's1', 't', 't');",
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn a_batch_leaves_the_same_rows_as_its_rows_one_by_one_with_fewer_statements() {
+    for turns in [1, 3, 12] {
+        let rows = outbox_of_a_whole_interview(turns);
+        let one_by_one = with_a_webhook();
+        let mut single = 0;
+        for (kind, p) in &rows {
+            let s = statements(kind, p);
+            single += s.len();
+            run(&one_by_one, kind, s);
+        }
+        let batched = with_a_webhook();
+        let refs: Vec<(&str, &Value)> = rows.iter().map(|(k, p)| (k.as_str(), p)).collect();
+        let b = batch(&refs);
+        let n = b.len();
+        run(&batched, "batch", b);
+        assert_eq!(dump(&batched), dump(&one_by_one), "{turns} turns");
+        assert_eq!(count(&batched, "SELECT COUNT(*) FROM interview_messages"), i64::from(1 + turns * 2));
+        assert_eq!(
+            count(&batched, "SELECT COUNT(*) FROM webhook_deliveries"),
+            1,
+            "the completion is announced once"
+        );
+        assert_eq!(count(&batched, "SELECT state_version FROM interviews"), i64::from(1 + turns * 2));
+        // The newest snapshot once (two statements, three when completed) and the messages in
+        // inserts of at most eleven rows.
+        let message_inserts = usize::try_from(1 + turns * 2).unwrap().div_ceil(11);
+        assert!(n <= 3 + message_inserts, "{turns} turns: {n} statements");
+        assert!(n < single, "{turns} turns: {n} statements batched, {single} one by one");
+    }
+}
+
+#[test]
+fn one_turn_of_a_started_interview_projects_in_three_statements_and_replays_change_nothing() {
+    let rows = outbox_of_a_whole_interview(2);
+    let conn = with_a_webhook();
+    let refs: Vec<(&str, &Value)> = rows.iter().map(|(k, p)| (k.as_str(), p)).collect();
+    // The start's rows, then the first turn's four (its answer, a snapshot, the reply, a snapshot).
+    run(&conn, "start", batch(&refs[..2]));
+    let turn = batch(&refs[2..6]);
+    assert_eq!(turn.len(), 3, "the newest snapshot (interview and session rows) and one message insert");
+    run(&conn, "turn", turn);
+    let before = dump(&conn);
+    // A flush that failed after D1 applied it is retried whole: nothing changes.
+    run(&conn, "turn again", batch(&refs[2..6]));
+    assert_eq!(dump(&conn), before);
+    // An older snapshot arriving after a newer one loses, in a batch as alone.
+    run(&conn, "older", batch(&refs[2..4]));
+    assert_eq!(dump(&conn), before);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM webhook_deliveries"), 0, "not completed yet");
+}
+
+#[test]
+fn a_batch_keeps_recordings_after_their_messages_and_assessments_after_their_interview() {
+    let mut rows = outbox_of_a_whole_interview(2);
+    // A legacy voice answer's recording, added after its message (the first turn's answer).
+    rows.insert(
+        3,
+        ("message_audio".to_owned(), json!({"id": "m2", "audio_url": "https://media.example/audio/m2.webm"})),
+    );
+    let session = Session::start("i1", RoleType::React, None);
+    let limits = EngineLimits::default();
+    let input = AssessmentInput {
+        interview_id: "i1",
+        role: RoleType::React,
+        session: &session,
+        messages: &[],
+        evaluations: &[],
+        partial: false,
+        now_ms: 40_000,
+    };
+    rows.push(("assessment".to_owned(), assessment_row("i1", &generate_builtin(&input))));
+    rows.push((
+        "interview".to_owned(),
+        record(9, InterviewStatus::Completed).projection(&session, &limits, 50_000),
+    ));
+    let one_by_one = with_a_webhook();
+    for (kind, p) in &rows {
+        apply(&one_by_one, kind, p);
+    }
+    let batched = with_a_webhook();
+    let refs: Vec<(&str, &Value)> = rows.iter().map(|(k, p)| (k.as_str(), p)).collect();
+    run(&batched, "batch", batch(&refs));
+    assert_eq!(dump(&batched), dump(&one_by_one));
+    let audio: Option<String> = batched
+        .query_row("SELECT audio_url FROM interview_messages WHERE id = 'm2'", [], |r| r.get(0))
+        .unwrap();
+    assert!(audio.is_some(), "the recording found its message");
+    assert_eq!(count(&batched, "SELECT COUNT(*) FROM assessment_results"), 1);
+    assert_eq!(count(&batched, "SELECT state_version FROM interviews"), 9);
+}
+
+#[test]
+fn many_messages_go_in_inserts_within_the_parameter_limit() {
+    let mut rows = vec![(
+        "interview".to_owned(),
+        record(1, InterviewStatus::InProgress).projection(
+            &Session::start("i1", RoleType::React, None),
+            &EngineLimits::default(),
+            1_000,
+        ),
+    )];
+    rows.extend((1..=40).map(|seq| ("message".to_owned(), message_row(seq, MessageType::AiQuestion))));
+    let refs: Vec<(&str, &Value)> = rows.iter().map(|(k, p)| (k.as_str(), p)).collect();
+    let statements = batch(&refs);
+    assert!(statements.iter().all(|(_, params)| params.len() <= 100), "D1 binds at most 100 parameters");
+    assert_eq!(statements.len(), 2 + 40_usize.div_ceil(11));
+    let conn = db();
+    run(&conn, "batch", statements);
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM interview_messages"), 40);
 }

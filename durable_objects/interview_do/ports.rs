@@ -80,15 +80,9 @@ impl Projector for D1Projector<'_> {
     async fn project(&self, rows: &[QueuedRow]) -> Result<(), String> {
         let result = async {
             let db = crate::store::Db::from_env(self.0)?;
-            let mut statements = Vec::new();
-            for row in rows {
-                statements.extend(crate::store::interviews::projection_statements(
-                    &db,
-                    &row.kind,
-                    &row.payload,
-                )?);
-            }
-            db.batch(statements).await?;
+            let rows: Vec<(&str, &serde_json::Value)> =
+                rows.iter().map(|r| (r.kind.as_str(), &r.payload)).collect();
+            db.batch(crate::store::interviews::projection_statements(&db, &rows)?).await?;
             Ok::<(), worker::Error>(())
         }
         .await;

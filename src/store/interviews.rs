@@ -15,12 +15,13 @@ fn val(v: &Value) -> JsValue {
     }
 }
 
-/// The D1 statements for one outbox row (SQL from [`super::projection`]).
+/// The D1 statements for a batch of outbox rows `(kind, payload)` (SQL from
+/// [`super::projection::batch`]).
 ///
 /// # Errors
 /// Binding failures (never for well-formed payloads).
-pub fn projection_statements(db: &Db, kind: &str, p: &Value) -> worker::Result<Vec<Statement>> {
-    super::projection::statements(kind, p)
+pub fn projection_statements(db: &Db, rows: &[(&str, &Value)]) -> worker::Result<Vec<Statement>> {
+    super::projection::batch(rows)
         .into_iter()
         .map(|(sql, params)| {
             let binds: Vec<JsValue> = params.iter().map(val).collect();

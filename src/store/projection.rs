@@ -148,21 +148,12 @@ pub fn statements(kind: &str, p: &Value) -> Vec<Statement> {
                     p,
                 ),
             ),
-            interview_completed(p),
-        ],
-        "message" => vec![(
-            "INSERT INTO interview_messages (id, interview_id, sequence_number, message_type, content_text, \
-             audio_url, metadata, response_time_ms, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-             ON CONFLICT DO NOTHING"
-                .to_owned(),
-            values(
-                &[
-                    "id", "interview_id", "sequence_number", "message_type", "content_text", "audio_url", "metadata",
-                    "response_time_ms", "created_at",
-                ],
-                p,
-            ),
-        )],
+        ]
+        .into_iter()
+        // The completion webhook's insert does nothing before the interview completes.
+        .chain((p["status"] == "completed").then(|| interview_completed(p)))
+        .collect(),
+        "message" => vec![messages(&[p])],
         "message_audio" => vec![(
             "UPDATE interview_messages SET audio_url = ?2 WHERE id = ?1".to_owned(),
             values(&["id", "audio_url"], p),
@@ -223,6 +214,94 @@ pub fn webhook_enqueue_sql(event_id: &str, data: &str, org: &str, from: &str, gu
          {data}, 'pending', 0, ?3, ?3, ?3 FROM webhooks w{from} WHERE w.org_id = {org} AND w.active AND {guard} \
          AND EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = ?2) ON CONFLICT (webhook_id, event_id) DO NOTHING"
     )
+}
+
+const MESSAGE_COLUMNS: &[&str] = &[
+    "id",
+    "interview_id",
+    "sequence_number",
+    "message_type",
+    "content_text",
+    "audio_url",
+    "metadata",
+    "response_time_ms",
+    "created_at",
+];
+
+/// Rows per multi-row message insert: D1 binds at most 100 parameters per statement.
+const MESSAGES_PER_STATEMENT: usize = 100 / MESSAGE_COLUMNS.len();
+
+/// One insert of message rows (each once: a replayed row changes nothing).
+fn messages(rows: &[&Value]) -> Statement {
+    let n = MESSAGE_COLUMNS.len();
+    let tuples = (0..rows.len())
+        .map(|r| format!("({})", (1..=n).map(|i| format!("?{}", r * n + i)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (
+        format!(
+            "INSERT INTO interview_messages ({}) VALUES {tuples} ON CONFLICT DO NOTHING",
+            MESSAGE_COLUMNS.join(", ")
+        ),
+        rows.iter().flat_map(|p| values(MESSAGE_COLUMNS, p)).collect(),
+    )
+}
+
+/// The statements for a batch of outbox rows `(kind, payload)` in their order, without what one
+/// batch makes redundant: an interview's older snapshots (each `save` queues one, so a turn
+/// queues two) are left out and its newest is written where its first stood, so the rows that
+/// depend on it still follow it; message rows wait, past interview rows, until another kind of
+/// row (which may depend on them) or the end, and go in one multi-row insert. Applying it leaves
+/// the same rows as applying each row's [`statements`] in turn, with fewer statements (a
+/// built-in turn: three instead of eight).
+#[must_use]
+pub fn batch<'a>(rows: &[(&'a str, &'a Value)]) -> Vec<Statement> {
+    let mut newest: Vec<(&str, &Value)> = Vec::new();
+    for (kind, p) in rows {
+        if *kind != "interview" {
+            continue;
+        }
+        let id = p["id"].as_str().unwrap_or_default();
+        let version = |v: &Value| v["state_version"].as_u64().unwrap_or(0);
+        match newest.iter_mut().find(|(i, _)| *i == id) {
+            Some(slot) if version(p) >= version(slot.1) => slot.1 = p,
+            Some(_) => {}
+            None => newest.push((id, p)),
+        }
+    }
+    let mut out = Vec::new();
+    let mut pending: Vec<&Value> = Vec::new();
+    let mut written: Vec<&str> = Vec::new();
+    for (kind, p) in rows {
+        if *kind == "message" {
+            pending.push(p);
+            if pending.len() == MESSAGES_PER_STATEMENT {
+                out.push(messages(&pending));
+                pending.clear();
+            }
+            continue;
+        }
+        if *kind == "interview" {
+            // Messages may wait past an interview row (they depend on it, never it on them).
+            let id = p["id"].as_str().unwrap_or_default();
+            if !written.contains(&id) {
+                written.push(id);
+                let snapshot = newest.iter().find(|(i, _)| *i == id).map_or(*p, |(_, v)| *v);
+                out.extend(statements(kind, snapshot));
+            }
+            continue;
+        }
+        // Any other row may depend on the messages before it (a recording's audio URL does).
+        if !pending.is_empty() {
+            out.push(messages(&pending));
+            pending.clear();
+        }
+        out.extend(statements(kind, p));
+    }
+    if !pending.is_empty() {
+        out.push(messages(&pending));
+    }
+    out
 }
 
 /// `interview.completed` for an org interview's row once its status is `completed`.
