@@ -10,7 +10,7 @@ use crate::http::error::ApiError;
 use crate::ids::InterviewId;
 use crate::interview::Caller;
 use crate::platform::{log_error, now_ms};
-use crate::protocol::{decode_error, InterviewCall, InterviewRequest, CALL_HEADER, CALL_URL};
+use crate::protocol::{decode_error, Bearer, InterviewCall, InterviewRequest, CALL_HEADER, CALL_URL};
 
 /// The interview's object, named by the interview's id.
 pub struct InterviewClient {
@@ -76,7 +76,14 @@ impl InterviewClient {
         request: InterviewRequest,
         body: Option<JsValue>,
     ) -> Result<(u16, String), ApiError> {
-        let call = InterviewCall { caller, request, sent_ms: Some(now_ms()) };
+        self.exchange_as(InterviewCall { caller, bearer: None, request, sent_ms: Some(now_ms()) }, body).await
+    }
+
+    async fn exchange_as(
+        &self,
+        call: InterviewCall,
+        body: Option<JsValue>,
+    ) -> Result<(u16, String), ApiError> {
         let mut resp = self.send(&call, body, Headers::new()).await?;
         let status = resp.status_code();
         let text = resp.text().await.map_err(internal("interview do body"))?;
@@ -97,6 +104,25 @@ impl InterviewClient {
         request: InterviewRequest,
     ) -> Result<Response, ApiError> {
         let (status, text) = self.exchange(caller, request, None).await?;
+        Self::passed_through(status, text)
+    }
+
+    /// [`InterviewClient::forward`] for a `bearer` token whose account the object checks
+    /// (a candidate's answer; docs/accounts.md#where-the-account-is-checked).
+    ///
+    /// # Errors
+    /// The object's refusal (401 when the account check fails).
+    pub async fn forward_bearer(
+        &self,
+        bearer: Bearer,
+        request: InterviewRequest,
+    ) -> Result<Response, ApiError> {
+        let call = InterviewCall { caller: None, bearer: Some(bearer), request, sent_ms: Some(now_ms()) };
+        let (status, text) = self.exchange_as(call, None).await?;
+        Self::passed_through(status, text)
+    }
+
+    fn passed_through(status: u16, text: String) -> Result<Response, ApiError> {
         let headers = Headers::new();
         let _ = headers.set("Content-Type", "application/json");
         Ok(Response::ok(text)
@@ -153,6 +179,7 @@ impl InterviewClient {
         headers.set("Upgrade", "websocket").map_err(internal("upgrade header"))?;
         let call = InterviewCall {
             caller: None,
+            bearer: None,
             request: InterviewRequest::Connect { ticket },
             sent_ms: Some(now_ms()),
         };

@@ -355,3 +355,89 @@ async fn tokens_from_before_sessions_are_signed_out_cleanly() {
     assert_eq!((status, error_code(&body)), (401, "UNAUTHORIZED"), "{body}");
     assert_eq!(me_status(&account.token).await, 200);
 }
+
+/// An answer's status (the interview object checks the token's account itself:
+/// docs/accounts.md#where-the-account-is-checked).
+async fn answer_status(token: &str, id: &str, n: u32) -> u16 {
+    let text = format!("Answer {n}: state stays local until siblings need it, then it is lifted up.");
+    let (status, body) = app().answer(token, id, &text).await;
+    if status != 200 {
+        assert_eq!(error_code(&body), "UNAUTHORIZED", "{body}");
+    }
+    status
+}
+
+#[tokio::test]
+async fn an_answer_is_refused_at_once_for_every_revocation_however_recently_its_token_was_checked() {
+    let account = app().register("Answering Candidate").await;
+    let id = app().start_id(&account.token, "react").await;
+    let later = app().start_id(&account.token, "python").await;
+
+    // A refresh: the replaced token is refused right after the object checked it.
+    assert_eq!(answer_status(&account.token, &id, 1).await, 200);
+    let (status, refreshed) = app().post_empty(&account.token, "/api/v1/auth/refresh").await;
+    assert_eq!(status, 200, "{refreshed}");
+    let a = refreshed["token"].as_str().unwrap().to_owned();
+    assert_eq!(answer_status(&account.token, &id, 2).await, 401, "the refreshed-away token");
+    assert_eq!(answer_status(&a, &id, 3).await, 200);
+
+    // Logout.
+    let (b, _) = sign_in(&account, "agent-B").await;
+    assert_eq!(answer_status(&b, &id, 4).await, 200);
+    assert_eq!(answer_status(&a, &id, 5).await, 200, "the object checks another session's token too");
+    assert_eq!(app().post_empty(&a, "/api/v1/auth/logout").await.0, 200);
+    assert_eq!(answer_status(&a, &id, 6).await, 401, "signed out");
+    // A revoked token learns nothing else: not which interviews exist, not what its body lacks.
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let empty = |token: &str, id: &str| {
+        send(
+            app().request(Method::POST, &format!("/api/v1/interviews/{id}/messages"), token).json(&json!({})),
+        )
+    };
+    for (status, body) in [app().answer(&a, &unknown, "Hello?").await, empty(&a, &id).await] {
+        assert_eq!((status, error_code(&body)), (401, "UNAUTHORIZED"), "{body}");
+    }
+    let (status, body) = app().answer(&b, &unknown, "Hello?").await;
+    assert_eq!((status, error_code(&body)), (404, "NOT_FOUND"), "a live token: {body}");
+    let (status, body) = empty(&b, &id).await;
+    assert_eq!(status, 422, "a live token: {body}");
+
+    // One session revoked from another.
+    assert_eq!(answer_status(&b, &id, 7).await, 200);
+    let (c, _) = sign_in(&account, "agent-C").await;
+    let b_session = sessions(&c).await.into_iter().find(|s| s["client"] == "agent-B").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(answer_status(&b, &later, 1).await, 200, "B checked on the second interview too");
+    assert_eq!(app().delete(&c, &format!("/api/v1/auth/sessions/{b_session}")).await.0, 200);
+    assert_eq!(answer_status(&b, &id, 8).await, 401, "revoked session");
+    assert_eq!(answer_status(&b, &later, 2).await, 401, "revoked session, on every interview");
+
+    // A password change signs the other sessions out and keeps this one.
+    let (d, _) = sign_in(&account, "agent-D").await;
+    assert_eq!(answer_status(&d, &later, 3).await, 200);
+    let (status, body) = app()
+        .post(
+            &c,
+            "/api/v1/auth/password",
+            &json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(answer_status(&d, &later, 4).await, 401, "another session of a changed password");
+    assert_eq!(answer_status(&c, &later, 5).await, 200, "the changing session stays");
+
+    // Deactivation by an admin, then reactivation.
+    let admin = app().admin().await;
+    let patch = |active: bool| {
+        app()
+            .request(Method::PATCH, &format!("/api/v1/admin/users/{}", account.user_id), &admin)
+            .json(&json!({"is_active": active}))
+            .send()
+    };
+    assert_eq!(patch(false).await.unwrap().status(), 200);
+    assert_eq!(answer_status(&c, &later, 6).await, 401, "deactivated");
+    assert_eq!(patch(true).await.unwrap().status(), 200);
+    assert_eq!(answer_status(&c, &later, 7).await, 200, "reactivated");
+}

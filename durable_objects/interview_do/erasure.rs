@@ -25,6 +25,7 @@ impl InterviewDo {
         self.alarm.forget();
         store.delete_all().await.map_err(storage("erase storage"))?;
         self.store.forget_cached();
+        self.checked.borrow_mut().forget_all();
         self.schema_ready.set(false);
         log_event("interview_erased", serde_json::json!({}));
         reply(200, &Erased { outcome: "erased".to_owned() })

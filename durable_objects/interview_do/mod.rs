@@ -23,6 +23,7 @@ use worker::{
 use crate::adapters::provider::{platform_provider, PlatformProvider};
 use crate::ai::realtime::events::EventIds;
 use crate::auth::access::Principal;
+use crate::auth::checked::CheckedBearer;
 use crate::config::Config;
 use crate::domain::enums::CompletionReason;
 use crate::http::error::{ApiError, ErrorCode};
@@ -30,6 +31,7 @@ use crate::interview::{AssessmentReply, Caller, Interview, InterviewStore, Store
 use crate::platform::log_error;
 use crate::protocol::{encode_error, InterviewCall, InterviewRequest, CALL_HEADER};
 
+mod bearer;
 mod erasure;
 mod flows;
 mod live_socket;
@@ -61,6 +63,8 @@ pub struct InterviewDo {
     relay: relay::SharedRelay,
     /// The `event_id`s of the events the socket writes itself (a random nonce per instance).
     events: Rc<EventIds>,
+    /// The bearer token this instance checked last (`bearer.rs`).
+    checked: Rc<RefCell<CheckedBearer>>,
 }
 
 /// A random nonce for this instance's event ids (the clock if randomness fails).
@@ -85,6 +89,7 @@ impl DurableObject for InterviewDo {
             in_flight: Rc::default(),
             relay: Rc::new(RefCell::new(relay::Relay::default())),
             events: Rc::new(EventIds::new(&event_nonce())),
+            checked: Rc::default(),
         }
     }
 
@@ -112,6 +117,12 @@ impl DurableObject for InterviewDo {
                 }
             };
         if !known {
+            // A token whose account fails its check learns nothing of which ids exist.
+            if let Some(bearer) = call.bearer.clone() {
+                if let Err(e) = self.check_bearer(bearer).await {
+                    return error_response(&e);
+                }
+            }
             if matches!(call.request, InterviewRequest::Erase) {
                 // Nothing stored (never started, or erased already): erasing again is fine.
                 let gone = crate::protocol::Erased { outcome: "gone".to_owned() };
@@ -276,6 +287,7 @@ impl InterviewDo {
             in_flight: Rc::clone(&self.in_flight),
             relay: Rc::clone(&self.relay),
             events: Rc::clone(&self.events),
+            checked: Rc::clone(&self.checked),
         }
     }
 
@@ -322,7 +334,11 @@ impl InterviewDo {
         let cfg = self.cached_config()?;
         let provider = platform_provider(&cfg);
         let core = self.core(&cfg, &provider);
-        let caller = call.caller;
+        let caller = match (call.caller, call.bearer) {
+            (Some(caller), _) => Some(caller),
+            (None, Some(bearer)) => Some(self.check_bearer(bearer).await?),
+            (None, None) => None,
+        };
         // Ticket lifetimes run on the Worker's fresh clock (see `InterviewCall::sent_ms`).
         let ticket_now = call.sent_ms.unwrap_or(0).max(crate::platform::now_ms());
         let who = || caller.clone().ok_or_else(ApiError::unauthorized);
@@ -387,8 +403,17 @@ impl InterviewDo {
                 reply(200, &crate::interview::Ack { ok: true })
             }
             InterviewRequest::CloseSockets { user_id, session, keep } => {
+                self.checked.borrow_mut().forget_sessions(
+                    user_id.as_str(),
+                    session.as_deref(),
+                    keep.as_deref(),
+                );
                 let closed = self.close_user_sockets(user_id.as_str(), session.as_deref(), keep.as_deref());
                 reply(200, &crate::protocol::SocketsClosed { closed })
+            }
+            InterviewRequest::ForgetToken { user_id, jti } => {
+                self.checked.borrow_mut().forget_token(user_id.as_str(), &jti);
+                reply(200, &crate::interview::Ack { ok: true })
             }
             InterviewRequest::VoiceAudio(body) => {
                 reply(200, &core.voice_audio(&who()?, body).await.map_err(refused)?)

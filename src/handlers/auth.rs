@@ -403,6 +403,7 @@ pub async fn refresh(req: Request, ctx: &Ctx<'_>) -> HandlerResult {
     store::users::revoke(db, &me.jti, &me.user_id, &rfc3339_ms(me.token_exp_ms), &now)
         .await
         .map_err(internal("refresh revoke"))?;
+    super::seam::forget_token(ctx, &me.user_id, &me.jti).await;
     json(200, &body)
 }
 

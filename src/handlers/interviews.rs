@@ -174,10 +174,10 @@ pub async fn messages(req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
 /// `POST /api/v1/interviews/{id}/messages`: a text answer (JSON), or a legacy voice answer
 /// (multipart `audio_file`).
 pub async fn answer(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult {
-    let me = ctx.authenticate(&req).await?;
-    let id = interview_id(id)?;
     let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let me = ctx.authenticate(&req).await?;
+        let id = interview_id(id)?;
         if !content_type.to_ascii_lowercase().contains("boundary=") {
             return Err(ApiError::new(
                 ErrorCode::UnsupportedMediaType,
@@ -186,8 +186,23 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         }
         return super::voice::answer(req, ctx, &me, &id).await;
     }
+    // A typed answer: the object checks the token's account (docs/accounts.md#where-the-account-is-checked).
+    let bearer = ctx.bearer(&req)?;
+    ctx.mark("auth");
+    match read_answer(&mut req, id).await {
+        Ok((id, answer)) => {
+            super::seam::forward_bearer(ctx, bearer, &id, InterviewRequest::Turn(answer)).await
+        }
+        // A bad request is told so only to a live account, as on every other route.
+        Err(e) => Err(ctx.authenticate(&req).await.err().unwrap_or(e)),
+    }
+}
+
+/// A typed answer's interview id and body, validated.
+async fn read_answer(req: &mut Request, id: &str) -> Result<(String, Answer), ApiError> {
+    let id = interview_id(id)?;
     let key = req.headers().get("Idempotency-Key").ok().flatten();
-    let mut f = read_json(&mut req).await?;
+    let mut f = read_json(req).await?;
     let text = f.required_str("message_text", 1..=MAX_ANSWER_CHARS, true);
     let metadata = f.optional_object("client_metadata", |m| {
         let pasted = m.optional_bool("pasted");
@@ -206,7 +221,7 @@ pub async fn answer(mut req: Request, ctx: &Ctx<'_>, id: &str) -> HandlerResult 
         idempotency_key: key.map(IdempotencyKey::new),
         audio_url: None,
     };
-    forward(ctx, &me, &id, InterviewRequest::Turn(answer)).await
+    Ok((id, answer))
 }
 
 /// `POST /api/v1/interviews/{id}/messages/retry` and `/complete`: no body.

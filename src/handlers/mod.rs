@@ -28,13 +28,14 @@ use worker::{Context, Env, Request, Response};
 use crate::auth::access::{bearer_token, Principal};
 use crate::auth::{JwtKeys, TokenError};
 use crate::config::Config;
-use crate::domain::enums::UserStatus;
 use crate::domain::rate_limit::{LimitRequest, Quota, Rule};
 use crate::http::body;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::json::{self, Fields};
 use crate::http::MAX_JSON_BODY_BYTES;
+use crate::ids::UserId;
 use crate::platform::{log_error, now_ms};
+use crate::protocol::Bearer;
 use crate::store;
 
 /// Per-request context handed to handlers.
@@ -123,12 +124,13 @@ impl Ctx<'_> {
         })
     }
 
-    /// The auth guard: a valid, unrevoked bearer token of an active user. The role comes from
-    /// the database, so a demotion applies at once.
+    /// The bearer token verified (signature, expiry, a session) without reading its account:
+    /// for a call whose account the interview object checks
+    /// (docs/accounts.md#where-the-account-is-checked). Everything else uses [`Ctx::authenticate`].
     ///
     /// # Errors
     /// 401 `UNAUTHORIZED` or `TOKEN_EXPIRED`.
-    pub async fn authenticate(&self, req: &Request) -> Result<Principal, ApiError> {
+    pub fn bearer(&self, req: &Request) -> Result<Bearer, ApiError> {
         let header = req.headers().get("Authorization").ok().flatten();
         let token = bearer_token(header.as_deref()).ok_or_else(ApiError::unauthorized)?;
         let claims = self.jwt()?.verify(token, now_ms()).map_err(|e| match e {
@@ -136,36 +138,23 @@ impl Ctx<'_> {
             TokenError::Invalid => ApiError::unauthorized(),
         })?;
         // Tokens from before sessions existed carry no `sid`: signed out (docs/accounts.md#sessions).
-        let sid = claims.sid.clone().ok_or_else(ApiError::unauthorized)?;
-        let db = self.db()?;
-        let now = now_ms();
-        let now_text = crate::domain::time::rfc3339_ms(now);
-        let user = store::users::token_user(db, &claims.sub, &claims.jti, &sid, &now_text)
-            .await
-            .map_err(internal("auth lookup"))?
-            .ok_or_else(ApiError::unauthorized)?;
-        self.mark("auth");
-        if user.revoked != 0 || user.session_live == 0 || user.status != UserStatus::Active {
-            return Err(ApiError::unauthorized());
-        }
-        let used_ms = user.session_used_at.as_deref().and_then(crate::domain::time::parse_rfc3339_ms);
-        if crate::domain::account::needs_touch(used_ms, now) {
-            if let Err(e) = store::accounts::touch_session(db, &sid, &now_text, None).await {
-                log_error("session touch", &e);
-            }
-        }
+        let session = claims.sid.ok_or_else(ApiError::unauthorized)?;
         *self.user_id.borrow_mut() = Some(claims.sub.clone());
-        // Only staff act for an organization; a candidate's registration org grants nothing.
-        let org_id = if user.role.is_staff() { user.org_id } else { None };
-        Ok(Principal {
-            user_id: claims.sub,
-            role: user.role,
-            jti: claims.jti,
-            token_exp_ms: claims.exp_ms,
-            org_id,
-            session: Some(sid),
-            email_verified: user.verified != 0,
-        })
+        Ok(Bearer { user_id: UserId::new(claims.sub), jti: claims.jti, session, exp_ms: claims.exp_ms })
+    }
+
+    /// The auth guard: a valid, unrevoked bearer token of an active user. The role comes from
+    /// the database, so a demotion applies at once.
+    ///
+    /// # Errors
+    /// 401 `UNAUTHORIZED` or `TOKEN_EXPIRED`.
+    pub async fn authenticate(&self, req: &Request) -> Result<Principal, ApiError> {
+        let bearer = self.bearer(req)?;
+        let principal = store::users::token_principal(self.db()?, &bearer, now_ms())
+            .await
+            .map_err(internal("auth lookup"))?;
+        self.mark("auth");
+        principal.ok_or_else(ApiError::unauthorized)
     }
 
     /// Takes a token from the rate-limit bucket `key`.

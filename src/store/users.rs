@@ -106,6 +106,45 @@ pub async fn token_user(
     .await
 }
 
+/// The principal a verified token stands for: one read finds its account active, its session
+/// live and the token unrevoked (else `None`: the caller is refused with 401), and the session's
+/// last use is stamped when due. The Worker's auth guard and the interview object (for a
+/// candidate's answer, docs/accounts.md#where-the-account-is-checked) both check through it.
+///
+/// # Errors
+/// Database failures (the stamp's own failure is only logged).
+pub async fn token_principal(
+    db: &Db,
+    bearer: &crate::protocol::Bearer,
+    now_ms: i64,
+) -> worker::Result<Option<crate::auth::access::Principal>> {
+    let now_text = crate::domain::time::rfc3339_ms(now_ms);
+    let Some(user) = token_user(db, bearer.user_id.as_str(), &bearer.jti, &bearer.session, &now_text).await?
+    else {
+        return Ok(None);
+    };
+    if user.revoked != 0 || user.session_live == 0 || user.status != UserStatus::Active {
+        return Ok(None);
+    }
+    let used_ms = user.session_used_at.as_deref().and_then(crate::domain::time::parse_rfc3339_ms);
+    if crate::domain::account::needs_touch(used_ms, now_ms) {
+        if let Err(e) = super::accounts::touch_session(db, &bearer.session, &now_text, None).await {
+            crate::platform::log_error("session touch", &e);
+        }
+    }
+    // Only staff act for an organization; a candidate's registration org grants nothing.
+    let org_id = if user.role.is_staff() { user.org_id } else { None };
+    Ok(Some(crate::auth::access::Principal {
+        user_id: bearer.user_id.as_str().to_owned(),
+        role: user.role,
+        jti: bearer.jti.clone(),
+        token_exp_ms: bearer.exp_ms,
+        org_id,
+        session: Some(bearer.session.clone()),
+        email_verified: user.verified != 0,
+    }))
+}
+
 /// Whether organization `org_id` may see user `user_id`: its own staff, the candidates who
 /// registered with it, and the candidates who interviewed with it (docs/organizations.md).
 ///

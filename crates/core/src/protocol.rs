@@ -61,6 +61,12 @@ pub enum InterviewRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         keep: Option<String>,
     },
+    /// Forgets a revoked token of the user (a refresh revokes the one it replaces) if the
+    /// object remembers it as checked ([`crate::auth::checked::CheckedBearer`]).
+    ForgetToken {
+        user_id: crate::ids::UserId,
+        jti: String,
+    },
     /// A video chunk (the bytes are the body).
     VideoChunk {
         chunk_index: u32,
@@ -119,6 +125,7 @@ impl InterviewRequest {
             InterviewRequest::VoiceAudio(_) => "voice_audio",
             InterviewRequest::AuthorizeAnswer => "authorize_answer",
             InterviewRequest::CloseSockets { .. } => "close_sockets",
+            InterviewRequest::ForgetToken { .. } => "forget_token",
             InterviewRequest::VideoChunk { .. } => "video_chunk",
             InterviewRequest::VideoStatus => "video_status",
             InterviewRequest::VideoFinalize => "video_finalize",
@@ -132,10 +139,26 @@ impl InterviewRequest {
     }
 }
 
-/// A request and who makes it (`None` only for the platform's own jobs).
+/// A bearer token the Worker verified (signature and expiry) without reading its account: the
+/// object checks the account itself, or recalls that it checked this token moments ago
+/// ([`crate::auth::checked::CheckedBearer`]; docs/accounts.md#where-the-account-is-checked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bearer {
+    pub user_id: crate::ids::UserId,
+    /// The token's id (`jti`) and sign-in session (`sid`).
+    pub jti: String,
+    pub session: String,
+    /// The token's expiry (ms since the epoch).
+    pub exp_ms: i64,
+}
+
+/// A request and who makes it: `caller` as the Worker found them, or a `bearer` whose account
+/// the object checks; neither only for the platform's own jobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InterviewCall {
     pub caller: Option<Caller>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bearer: Option<Bearer>,
     pub request: InterviewRequest,
     /// The Worker's clock when it sent the call. Ticket lifetimes are measured on it: the Worker
     /// reads a fresh clock for every request, while an object's clock can lag behind wall time
@@ -243,6 +266,7 @@ mod tests {
                 session: None,
                 org: None,
             }),
+            bearer: None,
             sent_ms: Some(1),
             request: InterviewRequest::Turn(Answer {
                 message_text: "A closure keeps its scope.".into(),
@@ -255,6 +279,13 @@ mod tests {
         assert_eq!(back.as_ref(), Some(&call));
         assert!(!call.request.in_header());
         assert_eq!(call.request.name(), "turn");
+        // A call without `bearer` (from a Worker deployed before it existed) still reads.
+        assert!(!call.encode().contains("bearer"));
+        let bearer = Bearer { user_id: UserId::new("u1"), jti: "j1".into(), session: "s1".into(), exp_ms: 9 };
+        let with = InterviewCall { caller: None, bearer: Some(bearer), ..call };
+        assert_eq!(InterviewCall::decode(&with.encode()).ok().as_ref(), Some(&with));
+        let forget = InterviewRequest::ForgetToken { user_id: UserId::new("u1"), jti: "j1".into() };
+        assert_eq!(forget.name(), "forget_token");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod b64;
+pub mod checked;
 pub mod jwt;
 pub mod lockout;
 pub mod password;

@@ -75,6 +75,18 @@ pub struct Caller {
     pub org: Option<String>,
 }
 
+impl From<&crate::auth::access::Principal> for Caller {
+    /// The authenticated principal as the interview object sees them.
+    fn from(who: &crate::auth::access::Principal) -> Self {
+        Caller {
+            user_id: UserId::new(who.user_id.clone()),
+            role: who.role,
+            session: who.session.clone(),
+            org: who.org_id.clone(),
+        }
+    }
+}
+
 impl Caller {
     #[must_use]
     pub fn candidate(user_id: UserId) -> Self {
