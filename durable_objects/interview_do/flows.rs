@@ -84,6 +84,10 @@ impl InterviewDo {
         self.flush.running.set(true);
         let this = self.handle();
         wasm_bindgen_futures::spawn_local(async move {
+            // After a macrotask: the reply leaves the object before the projection's work
+            // (reading the outbox, binding the batch, D1's share of the one thread under
+            // `wrangler dev`) starts, instead of within the same turn of the event loop.
+            worker::Delay::from(std::time::Duration::ZERO).await;
             loop {
                 let queued = this.store.outbox_writes();
                 let provider = platform_provider(&cfg);
