@@ -3,8 +3,12 @@
 //!
 //! ```text
 //! cargo run --profile loadgen --example loadgen -- --base http://127.0.0.1:8787 \
-//!     --concurrency 50 --turns 10 [--server-pgid PGID]
+//!     --concurrency 50 --turns 10 [--server-pgid PGID] [--probe KIND]
 //! ```
+//!
+//! `--probe notfound|me|read|health` repeats a cheaper request `--turns` times per client
+//! instead of the turns (each client's interview started untimed), so that the CPU per request
+//! of each hop a turn crosses can be told apart.
 //!
 //! Registers `--concurrency` candidates first (not timed; at most 16 at once), then, timed, each
 //! starts a built-in interview and answers up to `--turns` turns (fewer when the interview
@@ -31,10 +35,51 @@ struct Args {
     concurrency: usize,
     turns: usize,
     server_pgid: Option<u32>,
+    probe: Probe,
+}
+
+/// What each client repeats in the timed phase: a turn (the default), or one of the probes that
+/// price a request's hops one by one (docs/benchmarks.md#what-a-request-costs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    /// `POST …/messages`: auth, the object's turn (engine, SQLite writes), its D1 projection.
+    Turn,
+    /// `GET /api/v1/nope`: the Worker's router only (a 404, no I/O).
+    NotFound,
+    /// `GET /api/v1/auth/me`: auth (the one D1 read).
+    Me,
+    /// `GET /api/v1/interviews/{id}`: auth and a read-only call to the interview's object.
+    Read,
+    /// `GET /health`: D1, R2 and a Durable Object that writes its SQLite, no auth.
+    Health,
+}
+
+impl Probe {
+    fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "turn" => Probe::Turn,
+            "notfound" => Probe::NotFound,
+            "me" => Probe::Me,
+            "read" => Probe::Read,
+            "health" => Probe::Health,
+            other => return Err(format!("--probe: unknown {other} (turn, notfound, me, read, health)")),
+        })
+    }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Probe::Turn => "turn",
+            Probe::NotFound => "notfound",
+            Probe::Me => "me",
+            Probe::Read => "read",
+            Probe::Health => "health",
+        }
+    }
 }
 
 fn args() -> Result<Args, String> {
-    let mut out = Args { base: String::new(), concurrency: 1, turns: 25, server_pgid: None };
+    let mut out =
+        Args { base: String::new(), concurrency: 1, turns: 25, server_pgid: None, probe: Probe::Turn };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -47,6 +92,7 @@ fn args() -> Result<Args, String> {
             "--server-pgid" => {
                 out.server_pgid = Some(value()?.parse().map_err(|e| format!("--server-pgid: {e}"))?);
             }
+            "--probe" => out.probe = Probe::parse(&value()?)?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -163,6 +209,62 @@ impl Client {
         Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
     }
 
+    /// One GET; Ok(status) once its body is read, Err for a transport failure.
+    async fn get(&self, path: &str, token: Option<&str>, ip: u8) -> Result<u16, String> {
+        let mut req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("CF-Connecting-IP", format!("198.51.100.{ip}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(|e| format!("{path}: {e}"))?;
+        let status = resp.status().as_u16();
+        resp.bytes().await.map_err(|e| format!("{path}: {e}"))?;
+        Ok(status)
+    }
+
+    /// Starts a built-in interview (untimed, for the probes); its id.
+    async fn start(&self, token: &str, i: usize) -> Result<String, String> {
+        let started = self
+            .call("/api/v1/interviews/start", &json!({ "role_type": "react" }), Some(token), ip_of(i))
+            .await;
+        match started {
+            Ok((201, v)) => v["id"].as_str().map(str::to_owned).ok_or_else(|| format!("start: no id in {v}")),
+            Ok((status, v)) => Err(format!("start: {status} {v}")),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `n` requests of `probe` in a row; their latencies, or the error that ended them.
+    async fn probe(
+        &self,
+        probe: Probe,
+        token: &str,
+        id: &str,
+        i: usize,
+        n: usize,
+    ) -> (Vec<f64>, Option<String>) {
+        let (path, auth, expect) = match probe {
+            Probe::NotFound => ("/api/v1/nope".to_owned(), None, 404),
+            Probe::Me => ("/api/v1/auth/me".to_owned(), Some(token), 200),
+            Probe::Read => (format!("/api/v1/interviews/{id}"), Some(token), 200),
+            Probe::Health | Probe::Turn => ("/health".to_owned(), None, 200),
+        };
+        let mut lat = Vec::with_capacity(n);
+        for k in 0..n {
+            let t0 = Instant::now();
+            let got = self.get(&path, auth, ip_of(i)).await;
+            let ms = t0.elapsed().as_secs_f64() * 1000.0;
+            match got {
+                Ok(status) if status == expect => lat.push(ms),
+                Ok(status) => return (lat, Some(format!("{} {k}: {status}", probe.name()))),
+                Err(e) => return (lat, Some(e)),
+            }
+        }
+        (lat, None)
+    }
+
     async fn register(&self, i: usize) -> Result<String, String> {
         let email = format!("loadgen-{}-{i}@example.com", uuid::Uuid::new_v4().simple());
         let body = json!({ "email": email, "password": PASSWORD, "full_name": "Bench Candidate" });
@@ -219,7 +321,7 @@ async fn main() {
         Ok(a) => a,
         Err(e) => {
             eprintln!(
-                "loadgen: {e}\nusage: loadgen --base URL [--concurrency N] [--turns T] [--server-pgid PGID]"
+                "loadgen: {e}\nusage: loadgen --base URL [--concurrency N] [--turns T] [--server-pgid PGID] [--probe turn|notfound|me|read|health]"
             );
             std::process::exit(2);
         }
@@ -253,10 +355,35 @@ async fn main() {
         }
     }
 
+    // A probe's interviews start untimed (a turn's start is part of its timed run, as before).
+    let mut ids = Vec::with_capacity(tokens.len());
+    if args.probe != Probe::Turn {
+        for (k, t) in tokens.iter().enumerate() {
+            match client.start(t, k).await {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    eprintln!("loadgen: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+
     let cpu0 = snapshot(args.server_pgid);
     let t0 = Instant::now();
-    let runs: Vec<_> = tokens.iter().enumerate().map(|(k, t)| client.interview(t, k, args.turns)).collect();
-    let results = futures_util::future::join_all(runs).await;
+    let results = if args.probe == Probe::Turn {
+        let runs: Vec<_> =
+            tokens.iter().enumerate().map(|(k, t)| client.interview(t, k, args.turns)).collect();
+        futures_util::future::join_all(runs).await
+    } else {
+        let runs: Vec<_> = tokens
+            .iter()
+            .zip(&ids)
+            .enumerate()
+            .map(|(k, (t, id))| client.probe(args.probe, t, id, k, args.turns))
+            .collect();
+        futures_util::future::join_all(runs).await
+    };
     let wall = t0.elapsed().as_secs_f64();
     let cpu1 = snapshot(args.server_pgid);
 
@@ -271,11 +398,13 @@ async fn main() {
 
     let mut workerd = 0.0;
     let mut other = 0.0;
+    let mut each_workerd = Vec::new();
     for (pid, comm, after) in &cpu1.server {
         let before = cpu0.server.iter().find(|(p, _, _)| p == pid).map_or(0.0, |x| x.2);
         let d = (after - before).max(0.0);
         if comm.starts_with("workerd") {
             workerd += d;
+            each_workerd.push(d);
         } else {
             other += d;
         }
@@ -287,7 +416,12 @@ async fn main() {
     let cores = |s: f64| if wall > 0.0 { Some(round2(s / wall)) } else { None };
     #[allow(clippy::cast_precision_loss)]
     let rate = if wall > 0.0 { (turns as f64 / wall * 10.0).round() / 10.0 } else { 0.0 };
+    // Each workerd process's share, largest first (wrangler dev runs two: the Worker's and its
+    // proxy's).
+    let mut each: Vec<Option<f64>> = each_workerd.iter().map(|d| per_turn(*d)).collect();
+    each.sort_by(|a, b| b.unwrap_or(0.0).total_cmp(&a.unwrap_or(0.0)));
     let mut row = json!({
+        "probe": args.probe.name(),
         "concurrent_interviews": args.concurrency,
         "turns": turns,
         "turns_per_s": rate,
@@ -307,6 +441,7 @@ async fn main() {
         "loadgen_cores": cores(own),
         "workerd_cores": cores(workerd),
         "workerd_cpu_ms_per_turn": per_turn(workerd),
+        "workerd_cpu_ms_per_turn_each": each,
         "loadgen_cpu_ms_per_turn": per_turn(own),
         "latencies_ms": lat.iter().map(|x| round2(*x)).collect::<Vec<_>>(),
     });
