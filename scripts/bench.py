@@ -573,7 +573,7 @@ def markdown(results):
     lines.append(row("text turn, built-in interviewer (client round trip)", results["turn_builtin"]))
     lines.append(row("… the same turns, Worker time (request log)", results["turn_builtin_worker_ms"]))
     lines.append(row("… the same turns, interview DO time (engine + storage)", results["turn_builtin_do_ms"]))
-    names = {"auth": "… Worker stage: auth (token + one D1 read)", "body": "… Worker stage: body read and validated",
+    names = {"auth": "… Worker stage: auth (the token verified; its account is checked in the object, decision 0014)", "body": "… Worker stage: body read and validated",
              "interview_do": "… Worker stage: Durable Object round trip", "after": "… Worker stage: response and log"}
     for k, s_ in results.get("turn_builtin_stages_ms", {}).items():
         lines.append(row(names.get(k, k), s_))
