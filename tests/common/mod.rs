@@ -425,10 +425,14 @@ pub fn d1_query(server: &Server, sql: &str) -> Vec<serde_json::Value> {
             .output()
             .expect("wrangler d1 execute")
     };
-    // The running server may hold the local database's lock for a moment: retry.
+    // The running server may hold the local database's lock for a moment: retry. With `--json`
+    // wrangler reports the error on stdout, so both streams are read.
+    let busy = |out: &std::process::Output| {
+        [&out.stdout, &out.stderr].iter().any(|s| String::from_utf8_lossy(s).contains("SQLITE_BUSY"))
+    };
     let mut out = exclusive(run);
-    for _ in 0..8 {
-        if out.status.success() || !String::from_utf8_lossy(&out.stderr).contains("SQLITE_BUSY") {
+    for _ in 0..20 {
+        if out.status.success() || !busy(&out) {
             break;
         }
         std::thread::sleep(Duration::from_millis(300));
