@@ -50,7 +50,28 @@ async fn trickle(path: &str, total: usize) -> Trickled {
 }
 
 /// [`trickle`] with extra header lines and a `prefix` sent first (filler after it).
+///
+/// A server that answers before the body ends and then closes sends a TCP reset when more of the
+/// body arrives, and the reset may erase the answer from the client's receive buffer before it
+/// is read (RFC 9112 §9.6: why servers linger). Which comes first is a race between the
+/// client's writer and reader, so an attempt reset before the response head is tried again, at
+/// most three times; a server that resets every time still fails.
 async fn trickle_with(path: &str, headers: &str, prefix: &[u8], total: usize) -> Trickled {
+    let mut attempt = 1;
+    loop {
+        match trickle_once(path, headers, prefix, total).await {
+            Ok(t) => return t,
+            Err(e) if attempt < 3 && e.kind() == std::io::ErrorKind::ConnectionReset => {
+                eprintln!("attempt {attempt}: reset before the response head ({e}); again");
+                attempt += 1;
+            }
+            Err(e) => panic!("read: {e:?}"),
+        }
+    }
+}
+
+/// One attempt of [`trickle_with`]: `Err` only when reading the response head failed.
+async fn trickle_once(path: &str, headers: &str, prefix: &[u8], total: usize) -> std::io::Result<Trickled> {
     let addr = format!("127.0.0.1:{}", app().server.port);
     let stream = tokio::net::TcpStream::connect(&addr).await.expect("connect");
     let (mut rd, mut wr) = stream.into_split();
@@ -90,10 +111,16 @@ async fn trickle_with(path: &str, headers: &str, prefix: &[u8], total: usize) ->
     let mut buf = Vec::new();
     let mut byte = [0u8; 4096];
     let head_end = loop {
-        let n = tokio::time::timeout(Duration::from_secs(60), rd.read(&mut byte))
+        let read = tokio::time::timeout(Duration::from_secs(60), rd.read(&mut byte))
             .await
-            .expect("a response within 60 s")
-            .expect("read");
+            .expect("a response within 60 s");
+        let n = match read {
+            Ok(n) => n,
+            Err(e) => {
+                writer.abort();
+                return Err(e);
+            }
+        };
         assert!(n > 0, "the server closed without answering");
         buf.extend_from_slice(&byte[..n]);
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -120,7 +147,7 @@ async fn trickle_with(path: &str, headers: &str, prefix: &[u8], total: usize) ->
     .await;
     writer.abort();
     let body = serde_json::from_slice(&dechunk(&buf[head_end..])).unwrap_or(Value::Null);
-    Trickled { status, body, sent_at_response, total, elapsed }
+    Ok(Trickled { status, body, sent_at_response, total, elapsed })
 }
 
 /// The payload of a body that may be chunked (or plain).
